@@ -1,0 +1,1 @@
+//! backend-x64 (skeleton)

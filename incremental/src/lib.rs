@@ -1,0 +1,1 @@
+//! incremental (skeleton)
