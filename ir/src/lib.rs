@@ -1,1 +1,403 @@
-//! ir (skeleton)
+//! The typed, target-independent intermediate representation shared by every code generator.
+//!
+//! A [`Function`] is a control-flow graph of [`Block`]s over numbered virtual registers
+//! ([`Var`]). Vars are *not* SSA: a var may be assigned in several places (source variables map
+//! to one var each), which keeps lowering simple; backends compute liveness ([`analysis`]).
+//!
+//! The IR is deliberately low level: object layouts, boxing fast paths and bounds checks are
+//! expanded by lowering into loads, stores, compares and branches, so that backends only translate
+//! instructions and never re-implement language semantics. Memory is addressed with 32-bit device
+//! addresses; a backend adds its arena base where the board needs one.
+//!
+//! Invariants (checked by [`verify::verify`]):
+//! - every var has exactly one [`Ty`]; instructions only combine vars of the types they expect;
+//! - every block ends with exactly one [`Terminator`]; block 0 is the entry;
+//! - a var is assigned before every use on every path (lowering zero-initializes source vars);
+//! - vars of type [`Ty::Ref`] or [`Ty::Any`] hold GC-traced words; a backend must keep any such var
+//!   that is live across a [`Inst::Call`] in a GC root slot ([`analysis::Liveness::live_across_calls`]).
+
+pub mod analysis;
+pub mod print;
+pub mod verify;
+
+use std::fmt;
+
+/// The machine class of a var's value. Every class is one 32-bit word except that `F32` lives in
+/// floating-point registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ty {
+    /// A signed or unsigned 32-bit integer (also booleans 0/1 and enum values).
+    I32,
+    /// A 32-bit IEEE float.
+    F32,
+    /// A device address of a heap object, or 0 for null; traced by the GC.
+    Ref,
+    /// A tagged `any` word; traced by the GC.
+    Any,
+}
+
+impl Ty {
+    /// Whether values of this type must be visible to the garbage collector.
+    pub fn is_traced(self) -> bool {
+        matches!(self, Ty::Ref | Ty::Any)
+    }
+}
+
+/// A virtual register, numbered within one function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Var(pub u32);
+
+/// A basic block, numbered within one function; block 0 is the entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlockId(pub u32);
+
+/// An index into [`Function::locs`]: the source location an instruction came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct LocId(pub u32);
+
+/// A source location: a file (index into the program's file list) and a byte span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct SourceLoc {
+    /// Which file, as numbered by the compiler driver.
+    pub file: u32,
+    /// First byte of the construct.
+    pub start: u32,
+    /// One past its last byte.
+    pub end: u32,
+}
+
+/// Integer binary operations. Division and remainder are signed; lowering guarantees a non-zero
+/// divisor, and backends must give `i32::MIN / -1 == i32::MIN` and `i32::MIN % -1 == 0`.
+/// Shifts use the low 5 bits of the shift amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IntOp {
+    /// Wrapping addition.
+    Add,
+    /// Wrapping subtraction.
+    Sub,
+    /// Wrapping multiplication.
+    Mul,
+    /// Signed division truncating toward zero.
+    DivS,
+    /// Signed remainder (sign of the dividend).
+    RemS,
+    /// Bitwise and.
+    And,
+    /// Bitwise or.
+    Or,
+    /// Bitwise exclusive or.
+    Xor,
+    /// Shift left.
+    Shl,
+    /// Arithmetic shift right.
+    ShrS,
+    /// Logical shift right.
+    ShrU,
+}
+
+/// Float binary operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FloatOp {
+    /// Addition.
+    Add,
+    /// Subtraction.
+    Sub,
+    /// Multiplication.
+    Mul,
+    /// Division.
+    Div,
+}
+
+/// Unary operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnOp {
+    /// Integer wrapping negation (I32 → I32).
+    Neg,
+    /// Bitwise not (I32 → I32).
+    Not,
+    /// Float negation (F32 → F32).
+    FNeg,
+    /// Signed integer to float (I32 → F32).
+    IntToFloat,
+    /// Float to integer, truncating toward zero; NaN gives 0 and out-of-range values saturate
+    /// (F32 → I32).
+    FloatToInt,
+    /// Reinterpret float bits as an integer (F32 → I32).
+    FloatBits,
+    /// Reinterpret integer bits as a float (I32 → F32).
+    BitsFloat,
+}
+
+/// Comparison conditions. Integer conditions compare I32 (or Ref/Any words bit-for-bit, for
+/// `Eq`/`Ne`); float conditions compare F32 and are false when either side is NaN (except `FNe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cond {
+    /// Equal.
+    Eq,
+    /// Not equal.
+    Ne,
+    /// Signed less than.
+    LtS,
+    /// Signed less or equal.
+    LeS,
+    /// Signed greater than.
+    GtS,
+    /// Signed greater or equal.
+    GeS,
+    /// Unsigned less than.
+    LtU,
+    /// Unsigned greater or equal.
+    GeU,
+    /// Float equal.
+    FEq,
+    /// Float not equal (true when unordered).
+    FNe,
+    /// Float less than.
+    FLt,
+    /// Float less or equal.
+    FLe,
+    /// Float greater than.
+    FGt,
+    /// Float greater or equal.
+    FGe,
+}
+
+impl Cond {
+    /// Whether this condition compares floats.
+    pub fn is_float(self) -> bool {
+        matches!(
+            self,
+            Cond::FEq | Cond::FNe | Cond::FLt | Cond::FLe | Cond::FGt | Cond::FGe
+        )
+    }
+
+    /// The condition that holds exactly when `self` does not.
+    /// Float conditions other than `FEq`/`FNe` have no exact negation under NaN and return `None`.
+    pub fn negate(self) -> Option<Cond> {
+        Some(match self {
+            Cond::Eq => Cond::Ne,
+            Cond::Ne => Cond::Eq,
+            Cond::LtS => Cond::GeS,
+            Cond::GeS => Cond::LtS,
+            Cond::LeS => Cond::GtS,
+            Cond::GtS => Cond::LeS,
+            Cond::LtU => Cond::GeU,
+            Cond::GeU => Cond::LtU,
+            Cond::FEq => Cond::FNe,
+            Cond::FNe => Cond::FEq,
+            _ => return None,
+        })
+    }
+}
+
+/// The width of a memory access. Loads of `U8` zero-extend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Width {
+    /// One byte.
+    U8,
+    /// One 32-bit word (4-aligned).
+    W32,
+}
+
+/// What a call calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Callee {
+    /// A BlueScript function through its function-table slot (patchable in development).
+    Slot(u32),
+    /// A native function of the device runtime, by its number in the native table.
+    Native(u32),
+}
+
+/// One instruction. `dst` vars are written; all other vars are read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Inst {
+    /// `dst = value` for I32, Ref or Any vars (the raw 32-bit word).
+    IConst { dst: Var, value: i32 },
+    /// `dst = value` for an F32 var, given as the float's bits.
+    FConst { dst: Var, bits: u32 },
+    /// `dst = src`; both have the same type.
+    Copy { dst: Var, src: Var },
+    /// `dst = op src`.
+    Unary { op: UnOp, dst: Var, src: Var },
+    /// `dst = a op b` on I32 vars (also Ref/Any words for `And`, `Or`, `Xor`, `Add`, `Sub`,
+    /// which boxing fast paths use; the result type is `dst`'s).
+    Int { op: IntOp, dst: Var, a: Var, b: Var },
+    /// `dst = a op imm` on I32 vars; same semantics as [`Inst::Int`].
+    IntImm {
+        op: IntOp,
+        dst: Var,
+        a: Var,
+        imm: i32,
+    },
+    /// `dst = a op b` on F32 vars.
+    Float {
+        op: FloatOp,
+        dst: Var,
+        a: Var,
+        b: Var,
+    },
+    /// `dst = (a cond b) ? 1 : 0`; `dst` is I32.
+    Cmp {
+        cond: Cond,
+        dst: Var,
+        a: Var,
+        b: Var,
+    },
+    /// `dst = load(addr + offset)`; `dst` may be any type (F32 loads the word's bits).
+    Load {
+        width: Width,
+        dst: Var,
+        addr: Var,
+        offset: i32,
+    },
+    /// `store(addr + offset) = src`; `src` may be any type (U8 stores its low byte).
+    Store {
+        width: Width,
+        src: Var,
+        addr: Var,
+        offset: i32,
+    },
+    /// `dst = callee(args)`; may run the garbage collector (a safepoint). Its location is the
+    /// source position reported if the callee raises a run-time error.
+    Call {
+        dst: Option<Var>,
+        callee: Callee,
+        args: Vec<Var>,
+        loc: LocId,
+    },
+}
+
+/// How a block ends.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Terminator {
+    /// Continue at another block.
+    Jump(BlockId),
+    /// `if (a cond b) goto then else goto other`.
+    Branch {
+        cond: Cond,
+        a: Var,
+        b: Var,
+        then: BlockId,
+        other: BlockId,
+    },
+    /// Return from the function, with a value when the function has a result type.
+    Return(Option<Var>),
+    /// Call a native that never returns (a run-time error): `Native(id)(args)`.
+    Raise {
+        native: u32,
+        args: Vec<Var>,
+        loc: LocId,
+    },
+}
+
+/// A basic block: straight-line instructions and one terminator.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Block {
+    /// Instructions in order.
+    pub insts: Vec<Inst>,
+    /// How the block ends.
+    pub term: Terminator,
+}
+
+/// One function in IR form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Function {
+    /// The function's name, for listings and diagnostics.
+    pub name: String,
+    /// Parameters, in order; their vars are assigned on entry.
+    pub params: Vec<Var>,
+    /// The result type, if the function returns a value.
+    pub ret: Option<Ty>,
+    /// The type of every var, indexed by `Var.0`.
+    pub vars: Vec<Ty>,
+    /// The blocks; `blocks[0]` is the entry.
+    pub blocks: Vec<Block>,
+    /// Source locations referenced by [`LocId`].
+    pub locs: Vec<SourceLoc>,
+}
+
+impl Function {
+    /// The type of `v`.
+    pub fn ty(&self, v: Var) -> Ty {
+        self.vars[v.0 as usize]
+    }
+
+    /// The block with id `b`.
+    pub fn block(&self, b: BlockId) -> &Block {
+        &self.blocks[b.0 as usize]
+    }
+}
+
+impl fmt::Display for Var {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "v{}", self.0)
+    }
+}
+
+impl fmt::Display for BlockId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "b{}", self.0)
+    }
+}
+
+impl Inst {
+    /// The var this instruction writes, if any.
+    pub fn def(&self) -> Option<Var> {
+        match *self {
+            Inst::IConst { dst, .. }
+            | Inst::FConst { dst, .. }
+            | Inst::Copy { dst, .. }
+            | Inst::Unary { dst, .. }
+            | Inst::Int { dst, .. }
+            | Inst::IntImm { dst, .. }
+            | Inst::Float { dst, .. }
+            | Inst::Cmp { dst, .. }
+            | Inst::Load { dst, .. } => Some(dst),
+            Inst::Call { dst, .. } => dst,
+            Inst::Store { .. } => None,
+        }
+    }
+
+    /// Calls `f` on every var this instruction reads.
+    pub fn for_each_use(&self, mut f: impl FnMut(Var)) {
+        match self {
+            Inst::IConst { .. } | Inst::FConst { .. } => {}
+            Inst::Copy { src, .. } | Inst::Unary { src, .. } => f(*src),
+            Inst::Int { a, b, .. } | Inst::Float { a, b, .. } | Inst::Cmp { a, b, .. } => {
+                f(*a);
+                f(*b)
+            }
+            Inst::IntImm { a, .. } => f(*a),
+            Inst::Load { addr, .. } => f(*addr),
+            Inst::Store { src, addr, .. } => {
+                f(*src);
+                f(*addr)
+            }
+            Inst::Call { args, .. } => args.iter().copied().for_each(f),
+        }
+    }
+}
+
+impl Terminator {
+    /// The blocks control may continue at.
+    pub fn successors(&self) -> Vec<BlockId> {
+        match *self {
+            Terminator::Jump(b) => vec![b],
+            Terminator::Branch { then, other, .. } => vec![then, other],
+            Terminator::Return(_) | Terminator::Raise { .. } => vec![],
+        }
+    }
+
+    /// Calls `f` on every var this terminator reads.
+    pub fn for_each_use(&self, mut f: impl FnMut(Var)) {
+        match self {
+            Terminator::Jump(_) => {}
+            Terminator::Branch { a, b, .. } => {
+                f(*a);
+                f(*b)
+            }
+            Terminator::Return(v) => v.iter().copied().for_each(f),
+            Terminator::Raise { args, .. } => args.iter().copied().for_each(f),
+        }
+    }
+}
