@@ -1,1 +1,8 @@
-//! incremental (skeleton)
+//! The BlueScript compiler as a salsa database: source files are inputs; parsing, item
+//! signatures, per-function checking, lowering and per-function code generation are tracked
+//! queries; the linker turns compiled functions into a load plan for a device.
+
+pub mod check;
+pub mod diagnostic;
+pub mod hir;
+pub mod types;

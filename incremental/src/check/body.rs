@@ -1,0 +1,370 @@
+//! Checking one body: scopes, statements and return paths. Expressions are in `expr.rs`,
+//! calls in `call.rs`.
+
+use super::ItemEnv;
+use super::signatures::{FnSig, GlobalInfo};
+use super::type_expr::resolve;
+use crate::diagnostic::Sink;
+use crate::hir::{self, LocalId};
+use crate::types::Type;
+use std::collections::HashMap;
+use syntax::Span;
+use syntax::ast::{self, DeclKind, Item};
+
+/// What `return` statements are checked against.
+enum Ret {
+    /// A declared (or previously inferred) result type.
+    Declared(Type),
+    /// Collecting the types of returned values to infer the result type.
+    Infer(Vec<Type>),
+    /// Top-level code, where `return` is not allowed.
+    Main,
+}
+
+/// A name visible in a scope.
+#[derive(Clone, Copy)]
+pub(super) struct LocalVar {
+    pub id: LocalId,
+    pub is_const: bool,
+}
+
+/// Checks one function body (or top-level code) and builds its typed tree.
+pub(crate) struct BodyChecker<'a> {
+    pub(super) env: &'a mut dyn ItemEnv,
+    pub(super) sink: &'a mut Sink,
+    pub(super) locals: Vec<Type>,
+    scopes: Vec<HashMap<String, LocalVar>>,
+    ret: Ret,
+    loop_depth: u32,
+}
+
+impl<'a> BodyChecker<'a> {
+    fn new(env: &'a mut dyn ItemEnv, sink: &'a mut Sink, ret: Ret) -> Self {
+        BodyChecker { env, sink, locals: Vec::new(), scopes: vec![HashMap::new()], ret, loop_depth: 0 }
+    }
+
+    /// Checks a top-level function against its signature.
+    pub fn check_function(
+        env: &'a mut dyn ItemEnv,
+        sink: &'a mut Sink,
+        decl: &ast::FunctionDecl,
+        sig: &FnSig,
+    ) -> hir::Body {
+        let mut c = BodyChecker::new(env, sink, Ret::Declared(sig.ret.clone()));
+        let params = c.declare_params(decl, sig);
+        let stmts = c.block(&decl.body.stmts);
+        if sig.ret != Type::Void && sig.ret != Type::Error && !always_returns(&stmts) {
+            c.sink.error_hint(
+                "E0206",
+                decl.name.span,
+                format!("`{}` must return a `{}` on every path", decl.name.name, sig.ret),
+                "add a `return` statement at the end of the function",
+            );
+        }
+        hir::Body { name: decl.name.name.clone(), params, locals: c.locals, ret: sig.ret.clone(), stmts }
+    }
+
+    /// Infers the result type of a function without a declared one, from its `return`s.
+    pub fn infer_return(
+        env: &'a mut dyn ItemEnv,
+        sink: &'a mut Sink,
+        decl: &ast::FunctionDecl,
+        sig: &FnSig,
+    ) -> Type {
+        let mut c = BodyChecker::new(env, sink, Ret::Infer(Vec::new()));
+        c.declare_params(decl, sig);
+        c.block(&decl.body.stmts);
+        let Ret::Infer(types) = c.ret else { unreachable!("the mode is fixed at creation") };
+        let mut types = types.into_iter();
+        let Some(first) = types.next() else { return Type::Void };
+        types.try_fold(first, |acc, t| Type::common(&acc, &t)).unwrap_or(Type::Any).widened_for_variable()
+    }
+
+    /// The type of a global's initializer expression.
+    pub fn infer_expr(env: &'a mut dyn ItemEnv, sink: &'a mut Sink, e: &ast::Expr) -> Type {
+        BodyChecker::new(env, sink, Ret::Main).expr(e, None).ty
+    }
+
+    /// Checks a file's top-level statements as the body of `<main>`.
+    pub fn check_main(env: &'a mut dyn ItemEnv, sink: &'a mut Sink, source: &ast::SourceFile) -> hir::Body {
+        let mut c = BodyChecker::new(env, sink, Ret::Main);
+        let mut stmts = Vec::new();
+        for item in &source.items {
+            match item {
+                Item::Stmt(ast::Stmt::VarDecl { decls, .. }) => {
+                    for d in decls {
+                        c.global_decl(d, &mut stmts);
+                    }
+                }
+                Item::Stmt(s) => c.stmt(s, &mut stmts),
+                _ => {}
+            }
+        }
+        hir::Body { name: "<main>".into(), params: Vec::new(), locals: c.locals, ret: Type::Void, stmts }
+    }
+
+    fn declare_params(&mut self, decl: &ast::FunctionDecl, sig: &FnSig) -> Vec<LocalId> {
+        let mut ids = Vec::new();
+        for (p, ty) in decl.params.iter().zip(&sig.params) {
+            if self.scopes[0].contains_key(&p.name.name) {
+                self.sink.error("E0208", p.name.span, format!("parameter `{}` is declared twice", p.name.name));
+            }
+            ids.push(self.declare(&p.name.name, ty.clone(), false));
+        }
+        ids
+    }
+
+    fn global_decl(&mut self, d: &ast::VarDeclarator, out: &mut Vec<hir::Stmt>) {
+        let Some(GlobalInfo { ty, .. }) = self.env.global(&d.name.name, self.sink, d.name.span) else { return };
+        if let Some(init) = &d.init {
+            let value = self.expr(init, Some(&ty));
+            let value = self.coerce(value, &ty);
+            out.push(hir::Stmt::InitGlobal(d.name.name.clone(), value));
+        } else {
+            self.check_zero_initializable(&ty, d);
+        }
+    }
+
+    /// Declares a local in the innermost scope.
+    pub(super) fn declare(&mut self, name: &str, ty: Type, is_const: bool) -> LocalId {
+        let id = LocalId(self.locals.len() as u32);
+        self.locals.push(ty);
+        self.scopes.last_mut().expect("there is always a scope").insert(name.to_string(), LocalVar { id, is_const });
+        id
+    }
+
+    /// Finds a local by name, innermost scope first.
+    pub(super) fn lookup_local(&self, name: &str) -> Option<LocalVar> {
+        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+    }
+
+    /// Finds a global by name unless a local shadows it.
+    pub(super) fn lookup_global(&mut self, name: &str, at: Span) -> Option<GlobalInfo> {
+        self.env.global(name, self.sink, at)
+    }
+
+    fn block(&mut self, stmts: &[ast::Stmt]) -> Vec<hir::Stmt> {
+        self.scopes.push(HashMap::new());
+        let mut out = Vec::new();
+        for s in stmts {
+            self.stmt(s, &mut out);
+        }
+        self.scopes.pop();
+        out
+    }
+
+    fn sub_block(&mut self, s: &ast::Stmt) -> Vec<hir::Stmt> {
+        self.block(std::slice::from_ref(s))
+    }
+
+    fn stmt(&mut self, s: &ast::Stmt, out: &mut Vec<hir::Stmt>) {
+        match s {
+            ast::Stmt::VarDecl { kind, decls, .. } => {
+                for d in decls {
+                    self.local_decl(*kind, d, out);
+                }
+            }
+            ast::Stmt::Expr(e) => {
+                let e = self.expr(e, None);
+                out.push(hir::Stmt::Expr(e));
+            }
+            ast::Stmt::If { cond, then, other, .. } => {
+                let cond = self.condition(cond);
+                let then = self.sub_block(then);
+                let other = other.as_ref().map(|o| self.sub_block(o)).unwrap_or_default();
+                out.push(hir::Stmt::If(cond, then, other));
+            }
+            ast::Stmt::While { cond, body, .. } => {
+                let cond = self.condition(cond);
+                let body = self.loop_body(body);
+                out.push(hir::Stmt::Loop { cond: Some(cond), body, step: None, test_first: true });
+            }
+            ast::Stmt::DoWhile { body, cond, .. } => {
+                let body = self.loop_body(body);
+                let cond = self.condition(cond);
+                out.push(hir::Stmt::Loop { cond: Some(cond), body, step: None, test_first: false });
+            }
+            ast::Stmt::For { init, cond, step, body, .. } => {
+                self.scopes.push(HashMap::new());
+                let mut stmts = Vec::new();
+                if let Some(init) = init {
+                    self.stmt(init, &mut stmts);
+                }
+                let cond = cond.as_ref().map(|c| self.condition(c));
+                let step = step.as_ref().map(|s| self.expr(s, None));
+                let body = self.loop_body(body);
+                stmts.push(hir::Stmt::Loop { cond, body, step, test_first: true });
+                self.scopes.pop();
+                out.push(hir::Stmt::Block(stmts));
+            }
+            ast::Stmt::Break(span) | ast::Stmt::Continue(span) => {
+                let is_break = matches!(s, ast::Stmt::Break(_));
+                if self.loop_depth == 0 {
+                    let word = if is_break { "break" } else { "continue" };
+                    self.sink.error("E0207", *span, format!("`{word}` outside of a loop"));
+                } else {
+                    out.push(if is_break { hir::Stmt::Break } else { hir::Stmt::Continue });
+                }
+            }
+            ast::Stmt::Return(value, span) => self.return_stmt(value.as_ref(), *span, out),
+            ast::Stmt::Block(b) => {
+                let stmts = self.block(&b.stmts);
+                out.push(hir::Stmt::Block(stmts));
+            }
+            ast::Stmt::Empty(_) | ast::Stmt::Error(_) => {}
+            ast::Stmt::Unsupported { what, span } => self.sink.unsupported(*span, what),
+            ast::Stmt::NestedItem(item) => {
+                let what = match **item {
+                    Item::Function(_) => "a function declared inside another function or block (closures)",
+                    Item::Class(_) => "a class declared inside a function or block",
+                    _ => "a declaration inside a function or block",
+                };
+                self.sink.unsupported(item.span(), what);
+            }
+        }
+    }
+
+    fn loop_body(&mut self, body: &ast::Stmt) -> Vec<hir::Stmt> {
+        self.loop_depth += 1;
+        let body = self.sub_block(body);
+        self.loop_depth -= 1;
+        body
+    }
+
+    fn local_decl(&mut self, kind: DeclKind, d: &ast::VarDeclarator, out: &mut Vec<hir::Stmt>) {
+        let declared = d.ty.as_ref().map(|t| resolve(t, self.sink));
+        let init = d.init.as_ref().map(|e| self.expr(e, declared.as_ref()));
+        let ty = match (&declared, &init) {
+            (Some(t), _) => t.clone(),
+            (None, Some(e)) => e.ty.clone().widened_for_variable(),
+            (None, None) => Type::Any,
+        };
+        if ty == Type::Void {
+            self.sink.error("E0216", d.span, format!("`{}` cannot hold a `void` value", d.name.name));
+        }
+        if self.scopes.last().is_some_and(|s| s.contains_key(&d.name.name)) {
+            self.sink.error_hint(
+                "E0208",
+                d.name.span,
+                format!("`{}` is already declared in this block", d.name.name),
+                "rename it, or assign to the existing variable without `let`",
+            );
+        }
+        let value = match init {
+            Some(e) => self.coerce(e, &ty),
+            None => {
+                if kind == DeclKind::Const {
+                    self.sink.error("E0212", d.span, format!("`const {}` needs an initial value", d.name.name));
+                }
+                self.check_zero_initializable(&ty, d);
+                zero_value(&ty, d.span)
+            }
+        };
+        let id = self.declare(&d.name.name, ty, kind == DeclKind::Const);
+        out.push(hir::Stmt::InitLocal(id, value));
+    }
+
+    fn check_zero_initializable(&mut self, ty: &Type, d: &ast::VarDeclarator) {
+        if matches!(ty, Type::String | Type::Array(_)) {
+            self.sink.error_hint(
+                "E0212",
+                d.span,
+                format!("`{}` of type `{ty}` needs an initial value", d.name.name),
+                "only numbers, booleans and `any` start without one",
+            );
+        }
+    }
+
+    fn return_stmt(&mut self, value: Option<&ast::Expr>, span: Span, out: &mut Vec<hir::Stmt>) {
+        let declared = match &self.ret {
+            Ret::Main => {
+                self.sink.error("E0215", span, "`return` outside of a function");
+                return;
+            }
+            Ret::Infer(_) => None,
+            Ret::Declared(t) => Some(t.clone()),
+        };
+        match (value, declared) {
+            (value, None) => {
+                let v = value.map(|e| self.expr(e, None));
+                if let Ret::Infer(types) = &mut self.ret {
+                    types.push(v.as_ref().map_or(Type::Void, |e| e.ty.clone()));
+                }
+                out.push(hir::Stmt::Return(v));
+            }
+            (None, Some(Type::Void)) => out.push(hir::Stmt::Return(None)),
+            (Some(e), Some(Type::Void)) => {
+                self.sink.error_hint(
+                    "E0215",
+                    e.span(),
+                    "this function does not return a value",
+                    "remove the value, or declare the function's result type",
+                );
+            }
+            (None, Some(t)) => {
+                self.sink.error("E0215", span, format!("this function must return a `{t}`"));
+            }
+            (Some(e), Some(t)) => {
+                let v = self.expr(e, Some(&t));
+                let v = self.coerce(v, &t);
+                out.push(hir::Stmt::Return(Some(v)));
+            }
+        }
+    }
+
+    /// Checks an expression used as a condition and turns it into a boolean.
+    pub(super) fn condition(&mut self, e: &ast::Expr) -> hir::Expr {
+        let e = self.expr(e, None);
+        self.truthy(e)
+    }
+
+    /// Converts a checked expression to its truthiness (a boolean).
+    pub(super) fn truthy(&mut self, e: hir::Expr) -> hir::Expr {
+        match &e.ty {
+            Type::Boolean | Type::Error => e,
+            Type::Void => {
+                self.sink.error("E0216", e.span, "a `void` value has no truth value");
+                e
+            }
+            t => {
+                let span = e.span;
+                let t = t.clone();
+                hir::Expr::new(hir::ExprKind::Convert(hir::Conversion::Truthy(t), Box::new(e)), Type::Boolean, span)
+            }
+        }
+    }
+}
+
+/// The value a variable declared without an initializer starts with.
+fn zero_value(ty: &Type, span: Span) -> hir::Expr {
+    let kind = match ty {
+        Type::Float => hir::ExprKind::Float(0),
+        Type::Integer | Type::Int32 | Type::Boolean => hir::ExprKind::Int(0),
+        _ => hir::ExprKind::Undefined,
+    };
+    hir::Expr::new(kind, ty.clone(), span)
+}
+
+/// Whether control can never fall off the end of `stmts`.
+fn always_returns(stmts: &[hir::Stmt]) -> bool {
+    stmts.iter().any(|s| match s {
+        hir::Stmt::Return(_) => true,
+        hir::Stmt::If(_, a, b) => always_returns(a) && always_returns(b),
+        hir::Stmt::Block(b) => always_returns(b),
+        // `while (true)` without `break` never falls through.
+        hir::Stmt::Loop { cond, body, .. } => {
+            let infinite = cond.as_ref().is_none_or(|c| matches!(c.kind, hir::ExprKind::Int(1)));
+            infinite && !contains_break(body)
+        }
+        _ => false,
+    })
+}
+
+fn contains_break(stmts: &[hir::Stmt]) -> bool {
+    stmts.iter().any(|s| match s {
+        hir::Stmt::Break => true,
+        hir::Stmt::If(_, a, b) => contains_break(a) || contains_break(b),
+        hir::Stmt::Block(b) => contains_break(b),
+        _ => false,
+    })
+}

@@ -1,0 +1,182 @@
+//! Checking calls: top-level functions, `print`/`console`/`time`, and string and array methods.
+
+use super::body::BodyChecker;
+use crate::hir::{Builtin, Expr, ExprKind};
+use crate::types::Type;
+use syntax::Span;
+use syntax::ast;
+
+impl BodyChecker<'_> {
+    /// Checks `callee(args)`.
+    pub(super) fn call(&mut self, callee: &ast::Expr, args: &[ast::Expr], span: Span) -> Expr {
+        match callee {
+            ast::Expr::Ident(id) => self.call_name(id, args, span),
+            ast::Expr::Member(obj, method, _) => {
+                if let ast::Expr::Ident(o) = &**obj
+                    && let Some(e) = self.call_global_object(o, method, args, span)
+                {
+                    return e;
+                }
+                let obj = self.expr(obj, None);
+                self.call_method(obj, method, args, span)
+            }
+            other => {
+                self.expr(other, None);
+                self.error("E0203", other.span(), "this expression cannot be called".into())
+            }
+        }
+    }
+
+    fn is_variable(&mut self, name: &ast::Ident) -> bool {
+        self.lookup_local(&name.name).is_some() || self.lookup_global(&name.name, name.span).is_some()
+    }
+
+    fn call_name(&mut self, id: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
+        if self.is_variable(id) {
+            return self.unsupported(span, "calling a function value (closures)");
+        }
+        if let Some(sig) = self.env.function(&id.name, self.sink, id.span) {
+            if args.len() != sig.params.len() {
+                let msg = format!(
+                    "`{}` takes {} argument{} but {} {} given",
+                    id.name,
+                    sig.params.len(),
+                    if sig.params.len() == 1 { "" } else { "s" },
+                    args.len(),
+                    if args.len() == 1 { "was" } else { "were" }
+                );
+                self.check_args(args);
+                return self.error("E0202", span, msg);
+            }
+            let args = args
+                .iter()
+                .zip(&sig.params)
+                .map(|(a, t)| {
+                    let a = self.expr(a, Some(t));
+                    self.coerce(a, t)
+                })
+                .collect();
+            return Expr::new(ExprKind::Call(id.name.clone(), args), sig.ret, span);
+        }
+        if id.name == "print" {
+            let args = self.check_args(args);
+            return Expr::new(ExprKind::Builtin(Builtin::Print, args), Type::Void, span);
+        }
+        self.check_args(args);
+        let e = self.expr(&ast::Expr::Ident(id.clone()), None);
+        if e.ty == Type::Error {
+            return e;
+        }
+        self.error("E0203", id.span, format!("`{}` is not a function", id.name))
+    }
+
+    /// Checks arguments that are printed or otherwise taken as values of any type.
+    fn check_args(&mut self, args: &[ast::Expr]) -> Vec<Expr> {
+        args.iter()
+            .map(|a| {
+                let e = self.expr(a, None);
+                if e.ty == Type::Void {
+                    self.error("E0216", e.span, "this expression does not produce a value".into())
+                } else {
+                    e
+                }
+            })
+            .collect()
+    }
+
+    /// `console.log(…)`, `time.now()` and friends, unless a variable shadows the object's name.
+    fn call_global_object(
+        &mut self,
+        obj: &ast::Ident,
+        method: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Option<Expr> {
+        if self.is_variable(obj) {
+            return None;
+        }
+        let e = match (obj.name.as_str(), method.name.as_str()) {
+            ("console", "log") => {
+                let args = self.check_args(args);
+                Expr::new(ExprKind::Builtin(Builtin::Print, args), Type::Void, span)
+            }
+            ("console", "error") => {
+                let args = self.check_args(args);
+                Expr::new(ExprKind::Builtin(Builtin::PrintError, args), Type::Void, span)
+            }
+            ("time", "now") => self.builtin(Builtin::TimeNow, &[], args, Type::Float, span),
+            ("time", "delay") => self.builtin(Builtin::TimeDelay, &[Type::Integer], args, Type::Void, span),
+            ("Math", _) => self.unsupported(span, "`Math`"),
+            ("console" | "time", m) => {
+                let msg = format!("`{}` has no function `{m}`", obj.name);
+                self.error("E0214", method.span, msg)
+            }
+            _ => return None,
+        };
+        Some(e)
+    }
+
+    fn builtin(&mut self, b: Builtin, params: &[Type], args: &[ast::Expr], ret: Type, span: Span) -> Expr {
+        if args.len() != params.len() {
+            self.check_args(args);
+            let msg = format!("this function takes {} argument(s) but {} were given", params.len(), args.len());
+            return self.error("E0202", span, msg);
+        }
+        let args = args
+            .iter()
+            .zip(params)
+            .map(|(a, t)| {
+                let a = self.expr(a, Some(t));
+                self.coerce(a, t)
+            })
+            .collect();
+        Expr::new(ExprKind::Builtin(b, args), ret, span)
+    }
+
+    fn call_method(&mut self, obj: Expr, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
+        let ty = obj.ty.clone();
+        let (b, params, ret) = match (&ty, method.name.as_str()) {
+            (Type::Error, _) => {
+                self.check_args(args);
+                return Expr::new(ExprKind::Undefined, Type::Error, span);
+            }
+            (Type::String, "startsWith") => (Builtin::StartsWith, vec![Type::String], Type::Boolean),
+            (Type::String, "endsWith") => (Builtin::EndsWith, vec![Type::String], Type::Boolean),
+            (Type::String, "substring") if args.len() == 1 => (Builtin::Substring, vec![Type::Integer], Type::String),
+            (Type::String, "substring") => (Builtin::Substring, vec![Type::Integer, Type::Integer], Type::String),
+            (Type::String, "charCodeAt") => (Builtin::CharCodeAt, vec![Type::Integer], Type::Integer),
+            (Type::String, "indexOf") => (Builtin::IndexOf, vec![Type::String], Type::Integer),
+            (Type::Array(elem), "push" | "pop" | "shift" | "unshift") => {
+                if !elem.is_reference() {
+                    self.check_args(args);
+                    let msg = format!(
+                        "`{}` is only available on arrays of reference type (`string[]`, `any[]` …), not on `{ty}`",
+                        method.name
+                    );
+                    return self.error("E0214", method.span, msg);
+                }
+                let elem = (**elem).clone();
+                match method.name.as_str() {
+                    "push" => (Builtin::Push, vec![elem], Type::Integer),
+                    "unshift" => (Builtin::Unshift, vec![elem], Type::Integer),
+                    "pop" => (Builtin::Pop, vec![], elem),
+                    _ => (Builtin::Shift, vec![], elem),
+                }
+            }
+            (Type::Any, _) => {
+                self.check_args(args);
+                return self.unsupported(span, "calling a method of an `any` value (dynamic objects)");
+            }
+            (t, m) => {
+                self.check_args(args);
+                let msg = format!("`{t}` has no method `{m}`");
+                return self.error("E0214", method.span, msg);
+            }
+        };
+        let mut call = self.builtin(b, &params, args, ret, span);
+        if let ExprKind::Builtin(_, a) = &mut call.kind {
+            a.insert(0, obj);
+        }
+        call
+    }
+}

@@ -1,0 +1,70 @@
+//! The type checker: resolves names, computes types, reports errors and produces [`crate::hir`].
+//!
+//! Checking is split the way the incremental engine needs it: [`signatures`] computes every
+//! top-level function's signature and every global's type for a file (inferring omitted return
+//! types on demand), and [`check_function`] / [`check_main`] check one body against those
+//! signatures, so that editing one body re-checks that body only.
+
+mod body;
+mod call;
+mod expr;
+mod signatures;
+mod type_expr;
+
+pub use signatures::{FnSig, GlobalInfo, Signatures, signatures};
+
+use crate::diagnostic::{Diagnostic, Sink};
+use crate::hir;
+use syntax::ast;
+
+/// What a body checker needs to know about the file's top-level items.
+pub(crate) trait ItemEnv {
+    /// The signature of top-level function `name`, if there is one.
+    fn function(&mut self, name: &str, sink: &mut Sink, at: syntax::Span) -> Option<FnSig>;
+    /// The type of global `name`, if there is one.
+    fn global(&mut self, name: &str, sink: &mut Sink, at: syntax::Span) -> Option<GlobalInfo>;
+}
+
+/// The result of checking one body: the typed tree (absent when there were errors) and the
+/// diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Checked {
+    /// The typed body, when checking found no errors.
+    pub body: Option<hir::Body>,
+    /// The errors found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks the body of top-level function `decl` against the file's signatures.
+pub fn check_function(file: &str, decl: &ast::FunctionDecl, sigs: &Signatures) -> Checked {
+    let mut sink = Sink::new(file);
+    let mut env = sigs.clone();
+    let Some(sig) = sigs.functions.get(&decl.name.name).cloned() else {
+        return Checked { body: None, diagnostics: sink.diagnostics };
+    };
+    let body = body::BodyChecker::check_function(&mut env, &mut sink, decl, &sig);
+    finish(body, sink)
+}
+
+/// Checks the top-level statements of a file as the body of its `<main>` function.
+pub fn check_main(file: &str, source: &ast::SourceFile, sigs: &Signatures) -> Checked {
+    let mut sink = Sink::new(file);
+    let mut env = sigs.clone();
+    let body = body::BodyChecker::check_main(&mut env, &mut sink, source);
+    finish(body, sink)
+}
+
+fn finish(body: hir::Body, sink: Sink) -> Checked {
+    let ok = sink.diagnostics.is_empty();
+    Checked { body: ok.then_some(body), diagnostics: sink.diagnostics }
+}
+
+impl ItemEnv for Signatures {
+    fn function(&mut self, name: &str, _: &mut Sink, _: syntax::Span) -> Option<FnSig> {
+        self.functions.get(name).cloned()
+    }
+
+    fn global(&mut self, name: &str, _: &mut Sink, _: syntax::Span) -> Option<GlobalInfo> {
+        self.globals.get(name).cloned()
+    }
+}
