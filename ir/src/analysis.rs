@@ -215,6 +215,8 @@ mod tests {
                 },
             ],
             locs: vec![Default::default()],
+            symbols: vec![],
+            callees: vec![],
         };
         let live = Liveness::compute(&f);
         assert_eq!(live.live_across_calls(&f), vec![Var(0)]);
@@ -263,6 +265,8 @@ mod tests {
                 },
             ],
             locs: vec![],
+            symbols: vec![],
+            callees: vec![],
         };
         let live = Liveness::compute(&f);
         assert!(live.live_out[2].contains(0) && live.live_out[2].contains(1));

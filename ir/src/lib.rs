@@ -203,6 +203,9 @@ pub enum Width {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Callee {
     /// A BlueScript function through its function-table slot (patchable in development).
+    /// The number indexes [`Function::callees`]; the slot itself is chosen at link time, so a
+    /// backend emits the call with that index as a placeholder and records a relocation
+    /// (`Reloc::Slot`) for the linker to patch.
     Slot(u32),
     /// A native function of the device runtime, by its number in the native table.
     Native(u32),
@@ -213,6 +216,10 @@ pub enum Callee {
 pub enum Inst {
     /// `dst = value` for I32, Ref or Any vars (the raw 32-bit word).
     IConst { dst: Var, value: i32 },
+    /// `dst = address of data symbol` (an index into [`Function::symbols`]), for I32/Ref vars.
+    /// Addresses are chosen at link time: a backend emits a 32-bit placeholder and records a
+    /// relocation (`Reloc::Data`) for the linker to patch.
+    SymAddr { dst: Var, sym: u32 },
     /// `dst = value` for an F32 var, given as the float's bits.
     FConst { dst: Var, bits: u32 },
     /// `dst = src`; both have the same type.
@@ -314,6 +321,21 @@ pub struct Function {
     pub blocks: Vec<Block>,
     /// Source locations referenced by [`LocId`].
     pub locs: Vec<SourceLoc>,
+    /// The data symbols [`Inst::SymAddr`] refers to.
+    pub symbols: Vec<DataSymbol>,
+    /// The names of the functions [`Callee::Slot`] refers to.
+    pub callees: Vec<String>,
+}
+
+/// Static data a function refers to by address; the linker places each distinct symbol once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DataSymbol {
+    /// The 4-byte cell of a global variable, by its qualified name; `traced` cells are GC roots.
+    Global { name: String, traced: bool },
+    /// A constant string object with these bytes.
+    Str(Vec<u8>),
+    /// An array descriptor: element kind and type name (`integer[]`).
+    ArrayDescriptor { elem_kind: u32, type_name: String },
 }
 
 impl Function {
@@ -345,6 +367,7 @@ impl Inst {
     pub fn def(&self) -> Option<Var> {
         match *self {
             Inst::IConst { dst, .. }
+            | Inst::SymAddr { dst, .. }
             | Inst::FConst { dst, .. }
             | Inst::Copy { dst, .. }
             | Inst::Unary { dst, .. }
@@ -361,7 +384,7 @@ impl Inst {
     /// Calls `f` on every var this instruction reads.
     pub fn for_each_use(&self, mut f: impl FnMut(Var)) {
         match self {
-            Inst::IConst { .. } | Inst::FConst { .. } => {}
+            Inst::IConst { .. } | Inst::SymAddr { .. } | Inst::FConst { .. } => {}
             Inst::Copy { src, .. } | Inst::Unary { src, .. } => f(*src),
             Inst::Int { a, b, .. } | Inst::Float { a, b, .. } | Inst::Cmp { a, b, .. } => {
                 f(*a);

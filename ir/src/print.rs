@@ -28,6 +28,7 @@ fn write_block(f: &mut fmt::Formatter<'_>, func: &Function, block: &Block) -> fm
         }
         match inst {
             Inst::IConst { value, .. } => write!(line, "iconst {value}")?,
+            Inst::SymAddr { sym, .. } => write!(line, "symaddr {:?}", func.symbols[*sym as usize])?,
             Inst::FConst { bits, .. } => write!(line, "fconst {}", f32::from_bits(*bits))?,
             Inst::Copy { src, .. } => write!(line, "copy {src}")?,
             Inst::Unary { op, src, .. } => write!(line, "{op:?} {src}")?,
@@ -85,7 +86,7 @@ fn width_name(w: Width) -> &'static str {
 
 fn callee_name(c: Callee) -> String {
     match c {
-        Callee::Slot(s) => format!("slot#{s}"),
+        Callee::Slot(s) => format!("fn#{s}"),
         Callee::Native(n) => format!("native#{n}"),
     }
 }

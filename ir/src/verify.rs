@@ -35,10 +35,15 @@ pub fn verify(f: &Function) -> Result<(), String> {
                 var_ok(d)?;
             }
             check_types(f, inst).map_err(&here)?;
-            if let Inst::Call { loc, .. } = inst
-                && loc.0 as usize >= f.locs.len()
-            {
-                return Err(here("call location out of range".into()));
+            if let Inst::Call { loc, callee, .. } = inst {
+                if loc.0 as usize >= f.locs.len() {
+                    return Err(here("call location out of range".into()));
+                }
+                if let crate::Callee::Slot(i) = callee
+                    && *i as usize >= f.callees.len()
+                {
+                    return Err(here(format!("callee #{i} is not declared")));
+                }
             }
         }
         for s in block.term.successors() {
@@ -98,6 +103,7 @@ fn check_types(f: &Function, inst: &Inst) -> Result<(), String> {
     let word = |v: Var| f.ty(v) != Ty::F32;
     let ok = match *inst {
         Inst::IConst { dst, .. } => word(dst),
+        Inst::SymAddr { dst, sym } => word(dst) && (sym as usize) < f.symbols.len(),
         Inst::FConst { dst, .. } => f.ty(dst) == Ty::F32,
         Inst::Copy { dst, src } => f.ty(dst) == f.ty(src),
         Inst::Unary { op, dst, src } => {
