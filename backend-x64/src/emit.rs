@@ -1,0 +1,833 @@
+//! Instruction selection: every IR instruction and terminator into x86-64 with dynasm, over the
+//! homes chosen by the register allocator. Operands that live in memory are loaded into the
+//! scratch registers (`rax`, `rcx`, `xmm14`, `xmm15`); results computed in a scratch register
+//! are stored back to their slot.
+
+use crate::asm::{Asm, load32, loadss, mov32, movss, store_imm32};
+use crate::frame::{ArgLoc, Frame, arg_locations};
+use crate::moves::{Move, Place, copy, parallel_move};
+use crate::regalloc::{Allocation, Home};
+use crate::regs::{BIAS, CTX, RAX, RCX, XMM_SCRATCH, XMM_SCRATCH2};
+use crate::{CallSite, CodegenError, MachineCode, Reloc, slot_displacement};
+use device::abi::Native;
+use device::abi::host::{CTX_NATIVES, NATIVE_SLOTS};
+use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
+use ir::analysis::Liveness;
+use ir::{BlockId, Callee, Cond, FloatOp, Function, Inst, IntOp, LocId, Terminator, Ty, UnOp, Var, Width};
+
+/// An x86 condition code, as tested after `cmp` or `ucomiss`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cc {
+    E,
+    Ne,
+    L,
+    Le,
+    G,
+    Ge,
+    B,
+    Ae,
+    A,
+    Be,
+}
+
+impl Cc {
+    fn negate(self) -> Cc {
+        match self {
+            Cc::E => Cc::Ne,
+            Cc::Ne => Cc::E,
+            Cc::L => Cc::Ge,
+            Cc::Ge => Cc::L,
+            Cc::Le => Cc::G,
+            Cc::G => Cc::Le,
+            Cc::B => Cc::Ae,
+            Cc::Ae => Cc::B,
+            Cc::A => Cc::Be,
+            Cc::Be => Cc::A,
+        }
+    }
+
+    /// The condition code of an integer comparison `cmp a, b`.
+    fn of_int(cond: Cond) -> Cc {
+        match cond {
+            Cond::Eq => Cc::E,
+            Cond::Ne => Cc::Ne,
+            Cond::LtS => Cc::L,
+            Cond::LeS => Cc::Le,
+            Cond::GtS => Cc::G,
+            Cond::GeS => Cc::Ge,
+            Cond::LtU => Cc::B,
+            Cond::GeU => Cc::Ae,
+            _ => unreachable!("float condition {cond:?} in an integer compare"),
+        }
+    }
+}
+
+/// How a float condition is decided after `ucomiss`.
+#[derive(Debug, Clone, Copy)]
+enum FloatTest {
+    /// A single condition code that is false when unordered (`ucomiss` sets CF then).
+    Simple(Cc),
+    /// Equal and ordered.
+    Eq,
+    /// Not equal or unordered.
+    Ne,
+}
+
+/// Emits `f` with the given liveness, allocation and frame.
+pub fn emit(
+    f: &Function,
+    live: &Liveness,
+    alloc: &Allocation,
+    frame: &Frame,
+) -> Result<MachineCode, CodegenError> {
+    let mut a = Asm::new(0);
+    let blocks = (0..f.blocks.len()).map(|_| a.new_dynamic_label()).collect();
+    let ret = a.new_dynamic_label();
+    let overflow = a.new_dynamic_label();
+    let mut e = Emitter {
+        a,
+        f,
+        alloc,
+        frame,
+        blocks,
+        ret,
+        call_sites: Vec::new(),
+        relocs: Vec::new(),
+    };
+    frame.prologue(&mut e.a, f, live, alloc, overflow);
+    for (i, &b) in alloc.order.iter().enumerate() {
+        let next = alloc.order.get(i + 1).copied();
+        let label = e.blocks[b.0 as usize];
+        dynasm!(e.a ; .arch x64 ; =>label);
+        for inst in &f.block(b).insts {
+            e.inst(inst)?;
+        }
+        e.term(&f.block(b).term, next)?;
+    }
+    dynasm!(e.a ; .arch x64 ; =>ret);
+    frame.epilogue(&mut e.a);
+    dynasm!(e.a ; .arch x64 ; =>overflow);
+    e.call_native(Native::RaiseStackOverflow as u32, &[], LocId(0))?;
+    dynasm!(e.a ; .arch x64 ; ud2);
+    let code = e
+        .a
+        .finalize()
+        .map_err(|err| CodegenError::Assembler(err.to_string()))?;
+    Ok(MachineCode {
+        code,
+        call_sites: e.call_sites,
+        relocs: e.relocs,
+    })
+}
+
+/// Emission state for one function.
+struct Emitter<'a> {
+    a: Asm,
+    f: &'a Function,
+    alloc: &'a Allocation,
+    frame: &'a Frame,
+    /// One label per block (unreachable blocks' labels stay unused).
+    blocks: Vec<DynamicLabel>,
+    /// The shared return path.
+    ret: DynamicLabel,
+    call_sites: Vec<CallSite>,
+    relocs: Vec<Reloc>,
+}
+
+impl Emitter<'_> {
+    fn is_float(&self, v: Var) -> bool {
+        self.f.ty(v) == Ty::F32
+    }
+
+    fn home(&self, v: Var) -> Home {
+        self.alloc.home(v)
+    }
+
+    fn place(&self, v: Var) -> Place {
+        self.frame.place(self.home(v), self.is_float(v))
+    }
+
+    /// The register `v` lives in, if any.
+    fn reg(&self, v: Var) -> Option<u8> {
+        match self.home(v) {
+            Home::Gpr(r) | Home::Xmm(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// A register holding `v`'s word: its home, or `scratch` loaded from its slot.
+    fn use_gpr(&mut self, v: Var, scratch: u8) -> u8 {
+        match self.place(v) {
+            Place::Gpr(r) => r,
+            Place::Mem(m, _) => {
+                load32(&mut self.a, scratch, m);
+                scratch
+            }
+            Place::Xmm(_) => unreachable!("word var in an xmm register"),
+        }
+    }
+
+    /// A register holding `v`'s f32: its home, or `scratch` loaded from its slot.
+    fn use_xmm(&mut self, v: Var, scratch: u8) -> u8 {
+        match self.place(v) {
+            Place::Xmm(r) => r,
+            Place::Mem(m, _) => {
+                loadss(&mut self.a, scratch, m);
+                scratch
+            }
+            Place::Gpr(_) => unreachable!("float var in a general register"),
+        }
+    }
+
+    /// The register to compute `v` into: its home, or `scratch` (then [`Self::commit`]).
+    fn def_reg(&self, v: Var, scratch: u8) -> u8 {
+        self.reg(v).unwrap_or(scratch)
+    }
+
+    /// Stores `r` (computed for `v` by [`Self::def_reg`]) to `v`'s slot if it has one.
+    fn commit(&mut self, v: Var, r: u8) {
+        let src = if self.is_float(v) {
+            Place::Xmm(r)
+        } else {
+            Place::Gpr(r)
+        };
+        let dst = self.place(v);
+        copy(&mut self.a, src, dst);
+    }
+
+    /// Copies `v`'s value into register `r`.
+    fn load(&mut self, r: u8, v: Var) {
+        let dst = if self.is_float(v) {
+            Place::Xmm(r)
+        } else {
+            Place::Gpr(r)
+        };
+        let src = self.place(v);
+        copy(&mut self.a, src, dst);
+    }
+
+    fn inst(&mut self, inst: &Inst) -> Result<(), CodegenError> {
+        match *inst {
+            Inst::IConst { dst, value } => self.iconst(dst, value),
+            Inst::SymAddr { dst, sym } => self.sym_addr(dst, sym),
+            Inst::FConst { dst, bits } => self.fconst(dst, bits),
+            Inst::Copy { dst, src } => {
+                if self.home(dst) != self.home(src) {
+                    let (from, to) = (self.place(src), self.place(dst));
+                    copy(&mut self.a, from, to);
+                }
+            }
+            Inst::Unary { op, dst, src } => self.unary(op, dst, src),
+            Inst::Int { op, dst, a, b } => self.int(op, dst, a, b),
+            Inst::IntImm { op, dst, a, imm } => self.int_imm(op, dst, a, imm),
+            Inst::Float { op, dst, a, b } => self.float(op, dst, a, b),
+            Inst::Cmp { cond, dst, a, b } => {
+                let test = self.compare(cond, a, b);
+                self.set_cc(test);
+                let d = self.def_reg(dst, RAX);
+                dynasm!(self.a ; .arch x64 ; movzx Rd(d), al);
+                self.commit(dst, d);
+            }
+            Inst::Load {
+                width,
+                dst,
+                addr,
+                offset,
+            } => self.load_mem(width, dst, addr, offset),
+            Inst::Store {
+                width,
+                src,
+                addr,
+                offset,
+            } => self.store_mem(width, src, addr, offset),
+            Inst::Call {
+                dst,
+                callee,
+                ref args,
+                loc,
+            } => {
+                match callee {
+                    Callee::Slot(s) => self.call_slot(s, args, loc)?,
+                    Callee::Native(n) => self.call_native(n, args, loc)?,
+                }
+                if let Some(d) = dst {
+                    let result = if self.is_float(d) {
+                        Place::Xmm(0)
+                    } else {
+                        Place::Gpr(RAX)
+                    };
+                    let to = self.place(d);
+                    copy(&mut self.a, result, to);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn iconst(&mut self, dst: Var, value: i32) {
+        match self.place(dst) {
+            Place::Gpr(r) if value == 0 => dynasm!(self.a ; .arch x64 ; xor Rd(r), Rd(r)),
+            Place::Gpr(r) => dynasm!(self.a ; .arch x64 ; mov Rd(r), value),
+            Place::Mem(m, _) => store_imm32(&mut self.a, m, value),
+            Place::Xmm(_) => unreachable!("word constant into an xmm register"),
+        }
+    }
+
+    /// A 32-bit placeholder immediate patched by the linker with the symbol's address.
+    fn sym_addr(&mut self, dst: Var, sym: u32) {
+        let placeholder = 0i32;
+        match self.place(dst) {
+            Place::Gpr(r) => dynasm!(self.a ; .arch x64 ; mov Rd(r), DWORD placeholder),
+            Place::Mem(m, _) => store_imm32(&mut self.a, m, placeholder),
+            Place::Xmm(_) => unreachable!("symbol address into an xmm register"),
+        }
+        // Both forms end with the imm32.
+        self.relocs.push(Reloc::Data {
+            offset: self.a.offset().0 as u32 - 4,
+            sym,
+        });
+    }
+
+    fn fconst(&mut self, dst: Var, bits: u32) {
+        match self.place(dst) {
+            Place::Xmm(r) if bits == 0 => dynasm!(self.a ; .arch x64 ; xorps Rx(r), Rx(r)),
+            Place::Xmm(r) => dynasm!(self.a
+                ; .arch x64
+                ; mov eax, bits as i32
+                ; movd Rx(r), eax
+            ),
+            Place::Mem(m, _) => store_imm32(&mut self.a, m, bits as i32),
+            Place::Gpr(_) => unreachable!("float constant into a general register"),
+        }
+    }
+
+    fn unary(&mut self, op: UnOp, dst: Var, src: Var) {
+        match op {
+            UnOp::Neg | UnOp::Not => {
+                let d = self.def_reg(dst, RAX);
+                self.load(d, src);
+                if op == UnOp::Neg {
+                    dynasm!(self.a ; .arch x64 ; neg Rd(d));
+                } else {
+                    dynasm!(self.a ; .arch x64 ; not Rd(d));
+                }
+                self.commit(dst, d);
+            }
+            UnOp::FNeg => {
+                dynasm!(self.a
+                    ; .arch x64
+                    ; mov eax, i32::MIN
+                    ; movd Rx(XMM_SCRATCH2), eax
+                );
+                let d = self.def_reg(dst, XMM_SCRATCH);
+                self.load(d, src);
+                dynasm!(self.a ; .arch x64 ; xorps Rx(d), Rx(XMM_SCRATCH2));
+                self.commit(dst, d);
+            }
+            UnOp::IntToFloat => {
+                let s = self.use_gpr(src, RAX);
+                let d = self.def_reg(dst, XMM_SCRATCH);
+                dynasm!(self.a
+                    ; .arch x64
+                    ; xorps Rx(d), Rx(d)
+                    ; cvtsi2ss Rx(d), Rd(s)
+                );
+                self.commit(dst, d);
+            }
+            UnOp::FloatToInt => {
+                let s = self.use_xmm(src, XMM_SCRATCH);
+                let d = self.def_reg(dst, RAX);
+                // cvttss2si gives i32::MIN for NaN and out-of-range inputs: fix those up.
+                dynasm!(self.a
+                    ; .arch x64
+                    ; cvttss2si Rd(d), Rx(s)
+                    ; cmp Rd(d), i32::MIN
+                    ; jne >done
+                    ; ucomiss Rx(s), Rx(s)
+                    ; jp >nan
+                    ; xorps Rx(XMM_SCRATCH2), Rx(XMM_SCRATCH2)
+                    ; ucomiss Rx(s), Rx(XMM_SCRATCH2)
+                    ; jb >done
+                    ; mov Rd(d), i32::MAX
+                    ; jmp >done
+                    ; nan:
+                    ; xor Rd(d), Rd(d)
+                    ; done:
+                );
+                self.commit(dst, d);
+            }
+            UnOp::FloatBits => {
+                let s = self.use_xmm(src, XMM_SCRATCH);
+                let d = self.def_reg(dst, RAX);
+                dynasm!(self.a ; .arch x64 ; movd Rd(d), Rx(s));
+                self.commit(dst, d);
+            }
+            UnOp::BitsFloat => {
+                let s = self.use_gpr(src, RAX);
+                let d = self.def_reg(dst, XMM_SCRATCH);
+                dynasm!(self.a ; .arch x64 ; movd Rx(d), Rd(s));
+                self.commit(dst, d);
+            }
+        }
+    }
+
+    /// `d op= s` for the two-address integer operations.
+    fn int_rr(&mut self, op: IntOp, d: u8, s: u8) {
+        match op {
+            IntOp::Add => dynasm!(self.a ; .arch x64 ; add Rd(d), Rd(s)),
+            IntOp::Sub => dynasm!(self.a ; .arch x64 ; sub Rd(d), Rd(s)),
+            IntOp::Mul => dynasm!(self.a ; .arch x64 ; imul Rd(d), Rd(s)),
+            IntOp::And => dynasm!(self.a ; .arch x64 ; and Rd(d), Rd(s)),
+            IntOp::Or => dynasm!(self.a ; .arch x64 ; or Rd(d), Rd(s)),
+            IntOp::Xor => dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(s)),
+            IntOp::Shl => dynasm!(self.a ; .arch x64 ; shl Rd(d), cl),
+            IntOp::ShrS => dynasm!(self.a ; .arch x64 ; sar Rd(d), cl),
+            IntOp::ShrU => dynasm!(self.a ; .arch x64 ; shr Rd(d), cl),
+            IntOp::DivS | IntOp::RemS => unreachable!("division is not two-address"),
+        }
+    }
+
+    fn int(&mut self, op: IntOp, dst: Var, a: Var, b: Var) {
+        match op {
+            IntOp::DivS | IntOp::RemS => {
+                let rb = self.use_gpr(b, RCX);
+                self.load(RAX, a);
+                self.divide(op == IntOp::RemS, rb);
+                self.commit_from(dst, RAX);
+            }
+            IntOp::Shl | IntOp::ShrS | IntOp::ShrU => {
+                self.load(RCX, b);
+                let d = self.def_reg(dst, RAX);
+                self.load(d, a);
+                self.int_rr(op, d, RCX);
+                self.commit(dst, d);
+            }
+            _ => {
+                let d = self.def_reg(dst, RAX);
+                if self.reg(b) == Some(d) && self.reg(a) != Some(d) {
+                    if op == IntOp::Sub {
+                        mov32(&mut self.a, RCX, d, false);
+                        self.load(d, a);
+                        self.int_rr(op, d, RCX);
+                    } else {
+                        let ra = self.use_gpr(a, RCX);
+                        self.int_rr(op, d, ra);
+                    }
+                } else {
+                    let rb = self.use_gpr(b, RCX);
+                    self.load(d, a);
+                    self.int_rr(op, d, rb);
+                }
+                self.commit(dst, d);
+            }
+        }
+    }
+
+    /// `eax = eax / divisor` (or `eax % divisor`), with `x / -1 == -x` (wrapping) and
+    /// `x % -1 == 0` instead of the `idiv` overflow trap.
+    fn divide(&mut self, rem: bool, divisor: u8) {
+        dynasm!(self.a
+            ; .arch x64
+            ; cmp Rd(divisor), -1
+            ; jne >divide
+        );
+        if rem {
+            dynasm!(self.a ; .arch x64 ; xor eax, eax);
+        } else {
+            dynasm!(self.a ; .arch x64 ; neg eax);
+        }
+        dynasm!(self.a
+            ; .arch x64
+            ; jmp >done
+            ; divide:
+            ; cdq
+            ; idiv Rd(divisor)
+        );
+        if rem {
+            dynasm!(self.a ; .arch x64 ; mov eax, edx);
+        }
+        dynasm!(self.a ; .arch x64 ; done:);
+    }
+
+    /// Moves a result computed in register `r` into `dst`'s home.
+    fn commit_from(&mut self, dst: Var, r: u8) {
+        let to = self.place(dst);
+        copy(&mut self.a, Place::Gpr(r), to);
+    }
+
+    fn int_imm(&mut self, op: IntOp, dst: Var, a: Var, imm: i32) {
+        match op {
+            IntOp::Add | IntOp::Sub => {
+                let imm = if op == IntOp::Sub {
+                    imm.wrapping_neg()
+                } else {
+                    imm
+                };
+                let d = self.def_reg(dst, RAX);
+                match self.reg(a) {
+                    Some(ra) if ra != d && imm != 0 => {
+                        dynasm!(self.a ; .arch x64 ; lea Rd(d), [Rq(ra) + imm]);
+                    }
+                    _ => {
+                        self.load(d, a);
+                        if imm != 0 {
+                            dynasm!(self.a ; .arch x64 ; add Rd(d), imm);
+                        }
+                    }
+                }
+                self.commit(dst, d);
+            }
+            IntOp::Mul => {
+                let ra = self.use_gpr(a, RCX);
+                let d = self.def_reg(dst, RAX);
+                dynasm!(self.a ; .arch x64 ; imul Rd(d), Rd(ra), imm);
+                self.commit(dst, d);
+            }
+            IntOp::And | IntOp::Or | IntOp::Xor => {
+                let d = self.def_reg(dst, RAX);
+                self.load(d, a);
+                match op {
+                    IntOp::And => dynasm!(self.a ; .arch x64 ; and Rd(d), imm),
+                    IntOp::Or => dynasm!(self.a ; .arch x64 ; or Rd(d), imm),
+                    _ => dynasm!(self.a ; .arch x64 ; xor Rd(d), imm),
+                }
+                self.commit(dst, d);
+            }
+            IntOp::Shl | IntOp::ShrS | IntOp::ShrU => {
+                let d = self.def_reg(dst, RAX);
+                self.load(d, a);
+                let n = (imm & 31) as i8;
+                if n != 0 {
+                    match op {
+                        IntOp::Shl => dynasm!(self.a ; .arch x64 ; shl Rd(d), n),
+                        IntOp::ShrS => dynasm!(self.a ; .arch x64 ; sar Rd(d), n),
+                        _ => dynasm!(self.a ; .arch x64 ; shr Rd(d), n),
+                    }
+                }
+                self.commit(dst, d);
+            }
+            IntOp::DivS | IntOp::RemS => self.div_imm(op == IntOp::RemS, dst, a, imm),
+        }
+    }
+
+    /// Division by a constant: `-1` and powers of two without `idiv`.
+    fn div_imm(&mut self, rem: bool, dst: Var, a: Var, imm: i32) {
+        self.load(RAX, a);
+        if imm == -1 || imm == 1 {
+            if rem {
+                dynasm!(self.a ; .arch x64 ; xor eax, eax);
+            } else if imm == -1 {
+                dynasm!(self.a ; .arch x64 ; neg eax);
+            }
+        } else if imm > 0 && imm.count_ones() == 1 {
+            // Round toward zero: add 2^k - 1 to negative dividends before the arithmetic shift.
+            let k = imm.trailing_zeros() as i8;
+            dynasm!(self.a
+                ; .arch x64
+                ; mov ecx, eax
+                ; sar ecx, 31
+                ; shr ecx, 32 - k
+                ; add ecx, eax
+            );
+            if rem {
+                dynasm!(self.a
+                    ; .arch x64
+                    ; and ecx, imm.wrapping_neg()
+                    ; sub eax, ecx
+                );
+            } else {
+                dynasm!(self.a
+                    ; .arch x64
+                    ; sar ecx, k
+                    ; mov eax, ecx
+                );
+            }
+        } else {
+            dynasm!(self.a
+                ; .arch x64
+                ; mov ecx, imm
+                ; cdq
+                ; idiv ecx
+            );
+            if rem {
+                dynasm!(self.a ; .arch x64 ; mov eax, edx);
+            }
+        }
+        self.commit_from(dst, RAX);
+    }
+
+    fn float(&mut self, op: FloatOp, dst: Var, a: Var, b: Var) {
+        let d = self.def_reg(dst, XMM_SCRATCH);
+        let commutative = matches!(op, FloatOp::Add | FloatOp::Mul);
+        let s = if self.reg(b) == Some(d) && self.reg(a) != Some(d) {
+            if commutative {
+                self.use_xmm(a, XMM_SCRATCH2)
+            } else {
+                movss(&mut self.a, XMM_SCRATCH2, d);
+                self.load(d, a);
+                XMM_SCRATCH2
+            }
+        } else {
+            let s = self.use_xmm(b, XMM_SCRATCH2);
+            self.load(d, a);
+            s
+        };
+        match op {
+            FloatOp::Add => dynasm!(self.a ; .arch x64 ; addss Rx(d), Rx(s)),
+            FloatOp::Sub => dynasm!(self.a ; .arch x64 ; subss Rx(d), Rx(s)),
+            FloatOp::Mul => dynasm!(self.a ; .arch x64 ; mulss Rx(d), Rx(s)),
+            FloatOp::Div => dynasm!(self.a ; .arch x64 ; divss Rx(d), Rx(s)),
+        }
+        self.commit(dst, d);
+    }
+
+    /// Emits the comparison of `a` and `b` and says how to read `cond` from the flags.
+    fn compare(&mut self, cond: Cond, a: Var, b: Var) -> FloatTest {
+        if !cond.is_float() {
+            let ra = self.use_gpr(a, RAX);
+            let rb = self.use_gpr(b, RCX);
+            dynasm!(self.a ; .arch x64 ; cmp Rd(ra), Rd(rb));
+            return FloatTest::Simple(Cc::of_int(cond));
+        }
+        // `a < b` is `b > a`: only "above" conditions are false when unordered.
+        let (x, y) = match cond {
+            Cond::FLt | Cond::FLe => (b, a),
+            _ => (a, b),
+        };
+        let rx = self.use_xmm(x, XMM_SCRATCH);
+        let ry = self.use_xmm(y, XMM_SCRATCH2);
+        dynasm!(self.a ; .arch x64 ; ucomiss Rx(rx), Rx(ry));
+        match cond {
+            Cond::FEq => FloatTest::Eq,
+            Cond::FNe => FloatTest::Ne,
+            Cond::FLt | Cond::FGt => FloatTest::Simple(Cc::A),
+            _ => FloatTest::Simple(Cc::Ae),
+        }
+    }
+
+    /// `al = test ? 1 : 0` from the flags.
+    fn set_cc(&mut self, test: FloatTest) {
+        match test {
+            FloatTest::Simple(cc) => self.setcc_al(cc),
+            FloatTest::Eq => dynasm!(self.a
+                ; .arch x64
+                ; sete al
+                ; setnp cl
+                ; and al, cl
+            ),
+            FloatTest::Ne => dynasm!(self.a
+                ; .arch x64
+                ; setne al
+                ; setp cl
+                ; or al, cl
+            ),
+        }
+    }
+
+    fn setcc_al(&mut self, cc: Cc) {
+        match cc {
+            Cc::E => dynasm!(self.a ; .arch x64 ; sete al),
+            Cc::Ne => dynasm!(self.a ; .arch x64 ; setne al),
+            Cc::L => dynasm!(self.a ; .arch x64 ; setl al),
+            Cc::Le => dynasm!(self.a ; .arch x64 ; setle al),
+            Cc::G => dynasm!(self.a ; .arch x64 ; setg al),
+            Cc::Ge => dynasm!(self.a ; .arch x64 ; setge al),
+            Cc::B => dynasm!(self.a ; .arch x64 ; setb al),
+            Cc::Ae => dynasm!(self.a ; .arch x64 ; setae al),
+            Cc::A => dynasm!(self.a ; .arch x64 ; seta al),
+            Cc::Be => dynasm!(self.a ; .arch x64 ; setbe al),
+        }
+    }
+
+    fn jcc(&mut self, cc: Cc, to: DynamicLabel) {
+        match cc {
+            Cc::E => dynasm!(self.a ; .arch x64 ; je =>to),
+            Cc::Ne => dynasm!(self.a ; .arch x64 ; jne =>to),
+            Cc::L => dynasm!(self.a ; .arch x64 ; jl =>to),
+            Cc::Le => dynasm!(self.a ; .arch x64 ; jle =>to),
+            Cc::G => dynasm!(self.a ; .arch x64 ; jg =>to),
+            Cc::Ge => dynasm!(self.a ; .arch x64 ; jge =>to),
+            Cc::B => dynasm!(self.a ; .arch x64 ; jb =>to),
+            Cc::Ae => dynasm!(self.a ; .arch x64 ; jae =>to),
+            Cc::A => dynasm!(self.a ; .arch x64 ; ja =>to),
+            Cc::Be => dynasm!(self.a ; .arch x64 ; jbe =>to),
+        }
+    }
+
+    /// `jmp` to block `to` unless it is `next` in layout order.
+    fn jump(&mut self, to: BlockId, next: Option<BlockId>) {
+        if Some(to) != next {
+            let l = self.blocks[to.0 as usize];
+            dynasm!(self.a ; .arch x64 ; jmp =>l);
+        }
+    }
+
+    fn load_mem(&mut self, width: Width, dst: Var, addr: Var, offset: i32) {
+        let ra = self.use_gpr(addr, RAX);
+        if self.is_float(dst) {
+            let d = self.def_reg(dst, XMM_SCRATCH);
+            match width {
+                Width::W32 => {
+                    dynasm!(self.a ; .arch x64 ; movss Rx(d), DWORD [Rq(BIAS) + Rq(ra) + offset])
+                }
+                Width::U8 => dynasm!(self.a
+                    ; .arch x64
+                    ; movzx eax, BYTE [Rq(BIAS) + Rq(ra) + offset]
+                    ; movd Rx(d), eax
+                ),
+            }
+            self.commit(dst, d);
+        } else {
+            let d = self.def_reg(dst, RAX);
+            match width {
+                Width::W32 => {
+                    dynasm!(self.a ; .arch x64 ; mov Rd(d), DWORD [Rq(BIAS) + Rq(ra) + offset])
+                }
+                Width::U8 => {
+                    dynasm!(self.a ; .arch x64 ; movzx Rd(d), BYTE [Rq(BIAS) + Rq(ra) + offset])
+                }
+            }
+            self.commit(dst, d);
+        }
+    }
+
+    fn store_mem(&mut self, width: Width, src: Var, addr: Var, offset: i32) {
+        let ra = self.use_gpr(addr, RAX);
+        let rs = if self.is_float(src) {
+            let s = self.use_xmm(src, XMM_SCRATCH);
+            if width == Width::W32 {
+                dynasm!(self.a ; .arch x64 ; movss DWORD [Rq(BIAS) + Rq(ra) + offset], Rx(s));
+                return;
+            }
+            dynasm!(self.a ; .arch x64 ; movd ecx, Rx(s));
+            RCX
+        } else {
+            self.use_gpr(src, RCX)
+        };
+        match width {
+            Width::W32 => {
+                dynasm!(self.a ; .arch x64 ; mov DWORD [Rq(BIAS) + Rq(ra) + offset], Rd(rs))
+            }
+            Width::U8 => {
+                dynasm!(self.a ; .arch x64 ; mov BYTE [Rq(BIAS) + Rq(ra) + offset], Rb(rs))
+            }
+        }
+    }
+
+    /// Moves `args` into their ABI locations.
+    fn pass_args(&mut self, args: &[Var]) {
+        let locs = arg_locations(args.iter().map(|v| self.f.ty(*v)));
+        let moves: Vec<Move> = args
+            .iter()
+            .zip(locs)
+            .map(|(v, loc)| Move {
+                src: self.place(*v),
+                dst: match loc {
+                    ArgLoc::Gpr(r) => Place::Gpr(r),
+                    ArgLoc::Xmm(r) => Place::Xmm(r),
+                    ArgLoc::Stack(n) => Place::Mem(self.frame.outgoing(n), self.is_float(*v)),
+                },
+            })
+            .collect();
+        parallel_move(&mut self.a, &moves);
+    }
+
+    /// Calls through `[r14 + disp]` and records the call site.
+    fn call_ctx(&mut self, disp: i32, args: &[Var], loc: LocId) {
+        self.pass_args(args);
+        dynasm!(self.a ; .arch x64 ; call QWORD [Rq(CTX) + disp]);
+        self.call_sites.push(CallSite {
+            return_offset: self.a.offset().0 as u32,
+            loc,
+        });
+    }
+
+    /// Calls function `callee` of [`Function::callees`] through the function table. The
+    /// displacement is a placeholder (slot number = callee index) patched by the linker.
+    fn call_slot(&mut self, callee: u32, args: &[Var], loc: LocId) -> Result<(), CodegenError> {
+        let disp = slot_displacement(callee).ok_or(CodegenError::SlotOutOfRange(callee))?;
+        self.call_ctx(disp, args, loc);
+        // `call [r14 + disp32]` ends with the displacement.
+        self.relocs.push(Reloc::Slot {
+            offset: self.a.offset().0 as u32 - 4,
+            callee,
+        });
+        Ok(())
+    }
+
+    fn call_native(&mut self, native: u32, args: &[Var], loc: LocId) -> Result<(), CodegenError> {
+        if native >= NATIVE_SLOTS {
+            return Err(CodegenError::NativeOutOfRange(native));
+        }
+        self.call_ctx(CTX_NATIVES + 8 * native as i32, args, loc);
+        Ok(())
+    }
+
+    fn term(&mut self, term: &Terminator, next: Option<BlockId>) -> Result<(), CodegenError> {
+        match *term {
+            Terminator::Jump(to) => self.jump(to, next),
+            Terminator::Branch {
+                cond,
+                a,
+                b,
+                then,
+                other,
+            } => self.branch(cond, a, b, then, other, next),
+            Terminator::Return(v) => {
+                if let Some(v) = v {
+                    let result = if self.is_float(v) {
+                        Place::Xmm(0)
+                    } else {
+                        Place::Gpr(RAX)
+                    };
+                    let src = self.place(v);
+                    copy(&mut self.a, src, result);
+                }
+                if next.is_some() {
+                    let ret = self.ret;
+                    dynasm!(self.a ; .arch x64 ; jmp =>ret);
+                }
+            }
+            Terminator::Raise {
+                native,
+                ref args,
+                loc,
+            } => {
+                self.call_native(native, args, loc)?;
+                dynasm!(self.a ; .arch x64 ; ud2);
+            }
+        }
+        Ok(())
+    }
+
+    fn branch(
+        &mut self,
+        cond: Cond,
+        a: Var,
+        b: Var,
+        then: BlockId,
+        other: BlockId,
+        next: Option<BlockId>,
+    ) {
+        if then == other {
+            return self.jump(then, next);
+        }
+        let test = self.compare(cond, a, b);
+        let (lt, lo) = (self.blocks[then.0 as usize], self.blocks[other.0 as usize]);
+        match test {
+            FloatTest::Simple(cc) if Some(then) == next => self.jcc(cc.negate(), lo),
+            FloatTest::Simple(cc) => {
+                self.jcc(cc, lt);
+                self.jump(other, next);
+            }
+            FloatTest::Eq => {
+                dynasm!(self.a ; .arch x64 ; jne =>lo ; jp =>lo);
+                self.jump(then, next);
+            }
+            FloatTest::Ne => {
+                dynasm!(self.a ; .arch x64 ; jne =>lt ; jp =>lt);
+                self.jump(other, next);
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The stack frame: layout of spill slots and stack arguments, the prologue (register saves,
+//! machine-stack check, shadow-stack frame, parameters into their homes) and the epilogue.
+//!
+//! Layout, from high to low addresses: incoming stack arguments, return address, saved
+//! callee-saved registers, padding, spill slots, outgoing stack arguments at `[rsp]`. `rsp` stays
+//! fixed (and 16-byte aligned) in the body, so every call site is aligned.
+
+use crate::asm::{Asm, Mem, mov32};
+use crate::moves::{Move, Place, parallel_move};
+use crate::regalloc::{Allocation, Home};
+use crate::regs::{ARG_GPRS, ARG_XMMS, BIAS, CTX, SHADOW_BASE};
+use device::abi::host::{CTX_SHADOW_LIMIT, CTX_SHADOW_SP, CTX_STACK_LIMIT};
+use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
+use ir::analysis::Liveness;
+use ir::{Function, Inst, Terminator, Ty};
+
+/// Where one argument travels under the System V calling convention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgLoc {
+    /// An integer argument register.
+    Gpr(u8),
+    /// An xmm argument register.
+    Xmm(u8),
+    /// Stack argument number `n` (8 bytes each, in argument order).
+    Stack(u32),
+}
+
+/// The System V locations of arguments of the given types.
+pub fn arg_locations(tys: impl Iterator<Item = Ty>) -> Vec<ArgLoc> {
+    let (mut ints, mut floats, mut stack) = (0, 0, 0);
+    tys.map(|ty| {
+        let reg = if ty == Ty::F32 {
+            floats += 1;
+            (floats <= ARG_XMMS).then(|| ArgLoc::Xmm(floats - 1))
+        } else {
+            ints += 1;
+            ARG_GPRS.get(ints - 1).map(|r| ArgLoc::Gpr(*r))
+        };
+        reg.unwrap_or_else(|| {
+            stack += 1;
+            ArgLoc::Stack(stack - 1)
+        })
+    })
+    .collect()
+}
+
+/// The stack frame of one function.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// Callee-saved registers pushed by the prologue, in push order.
+    saved: Vec<u8>,
+    /// Bytes subtracted from `rsp` after the pushes.
+    locals: i32,
+    /// Bytes of outgoing stack arguments at `[rsp]`.
+    out_args: i32,
+    /// Bytes of GC root slots in the shadow-stack frame.
+    shadow_bytes: i32,
+}
+
+impl Frame {
+    /// Lays out the frame of `f` given its register allocation.
+    pub fn new(f: &Function, alloc: &Allocation) -> Frame {
+        let mut out_slots = 0;
+        for b in &alloc.order {
+            let block = f.block(*b);
+            let calls = block.insts.iter().filter_map(|i| match i {
+                Inst::Call { args, .. } => Some(args),
+                _ => None,
+            });
+            let raise = match &block.term {
+                Terminator::Raise { args, .. } => Some(args),
+                _ => None,
+            };
+            for args in calls.chain(raise) {
+                let stack = arg_locations(args.iter().map(|v| f.ty(*v)))
+                    .into_iter()
+                    .filter(|l| matches!(l, ArgLoc::Stack(_)))
+                    .count();
+                out_slots = out_slots.max(stack as i32);
+            }
+        }
+        let saved = alloc.callee_saved.clone();
+        let out_args = 8 * out_slots;
+        let mut locals = out_args + 8 * alloc.spill_slots as i32;
+        // Entry rsp is 8 mod 16 (the return address); keep rsp 16-aligned in the body.
+        if (8 + 8 * saved.len() as i32 + locals) % 16 != 0 {
+            locals += 8;
+        }
+        Frame {
+            saved,
+            locals,
+            out_args,
+            shadow_bytes: 4 * alloc.shadow_slots as i32,
+        }
+    }
+
+    /// The memory slot of a home that is not a register.
+    pub fn slot(&self, home: Home) -> Option<Mem> {
+        match home {
+            Home::Spill(n) => Some(Mem::Stack(self.out_args + 8 * n as i32)),
+            Home::Shadow(n) => Some(Mem::Shadow(4 * n as i32)),
+            Home::Gpr(_) | Home::Xmm(_) => None,
+        }
+    }
+
+    /// A home as a parallel-move place.
+    pub fn place(&self, home: Home, float: bool) -> Place {
+        match home {
+            Home::Gpr(r) => Place::Gpr(r),
+            Home::Xmm(r) => Place::Xmm(r),
+            _ => Place::Mem(self.slot(home).expect("memory home"), float),
+        }
+    }
+
+    /// Outgoing stack argument `n` of a call made by this function.
+    pub fn outgoing(&self, n: u32) -> Mem {
+        Mem::Stack(8 * n as i32)
+    }
+
+    /// Incoming stack argument `n` of this function.
+    fn incoming(&self, n: u32) -> Mem {
+        Mem::Stack(self.locals + 8 * self.saved.len() as i32 + 8 + 8 * n as i32)
+    }
+
+    /// Emits the prologue. `overflow` is the label of the code that raises a stack overflow.
+    pub fn prologue(
+        &self,
+        a: &mut Asm,
+        f: &Function,
+        live: &Liveness,
+        alloc: &Allocation,
+        overflow: DynamicLabel,
+    ) {
+        for &r in &self.saved {
+            dynasm!(a ; .arch x64 ; push Rq(r));
+        }
+        if self.locals > 0 {
+            dynasm!(a ; .arch x64 ; sub rsp, self.locals);
+        }
+        dynasm!(a
+            ; .arch x64
+            ; cmp rsp, QWORD [Rq(CTX) + CTX_STACK_LIMIT]
+            ; jb =>overflow
+        );
+        if self.shadow_bytes > 0 {
+            self.enter_shadow_frame(a, overflow);
+        }
+        self.move_params(a, f, live, alloc);
+    }
+
+    /// Allocates and zeroes the GC root slots; the base goes to `r13`.
+    fn enter_shadow_frame(&self, a: &mut Asm, overflow: DynamicLabel) {
+        dynasm!(a
+            ; .arch x64
+            ; mov Rd(SHADOW_BASE), DWORD [Rq(CTX) + CTX_SHADOW_SP]
+            ; sub Rd(SHADOW_BASE), self.shadow_bytes
+            ; jb =>overflow
+            ; cmp Rd(SHADOW_BASE), DWORD [Rq(CTX) + CTX_SHADOW_LIMIT]
+            ; jb =>overflow
+            ; mov DWORD [Rq(CTX) + CTX_SHADOW_SP], Rd(SHADOW_BASE)
+        );
+        let mut off = 0;
+        while off + 8 <= self.shadow_bytes {
+            dynasm!(a ; .arch x64 ; mov QWORD [Rq(BIAS) + Rq(SHADOW_BASE) + off], 0);
+            off += 8;
+        }
+        if off < self.shadow_bytes {
+            dynasm!(a ; .arch x64 ; mov DWORD [Rq(BIAS) + Rq(SHADOW_BASE) + off], 0);
+        }
+    }
+
+    /// Moves the parameters that are live on entry from their ABI locations into their homes.
+    /// Word parameters that stay in their argument register are zero-extended, because the ABI
+    /// leaves the upper half undefined and addresses are formed with 64-bit adds.
+    fn move_params(&self, a: &mut Asm, f: &Function, live: &Liveness, alloc: &Allocation) {
+        let locs = arg_locations(f.params.iter().map(|p| f.ty(*p)));
+        let mut moves = Vec::new();
+        for (p, loc) in f.params.iter().zip(locs) {
+            if !live.live_in[0].contains(p.0 as usize) {
+                continue;
+            }
+            let float = f.ty(*p) == Ty::F32;
+            let dst = self.place(alloc.home(*p), float);
+            let src = match loc {
+                ArgLoc::Gpr(r) => Place::Gpr(r),
+                ArgLoc::Xmm(r) => Place::Xmm(r),
+                ArgLoc::Stack(n) => Place::Mem(self.incoming(n), float),
+            };
+            if let (Place::Gpr(s), Place::Gpr(d)) = (src, dst)
+                && s == d
+            {
+                mov32(a, d, s, true);
+            }
+            moves.push(Move { src, dst });
+        }
+        parallel_move(a, &moves);
+    }
+
+    /// Emits the epilogue (the function's single return path); the result is already in `eax`
+    /// or `xmm0`.
+    pub fn epilogue(&self, a: &mut Asm) {
+        if self.shadow_bytes > 0 {
+            dynasm!(a
+                ; .arch x64
+                ; add Rd(SHADOW_BASE), self.shadow_bytes
+                ; mov DWORD [Rq(CTX) + CTX_SHADOW_SP], Rd(SHADOW_BASE)
+            );
+        }
+        if self.locals > 0 {
+            dynasm!(a ; .arch x64 ; add rsp, self.locals);
+        }
+        for &r in self.saved.iter().rev() {
+            dynasm!(a ; .arch x64 ; pop Rq(r));
+        }
+        dynasm!(a ; .arch x64 ; ret);
+    }
+}
+

@@ -1,0 +1,307 @@
+//! Register allocation: one live interval per var over the reverse-post-order block sequence,
+//! then linear scan (Poletto & Sarkar) with whole-interval spilling.
+//!
+//! Homes are permanent: a var lives in one register or one memory slot for the whole function.
+//! Traced vars live across a call get a GC root slot in the shadow-stack frame; other vars live
+//! across a call get a callee-saved register or a stack slot; the rest prefer caller-saved
+//! registers. F32 vars use xmm registers (all caller-saved) or stack slots.
+
+use crate::regs::{ARG_GPRS, ARG_XMMS, CALLEE_SAVED, CALLER_SAVED, SHADOW_BASE, XMM_ALLOCATABLE};
+use ir::analysis::{BitSet, Liveness};
+use ir::{BlockId, Function, Inst, Ty, Var};
+
+/// Where a var lives for the whole function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Home {
+    /// A general-purpose register (used as a 32-bit register).
+    Gpr(u8),
+    /// An xmm register (F32 vars).
+    Xmm(u8),
+    /// Stack spill slot number `n` (8 bytes each).
+    Spill(u32),
+    /// GC root slot number `n` of the shadow-stack frame (4 bytes each).
+    Shadow(u32),
+}
+
+/// The result of register allocation.
+#[derive(Debug, Clone)]
+pub struct Allocation {
+    /// The home of every var, indexed by `Var.0`; `None` for vars never live in reachable code.
+    pub homes: Vec<Option<Home>>,
+    /// The reachable blocks in layout order (see [`layout_order`]).
+    pub order: Vec<BlockId>,
+    /// Number of stack spill slots used.
+    pub spill_slots: u32,
+    /// Number of GC root slots in the shadow-stack frame.
+    pub shadow_slots: u32,
+    /// Callee-saved registers that hold vars or the shadow frame base, in ascending order.
+    pub callee_saved: Vec<u8>,
+}
+
+impl Allocation {
+    /// The home of `v`. Every var used or defined in reachable code has one.
+    pub fn home(&self, v: Var) -> Home {
+        self.homes[v.0 as usize].expect("var without a home in reachable code")
+    }
+}
+
+/// A var's live range in linear positions, both ends inclusive.
+#[derive(Debug, Clone, Copy)]
+struct Interval {
+    var: usize,
+    start: u32,
+    end: u32,
+}
+
+/// Allocates homes for every var of `f`.
+pub fn allocate(f: &Function, live: &Liveness) -> Allocation {
+    let order = layout_order(f);
+    let nv = f.vars.len();
+    let mut homes: Vec<Option<Home>> = vec![None; nv];
+
+    // GC roots first: exactly the traced vars that are live across a call.
+    let mut shadow_slots = 0;
+    for v in live.live_across_calls(f) {
+        homes[v.0 as usize] = Some(Home::Shadow(shadow_slots));
+        shadow_slots += 1;
+    }
+
+    let crosses = crossing_calls(f, live, &order);
+    let mut intervals = intervals(f, live, &order);
+    intervals.retain(|iv| homes[iv.var].is_none());
+    intervals.sort_by_key(|iv| (iv.start, iv.var));
+
+    let hints = param_hints(f);
+    let mut scan = Scan {
+        homes,
+        active: Vec::new(),
+        gpr_free: [true; 16],
+        xmm_free: [true; 16],
+        spill_slots: 0,
+    };
+    let callee: Vec<u8> = if shadow_slots > 0 {
+        CALLEE_SAVED
+            .iter()
+            .copied()
+            .filter(|&r| r != SHADOW_BASE)
+            .collect()
+    } else {
+        CALLEE_SAVED.to_vec()
+    };
+    let any_gpr: Vec<u8> = CALLER_SAVED.iter().chain(&callee).copied().collect();
+    let any_xmm: Vec<u8> = (0..XMM_ALLOCATABLE).collect();
+    for iv in intervals {
+        scan.expire(iv.start);
+        let float = f.vars[iv.var] == Ty::F32;
+        let crossing = crosses.contains(iv.var);
+        let pool: &[u8] = match (float, crossing) {
+            (false, false) => &any_gpr,
+            (false, true) => &callee,
+            (true, false) => &any_xmm,
+            (true, true) => &[],
+        };
+        scan.assign(iv, float, pool, hints[iv.var]);
+    }
+
+    let mut callee_saved: Vec<u8> = scan
+        .homes
+        .iter()
+        .filter_map(|h| match h {
+            Some(Home::Gpr(r)) if CALLEE_SAVED.contains(r) => Some(*r),
+            _ => None,
+        })
+        .collect();
+    if shadow_slots > 0 {
+        callee_saved.push(SHADOW_BASE);
+    }
+    callee_saved.sort_unstable();
+    callee_saved.dedup();
+    Allocation {
+        homes: scan.homes,
+        order,
+        spill_slots: scan.spill_slots,
+        shadow_slots,
+        callee_saved,
+    }
+}
+
+/// Linear-scan state.
+struct Scan {
+    homes: Vec<Option<Home>>,
+    /// Intervals currently holding a register.
+    active: Vec<Interval>,
+    gpr_free: [bool; 16],
+    xmm_free: [bool; 16],
+    spill_slots: u32,
+}
+
+impl Scan {
+    /// Frees the registers of intervals that end before `pos`.
+    fn expire(&mut self, pos: u32) {
+        let (done, still): (Vec<Interval>, Vec<Interval>) =
+            self.active.iter().partition(|iv| iv.end < pos);
+        self.active = still;
+        for iv in done {
+            match self.homes[iv.var] {
+                Some(Home::Gpr(r)) => self.gpr_free[r as usize] = true,
+                Some(Home::Xmm(r)) => self.xmm_free[r as usize] = true,
+                _ => {}
+            }
+        }
+    }
+
+    /// Gives `iv` a register from `pool` (its hint first), stealing one from the active interval
+    /// that ends last when that ends after `iv`, or else a spill slot.
+    fn assign(&mut self, iv: Interval, float: bool, pool: &[u8], hint: Option<u8>) {
+        let free = if float {
+            &mut self.xmm_free
+        } else {
+            &mut self.gpr_free
+        };
+        let pick = hint
+            .filter(|h| pool.contains(h) && free[*h as usize])
+            .or_else(|| pool.iter().copied().find(|&r| free[r as usize]));
+        let home = |r: u8| if float { Home::Xmm(r) } else { Home::Gpr(r) };
+        if let Some(r) = pick {
+            free[r as usize] = false;
+            self.homes[iv.var] = Some(home(r));
+            self.active.push(iv);
+            return;
+        }
+        let victim = self
+            .active
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| match self.homes[a.var] {
+                Some(Home::Gpr(r)) => !float && pool.contains(&r),
+                Some(Home::Xmm(r)) => float && pool.contains(&r),
+                _ => false,
+            })
+            .max_by_key(|(_, a)| a.end)
+            .map(|(i, a)| (i, *a));
+        match victim {
+            Some((i, a)) if a.end > iv.end => {
+                self.homes[iv.var] = self.homes[a.var];
+                self.homes[a.var] = Some(self.new_spill());
+                self.active.remove(i);
+                self.active.push(iv);
+            }
+            _ => self.homes[iv.var] = Some(self.new_spill()),
+        }
+    }
+
+    fn new_spill(&mut self) -> Home {
+        self.spill_slots += 1;
+        Home::Spill(self.spill_slots - 1)
+    }
+}
+
+/// The reachable blocks in reverse post-order, visiting a branch's `other` successor before its
+/// `then` successor so that `then` (a loop body, the likely side) tends to follow the branch and
+/// be reached by falling through.
+pub fn layout_order(f: &Function) -> Vec<BlockId> {
+    let mut seen = vec![false; f.blocks.len()];
+    let mut post = Vec::with_capacity(f.blocks.len());
+    // `successors()` is `[then, other]`; popping from the end visits `other` first.
+    let succ_of = |b: BlockId| f.block(b).term.successors();
+    let mut stack: Vec<(BlockId, Vec<BlockId>)> = vec![(BlockId(0), succ_of(BlockId(0)))];
+    seen[0] = true;
+    while let Some((b, succs)) = stack.last_mut() {
+        match succs.pop() {
+            Some(s) if !seen[s.0 as usize] => {
+                seen[s.0 as usize] = true;
+                stack.push((s, succ_of(s)));
+            }
+            Some(_) => {}
+            None => {
+                post.push(*b);
+                stack.pop();
+            }
+        }
+    }
+    post.reverse();
+    post
+}
+
+/// The ABI register each parameter arrives in, as an allocation hint.
+fn param_hints(f: &Function) -> Vec<Option<u8>> {
+    let mut hints = vec![None; f.vars.len()];
+    let (mut ints, mut floats) = (0, 0);
+    for p in &f.params {
+        if f.ty(*p) == Ty::F32 {
+            if floats < ARG_XMMS {
+                hints[p.0 as usize] = Some(floats);
+            }
+            floats += 1;
+        } else {
+            hints[p.0 as usize] = ARG_GPRS.get(ints).copied();
+            ints += 1;
+        }
+    }
+    hints
+}
+
+/// One interval per var from its first to its last appearance in linear order, extended to the
+/// start of every block it is live into and to the end of every block it is live out of (which
+/// covers loops). Each block takes positions `start`, then two per instruction (uses at the even
+/// position, the def at the odd one after it), two for the terminator.
+fn intervals(f: &Function, live: &Liveness, order: &[BlockId]) -> Vec<Interval> {
+    let mut range: Vec<Option<(u32, u32)>> = vec![None; f.vars.len()];
+    let mut touch = |v: usize, p: u32| {
+        let r = range[v].get_or_insert((p, p));
+        r.0 = r.0.min(p);
+        r.1 = r.1.max(p);
+    };
+    let mut pos = 0u32;
+    for &b in order {
+        let bi = b.0 as usize;
+        let block = f.block(b);
+        for v in live.live_in[bi].iter() {
+            touch(v, pos);
+        }
+        for inst in &block.insts {
+            pos += 2;
+            inst.for_each_use(|v| touch(v.0 as usize, pos));
+            if let Some(d) = inst.def() {
+                touch(d.0 as usize, pos + 1);
+            }
+        }
+        pos += 2;
+        block.term.for_each_use(|v| touch(v.0 as usize, pos));
+        pos += 1;
+        for v in live.live_out[bi].iter() {
+            touch(v, pos);
+        }
+        pos += 1;
+    }
+    range
+        .iter()
+        .enumerate()
+        .filter_map(|(var, r)| r.map(|(start, end)| Interval { var, start, end }))
+        .collect()
+}
+
+/// The vars (of any type) whose value is live across at least one call in reachable code: these
+/// must not live in caller-saved registers.
+fn crossing_calls(f: &Function, live: &Liveness, order: &[BlockId]) -> BitSet {
+    let mut result = BitSet::new(f.vars.len());
+    for &b in order {
+        let block = f.block(b);
+        let mut now = live.live_out[b.0 as usize].clone();
+        block.term.for_each_use(|v| {
+            now.insert(v.0 as usize);
+        });
+        for inst in block.insts.iter().rev() {
+            if let Some(d) = inst.def() {
+                now.remove(d.0 as usize);
+            }
+            if let Inst::Call { .. } = inst {
+                result.union_with(&now);
+            }
+            inst.for_each_use(|v| {
+                now.insert(v.0 as usize);
+            });
+        }
+    }
+    result
+}
