@@ -107,9 +107,16 @@ impl ErrorKind {
     /// The kind with wire number `n`.
     pub fn from_u8(n: u8) -> Option<ErrorKind> {
         use ErrorKind::*;
-        [IndexOutOfRange, DivisionByZero, TypeError, OutOfMemory, StackOverflow, Interrupted]
-            .into_iter()
-            .find(|k| *k as u8 == n)
+        [
+            IndexOutOfRange,
+            DivisionByZero,
+            TypeError,
+            OutOfMemory,
+            StackOverflow,
+            Interrupted,
+        ]
+        .into_iter()
+        .find(|k| *k as u8 == n)
     }
 }
 

@@ -1,7 +1,15 @@
 //! The device runtime: a small, `no_std` core that receives machine code and data, places them at
 //! addresses the host chose, runs entry points, collects garbage and reports back; plus (feature
-//! `host`) the port that runs it as a local process executing x86-64 code.
+//! `host`) the port that runs it as a local process executing x86-64 code, and (feature `std`)
+//! the client the host uses to drive a device.
 
-#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(not(any(feature = "std", test)), no_std)]
 
 pub mod abi;
+pub mod error;
+pub mod gc;
+pub mod heap;
+pub mod memory;
+pub mod natives;
+pub mod objects;
+pub mod runtime;
