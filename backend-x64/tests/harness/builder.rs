@@ -1,0 +1,205 @@
+//! A tiny builder for hand-written IR functions.
+
+use ir::*;
+
+/// Builds one [`Function`]; instructions go to the current block.
+pub struct Builder {
+    f: Function,
+    cur: BlockId,
+}
+
+impl Builder {
+    /// A function with the given parameter types; returns the builder and the parameter vars.
+    pub fn new(params: &[Ty], ret: Option<Ty>) -> (Builder, Vec<Var>) {
+        let mut b = Builder {
+            f: Function {
+                name: "test".into(),
+                params: vec![],
+                ret,
+                vars: vec![],
+                blocks: vec![],
+                locs: vec![],
+                symbols: vec![],
+                callees: vec![],
+            },
+            cur: BlockId(0),
+        };
+        b.block();
+        let ps: Vec<Var> = params.iter().map(|t| b.var(*t)).collect();
+        b.f.params = ps.clone();
+        (b, ps)
+    }
+
+    /// A fresh var.
+    pub fn var(&mut self, ty: Ty) -> Var {
+        self.f.vars.push(ty);
+        Var(self.f.vars.len() as u32 - 1)
+    }
+
+    /// A new empty block (terminated by `Return(None)` until [`Builder::term`]).
+    pub fn block(&mut self) -> BlockId {
+        self.f.blocks.push(Block {
+            insts: vec![],
+            term: Terminator::Return(None),
+        });
+        BlockId(self.f.blocks.len() as u32 - 1)
+    }
+
+    /// Continues in block `b`.
+    pub fn switch(&mut self, b: BlockId) {
+        self.cur = b;
+    }
+
+    /// Appends an instruction.
+    pub fn push(&mut self, inst: Inst) {
+        self.f.blocks[self.cur.0 as usize].insts.push(inst);
+    }
+
+    /// Ends the current block.
+    pub fn term(&mut self, t: Terminator) {
+        self.f.blocks[self.cur.0 as usize].term = t;
+    }
+
+    /// `return v`.
+    pub fn ret(&mut self, v: Var) {
+        self.term(Terminator::Return(Some(v)));
+    }
+
+    /// `if a cond b goto then else other`.
+    pub fn branch(&mut self, cond: Cond, a: Var, b: Var, then: BlockId, other: BlockId) {
+        self.term(Terminator::Branch {
+            cond,
+            a,
+            b,
+            then,
+            other,
+        });
+    }
+
+    pub fn iconst(&mut self, value: i32) -> Var {
+        self.iconst_ty(Ty::I32, value)
+    }
+
+    pub fn iconst_ty(&mut self, ty: Ty, value: i32) -> Var {
+        let dst = self.var(ty);
+        self.push(Inst::IConst { dst, value });
+        dst
+    }
+
+    pub fn fconst(&mut self, value: f32) -> Var {
+        let dst = self.var(Ty::F32);
+        self.push(Inst::FConst {
+            dst,
+            bits: value.to_bits(),
+        });
+        dst
+    }
+
+    pub fn copy(&mut self, dst: Var, src: Var) {
+        self.push(Inst::Copy { dst, src });
+    }
+
+    pub fn int(&mut self, op: IntOp, a: Var, b: Var) -> Var {
+        let dst = self.var(Ty::I32);
+        self.push(Inst::Int { op, dst, a, b });
+        dst
+    }
+
+    pub fn int_imm(&mut self, op: IntOp, a: Var, imm: i32) -> Var {
+        let dst = self.var(Ty::I32);
+        self.push(Inst::IntImm { op, dst, a, imm });
+        dst
+    }
+
+    pub fn float(&mut self, op: FloatOp, a: Var, b: Var) -> Var {
+        let dst = self.var(Ty::F32);
+        self.push(Inst::Float { op, dst, a, b });
+        dst
+    }
+
+    pub fn cmp(&mut self, cond: Cond, a: Var, b: Var) -> Var {
+        let dst = self.var(Ty::I32);
+        self.push(Inst::Cmp { cond, dst, a, b });
+        dst
+    }
+
+    pub fn unary(&mut self, op: UnOp, src: Var) -> Var {
+        let ty = match op {
+            UnOp::FNeg | UnOp::IntToFloat | UnOp::BitsFloat => Ty::F32,
+            _ => Ty::I32,
+        };
+        let dst = self.var(ty);
+        self.push(Inst::Unary { op, dst, src });
+        dst
+    }
+
+    pub fn load(&mut self, width: Width, ty: Ty, addr: Var, offset: i32) -> Var {
+        let dst = self.var(ty);
+        self.push(Inst::Load {
+            width,
+            dst,
+            addr,
+            offset,
+        });
+        dst
+    }
+
+    pub fn store(&mut self, width: Width, src: Var, addr: Var, offset: i32) {
+        self.push(Inst::Store {
+            width,
+            src,
+            addr,
+            offset,
+        });
+    }
+
+    /// A fresh source location (file 0, span `n..n+1` with `n` its index).
+    pub fn loc(&mut self) -> LocId {
+        let n = self.f.locs.len() as u32;
+        self.f.locs.push(SourceLoc {
+            file: 0,
+            start: n,
+            end: n + 1,
+        });
+        LocId(n)
+    }
+
+    /// Calls `callee`; declares function-table callees `f0`, `f1`, … as needed.
+    pub fn call(&mut self, callee: Callee, args: &[Var], ret: Option<Ty>) -> Option<Var> {
+        if let Callee::Slot(i) = callee {
+            while self.f.callees.len() <= i as usize {
+                let n = self.f.callees.len();
+                self.f.callees.push(format!("f{n}"));
+            }
+        }
+        let dst = ret.map(|t| self.var(t));
+        let loc = self.loc();
+        self.push(Inst::Call {
+            dst,
+            callee,
+            args: args.to_vec(),
+            loc,
+        });
+        dst
+    }
+
+    /// Ends the current block with a call to a native that never returns.
+    pub fn raise(&mut self, native: u32, args: &[Var]) {
+        let loc = self.loc();
+        self.term(Terminator::Raise {
+            native,
+            args: args.to_vec(),
+            loc,
+        });
+    }
+
+    /// Declares a data symbol; returns its index.
+    pub fn symbol(&mut self, s: DataSymbol) -> u32 {
+        self.f.symbols.push(s);
+        self.f.symbols.len() as u32 - 1
+    }
+
+    pub fn finish(self) -> Function {
+        self.f
+    }
+}
