@@ -12,4 +12,5 @@ pub mod heap;
 pub mod memory;
 pub mod natives;
 pub mod objects;
+pub mod protocol;
 pub mod runtime;
