@@ -199,6 +199,11 @@ impl Builder {
         self.f.symbols.len() as u32 - 1
     }
 
+    /// The type of `v`.
+    pub fn finish_ty(&self, v: Var) -> Ty {
+        self.f.ty(v)
+    }
+
     pub fn finish(self) -> Function {
         self.f
     }
