@@ -78,7 +78,7 @@ impl<const N: usize> fmt::Debug for TextBuf<N> {
 }
 
 /// Capacity of a run-time error message, in bytes.
-pub const MESSAGE_CAPACITY: usize = 120;
+pub const MESSAGE_CAPACITY: usize = 112;
 
 /// A run-time error: what went wrong, and the message shown to the user
 /// (`array index out of range: 5 (length 3)`).

@@ -6,6 +6,7 @@
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
 
 pub mod abi;
+pub mod device;
 pub mod error;
 pub mod gc;
 pub mod heap;

@@ -181,8 +181,8 @@ impl Runtime {
         self.line.clear();
     }
 
-    /// Drops a partly printed line (after a run-time error).
-    pub fn discard_line(&mut self) {
-        self.line.clear();
+    /// Removes and returns the unfinished output line (text printed without a `PrintEnd`).
+    pub fn take_line(&mut self) -> TextBuf<LINE_CAPACITY> {
+        core::mem::take(&mut self.line)
     }
 }

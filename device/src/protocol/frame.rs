@@ -147,7 +147,10 @@ mod tests {
         out
     }
 
-    fn read_all(mut input: &[u8]) -> Vec<Result<(u8, Vec<u8>), ProtocolError<Infallible>>> {
+    /// A frame's type and payload, or the error reading it.
+    type Read = Result<(u8, Vec<u8>), ProtocolError<Infallible>>;
+
+    fn read_all(mut input: &[u8]) -> Vec<Read> {
         let mut buf = vec![0u8; 64];
         let mut reader = FrameReader::new(&mut buf);
         let mut out = Vec::new();

@@ -1,0 +1,571 @@
+//! The device's command loop: reads host messages, applies them to the runtime and the board
+//! (through [`Port`]) and replies. Corrupt frames and bad requests get a
+//! [`DeviceMessage::Error`] reply; the device keeps its state and reads on.
+
+use core::fmt::{self, Write as _};
+
+use embedded_io::{Read, Write};
+
+use crate::abi::STREAM_STDOUT;
+use crate::error::{RuntimeError, TextBuf};
+use crate::memory::MemError;
+use crate::protocol::frame::FrameReader;
+use crate::protocol::message::{CONFIGURE_GC_STRESS, DeviceMessage, HelloInfo, HostMessage};
+use crate::protocol::{MAX_PAYLOAD, ProtocolError, VERSION};
+use crate::runtime::Runtime;
+
+/// Why a load, slot or roots request failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadError {
+    /// The bytes do not fit in the code or data region.
+    Memory(MemError),
+    /// The slot number is not below the number of function slots.
+    BadSlot {
+        /// The slot asked for.
+        slot: u32,
+        /// The number of slots.
+        slots: u32,
+    },
+    /// The root address is not 4-byte aligned.
+    Misaligned {
+        /// The address.
+        addr: u32,
+    },
+    /// The global root set is full.
+    RootsFull,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Memory(e) => write!(f, "{e}"),
+            LoadError::BadSlot { slot, slots } => {
+                write!(
+                    f,
+                    "function slot {slot} out of range (the device has {slots})"
+                )
+            }
+            LoadError::Misaligned { addr } => write!(f, "root address {addr:#010x} is not aligned"),
+            LoadError::RootsFull => f.write_str("too many root ranges"),
+        }
+    }
+}
+
+impl From<MemError> for LoadError {
+    fn from(e: MemError) -> Self {
+        LoadError::Memory(e)
+    }
+}
+
+/// A run that stopped with a run-time error.
+#[derive(Debug, Clone, Copy)]
+pub struct Fault {
+    /// The error.
+    pub error: RuntimeError,
+    /// The code address the error is attributed to (the failing call's return address), or 0.
+    pub code_addr: u32,
+}
+
+/// Receives program output while a program runs.
+pub trait OutputSink {
+    /// Sends `bytes` to output stream `stream`.
+    fn output(&mut self, stream: u8, bytes: &[u8]);
+}
+
+/// The board-specific part of a device.
+pub trait Port {
+    /// The board's name, reported in the hello.
+    fn board_name(&self) -> &[u8];
+    /// Number of function slots.
+    fn function_slots(&self) -> u32;
+    /// Copies machine code to `addr` (inside the code region, which the caller checked) and
+    /// makes it executable.
+    fn load_code(&mut self, addr: u32, bytes: &[u8]) -> Result<(), LoadError>;
+    /// Points function slot `slot` at code address `addr` (0: back to "not loaded").
+    fn set_slot(&mut self, slot: u32, addr: u32) -> Result<(), LoadError>;
+    /// Resets every function slot to "not loaded".
+    fn clear_slots(&mut self);
+    /// Runs the entry point at code address `entry` (inside the code region) with an empty
+    /// shadow stack, natives working on `rt` and printing to `out`.
+    fn run(&mut self, entry: u32, rt: &mut Runtime, out: &mut dyn OutputSink) -> Result<(), Fault>;
+}
+
+/// Why [`Device::serve`] stopped.
+#[derive(Debug)]
+pub enum ServeError<R, W> {
+    /// Reading requests failed.
+    Read(R),
+    /// Writing replies failed.
+    Write(ProtocolError<W>),
+}
+
+impl<R: fmt::Debug, W: fmt::Debug> fmt::Display for ServeError<R, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServeError::Read(e) => write!(f, "reading requests failed: {e:?}"),
+            ServeError::Write(e) => write!(f, "writing replies failed: {e}"),
+        }
+    }
+}
+
+impl<R: fmt::Debug, W: fmt::Debug> core::error::Error for ServeError<R, W> {}
+
+/// Sends output as [`DeviceMessage::Output`] frames, remembering the first write failure.
+struct FrameSink<'w, W: Write> {
+    w: &'w mut W,
+    failed: Option<ProtocolError<W::Error>>,
+}
+
+impl<W: Write> OutputSink for FrameSink<'_, W> {
+    fn output(&mut self, stream: u8, bytes: &[u8]) {
+        for chunk in bytes.chunks(MAX_PAYLOAD - 1) {
+            if self.failed.is_some() {
+                return;
+            }
+            let msg = DeviceMessage::Output {
+                stream,
+                bytes: chunk,
+            };
+            self.failed = msg.write(self.w).err();
+        }
+    }
+}
+
+/// Capacity of an error reply's text.
+const ERROR_TEXT: usize = 160;
+
+/// A device: the runtime and the board.
+pub struct Device<P: Port> {
+    port: P,
+    rt: Runtime,
+}
+
+impl<P: Port> Device<P> {
+    /// A device over a board and a runtime.
+    pub fn new(port: P, rt: Runtime) -> Self {
+        Device { port, rt }
+    }
+
+    /// The runtime.
+    pub fn runtime(&mut self) -> &mut Runtime {
+        &mut self.rt
+    }
+
+    /// Serves requests from `r`, replying on `w` (flushed after each reply), until `r` ends.
+    /// `buf` holds one request payload; its length (at most [`MAX_PAYLOAD`]) is the largest
+    /// request accepted.
+    pub fn serve<R: Read, W: Write>(
+        &mut self,
+        r: &mut R,
+        w: &mut W,
+        buf: &mut [u8],
+    ) -> Result<(), ServeError<R::Error, W::Error>> {
+        let max_payload = buf.len().min(MAX_PAYLOAD) as u32;
+        let mut reader = FrameReader::new(buf);
+        loop {
+            match reader.read_frame(r).and_then(HostMessage::decode) {
+                Ok(msg) => self.handle(msg, w, max_payload)?,
+                Err(ProtocolError::Eof) => return Ok(()),
+                Err(ProtocolError::Io(e)) => return Err(ServeError::Read(e)),
+                Err(e) => reply_error(w, format_args!("{e}"))?,
+            }
+            w.flush()
+                .map_err(|e| ServeError::Write(ProtocolError::Io(e)))?;
+        }
+    }
+
+    /// Carries out one request and writes its reply (or replies, for a run's output).
+    pub fn handle<RE, W: Write>(
+        &mut self,
+        msg: HostMessage<'_>,
+        w: &mut W,
+        max_payload: u32,
+    ) -> Result<(), ServeError<RE, W::Error>> {
+        let map = self.rt.map();
+        let result = match msg {
+            HostMessage::Hello { version } if version != VERSION => {
+                return reply_error(
+                    w,
+                    format_args!(
+                        "protocol version {version} is not supported (device speaks {VERSION})"
+                    ),
+                );
+            }
+            HostMessage::Hello { .. } => {
+                let info = HelloInfo {
+                    version: VERSION,
+                    map,
+                    function_slots: self.port.function_slots(),
+                    max_payload,
+                    board: self.port.board_name(),
+                };
+                return reply(w, DeviceMessage::HelloAck(info));
+            }
+            HostMessage::Load { addr, bytes } => self.load(addr, bytes),
+            HostMessage::SetSlot { slot, addr } => self.port.set_slot(slot, addr),
+            HostMessage::AddRoots { addr, count } => self.add_roots(addr, count),
+            HostMessage::Run { entry } => return self.run(entry, w),
+            HostMessage::HeapStats => return reply(w, DeviceMessage::Stats(self.rt.heap_stats())),
+            HostMessage::Reset => {
+                self.port.clear_slots();
+                self.rt.reset().map_err(LoadError::from)
+            }
+            HostMessage::Configure { flags } => {
+                self.rt.gc_stress = flags & CONFIGURE_GC_STRESS != 0;
+                Ok(())
+            }
+        };
+        match result {
+            Ok(()) => reply(w, DeviceMessage::Ack),
+            Err(e) => reply_error(w, format_args!("{e}")),
+        }
+    }
+
+    /// Copies `bytes` into the code region (through the board) or the data region.
+    fn load(&mut self, addr: u32, bytes: &[u8]) -> Result<(), LoadError> {
+        let map = self.rt.map();
+        let len = bytes.len() as u32;
+        if map.in_code(addr, len) {
+            self.port.load_code(addr, bytes)
+        } else if map.in_data(addr, len) {
+            Ok(self.rt.mem.write_bytes(addr, bytes)?)
+        } else {
+            Err(MemError::OutOfRange { addr, len }.into())
+        }
+    }
+
+    /// Registers global roots, which must lie in the data region.
+    fn add_roots(&mut self, addr: u32, count: u32) -> Result<(), LoadError> {
+        let bytes = count.checked_mul(4).ok_or(MemError::OutOfRange {
+            addr,
+            len: u32::MAX,
+        })?;
+        if !self.rt.map().in_data(addr, bytes) {
+            return Err(MemError::OutOfRange { addr, len: bytes }.into());
+        }
+        if !addr.is_multiple_of(4) {
+            return Err(LoadError::Misaligned { addr });
+        }
+        self.rt
+            .add_roots(addr, count)
+            .map_err(|_| LoadError::RootsFull)
+    }
+
+    /// Runs an entry point, streaming its output, and replies `Done` or `RuntimeError`.
+    fn run<RE, W: Write>(&mut self, entry: u32, w: &mut W) -> Result<(), ServeError<RE, W::Error>> {
+        if !self.rt.map().in_code(entry, 1) {
+            let e = LoadError::Memory(MemError::OutOfRange {
+                addr: entry,
+                len: 1,
+            });
+            return reply_error(w, format_args!("cannot run: {e}"));
+        }
+        let mut sink = FrameSink {
+            w: &mut *w,
+            failed: None,
+        };
+        let outcome = self.port.run(entry, &mut self.rt, &mut sink);
+        self.rt.release_temps();
+        self.rt.shadow_sp = self.rt.map().shadow_top();
+        let reply_msg = match &outcome {
+            Ok(()) => {
+                let rest = self.rt.take_line();
+                if !rest.as_bytes().is_empty() {
+                    sink.output(STREAM_STDOUT as u8, rest.as_bytes());
+                }
+                DeviceMessage::Done
+            }
+            Err(fault) => {
+                self.rt.take_line();
+                DeviceMessage::RuntimeError {
+                    kind: fault.error.kind,
+                    code_addr: fault.code_addr,
+                    message: fault.error.message_bytes(),
+                }
+            }
+        };
+        if let Some(e) = sink.failed {
+            return Err(ServeError::Write(e));
+        }
+        reply(w, reply_msg)
+    }
+}
+
+/// Writes one reply.
+fn reply<RE, W: Write>(w: &mut W, msg: DeviceMessage<'_>) -> Result<(), ServeError<RE, W::Error>> {
+    msg.write(w).map_err(ServeError::Write)
+}
+
+/// Writes an `Error` reply with a formatted message.
+fn reply_error<RE, W: Write>(
+    w: &mut W,
+    args: fmt::Arguments<'_>,
+) -> Result<(), ServeError<RE, W::Error>> {
+    let mut text = TextBuf::<ERROR_TEXT>::new();
+    let _ = text.write_fmt(args);
+    reply(
+        w,
+        DeviceMessage::Error {
+            message: text.as_bytes(),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::{ErrorKind, Native};
+    use crate::memory::tests::{small_map, test_memory};
+    use crate::natives;
+    use crate::protocol::frame::{Frame, FrameReader};
+    use crate::runtime::NativeIo;
+    use core::convert::Infallible;
+
+    /// A board whose "code" at offset 0 prints 42 and at offset 4 raises an index error.
+    struct FakePort {
+        loaded: Vec<(u32, Vec<u8>)>,
+        slots: Vec<u32>,
+    }
+
+    struct Io<'a>(&'a mut dyn OutputSink);
+
+    impl NativeIo for Io<'_> {
+        fn output(&mut self, stream: u8, bytes: &[u8]) {
+            self.0.output(stream, bytes);
+        }
+        fn now_ms(&mut self) -> f32 {
+            0.0
+        }
+        fn delay_ms(&mut self, _ms: u32) {}
+    }
+
+    impl Port for FakePort {
+        fn board_name(&self) -> &[u8] {
+            b"fake"
+        }
+        fn function_slots(&self) -> u32 {
+            self.slots.len() as u32
+        }
+        fn load_code(&mut self, addr: u32, bytes: &[u8]) -> Result<(), LoadError> {
+            self.loaded.push((addr, bytes.to_vec()));
+            Ok(())
+        }
+        fn set_slot(&mut self, slot: u32, addr: u32) -> Result<(), LoadError> {
+            let slots = self.slots.len() as u32;
+            *self
+                .slots
+                .get_mut(slot as usize)
+                .ok_or(LoadError::BadSlot { slot, slots })? = addr;
+            Ok(())
+        }
+        fn clear_slots(&mut self) {
+            self.slots.iter_mut().for_each(|s| *s = 0);
+        }
+        fn run(
+            &mut self,
+            entry: u32,
+            rt: &mut Runtime,
+            out: &mut dyn OutputSink,
+        ) -> Result<(), Fault> {
+            let mut io = Io(out);
+            let call = |rt: &mut Runtime, io: &mut Io<'_>, n, args: &[u32]| {
+                natives::call(rt, io, n, args).map_err(|error| Fault {
+                    error,
+                    code_addr: entry + 9,
+                })
+            };
+            call(rt, &mut io, Native::PrintInt, &[42])?;
+            if entry % 8 == 4 {
+                call(rt, &mut io, Native::RaiseIndexOutOfRange, &[5, 3])?;
+            }
+            call(rt, &mut io, Native::PrintEnd, &[1])?;
+            Ok(())
+        }
+    }
+
+    /// Sends `input` to a fresh fake device; returns its replies.
+    fn session(input: &[u8]) -> (Vec<DeviceMessage<'static>>, FakePort) {
+        let map = small_map(4096);
+        let rt = Runtime::new(test_memory(map)).unwrap();
+        let mut dev = Device::new(
+            FakePort {
+                loaded: vec![],
+                slots: vec![0; 4],
+            },
+            rt,
+        );
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 1024];
+        let mut r = input;
+        dev.serve(&mut r, &mut out, &mut buf).unwrap();
+        let out: &'static [u8] = out.leak();
+        let mut replies = Vec::new();
+        let mut rest = out;
+        let rbuf: &'static mut [u8] = vec![0u8; 70000].leak();
+        let mut reader = FrameReader::new(rbuf);
+        loop {
+            match reader.read_frame::<&[u8]>(&mut rest) {
+                Ok(f) => {
+                    let owned: &'static [u8] = f.payload.to_vec().leak();
+                    let frame = Frame {
+                        kind: f.kind,
+                        payload: owned,
+                    };
+                    replies.push(DeviceMessage::decode::<Infallible>(frame).unwrap());
+                }
+                Err(ProtocolError::Eof) => break,
+                Err(e) => panic!("bad reply stream: {e:?}"),
+            }
+        }
+        (replies, dev.port)
+    }
+
+    fn request(msgs: &[HostMessage<'_>]) -> Vec<u8> {
+        let mut v = Vec::new();
+        for m in msgs {
+            m.write(&mut v).unwrap();
+        }
+        v
+    }
+
+    #[test]
+    fn hello_load_run_and_runtime_error() {
+        let map = small_map(4096);
+        let input = request(&[
+            HostMessage::Hello { version: VERSION },
+            HostMessage::Load {
+                addr: map.code_base,
+                bytes: &[0xc3],
+            },
+            HostMessage::Load {
+                addr: map.data_base + 16,
+                bytes: b"data",
+            },
+            HostMessage::SetSlot {
+                slot: 1,
+                addr: map.code_base,
+            },
+            HostMessage::Run {
+                entry: map.code_base,
+            },
+            HostMessage::Run {
+                entry: map.code_base + 4,
+            },
+            HostMessage::Run {
+                entry: map.code_base,
+            },
+            HostMessage::HeapStats,
+        ]);
+        let (replies, port) = session(&input);
+        let DeviceMessage::HelloAck(info) = replies[0] else {
+            panic!("{:?}", replies[0])
+        };
+        assert_eq!(
+            (info.map, info.function_slots, info.max_payload, info.board),
+            (map, 4, 1024, &b"fake"[..])
+        );
+        assert_eq!(&replies[1..4], [DeviceMessage::Ack; 3]);
+        assert_eq!(
+            replies[4],
+            DeviceMessage::Output {
+                stream: 1,
+                bytes: b"42\n"
+            }
+        );
+        assert_eq!(replies[5], DeviceMessage::Done);
+        assert_eq!(
+            replies[6],
+            DeviceMessage::RuntimeError {
+                kind: ErrorKind::IndexOutOfRange,
+                code_addr: map.code_base + 13,
+                message: b"array index out of range: 5 (length 3)"
+            }
+        );
+        // The partial line "42" of the failed run is dropped; the next run works.
+        assert_eq!(
+            replies[7],
+            DeviceMessage::Output {
+                stream: 1,
+                bytes: b"42\n"
+            }
+        );
+        assert_eq!(replies[8], DeviceMessage::Done);
+        assert!(matches!(replies[9], DeviceMessage::Stats(s) if s.heap_size == 4096));
+        assert_eq!(port.loaded, [(map.code_base, vec![0xc3])]);
+        assert_eq!(port.slots[1], map.code_base);
+    }
+
+    #[test]
+    fn bad_requests_get_errors_and_the_device_carries_on() {
+        let map = small_map(4096);
+        let mut input = request(&[HostMessage::Hello {
+            version: VERSION + 1,
+        }]);
+        let mut corrupt = request(&[HostMessage::Run {
+            entry: map.code_base,
+        }]);
+        corrupt[9] ^= 1;
+        input.extend(corrupt);
+        input.extend(request(&[
+            HostMessage::Load {
+                addr: map.heap_base,
+                bytes: b"x",
+            },
+            HostMessage::Run {
+                entry: map.data_base,
+            },
+            HostMessage::SetSlot {
+                slot: 9,
+                addr: map.code_base,
+            },
+            HostMessage::AddRoots {
+                addr: map.data_base + 2,
+                count: 1,
+            },
+            HostMessage::AddRoots {
+                addr: map.data_base,
+                count: 0x1000,
+            },
+            HostMessage::AddRoots {
+                addr: map.data_base,
+                count: 2,
+            },
+            HostMessage::Configure {
+                flags: CONFIGURE_GC_STRESS,
+            },
+            HostMessage::Reset,
+            HostMessage::Run {
+                entry: map.code_base,
+            },
+        ]));
+        let (replies, _) = session(&input);
+        let text = |m: &DeviceMessage<'_>| match m {
+            DeviceMessage::Error { message } => String::from_utf8_lossy(message).into_owned(),
+            other => format!("{other:?}"),
+        };
+        let texts: Vec<String> = replies.iter().map(text).collect();
+        assert_eq!(
+            texts[0],
+            "protocol version 2 is not supported (device speaks 1)"
+        );
+        assert_eq!(texts[1], "corrupt frame: checksum mismatch");
+        assert_eq!(texts[2], "address out of range: 1 bytes at 0x20001400");
+        assert_eq!(
+            texts[3],
+            "cannot run: address out of range: 1 bytes at 0x20000000"
+        );
+        assert_eq!(texts[4], "function slot 9 out of range (the device has 4)");
+        assert_eq!(texts[5], "root address 0x20000002 is not aligned");
+        assert_eq!(texts[6], "address out of range: 16384 bytes at 0x20000000");
+        assert_eq!(&replies[7..10], [DeviceMessage::Ack; 3]);
+        assert_eq!(
+            replies[10],
+            DeviceMessage::Output {
+                stream: 1,
+                bytes: b"42\n"
+            }
+        );
+        assert_eq!(replies[11], DeviceMessage::Done);
+        assert_eq!(replies.len(), 12);
+    }
+}
