@@ -6,3 +6,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod hir;
 pub mod types;
+pub mod lower;
+pub mod db;
+pub mod build;
+pub mod link;

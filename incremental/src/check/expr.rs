@@ -190,6 +190,9 @@ impl BodyChecker<'_> {
     }
 
     fn arith(&mut self, op: BinaryOp, a: Expr, b: Expr, span: Span) -> Expr {
+        if op == BinaryOp::Pow {
+            return self.unsupported(span, "the `**` operator");
+        }
         let aop = arith_op(op);
         if op == BinaryOp::Add && (a.ty == Type::String || b.ty == Type::String) && a.ty != Type::Void && b.ty != Type::Void {
             let a = self.to_text(a);
@@ -198,9 +201,6 @@ impl BodyChecker<'_> {
         }
         let numeric_or_any = |t: &Type| t.is_numeric() || *t == Type::Any;
         if (a.ty == Type::Any || b.ty == Type::Any) && numeric_or_any(&a.ty) && numeric_or_any(&b.ty) {
-            if op == BinaryOp::Pow {
-                return self.unsupported(span, "`**` on `any` values");
-            }
             if op == BinaryOp::Rem && (a.ty == Type::Float || b.ty == Type::Float) {
                 return self.error("E0209", span, "operator `%` needs integer operands".into());
             }
@@ -397,8 +397,8 @@ impl BodyChecker<'_> {
                 return self.error("E0209", span, msg);
             }
         };
-        if op == BinaryOp::Pow && domain == Domain::Any {
-            return self.unsupported(span, "`**` on `any` values");
+        if op == BinaryOp::Pow {
+            return self.unsupported(span, "the `**=` operator");
         }
         let value = match domain {
             Domain::Str => self.to_text(value),

@@ -1,0 +1,184 @@
+//! The salsa database: inputs and the tracked queries from source text to machine code.
+//!
+//! Inputs: [`SourceFile`]s. Tracked queries, each a small pure function:
+//! `parse` → `signatures` (every top-level signature of a file) → per function:
+//! `function_decl` (the function's syntax, for early cutoff) → `check_function` → `lower_function`
+//! → `compile_function`. The top-level statements of a file form the function `<main>`.
+
+use crate::check::{self, Checked, Signatures};
+use crate::diagnostic::Diagnostic;
+use crate::lower;
+use std::sync::{Arc, Mutex};
+use syntax::ast;
+
+/// The name of the function that holds a file's top-level statements.
+pub const MAIN: &str = "<main>";
+
+/// A source file: its path as shown to the user, its text, and its number in the program
+/// (used in run-time error locations).
+#[salsa::input(debug)]
+pub struct SourceFile {
+    /// The path, as given by the user.
+    #[returns(ref)]
+    pub path: String,
+    /// The full text.
+    #[returns(ref)]
+    pub text: String,
+    /// The file's number within the program.
+    #[returns(copy)]
+    pub index: u32,
+}
+
+/// The name of a function within a file (interned so queries can be keyed by it).
+#[salsa::interned(debug)]
+pub struct FunctionName<'db> {
+    /// The name; [`MAIN`] for top-level code.
+    #[returns(ref)]
+    pub text: String,
+}
+
+/// Parses a file.
+#[salsa::tracked(returns(ref))]
+pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> syntax::Parse {
+    syntax::parse(file.text(db))
+}
+
+/// The signatures of a file's top-level functions and globals.
+#[salsa::tracked(returns(ref))]
+pub fn signatures(db: &dyn salsa::Database, file: SourceFile) -> Signatures {
+    check::signatures(file.path(db), &parse(db, file).file)
+}
+
+/// The names of a file's top-level functions, in source order, followed by [`MAIN`].
+#[salsa::tracked(returns(ref))]
+pub fn function_names(db: &dyn salsa::Database, file: SourceFile) -> Vec<String> {
+    let mut names: Vec<String> = parse(db, file)
+        .file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            ast::Item::Function(f) => Some(f.name.name.clone()),
+            _ => None,
+        })
+        .collect();
+    names.push(MAIN.to_string());
+    names
+}
+
+/// The syntax of one top-level function (the first of that name), or of the top-level statements
+/// for [`MAIN`]. A separate query so that an edit elsewhere in the file stops here.
+#[salsa::tracked(returns(ref))]
+pub fn function_syntax<'db>(db: &'db dyn salsa::Database, file: SourceFile, name: FunctionName<'db>) -> FunctionSyntax {
+    let items = &parse(db, file).file.items;
+    if name.text(db) == MAIN {
+        let stmts = items.iter().filter(|i| matches!(i, ast::Item::Stmt(_))).cloned().collect();
+        return FunctionSyntax::Main(ast::SourceFile { items: stmts });
+    }
+    items
+        .iter()
+        .find_map(|i| match i {
+            ast::Item::Function(f) if &f.name.name == name.text(db) => Some(FunctionSyntax::Function(f.clone())),
+            _ => None,
+        })
+        .unwrap_or(FunctionSyntax::Missing)
+}
+
+/// What [`function_syntax`] finds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FunctionSyntax {
+    /// A top-level function declaration.
+    Function(ast::FunctionDecl),
+    /// The top-level statements of a file.
+    Main(ast::SourceFile),
+    /// No function of that name.
+    Missing,
+}
+
+/// Checks one function against its file's signatures.
+#[salsa::tracked(returns(ref))]
+pub fn check_function<'db>(db: &'db dyn salsa::Database, file: SourceFile, name: FunctionName<'db>) -> Checked {
+    let sigs = signatures(db, file);
+    match function_syntax(db, file, name) {
+        FunctionSyntax::Function(decl) => check::check_function(file.path(db), decl, sigs),
+        FunctionSyntax::Main(items) => check::check_main(file.path(db), items, sigs),
+        FunctionSyntax::Missing => Checked { body: None, diagnostics: Vec::new() },
+    }
+}
+
+/// Lowers one checked function to IR; `None` when it has errors.
+#[salsa::tracked(returns(ref))]
+pub fn lower_function<'db>(
+    db: &'db dyn salsa::Database,
+    file: SourceFile,
+    name: FunctionName<'db>,
+) -> Option<Arc<ir::Function>> {
+    let body = check_function(db, file, name).body.as_ref()?;
+    Some(Arc::new(lower::lower(body, file.index(db))))
+}
+
+/// Generates host machine code for one function; `None` when it has errors.
+#[salsa::tracked(returns(ref))]
+pub fn compile_function<'db>(
+    db: &'db dyn salsa::Database,
+    file: SourceFile,
+    name: FunctionName<'db>,
+) -> Option<Result<Arc<backend_x64::MachineCode>, String>> {
+    let f = lower_function(db, file, name).as_ref()?;
+    Some(backend_x64::compile(f).map(Arc::new).map_err(|e| format!("{}: {e}", f.name)))
+}
+
+/// Every diagnostic of a file: syntax errors, declaration errors, then each function's errors.
+pub fn diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
+    let path = file.path(db);
+    let mut out: Vec<Diagnostic> = parse(db, file)
+        .errors
+        .iter()
+        .map(|e| Diagnostic { code: e.code, message: e.message.clone(), file: path.clone(), span: e.span, hint: e.hint.clone() })
+        .collect();
+    out.extend(signatures(db, file).diagnostics.iter().cloned());
+    for name in function_names(db, file) {
+        let name = FunctionName::new(db, name.clone());
+        out.extend(check_function(db, file, name).diagnostics.iter().cloned());
+    }
+    out.sort_by_key(|d| (d.span.start, d.span.end));
+    out.dedup_by(|a, b| a.span == b.span && a.message == b.message);
+    out
+}
+
+/// The compiler's database, with a log of executed queries for tests.
+#[salsa::db]
+#[derive(Clone)]
+pub struct Compiler {
+    storage: salsa::Storage<Self>,
+    log: Arc<Mutex<Option<Vec<String>>>>,
+}
+
+impl Default for Compiler {
+    fn default() -> Self {
+        let log: Arc<Mutex<Option<Vec<String>>>> = Arc::default();
+        let sink = log.clone();
+        let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
+            if let salsa::EventKind::WillExecute { database_key } = event.kind
+                && let Some(log) = sink.lock().expect("the log lock is never poisoned").as_mut()
+            {
+                log.push(format!("{database_key:?}"));
+            }
+        })));
+        Compiler { storage, log }
+    }
+}
+
+#[salsa::db]
+impl salsa::Database for Compiler {}
+
+impl Compiler {
+    /// Starts recording which queries execute (for incrementality tests).
+    pub fn start_logging(&self) {
+        *self.log.lock().expect("the log lock is never poisoned") = Some(Vec::new());
+    }
+
+    /// The queries executed since logging started or since the last call.
+    pub fn take_log(&self) -> Vec<String> {
+        self.log.lock().expect("the log lock is never poisoned").as_mut().map(std::mem::take).unwrap_or_default()
+    }
+}

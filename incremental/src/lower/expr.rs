@@ -1,0 +1,472 @@
+//! Lowering expressions: arithmetic, comparisons, places, arrays, calls and built-ins.
+
+use super::{Lowerer, ir_ty};
+use crate::hir::{ArithOp, Builtin, CmpOp, Domain, Expr, ExprKind, Place};
+use crate::types::Type;
+use device::abi::{self, Native};
+use ir::{Cond, DataSymbol, FloatOp, Inst, IntOp, Terminator, Ty, UnOp, Var, Width};
+use syntax::Span;
+
+impl Lowerer {
+    /// Lowers an expression that has a value.
+    pub(super) fn value(&mut self, e: &Expr) -> Var {
+        match self.expr(e) {
+            Some(v) => v,
+            // Only `void` calls have no value, and the checker never uses them as values.
+            None => self.b.iconst(Ty::Any, 0),
+        }
+    }
+
+    /// Lowers an expression; `None` for `void` calls.
+    pub(super) fn expr(&mut self, e: &Expr) -> Option<Var> {
+        let span = e.span;
+        let v = match &e.kind {
+            ExprKind::Int(v) => self.b.iconst(ir_ty(&e.ty), *v),
+            ExprKind::Float(bits) => self.b.fconst(f32::from_bits(*bits)),
+            ExprKind::Str(bytes) => {
+                let a = self.b.sym_addr(DataSymbol::Str(bytes.clone()));
+                self.b.retype(a, Ty::Ref)
+            }
+            ExprKind::Undefined => self.b.iconst(ir_ty(&e.ty), 0),
+            ExprKind::Local(id) => {
+                // Copy, so that a later assignment to the local does not change this value.
+                let src = self.locals[id.0 as usize];
+                let dst = self.b.var(self.b.ty(src));
+                self.b.emit(Inst::Copy { dst, src });
+                dst
+            }
+            ExprKind::Global(name) => self.load_global(name, &e.ty),
+            ExprKind::ArrayLit(items) => self.array_literal(&e.ty, items, span),
+            ExprKind::NewArray(len, init) => {
+                let desc = self.descriptor(&e.ty);
+                let len = self.value(len);
+                let init = self.value(init);
+                let init = self.word(init);
+                let a = self.b.native_value(Native::ArrayNew, vec![desc, len, init], span);
+                self.b.retype(a, Ty::Ref)
+            }
+            ExprKind::Neg(domain, x) => {
+                let x = self.value(x);
+                match domain {
+                    Domain::Int => self.unary(UnOp::Neg, x, Ty::I32),
+                    Domain::Float => self.unary(UnOp::FNeg, x, Ty::F32),
+                    _ => self.b.native_value(Native::AnyNeg, vec![x], span),
+                }
+            }
+            ExprKind::BitNot(x) => {
+                let x = self.value(x);
+                self.unary(UnOp::Not, x, Ty::I32)
+            }
+            ExprKind::Not(_) | ExprKind::Logical(..) | ExprKind::Cmp(..) => self.boolean_value(e),
+            ExprKind::Arith(op, domain, a, b) => {
+                let a = self.value(a);
+                let b = self.value(b);
+                self.arith(*op, *domain, a, b, span)
+            }
+            ExprKind::Concat(a, b) => {
+                let a = self.value(a);
+                let b = self.value(b);
+                self.b.native_value(Native::StringConcat, vec![a, b], span)
+            }
+            ExprKind::Cond(c, x, y) => {
+                let result = self.b.var(ir_ty(&e.ty));
+                let (bt, bf, join) = (self.b.block(), self.b.block(), self.b.block());
+                self.branch(c, bt, bf);
+                for (block, arm) in [(bt, x), (bf, y)] {
+                    self.b.switch_to(block);
+                    let v = self.value(arm);
+                    self.b.emit(Inst::Copy { dst: result, src: v });
+                    self.b.terminate(Terminator::Jump(join));
+                }
+                self.b.switch_to(join);
+                result
+            }
+            ExprKind::Convert(c, x) => {
+                let v = self.value(x);
+                self.convert(c, v, span)
+            }
+            ExprKind::Assign(place, value) => {
+                let place = self.place(place);
+                let v = self.value(value);
+                self.store(&place, &e.ty, v, span);
+                v
+            }
+            ExprKind::Update { place, op, domain, value, postfix } => {
+                let place = self.place(place);
+                let old = self.load(&place, &e.ty, span);
+                let rhs = self.value(value);
+                let new = if *domain == Domain::Str {
+                    self.b.native_value(Native::StringConcat, vec![old, rhs], span)
+                } else {
+                    self.arith(*op, *domain, old, rhs, span)
+                };
+                self.store(&place, &e.ty, new, span);
+                if *postfix { old } else { new }
+            }
+            ExprKind::Call(name, args) => {
+                let args: Vec<Var> = args.iter().map(|a| self.value(a)).collect();
+                let dst = e.ty.ir_ty().map(|t| self.b.var(t));
+                let callee = self.b.callee(name);
+                let loc = self.b.loc(span);
+                self.b.emit(Inst::Call { dst, callee, args, loc });
+                return dst;
+            }
+            ExprKind::Builtin(b, args) => return self.builtin(*b, args, &e.ty, span),
+            ExprKind::Index(arr, index) => {
+                let arr = self.value(arr);
+                let index = self.value(index);
+                let addr = self.element_address(arr, index, span);
+                let dst = self.b.var(ir_ty(&e.ty));
+                self.b.emit(Inst::Load { width: Width::W32, dst, addr, offset: 0 });
+                dst
+            }
+            ExprKind::AnyIndex(obj, index) => {
+                let obj = self.value(obj);
+                let index = self.value(index);
+                self.b.native_value(Native::AnyIndexGet, vec![obj, index], span)
+            }
+            ExprKind::Length(x) => {
+                let offset = if x.ty == Type::String { abi::STRING_LEN } else { abi::ARRAY_LEN };
+                let x = self.value(x);
+                let dst = self.b.var(Ty::I32);
+                self.b.emit(Inst::Load { width: Width::W32, dst, addr: x, offset });
+                dst
+            }
+            ExprKind::AnyLength(x) => {
+                let x = self.value(x);
+                self.b.native_value(Native::AnyLength, vec![x], span)
+            }
+        };
+        Some(v)
+    }
+
+    fn unary(&mut self, op: UnOp, src: Var, ty: Ty) -> Var {
+        let dst = self.b.var(ty);
+        self.b.emit(Inst::Unary { op, dst, src });
+        dst
+    }
+
+    /// `a op b` in a domain (Int, Float or Any).
+    fn arith(&mut self, op: ArithOp, domain: Domain, a: Var, b: Var, span: Span) -> Var {
+        match domain {
+            Domain::Float => {
+                let fop = match op {
+                    ArithOp::Add => FloatOp::Add,
+                    ArithOp::Sub => FloatOp::Sub,
+                    ArithOp::Mul => FloatOp::Mul,
+                    _ => FloatOp::Div,
+                };
+                let dst = self.b.var(Ty::F32);
+                self.b.emit(Inst::Float { op: fop, dst, a, b });
+                dst
+            }
+            Domain::Any => {
+                let n = match op {
+                    ArithOp::Add => Native::AnyAdd,
+                    ArithOp::Sub => Native::AnySub,
+                    ArithOp::Mul => Native::AnyMul,
+                    ArithOp::Div => Native::AnyDiv,
+                    _ => Native::AnyRem,
+                };
+                self.b.native_value(n, vec![a, b], span)
+            }
+            _ => {
+                let iop = match op {
+                    ArithOp::Add => IntOp::Add,
+                    ArithOp::Sub => IntOp::Sub,
+                    ArithOp::Mul => IntOp::Mul,
+                    ArithOp::Div => IntOp::DivS,
+                    ArithOp::Rem => IntOp::RemS,
+                    ArithOp::And => IntOp::And,
+                    ArithOp::Or => IntOp::Or,
+                    ArithOp::Xor => IntOp::Xor,
+                    ArithOp::Shl => IntOp::Shl,
+                    ArithOp::Shr => IntOp::ShrS,
+                    ArithOp::UShr => IntOp::ShrU,
+                    ArithOp::Pow => unreachable!("the checker rejects `**` for now"),
+                };
+                if matches!(iop, IntOp::DivS | IntOp::RemS) {
+                    self.check_divisor(b, span);
+                }
+                let dst = self.b.var(Ty::I32);
+                self.b.emit(Inst::Int { op: iop, dst, a, b });
+                dst
+            }
+        }
+    }
+
+    fn check_divisor(&mut self, b: Var, span: Span) {
+        let zero = self.b.iconst(Ty::I32, 0);
+        let (ok, fail) = (self.b.block(), self.b.block());
+        self.b.terminate(Terminator::Branch { cond: Cond::Ne, a: b, b: zero, then: ok, other: fail });
+        self.b.switch_to(fail);
+        self.b.raise(Native::RaiseDivisionByZero, vec![], span);
+        self.b.switch_to(ok);
+    }
+
+    /// A boolean-valued expression materialized as 0 or 1.
+    fn boolean_value(&mut self, e: &Expr) -> Var {
+        if let ExprKind::Cmp(op, domain @ (Domain::Int | Domain::Float | Domain::Ref), a, b) = &e.kind {
+            let a = self.value(a);
+            let b = self.value(b);
+            let dst = self.b.var(Ty::I32);
+            self.b.emit(Inst::Cmp { cond: cond_of(*op, *domain), dst, a, b });
+            return dst;
+        }
+        let result = self.b.var(Ty::I32);
+        let (bt, bf, join) = (self.b.block(), self.b.block(), self.b.block());
+        self.branch(e, bt, bf);
+        for (block, value) in [(bt, 1), (bf, 0)] {
+            self.b.switch_to(block);
+            self.b.emit(Inst::IConst { dst: result, value });
+            self.b.terminate(Terminator::Jump(join));
+        }
+        self.b.switch_to(join);
+        result
+    }
+
+    /// Ends the current block with a jump to `then` if boolean `e` is true, else to `other`.
+    pub(super) fn branch(&mut self, e: &Expr, then: ir::BlockId, other: ir::BlockId) {
+        match &e.kind {
+            ExprKind::Int(v) => self.b.terminate(Terminator::Jump(if *v != 0 { then } else { other })),
+            ExprKind::Not(x) => self.branch(x, other, then),
+            ExprKind::Logical(and, x, y) => {
+                let mid = self.b.block();
+                if *and { self.branch(x, mid, other) } else { self.branch(x, then, mid) }
+                self.b.switch_to(mid);
+                self.branch(y, then, other);
+            }
+            ExprKind::Cmp(op, domain, a, b) => {
+                let a = self.value(a);
+                let b = self.value(b);
+                let (cond, a, b) = self.comparison(*op, *domain, a, b, e.span);
+                self.b.terminate(Terminator::Branch { cond, a, b, then, other });
+            }
+            _ => {
+                let v = self.value(e);
+                let zero = self.b.iconst(Ty::I32, 0);
+                self.b.terminate(Terminator::Branch { cond: Cond::Ne, a: v, b: zero, then, other });
+            }
+        }
+    }
+
+    /// Reduces a comparison in any domain to a machine condition on two vars.
+    fn comparison(&mut self, op: CmpOp, domain: Domain, a: Var, b: Var, span: Span) -> (Cond, Var, Var) {
+        match domain {
+            Domain::Int | Domain::Float | Domain::Ref => (cond_of(op, domain), a, b),
+            Domain::Str if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+                let r = self.b.native_value(Native::StringEqual, vec![a, b], span);
+                let zero = self.b.iconst(Ty::I32, 0);
+                (if op == CmpOp::Eq { Cond::Ne } else { Cond::Eq }, r, zero)
+            }
+            Domain::Str => {
+                let r = self.b.native_value(Native::StringCompare, vec![a, b], span);
+                let zero = self.b.iconst(Ty::I32, 0);
+                (cond_of(op, Domain::Int), r, zero)
+            }
+            Domain::Any if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+                let r = self.b.native_value(Native::AnyEqual, vec![a, b], span);
+                let zero = self.b.iconst(Ty::I32, 0);
+                (if op == CmpOp::Eq { Cond::Ne } else { Cond::Eq }, r, zero)
+            }
+            Domain::Any => {
+                let code = match op {
+                    CmpOp::Lt => 0,
+                    CmpOp::Le => 1,
+                    CmpOp::Gt => 2,
+                    _ => 3,
+                };
+                let code = self.b.iconst(Ty::I32, code);
+                let r = self.b.native_value(Native::AnyCompare, vec![a, b, code], span);
+                let zero = self.b.iconst(Ty::I32, 0);
+                (Cond::Ne, r, zero)
+            }
+        }
+    }
+
+    fn array_literal(&mut self, ty: &Type, items: &[Expr], span: Span) -> Var {
+        let desc = self.descriptor(ty);
+        let len = self.b.iconst(Ty::I32, items.len() as i32);
+        let zero = self.b.iconst(Ty::I32, 0);
+        let arr = self.b.native_value(Native::ArrayNew, vec![desc, len, zero], span);
+        let arr = self.b.retype(arr, Ty::Ref);
+        for (i, item) in items.iter().enumerate() {
+            let v = self.value(item);
+            let data = self.b.var(Ty::I32);
+            self.b.emit(Inst::Load { width: Width::W32, dst: data, addr: arr, offset: abi::ARRAY_DATA });
+            self.b.emit(Inst::Store { width: Width::W32, src: v, addr: data, offset: 4 * i as i32 });
+        }
+        arr
+    }
+
+    /// The address of the descriptor of array type `ty`.
+    pub(super) fn descriptor(&mut self, ty: &Type) -> Var {
+        let Type::Array(elem) = ty else { unreachable!("descriptors exist only for array types") };
+        self.b.sym_addr(DataSymbol::ArrayDescriptor { elem_kind: elem.elem_kind(), type_name: ty.to_string() })
+    }
+
+    /// A value's raw 32-bit word (floats as their bits), for natives that take element words.
+    fn word(&mut self, v: Var) -> Var {
+        match self.b.ty(v) {
+            Ty::F32 => self.unary(UnOp::FloatBits, v, Ty::I32),
+            _ => v,
+        }
+    }
+
+    /// The address of `arr[index]` after a bounds check.
+    fn element_address(&mut self, arr: Var, index: Var, span: Span) -> Var {
+        let len = self.b.var(Ty::I32);
+        self.b.emit(Inst::Load { width: Width::W32, dst: len, addr: arr, offset: abi::ARRAY_LEN });
+        let (ok, fail) = (self.b.block(), self.b.block());
+        self.b.terminate(Terminator::Branch { cond: Cond::LtU, a: index, b: len, then: ok, other: fail });
+        self.b.switch_to(fail);
+        self.b.raise(Native::RaiseIndexOutOfRange, vec![index, len], span);
+        self.b.switch_to(ok);
+        let data = self.b.var(Ty::I32);
+        self.b.emit(Inst::Load { width: Width::W32, dst: data, addr: arr, offset: abi::ARRAY_DATA });
+        let offset = self.b.var(Ty::I32);
+        self.b.emit(Inst::IntImm { op: IntOp::Shl, dst: offset, a: index, imm: 2 });
+        let addr = self.b.var(Ty::I32);
+        self.b.emit(Inst::Int { op: IntOp::Add, dst: addr, a: data, b: offset });
+        addr
+    }
+
+    fn global_symbol(name: &str, ty: &Type) -> DataSymbol {
+        DataSymbol::Global { name: name.to_string(), traced: ir_ty(ty).is_traced() }
+    }
+
+    fn load_global(&mut self, name: &str, ty: &Type) -> Var {
+        let addr = self.b.sym_addr(Self::global_symbol(name, ty));
+        let dst = self.b.var(ir_ty(ty));
+        self.b.emit(Inst::Load { width: Width::W32, dst, addr, offset: 0 });
+        dst
+    }
+
+    pub(super) fn store_global(&mut self, name: &str, ty: &Type, v: Var) {
+        let addr = self.b.sym_addr(Self::global_symbol(name, ty));
+        self.b.emit(Inst::Store { width: Width::W32, src: v, addr, offset: 0 });
+    }
+
+    /// Evaluates the parts of a place once, so that it can be read and then written.
+    fn place(&mut self, place: &Place) -> LoweredPlace {
+        match place {
+            Place::Local(id) => LoweredPlace::Local(self.locals[id.0 as usize]),
+            Place::Global(name) => LoweredPlace::Global(name.clone()),
+            Place::Index(arr, index) => {
+                let arr = self.value(arr);
+                let index = self.value(index);
+                LoweredPlace::Index(arr, index)
+            }
+            Place::AnyIndex(obj, index) => {
+                let obj = self.value(obj);
+                let index = self.value(index);
+                LoweredPlace::AnyIndex(obj, index)
+            }
+        }
+    }
+
+    fn load(&mut self, place: &LoweredPlace, ty: &Type, span: Span) -> Var {
+        match place {
+            LoweredPlace::Local(v) => {
+                let dst = self.b.var(self.b.ty(*v));
+                self.b.emit(Inst::Copy { dst, src: *v });
+                dst
+            }
+            LoweredPlace::Global(name) => self.load_global(name, ty),
+            LoweredPlace::Index(arr, index) => {
+                let addr = self.element_address(*arr, *index, span);
+                let dst = self.b.var(ir_ty(ty));
+                self.b.emit(Inst::Load { width: Width::W32, dst, addr, offset: 0 });
+                dst
+            }
+            LoweredPlace::AnyIndex(obj, index) => self.b.native_value(Native::AnyIndexGet, vec![*obj, *index], span),
+        }
+    }
+
+    fn store(&mut self, place: &LoweredPlace, ty: &Type, v: Var, span: Span) {
+        match place {
+            LoweredPlace::Local(dst) => self.b.emit(Inst::Copy { dst: *dst, src: v }),
+            LoweredPlace::Global(name) => self.store_global(name, ty, v),
+            LoweredPlace::Index(arr, index) => {
+                let addr = self.element_address(*arr, *index, span);
+                self.b.emit(Inst::Store { width: Width::W32, src: v, addr, offset: 0 });
+            }
+            LoweredPlace::AnyIndex(obj, index) => {
+                self.b.native(Native::AnyIndexSet, vec![*obj, *index, v], span);
+            }
+        }
+    }
+
+    fn builtin(&mut self, b: Builtin, args: &[Expr], ty: &Type, span: Span) -> Option<Var> {
+        if let Builtin::Print | Builtin::PrintError = b {
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    self.b.native(Native::PrintSpace, vec![], span);
+                }
+                let v = self.value(a);
+                let n = match &a.ty {
+                    t if t.is_integer() => Native::PrintInt,
+                    Type::Float => Native::PrintFloat,
+                    Type::Boolean => Native::PrintBool,
+                    Type::String | Type::Array(_) => Native::PrintRef,
+                    _ => Native::PrintAny,
+                };
+                self.b.native(n, vec![v], span);
+            }
+            let stream = if b == Builtin::Print { abi::STREAM_STDOUT } else { abi::STREAM_STDERR };
+            let stream = self.b.iconst(Ty::I32, stream as i32);
+            self.b.native(Native::PrintEnd, vec![stream], span);
+            return None;
+        }
+        let mut vals: Vec<Var> = args.iter().map(|a| self.value(a)).collect();
+        let n = match b {
+            Builtin::TimeNow => Native::TimeNow,
+            Builtin::TimeDelay => Native::TimeDelay,
+            Builtin::StartsWith => Native::StringStartsWith,
+            Builtin::EndsWith => Native::StringEndsWith,
+            Builtin::Substring => {
+                if vals.len() == 2 {
+                    vals.push(self.b.iconst(Ty::I32, i32::MAX));
+                }
+                Native::StringSubstring
+            }
+            Builtin::CharCodeAt => Native::StringCharCodeAt,
+            Builtin::IndexOf => Native::StringIndexOf,
+            Builtin::Push => Native::ArrayPush,
+            Builtin::Pop => Native::ArrayPop,
+            Builtin::Shift => Native::ArrayShift,
+            Builtin::Unshift => Native::ArrayUnshift,
+            Builtin::Print | Builtin::PrintError => unreachable!("handled above"),
+        };
+        let r = self.b.native(n, vals, span)?;
+        // Natives return raw words (an element of a `string[]` comes back as I32): view the
+        // word as the expression's type.
+        Some(self.b.retype(r, ty.ir_ty().unwrap_or(self.b.ty(r))))
+    }
+}
+
+/// A place whose sub-expressions have been evaluated.
+enum LoweredPlace {
+    Local(Var),
+    Global(String),
+    Index(Var, Var),
+    AnyIndex(Var, Var),
+}
+
+/// The machine condition of a comparison in a scalar domain.
+fn cond_of(op: CmpOp, domain: Domain) -> Cond {
+    match (domain, op) {
+        (Domain::Float, CmpOp::Eq) => Cond::FEq,
+        (Domain::Float, CmpOp::Ne) => Cond::FNe,
+        (Domain::Float, CmpOp::Lt) => Cond::FLt,
+        (Domain::Float, CmpOp::Le) => Cond::FLe,
+        (Domain::Float, CmpOp::Gt) => Cond::FGt,
+        (Domain::Float, CmpOp::Ge) => Cond::FGe,
+        (_, CmpOp::Eq) => Cond::Eq,
+        (_, CmpOp::Ne) => Cond::Ne,
+        (_, CmpOp::Lt) => Cond::LtS,
+        (_, CmpOp::Le) => Cond::LeS,
+        (_, CmpOp::Gt) => Cond::GtS,
+        (_, CmpOp::Ge) => Cond::GeS,
+    }
+}

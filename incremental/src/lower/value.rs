@@ -1,0 +1,160 @@
+//! Lowering conversions between representations: numeric widening and truncation, boxing into
+//! and checked unboxing out of `any` (with inline fast paths for the common tags), text for
+//! concatenation, and truthiness.
+
+use super::{Lowerer, ir_ty};
+use crate::hir::Conversion;
+use crate::types::Type;
+use device::abi::{self, Native};
+use ir::{Cond, Inst, IntOp, Terminator, Ty, UnOp, Var};
+use syntax::Span;
+
+impl Lowerer {
+    /// Applies conversion `c` to `v`.
+    pub(super) fn convert(&mut self, c: &Conversion, v: Var, span: Span) -> Var {
+        match c {
+            Conversion::IntToFloat => self.un(UnOp::IntToFloat, v, Ty::F32),
+            Conversion::FloatToInt => self.un(UnOp::FloatToInt, v, Ty::I32),
+            Conversion::Box(from) => self.box_value(from, v, span),
+            Conversion::Unbox(to) => self.unbox(to, v, span),
+            Conversion::ToString(from) => {
+                let n = match from {
+                    t if t.is_integer() => Native::IntToString,
+                    Type::Float => Native::FloatToString,
+                    Type::Boolean => Native::BoolToString,
+                    _ => Native::AnyToString,
+                };
+                self.b.native_value(n, vec![v], span)
+            }
+            Conversion::Truthy(from) => self.truthy(from, v, span),
+        }
+    }
+
+    fn un(&mut self, op: UnOp, src: Var, ty: Ty) -> Var {
+        let dst = self.b.var(ty);
+        self.b.emit(Inst::Unary { op, dst, src });
+        dst
+    }
+
+    fn int_imm(&mut self, op: IntOp, a: Var, imm: i32, ty: Ty) -> Var {
+        let dst = self.b.var(ty);
+        self.b.emit(Inst::IntImm { op, dst, a, imm });
+        dst
+    }
+
+    /// A value of static type `from` as an `any` word.
+    fn box_value(&mut self, from: &Type, v: Var, span: Span) -> Var {
+        match from {
+            t if t.is_integer() => {
+                // Fast path: the integer fits in 31 bits, so `(v << 1) | 1` is its word.
+                let result = self.b.var(Ty::Any);
+                let shifted = self.int_imm(IntOp::Shl, v, 1, Ty::I32);
+                let back = self.int_imm(IntOp::ShrS, shifted, 1, Ty::I32);
+                let (small, big, join) = (self.b.block(), self.b.block(), self.b.block());
+                self.b.terminate(Terminator::Branch { cond: Cond::Eq, a: back, b: v, then: small, other: big });
+                self.b.switch_to(small);
+                self.b.emit(Inst::IntImm { op: IntOp::Or, dst: result, a: shifted, imm: 1 });
+                self.b.terminate(Terminator::Jump(join));
+                self.b.switch_to(big);
+                let boxed = self.b.native_value(Native::BoxInt, vec![v], span);
+                self.b.emit(Inst::Copy { dst: result, src: boxed });
+                self.b.terminate(Terminator::Jump(join));
+                self.b.switch_to(join);
+                result
+            }
+            Type::Float => {
+                let bits = self.un(UnOp::FloatBits, v, Ty::I32);
+                let cleared = self.int_imm(IntOp::And, bits, !3, Ty::I32);
+                self.int_imm(IntOp::Or, cleared, 2, Ty::Any)
+            }
+            Type::Boolean => {
+                // false → FALSE (4), true → TRUE (8).
+                let scaled = self.int_imm(IntOp::Shl, v, 2, Ty::I32);
+                self.int_imm(IntOp::Add, scaled, abi::FALSE as i32, Ty::Any)
+            }
+            _ => self.b.retype(v, Ty::Any),
+        }
+    }
+
+    /// An `any` word converted to static type `to`, raising a type error when it does not fit.
+    fn unbox(&mut self, to: &Type, v: Var, span: Span) -> Var {
+        match to {
+            t if t.is_integer() => {
+                // Fast path: tag bit 1 means a 31-bit integer.
+                self.tag_fast_path(v, 1, 1, Ty::I32, span, |l, w| l.int_imm(IntOp::ShrS, w, 1, Ty::I32), Native::UnboxInt)
+            }
+            Type::Float => self.tag_fast_path(
+                v,
+                3,
+                2,
+                Ty::F32,
+                span,
+                |l, w| {
+                    let bits = l.int_imm(IntOp::And, w, !3, Ty::I32);
+                    l.un(UnOp::BitsFloat, bits, Ty::F32)
+                },
+                Native::UnboxFloat,
+            ),
+            Type::Boolean => self.b.native_value(Native::UnboxBool, vec![v], span),
+            Type::String => self.b.native_value(Native::UnboxString, vec![v], span),
+            Type::Array(_) => {
+                let desc = self.descriptor(to);
+                self.b.native_value(Native::UnboxArray, vec![v, desc], span)
+            }
+            _ => self.b.retype(v, ir_ty(to)),
+        }
+    }
+
+    /// `if (v & mask) == tag { fast(v) } else { slow(v) }`, joined into one var of type `ty`.
+    #[allow(clippy::too_many_arguments)]
+    fn tag_fast_path(
+        &mut self,
+        v: Var,
+        mask: i32,
+        tag: i32,
+        ty: Ty,
+        span: Span,
+        fast: impl FnOnce(&mut Lowerer, Var) -> Var,
+        slow: Native,
+    ) -> Var {
+        let result = self.b.var(ty);
+        let bits = self.int_imm(IntOp::And, v, mask, Ty::I32);
+        let tag = self.b.iconst(Ty::I32, tag);
+        let (yes, no, join) = (self.b.block(), self.b.block(), self.b.block());
+        self.b.terminate(Terminator::Branch { cond: Cond::Eq, a: bits, b: tag, then: yes, other: no });
+        self.b.switch_to(yes);
+        let f = fast(self, v);
+        self.b.emit(Inst::Copy { dst: result, src: f });
+        self.b.terminate(Terminator::Jump(join));
+        self.b.switch_to(no);
+        let s = self.b.native_value(slow, vec![v], span);
+        self.b.emit(Inst::Copy { dst: result, src: s });
+        self.b.terminate(Terminator::Jump(join));
+        self.b.switch_to(join);
+        result
+    }
+
+    /// The truthiness (0 or 1) of a value of static type `from`.
+    fn truthy(&mut self, from: &Type, v: Var, span: Span) -> Var {
+        match from {
+            Type::Float => {
+                // NaN is false, like 0.0: true exactly when v < 0 or v > 0.
+                let zero = self.b.fconst(0.0);
+                let lt = self.b.var(Ty::I32);
+                self.b.emit(Inst::Cmp { cond: Cond::FLt, dst: lt, a: v, b: zero });
+                let gt = self.b.var(Ty::I32);
+                self.b.emit(Inst::Cmp { cond: Cond::FGt, dst: gt, a: v, b: zero });
+                let dst = self.b.var(Ty::I32);
+                self.b.emit(Inst::Int { op: IntOp::Or, dst, a: lt, b: gt });
+                dst
+            }
+            Type::Any | Type::Error => self.b.native_value(Native::AnyTruthy, vec![v], span),
+            _ => {
+                let zero = self.b.iconst(self.b.ty(v), 0);
+                let dst = self.b.var(Ty::I32);
+                self.b.emit(Inst::Cmp { cond: Cond::Ne, dst, a: v, b: zero });
+                dst
+            }
+        }
+    }
+}
