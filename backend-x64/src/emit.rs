@@ -3,7 +3,7 @@
 //! scratch registers (`rax`, `rcx`, `xmm14`, `xmm15`); results computed in a scratch register
 //! are stored back to their slot.
 
-use crate::asm::{Asm, load32, loadss, mov32, movss, store_imm32};
+use crate::asm::{Asm, loadss, mov32, movss, store_imm32};
 use crate::frame::{ArgLoc, Frame, arg_locations};
 use crate::moves::{Move, Place, copy, parallel_move};
 use crate::regalloc::{Allocation, Home};
@@ -43,6 +43,21 @@ impl Cc {
             Cc::Ae => Cc::B,
             Cc::A => Cc::Be,
             Cc::Be => Cc::A,
+        }
+    }
+
+    /// The condition that holds for `cmp b, a` when `self` holds for `cmp a, b`.
+    fn mirror(self) -> Cc {
+        match self {
+            Cc::E | Cc::Ne => self,
+            Cc::L => Cc::G,
+            Cc::G => Cc::L,
+            Cc::Le => Cc::Ge,
+            Cc::Ge => Cc::Le,
+            Cc::B => Cc::A,
+            Cc::A => Cc::B,
+            Cc::Ae => Cc::Be,
+            Cc::Be => Cc::Ae,
         }
     }
 
@@ -155,15 +170,22 @@ impl Emitter<'_> {
         }
     }
 
-    /// A register holding `v`'s word: its home, or `scratch` loaded from its slot.
+    /// A register holding `v`'s word: its home, or `scratch` loaded from its slot or constant.
     fn use_gpr(&mut self, v: Var, scratch: u8) -> u8 {
         match self.place(v) {
             Place::Gpr(r) => r,
-            Place::Mem(m, _) => {
-                load32(&mut self.a, scratch, m);
+            src => {
+                copy(&mut self.a, src, Place::Gpr(scratch));
                 scratch
             }
-            Place::Xmm(_) => unreachable!("word var in an xmm register"),
+        }
+    }
+
+    /// The constant `v` always holds, if its home is one.
+    fn constant(&self, v: Var) -> Option<i32> {
+        match self.home(v) {
+            Home::Const(c) => Some(c),
+            _ => None,
         }
     }
 
@@ -175,7 +197,7 @@ impl Emitter<'_> {
                 loadss(&mut self.a, scratch, m);
                 scratch
             }
-            Place::Gpr(_) => unreachable!("float var in a general register"),
+            Place::Gpr(_) | Place::Imm(_) => unreachable!("float var in a word home"),
         }
     }
 
@@ -269,6 +291,8 @@ impl Emitter<'_> {
             Place::Gpr(r) if value == 0 => dynasm!(self.a ; .arch x64 ; xor Rd(r), Rd(r)),
             Place::Gpr(r) => dynasm!(self.a ; .arch x64 ; mov Rd(r), value),
             Place::Mem(m, _) => store_imm32(&mut self.a, m, value),
+            // A constant home: readers use the value directly.
+            Place::Imm(_) => {}
             Place::Xmm(_) => unreachable!("word constant into an xmm register"),
         }
     }
@@ -279,7 +303,7 @@ impl Emitter<'_> {
         match self.place(dst) {
             Place::Gpr(r) => dynasm!(self.a ; .arch x64 ; mov Rd(r), DWORD placeholder),
             Place::Mem(m, _) => store_imm32(&mut self.a, m, placeholder),
-            Place::Xmm(_) => unreachable!("symbol address into an xmm register"),
+            Place::Xmm(_) | Place::Imm(_) => unreachable!("symbol address into a non-word home"),
         }
         // Both forms end with the imm32.
         self.relocs.push(Reloc::Data {
@@ -297,7 +321,7 @@ impl Emitter<'_> {
                 ; movd Rx(r), eax
             ),
             Place::Mem(m, _) => store_imm32(&mut self.a, m, bits as i32),
-            Place::Gpr(_) => unreachable!("float constant into a general register"),
+            Place::Gpr(_) | Place::Imm(_) => unreachable!("float constant into a word home"),
         }
     }
 
@@ -388,6 +412,16 @@ impl Emitter<'_> {
     }
 
     fn int(&mut self, op: IntOp, dst: Var, a: Var, b: Var) {
+        let commutative = matches!(
+            op,
+            IntOp::Add | IntOp::Mul | IntOp::And | IntOp::Or | IntOp::Xor
+        );
+        if let Some(c) = self.constant(b) {
+            return self.int_imm(op, dst, a, c);
+        }
+        if let (Some(c), true) = (self.constant(a), commutative) {
+            return self.int_imm(op, dst, b, c);
+        }
         match op {
             IntOp::DivS | IntOp::RemS => {
                 let rb = self.use_gpr(b, RCX);
@@ -584,10 +618,21 @@ impl Emitter<'_> {
     /// Emits the comparison of `a` and `b` and says how to read `cond` from the flags.
     fn compare(&mut self, cond: Cond, a: Var, b: Var) -> FloatTest {
         if !cond.is_float() {
+            let cc = Cc::of_int(cond);
+            if let Some(c) = self.constant(b) {
+                let ra = self.use_gpr(a, RAX);
+                dynasm!(self.a ; .arch x64 ; cmp Rd(ra), c);
+                return FloatTest::Simple(cc);
+            }
+            if let Some(c) = self.constant(a) {
+                let rb = self.use_gpr(b, RCX);
+                dynasm!(self.a ; .arch x64 ; cmp Rd(rb), c);
+                return FloatTest::Simple(cc.mirror());
+            }
             let ra = self.use_gpr(a, RAX);
             let rb = self.use_gpr(b, RCX);
             dynasm!(self.a ; .arch x64 ; cmp Rd(ra), Rd(rb));
-            return FloatTest::Simple(Cc::of_int(cond));
+            return FloatTest::Simple(cc);
         }
         // `a < b` is `b > a`: only "above" conditions are false when unordered.
         let (x, y) = match cond {
@@ -693,6 +738,17 @@ impl Emitter<'_> {
 
     fn store_mem(&mut self, width: Width, src: Var, addr: Var, offset: i32) {
         let ra = self.use_gpr(addr, RAX);
+        if let Some(c) = self.constant(src) {
+            match width {
+                Width::W32 => {
+                    dynasm!(self.a ; .arch x64 ; mov DWORD [Rq(BIAS) + Rq(ra) + offset], c)
+                }
+                Width::U8 => {
+                    dynasm!(self.a ; .arch x64 ; mov BYTE [Rq(BIAS) + Rq(ra) + offset], c as i8)
+                }
+            }
+            return;
+        }
         let rs = if self.is_float(src) {
             let s = self.use_xmm(src, XMM_SCRATCH);
             if width == Width::W32 {

@@ -99,7 +99,7 @@ impl Frame {
         match home {
             Home::Spill(n) => Some(Mem::Stack(self.out_args + 8 * n as i32)),
             Home::Shadow(n) => Some(Mem::Shadow(4 * n as i32)),
-            Home::Gpr(_) | Home::Xmm(_) => None,
+            Home::Gpr(_) | Home::Xmm(_) | Home::Const(_) => None,
         }
     }
 
@@ -108,6 +108,7 @@ impl Frame {
         match home {
             Home::Gpr(r) => Place::Gpr(r),
             Home::Xmm(r) => Place::Xmm(r),
+            Home::Const(c) => Place::Imm(c),
             _ => Place::Mem(self.slot(home).expect("memory home"), float),
         }
     }

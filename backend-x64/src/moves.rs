@@ -2,7 +2,8 @@
 //! ABI registers) turned into a sequence of instructions, breaking cycles through the scratch
 //! registers.
 
-use crate::asm::{Asm, Mem, load32, loadss, mov32, movss, store32, storess};
+use crate::asm::{Asm, Mem, load32, loadss, mov32, movss, store_imm32, store32, storess};
+use dynasmrt::{DynasmApi, dynasm};
 use crate::regs::{RAX, XMM_SCRATCH};
 
 /// A place a word or f32 can be copied from or to.
@@ -14,6 +15,8 @@ pub enum Place {
     Xmm(u8),
     /// A memory slot holding a word (`float == false`) or an f32.
     Mem(Mem, bool),
+    /// A word constant (only ever a source).
+    Imm(i32),
 }
 
 /// One copy of a parallel move.
@@ -51,7 +54,7 @@ pub fn parallel_move(a: &mut Asm, moves: &[Move]) {
         let parked = pending
             .iter()
             .map(|m| m.src)
-            .find(|s| !matches!(s, Place::Mem(..)))
+            .find(|s| matches!(s, Place::Gpr(_) | Place::Xmm(_)))
             .expect("a move cycle goes through registers");
         let temp = match parked {
             Place::Xmm(_) => Place::Xmm(XMM_SCRATCH),
@@ -64,9 +67,11 @@ pub fn parallel_move(a: &mut Asm, moves: &[Move]) {
     }
 }
 
-/// Emits one copy.
+/// Emits one copy. Never changes the flags.
 pub fn copy(a: &mut Asm, src: Place, dst: Place) {
     match (src, dst) {
+        (Place::Imm(c), Place::Gpr(d)) => dynasm!(a ; .arch x64 ; mov Rd(d), c),
+        (Place::Imm(c), Place::Mem(m, _)) => store_imm32(a, m, c),
         (Place::Gpr(s), Place::Gpr(d)) => mov32(a, d, s, false),
         (Place::Xmm(s), Place::Xmm(d)) => movss(a, d, s),
         (Place::Mem(m, _), Place::Gpr(d)) => load32(a, d, m),
@@ -81,8 +86,9 @@ pub fn copy(a: &mut Asm, src: Place, dst: Place) {
             loadss(a, XMM_SCRATCH, s);
             storess(a, d, XMM_SCRATCH);
         }
-        (Place::Gpr(_), Place::Xmm(_)) | (Place::Xmm(_), Place::Gpr(_)) => {
-            unreachable!("moves never change register class")
-        }
+        (Place::Gpr(_), Place::Xmm(_))
+        | (Place::Xmm(_), Place::Gpr(_))
+        | (Place::Imm(_), Place::Xmm(_)) => unreachable!("moves never change register class"),
+        (_, Place::Imm(_)) => unreachable!("a constant is never a destination"),
     }
 }

@@ -4,7 +4,8 @@
 //! Homes are permanent: a var lives in one register or one memory slot for the whole function.
 //! Traced vars live across a call get a GC root slot in the shadow-stack frame; other vars live
 //! across a call get a callee-saved register or a stack slot; the rest prefer caller-saved
-//! registers. F32 vars use xmm registers (all caller-saved) or stack slots.
+//! registers. F32 vars use xmm registers (all caller-saved) or stack slots. I32 vars defined once,
+//! by a constant, get no storage at all.
 
 use crate::regs::{ARG_GPRS, ARG_XMMS, CALLEE_SAVED, CALLER_SAVED, SHADOW_BASE, XMM_ALLOCATABLE};
 use ir::analysis::{BitSet, Liveness};
@@ -21,6 +22,9 @@ pub enum Home {
     Spill(u32),
     /// GC root slot number `n` of the shadow-stack frame (4 bytes each).
     Shadow(u32),
+    /// No storage: an I32 var whose only definition is this constant, so every read sees it and
+    /// instruction selection uses it as an immediate (or materializes it in a scratch register).
+    Const(i32),
 }
 
 /// The result of register allocation.
@@ -64,6 +68,10 @@ pub fn allocate(f: &Function, live: &Liveness) -> Allocation {
     for v in live.live_across_calls(f) {
         homes[v.0 as usize] = Some(Home::Shadow(shadow_slots));
         shadow_slots += 1;
+    }
+
+    for (v, value) in constants(f) {
+        homes[v] = homes[v].or(Some(Home::Const(value)));
     }
 
     let crosses = crossing_calls(f, live, &order);
@@ -221,6 +229,28 @@ pub fn layout_order(f: &Function) -> Vec<BlockId> {
     }
     post.reverse();
     post
+}
+
+/// The I32 vars (not parameters) whose only definition is an `IConst`, with its value. The IR
+/// requires every read to be preceded by a definition, so every read sees that value.
+fn constants(f: &Function) -> Vec<(usize, i32)> {
+    let mut defs = vec![0u32; f.vars.len()];
+    let mut value = vec![None; f.vars.len()];
+    for p in &f.params {
+        defs[p.0 as usize] += 1;
+    }
+    for inst in f.blocks.iter().flat_map(|b| &b.insts) {
+        if let Some(d) = inst.def() {
+            defs[d.0 as usize] += 1;
+            if let Inst::IConst { value: c, .. } = *inst {
+                value[d.0 as usize] = Some(c);
+            }
+        }
+    }
+    (0..f.vars.len())
+        .filter(|&v| defs[v] == 1 && f.vars[v] == Ty::I32)
+        .filter_map(|v| value[v].map(|c| (v, c)))
+        .collect()
 }
 
 /// The ABI register each parameter arrives in, as an allocation hint.

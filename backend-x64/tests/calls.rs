@@ -70,8 +70,7 @@ fn recursive_fib_through_the_function_table() {
 }
 
 /// Counts the primes below `n` with a byte array in the arena at 0x100.
-#[test]
-fn sieve_counts_primes() {
+fn sieve() -> ir::Function {
     let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
     let n = p[0];
     let (base, count, i, one) = (b.iconst(0x100), b.iconst(0), b.iconst(2), b.iconst(1));
@@ -123,7 +122,12 @@ fn sieve_counts_primes() {
     b.term(Terminator::Jump(outer));
     b.switch(exit);
     b.ret(count);
-    let mut m = Machine::compile(&[&b.finish()]);
+    b.finish()
+}
+
+#[test]
+fn sieve_counts_primes() {
+    let mut m = Machine::compile(&[&sieve()]);
     assert_eq!(m.call_i32(0, &[Arg::I(10000)]), 1229);
 }
 
@@ -548,4 +552,26 @@ fn bad_input_is_an_error() {
     let (mut b, _) = Builder::new(&[], None);
     b.call(Callee::Native(200), &[], None);
     assert_eq!(compile(&b.finish()), Err(CodegenError::NativeOutOfRange(200)));
+}
+
+#[test]
+fn dump_for_inspection() {
+    std::fs::write("/tmp/fib.bin", compile(&fib()).unwrap().code).unwrap();
+    std::fs::write("/tmp/sieve.bin", compile(&sieve()).unwrap().code).unwrap();
+    let mut m = Machine::compile(&[&fib()]);
+    for _ in 0..5 {
+        let start = std::time::Instant::now();
+        assert_eq!(m.call_i32(0, &[Arg::I(30)]), 832040);
+        eprintln!("fib(30): {:?}", start.elapsed());
+    }
+    let mut m = Machine::compile(&[&sieve()]);
+    for _ in 0..3 {
+        let start = std::time::Instant::now();
+        let mut s = 0;
+        for _ in 0..100 {
+            m.arena[0x100..0x100 + 40000].fill(0);
+            s += m.call_i32(0, &[Arg::I(40000)]);
+        }
+        eprintln!("sieve: {s} {:?}", start.elapsed());
+    }
 }

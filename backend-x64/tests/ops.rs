@@ -417,3 +417,80 @@ fn byte_stores_from_many_registers() {
     m.call(0, &args);
     assert_eq!(&m.arena[0x3000..0x3006], b"ABCDEF");
 }
+
+/// Constants (vars defined once by `IConst`) used as either operand of every operation and
+/// condition, as stored values and as returned values.
+#[test]
+fn constant_operands() {
+    let consts = [0, 1, -1, 7, -100, i32::MAX, i32::MIN];
+    for c in consts {
+        for op in INT_OPS {
+            let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
+            let k = b.iconst(c);
+            let r = b.int(op, p[0], k);
+            b.ret(r);
+            let right = b.finish();
+            let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
+            let k = b.iconst(c);
+            let r = b.int(op, k, p[0]);
+            b.ret(r);
+            let left = b.finish();
+            let mut m = Machine::compile(&[&right, &left]);
+            for x in INTS {
+                if c != 0 || !matches!(op, IntOp::DivS | IntOp::RemS) {
+                    assert_eq!(m.call_i32(0, &[Arg::I(x)]), int_ref(op, x, c), "{x} {op:?} {c}");
+                }
+                if x != 0 || !matches!(op, IntOp::DivS | IntOp::RemS) {
+                    assert_eq!(m.call_i32(1, &[Arg::I(x)]), int_ref(op, c, x), "{c} {op:?} {x}");
+                }
+            }
+        }
+        for cond in INT_CONDS {
+            let mut fs = vec![];
+            for const_left in [false, true] {
+                let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
+                let k = b.iconst(c);
+                let (x, y) = if const_left { (k, p[0]) } else { (p[0], k) };
+                let r = b.cmp(cond, x, y);
+                b.ret(r);
+                fs.push(b.finish());
+                let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
+                let k = b.iconst(c);
+                let (x, y) = if const_left { (k, p[0]) } else { (p[0], k) };
+                let (yes, no) = (b.block(), b.block());
+                b.branch(cond, x, y, yes, no);
+                b.switch(yes);
+                let one = b.iconst(1);
+                b.ret(one);
+                b.switch(no);
+                let zero = b.iconst(0);
+                b.ret(zero);
+                fs.push(b.finish());
+            }
+            let mut m = Machine::compile(&fs.iter().collect::<Vec<_>>());
+            for x in INTS {
+                let (r, l) = (int_cond(cond, x, c) as i32, int_cond(cond, c, x) as i32);
+                assert_eq!(m.call_i32(0, &[Arg::I(x)]), r, "{x} {cond:?} {c}");
+                assert_eq!(m.call_i32(1, &[Arg::I(x)]), r, "branch {x} {cond:?} {c}");
+                assert_eq!(m.call_i32(2, &[Arg::I(x)]), l, "{c} {cond:?} {x}");
+                assert_eq!(m.call_i32(3, &[Arg::I(x)]), l, "branch {c} {cond:?} {x}");
+            }
+        }
+    }
+    // Stores of constants; a constant copied, returned and used as an address.
+    let (mut b, _) = Builder::new(&[], Some(Ty::I32));
+    let addr = b.iconst(0x4000);
+    let (big, byte) = (b.iconst(-559038737), b.iconst(0x1ff));
+    b.store(Width::W32, big, addr, 0);
+    b.store(Width::U8, byte, addr, 4);
+    let copied = b.var(Ty::I32);
+    b.copy(copied, byte);
+    let loaded = b.load(Width::U8, Ty::I32, addr, 4);
+    let r = b.int(IntOp::Add, copied, loaded);
+    b.ret(r);
+    let f = b.finish();
+    let mut m = Machine::compile(&[&f]);
+    assert_eq!(m.call_i32(0, &[]), 0x1ff + 0xff);
+    assert_eq!(m.arena_word(0x4000), 0xdeadbeef);
+    assert_eq!(m.arena[0x4004], 0xff);
+}
