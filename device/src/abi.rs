@@ -277,6 +277,15 @@ pub mod host {
     pub const CTX_SHADOW_LIMIT: i32 = 12;
     /// Offset of the machine-stack limit (u64 host address): `rsp` must stay above it.
     pub const CTX_STACK_LIMIT: i32 = 16;
+    /// Offset of the stack pointer saved by the host port's entry trampoline (u64, private to
+    /// the host port): a raising native unwinds to it.
+    pub const CTX_SAVED_RSP: i32 = 24;
+    /// Offset of the return address of the latest native call (u64 host address, private to the
+    /// host port): the native table's thunks store `[rsp]` here before entering the native.
+    pub const CTX_NATIVE_RETURN: i32 = 32;
+    /// Offset of the number of the native being called (u32, private to the host port): stored
+    /// by the native table's thunks (or a sentinel for an unset function slot or native).
+    pub const CTX_NATIVE_ID: i32 = 40;
     /// Offset of the native table: `NATIVE_SLOTS` host code pointers (u64).
     pub const CTX_NATIVES: i32 = 64;
     /// Number of native table entries reserved.

@@ -15,3 +15,8 @@ pub mod natives;
 pub mod objects;
 pub mod protocol;
 pub mod runtime;
+#[cfg(feature = "std")]
+pub mod std_io;
+
+#[cfg(all(feature = "host", target_arch = "x86_64", target_os = "linux"))]
+pub mod host;

@@ -1,0 +1,159 @@
+//! The host board: generated x86-64 code runs natively in this process.
+
+use std::io;
+use std::time::Instant;
+
+use super::ctx::Ctx;
+use super::mmap::{Mapping, READ_WRITE, READ_WRITE_EXEC};
+use super::natives::{HostIo, RunEnv, RunScope, Thunks};
+use super::trampoline::bs_device_enter;
+use crate::abi::host::NATIVE_SLOTS;
+use crate::device::{Fault, LoadError, OutputSink, Port};
+use crate::error::RuntimeError;
+use crate::memory::{MemError, Memory, MemoryMap};
+use crate::runtime::Runtime;
+
+/// How far above the real end of the machine stack generated code must stop: room for the
+/// natives (and the Rust code they call) that run after the last stack check.
+pub const STACK_MARGIN: u64 = 256 << 10;
+
+/// The host board's memory and tables.
+pub struct HostPort {
+    map: MemoryMap,
+    arena: Mapping,
+    code: Mapping,
+    thunks: Thunks,
+    ctx: Ctx,
+    start: Instant,
+}
+
+impl HostPort {
+    /// Maps the arena and the code region for `map` and builds the tables, with `slots`
+    /// function slots.
+    pub fn new(map: MemoryMap, slots: u32) -> io::Result<HostPort> {
+        map.validate().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let arena = Mapping::new(map.arena_size() as usize, READ_WRITE)?;
+        let code = Mapping::new(map.code_size as usize, READ_WRITE_EXEC)?;
+        let thunks = Thunks::new()?;
+        let ctx = Ctx::new(slots);
+        for id in 0..NATIVE_SLOTS {
+            ctx.set_native(id, thunks.native(id));
+        }
+        let port = HostPort { map, arena, code, thunks, ctx, start: Instant::now() };
+        port.clear_all_slots();
+        Ok(port)
+    }
+
+    /// A runtime over this port's arena.
+    pub fn runtime(&self) -> Result<Runtime, MemError> {
+        // SAFETY: the arena mapping covers `map.arena_size()` bytes and outlives the runtime
+        // as long as the port does (the caller keeps both in one `Device`, whose port field
+        // only unmaps after the runtime is no longer used).
+        let mem = unsafe { Memory::from_raw(self.arena.ptr(), self.map)? };
+        Runtime::new(mem)
+    }
+
+    /// The arena bias: host address of device address 0 (r15).
+    fn bias(&self) -> u64 {
+        (self.arena.ptr() as u64).wrapping_sub(self.map.data_base as u64)
+    }
+
+    /// The host address of code address `addr` (inside the code region).
+    fn code_host(&self, addr: u32) -> u64 {
+        self.code.ptr() as u64 + (addr - self.map.code_base) as u64
+    }
+
+    fn clear_all_slots(&self) {
+        for slot in 0..self.ctx.slots() {
+            self.ctx.set_function(slot, self.thunks.unset_slot());
+        }
+    }
+}
+
+/// The lowest address of the current thread's stack.
+fn stack_low() -> Option<u64> {
+    // SAFETY: plain pthread queries on the calling thread with out-parameters we own.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return None;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let ok = libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0;
+        libc::pthread_attr_destroy(&mut attr);
+        ok.then_some(addr as u64)
+    }
+}
+
+impl Port for HostPort {
+    fn board_name(&self) -> &[u8] {
+        b"host"
+    }
+
+    fn function_slots(&self) -> u32 {
+        self.ctx.slots()
+    }
+
+    fn load_code(&mut self, addr: u32, bytes: &[u8]) -> Result<(), LoadError> {
+        if !self.map.in_code(addr, bytes.len() as u32) {
+            return Err(MemError::OutOfRange { addr, len: bytes.len() as u32 }.into());
+        }
+        // SAFETY: the range is inside the code mapping, which is writable; no code runs now.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.code_host(addr) as *mut u8, bytes.len())
+        };
+        Ok(())
+    }
+
+    fn set_slot(&mut self, slot: u32, addr: u32) -> Result<(), LoadError> {
+        let slots = self.ctx.slots();
+        if slot >= slots {
+            return Err(LoadError::BadSlot { slot, slots });
+        }
+        let target = match addr {
+            0 => self.thunks.unset_slot(),
+            a if self.map.in_code(a, 1) => self.code_host(a),
+            a => return Err(MemError::OutOfRange { addr: a, len: 1 }.into()),
+        };
+        self.ctx.set_function(slot, target);
+        Ok(())
+    }
+
+    fn clear_slots(&mut self) {
+        self.clear_all_slots();
+    }
+
+    fn run(&mut self, entry: u32, rt: &mut Runtime, out: &mut dyn OutputSink) -> Result<(), Fault> {
+        let map = self.map;
+        self.ctx.set_shadow(map.shadow_top(), map.shadow_base);
+        self.ctx.set_stack_limit(stack_low().map_or(0, |low| low + STACK_MARGIN));
+        let host_entry = self.code_host(entry);
+        let bias = self.bias();
+        let mut env = RunEnv {
+            rt,
+            io: HostIo { out, start: self.start },
+            ctx: &self.ctx,
+            fault: None,
+        };
+        let mut scope = RunScope::new(&mut env);
+        // SAFETY: the entry lies in the code region (the device checked it); generated code
+        // follows the calling convention of `abi::host` and reaches memory only through the
+        // context block and the arena, which live as long as `self`.
+        let raised = unsafe { bs_device_enter(self.ctx.ptr(), bias, host_entry) } != 0;
+        if !raised {
+            return Ok(());
+        }
+        let error = scope.env().fault.take().unwrap_or_else(|| {
+            RuntimeError::new(crate::abi::ErrorKind::TypeError, format_args!("unknown run-time error"))
+        });
+        drop(scope);
+        let ret = self.ctx.native_return();
+        let code_addr = if self.code.contains(ret) {
+            map.code_base + (ret - self.code.ptr() as u64) as u32
+        } else {
+            0
+        };
+        Err(Fault { error, code_addr })
+    }
+}
