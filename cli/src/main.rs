@@ -1,1 +1,74 @@
-fn main() {}
+//! `bs`: compile BlueScript on this computer and run it natively on a board.
+
+mod board;
+mod commands;
+mod compile;
+mod project;
+mod report;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// BlueScript: a typed TypeScript subset compiled to native code for microcontrollers.
+#[derive(Parser)]
+#[command(name = "bs", version, about, long_about = None)]
+#[command(after_help = "Examples:\n  bs new blink && cd blink && bs run\n  bs run examples/hello.bs\n  bs check")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new project directory with a manifest and a hello-world program.
+    #[command(after_help = "Example:\n  bs new blink")]
+    New {
+        /// The project (and directory) name.
+        name: String,
+    },
+    /// Compile a project or a single `.bs` file and run it on a board.
+    #[command(after_help = "Examples:\n  bs run                # the project in this directory\n  bs run demo/          # a project directory\n  bs run hello.bs       # a single file on the host board")]
+    Run {
+        /// A project directory, its `bluescript.toml`, or a `.bs` file (default: `.`).
+        path: Option<PathBuf>,
+        /// The board to run on (overrides the manifest): `host`.
+        #[arg(long)]
+        board: Option<String>,
+        /// Heap size in bytes (overrides the manifest).
+        #[arg(long)]
+        heap_size: Option<u32>,
+    },
+    /// Report compile errors without running anything.
+    #[command(after_help = "Example:\n  bs check src/main.bs")]
+    Check {
+        /// A project directory, its `bluescript.toml`, or a `.bs` file (default: `.`).
+        path: Option<PathBuf>,
+    },
+    /// Serve the device protocol on stdin/stdout as the host board (used by `bs` itself).
+    #[command(name = "device-host", hide = true)]
+    DeviceHost {
+        /// Heap size in bytes.
+        #[arg(long)]
+        heap_size: Option<u32>,
+    },
+}
+
+fn main() -> ExitCode {
+    report::install_handler();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::New { name } => commands::new::run(&name).map(|()| true),
+        Command::Run { path, board, heap_size } => commands::run::run(path.as_deref(), board.as_deref(), heap_size),
+        Command::Check { path } => commands::check::run(path.as_deref()),
+        Command::DeviceHost { heap_size } => board::serve_host(heap_size).map(|()| true),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,133 @@
-//! testsuite (skeleton)
+//! The end-to-end harness: runs every conformance program in `programs/` through the real `bs`
+//! binary and compares the whole output.
+//!
+//! A case is `NAME.bs` with `NAME.out`, the exact expected standard output, and optionally
+//! `NAME.err`: then the program must fail (non-zero exit) and its standard error must contain
+//! each non-empty line of `NAME.err`, in order, each as a substring of some later line.
+//! Programs run from their own directory as `bs run NAME.bs`, so messages show `NAME.bs`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One conformance program and its expectations.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// The program.
+    pub program: PathBuf,
+    /// Expected standard output.
+    pub stdout: String,
+    /// Expected standard-error lines, for programs that must fail.
+    pub stderr: Option<String>,
+}
+
+/// The directory holding the conformance programs.
+pub fn programs_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("programs")
+}
+
+/// Every case under `root`, sorted by path. A program without a `.out` file is an error.
+pub fn discover(root: &Path) -> Result<Vec<Case>, String> {
+    let mut programs = Vec::new();
+    collect(root, &mut programs)?;
+    programs.sort();
+    programs
+        .into_iter()
+        .map(|program| {
+            let stdout = std::fs::read_to_string(program.with_extension("out"))
+                .map_err(|e| format!("{}: missing .out file: {e}", program.display()))?;
+            let stderr = std::fs::read_to_string(program.with_extension("err")).ok();
+            Ok(Case { program, stdout, stderr })
+        })
+        .collect()
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "bs") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Runs one case with `bs run --board BOARD`; returns a description of every mismatch.
+pub fn run_case(bs: &Path, case: &Case, board: &str) -> Result<(), String> {
+    let dir = case.program.parent().unwrap_or(Path::new("."));
+    let name = case.program.file_name().expect("programs are files");
+    let output = Command::new(bs)
+        .arg("run")
+        .arg(name)
+        .arg("--board")
+        .arg(board)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .map_err(|e| format!("cannot start {}: {e}", bs.display()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut problems = Vec::new();
+    if stdout != case.stdout {
+        problems.push(format!("stdout differs\n--- expected\n{}--- actual\n{stdout}", case.stdout));
+    }
+    match &case.stderr {
+        None if !output.status.success() => {
+            problems.push(format!("exit status {} (expected success); stderr:\n{stderr}", output.status));
+        }
+        None => {}
+        Some(expected) => {
+            if output.status.success() {
+                problems.push("exit status 0 (expected failure)".to_string());
+            }
+            if let Some(missing) = missing_line(expected, &stderr) {
+                problems.push(format!("stderr lacks `{missing}`; stderr:\n{stderr}"));
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+}
+
+/// The first expected line not found, in order, in `actual`.
+fn missing_line<'a>(expected: &'a str, actual: &str) -> Option<&'a str> {
+    let mut lines = actual.lines();
+    expected.lines().map(str::trim).filter(|l| !l.is_empty()).find(|want| !lines.any(|l| l.contains(want)))
+}
+
+/// Runs every case on `board` using two worker threads; returns the failures as
+/// `(program, description)`.
+pub fn run_all(bs: &Path, cases: &[Case], board: &str) -> Vec<(PathBuf, String)> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(case) = cases.get(i) else { break };
+                    if let Err(e) = run_case(bs, case, board) {
+                        failures.lock().expect("no worker panics while holding the lock").push((case.program.clone(), e));
+                    }
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().expect("workers finished");
+    failures.sort();
+    failures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::missing_line;
+
+    #[test]
+    fn expected_error_lines_must_appear_in_order() {
+        let actual = "error[E0200]: expected `integer`\n  at main.bs:3:9\n";
+        assert_eq!(missing_line("E0200\nmain.bs:3:9\n", actual), None);
+        assert_eq!(missing_line("main.bs:3:9\nE0200\n", actual), Some("E0200"));
+        assert_eq!(missing_line("E0201\n", actual), Some("E0201"));
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per `bs` subcommand.
+
+pub mod check;
+pub mod new;
+pub mod run;

@@ -1,0 +1,48 @@
+//! `bs new NAME`: a project directory with a manifest, a hello-world entry file and a .gitignore.
+
+use crate::project::MANIFEST;
+use std::path::Path;
+
+const MAIN_BS: &str = r#"// The entry point of your program: top-level statements run in order.
+
+function greet(name: string): string {
+    return "Hello, " + name + "!"
+}
+
+let total = 0
+for (let i = 1; i <= 10; i++) {
+    total += i
+}
+
+print(greet("BlueScript"))
+console.log("1 + 2 + ... + 10 =", total)
+"#;
+
+/// Creates the project `name` in the current directory.
+pub fn run(name: &str) -> miette::Result<()> {
+    let valid = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !name.starts_with('-');
+    if !valid {
+        return Err(miette::miette!(
+            help = "use letters, digits, `-` and `_`, for example `bs new blink`",
+            "`{name}` is not a valid project name"
+        ));
+    }
+    let dir = Path::new(name);
+    if dir.exists() {
+        return Err(miette::miette!(help = "choose another name or remove it", "`{name}` already exists"));
+    }
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nentry = \"src/main.bs\"\n\n[board]\n# The board to run on: \"host\" needs no hardware.\nname = \"host\"\n"
+    );
+    let write = |path: &Path, text: &str| {
+        std::fs::write(path, text).map_err(|e| miette::miette!("cannot write `{}`: {e}", path.display()))
+    };
+    std::fs::create_dir_all(dir.join("src")).map_err(|e| miette::miette!("cannot create `{name}`: {e}"))?;
+    write(&dir.join(MANIFEST), &manifest)?;
+    write(&dir.join("src/main.bs"), MAIN_BS)?;
+    write(&dir.join(".gitignore"), "/target\n")?;
+    println!("Created project `{name}`. Run it with:\n    cd {name} && bs run");
+    Ok(())
+}
