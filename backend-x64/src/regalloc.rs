@@ -7,7 +7,8 @@
 //! registers. F32 vars use xmm registers (all caller-saved) or stack slots. I32 vars defined once,
 //! by a constant, get no storage at all.
 
-use crate::regs::{ARG_GPRS, ARG_XMMS, CALLEE_SAVED, CALLER_SAVED, SHADOW_BASE, XMM_ALLOCATABLE};
+use crate::frame::{ArgLoc, arg_locations};
+use crate::regs::{CALLEE_SAVED, CALLER_SAVED, SHADOW_BASE, XMM_ALLOCATABLE};
 use ir::analysis::{BitSet, Liveness};
 use ir::{BlockId, Function, Inst, Ty, Var};
 
@@ -79,7 +80,7 @@ pub fn allocate(f: &Function, live: &Liveness) -> Allocation {
     intervals.retain(|iv| homes[iv.var].is_none());
     intervals.sort_by_key(|iv| (iv.start, iv.var));
 
-    let hints = param_hints(f);
+    let hints = hints(f);
     let mut scan = Scan {
         homes,
         active: Vec::new(),
@@ -253,19 +254,25 @@ fn constants(f: &Function) -> Vec<(usize, i32)> {
         .collect()
 }
 
-/// The ABI register each parameter arrives in, as an allocation hint.
-fn param_hints(f: &Function) -> Vec<Option<u8>> {
+/// A preferred register per var: the ABI register a parameter arrives in, or else the one it is
+/// first passed in to a call, so that fewer moves are needed.
+fn hints(f: &Function) -> Vec<Option<u8>> {
     let mut hints = vec![None; f.vars.len()];
-    let (mut ints, mut floats) = (0, 0);
-    for p in &f.params {
-        if f.ty(*p) == Ty::F32 {
-            if floats < ARG_XMMS {
-                hints[p.0 as usize] = Some(floats);
-            }
-            floats += 1;
-        } else {
-            hints[p.0 as usize] = ARG_GPRS.get(ints).copied();
-            ints += 1;
+    let mut prefer = |vars: &[Var]| {
+        let locs = arg_locations(vars.iter().map(|v| f.ty(*v)));
+        for (v, loc) in vars.iter().zip(locs) {
+            let reg = match loc {
+                ArgLoc::Gpr(r) | ArgLoc::Xmm(r) => Some(r),
+                ArgLoc::Stack(_) => None,
+            };
+            let hint = &mut hints[v.0 as usize];
+            *hint = hint.or(reg);
+        }
+    };
+    prefer(&f.params);
+    for inst in f.blocks.iter().flat_map(|b| &b.insts) {
+        if let Inst::Call { args, .. } = inst {
+            prefer(args);
         }
     }
     hints
