@@ -6,6 +6,8 @@
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
 
 pub mod abi;
+#[cfg(feature = "std")]
+pub mod client;
 pub mod device;
 pub mod error;
 pub mod gc;

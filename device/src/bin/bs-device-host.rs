@@ -12,7 +12,8 @@ fn main() -> std::process::ExitCode {
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> Result<u32, String> {
             let v = args.next().ok_or_else(|| format!("{name} needs a value"))?;
-            v.parse().map_err(|_| format!("{name}: `{v}` is not a number"))
+            v.parse()
+                .map_err(|_| format!("{name}: `{v}` is not a number"))
         };
         let parsed = match arg.as_str() {
             "--heap-size" => number("--heap-size").map(|n| config.heap_size = n),
@@ -22,7 +23,9 @@ fn main() -> std::process::ExitCode {
                 Ok(())
             }
             "--help" | "-h" => {
-                println!("usage: bs-device-host [--heap-size BYTES] [--function-slots N] [--gc-stress]");
+                println!(
+                    "usage: bs-device-host [--heap-size BYTES] [--function-slots N] [--gc-stress]"
+                );
                 return ExitCode::SUCCESS;
             }
             other => Err(format!("unknown argument `{other}`")),

@@ -88,7 +88,11 @@ impl Ctx {
     pub fn set_function(&self, slot: u32, target: u64) {
         if slot < self.slots {
             // SAFETY: slot < slots keeps the word inside the block.
-            unsafe { self.words.add(CTX_FUNCTIONS as usize / 8 + slot as usize).write_volatile(target) }
+            unsafe {
+                self.words
+                    .add(CTX_FUNCTIONS as usize / 8 + slot as usize)
+                    .write_volatile(target)
+            }
         }
     }
 }

@@ -51,11 +51,6 @@ impl Mapping {
         self.ptr.as_ptr()
     }
 
-    /// The length in bytes.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
     /// Whether `p` points into the mapping.
     pub fn contains(&self, p: u64) -> bool {
         let base = self.ptr.as_ptr() as u64;

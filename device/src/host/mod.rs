@@ -39,7 +39,11 @@ pub struct HostConfig {
 
 impl Default for HostConfig {
     fn default() -> Self {
-        HostConfig { heap_size: 4 << 20, function_slots: 4096, gc_stress: false }
+        HostConfig {
+            heap_size: 4 << 20,
+            function_slots: 4096,
+            gc_stress: false,
+        }
     }
 }
 
@@ -88,7 +92,11 @@ where
 }
 
 /// The body of [`serve`], on the run thread.
-fn serve_on_this_thread<R: io::Read, W: io::Write>(input: R, output: W, config: HostConfig) -> Result<(), HostError> {
+fn serve_on_this_thread<R: io::Read, W: io::Write>(
+    input: R,
+    output: W,
+    config: HostConfig,
+) -> Result<(), HostError> {
     let map = MemoryMap::host(config.heap_size);
     map.validate().map_err(HostError::Memory)?;
     let port = HostPort::new(map, config.function_slots).map_err(HostError::Setup)?;
@@ -98,5 +106,7 @@ fn serve_on_this_thread<R: io::Read, W: io::Write>(input: R, output: W, config: 
     let mut r = FromStd(BufReader::new(input));
     let mut w = FromStd(BufWriter::new(output));
     let mut buf = vec![0u8; MAX_PAYLOAD];
-    device.serve(&mut r, &mut w, &mut buf).map_err(HostError::Io)
+    device
+        .serve(&mut r, &mut w, &mut buf)
+        .map_err(HostError::Io)
 }

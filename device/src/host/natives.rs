@@ -152,9 +152,15 @@ fn wrapper_for(n: Native) -> Option<u64> {
     let float_result = n.result() == Some(NativeTy::F32);
     let words = params.len() <= 3 && !params.contains(&NativeTy::F32);
     match (params, float_result) {
-        ([NativeTy::F32], false) => Some(float_to_word as extern "C" fn(f32) -> u32 as u64),
-        (_, false) if words => Some(words_to_word as extern "C" fn(u32, u32, u32) -> u32 as u64),
-        (_, true) if words => Some(words_to_float as extern "C" fn(u32, u32, u32) -> f32 as u64),
+        ([NativeTy::F32], false) => {
+            Some(float_to_word as extern "C" fn(f32) -> u32 as usize as u64)
+        }
+        (_, false) if words => {
+            Some(words_to_word as extern "C" fn(u32, u32, u32) -> u32 as usize as u64)
+        }
+        (_, true) if words => {
+            Some(words_to_float as extern "C" fn(u32, u32, u32) -> f32 as usize as u64)
+        }
         _ => None,
     }
 }
@@ -191,9 +197,10 @@ impl Thunks {
     pub fn new() -> io::Result<Thunks> {
         let count = NATIVE_SLOTS as usize + 1;
         let page = Mapping::new(count * THUNK_SIZE, READ_WRITE)?;
-        let fallback = words_to_word as extern "C" fn(u32, u32, u32) -> u32 as u64;
+        let fallback = words_to_word as extern "C" fn(u32, u32, u32) -> u32 as usize as u64;
         for id in 0..=NATIVE_SLOTS {
-            let (tid, target) = match Native::from_id(id).and_then(|n| Some((id, wrapper_for(n)?))) {
+            let (tid, target) = match Native::from_id(id).and_then(|n| Some((id, wrapper_for(n)?)))
+            {
                 Some(t) => t,
                 None if id == NATIVE_SLOTS => (ID_UNSET_SLOT, fallback),
                 None => (ID_NO_NATIVE, fallback),
@@ -201,7 +208,11 @@ impl Thunks {
             let code = thunk(tid, target);
             // SAFETY: entry `id` lies inside the freshly mapped, writable page.
             unsafe {
-                std::ptr::copy_nonoverlapping(code.as_ptr(), page.ptr().add(id as usize * THUNK_SIZE), THUNK_SIZE)
+                std::ptr::copy_nonoverlapping(
+                    code.as_ptr(),
+                    page.ptr().add(id as usize * THUNK_SIZE),
+                    THUNK_SIZE,
+                )
             };
         }
         page.protect(READ_EXEC)?;
@@ -230,9 +241,12 @@ mod tests {
         }
         assert_eq!(
             wrapper_for(Native::UnboxFloat),
-            Some(words_to_float as extern "C" fn(u32, u32, u32) -> f32 as u64)
+            Some(words_to_float as extern "C" fn(u32, u32, u32) -> f32 as usize as u64)
         );
-        assert_eq!(wrapper_for(Native::PrintFloat), Some(float_to_word as extern "C" fn(f32) -> u32 as u64));
+        assert_eq!(
+            wrapper_for(Native::PrintFloat),
+            Some(float_to_word as extern "C" fn(f32) -> u32 as usize as u64)
+        );
     }
 
     #[test]

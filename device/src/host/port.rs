@@ -31,7 +31,8 @@ impl HostPort {
     /// Maps the arena and the code region for `map` and builds the tables, with `slots`
     /// function slots.
     pub fn new(map: MemoryMap, slots: u32) -> io::Result<HostPort> {
-        map.validate().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        map.validate()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
         let arena = Mapping::new(map.arena_size() as usize, READ_WRITE)?;
         let code = Mapping::new(map.code_size as usize, READ_WRITE_EXEC)?;
         let thunks = Thunks::new()?;
@@ -39,7 +40,14 @@ impl HostPort {
         for id in 0..NATIVE_SLOTS {
             ctx.set_native(id, thunks.native(id));
         }
-        let port = HostPort { map, arena, code, thunks, ctx, start: Instant::now() };
+        let port = HostPort {
+            map,
+            arena,
+            code,
+            thunks,
+            ctx,
+            start: Instant::now(),
+        };
         port.clear_all_slots();
         Ok(port)
     }
@@ -97,11 +105,19 @@ impl Port for HostPort {
 
     fn load_code(&mut self, addr: u32, bytes: &[u8]) -> Result<(), LoadError> {
         if !self.map.in_code(addr, bytes.len() as u32) {
-            return Err(MemError::OutOfRange { addr, len: bytes.len() as u32 }.into());
+            return Err(MemError::OutOfRange {
+                addr,
+                len: bytes.len() as u32,
+            }
+            .into());
         }
         // SAFETY: the range is inside the code mapping, which is writable; no code runs now.
         unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.code_host(addr) as *mut u8, bytes.len())
+            std::ptr::copy_nonoverlapping(
+                bytes.as_ptr(),
+                self.code_host(addr) as *mut u8,
+                bytes.len(),
+            )
         };
         Ok(())
     }
@@ -127,12 +143,16 @@ impl Port for HostPort {
     fn run(&mut self, entry: u32, rt: &mut Runtime, out: &mut dyn OutputSink) -> Result<(), Fault> {
         let map = self.map;
         self.ctx.set_shadow(map.shadow_top(), map.shadow_base);
-        self.ctx.set_stack_limit(stack_low().map_or(0, |low| low + STACK_MARGIN));
+        self.ctx
+            .set_stack_limit(stack_low().map_or(0, |low| low + STACK_MARGIN));
         let host_entry = self.code_host(entry);
         let bias = self.bias();
         let mut env = RunEnv {
             rt,
-            io: HostIo { out, start: self.start },
+            io: HostIo {
+                out,
+                start: self.start,
+            },
             ctx: &self.ctx,
             fault: None,
         };
@@ -145,7 +165,10 @@ impl Port for HostPort {
             return Ok(());
         }
         let error = scope.env().fault.take().unwrap_or_else(|| {
-            RuntimeError::new(crate::abi::ErrorKind::TypeError, format_args!("unknown run-time error"))
+            RuntimeError::new(
+                crate::abi::ErrorKind::TypeError,
+                format_args!("unknown run-time error"),
+            )
         });
         drop(scope);
         let ret = self.ctx.native_return();

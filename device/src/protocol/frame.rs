@@ -14,9 +14,10 @@ pub struct Frame<'a> {
     pub payload: &'a [u8],
 }
 
-/// Reads frames into a caller-provided buffer, whose length is the largest payload accepted.
-pub struct FrameReader<'b> {
-    buf: &'b mut [u8],
+/// Reads frames into a buffer (`&mut [u8]`, `Vec<u8>`…), whose length is the largest payload
+/// accepted.
+pub struct FrameReader<B> {
+    buf: B,
     magic_consumed: bool,
 }
 
@@ -28,9 +29,9 @@ fn mid_frame<E>(e: ReadExactError<E>) -> ProtocolError<E> {
     }
 }
 
-impl<'b> FrameReader<'b> {
+impl<B: AsMut<[u8]>> FrameReader<B> {
     /// A reader whose payloads may be up to `buf.len()` (at most [`MAX_PAYLOAD`]) bytes.
-    pub fn new(buf: &'b mut [u8]) -> Self {
+    pub fn new(buf: B) -> Self {
         FrameReader {
             buf,
             magic_consumed: false,
@@ -88,11 +89,11 @@ impl<'b> FrameReader<'b> {
         let mut head = [0u8; HEADER_LEN - 2];
         r.read_exact(&mut head).map_err(mid_frame)?;
         let len = u32::from_le_bytes([head[2], head[3], head[4], head[5]]);
-        let limit = self.buf.len().min(MAX_PAYLOAD);
-        if len as usize > limit {
+        let buf = self.buf.as_mut();
+        if len as usize > buf.len().min(MAX_PAYLOAD) {
             return Err(ProtocolError::Oversize { len });
         }
-        let payload = &mut self.buf[..len as usize];
+        let payload = &mut buf[..len as usize];
         r.read_exact(payload).map_err(mid_frame)?;
         let mut crc_bytes = [0u8; 4];
         r.read_exact(&mut crc_bytes).map_err(mid_frame)?;
@@ -151,8 +152,7 @@ mod tests {
     type Read = Result<(u8, Vec<u8>), ProtocolError<Infallible>>;
 
     fn read_all(mut input: &[u8]) -> Vec<Read> {
-        let mut buf = vec![0u8; 64];
-        let mut reader = FrameReader::new(&mut buf);
+        let mut reader = FrameReader::new(vec![0u8; 64]);
         let mut out = Vec::new();
         loop {
             match reader.read_frame(&mut input) {

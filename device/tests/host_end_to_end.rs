@@ -1,0 +1,325 @@
+//! End-to-end tests of the host board: spawn `bs-device-host`, load hand-assembled x86-64
+//! functions and drive them with the client.
+#![cfg(all(target_arch = "x86_64", target_os = "linux", feature = "host"))]
+
+use std::process::Command;
+
+use device::abi::host::{CTX_FUNCTIONS, CTX_NATIVES, CTX_STACK_LIMIT};
+use device::abi::{ErrorKind, KIND_STRING, Native};
+use device::client::{ClientError, DeviceClient, RunOutcome};
+use device::protocol::message::HostMessage;
+
+type Client = DeviceClient<std::process::ChildStdout, std::process::ChildStdin>;
+
+fn start(args: &[&str]) -> Client {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bs-device-host"));
+    cmd.args(args);
+    DeviceClient::spawn(cmd).expect("device starts")
+}
+
+/// A tiny x86-64 assembler for the few instructions these tests need.
+#[derive(Default)]
+struct Asm(Vec<u8>);
+
+impl Asm {
+    fn bytes(&mut self, b: &[u8]) -> &mut Self {
+        self.0.extend_from_slice(b);
+        self
+    }
+    /// `sub rsp, 8` (align the stack for calls).
+    fn enter(&mut self) -> &mut Self {
+        self.bytes(&[0x48, 0x83, 0xEC, 0x08])
+    }
+    /// `add rsp, 8; ret`.
+    fn leave(&mut self) -> &mut Self {
+        self.bytes(&[0x48, 0x83, 0xC4, 0x08, 0xC3])
+    }
+    /// `mov edi, imm32`.
+    fn edi(&mut self, v: u32) -> &mut Self {
+        self.bytes(&[0xBF]).bytes(&v.to_le_bytes())
+    }
+    /// `mov esi, imm32`.
+    fn esi(&mut self, v: u32) -> &mut Self {
+        self.bytes(&[0xBE]).bytes(&v.to_le_bytes())
+    }
+    /// `mov edi, eax`.
+    fn edi_from_eax(&mut self) -> &mut Self {
+        self.bytes(&[0x89, 0xC7])
+    }
+    /// `call qword [r14 + disp32]`.
+    fn call_ctx(&mut self, disp: i32) -> &mut Self {
+        self.bytes(&[0x41, 0xFF, 0x96]).bytes(&disp.to_le_bytes())
+    }
+    fn call_native(&mut self, n: Native) -> &mut Self {
+        self.call_ctx(CTX_NATIVES + 8 * n as i32)
+    }
+    fn call_slot(&mut self, slot: u32) -> &mut Self {
+        self.call_ctx(CTX_FUNCTIONS + 8 * slot as i32)
+    }
+    /// `cmp rsp, [r14 + CTX_STACK_LIMIT]; ja +7; call RaiseStackOverflow`.
+    fn stack_check(&mut self) -> &mut Self {
+        self.bytes(&[0x49, 0x3B, 0x66, CTX_STACK_LIMIT as u8, 0x77, 0x07])
+            .call_native(Native::RaiseStackOverflow)
+    }
+    fn len(&self) -> u32 {
+        self.0.len() as u32
+    }
+}
+
+/// Loaded test program: entry addresses.
+struct Program {
+    print42: u32,
+    raise: u32,
+    raise_return: u32,
+    recurse: u32,
+    strings: u32,
+    unset: u32,
+}
+
+fn load_program(client: &mut Client) -> Program {
+    let map = client.info().map;
+    let code = map.code_base;
+    // Static string "hello" at the start of the data region.
+    let hello = map.data_base;
+    let mut data = Vec::new();
+    data.extend_from_slice(&KIND_STRING.to_le_bytes());
+    data.extend_from_slice(&5u32.to_le_bytes());
+    data.extend_from_slice(b"hello\0\0\0");
+    client.load(hello, &data).unwrap();
+
+    let mut a = Asm::default();
+    a.enter()
+        .edi(42)
+        .call_native(Native::PrintInt)
+        .edi(1)
+        .call_native(Native::PrintEnd)
+        .leave();
+    let print42 = code;
+    client.load(print42, &a.0).unwrap();
+
+    let mut a = Asm::default();
+    a.enter()
+        .edi(5)
+        .esi(3)
+        .call_native(Native::RaiseIndexOutOfRange);
+    let raise_return = code + 0x100 + a.len();
+    a.leave();
+    let raise = code + 0x100;
+    client.load(raise, &a.0).unwrap();
+
+    let mut a = Asm::default();
+    a.enter().stack_check().call_slot(0).leave();
+    let recurse = code + 0x200;
+    client.load(recurse, &a.0).unwrap();
+    client.set_slot(0, recurse).unwrap();
+
+    // print(hello + hello) to stdout; print(hello) to stderr.
+    let mut a = Asm::default();
+    a.enter()
+        .edi(hello)
+        .esi(hello)
+        .call_native(Native::StringConcat)
+        .edi_from_eax()
+        .call_native(Native::PrintRef)
+        .edi(1)
+        .call_native(Native::PrintEnd)
+        .edi(hello)
+        .call_native(Native::PrintRef)
+        .edi(2)
+        .call_native(Native::PrintEnd)
+        .leave();
+    let strings = code + 0x300;
+    client.load(strings, &a.0).unwrap();
+
+    let mut a = Asm::default();
+    a.enter().call_slot(5).leave();
+    let unset = code + 0x400;
+    client.load(unset, &a.0).unwrap();
+
+    Program {
+        print42,
+        raise,
+        raise_return,
+        recurse,
+        strings,
+        unset,
+    }
+}
+
+/// Runs `entry`, collecting output as (stream, text).
+fn run(client: &mut Client, entry: u32) -> (RunOutcome, Vec<(u8, String)>) {
+    let mut out = Vec::new();
+    let outcome = client
+        .run(entry, |stream, bytes| {
+            out.push((stream, String::from_utf8_lossy(bytes).into_owned()))
+        })
+        .unwrap();
+    (outcome, out)
+}
+
+#[test]
+fn handshake_reports_the_host_memory_map() {
+    let client = start(&["--heap-size", "65536"]);
+    let info = client.info();
+    assert_eq!(info.board, "host");
+    assert_eq!(info.version, device::protocol::VERSION);
+    assert_eq!(info.map, device::memory::MemoryMap::host(65536));
+    assert_eq!(info.function_slots, 4096);
+    assert_eq!(info.max_payload, device::protocol::MAX_PAYLOAD as u32);
+}
+
+#[test]
+fn runs_code_reports_errors_and_stays_up() {
+    let mut client = start(&[]);
+    let p = load_program(&mut client);
+
+    assert_eq!(
+        run(&mut client, p.print42),
+        (RunOutcome::Completed, vec![(1, "42\n".into())])
+    );
+
+    let (outcome, out) = run(&mut client, p.raise);
+    assert!(out.is_empty());
+    assert_eq!(
+        outcome,
+        RunOutcome::RuntimeError {
+            kind: ErrorKind::IndexOutOfRange,
+            code_addr: p.raise_return,
+            message: "array index out of range: 5 (length 3)".into(),
+        }
+    );
+
+    assert_eq!(
+        run(&mut client, p.print42),
+        (RunOutcome::Completed, vec![(1, "42\n".into())])
+    );
+
+    let (outcome, _) = run(&mut client, p.recurse);
+    let RunOutcome::RuntimeError {
+        kind,
+        code_addr,
+        message,
+    } = outcome
+    else {
+        panic!("expected a stack overflow, got {outcome:?}");
+    };
+    assert_eq!(
+        (kind, message.as_str()),
+        (ErrorKind::StackOverflow, "stack overflow")
+    );
+    // The stack check's call of RaiseStackOverflow returns to the slot call that follows it.
+    assert_eq!(code_addr, p.recurse + 4 + 6 + 7);
+
+    let (outcome, _) = run(&mut client, p.unset);
+    assert!(
+        matches!(&outcome, RunOutcome::RuntimeError { kind: ErrorKind::TypeError, message, .. }
+            if message == "call of a function that is not loaded"),
+        "{outcome:?}"
+    );
+
+    assert_eq!(
+        run(&mut client, p.print42),
+        (RunOutcome::Completed, vec![(1, "42\n".into())])
+    );
+}
+
+#[test]
+fn natives_allocate_print_to_both_streams_and_collect() {
+    let mut client = start(&["--heap-size", "4096"]);
+    let p = load_program(&mut client);
+    let (outcome, out) = run(&mut client, p.strings);
+    assert_eq!(outcome, RunOutcome::Completed);
+    assert_eq!(out, vec![(1, "hellohello\n".into()), (2, "hello\n".into())]);
+    let stats = client.heap_stats().unwrap();
+    assert_eq!(
+        (stats.heap_size, stats.live_objects, stats.in_use),
+        (4096, 1, 20)
+    );
+
+    // 4096 bytes hold fewer than 300 such strings: without collection this would fail.
+    for _ in 0..300 {
+        assert_eq!(run(&mut client, p.strings).0, RunOutcome::Completed);
+    }
+    let stats = client.heap_stats().unwrap();
+    assert!(stats.collections > 0, "{stats:?}");
+    assert!(stats.peak <= 4096);
+
+    client.set_gc_stress(true).unwrap();
+    assert_eq!(run(&mut client, p.strings).1[0], (1, "hellohello\n".into()));
+    client.reset().unwrap();
+    let stats = client.heap_stats().unwrap();
+    assert_eq!((stats.live_objects, stats.in_use), (0, 0));
+}
+
+#[test]
+fn corrupt_frames_get_an_error_and_the_next_frame_works() {
+    let mut client = start(&[]);
+    let p = load_program(&mut client);
+    let mut frame = Vec::new();
+    HostMessage::Run { entry: p.print42 }
+        .write(&mut frame)
+        .unwrap();
+    frame[9] ^= 0x40;
+    client.send_raw(&frame).unwrap();
+    match client.expect_ack() {
+        Err(ClientError::Device(m)) => assert_eq!(m, "corrupt frame: checksum mismatch"),
+        other => panic!("expected an error reply, got {other:?}"),
+    }
+    // Garbage is reported once the next frame start shows where it ends; that frame is served.
+    let mut bytes = b"junk".to_vec();
+    HostMessage::SetSlot {
+        slot: 1,
+        addr: p.print42,
+    }
+    .write(&mut bytes)
+    .unwrap();
+    client.send_raw(&bytes).unwrap();
+    match client.expect_ack() {
+        Err(ClientError::Device(m)) => {
+            assert_eq!(m, "corrupt frame: skipped 4 bytes without a frame start")
+        }
+        other => panic!("expected an error reply, got {other:?}"),
+    }
+    client.expect_ack().unwrap();
+    assert_eq!(
+        run(&mut client, p.print42),
+        (RunOutcome::Completed, vec![(1, "42\n".into())])
+    );
+
+    let e = client.load(0x1000_0000, b"x").unwrap_err();
+    assert!(
+        matches!(&e, ClientError::Device(m) if m.starts_with("address out of range")),
+        "{e}"
+    );
+    let e = client.set_slot(4096, p.print42).unwrap_err();
+    assert!(
+        matches!(&e, ClientError::Device(m) if m.contains("out of range")),
+        "{e}"
+    );
+}
+
+#[test]
+fn big_loads_are_chunked() {
+    let mut client = start(&[]);
+    let map = client.info().map;
+    let big = vec![0xC3u8; 200_000];
+    client.load(map.code_base + 0x1000, &big).unwrap();
+    let mut a = Asm::default();
+    a.enter().call_ctx(CTX_FUNCTIONS).leave();
+    client.load(map.code_base, &a.0).unwrap();
+    client
+        .set_slot(0, map.code_base + 0x1000 + 199_999)
+        .unwrap();
+    assert_eq!(
+        run(&mut client, map.code_base),
+        (RunOutcome::Completed, vec![])
+    );
+}
+
+#[test]
+fn a_process_that_is_no_device_is_reported_closed() {
+    let e = DeviceClient::spawn(Command::new("true"))
+        .err()
+        .expect("handshake fails");
+    assert!(matches!(e, ClientError::Closed), "{e}");
+}
