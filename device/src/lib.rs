@@ -4,6 +4,7 @@
 //! the client the host uses to drive a device.
 
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
+#![warn(missing_docs)]
 
 pub mod abi;
 #[cfg(feature = "std")]

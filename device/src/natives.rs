@@ -124,3 +124,147 @@ fn print_any(rt: &mut Runtime, io: &mut dyn NativeIo, w: u32) -> Result<u32, Run
     rt.print_bytes(io, t.as_bytes());
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::ErrorKind;
+    use crate::objects::array::tests::descriptor;
+    use crate::objects::string::tests::rt;
+    use crate::runtime::LINE_CAPACITY;
+
+    /// Collects output frames; the clock stands still at 12.5 ms.
+    #[derive(Default)]
+    struct Capture(Vec<(u8, Vec<u8>)>);
+
+    impl NativeIo for Capture {
+        fn output(&mut self, stream: u8, bytes: &[u8]) {
+            self.0.push((stream, bytes.to_vec()));
+        }
+        fn now_ms(&mut self) -> f32 {
+            12.5
+        }
+        fn delay_ms(&mut self, _ms: u32) {}
+    }
+
+    fn int(v: i32) -> u32 {
+        ((v as u32) << 1) | 1
+    }
+
+    #[test]
+    fn print_natives_build_lines_per_stream() {
+        let mut rt = rt();
+        let mut io = Capture::default();
+        let base = rt.map().data_base;
+        let d = descriptor(&mut rt, base, abi::ELEM_I32, b"integer[]");
+        let arr = call(&mut rt, &mut io, Native::ArrayNew, &[d, 2, 0]).unwrap();
+        let s = string::create(&mut rt, b"str").unwrap();
+        let steps: [(Native, u32); 12] = [
+            (Native::PrintInt, -7i32 as u32),
+            (Native::PrintSpace, 0),
+            (Native::PrintFloat, 2.5f32.to_bits()),
+            (Native::PrintSpace, 0),
+            (Native::PrintBool, 1),
+            (Native::PrintSpace, 0),
+            (Native::PrintRef, arr),
+            (Native::PrintSpace, 0),
+            (Native::PrintAny, any::from_float(0.5)),
+            (Native::PrintSpace, 0),
+            (Native::PrintRef, s),
+            (Native::PrintEnd, 2),
+        ];
+        for (n, a) in steps {
+            call(&mut rt, &mut io, n, &[a]).unwrap();
+        }
+        call(&mut rt, &mut io, Native::PrintRef, &[abi::UNDEFINED]).unwrap();
+        call(&mut rt, &mut io, Native::PrintEnd, &[1]).unwrap();
+        assert_eq!(
+            io.0,
+            [
+                (
+                    2,
+                    b"-7 2.500000 true <class integer[]> 0.500000 str\n".to_vec()
+                ),
+                (1, b"undefined\n".to_vec())
+            ]
+        );
+    }
+
+    #[test]
+    fn long_lines_are_sent_in_pieces() {
+        let mut rt = rt();
+        let mut io = Capture::default();
+        for _ in 0..LINE_CAPACITY {
+            call(&mut rt, &mut io, Native::PrintInt, &[7]).unwrap();
+        }
+        call(&mut rt, &mut io, Native::PrintInt, &[7]).unwrap();
+        call(&mut rt, &mut io, Native::PrintEnd, &[1]).unwrap();
+        let text: Vec<u8> = io.0.iter().flat_map(|(_, b)| b.clone()).collect();
+        assert_eq!(io.0.len(), 2);
+        assert_eq!(text.len(), LINE_CAPACITY + 2);
+        assert!(text.ends_with(b"77\n"));
+    }
+
+    #[test]
+    fn raising_natives_return_errors() {
+        let mut rt = rt();
+        let mut io = Capture::default();
+        let expected = string::create(&mut rt, b"string").unwrap();
+        let cases: [(Native, &[u32], ErrorKind, &[u8]); 5] = [
+            (
+                Native::RaiseIndexOutOfRange,
+                &[5, 3],
+                ErrorKind::IndexOutOfRange,
+                b"array index out of range: 5 (length 3)",
+            ),
+            (
+                Native::RaiseDivisionByZero,
+                &[],
+                ErrorKind::DivisionByZero,
+                b"division by zero",
+            ),
+            (
+                Native::RaiseStackOverflow,
+                &[],
+                ErrorKind::StackOverflow,
+                b"stack overflow",
+            ),
+            (
+                Native::RaiseTypeError,
+                &[expected, int(1)],
+                ErrorKind::TypeError,
+                b"type error: expected string, got integer",
+            ),
+            (
+                Native::UnboxInt,
+                &[expected],
+                ErrorKind::TypeError,
+                b"type error: expected integer, got string",
+            ),
+        ];
+        for (n, args, kind, message) in cases {
+            let e = call(&mut rt, &mut io, n, args).unwrap_err();
+            assert_eq!((e.kind, e.message_bytes()), (kind, message), "{n:?}");
+        }
+    }
+
+    #[test]
+    fn conversions_and_dynamic_operators() {
+        let mut rt = rt();
+        let mut io = Capture::default();
+        let mut c = |n, args: &[u32]| call(&mut rt, &mut io, n, args).unwrap();
+        let third = c(Native::FloatToString, &[(1.0f32 / 3.0).to_bits()]);
+        let sum = c(Native::AnyAdd, &[int(40), int(2)]);
+        let text = c(Native::AnyToString, &[sum]);
+        let both = c(Native::StringConcat, &[third, text]);
+        assert_eq!(c(Native::UnboxFloat, &[int(3)]), 3.0f32.to_bits());
+        assert_eq!(c(Native::AnyCompare, &[int(1), int(2), 0]), 1);
+        assert_eq!(c(Native::AnyEqual, &[int(2), any::from_float(2.0)]), 1);
+        assert_eq!(c(Native::AnyTruthy, &[abi::UNDEFINED]), 0);
+        assert_eq!(c(Native::TimeNow, &[]), 12.5f32.to_bits());
+        let yes = c(Native::BoolToString, &[1]);
+        assert_eq!(c(Native::StringCompare, &[yes, both]), 1);
+        assert_eq!(c(Native::StringCompare, &[both, yes]), -1i32 as u32);
+        assert_eq!(string::bytes(&rt.mem, both).unwrap(), b"0.33333342");
+    }
+}
