@@ -3,17 +3,20 @@
 //! scratch registers (`rax`, `rcx`, `xmm14`, `xmm15`); results computed in a scratch register
 //! are stored back to their slot.
 
-use crate::asm::{Asm, loadss, mov32, movss, store_imm32};
+use crate::asm::{Asm, mov32, movss, store_imm32};
 use crate::frame::{ArgLoc, Frame, arg_locations};
 use crate::moves::{Move, Place, copy, parallel_move};
 use crate::regalloc::{Allocation, Home};
-use crate::regs::{BIAS, CTX, RAX, RCX, XMM_SCRATCH, XMM_SCRATCH2};
+use crate::regs::{XMM_SCRATCH, XMM_SCRATCH2};
 use crate::{CallSite, CodegenError, MachineCode, Reloc, slot_displacement};
 use device::abi::Native;
 use device::abi::host::{CTX_NATIVES, NATIVE_SLOTS};
+use dynasmrt::x64::{Rq, Rx};
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
 use ir::analysis::Liveness;
-use ir::{BlockId, Callee, Cond, FloatOp, Function, Inst, IntOp, LocId, Terminator, Ty, UnOp, Var, Width};
+use ir::{
+    BlockId, Callee, Cond, FloatOp, Function, Inst, IntOp, LocId, Terminator, Ty, UnOp, Var, Width,
+};
 
 /// An x86 condition code, as tested after `cmp` or `ucomiss`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,10 +127,9 @@ pub fn emit(
     dynasm!(e.a ; .arch x64 ; =>overflow);
     e.call_native(Native::RaiseStackOverflow as u32, &[], LocId(0))?;
     dynasm!(e.a ; .arch x64 ; ud2);
-    let code = e
-        .a
-        .finalize()
-        .map_err(|err| CodegenError::Assembler(err.to_string()))?;
+    let code =
+        e.a.finalize()
+            .map_err(|err| CodegenError::Assembler(err.to_string()))?;
     Ok(MachineCode {
         code,
         call_sites: e.call_sites,
@@ -162,22 +164,19 @@ impl Emitter<'_> {
         self.frame.place(self.home(v), self.is_float(v))
     }
 
-    /// The register `v` lives in, if any.
-    fn reg(&self, v: Var) -> Option<u8> {
+    /// The general register `v` lives in, if any.
+    fn gpr(&self, v: Var) -> Option<Rq> {
         match self.home(v) {
-            Home::Gpr(r) | Home::Xmm(r) => Some(r),
+            Home::Gpr(r) => Some(r),
             _ => None,
         }
     }
 
-    /// A register holding `v`'s word: its home, or `scratch` loaded from its slot or constant.
-    fn use_gpr(&mut self, v: Var, scratch: u8) -> u8 {
-        match self.place(v) {
-            Place::Gpr(r) => r,
-            src => {
-                copy(&mut self.a, src, Place::Gpr(scratch));
-                scratch
-            }
+    /// The xmm register `v` lives in, if any.
+    fn xmm(&self, v: Var) -> Option<Rx> {
+        match self.home(v) {
+            Home::Xmm(r) => Some(r),
+            _ => None,
         }
     }
 
@@ -189,43 +188,56 @@ impl Emitter<'_> {
         }
     }
 
+    /// A register holding `v`'s word: its home, or `scratch` loaded from its slot or constant.
+    fn use_gpr(&mut self, v: Var, scratch: Rq) -> Rq {
+        self.gpr(v).unwrap_or_else(|| {
+            self.load_gpr(scratch, v);
+            scratch
+        })
+    }
+
     /// A register holding `v`'s f32: its home, or `scratch` loaded from its slot.
-    fn use_xmm(&mut self, v: Var, scratch: u8) -> u8 {
-        match self.place(v) {
-            Place::Xmm(r) => r,
-            Place::Mem(m, _) => {
-                loadss(&mut self.a, scratch, m);
-                scratch
-            }
-            Place::Gpr(_) | Place::Imm(_) => unreachable!("float var in a word home"),
-        }
+    fn use_xmm(&mut self, v: Var, scratch: Rx) -> Rx {
+        self.xmm(v).unwrap_or_else(|| {
+            self.load_xmm(scratch, v);
+            scratch
+        })
     }
 
-    /// The register to compute `v` into: its home, or `scratch` (then [`Self::commit`]).
-    fn def_reg(&self, v: Var, scratch: u8) -> u8 {
-        self.reg(v).unwrap_or(scratch)
+    /// The register to compute word var `v` into: its home, or `scratch` (then
+    /// [`Self::commit_gpr`]).
+    fn def_gpr(&self, v: Var, scratch: Rq) -> Rq {
+        self.gpr(v).unwrap_or(scratch)
     }
 
-    /// Stores `r` (computed for `v` by [`Self::def_reg`]) to `v`'s slot if it has one.
-    fn commit(&mut self, v: Var, r: u8) {
-        let src = if self.is_float(v) {
-            Place::Xmm(r)
-        } else {
-            Place::Gpr(r)
-        };
+    /// The register to compute float var `v` into: its home, or `scratch` (then
+    /// [`Self::commit_xmm`]).
+    fn def_xmm(&self, v: Var, scratch: Rx) -> Rx {
+        self.xmm(v).unwrap_or(scratch)
+    }
+
+    /// Moves the word computed in `r` into `v`'s home.
+    fn commit_gpr(&mut self, v: Var, r: Rq) {
         let dst = self.place(v);
-        copy(&mut self.a, src, dst);
+        copy(&mut self.a, Place::Gpr(r), dst);
     }
 
-    /// Copies `v`'s value into register `r`.
-    fn load(&mut self, r: u8, v: Var) {
-        let dst = if self.is_float(v) {
-            Place::Xmm(r)
-        } else {
-            Place::Gpr(r)
-        };
+    /// Moves the f32 computed in `r` into `v`'s home.
+    fn commit_xmm(&mut self, v: Var, r: Rx) {
+        let dst = self.place(v);
+        copy(&mut self.a, Place::Xmm(r), dst);
+    }
+
+    /// Copies word var `v` into register `r`.
+    fn load_gpr(&mut self, r: Rq, v: Var) {
         let src = self.place(v);
-        copy(&mut self.a, src, dst);
+        copy(&mut self.a, src, Place::Gpr(r));
+    }
+
+    /// Copies float var `v` into register `r`.
+    fn load_xmm(&mut self, r: Rx, v: Var) {
+        let src = self.place(v);
+        copy(&mut self.a, src, Place::Xmm(r));
     }
 
     fn inst(&mut self, inst: &Inst) -> Result<(), CodegenError> {
@@ -246,9 +258,9 @@ impl Emitter<'_> {
             Inst::Cmp { cond, dst, a, b } => {
                 let test = self.compare(cond, a, b);
                 self.set_cc(test);
-                let d = self.def_reg(dst, RAX);
+                let d = self.def_gpr(dst, Rq::RAX);
                 dynasm!(self.a ; .arch x64 ; movzx Rd(d), al);
-                self.commit(dst, d);
+                self.commit_gpr(dst, d);
             }
             Inst::Load {
                 width,
@@ -274,9 +286,9 @@ impl Emitter<'_> {
                 }
                 if let Some(d) = dst {
                     let result = if self.is_float(d) {
-                        Place::Xmm(0)
+                        Place::Xmm(Rx::XMM0)
                     } else {
-                        Place::Gpr(RAX)
+                        Place::Gpr(Rq::RAX)
                     };
                     let to = self.place(d);
                     copy(&mut self.a, result, to);
@@ -328,14 +340,14 @@ impl Emitter<'_> {
     fn unary(&mut self, op: UnOp, dst: Var, src: Var) {
         match op {
             UnOp::Neg | UnOp::Not => {
-                let d = self.def_reg(dst, RAX);
-                self.load(d, src);
+                let d = self.def_gpr(dst, Rq::RAX);
+                self.load_gpr(d, src);
                 if op == UnOp::Neg {
                     dynasm!(self.a ; .arch x64 ; neg Rd(d));
                 } else {
                     dynasm!(self.a ; .arch x64 ; not Rd(d));
                 }
-                self.commit(dst, d);
+                self.commit_gpr(dst, d);
             }
             UnOp::FNeg => {
                 dynasm!(self.a
@@ -343,24 +355,24 @@ impl Emitter<'_> {
                     ; mov eax, i32::MIN
                     ; movd Rx(XMM_SCRATCH2), eax
                 );
-                let d = self.def_reg(dst, XMM_SCRATCH);
-                self.load(d, src);
+                let d = self.def_xmm(dst, XMM_SCRATCH);
+                self.load_xmm(d, src);
                 dynasm!(self.a ; .arch x64 ; xorps Rx(d), Rx(XMM_SCRATCH2));
-                self.commit(dst, d);
+                self.commit_xmm(dst, d);
             }
             UnOp::IntToFloat => {
-                let s = self.use_gpr(src, RAX);
-                let d = self.def_reg(dst, XMM_SCRATCH);
+                let s = self.use_gpr(src, Rq::RAX);
+                let d = self.def_xmm(dst, XMM_SCRATCH);
                 dynasm!(self.a
                     ; .arch x64
                     ; xorps Rx(d), Rx(d)
                     ; cvtsi2ss Rx(d), Rd(s)
                 );
-                self.commit(dst, d);
+                self.commit_xmm(dst, d);
             }
             UnOp::FloatToInt => {
                 let s = self.use_xmm(src, XMM_SCRATCH);
-                let d = self.def_reg(dst, RAX);
+                let d = self.def_gpr(dst, Rq::RAX);
                 // cvttss2si gives i32::MIN for NaN and out-of-range inputs: fix those up.
                 dynasm!(self.a
                     ; .arch x64
@@ -378,25 +390,25 @@ impl Emitter<'_> {
                     ; xor Rd(d), Rd(d)
                     ; done:
                 );
-                self.commit(dst, d);
+                self.commit_gpr(dst, d);
             }
             UnOp::FloatBits => {
                 let s = self.use_xmm(src, XMM_SCRATCH);
-                let d = self.def_reg(dst, RAX);
+                let d = self.def_gpr(dst, Rq::RAX);
                 dynasm!(self.a ; .arch x64 ; movd Rd(d), Rx(s));
-                self.commit(dst, d);
+                self.commit_gpr(dst, d);
             }
             UnOp::BitsFloat => {
-                let s = self.use_gpr(src, RAX);
-                let d = self.def_reg(dst, XMM_SCRATCH);
+                let s = self.use_gpr(src, Rq::RAX);
+                let d = self.def_xmm(dst, XMM_SCRATCH);
                 dynasm!(self.a ; .arch x64 ; movd Rx(d), Rd(s));
-                self.commit(dst, d);
+                self.commit_xmm(dst, d);
             }
         }
     }
 
     /// `d op= s` for the two-address integer operations.
-    fn int_rr(&mut self, op: IntOp, d: u8, s: u8) {
+    fn int_rr(&mut self, op: IntOp, d: Rq, s: Rq) {
         match op {
             IntOp::Add => dynasm!(self.a ; .arch x64 ; add Rd(d), Rd(s)),
             IntOp::Sub => dynasm!(self.a ; .arch x64 ; sub Rd(d), Rd(s)),
@@ -424,42 +436,42 @@ impl Emitter<'_> {
         }
         match op {
             IntOp::DivS | IntOp::RemS => {
-                let rb = self.use_gpr(b, RCX);
-                self.load(RAX, a);
+                let rb = self.use_gpr(b, Rq::RCX);
+                self.load_gpr(Rq::RAX, a);
                 self.divide(op == IntOp::RemS, rb);
-                self.commit_from(dst, RAX);
+                self.commit_gpr(dst, Rq::RAX);
             }
             IntOp::Shl | IntOp::ShrS | IntOp::ShrU => {
-                self.load(RCX, b);
-                let d = self.def_reg(dst, RAX);
-                self.load(d, a);
-                self.int_rr(op, d, RCX);
-                self.commit(dst, d);
+                self.load_gpr(Rq::RCX, b);
+                let d = self.def_gpr(dst, Rq::RAX);
+                self.load_gpr(d, a);
+                self.int_rr(op, d, Rq::RCX);
+                self.commit_gpr(dst, d);
             }
             _ => {
-                let d = self.def_reg(dst, RAX);
-                if self.reg(b) == Some(d) && self.reg(a) != Some(d) {
+                let d = self.def_gpr(dst, Rq::RAX);
+                if self.gpr(b) == Some(d) && self.gpr(a) != Some(d) {
                     if op == IntOp::Sub {
-                        mov32(&mut self.a, RCX, d, false);
-                        self.load(d, a);
-                        self.int_rr(op, d, RCX);
+                        mov32(&mut self.a, Rq::RCX, d, false);
+                        self.load_gpr(d, a);
+                        self.int_rr(op, d, Rq::RCX);
                     } else {
-                        let ra = self.use_gpr(a, RCX);
+                        let ra = self.use_gpr(a, Rq::RCX);
                         self.int_rr(op, d, ra);
                     }
                 } else {
-                    let rb = self.use_gpr(b, RCX);
-                    self.load(d, a);
+                    let rb = self.use_gpr(b, Rq::RCX);
+                    self.load_gpr(d, a);
                     self.int_rr(op, d, rb);
                 }
-                self.commit(dst, d);
+                self.commit_gpr(dst, d);
             }
         }
     }
 
     /// `eax = eax / divisor` (or `eax % divisor`), with `x / -1 == -x` (wrapping) and
     /// `x % -1 == 0` instead of the `idiv` overflow trap.
-    fn divide(&mut self, rem: bool, divisor: u8) {
+    fn divide(&mut self, rem: bool, divisor: Rq) {
         dynasm!(self.a
             ; .arch x64
             ; cmp Rd(divisor), -1
@@ -483,12 +495,6 @@ impl Emitter<'_> {
         dynasm!(self.a ; .arch x64 ; done:);
     }
 
-    /// Moves a result computed in register `r` into `dst`'s home.
-    fn commit_from(&mut self, dst: Var, r: u8) {
-        let to = self.place(dst);
-        copy(&mut self.a, Place::Gpr(r), to);
-    }
-
     fn int_imm(&mut self, op: IntOp, dst: Var, a: Var, imm: i32) {
         match op {
             IntOp::Add | IntOp::Sub => {
@@ -497,39 +503,39 @@ impl Emitter<'_> {
                 } else {
                     imm
                 };
-                let d = self.def_reg(dst, RAX);
-                match self.reg(a) {
+                let d = self.def_gpr(dst, Rq::RAX);
+                match self.gpr(a) {
                     Some(ra) if ra != d && imm != 0 => {
                         dynasm!(self.a ; .arch x64 ; lea Rd(d), [Rq(ra) + imm]);
                     }
                     _ => {
-                        self.load(d, a);
+                        self.load_gpr(d, a);
                         if imm != 0 {
                             dynasm!(self.a ; .arch x64 ; add Rd(d), imm);
                         }
                     }
                 }
-                self.commit(dst, d);
+                self.commit_gpr(dst, d);
             }
             IntOp::Mul => {
-                let ra = self.use_gpr(a, RCX);
-                let d = self.def_reg(dst, RAX);
+                let ra = self.use_gpr(a, Rq::RCX);
+                let d = self.def_gpr(dst, Rq::RAX);
                 dynasm!(self.a ; .arch x64 ; imul Rd(d), Rd(ra), imm);
-                self.commit(dst, d);
+                self.commit_gpr(dst, d);
             }
             IntOp::And | IntOp::Or | IntOp::Xor => {
-                let d = self.def_reg(dst, RAX);
-                self.load(d, a);
+                let d = self.def_gpr(dst, Rq::RAX);
+                self.load_gpr(d, a);
                 match op {
                     IntOp::And => dynasm!(self.a ; .arch x64 ; and Rd(d), imm),
                     IntOp::Or => dynasm!(self.a ; .arch x64 ; or Rd(d), imm),
                     _ => dynasm!(self.a ; .arch x64 ; xor Rd(d), imm),
                 }
-                self.commit(dst, d);
+                self.commit_gpr(dst, d);
             }
             IntOp::Shl | IntOp::ShrS | IntOp::ShrU => {
-                let d = self.def_reg(dst, RAX);
-                self.load(d, a);
+                let d = self.def_gpr(dst, Rq::RAX);
+                self.load_gpr(d, a);
                 let n = (imm & 31) as i8;
                 if n != 0 {
                     match op {
@@ -538,7 +544,7 @@ impl Emitter<'_> {
                         _ => dynasm!(self.a ; .arch x64 ; shr Rd(d), n),
                     }
                 }
-                self.commit(dst, d);
+                self.commit_gpr(dst, d);
             }
             IntOp::DivS | IntOp::RemS => self.div_imm(op == IntOp::RemS, dst, a, imm),
         }
@@ -546,7 +552,7 @@ impl Emitter<'_> {
 
     /// Division by a constant: `-1` and powers of two without `idiv`.
     fn div_imm(&mut self, rem: bool, dst: Var, a: Var, imm: i32) {
-        self.load(RAX, a);
+        self.load_gpr(Rq::RAX, a);
         if imm == -1 || imm == 1 {
             if rem {
                 dynasm!(self.a ; .arch x64 ; xor eax, eax);
@@ -587,23 +593,23 @@ impl Emitter<'_> {
                 dynasm!(self.a ; .arch x64 ; mov eax, edx);
             }
         }
-        self.commit_from(dst, RAX);
+        self.commit_gpr(dst, Rq::RAX);
     }
 
     fn float(&mut self, op: FloatOp, dst: Var, a: Var, b: Var) {
-        let d = self.def_reg(dst, XMM_SCRATCH);
+        let d = self.def_xmm(dst, XMM_SCRATCH);
         let commutative = matches!(op, FloatOp::Add | FloatOp::Mul);
-        let s = if self.reg(b) == Some(d) && self.reg(a) != Some(d) {
+        let s = if self.xmm(b) == Some(d) && self.xmm(a) != Some(d) {
             if commutative {
                 self.use_xmm(a, XMM_SCRATCH2)
             } else {
                 movss(&mut self.a, XMM_SCRATCH2, d);
-                self.load(d, a);
+                self.load_xmm(d, a);
                 XMM_SCRATCH2
             }
         } else {
             let s = self.use_xmm(b, XMM_SCRATCH2);
-            self.load(d, a);
+            self.load_xmm(d, a);
             s
         };
         match op {
@@ -612,7 +618,7 @@ impl Emitter<'_> {
             FloatOp::Mul => dynasm!(self.a ; .arch x64 ; mulss Rx(d), Rx(s)),
             FloatOp::Div => dynasm!(self.a ; .arch x64 ; divss Rx(d), Rx(s)),
         }
-        self.commit(dst, d);
+        self.commit_xmm(dst, d);
     }
 
     /// Emits the comparison of `a` and `b` and says how to read `cond` from the flags.
@@ -620,17 +626,17 @@ impl Emitter<'_> {
         if !cond.is_float() {
             let cc = Cc::of_int(cond);
             if let Some(c) = self.constant(b) {
-                let ra = self.use_gpr(a, RAX);
+                let ra = self.use_gpr(a, Rq::RAX);
                 dynasm!(self.a ; .arch x64 ; cmp Rd(ra), c);
                 return FloatTest::Simple(cc);
             }
             if let Some(c) = self.constant(a) {
-                let rb = self.use_gpr(b, RCX);
+                let rb = self.use_gpr(b, Rq::RCX);
                 dynasm!(self.a ; .arch x64 ; cmp Rd(rb), c);
                 return FloatTest::Simple(cc.mirror());
             }
-            let ra = self.use_gpr(a, RAX);
-            let rb = self.use_gpr(b, RCX);
+            let ra = self.use_gpr(a, Rq::RAX);
+            let rb = self.use_gpr(b, Rq::RCX);
             dynasm!(self.a ; .arch x64 ; cmp Rd(ra), Rd(rb));
             return FloatTest::Simple(cc);
         }
@@ -708,43 +714,43 @@ impl Emitter<'_> {
     }
 
     fn load_mem(&mut self, width: Width, dst: Var, addr: Var, offset: i32) {
-        let ra = self.use_gpr(addr, RAX);
+        let ra = self.use_gpr(addr, Rq::RAX);
         if self.is_float(dst) {
-            let d = self.def_reg(dst, XMM_SCRATCH);
+            let d = self.def_xmm(dst, XMM_SCRATCH);
             match width {
                 Width::W32 => {
-                    dynasm!(self.a ; .arch x64 ; movss Rx(d), DWORD [Rq(BIAS) + Rq(ra) + offset])
+                    dynasm!(self.a ; .arch x64 ; movss Rx(d), DWORD [r15 + Rq(ra) + offset])
                 }
                 Width::U8 => dynasm!(self.a
                     ; .arch x64
-                    ; movzx eax, BYTE [Rq(BIAS) + Rq(ra) + offset]
+                    ; movzx eax, BYTE [r15 + Rq(ra) + offset]
                     ; movd Rx(d), eax
                 ),
             }
-            self.commit(dst, d);
+            self.commit_xmm(dst, d);
         } else {
-            let d = self.def_reg(dst, RAX);
+            let d = self.def_gpr(dst, Rq::RAX);
             match width {
                 Width::W32 => {
-                    dynasm!(self.a ; .arch x64 ; mov Rd(d), DWORD [Rq(BIAS) + Rq(ra) + offset])
+                    dynasm!(self.a ; .arch x64 ; mov Rd(d), DWORD [r15 + Rq(ra) + offset])
                 }
                 Width::U8 => {
-                    dynasm!(self.a ; .arch x64 ; movzx Rd(d), BYTE [Rq(BIAS) + Rq(ra) + offset])
+                    dynasm!(self.a ; .arch x64 ; movzx Rd(d), BYTE [r15 + Rq(ra) + offset])
                 }
             }
-            self.commit(dst, d);
+            self.commit_gpr(dst, d);
         }
     }
 
     fn store_mem(&mut self, width: Width, src: Var, addr: Var, offset: i32) {
-        let ra = self.use_gpr(addr, RAX);
+        let ra = self.use_gpr(addr, Rq::RAX);
         if let Some(c) = self.constant(src) {
             match width {
                 Width::W32 => {
-                    dynasm!(self.a ; .arch x64 ; mov DWORD [Rq(BIAS) + Rq(ra) + offset], c)
+                    dynasm!(self.a ; .arch x64 ; mov DWORD [r15 + Rq(ra) + offset], c)
                 }
                 Width::U8 => {
-                    dynasm!(self.a ; .arch x64 ; mov BYTE [Rq(BIAS) + Rq(ra) + offset], c as i8)
+                    dynasm!(self.a ; .arch x64 ; mov BYTE [r15 + Rq(ra) + offset], c as i8)
                 }
             }
             return;
@@ -752,20 +758,20 @@ impl Emitter<'_> {
         let rs = if self.is_float(src) {
             let s = self.use_xmm(src, XMM_SCRATCH);
             if width == Width::W32 {
-                dynasm!(self.a ; .arch x64 ; movss DWORD [Rq(BIAS) + Rq(ra) + offset], Rx(s));
+                dynasm!(self.a ; .arch x64 ; movss DWORD [r15 + Rq(ra) + offset], Rx(s));
                 return;
             }
             dynasm!(self.a ; .arch x64 ; movd ecx, Rx(s));
-            RCX
+            Rq::RCX
         } else {
-            self.use_gpr(src, RCX)
+            self.use_gpr(src, Rq::RCX)
         };
         match width {
             Width::W32 => {
-                dynasm!(self.a ; .arch x64 ; mov DWORD [Rq(BIAS) + Rq(ra) + offset], Rd(rs))
+                dynasm!(self.a ; .arch x64 ; mov DWORD [r15 + Rq(ra) + offset], Rd(rs))
             }
             Width::U8 => {
-                dynasm!(self.a ; .arch x64 ; mov BYTE [Rq(BIAS) + Rq(ra) + offset], Rb(rs))
+                dynasm!(self.a ; .arch x64 ; mov BYTE [r15 + Rq(ra) + offset], Rb(rs))
             }
         }
     }
@@ -791,7 +797,7 @@ impl Emitter<'_> {
     /// Calls through `[r14 + disp]` and records the call site.
     fn call_ctx(&mut self, disp: i32, args: &[Var], loc: LocId) {
         self.pass_args(args);
-        dynasm!(self.a ; .arch x64 ; call QWORD [Rq(CTX) + disp]);
+        dynasm!(self.a ; .arch x64 ; call QWORD [r14 + disp]);
         self.call_sites.push(CallSite {
             return_offset: self.a.offset().0 as u32,
             loc,
@@ -832,9 +838,9 @@ impl Emitter<'_> {
             Terminator::Return(v) => {
                 if let Some(v) = v {
                     let result = if self.is_float(v) {
-                        Place::Xmm(0)
+                        Place::Xmm(Rx::XMM0)
                     } else {
-                        Place::Gpr(RAX)
+                        Place::Gpr(Rq::RAX)
                     };
                     let src = self.place(v);
                     copy(&mut self.a, src, result);

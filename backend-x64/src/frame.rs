@@ -8,8 +8,9 @@
 use crate::asm::{Asm, Mem, mov32};
 use crate::moves::{Move, Place, parallel_move};
 use crate::regalloc::{Allocation, Home};
-use crate::regs::{ARG_GPRS, ARG_XMMS, BIAS, CTX, SHADOW_BASE};
+use crate::regs::{ARG_GPRS, ARG_XMMS};
 use device::abi::host::{CTX_SHADOW_LIMIT, CTX_SHADOW_SP, CTX_STACK_LIMIT};
+use dynasmrt::x64::{Rq, Rx};
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
 use ir::analysis::Liveness;
 use ir::{Function, Inst, Terminator, Ty};
@@ -18,9 +19,9 @@ use ir::{Function, Inst, Terminator, Ty};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArgLoc {
     /// An integer argument register.
-    Gpr(u8),
+    Gpr(Rq),
     /// An xmm argument register.
-    Xmm(u8),
+    Xmm(Rx),
     /// Stack argument number `n` (8 bytes each, in argument order).
     Stack(u32),
 }
@@ -31,7 +32,7 @@ pub fn arg_locations(tys: impl Iterator<Item = Ty>) -> Vec<ArgLoc> {
     tys.map(|ty| {
         let reg = if ty == Ty::F32 {
             floats += 1;
-            (floats <= ARG_XMMS).then(|| ArgLoc::Xmm(floats - 1))
+            ARG_XMMS.get(floats - 1).map(|r| ArgLoc::Xmm(*r))
         } else {
             ints += 1;
             ARG_GPRS.get(ints - 1).map(|r| ArgLoc::Gpr(*r))
@@ -48,7 +49,7 @@ pub fn arg_locations(tys: impl Iterator<Item = Ty>) -> Vec<ArgLoc> {
 #[derive(Debug, Clone)]
 pub struct Frame {
     /// Callee-saved registers pushed by the prologue, in push order.
-    saved: Vec<u8>,
+    saved: Vec<Rq>,
     /// Bytes subtracted from `rsp` after the pushes.
     locals: i32,
     /// Bytes of outgoing stack arguments at `[rsp]`.
@@ -140,7 +141,7 @@ impl Frame {
         }
         dynasm!(a
             ; .arch x64
-            ; cmp rsp, QWORD [Rq(CTX) + CTX_STACK_LIMIT]
+            ; cmp rsp, QWORD [r14 + CTX_STACK_LIMIT]
             ; jb =>overflow
         );
         if self.shadow_bytes > 0 {
@@ -149,24 +150,26 @@ impl Frame {
         self.move_params(a, f, live, alloc);
     }
 
-    /// Allocates and zeroes the GC root slots; the base goes to `r13`.
+    /// Allocates and zeroes the GC root slots; the base goes to `r13` ([`SHADOW_BASE`]).
+    ///
+    /// [`SHADOW_BASE`]: crate::regs::SHADOW_BASE
     fn enter_shadow_frame(&self, a: &mut Asm, overflow: DynamicLabel) {
         dynasm!(a
             ; .arch x64
-            ; mov Rd(SHADOW_BASE), DWORD [Rq(CTX) + CTX_SHADOW_SP]
-            ; sub Rd(SHADOW_BASE), self.shadow_bytes
+            ; mov r13d, DWORD [r14 + CTX_SHADOW_SP]
+            ; sub r13d, self.shadow_bytes
             ; jb =>overflow
-            ; cmp Rd(SHADOW_BASE), DWORD [Rq(CTX) + CTX_SHADOW_LIMIT]
+            ; cmp r13d, DWORD [r14 + CTX_SHADOW_LIMIT]
             ; jb =>overflow
-            ; mov DWORD [Rq(CTX) + CTX_SHADOW_SP], Rd(SHADOW_BASE)
+            ; mov DWORD [r14 + CTX_SHADOW_SP], r13d
         );
         let mut off = 0;
         while off + 8 <= self.shadow_bytes {
-            dynasm!(a ; .arch x64 ; mov QWORD [Rq(BIAS) + Rq(SHADOW_BASE) + off], 0);
+            dynasm!(a ; .arch x64 ; mov QWORD [r15 + r13 + off], 0);
             off += 8;
         }
         if off < self.shadow_bytes {
-            dynasm!(a ; .arch x64 ; mov DWORD [Rq(BIAS) + Rq(SHADOW_BASE) + off], 0);
+            dynasm!(a ; .arch x64 ; mov DWORD [r15 + r13 + off], 0);
         }
     }
 
@@ -203,8 +206,8 @@ impl Frame {
         if self.shadow_bytes > 0 {
             dynasm!(a
                 ; .arch x64
-                ; add Rd(SHADOW_BASE), self.shadow_bytes
-                ; mov DWORD [Rq(CTX) + CTX_SHADOW_SP], Rd(SHADOW_BASE)
+                ; add r13d, self.shadow_bytes
+                ; mov DWORD [r14 + CTX_SHADOW_SP], r13d
             );
         }
         if self.locals > 0 {
@@ -216,4 +219,3 @@ impl Frame {
         dynasm!(a ; .arch x64 ; ret);
     }
 }
-

@@ -3,16 +3,17 @@
 //! registers.
 
 use crate::asm::{Asm, Mem, load32, loadss, mov32, movss, store_imm32, store32, storess};
+use crate::regs::XMM_SCRATCH;
+use dynasmrt::x64::{Rq, Rx};
 use dynasmrt::{DynasmApi, dynasm};
-use crate::regs::{RAX, XMM_SCRATCH};
 
 /// A place a word or f32 can be copied from or to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
     /// A general-purpose register.
-    Gpr(u8),
+    Gpr(Rq),
     /// An xmm register.
-    Xmm(u8),
+    Xmm(Rx),
     /// A memory slot holding a word (`float == false`) or an f32.
     Mem(Mem, bool),
     /// A word constant (only ever a source).
@@ -42,8 +43,7 @@ pub fn parallel_move(a: &mut Asm, moves: &[Move]) {
         .copied()
         .collect();
     while !pending.is_empty() {
-        let ready = (0..pending.len())
-            .find(|&i| !pending.iter().any(|o| o.src == pending[i].dst));
+        let ready = (0..pending.len()).find(|&i| !pending.iter().any(|o| o.src == pending[i].dst));
         if let Some(i) = ready {
             let m = pending.remove(i);
             copy(a, m.src, m.dst);
@@ -58,7 +58,7 @@ pub fn parallel_move(a: &mut Asm, moves: &[Move]) {
             .expect("a move cycle goes through registers");
         let temp = match parked {
             Place::Xmm(_) => Place::Xmm(XMM_SCRATCH),
-            _ => Place::Gpr(RAX),
+            _ => Place::Gpr(Rq::RAX),
         };
         copy(a, parked, temp);
         for m in pending.iter_mut().filter(|m| m.src == parked) {
@@ -79,8 +79,8 @@ pub fn copy(a: &mut Asm, src: Place, dst: Place) {
         (Place::Gpr(s), Place::Mem(m, _)) => store32(a, m, s),
         (Place::Xmm(s), Place::Mem(m, _)) => storess(a, m, s),
         (Place::Mem(s, false), Place::Mem(d, _)) => {
-            load32(a, RAX, s);
-            store32(a, d, RAX);
+            load32(a, Rq::RAX, s);
+            store32(a, d, Rq::RAX);
         }
         (Place::Mem(s, true), Place::Mem(d, _)) => {
             loadss(a, XMM_SCRATCH, s);

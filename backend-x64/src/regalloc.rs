@@ -8,7 +8,9 @@
 //! by a constant, get no storage at all.
 
 use crate::frame::{ArgLoc, arg_locations};
-use crate::regs::{CALLEE_SAVED, CALLER_SAVED, SHADOW_BASE, XMM_ALLOCATABLE};
+use crate::regs::{CALLEE_SAVED, CALLER_SAVED, SHADOW_BASE, XMMS};
+use dynasmrt::Register;
+use dynasmrt::x64::{Rq, Rx};
 use ir::analysis::{BitSet, Liveness};
 use ir::{BlockId, Function, Inst, Ty, Var};
 
@@ -16,9 +18,9 @@ use ir::{BlockId, Function, Inst, Ty, Var};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Home {
     /// A general-purpose register (used as a 32-bit register).
-    Gpr(u8),
+    Gpr(Rq),
     /// An xmm register (F32 vars).
-    Xmm(u8),
+    Xmm(Rx),
     /// Stack spill slot number `n` (8 bytes each).
     Spill(u32),
     /// GC root slot number `n` of the shadow-stack frame (4 bytes each).
@@ -39,8 +41,8 @@ pub struct Allocation {
     pub spill_slots: u32,
     /// Number of GC root slots in the shadow-stack frame.
     pub shadow_slots: u32,
-    /// Callee-saved registers that hold vars or the shadow frame base, in ascending order.
-    pub callee_saved: Vec<u8>,
+    /// Callee-saved registers that hold vars or the shadow frame base, in encoding order.
+    pub callee_saved: Vec<Rq>,
 }
 
 impl Allocation {
@@ -84,46 +86,36 @@ pub fn allocate(f: &Function, live: &Liveness) -> Allocation {
     let mut scan = Scan {
         homes,
         active: Vec::new(),
-        gpr_free: [true; 16],
-        xmm_free: [true; 16],
+        busy: 0,
         spill_slots: 0,
     };
-    let callee: Vec<u8> = if shadow_slots > 0 {
-        CALLEE_SAVED
-            .iter()
-            .copied()
-            .filter(|&r| r != SHADOW_BASE)
-            .collect()
-    } else {
-        CALLEE_SAVED.to_vec()
-    };
-    let any_gpr: Vec<u8> = CALLER_SAVED.iter().chain(&callee).copied().collect();
-    let any_xmm: Vec<u8> = (0..XMM_ALLOCATABLE).collect();
+    let callee: Vec<Home> = CALLEE_SAVED
+        .iter()
+        .filter(|&&r| shadow_slots == 0 || r != SHADOW_BASE)
+        .map(|&r| Home::Gpr(r))
+        .collect();
+    let caller = CALLER_SAVED.iter().map(|&r| Home::Gpr(r));
+    let any_gpr: Vec<Home> = caller.chain(callee.iter().copied()).collect();
+    let any_xmm: Vec<Home> = XMMS.iter().map(|&r| Home::Xmm(r)).collect();
     for iv in intervals {
         scan.expire(iv.start);
         let float = f.vars[iv.var] == Ty::F32;
-        let crossing = crosses.contains(iv.var);
-        let pool: &[u8] = match (float, crossing) {
+        let pool: &[Home] = match (float, crosses.contains(iv.var)) {
             (false, false) => &any_gpr,
             (false, true) => &callee,
             (true, false) => &any_xmm,
             (true, true) => &[],
         };
-        scan.assign(iv, float, pool, hints[iv.var]);
+        scan.assign(iv, pool, hints[iv.var]);
     }
 
-    let mut callee_saved: Vec<u8> = scan
-        .homes
+    let mut callee_saved: Vec<Rq> = CALLEE_SAVED
         .iter()
-        .filter_map(|h| match h {
-            Some(Home::Gpr(r)) if CALLEE_SAVED.contains(r) => Some(*r),
-            _ => None,
-        })
+        .copied()
+        .filter(|r| scan.homes.contains(&Some(Home::Gpr(*r))))
+        .chain((shadow_slots > 0).then_some(SHADOW_BASE))
         .collect();
-    if shadow_slots > 0 {
-        callee_saved.push(SHADOW_BASE);
-    }
-    callee_saved.sort_unstable();
+    callee_saved.sort_by_key(|r| r.code());
     callee_saved.dedup();
     Allocation {
         homes: scan.homes,
@@ -139,9 +131,18 @@ struct Scan {
     homes: Vec<Option<Home>>,
     /// Intervals currently holding a register.
     active: Vec<Interval>,
-    gpr_free: [bool; 16],
-    xmm_free: [bool; 16],
+    /// The registers of `active`, as [`reg_bit`]s.
+    busy: u32,
     spill_slots: u32,
+}
+
+/// A register's bit in [`Scan::busy`]: general registers in the low half, xmm in the high half.
+fn reg_bit(home: Home) -> u32 {
+    match home {
+        Home::Gpr(r) => 1 << r.code(),
+        Home::Xmm(r) => 1 << (16 + r.code()),
+        _ => 0,
+    }
 }
 
 impl Scan {
@@ -151,29 +152,20 @@ impl Scan {
             self.active.iter().partition(|iv| iv.end < pos);
         self.active = still;
         for iv in done {
-            match self.homes[iv.var] {
-                Some(Home::Gpr(r)) => self.gpr_free[r as usize] = true,
-                Some(Home::Xmm(r)) => self.xmm_free[r as usize] = true,
-                _ => {}
-            }
+            self.busy &= !self.homes[iv.var].map_or(0, reg_bit);
         }
     }
 
     /// Gives `iv` a register from `pool` (its hint first), stealing one from the active interval
     /// that ends last when that ends after `iv`, or else a spill slot.
-    fn assign(&mut self, iv: Interval, float: bool, pool: &[u8], hint: Option<u8>) {
-        let free = if float {
-            &mut self.xmm_free
-        } else {
-            &mut self.gpr_free
-        };
+    fn assign(&mut self, iv: Interval, pool: &[Home], hint: Option<Home>) {
+        let free = |h: &Home| self.busy & reg_bit(*h) == 0;
         let pick = hint
-            .filter(|h| pool.contains(h) && free[*h as usize])
-            .or_else(|| pool.iter().copied().find(|&r| free[r as usize]));
-        let home = |r: u8| if float { Home::Xmm(r) } else { Home::Gpr(r) };
-        if let Some(r) = pick {
-            free[r as usize] = false;
-            self.homes[iv.var] = Some(home(r));
+            .filter(|h| pool.contains(h) && free(h))
+            .or_else(|| pool.iter().copied().find(free));
+        if let Some(home) = pick {
+            self.busy |= reg_bit(home);
+            self.homes[iv.var] = Some(home);
             self.active.push(iv);
             return;
         }
@@ -181,11 +173,7 @@ impl Scan {
             .active
             .iter()
             .enumerate()
-            .filter(|(_, a)| match self.homes[a.var] {
-                Some(Home::Gpr(r)) => !float && pool.contains(&r),
-                Some(Home::Xmm(r)) => float && pool.contains(&r),
-                _ => false,
-            })
+            .filter(|(_, a)| self.homes[a.var].is_some_and(|h| pool.contains(&h)))
             .max_by_key(|(_, a)| a.end)
             .map(|(i, a)| (i, *a));
         match victim {
@@ -256,13 +244,14 @@ fn constants(f: &Function) -> Vec<(usize, i32)> {
 
 /// A preferred register per var: the ABI register a parameter arrives in, or else the one it is
 /// first passed in to a call, so that fewer moves are needed.
-fn hints(f: &Function) -> Vec<Option<u8>> {
+fn hints(f: &Function) -> Vec<Option<Home>> {
     let mut hints = vec![None; f.vars.len()];
     let mut prefer = |vars: &[Var]| {
         let locs = arg_locations(vars.iter().map(|v| f.ty(*v)));
         for (v, loc) in vars.iter().zip(locs) {
             let reg = match loc {
-                ArgLoc::Gpr(r) | ArgLoc::Xmm(r) => Some(r),
+                ArgLoc::Gpr(r) => Some(Home::Gpr(r)),
+                ArgLoc::Xmm(r) => Some(Home::Xmm(r)),
                 ArgLoc::Stack(_) => None,
             };
             let hint = &mut hints[v.0 as usize];

@@ -38,7 +38,11 @@ fn loop_sums_one_to_n() {
     b.ret(s);
     let mut m = Machine::compile(&[&b.finish()]);
     for n in [0, 1, 2, 10, 1000, 65535] {
-        assert_eq!(m.call_i32(0, &[Arg::I(n)]), (1..=n).sum::<i32>(), "sum to {n}");
+        assert_eq!(
+            m.call_i32(0, &[Arg::I(n)]),
+            (1..=n).sum::<i32>(),
+            "sum to {n}"
+        );
     }
 }
 
@@ -75,8 +79,14 @@ fn sieve() -> ir::Function {
     let n = p[0];
     let (base, count, i, one) = (b.iconst(0x100), b.iconst(0), b.iconst(2), b.iconst(1));
     let j = b.var(Ty::I32);
-    let (outer, test, mark, inner, next, exit) =
-        (b.block(), b.block(), b.block(), b.block(), b.block(), b.block());
+    let (outer, test, mark, inner, next, exit) = (
+        b.block(),
+        b.block(),
+        b.block(),
+        b.block(),
+        b.block(),
+        b.block(),
+    );
     b.term(Terminator::Jump(outer));
     b.switch(outer);
     b.branch(Cond::LtS, i, n, test, exit);
@@ -153,7 +163,9 @@ fn eight_int_arguments() {
     let callee = b.finish();
 
     let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
-    let args: Vec<_> = (0..8).map(|i| b.int_imm(IntOp::Add, p[0], i * 10)).collect();
+    let args: Vec<_> = (0..8)
+        .map(|i| b.int_imm(IntOp::Add, p[0], i * 10))
+        .collect();
     let r1 = b.call(Callee::Slot(1), &args, Some(Ty::I32)).unwrap();
     let rev: Vec<_> = args.iter().rev().copied().collect();
     let r2 = b.call(Callee::Native(101), &rev, Some(Ty::I32)).unwrap();
@@ -225,7 +237,7 @@ fn mixed_float_and_int_arguments() {
     let mut s = b.fconst(0.0);
     let (mut nf, mut ni) = (0, 0);
     for v in &p {
-        if b.finish_ty(*v) == Ty::F32 {
+        if b.ty(*v) == Ty::F32 {
             nf += 1;
             let k = b.fconst(nf as f32);
             let t = b.float(FloatOp::Mul, k, *v);
@@ -266,7 +278,8 @@ fn mixed_float_and_int_arguments() {
     let fa: Vec<f32> = (0..13).map(|k| y + k as f32).collect();
     let ia: Vec<i32> = (0..13).map(|k| x + k).collect();
     let want = mixed(
-        fa[0], ia[1], fa[2], ia[3], fa[4], fa[5], fa[6], fa[7], fa[8], fa[9], fa[10], ia[11], fa[12],
+        fa[0], ia[1], fa[2], ia[3], fa[4], fa[5], fa[6], fa[7], fa[8], fa[9], fa[10], ia[11],
+        fa[12],
     );
     // r1 == r2 makes the difference term vanish.
     assert_eq!(m.call_f32_bits(0, &[Arg::I(x), Arg::F(y)]), want.to_bits());
@@ -360,8 +373,8 @@ fn register_pressure_with_spills() {
 }
 
 thread_local! {
-    /// Shadow-stack snapshots taken by [`inspect_shadow`]: (shadow sp, first three slots).
-    static SNAPSHOTS: RefCell<Vec<(u32, [u32; 3])>> = const { RefCell::new(Vec::new()) };
+    /// Shadow-stack snapshots taken by [`inspect_shadow`]: (shadow sp, first four slots).
+    static SNAPSHOTS: RefCell<Vec<(u32, [u32; 4])>> = const { RefCell::new(Vec::new()) };
     /// The machine [`inspect_shadow`] looks at: its context and arena.
     static CURRENT: RefCell<(usize, usize)> = const { RefCell::new((0, 0)) };
 }
@@ -371,17 +384,24 @@ extern "C" fn inspect_shadow() -> i32 {
     unsafe {
         let sp = *((ctx + CTX_SHADOW_SP as usize) as *const u32);
         let word = |i: u32| *((arena + sp as usize + 4 * i as usize) as *const u32);
-        SNAPSHOTS.with(|s| s.borrow_mut().push((sp, [word(0), word(1), word(2)])));
+        SNAPSHOTS.with(|s| {
+            s.borrow_mut()
+                .push((sp, [word(0), word(1), word(2), word(3)]))
+        });
     }
     0
 }
 
-/// Traced vars live across calls sit in shadow-stack slots that a native can read; a traced var
-/// defined later reads as 0 before its definition; the shadow stack pointer is restored.
+/// Traced vars live across calls (constants too) sit in shadow-stack slots that a native can
+/// read; a traced var defined later reads as 0 before its definition; the shadow stack pointer is
+/// restored.
 #[test]
 fn traced_vars_live_across_calls_are_gc_roots() {
-    // f(r1: Ref, a: Any, k: I32) { inspect(); r3 = r1 + 16; inspect(); return r1 + a + r3 + k }
+    // f(r1: Ref, a: Any, k: I32) {
+    //   z: Ref = 0x5000; inspect(); r3 = r1 + 16; inspect(); return r1 + a + r3 + k + z
+    // }
     let (mut b, p) = Builder::new(&[Ty::Ref, Ty::Any, Ty::I32], Some(Ty::I32));
+    let z = b.iconst_ty(Ty::Ref, 0x5000);
     b.call(Callee::Native(103), &[], Some(Ty::I32));
     let r3 = b.var(Ty::Ref);
     b.push(Inst::IntImm {
@@ -394,6 +414,7 @@ fn traced_vars_live_across_calls_are_gc_roots() {
     let s = b.int(IntOp::Add, p[0], p[1]);
     let s = b.int(IntOp::Add, s, r3);
     let s = b.int(IntOp::Add, s, p[2]);
+    let s = b.int(IntOp::Add, s, z);
     b.ret(s);
     let f = b.finish();
     let mut m = Machine::compile(&[&f]);
@@ -404,10 +425,12 @@ fn traced_vars_live_across_calls_are_gc_roots() {
     CURRENT.with(|c| *c.borrow_mut() = (m.ctx.as_ptr() as usize, m.arena.as_ptr() as usize));
     SNAPSHOTS.with(|s| s.borrow_mut().clear());
     let got = m.call_i32(0, &[Arg::I(0x2000), Arg::I(0x3001), Arg::I(5)]);
-    assert_eq!(got, 0x2000 + 0x3001 + 0x2010 + 5);
+    assert_eq!(got, 0x2000 + 0x3001 + 0x2010 + 5 + 0x5000);
     let snaps = SNAPSHOTS.with(|s| s.borrow().clone());
-    let sp = SHADOW_TOP - 12;
-    assert_eq!(snaps, vec![(sp, [0x2000, 0x3001, 0]), (sp, [0x2000, 0x3001, 0x2010])]);
+    let sp = SHADOW_TOP - 16;
+    let first = [0x2000, 0x3001, 0x5000, 0];
+    let second = [0x2000, 0x3001, 0x5000, 0x2010];
+    assert_eq!(snaps, vec![(sp, first), (sp, second)]);
     assert_eq!(m.word(CTX_SHADOW_SP), SHADOW_TOP);
 }
 
@@ -451,7 +474,10 @@ fn prologue_checks_the_machine_stack() {
     let mut m = Machine::compile(&[&b.finish()]);
     let here = &m as *const Machine as u64;
     m.set_stack_limit(here - 256 * 1024);
-    assert_eq!(raised(m.call(0, &[Arg::I(0)])), Native::RaiseStackOverflow as u32);
+    assert_eq!(
+        raised(m.call(0, &[Arg::I(0)])),
+        Native::RaiseStackOverflow as u32
+    );
 }
 
 #[test]
@@ -463,7 +489,10 @@ fn prologue_checks_the_shadow_stack() {
     b.ret(s);
     let mut m = Machine::compile(&[&b.finish()]);
     m.set_word(CTX_SHADOW_LIMIT, SHADOW_TOP - 400);
-    assert_eq!(raised(m.call(0, &[Arg::I(0x2000)])), Native::RaiseStackOverflow as u32);
+    assert_eq!(
+        raised(m.call(0, &[Arg::I(0x2000)])),
+        Native::RaiseStackOverflow as u32
+    );
     // Exactly 100 frames of one slot fit.
     assert!(m.arena_word(SHADOW_TOP - 400) == 0x2000);
 }
@@ -486,11 +515,19 @@ fn call_sites_are_return_addresses() {
     let f = b.finish();
     let mc = compile(&f).unwrap();
     let locs: Vec<u32> = mc.call_sites.iter().map(|c| c.loc.0).collect();
-    assert_eq!(locs, vec![0, 1, 2, 0], "three calls, then the stack-overflow path");
+    assert_eq!(
+        locs,
+        vec![0, 1, 2, 0],
+        "three calls, then the stack-overflow path"
+    );
     for cs in &mc.call_sites {
         let at = cs.return_offset as usize;
         // REX.B, FF /2, ModRM (disp32, SIB), SIB (base r14, no index), disp32.
-        assert_eq!(&mc.code[at - 8..at - 4], &[0x41, 0xff, 0x94, 0x26], "call [r14 + disp32]");
+        assert_eq!(
+            &mc.code[at - 8..at - 4],
+            &[0x41, 0xff, 0x94, 0x26],
+            "call [r14 + disp32]"
+        );
     }
     // Slot 3 holds a function returning nothing.
     let (b, _) = Builder::new(&[], None);
@@ -547,31 +584,15 @@ fn bad_input_is_an_error() {
     let (mut b, _) = Builder::new(&[], Some(Ty::I32));
     let v = b.var(Ty::I32);
     b.ret(v);
-    assert!(matches!(compile(&b.finish()), Err(CodegenError::InvalidIr(_))));
+    assert!(matches!(
+        compile(&b.finish()),
+        Err(CodegenError::InvalidIr(_))
+    ));
 
     let (mut b, _) = Builder::new(&[], None);
     b.call(Callee::Native(200), &[], None);
-    assert_eq!(compile(&b.finish()), Err(CodegenError::NativeOutOfRange(200)));
-}
-
-#[test]
-fn dump_for_inspection() {
-    std::fs::write("/tmp/fib.bin", compile(&fib()).unwrap().code).unwrap();
-    std::fs::write("/tmp/sieve.bin", compile(&sieve()).unwrap().code).unwrap();
-    let mut m = Machine::compile(&[&fib()]);
-    for _ in 0..5 {
-        let start = std::time::Instant::now();
-        assert_eq!(m.call_i32(0, &[Arg::I(30)]), 832040);
-        eprintln!("fib(30): {:?}", start.elapsed());
-    }
-    let mut m = Machine::compile(&[&sieve()]);
-    for _ in 0..3 {
-        let start = std::time::Instant::now();
-        let mut s = 0;
-        for _ in 0..100 {
-            m.arena[0x100..0x100 + 40000].fill(0);
-            s += m.call_i32(0, &[Arg::I(40000)]);
-        }
-        eprintln!("sieve: {s} {:?}", start.elapsed());
-    }
+    assert_eq!(
+        compile(&b.finish()),
+        Err(CodegenError::NativeOutOfRange(200))
+    );
 }

@@ -73,14 +73,26 @@ fn int_ops_match_the_reference() {
             for y in INTS {
                 let (sx, sy) = (Arg::I(x), Arg::I(y));
                 if y != 0 {
-                    assert_eq!(m.call_i32(0, &[sx, sy]), int_ref(op, x, y), "{x} {op:?} {y}");
+                    assert_eq!(
+                        m.call_i32(0, &[sx, sy]),
+                        int_ref(op, x, y),
+                        "{x} {op:?} {y}"
+                    );
                 }
                 if x != 0 {
-                    assert_eq!(m.call_i32(1, &[sx, sy]), int_ref(op, y, x), "{y} {op:?} {x}");
+                    assert_eq!(
+                        m.call_i32(1, &[sx, sy]),
+                        int_ref(op, y, x),
+                        "{y} {op:?} {x}"
+                    );
                 }
             }
             if x != 0 {
-                assert_eq!(m.call_i32(2, &[Arg::I(x)]), int_ref(op, x, x), "{x} {op:?} {x}");
+                assert_eq!(
+                    m.call_i32(2, &[Arg::I(x)]),
+                    int_ref(op, x, x),
+                    "{x} {op:?} {x}"
+                );
             }
         }
     }
@@ -88,7 +100,25 @@ fn int_ops_match_the_reference() {
 
 #[test]
 fn int_imm_ops_match_the_reference() {
-    let imms = [0, 1, -1, 2, -2, 3, 4, 8, 16, 1 << 30, 31, 32, 33, 1000, -1000, i32::MAX, i32::MIN];
+    let imms = [
+        0,
+        1,
+        -1,
+        2,
+        -2,
+        3,
+        4,
+        8,
+        16,
+        1 << 30,
+        31,
+        32,
+        33,
+        1000,
+        -1000,
+        i32::MAX,
+        i32::MIN,
+    ];
     for op in INT_OPS {
         let imms: Vec<i32> = imms
             .iter()
@@ -288,8 +318,16 @@ fn float_arithmetic() {
         for x in [1.5f32, -2.25, 3.0, 0.1, 1e30] {
             for y in [0.5f32, -4.0, 7.0, 1e-3] {
                 let args = [Arg::F(x), Arg::F(y)];
-                assert_eq!(m.call_f32_bits(0, &args), f(x, y).to_bits(), "{x} {op:?} {y}");
-                assert_eq!(m.call_f32_bits(1, &args), f(y, x).to_bits(), "{y} {op:?} {x}");
+                assert_eq!(
+                    m.call_f32_bits(0, &args),
+                    f(x, y).to_bits(),
+                    "{x} {op:?} {y}"
+                );
+                assert_eq!(
+                    m.call_f32_bits(1, &args),
+                    f(y, x).to_bits(),
+                    "{y} {op:?} {x}"
+                );
             }
         }
     }
@@ -336,13 +374,29 @@ fn float_conversions() {
         12345.678,
     ];
     for x in edge {
-        assert_eq!(m.call_i32(0, &[Arg::F(x)]), saturating_trunc(x), "FloatToInt {x}");
-        assert_eq!(m.call_i32(2, &[Arg::F(x)]), x.to_bits() as i32, "FloatBits {x}");
+        assert_eq!(
+            m.call_i32(0, &[Arg::F(x)]),
+            saturating_trunc(x),
+            "FloatToInt {x}"
+        );
+        assert_eq!(
+            m.call_i32(2, &[Arg::F(x)]),
+            x.to_bits() as i32,
+            "FloatBits {x}"
+        );
         assert_eq!(m.call_f32_bits(4, &[Arg::F(x)]), (-x).to_bits(), "FNeg {x}");
     }
     for i in INTS.iter().chain(&[16777217, -16777217]) {
-        assert_eq!(m.call_f32_bits(1, &[Arg::I(*i)]), (*i as f32).to_bits(), "IntToFloat {i}");
-        assert_eq!(m.call_f32_bits(3, &[Arg::I(*i)]), *i as u32, "BitsFloat {i}");
+        assert_eq!(
+            m.call_f32_bits(1, &[Arg::I(*i)]),
+            (*i as f32).to_bits(),
+            "IntToFloat {i}"
+        );
+        assert_eq!(
+            m.call_f32_bits(3, &[Arg::I(*i)]),
+            *i as u32,
+            "BitsFloat {i}"
+        );
     }
 }
 
@@ -405,7 +459,10 @@ fn loads_and_stores() {
 /// Byte stores from every allocatable register (`sil`/`dil` need a REX prefix).
 #[test]
 fn byte_stores_from_many_registers() {
-    let (mut b, p) = Builder::new(&[Ty::I32, Ty::I32, Ty::I32, Ty::I32, Ty::I32, Ty::I32], None);
+    let (mut b, p) = Builder::new(
+        &[Ty::I32, Ty::I32, Ty::I32, Ty::I32, Ty::I32, Ty::I32],
+        None,
+    );
     let base = b.iconst(0x3000);
     for (i, v) in p.iter().enumerate() {
         b.store(Width::U8, *v, base, i as i32);
@@ -438,10 +495,18 @@ fn constant_operands() {
             let mut m = Machine::compile(&[&right, &left]);
             for x in INTS {
                 if c != 0 || !matches!(op, IntOp::DivS | IntOp::RemS) {
-                    assert_eq!(m.call_i32(0, &[Arg::I(x)]), int_ref(op, x, c), "{x} {op:?} {c}");
+                    assert_eq!(
+                        m.call_i32(0, &[Arg::I(x)]),
+                        int_ref(op, x, c),
+                        "{x} {op:?} {c}"
+                    );
                 }
                 if x != 0 || !matches!(op, IntOp::DivS | IntOp::RemS) {
-                    assert_eq!(m.call_i32(1, &[Arg::I(x)]), int_ref(op, c, x), "{c} {op:?} {x}");
+                    assert_eq!(
+                        m.call_i32(1, &[Arg::I(x)]),
+                        int_ref(op, c, x),
+                        "{c} {op:?} {x}"
+                    );
                 }
             }
         }

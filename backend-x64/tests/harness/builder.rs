@@ -76,16 +76,19 @@ impl Builder {
         });
     }
 
+    /// A new I32 var set to `value`.
     pub fn iconst(&mut self, value: i32) -> Var {
         self.iconst_ty(Ty::I32, value)
     }
 
+    /// A new var of type `ty` set to the word `value`.
     pub fn iconst_ty(&mut self, ty: Ty, value: i32) -> Var {
         let dst = self.var(ty);
         self.push(Inst::IConst { dst, value });
         dst
     }
 
+    /// A new F32 var set to `value`.
     pub fn fconst(&mut self, value: f32) -> Var {
         let dst = self.var(Ty::F32);
         self.push(Inst::FConst {
@@ -95,34 +98,40 @@ impl Builder {
         dst
     }
 
+    /// `dst = src`.
     pub fn copy(&mut self, dst: Var, src: Var) {
         self.push(Inst::Copy { dst, src });
     }
 
+    /// A new I32 var `a op b`.
     pub fn int(&mut self, op: IntOp, a: Var, b: Var) -> Var {
         let dst = self.var(Ty::I32);
         self.push(Inst::Int { op, dst, a, b });
         dst
     }
 
+    /// A new I32 var `a op imm`.
     pub fn int_imm(&mut self, op: IntOp, a: Var, imm: i32) -> Var {
         let dst = self.var(Ty::I32);
         self.push(Inst::IntImm { op, dst, a, imm });
         dst
     }
 
+    /// A new F32 var `a op b`.
     pub fn float(&mut self, op: FloatOp, a: Var, b: Var) -> Var {
         let dst = self.var(Ty::F32);
         self.push(Inst::Float { op, dst, a, b });
         dst
     }
 
+    /// A new I32 var `a cond b`.
     pub fn cmp(&mut self, cond: Cond, a: Var, b: Var) -> Var {
         let dst = self.var(Ty::I32);
         self.push(Inst::Cmp { cond, dst, a, b });
         dst
     }
 
+    /// A new var `op src`, typed by the operation.
     pub fn unary(&mut self, op: UnOp, src: Var) -> Var {
         let ty = match op {
             UnOp::FNeg | UnOp::IntToFloat | UnOp::BitsFloat => Ty::F32,
@@ -133,6 +142,7 @@ impl Builder {
         dst
     }
 
+    /// A new var of type `ty` loaded from `addr + offset`.
     pub fn load(&mut self, width: Width, ty: Ty, addr: Var, offset: i32) -> Var {
         let dst = self.var(ty);
         self.push(Inst::Load {
@@ -144,6 +154,7 @@ impl Builder {
         dst
     }
 
+    /// Stores `src` at `addr + offset`.
     pub fn store(&mut self, width: Width, src: Var, addr: Var, offset: i32) {
         self.push(Inst::Store {
             width,
@@ -200,10 +211,11 @@ impl Builder {
     }
 
     /// The type of `v`.
-    pub fn finish_ty(&self, v: Var) -> Ty {
+    pub fn ty(&self, v: Var) -> Ty {
         self.f.ty(v)
     }
 
+    /// The finished function.
     pub fn finish(self) -> Function {
         self.f
     }

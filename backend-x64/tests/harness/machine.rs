@@ -159,13 +159,20 @@ impl Machine {
                 }
             }
         }
-        assert!(ints <= 6 && floats <= 8, "too many arguments for the trampoline");
+        assert!(
+            ints <= 6 && floats <= 8,
+            "too many arguments for the trampoline"
+        );
         let target = self.code_address(slot) as *const u8;
         let tramp: Trampoline = unsafe { std::mem::transmute(self.stubs.ptr(self.trampoline)) };
         let ctx = self.ctx.as_mut_ptr() as *mut u8;
         let bias = self.arena.as_mut_ptr();
         let result = tramp(ctx, bias, target, regs.as_ptr());
-        assert_eq!(self.ctx[CTX_BROKEN as usize / 8], 0, "ABI violation detected");
+        assert_eq!(
+            self.ctx[CTX_BROKEN as usize / 8],
+            0,
+            "ABI violation detected"
+        );
         match self.ctx[CTX_RAISED as usize / 8] {
             0 => Outcome::Return {
                 word: result as u32,

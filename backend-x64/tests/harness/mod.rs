@@ -2,7 +2,7 @@
 //! a context block, an arena, a trampoline that sets `r14`/`r15`, and escape stubs for natives
 //! that never return.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod builder;
 pub mod machine;
