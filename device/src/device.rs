@@ -110,7 +110,8 @@ impl<R: fmt::Debug, W: fmt::Debug> fmt::Display for ServeError<R, W> {
 
 impl<R: fmt::Debug, W: fmt::Debug> core::error::Error for ServeError<R, W> {}
 
-/// Sends output as [`DeviceMessage::Output`] frames, remembering the first write failure.
+/// Sends output as [`DeviceMessage::Output`] frames (flushed), remembering the first write
+/// failure.
 struct FrameSink<'w, W: Write> {
     w: &'w mut W,
     failed: Option<ProtocolError<W::Error>>,
@@ -127,6 +128,10 @@ impl<W: Write> OutputSink for FrameSink<'_, W> {
                 bytes: chunk,
             };
             self.failed = msg.write(self.w).err();
+        }
+        // Output shows up on the host as it is printed, not when the run ends.
+        if self.failed.is_none() {
+            self.failed = self.w.flush().map_err(ProtocolError::Io).err();
         }
     }
 }
