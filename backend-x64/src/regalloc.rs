@@ -331,3 +331,322 @@ fn crossing_calls(f: &Function, live: &Liveness, order: &[BlockId]) -> BitSet {
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::regs::CALLER_SAVED;
+    use ir::{Block, Callee, FloatOp, IntOp, LocId, Terminator, UnOp};
+
+    /// `f(i: I32, x: F32, r: Ref)`: `n` word vars and `n` float vars live at once, optionally
+    /// across a call, then summed; `r` is used after the call.
+    fn pressure(n: u32, call: bool) -> Function {
+        let mut vars = vec![Ty::I32, Ty::F32, Ty::Ref];
+        let mut insts = vec![];
+        let new = |ty: Ty, vars: &mut Vec<Ty>| {
+            vars.push(ty);
+            Var(vars.len() as u32 - 1)
+        };
+        let ints: Vec<Var> = (0..n).map(|_| new(Ty::I32, &mut vars)).collect();
+        let floats: Vec<Var> = (0..n).map(|_| new(Ty::F32, &mut vars)).collect();
+        for (k, (&v, &x)) in ints.iter().zip(&floats).enumerate() {
+            insts.push(Inst::IntImm {
+                op: IntOp::Add,
+                dst: v,
+                a: Var(0),
+                imm: k as i32,
+            });
+            insts.push(Inst::Float {
+                op: FloatOp::Add,
+                dst: x,
+                a: Var(1),
+                b: Var(1),
+            });
+        }
+        if call {
+            insts.push(Inst::Call {
+                dst: None,
+                callee: Callee::Native(0),
+                args: vec![Var(0), Var(2)],
+                loc: LocId(0),
+            });
+        }
+        let (s, fs) = (new(Ty::I32, &mut vars), new(Ty::F32, &mut vars));
+        insts.push(Inst::Load {
+            width: ir::Width::W32,
+            dst: s,
+            addr: Var(2),
+            offset: 0,
+        });
+        insts.push(Inst::Unary {
+            op: UnOp::IntToFloat,
+            dst: fs,
+            src: s,
+        });
+        for (&v, &x) in ints.iter().zip(&floats) {
+            insts.push(Inst::Int {
+                op: IntOp::Add,
+                dst: s,
+                a: s,
+                b: v,
+            });
+            insts.push(Inst::Float {
+                op: FloatOp::Add,
+                dst: fs,
+                a: fs,
+                b: x,
+            });
+        }
+        let t = new(Ty::I32, &mut vars);
+        insts.push(Inst::Unary {
+            op: UnOp::FloatToInt,
+            dst: t,
+            src: fs,
+        });
+        insts.push(Inst::Int {
+            op: IntOp::Add,
+            dst: s,
+            a: s,
+            b: t,
+        });
+        Function {
+            name: "pressure".into(),
+            params: vec![Var(0), Var(1), Var(2)],
+            ret: Some(Ty::I32),
+            vars,
+            blocks: vec![Block {
+                insts,
+                term: Terminator::Return(Some(s)),
+            }],
+            locs: vec![Default::default()],
+            symbols: vec![],
+            callees: vec![],
+        }
+    }
+
+    /// Checks that vars live at the same point never share a register or slot, that a
+    /// definition never overwrites a var live after it, and that nothing live across a call is in
+    /// a caller-saved register.
+    fn check(f: &Function, alloc: &Allocation) {
+        let live = Liveness::compute(f);
+        let distinct = |now: &BitSet| {
+            let homes: Vec<Home> = now
+                .iter()
+                .filter_map(|v| alloc.homes[v])
+                .filter(|h| !matches!(h, Home::Const(_)))
+                .collect();
+            for (i, h) in homes.iter().enumerate() {
+                assert!(!homes[i + 1..].contains(h), "{h:?} shared by live vars");
+            }
+        };
+        for &b in &alloc.order {
+            let block = f.block(b);
+            let mut now = live.live_out[b.0 as usize].clone();
+            block.term.for_each_use(|v| {
+                now.insert(v.0 as usize);
+            });
+            distinct(&now);
+            for inst in block.insts.iter().rev() {
+                if let Some(d) = inst.def() {
+                    now.remove(d.0 as usize);
+                    let h = alloc.home(d);
+                    let clobbers = now.iter().any(|v| alloc.homes[v] == Some(h));
+                    assert!(
+                        matches!(h, Home::Const(_)) || !clobbers,
+                        "{d} in {h:?} clobbers a live var"
+                    );
+                }
+                if let Inst::Call { .. } = inst {
+                    for v in now.iter() {
+                        let h = alloc.homes[v].unwrap();
+                        assert!(!matches!(h, Home::Xmm(_)), "v{v} in xmm across a call");
+                        if let Home::Gpr(r) = h {
+                            assert!(!CALLER_SAVED.contains(&r), "v{v} in {r:?} across a call");
+                        }
+                        if f.vars[v].is_traced() {
+                            assert!(matches!(h, Home::Shadow(_)), "v{v} is not a GC root");
+                        }
+                    }
+                }
+                inst.for_each_use(|v| {
+                    now.insert(v.0 as usize);
+                });
+                distinct(&now);
+            }
+        }
+    }
+
+    /// A random function over a few vars of every type: blocks of random instructions (calls
+    /// included) with random jumps, branches and loops between them.
+    fn random_function(seed: u64) -> Function {
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        let tys = [Ty::I32, Ty::I32, Ty::I32, Ty::F32, Ty::Ref, Ty::Any];
+        let vars: Vec<Ty> = (0..24).map(|i| tys[i % tys.len()]).collect();
+        let of = |ty: Ty| -> Vec<Var> {
+            (0..vars.len() as u32)
+                .map(Var)
+                .filter(|v| vars[v.0 as usize] == ty)
+                .collect()
+        };
+        let (ints, floats, words) = (of(Ty::I32), of(Ty::F32), of(Ty::Ref));
+        let nblocks = 2 + next(6);
+        let blocks = (0..nblocks)
+            .map(|b| {
+                let insts = (0..next(12))
+                    .map(|_| {
+                        let pick = |n: usize, vs: &[Var]| vs[n % vs.len()];
+                        let (x, y, z) = (next(64), next(64), next(64));
+                        match next(7) {
+                            0 => Inst::IConst {
+                                dst: pick(x, &ints),
+                                value: y as i32,
+                            },
+                            1 => Inst::Int {
+                                op: IntOp::Add,
+                                dst: pick(x, &ints),
+                                a: pick(y, &ints),
+                                b: pick(z, &ints),
+                            },
+                            2 => Inst::Float {
+                                op: FloatOp::Mul,
+                                dst: pick(x, &floats),
+                                a: pick(y, &floats),
+                                b: pick(z, &floats),
+                            },
+                            3 => Inst::Copy {
+                                dst: pick(x, &words),
+                                src: pick(y, &words),
+                            },
+                            4 => Inst::Load {
+                                width: ir::Width::W32,
+                                dst: Var(x as u32 % 24),
+                                addr: pick(y, &words),
+                                offset: 4,
+                            },
+                            5 => Inst::Unary {
+                                op: UnOp::IntToFloat,
+                                dst: pick(x, &floats),
+                                src: pick(y, &ints),
+                            },
+                            _ => Inst::Call {
+                                dst: Some(Var(x as u32 % 24)),
+                                callee: Callee::Native(3),
+                                args: (0..next(9)).map(|_| Var(next(24) as u32)).collect(),
+                                loc: LocId(0),
+                            },
+                        }
+                    })
+                    .collect();
+                let term = if b + 1 == nblocks {
+                    Terminator::Return(Some(ints[next(ints.len())]))
+                } else if next(3) == 0 {
+                    Terminator::Jump(ir::BlockId(next(nblocks) as u32))
+                } else {
+                    Terminator::Branch {
+                        cond: ir::Cond::LtS,
+                        a: ints[next(ints.len())],
+                        b: ints[next(ints.len())],
+                        then: ir::BlockId(next(nblocks) as u32),
+                        other: ir::BlockId((b + 1 + next(nblocks - b - 1)) as u32),
+                    }
+                };
+                Block { insts, term }
+            })
+            .collect();
+        Function {
+            name: format!("random{seed}"),
+            params: vec![Var(0), Var(1), Var(3), Var(4), Var(5)],
+            ret: Some(Ty::I32),
+            vars,
+            blocks,
+            locs: vec![Default::default()],
+            symbols: vec![],
+            callees: vec![],
+        }
+    }
+
+    #[test]
+    fn random_functions_allocate_soundly() {
+        for seed in 0..500 {
+            let f = random_function(seed);
+            check(&f, &allocate(&f, &Liveness::compute(&f)));
+        }
+    }
+
+    #[test]
+    fn live_vars_never_share_a_home() {
+        for n in [1, 5, 13, 14, 15, 30] {
+            for call in [false, true] {
+                let f = pressure(n, call);
+                let alloc = allocate(&f, &Liveness::compute(&f));
+                check(&f, &alloc);
+                if call {
+                    assert_eq!(alloc.shadow_slots, 1, "r is a root");
+                    assert!(alloc.spill_slots >= n, "floats live across the call spill");
+                } else if n <= 8 {
+                    assert_eq!(
+                        alloc.spill_slots, 0,
+                        "10 word registers hold {n} vars, r and i"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn constants_get_no_storage() {
+        let f = Function {
+            name: "k".into(),
+            params: vec![Var(0)],
+            ret: Some(Ty::I32),
+            vars: vec![Ty::I32, Ty::I32, Ty::Ref, Ty::I32],
+            blocks: vec![Block {
+                insts: vec![
+                    Inst::IConst {
+                        dst: Var(1),
+                        value: 7,
+                    },
+                    Inst::IConst {
+                        dst: Var(2),
+                        value: 0,
+                    },
+                    Inst::Int {
+                        op: IntOp::Add,
+                        dst: Var(3),
+                        a: Var(0),
+                        b: Var(1),
+                    },
+                    Inst::Store {
+                        width: ir::Width::W32,
+                        src: Var(3),
+                        addr: Var(2),
+                        offset: 0,
+                    },
+                ],
+                term: Terminator::Return(Some(Var(3))),
+            }],
+            locs: vec![],
+            symbols: vec![],
+            callees: vec![],
+        };
+        let alloc = allocate(&f, &Liveness::compute(&f));
+        assert_eq!(alloc.homes[1], Some(Home::Const(7)));
+        assert!(
+            matches!(alloc.homes[2], Some(Home::Gpr(_))),
+            "traced vars are stored"
+        );
+        assert_eq!(
+            alloc.homes[0],
+            Some(Home::Gpr(Rq::RDI)),
+            "a parameter stays put"
+        );
+    }
+}
