@@ -34,6 +34,7 @@ enum Cc {
 }
 
 impl Cc {
+    /// The condition that holds exactly when `self` does not.
     fn negate(self) -> Cc {
         match self {
             Cc::E => Cc::Ne,
@@ -80,14 +81,15 @@ impl Cc {
     }
 }
 
-/// How a float condition is decided after `ucomiss`.
+/// How a condition is read from the flags after `cmp` or `ucomiss`.
 #[derive(Debug, Clone, Copy)]
-enum FloatTest {
-    /// A single condition code that is false when unordered (`ucomiss` sets CF then).
+enum FlagTest {
+    /// A single condition code (after `ucomiss`, one that is false when unordered: `ucomiss`
+    /// sets ZF, PF and CF then).
     Simple(Cc),
-    /// Equal and ordered.
+    /// Float equal: ZF set and PF clear.
     Eq,
-    /// Not equal or unordered.
+    /// Float not equal: ZF clear or PF set.
     Ne,
 }
 
@@ -622,23 +624,23 @@ impl Emitter<'_> {
     }
 
     /// Emits the comparison of `a` and `b` and says how to read `cond` from the flags.
-    fn compare(&mut self, cond: Cond, a: Var, b: Var) -> FloatTest {
+    fn compare(&mut self, cond: Cond, a: Var, b: Var) -> FlagTest {
         if !cond.is_float() {
             let cc = Cc::of_int(cond);
             if let Some(c) = self.constant(b) {
                 let ra = self.use_gpr(a, Rq::RAX);
                 dynasm!(self.a ; .arch x64 ; cmp Rd(ra), c);
-                return FloatTest::Simple(cc);
+                return FlagTest::Simple(cc);
             }
             if let Some(c) = self.constant(a) {
                 let rb = self.use_gpr(b, Rq::RCX);
                 dynasm!(self.a ; .arch x64 ; cmp Rd(rb), c);
-                return FloatTest::Simple(cc.mirror());
+                return FlagTest::Simple(cc.mirror());
             }
             let ra = self.use_gpr(a, Rq::RAX);
             let rb = self.use_gpr(b, Rq::RCX);
             dynasm!(self.a ; .arch x64 ; cmp Rd(ra), Rd(rb));
-            return FloatTest::Simple(cc);
+            return FlagTest::Simple(cc);
         }
         // `a < b` is `b > a`: only "above" conditions are false when unordered.
         let (x, y) = match cond {
@@ -649,24 +651,24 @@ impl Emitter<'_> {
         let ry = self.use_xmm(y, XMM_SCRATCH2);
         dynasm!(self.a ; .arch x64 ; ucomiss Rx(rx), Rx(ry));
         match cond {
-            Cond::FEq => FloatTest::Eq,
-            Cond::FNe => FloatTest::Ne,
-            Cond::FLt | Cond::FGt => FloatTest::Simple(Cc::A),
-            _ => FloatTest::Simple(Cc::Ae),
+            Cond::FEq => FlagTest::Eq,
+            Cond::FNe => FlagTest::Ne,
+            Cond::FLt | Cond::FGt => FlagTest::Simple(Cc::A),
+            _ => FlagTest::Simple(Cc::Ae),
         }
     }
 
     /// `al = test ? 1 : 0` from the flags.
-    fn set_cc(&mut self, test: FloatTest) {
+    fn set_cc(&mut self, test: FlagTest) {
         match test {
-            FloatTest::Simple(cc) => self.setcc_al(cc),
-            FloatTest::Eq => dynasm!(self.a
+            FlagTest::Simple(cc) => self.setcc_al(cc),
+            FlagTest::Eq => dynasm!(self.a
                 ; .arch x64
                 ; sete al
                 ; setnp cl
                 ; and al, cl
             ),
-            FloatTest::Ne => dynasm!(self.a
+            FlagTest::Ne => dynasm!(self.a
                 ; .arch x64
                 ; setne al
                 ; setp cl
@@ -877,16 +879,16 @@ impl Emitter<'_> {
         let test = self.compare(cond, a, b);
         let (lt, lo) = (self.blocks[then.0 as usize], self.blocks[other.0 as usize]);
         match test {
-            FloatTest::Simple(cc) if Some(then) == next => self.jcc(cc.negate(), lo),
-            FloatTest::Simple(cc) => {
+            FlagTest::Simple(cc) if Some(then) == next => self.jcc(cc.negate(), lo),
+            FlagTest::Simple(cc) => {
                 self.jcc(cc, lt);
                 self.jump(other, next);
             }
-            FloatTest::Eq => {
+            FlagTest::Eq => {
                 dynasm!(self.a ; .arch x64 ; jne =>lo ; jp =>lo);
                 self.jump(then, next);
             }
-            FloatTest::Ne => {
+            FlagTest::Ne => {
                 dynasm!(self.a ; .arch x64 ; jne =>lt ; jp =>lt);
                 self.jump(other, next);
             }

@@ -7,7 +7,16 @@
 //! is recorded as a [`CallSite`] so that run-time errors map back to source locations.
 //!
 //! Pipeline: liveness ([`ir::analysis`]) → linear-scan register allocation (`regalloc`) → frame
-//! layout (`frame`) → instruction selection (`emit`).
+//! layout, prologue and epilogue (`frame`) → instruction selection (`emit`), with parallel moves
+//! for parameters and call arguments (`moves`).
+//!
+//! Registers: `r14`/`r15` pinned; `rax`, `rcx`, `rdx`, `xmm14`, `xmm15` scratch; `r13` holds the
+//! shadow-stack frame base in functions with GC root slots; the other general registers and
+//! `xmm0`–`xmm13` hold vars (see `regs`). Traced vars live across calls live in shadow-stack
+//! slots for the whole function; other vars live across calls use `rbx`, `r12`, `rbp`, `r13` or
+//! stack slots.
+
+#![warn(missing_docs)]
 
 mod asm;
 mod emit;
@@ -24,7 +33,8 @@ pub struct CallSite {
     /// Byte offset, from the start of the code, right after the call instruction: the return
     /// address the callee sees.
     pub return_offset: u32,
-    /// The source location of the call. The prologue's stack-overflow call uses `LocId(0)`.
+    /// The source location of the call. The last call site is the prologue's stack-overflow
+    /// path, which uses `LocId(0)`.
     pub loc: ir::LocId,
 }
 

@@ -68,9 +68,7 @@ fn fib() -> ir::Function {
 fn recursive_fib_through_the_function_table() {
     let mut m = Machine::compile(&[&fib()]);
     assert_eq!(m.call_i32(0, &[Arg::I(10)]), 55);
-    let start = std::time::Instant::now();
-    assert_eq!(m.call_i32(0, &[Arg::I(30)]), 832040);
-    eprintln!("fib(30): {:?}", start.elapsed());
+    assert_eq!(m.call_i32(0, &[Arg::I(25)]), 75025);
 }
 
 /// Counts the primes below `n` with a byte array in the arena at 0x100.
