@@ -70,6 +70,11 @@ impl Errors {
         self.list.len()
     }
 
+    /// Whether an error with `code` starting at or after offset `from` has been recorded.
+    pub(crate) fn contains_since(&self, code: &str, from: u32) -> bool {
+        self.list.iter().rev().take_while(|e| e.span.start >= from).any(|e| e.code == code)
+    }
+
     /// Forgets the errors recorded after the first `len` (used when backtracking).
     pub(crate) fn truncate(&mut self, len: usize) {
         self.list.truncate(len);

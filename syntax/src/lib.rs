@@ -31,9 +31,12 @@
 //! | `E0119` | too many errors; the rest are not shown |
 
 pub mod ast;
+mod depth;
 mod diag;
 pub mod lexer;
 mod parser;
+
+pub use depth::MAX_TREE_DEPTH;
 
 #[cfg(test)]
 mod tests;

@@ -138,14 +138,11 @@ impl Lowerer {
     fn truthy(&mut self, from: &Type, v: Var, span: Span) -> Var {
         match from {
             Type::Float => {
-                // NaN is false, like 0.0: true exactly when v < 0 or v > 0.
+                // language.md: only 0.0 is false among floats (NaN is true, like the runtime's
+                // truthiness of `any`); FNe is true for NaN.
                 let zero = self.b.fconst(0.0);
-                let lt = self.b.var(Ty::I32);
-                self.b.emit(Inst::Cmp { cond: Cond::FLt, dst: lt, a: v, b: zero });
-                let gt = self.b.var(Ty::I32);
-                self.b.emit(Inst::Cmp { cond: Cond::FGt, dst: gt, a: v, b: zero });
                 let dst = self.b.var(Ty::I32);
-                self.b.emit(Inst::Int { op: IntOp::Or, dst, a: lt, b: gt });
+                self.b.emit(Inst::Cmp { cond: Cond::FNe, dst, a: v, b: zero });
                 dst
             }
             Type::Any | Type::Error => self.b.native_value(Native::AnyTruthy, vec![v], span),

@@ -57,7 +57,14 @@ impl Parser<'_> {
     fn assign_inner(&mut self) -> Expr {
         let start = self.start();
         let target = self.conditional();
-        let Some((op, tokens)) = self.assign_op() else { return target };
+        match self.assign_op() {
+            Some((op, tokens)) => self.assign_rest(target, op, tokens, start),
+            None => target,
+        }
+    }
+
+    /// The operator and right side of an assignment whose target has been read.
+    fn assign_rest(&mut self, target: Expr, op: AssignTok, tokens: usize, start: u32) -> Expr {
         for _ in 0..tokens {
             self.bump();
         }
@@ -132,9 +139,12 @@ impl Parser<'_> {
     fn conditional(&mut self) -> Expr {
         let start = self.start();
         let cond = self.binary(0);
-        if !self.eat("?") {
-            return cond;
-        }
+        if self.at("?") { self.conditional_rest(cond, start) } else { cond }
+    }
+
+    /// `? then : else` after the condition.
+    fn conditional_rest(&mut self, cond: Expr, start: u32) -> Expr {
+        self.bump();
         let then = self.assign();
         self.expect(":");
         let other = self.assign();
@@ -204,39 +214,44 @@ impl Parser<'_> {
             if prec < min {
                 break;
             }
-            match op {
-                BinTok::As | BinTok::Satisfies => {
-                    self.bump();
-                    let ty = self.ty();
-                    if op == BinTok::As {
-                        left = Expr::As(Box::new(left), ty, self.span_from(start));
-                    }
-                    continue;
-                }
-                BinTok::InstanceOf => {
-                    self.bump();
-                    left = self.instanceof_rest(left, start, prec);
-                    continue;
-                }
-                _ => {}
-            }
-            if op == BinTok::Binary(BinaryOp::Pow) {
-                self.check_unary_pow(&left, start);
-            }
-            for _ in 0..tokens {
-                self.bump();
-            }
-            let right = self.binary(if op == BinTok::Binary(BinaryOp::Pow) { prec } else { prec + 1 });
-            let span = self.span_from(start);
-            let (l, r) = (Box::new(left), Box::new(right));
-            left = match op {
-                BinTok::Binary(b) => Expr::Binary(b, l, r, span),
-                BinTok::Logical(o) => Expr::Logical(o, l, r, span),
-                BinTok::Nullish => unsupported("nullish coalescing operator `??`", span),
-                _ => unsupported("`in` operator", span),
-            };
+            left = self.binary_rest(left, op, prec, tokens, start);
         }
         left
+    }
+
+    /// One binary operator and its right operand, after the left operand `left`.
+    fn binary_rest(&mut self, left: Expr, op: BinTok, prec: u8, tokens: usize, start: u32) -> Expr {
+        match op {
+            BinTok::As | BinTok::Satisfies => {
+                self.bump();
+                let ty = self.ty();
+                if op == BinTok::Satisfies {
+                    return left;
+                }
+                return Expr::As(Box::new(left), ty, self.span_from(start));
+            }
+            BinTok::InstanceOf => {
+                self.bump();
+                return self.instanceof_rest(left, start, prec);
+            }
+            _ => {}
+        }
+        let pow = op == BinTok::Binary(BinaryOp::Pow);
+        if pow {
+            self.check_unary_pow(&left, start);
+        }
+        for _ in 0..tokens {
+            self.bump();
+        }
+        let right = self.binary(if pow { prec } else { prec + 1 });
+        let span = self.span_from(start);
+        let (l, r) = (Box::new(left), Box::new(right));
+        match op {
+            BinTok::Binary(b) => Expr::Binary(b, l, r, span),
+            BinTok::Logical(o) => Expr::Logical(o, l, r, span),
+            BinTok::Nullish => unsupported("nullish coalescing operator `??`", span),
+            _ => unsupported("`in` operator", span),
+        }
     }
 
     /// `x instanceof C` after the `instanceof`.
@@ -274,7 +289,6 @@ impl Parser<'_> {
     }
 
     fn unary_inner(&mut self) -> Expr {
-        let start = self.start();
         let t = self.tok();
         let op = match t.kind {
             TokenKind::Punct("-") => Some(UnaryOp::Neg),
@@ -285,23 +299,38 @@ impl Parser<'_> {
             _ => None,
         };
         if let Some(op) = op {
-            self.bump();
-            let operand = self.unary();
-            return Expr::Unary(op, Box::new(operand), self.span_from(start));
+            return self.prefix_unary(op);
         }
         if let Some(op) = self.inc_dec() {
-            self.bump();
-            let target = self.unary();
-            let what = if op == IncDec::Inc { "the operand of `++`" } else { "the operand of `--`" };
-            self.check_target(&target, what);
-            return Expr::Update { op, prefix: true, target: Box::new(target), span: self.span_from(start) };
+            return self.prefix_update(op);
         }
         if let Some(word @ ("delete" | "void" | "await")) = self.nth_word(0) {
-            self.bump();
-            self.unary();
-            return unsupported(&format!("`{word}` operator"), self.span_from(start));
+            return self.unsupported_unary(word);
         }
         self.postfix()
+    }
+
+    fn prefix_unary(&mut self, op: UnaryOp) -> Expr {
+        let start = self.start();
+        self.bump();
+        let operand = self.unary();
+        Expr::Unary(op, Box::new(operand), self.span_from(start))
+    }
+
+    fn prefix_update(&mut self, op: IncDec) -> Expr {
+        let start = self.start();
+        self.bump();
+        let target = self.unary();
+        let what = if op == IncDec::Inc { "the operand of `++`" } else { "the operand of `--`" };
+        self.check_target(&target, what);
+        Expr::Update { op, prefix: true, target: Box::new(target), span: self.span_from(start) }
+    }
+
+    fn unsupported_unary(&mut self, word: &str) -> Expr {
+        let start = self.start();
+        self.bump();
+        self.unary();
+        unsupported(&format!("`{word}` operator"), self.span_from(start))
     }
 
     fn inc_dec(&self) -> Option<IncDec> {
@@ -319,14 +348,16 @@ impl Parser<'_> {
         let start = self.start();
         let e = self.call_member();
         match self.inc_dec() {
-            Some(op) if !self.newline_before() => {
-                self.bump();
-                let what = if op == IncDec::Inc { "the operand of `++`" } else { "the operand of `--`" };
-                self.check_target(&e, what);
-                Expr::Update { op, prefix: false, target: Box::new(e), span: self.span_from(start) }
-            }
+            Some(op) if !self.newline_before() => self.postfix_update(e, op, start),
             _ => e,
         }
+    }
+
+    fn postfix_update(&mut self, e: Expr, op: IncDec, start: u32) -> Expr {
+        self.bump();
+        let what = if op == IncDec::Inc { "the operand of `++`" } else { "the operand of `--`" };
+        self.check_target(&e, what);
+        Expr::Update { op, prefix: false, target: Box::new(e), span: self.span_from(start) }
     }
 
     /// A primary expression followed by any number of `.name`, `[index]`, `(args)`.
@@ -335,50 +366,64 @@ impl Parser<'_> {
         let mut e = if self.at_word("new") { self.new_expr() } else { self.primary() };
         loop {
             let t = self.tok();
-            match t.kind {
-                TokenKind::Punct(".") => {
-                    self.bump();
-                    if self.nth_word(0).is_none() {
-                        self.expected(diag::EXPECTED_NAME, "a property name after `.`");
-                        return Expr::Error(self.span_from(start));
-                    }
-                    let name = self.any_word_ident();
-                    e = Expr::Member(Box::new(e), name, self.span_from(start));
-                }
-                TokenKind::Punct("?.") => {
-                    self.bump();
-                    if self.at("(") || self.at("[") {
-                        self.skip_balanced();
-                    } else if self.nth_word(0).is_some() {
-                        self.bump();
-                    } else {
-                        self.expected(diag::EXPECTED_NAME, "a property name after `?.`");
-                    }
-                    e = unsupported("optional chaining `?.`", self.span_from(start));
-                }
-                TokenKind::Punct("(") => {
-                    let args = self.arguments();
-                    e = Expr::Call(Box::new(e), args, self.span_from(start));
-                }
-                TokenKind::Punct("[") => {
-                    let open = t.span;
-                    self.bump();
-                    let index = self.expr_with_comma();
-                    self.expect_close("]", open);
-                    e = Expr::Index(Box::new(e), Box::new(index), self.span_from(start));
-                }
+            e = match t.kind {
+                TokenKind::Punct(".") => match self.member(e, start) {
+                    Ok(e) => e,
+                    Err(e) => return e,
+                },
+                TokenKind::Punct("?.") => self.optional_chain(start),
+                TokenKind::Punct("(") => self.call(e, start),
+                TokenKind::Punct("[") => self.index(e, start),
                 TokenKind::Punct("!") if !t.newline_before => {
                     self.bump();
-                    e = unsupported("non-null assertion `!`", self.span_from(start));
+                    unsupported("non-null assertion `!`", self.span_from(start))
                 }
-                TokenKind::Template => {
-                    self.bump();
-                    let inline_c = matches!(&e, Expr::Ident(id) if id.name == "code");
-                    e = unsupported(if inline_c { "inline C code" } else { "tagged template" }, self.span_from(start));
-                }
+                TokenKind::Template => self.tagged_template(&e, start),
                 _ => return e,
-            }
+            };
         }
+    }
+
+    /// `.name` after `object`; `Err` with an error node when the name is missing.
+    fn member(&mut self, object: Expr, start: u32) -> Result<Expr, Expr> {
+        self.bump();
+        if self.nth_word(0).is_none() {
+            self.expected(diag::EXPECTED_NAME, "a property name after `.`");
+            return Err(Expr::Error(self.span_from(start)));
+        }
+        let name = self.any_word_ident();
+        Ok(Expr::Member(Box::new(object), name, self.span_from(start)))
+    }
+
+    fn optional_chain(&mut self, start: u32) -> Expr {
+        self.bump();
+        if self.at("(") || self.at("[") {
+            self.skip_balanced();
+        } else if self.nth_word(0).is_some() {
+            self.bump();
+        } else {
+            self.expected(diag::EXPECTED_NAME, "a property name after `?.`");
+        }
+        unsupported("optional chaining `?.`", self.span_from(start))
+    }
+
+    fn call(&mut self, callee: Expr, start: u32) -> Expr {
+        let args = self.arguments();
+        Expr::Call(Box::new(callee), args, self.span_from(start))
+    }
+
+    fn index(&mut self, object: Expr, start: u32) -> Expr {
+        let open = self.tok().span;
+        self.bump();
+        let index = self.expr_with_comma();
+        self.expect_close("]", open);
+        Expr::Index(Box::new(object), Box::new(index), self.span_from(start))
+    }
+
+    fn tagged_template(&mut self, tag: &Expr, start: u32) -> Expr {
+        self.bump();
+        let inline_c = matches!(tag, Expr::Ident(id) if id.name == "code");
+        unsupported(if inline_c { "inline C code" } else { "tagged template" }, self.span_from(start))
     }
 
     /// `(a, b, …)`, at the `(`.

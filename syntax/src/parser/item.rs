@@ -1,13 +1,13 @@
 //! Top-level items: functions, classes, enums, imports, type aliases, `export`, and the
 //! TypeScript declarations that are recognized only to be reported (`interface`, `declare`, …).
 
-use super::Parser;
+use super::{Parser, STMT_WEIGHT};
 use crate::Span;
 use crate::ast::{
     Block, ClassDecl, ClassMember, EnumDecl, EnumMember, FunctionDecl, Ident, ImportDecl, ImportName, Item, Param,
     SourceFile, Stmt, TypeAliasDecl,
 };
-use crate::diag;
+use crate::{depth, diag};
 use crate::lexer::TokenKind;
 
 /// Words that may precede a declaration after `export`.
@@ -32,7 +32,8 @@ impl Parser<'_> {
                 continue;
             }
             let before = self.pos;
-            items.push(self.item(true));
+            let item = self.item(true);
+            items.push(self.bound_depth(item));
             if self.pos == before {
                 self.unexpected_token();
             }
@@ -40,14 +41,29 @@ impl Parser<'_> {
         SourceFile { items }
     }
 
+    /// Replaces an item nested deeper than [`depth::MAX_TREE_DEPTH`] by an error node.
+    fn bound_depth(&mut self, item: Item) -> Item {
+        if !depth::too_deep(&item) {
+            return item;
+        }
+        let span = item.span();
+        if !self.errors.contains_since(diag::TOO_DEEP, span.start) {
+            let message = format!("this is nested more than {} levels deep", depth::MAX_TREE_DEPTH);
+            let hint = Some("split the expression or statement into smaller parts".to_string());
+            self.error_at(diag::TOO_DEEP, message, Span::new(span.start, span.start), hint);
+        }
+        depth::dismantle(item);
+        Item::Stmt(Stmt::Error(span))
+    }
+
     /// A declaration or statement; `top` says whether it is at the top level of the file.
     pub(super) fn item(&mut self, top: bool) -> Item {
-        if !self.enter() {
+        if !self.enter_weighted(STMT_WEIGHT) {
             let span = self.skip_too_deep();
             return Item::Stmt(Stmt::Error(span));
         }
         let item = self.item_inner(top);
-        self.leave();
+        self.leave_weighted(STMT_WEIGHT);
         item
     }
 

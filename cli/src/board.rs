@@ -1,0 +1,72 @@
+//! Talking to boards: starting the host board's device process, sending a linked image and
+//! running it, and serving as that device process (`bs device-host`).
+
+use device::client::{ClientError, DeviceClient, RunOutcome};
+use incremental::link::{Image, MemoryMap};
+use std::process::{ChildStdin, ChildStdout, Command};
+
+/// The boards this version can run on.
+pub const BOARDS: &[&str] = &["host"];
+
+/// A connected board.
+pub struct Board {
+    client: DeviceClient<ChildStdout, ChildStdin>,
+}
+
+/// Starts board `name` (the host board is this executable in its `device-host` role).
+pub fn start(name: &str, heap_size: Option<u32>) -> miette::Result<Board> {
+    if !BOARDS.contains(&name) {
+        return Err(miette::miette!(help = "the boards are: host", "unknown board `{name}`"));
+    }
+    let exe = std::env::current_exe().map_err(|e| miette::miette!("cannot find the `bs` executable: {e}"))?;
+    let mut command = Command::new(exe);
+    command.arg("device-host");
+    if let Some(h) = heap_size {
+        command.arg("--heap-size").arg(h.to_string());
+    }
+    let client = DeviceClient::spawn(command).map_err(|e| device_error(&e))?;
+    Ok(Board { client })
+}
+
+/// The message for a failure to talk to the device.
+pub fn device_error(e: &ClientError) -> miette::Report {
+    miette::miette!(help = "this is a bug in `bs` or the device runtime; please report it", "device error: {e}")
+}
+
+impl Board {
+    /// The memory regions the host may fill.
+    pub fn memory_map(&self) -> MemoryMap {
+        let info = self.client.info();
+        MemoryMap {
+            code_base: info.map.code_base,
+            code_size: info.map.code_size,
+            data_base: info.map.data_base,
+            data_size: info.map.data_size,
+            slots: info.function_slots,
+        }
+    }
+
+    /// Loads `image` into the device and runs its entry point, passing output to `on_output`.
+    pub fn run_image(&mut self, image: &Image, on_output: impl FnMut(u8, &[u8])) -> Result<RunOutcome, ClientError> {
+        for (addr, bytes) in &image.loads {
+            self.client.load(*addr, bytes)?;
+        }
+        for &(slot, addr) in &image.slots {
+            self.client.set_slot(slot, addr)?;
+        }
+        for &(addr, count) in &image.roots {
+            self.client.add_roots(addr, count)?;
+        }
+        self.client.run(image.entry, on_output)
+    }
+}
+
+/// Serves the device protocol on standard input and output as the host board.
+pub fn serve_host(heap_size: Option<u32>) -> miette::Result<()> {
+    let mut config = device::host::HostConfig::default();
+    if let Some(h) = heap_size {
+        config.heap_size = h;
+    }
+    device::host::serve(std::io::stdin(), std::io::stdout(), config)
+        .map_err(|e| miette::miette!("host device stopped: {e}"))
+}

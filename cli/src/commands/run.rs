@@ -1,0 +1,58 @@
+//! `bs run [PATH]`: compile, link for the board's memory map, load, run, and report output and
+//! run-time errors with their source location.
+
+use crate::{board, compile, project, report};
+use device::client::RunOutcome;
+use incremental::build::{self, BuildError};
+use std::io::Write;
+use std::path::Path;
+
+/// Runs the target at `path` on `board` (default: the manifest's); returns whether the program
+/// compiled and ran without error.
+pub fn run(path: Option<&Path>, board_name: Option<&str>, heap_size: Option<u32>) -> miette::Result<bool> {
+    let target = project::resolve(path)?;
+    let source = compile::Source::load(&target)?;
+    let (db, file) = source.database();
+    let diags = build::check(&db, file);
+    if !diags.is_empty() {
+        report::print_diagnostics(&diags, &source.text);
+        return Ok(false);
+    }
+    let board_name = board_name.unwrap_or(&target.board);
+    let mut board = board::start(board_name, heap_size.or(target.heap_size))?;
+    let image = match build::build(&db, file, &board.memory_map()) {
+        Ok(image) => image,
+        Err(BuildError::Diagnostics(diags)) => {
+            report::print_diagnostics(&diags, &source.text);
+            return Ok(false);
+        }
+        Err(BuildError::Codegen(e)) => {
+            return Err(miette::miette!(help = "this is a compiler bug; please report it", "code generation failed: {e}"));
+        }
+        Err(BuildError::Link(e)) => return Err(miette::miette!(help = "raise the board's memory sizes in bluescript.toml", "{e}")),
+    };
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let outcome = board
+        .run_image(&image, |stream, bytes| {
+            // Output goes to the terminal as it arrives; a closed pipe is not an error worth
+            // stopping the device for.
+            let _ = if stream == device::abi::STREAM_STDERR as u8 {
+                stderr.lock().write_all(bytes)
+            } else {
+                stdout.lock().write_all(bytes).and_then(|()| stdout.lock().flush())
+            };
+        })
+        .map_err(|e| board::device_error(&e))?;
+    match outcome {
+        RunOutcome::Completed => Ok(true),
+        RunOutcome::RuntimeError { code_addr, message, .. } => {
+            let location = image
+                .source_map
+                .lookup(code_addr)
+                .map(|loc| (source.display.as_str(), source.text.as_str(), loc.start, loc.end));
+            eprint!("{}", report::runtime_error(&message, location));
+            Ok(false)
+        }
+    }
+}
