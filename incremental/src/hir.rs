@@ -17,6 +17,9 @@ pub struct LocalId(pub u32);
 pub struct Body {
     /// The function's name (`<main>` for top-level code).
     pub name: String,
+    /// The function's name in its declaration (the start of the file for `<main>`): run-time
+    /// errors raised on entry (stack overflow) point here.
+    pub span: Span,
     /// The parameters, as locals `0..params.len()`.
     pub params: Vec<LocalId>,
     /// The type of every local, indexed by `LocalId.0`.

@@ -61,7 +61,8 @@ impl<'a> BodyChecker<'a> {
                 "add a `return` statement at the end of the function",
             );
         }
-        hir::Body { name: decl.name.name.clone(), params, locals: c.locals, ret: sig.ret.clone(), stmts }
+        let (name, span) = (decl.name.name.clone(), decl.name.span);
+        hir::Body { name, span, params, locals: c.locals, ret: sig.ret.clone(), stmts }
     }
 
     /// Infers the result type of a function without a declared one, from its `return`s.
@@ -100,7 +101,8 @@ impl<'a> BodyChecker<'a> {
                 _ => {}
             }
         }
-        hir::Body { name: "<main>".into(), params: Vec::new(), locals: c.locals, ret: Type::Void, stmts }
+        let span = Span::default();
+        hir::Body { name: "<main>".into(), span, params: Vec::new(), locals: c.locals, ret: Type::Void, stmts }
     }
 
     fn declare_params(&mut self, decl: &ast::FunctionDecl, sig: &FnSig) -> Vec<LocalId> {

@@ -16,6 +16,8 @@ use ir::{BlockId, Ty, Var};
 /// Lowers one checked body. `file` numbers the source file for run-time error locations.
 pub fn lower(body: &Body, file: u32) -> ir::Function {
     let mut l = Lowerer { b: Builder::new(&body.name, file), locals: Vec::new(), loops: Vec::new() };
+    // Location 0 is the function itself: backends attribute entry checks (stack overflow) to it.
+    l.b.loc(body.span);
     for ty in &body.locals {
         let v = l.b.var(ir_ty(ty));
         l.locals.push(v);
