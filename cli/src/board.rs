@@ -59,6 +59,11 @@ impl Board {
         }
         self.client.run(image.entry, on_output)
     }
+
+    /// Clears the device's program state (code, data, heap) for the next program.
+    pub fn reset(&mut self) -> Result<(), ClientError> {
+        self.client.reset()
+    }
 }
 
 /// Serves the device protocol on standard input and output as the host board.

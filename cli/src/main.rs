@@ -28,10 +28,12 @@ enum Command {
         name: String,
     },
     /// Compile a project or a single `.bs` file and run it on a board.
-    #[command(after_help = "Examples:\n  bs run                # the project in this directory\n  bs run demo/          # a project directory\n  bs run hello.bs       # a single file on the host board")]
+    #[command(after_help = "Examples:\n  bs run                # the project in this directory\n  bs run demo/          # a project directory\n  bs run hello.bs       # a single file on the host board\n  bs run a.bs b.bs      # several programs, one after another, on the same device")]
     Run {
-        /// A project directory, its `bluescript.toml`, or a `.bs` file (default: `.`).
-        path: Option<PathBuf>,
+        /// Project directories, manifests or `.bs` files (default: `.`). Several run one after
+        /// another on the same device, which is reset in between; a run-time error in one does
+        /// not stop the next.
+        paths: Vec<PathBuf>,
         /// The board to run on (overrides the manifest): `host`.
         #[arg(long)]
         board: Option<String>,
@@ -59,7 +61,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::New { name } => commands::new::run(&name).map(|()| true),
-        Command::Run { path, board, heap_size } => commands::run::run(path.as_deref(), board.as_deref(), heap_size),
+        Command::Run { paths, board, heap_size } => commands::run::run(&paths, board.as_deref(), heap_size),
         Command::Check { path } => commands::check::run(path.as_deref()),
         Command::DeviceHost { heap_size } => board::serve_host(heap_size).map(|()| true),
     };

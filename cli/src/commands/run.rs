@@ -1,25 +1,37 @@
-//! `bs run [PATH]`: compile, link for the board's memory map, load, run, and report output and
+//! `bs run [PATH…]`: compile, link for the board's memory map, load, run, and report output and
 //! run-time errors with their source location.
 
-use crate::{board, compile, project, report};
+use crate::board::{self, Board};
+use crate::{compile, project, report};
 use device::client::RunOutcome;
 use incremental::build::{self, BuildError};
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 
-/// Runs the target at `path` on `board` (default: the manifest's); returns whether the program
-/// compiled and ran without error.
-pub fn run(path: Option<&Path>, board_name: Option<&str>, heap_size: Option<u32>) -> miette::Result<bool> {
-    let target = project::resolve(path)?;
-    let source = compile::Source::load(&target)?;
-    let (db, file) = source.database();
-    let diags = build::check(&db, file);
-    if !diags.is_empty() {
-        report::print_diagnostics(&diags, &source.text);
-        return Ok(false);
+/// Runs each target in `paths` (default: the current directory) on one device, in order;
+/// returns whether every program compiled and ran without error.
+pub fn run(paths: &[PathBuf], board_name: Option<&str>, heap_size: Option<u32>) -> miette::Result<bool> {
+    let targets = if paths.is_empty() {
+        vec![project::resolve(None)?]
+    } else {
+        paths.iter().map(|p| project::resolve(Some(p))).collect::<miette::Result<Vec<_>>>()?
+    };
+    let board_name = board_name.unwrap_or(&targets[0].board);
+    let mut board = board::start(board_name, heap_size.or(targets[0].heap_size))?;
+    let mut all_ok = true;
+    for (i, target) in targets.iter().enumerate() {
+        if i > 0 {
+            board.reset().map_err(|e| board::device_error(&e))?;
+        }
+        all_ok &= run_one(&mut board, target)?;
     }
-    let board_name = board_name.unwrap_or(&target.board);
-    let mut board = board::start(board_name, heap_size.or(target.heap_size))?;
+    Ok(all_ok)
+}
+
+/// Compiles and runs one target on `board`.
+fn run_one(board: &mut Board, target: &project::Target) -> miette::Result<bool> {
+    let source = compile::Source::load(target)?;
+    let (db, file) = source.database();
     let image = match build::build(&db, file, &board.memory_map()) {
         Ok(image) => image,
         Err(BuildError::Diagnostics(diags)) => {
@@ -29,14 +41,15 @@ pub fn run(path: Option<&Path>, board_name: Option<&str>, heap_size: Option<u32>
         Err(BuildError::Codegen(e)) => {
             return Err(miette::miette!(help = "this is a compiler bug; please report it", "code generation failed: {e}"));
         }
-        Err(BuildError::Link(e)) => return Err(miette::miette!(help = "raise the board's memory sizes in bluescript.toml", "{e}")),
+        Err(BuildError::Link(e)) => {
+            return Err(miette::miette!(help = "raise the board's memory sizes in bluescript.toml", "{e}"));
+        }
     };
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let outcome = board
         .run_image(&image, |stream, bytes| {
-            // Output goes to the terminal as it arrives; a closed pipe is not an error worth
-            // stopping the device for.
+            // Output goes out as it arrives; a closed pipe is no reason to stop the device.
             let _ = if stream == device::abi::STREAM_STDERR as u8 {
                 stderr.lock().write_all(bytes)
             } else {

@@ -1,0 +1,111 @@
+//! End-to-end tests of the `bs` command as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bs(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bs"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("bs starts")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A fresh temporary directory for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bs-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn new_project_runs_its_template() {
+    let dir = temp_dir("new");
+    let out = bs(&dir, &["new", "demo"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let project = dir.join("demo");
+    for file in ["bluescript.toml", "src/main.bs", ".gitignore"] {
+        assert!(project.join(file).is_file(), "{file} missing");
+    }
+    let run = bs(&project, &["run"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(text(&run.stdout), "Hello, BlueScript!\n1 + 2 + ... + 10 = 55\n");
+    let again = bs(&dir, &["new", "demo"]);
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("already exists"));
+}
+
+#[test]
+fn type_and_syntax_errors_name_file_line_and_column() {
+    let dir = temp_dir("errors");
+    std::fs::write(dir.join("types.bs"), "let a = 1\nlet s: string = a + 1\n").unwrap();
+    std::fs::write(dir.join("syntax.bs"), "let a = (1 + 2\nprint(a)\n").unwrap();
+    let out = bs(&dir, &["run", "types.bs"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("E0200") && err.contains("expected `string`, found `integer`"), "{err}");
+    assert!(err.contains("types.bs:2:17"), "{err}");
+    assert!(err.contains("let s: string = a + 1"), "the source line is shown: {err}");
+    let out = bs(&dir, &["check", "syntax.bs"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("E01") && err.contains("syntax.bs:2:1"), "{err}");
+}
+
+#[test]
+fn runtime_error_reports_the_line_and_the_device_runs_the_next_program() {
+    let dir = temp_dir("runtime");
+    std::fs::write(dir.join("index.bs"), "let xs = [1, 2, 3]\nprint(\"before\")\nprint(xs[3])\n").unwrap();
+    std::fs::write(dir.join("div.bs"), "let z = 0\nprint(7 / z)\n").unwrap();
+    std::fs::write(dir.join("any.bs"), "let a: any = \"text\"\nlet n: integer = a\n").unwrap();
+    std::fs::write(dir.join("ok.bs"), "print(\"still running\")\n").unwrap();
+    let out = bs(&dir, &["run", "index.bs", "div.bs", "any.bs", "ok.bs"]);
+    assert!(!out.status.success());
+    assert_eq!(text(&out.stdout), "before\nstill running\n");
+    let err = text(&out.stderr);
+    for expected in [
+        "** runtime error: array index out of range: 3 (length 3) at index.bs:3:7",
+        "3 | print(xs[3])",
+        "** runtime error: division by zero at div.bs:2:7",
+        "** runtime error: type error: expected integer, got string at any.bs:2:18",
+    ] {
+        assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
+    }
+}
+
+#[test]
+fn bad_input_gets_clear_errors() {
+    let dir = temp_dir("bad");
+    std::fs::write(dir.join("bin.bs"), [0xff, 0xfe, 0x00, 0x41]).unwrap();
+    let out = bs(&dir, &["run", "bin.bs"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("not valid UTF-8"), "{}", text(&out.stderr));
+    let out = bs(&dir, &["run", "missing.bs"]);
+    assert!(text(&out.stderr).contains("cannot find the file"));
+    let out = bs(&dir, &["run"]);
+    assert!(text(&out.stderr).contains("no `bluescript.toml`"));
+    std::fs::write(dir.join("bluescript.toml"), "[board]\nname = \"esp99\"\n").unwrap();
+    let out = bs(&dir, &["run"]);
+    let err = text(&out.stderr);
+    assert!(err.contains("unknown board `esp99`") && err.contains("bluescript.toml"), "{err}");
+    let out = bs(&dir, &["run", "bin.bs", "--board", "mars"]);
+    assert!(text(&out.stderr).contains("unknown board `mars`"));
+}
+
+#[test]
+fn help_shows_commands_with_examples() {
+    let out = bs(Path::new("."), &["--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for word in ["new", "run", "check", "Examples"] {
+        assert!(help.contains(word), "{help}");
+    }
+    let out = bs(Path::new("."), &["run", "--help"]);
+    assert!(text(&out.stdout).contains("bs run hello.bs"));
+}
