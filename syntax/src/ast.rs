@@ -539,7 +539,11 @@ impl Stmt {
             | Stmt::For { span, .. }
             | Stmt::Unsupported { span, .. } => *span,
             Stmt::Expr(e) => e.span(),
-            Stmt::Break(s) | Stmt::Continue(s) | Stmt::Return(_, s) | Stmt::Empty(s) | Stmt::Error(s) => *s,
+            Stmt::Break(s)
+            | Stmt::Continue(s)
+            | Stmt::Return(_, s)
+            | Stmt::Empty(s)
+            | Stmt::Error(s) => *s,
             Stmt::Block(b) => b.span,
             Stmt::NestedItem(item) => item.span(),
         }

@@ -76,7 +76,9 @@ fn ref_children<'a>(node: Ref<'a>, out: &mut Vec<Ref<'a>>) {
                             ref_params(params, out);
                             ref_block(body, out);
                         }
-                        ClassMember::Method { params, ret, body, .. } => {
+                        ClassMember::Method {
+                            params, ret, body, ..
+                        } => {
                             ref_params(params, out);
                             out.extend(ret.iter().map(Ref::Type));
                             ref_block(body, out);
@@ -84,7 +86,12 @@ fn ref_children<'a>(node: Ref<'a>, out: &mut Vec<Ref<'a>>) {
                     }
                 }
             }
-            Item::Enum(e) => out.extend(e.members.iter().filter_map(|m| m.value.as_ref()).map(Ref::Expr)),
+            Item::Enum(e) => out.extend(
+                e.members
+                    .iter()
+                    .filter_map(|m| m.value.as_ref())
+                    .map(Ref::Expr),
+            ),
             Item::Import(_) => {}
             Item::TypeAlias(t) => out.push(Ref::Type(&t.ty)),
             Item::Stmt(s) => out.push(Ref::Stmt(s)),
@@ -97,7 +104,9 @@ fn ref_children<'a>(node: Ref<'a>, out: &mut Vec<Ref<'a>>) {
                 }
             }
             Stmt::Expr(e) | Stmt::Return(Some(e), _) => out.push(Ref::Expr(e)),
-            Stmt::If { cond, then, other, .. } => {
+            Stmt::If {
+                cond, then, other, ..
+            } => {
                 out.push(Ref::Expr(cond));
                 out.push(Ref::Stmt(then));
                 out.extend(other.iter().map(|o| Ref::Stmt(o)));
@@ -106,7 +115,13 @@ fn ref_children<'a>(node: Ref<'a>, out: &mut Vec<Ref<'a>>) {
                 out.push(Ref::Expr(cond));
                 out.push(Ref::Stmt(body));
             }
-            Stmt::For { init, cond, step, body, .. } => {
+            Stmt::For {
+                init,
+                cond,
+                step,
+                body,
+                ..
+            } => {
                 out.extend(init.iter().map(|s| Ref::Stmt(s)));
                 out.extend(cond.iter().map(Ref::Expr));
                 out.extend(step.iter().map(Ref::Expr));
@@ -123,10 +138,14 @@ fn ref_children<'a>(node: Ref<'a>, out: &mut Vec<Ref<'a>>) {
         },
         Ref::Expr(expr) => match expr {
             Expr::Array(items, _) => out.extend(items.iter().map(Ref::Expr)),
-            Expr::Unary(_, x, _) | Expr::Update { target: x, .. } | Expr::Member(x, _, _) | Expr::InstanceOf(x, _, _) => {
-                out.push(Ref::Expr(x))
-            }
-            Expr::Binary(_, a, b, _) | Expr::Logical(_, a, b, _) | Expr::Assign(_, a, b, _) | Expr::Index(a, b, _) => {
+            Expr::Unary(_, x, _)
+            | Expr::Update { target: x, .. }
+            | Expr::Member(x, _, _)
+            | Expr::InstanceOf(x, _, _) => out.push(Ref::Expr(x)),
+            Expr::Binary(_, a, b, _)
+            | Expr::Logical(_, a, b, _)
+            | Expr::Assign(_, a, b, _)
+            | Expr::Index(a, b, _) => {
                 out.push(Ref::Expr(a));
                 out.push(Ref::Expr(b));
             }
@@ -135,7 +154,9 @@ fn ref_children<'a>(node: Ref<'a>, out: &mut Vec<Ref<'a>>) {
                 out.push(Ref::Expr(f));
                 out.extend(args.iter().map(Ref::Expr));
             }
-            Expr::New { type_args, args, .. } => {
+            Expr::New {
+                type_args, args, ..
+            } => {
                 out.extend(type_args.iter().map(Ref::Type));
                 out.extend(args.iter().map(Ref::Expr));
             }
@@ -143,7 +164,9 @@ fn ref_children<'a>(node: Ref<'a>, out: &mut Vec<Ref<'a>>) {
                 out.push(Ref::Expr(x));
                 out.push(Ref::Type(t));
             }
-            Expr::Arrow { params, ret, body, .. } => {
+            Expr::Arrow {
+                params, ret, body, ..
+            } => {
                 ref_params(params, out);
                 out.extend(ret.iter().map(Ref::Type));
                 match body {
@@ -160,7 +183,9 @@ fn ref_children<'a>(node: Ref<'a>, out: &mut Vec<Ref<'a>>) {
         },
         Ref::Type(ty) => match ty {
             TypeExpr::Array(t, _) => out.push(Ref::Type(t)),
-            TypeExpr::Generic(_, args, _) | TypeExpr::Union(args, _) => out.extend(args.iter().map(Ref::Type)),
+            TypeExpr::Generic(_, args, _) | TypeExpr::Union(args, _) => {
+                out.extend(args.iter().map(Ref::Type))
+            }
             TypeExpr::Function(params, ret, _) => {
                 ref_params(params, out);
                 out.push(Ref::Type(ret));
@@ -198,7 +223,9 @@ fn owned_children(node: Owned, out: &mut Vec<Owned>) {
                             owned_params(params, out);
                             owned_block(body, out);
                         }
-                        ClassMember::Method { params, ret, body, .. } => {
+                        ClassMember::Method {
+                            params, ret, body, ..
+                        } => {
                             owned_params(params, out);
                             out.extend(ret.map(Owned::Type));
                             owned_block(body, out);
@@ -206,7 +233,12 @@ fn owned_children(node: Owned, out: &mut Vec<Owned>) {
                     }
                 }
             }
-            Item::Enum(e) => out.extend(e.members.into_iter().filter_map(|m| m.value).map(Owned::Expr)),
+            Item::Enum(e) => out.extend(
+                e.members
+                    .into_iter()
+                    .filter_map(|m| m.value)
+                    .map(Owned::Expr),
+            ),
             Item::Import(_) => {}
             Item::TypeAlias(t) => out.push(Owned::Type(t.ty)),
             Item::Stmt(s) => out.push(Owned::Stmt(s)),
@@ -219,7 +251,9 @@ fn owned_children(node: Owned, out: &mut Vec<Owned>) {
                 }
             }
             Stmt::Expr(e) | Stmt::Return(Some(e), _) => out.push(Owned::Expr(e)),
-            Stmt::If { cond, then, other, .. } => {
+            Stmt::If {
+                cond, then, other, ..
+            } => {
                 out.push(Owned::Expr(cond));
                 out.push(Owned::Stmt(*then));
                 out.extend(other.map(|o| Owned::Stmt(*o)));
@@ -228,7 +262,13 @@ fn owned_children(node: Owned, out: &mut Vec<Owned>) {
                 out.push(Owned::Expr(cond));
                 out.push(Owned::Stmt(*body));
             }
-            Stmt::For { init, cond, step, body, .. } => {
+            Stmt::For {
+                init,
+                cond,
+                step,
+                body,
+                ..
+            } => {
                 out.extend(init.map(|s| Owned::Stmt(*s)));
                 out.extend(cond.map(Owned::Expr));
                 out.extend(step.map(Owned::Expr));
@@ -245,19 +285,27 @@ fn owned_children(node: Owned, out: &mut Vec<Owned>) {
         },
         Owned::Expr(expr) => match expr {
             Expr::Array(items, _) => out.extend(items.into_iter().map(Owned::Expr)),
-            Expr::Unary(_, x, _) | Expr::Update { target: x, .. } | Expr::Member(x, _, _) | Expr::InstanceOf(x, _, _) => {
-                out.push(Owned::Expr(*x))
-            }
-            Expr::Binary(_, a, b, _) | Expr::Logical(_, a, b, _) | Expr::Assign(_, a, b, _) | Expr::Index(a, b, _) => {
+            Expr::Unary(_, x, _)
+            | Expr::Update { target: x, .. }
+            | Expr::Member(x, _, _)
+            | Expr::InstanceOf(x, _, _) => out.push(Owned::Expr(*x)),
+            Expr::Binary(_, a, b, _)
+            | Expr::Logical(_, a, b, _)
+            | Expr::Assign(_, a, b, _)
+            | Expr::Index(a, b, _) => {
                 out.push(Owned::Expr(*a));
                 out.push(Owned::Expr(*b));
             }
-            Expr::Conditional(a, b, c, _) => out.extend([Owned::Expr(*a), Owned::Expr(*b), Owned::Expr(*c)]),
+            Expr::Conditional(a, b, c, _) => {
+                out.extend([Owned::Expr(*a), Owned::Expr(*b), Owned::Expr(*c)])
+            }
             Expr::Call(f, args, _) => {
                 out.push(Owned::Expr(*f));
                 out.extend(args.into_iter().map(Owned::Expr));
             }
-            Expr::New { type_args, args, .. } => {
+            Expr::New {
+                type_args, args, ..
+            } => {
                 out.extend(type_args.into_iter().map(Owned::Type));
                 out.extend(args.into_iter().map(Owned::Expr));
             }
@@ -265,7 +313,9 @@ fn owned_children(node: Owned, out: &mut Vec<Owned>) {
                 out.push(Owned::Expr(*x));
                 out.push(Owned::Type(t));
             }
-            Expr::Arrow { params, ret, body, .. } => {
+            Expr::Arrow {
+                params, ret, body, ..
+            } => {
                 owned_params(params, out);
                 out.extend(ret.map(Owned::Type));
                 match body {
@@ -282,7 +332,9 @@ fn owned_children(node: Owned, out: &mut Vec<Owned>) {
         },
         Owned::Type(ty) => match ty {
             TypeExpr::Array(t, _) => out.push(Owned::Type(*t)),
-            TypeExpr::Generic(_, args, _) | TypeExpr::Union(args, _) => out.extend(args.into_iter().map(Owned::Type)),
+            TypeExpr::Generic(_, args, _) | TypeExpr::Union(args, _) => {
+                out.extend(args.into_iter().map(Owned::Type))
+            }
             TypeExpr::Function(params, ret, _) => {
                 owned_params(params, out);
                 out.push(Owned::Type(*ret));

@@ -55,12 +55,17 @@ pub(crate) struct Errors {
 }
 
 impl Errors {
-    /// Records `error` unless the previous error starts at the same place.
+    /// Whether an error starting at `start` would be recorded (so that callers can skip
+    /// building its message).
+    pub(crate) fn accepts(&self, start: u32) -> bool {
+        self.list.len() < MAX_ERRORS * 4
+            && self.list.last().is_none_or(|last| last.span.start != start)
+    }
+
+    /// Records `error` unless the previous error starts at the same place or there are far too
+    /// many already.
     pub(crate) fn push(&mut self, error: SyntaxError) {
-        if self.list.last().is_some_and(|last| last.span.start == error.span.start) {
-            return;
-        }
-        if self.list.len() < MAX_ERRORS * 4 {
+        if self.accepts(error.span.start) {
             self.list.push(error);
         }
     }
@@ -72,7 +77,11 @@ impl Errors {
 
     /// Whether an error with `code` starting at or after offset `from` has been recorded.
     pub(crate) fn contains_since(&self, code: &str, from: u32) -> bool {
-        self.list.iter().rev().take_while(|e| e.span.start >= from).any(|e| e.code == code)
+        self.list
+            .iter()
+            .rev()
+            .take_while(|e| e.span.start >= from)
+            .any(|e| e.code == code)
     }
 
     /// Forgets the errors recorded after the first `len` (used when backtracking).

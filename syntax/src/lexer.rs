@@ -41,15 +41,22 @@ pub struct Token {
 /// Punctuators, longest first so that the first match is the longest one. `>`-compounds are
 /// deliberately missing (see the module docs).
 const PUNCTS: &[&str] = &[
-    "...", "===", "!==", "**=", "<<=", "&&=", "||=", "??=", "=>", "==", "!=", "<=", "&&", "||", "??",
-    "?.", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "**", "<<", "{", "}", "(", ")",
-    "[", "]", ";", ",", "<", ">", "+", "-", "*", "/", "%", "&", "|", "^", "!", "~", "?", ":", "=", ".",
+    "...", "===", "!==", "**=", "<<=", "&&=", "||=", "??=", "=>", "==", "!=", "<=", "&&", "||",
+    "??", "?.", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "**", "<<", "{", "}",
+    "(", ")", "[", "]", ";", ",", "<", ">", "+", "-", "*", "/", "%", "&", "|", "^", "!", "~", "?",
+    ":", "=", ".",
 ];
 
 /// Splits `text` into tokens, always ending with one [`TokenKind::Eof`]. Never fails: malformed
 /// pieces are reported in the returned errors and skipped or approximated.
 pub fn lex(text: &str) -> (Vec<Token>, Vec<SyntaxError>) {
-    let mut lexer = Lexer { text, bytes: text.as_bytes(), pos: 0, tokens: Vec::new(), errors: Errors::default() };
+    let mut lexer = Lexer {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        tokens: Vec::new(),
+        errors: Errors::default(),
+    };
     lexer.run();
     (lexer.tokens, lexer.errors.into_vec())
 }
@@ -82,7 +89,12 @@ impl Lexer<'_> {
     }
 
     fn error(&mut self, code: &'static str, message: String, span: Span) {
-        self.errors.push(SyntaxError { code, message, span, hint: None });
+        self.errors.push(SyntaxError {
+            code,
+            message,
+            span,
+            hint: None,
+        });
     }
 
     fn run(&mut self) {
@@ -94,12 +106,20 @@ impl Lexer<'_> {
             let start = self.pos;
             if start >= self.bytes.len() {
                 let span = self.span_from(start);
-                self.tokens.push(Token { kind: TokenKind::Eof, span, newline_before });
+                self.tokens.push(Token {
+                    kind: TokenKind::Eof,
+                    span,
+                    newline_before,
+                });
                 return;
             }
             if let Some(kind) = self.token() {
                 let span = self.span_from(start);
-                self.tokens.push(Token { kind, span, newline_before });
+                self.tokens.push(Token {
+                    kind,
+                    span,
+                    newline_before,
+                });
             }
         }
     }
@@ -188,7 +208,11 @@ impl Lexer<'_> {
         let c = self.text[self.pos..].chars().next().unwrap_or('\u{fffd}');
         self.pos += c.len_utf8().max(1);
         let span = self.span_from(start);
-        self.error(diag::UNKNOWN_CHAR, format!("unknown character `{}`", c.escape_debug()), span);
+        self.error(
+            diag::UNKNOWN_CHAR,
+            format!("unknown character `{}`", c.escape_debug()),
+            span,
+        );
         None
     }
 
@@ -222,7 +246,10 @@ impl Lexer<'_> {
             self.digits();
         }
         valid &= !self.trailing_ident_chars();
-        let text: String = self.text[start..self.pos].chars().filter(|&c| c != '_').collect();
+        let text: String = self.text[start..self.pos]
+            .chars()
+            .filter(|&c| c != '_')
+            .collect();
         let span = self.span_from(start);
         if !valid {
             self.invalid_number(span);
@@ -234,7 +261,10 @@ impl Lexer<'_> {
         }
         let mut value: i64 = 0;
         for d in text.bytes() {
-            match value.checked_mul(10).and_then(|v| v.checked_add(i64::from(d - b'0'))) {
+            match value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(i64::from(d - b'0')))
+            {
                 Some(v) => value = v,
                 None => return self.too_large(span),
             }
@@ -249,7 +279,11 @@ impl Lexer<'_> {
             self.pos += 1;
         }
         let span = self.span_from(start);
-        let digits: Vec<u8> = self.bytes[digits_start..self.pos].iter().copied().filter(|&b| b != b'_').collect();
+        let digits: Vec<u8> = self.bytes[digits_start..self.pos]
+            .iter()
+            .copied()
+            .filter(|&b| b != b'_')
+            .collect();
         if digits.is_empty() || self.peek(0) == b'.' {
             self.invalid_number(span);
             return TokenKind::Int(0);
@@ -260,7 +294,10 @@ impl Lexer<'_> {
                 self.invalid_number(span);
                 return TokenKind::Int(0);
             };
-            match value.checked_mul(i64::from(radix)).and_then(|v| v.checked_add(i64::from(digit))) {
+            match value
+                .checked_mul(i64::from(radix))
+                .and_then(|v| v.checked_add(i64::from(digit)))
+            {
                 Some(v) => value = v,
                 None => return self.too_large(span),
             }
@@ -269,7 +306,9 @@ impl Lexer<'_> {
     }
 
     fn digits(&mut self) {
-        while self.pos < self.bytes.len() && (self.bytes[self.pos].is_ascii_digit() || self.bytes[self.pos] == b'_') {
+        while self.pos < self.bytes.len()
+            && (self.bytes[self.pos].is_ascii_digit() || self.bytes[self.pos] == b'_')
+        {
             self.pos += 1;
         }
     }
@@ -285,7 +324,11 @@ impl Lexer<'_> {
 
     fn invalid_number(&mut self, span: Span) {
         let text = &self.text[span.start as usize..span.end as usize];
-        self.error(diag::INVALID_NUMBER, format!("invalid number literal `{text}`"), span);
+        self.error(
+            diag::INVALID_NUMBER,
+            format!("invalid number literal `{text}`"),
+            span,
+        );
     }
 
     fn too_large(&mut self, span: Span) -> TokenKind {
@@ -294,7 +337,10 @@ impl Lexer<'_> {
             code: diag::INTEGER_TOO_LARGE,
             message: format!("integer literal `{text}` is too large"),
             span,
-            hint: Some("integers are 32 bits wide; use a float literal such as `1e20` for large values".into()),
+            hint: Some(
+                "integers are 32 bits wide; use a float literal such as `1e20` for large values"
+                    .into(),
+            ),
         });
         TokenKind::Int(i64::MAX)
     }
@@ -304,7 +350,9 @@ impl Lexer<'_> {
         self.pos += 1;
         let mut value = Vec::new();
         loop {
-            let Some(&b) = self.bytes.get(self.pos) else { break };
+            let Some(&b) = self.bytes.get(self.pos) else {
+                break;
+            };
             match b {
                 b'\n' => break,
                 b'\\' => self.escape(&mut value),
@@ -323,7 +371,10 @@ impl Lexer<'_> {
             code: diag::UNTERMINATED_STRING,
             message: "unterminated string literal".into(),
             span,
-            hint: Some(format!("close the string with `{}` before the end of the line", char::from(quote))),
+            hint: Some(format!(
+                "close the string with `{}` before the end of the line",
+                char::from(quote)
+            )),
         });
         TokenKind::Str(value)
     }
@@ -332,7 +383,9 @@ impl Lexer<'_> {
     fn escape(&mut self, out: &mut Vec<u8>) {
         let start = self.pos;
         self.pos += 1;
-        let Some(&b) = self.bytes.get(self.pos) else { return };
+        let Some(&b) = self.bytes.get(self.pos) else {
+            return;
+        };
         self.pos += 1;
         let simple = match b {
             b'n' => Some(b'\n'),
@@ -378,7 +431,9 @@ impl Lexer<'_> {
                     code: diag::INVALID_ESCAPE,
                     message: format!("invalid escape sequence `{text}`"),
                     span,
-                    hint: Some("use `\\xHH`, `\\uHHHH` or `\\u{H…}` with hexadecimal digits".into()),
+                    hint: Some(
+                        "use `\\xHH`, `\\uHHHH` or `\\u{H…}` with hexadecimal digits".into(),
+                    ),
                 });
             }
         }
@@ -416,7 +471,11 @@ impl Lexer<'_> {
     fn unicode_escape(&mut self) -> Option<u32> {
         let high = self.hex_digits(4)?;
         if !(0xd800..0xdc00).contains(&high) {
-            return Some(if (0xdc00..0xe000).contains(&high) { 0xfffd } else { high });
+            return Some(if (0xdc00..0xe000).contains(&high) {
+                0xfffd
+            } else {
+                high
+            });
         }
         if self.peek(0) == b'\\' && self.peek(1) == b'u' {
             let save = self.pos;
@@ -439,7 +498,9 @@ impl Lexer<'_> {
         // `true` = inside template text, `false` = inside `${ … }` code (or a `{` within it).
         let mut stack = vec![true];
         while let Some(&in_text) = stack.last() {
-            let Some(&b) = self.bytes.get(self.pos) else { break };
+            let Some(&b) = self.bytes.get(self.pos) else {
+                break;
+            };
             if in_text {
                 match b {
                     b'\\' => self.pos += 1,

@@ -72,7 +72,9 @@ impl Parser<'_> {
         let span = self.span_from(start);
         match op {
             AssignTok::Logical => unsupported("logical assignment operator", span),
-            AssignTok::Op(_) if matches!(target, Expr::Array(..)) => unsupported("destructuring assignment", span),
+            AssignTok::Op(_) if matches!(target, Expr::Array(..)) => {
+                unsupported("destructuring assignment", span)
+            }
             AssignTok::Op(op) => {
                 self.check_target(&target, "the left side of an assignment");
                 Expr::Assign(op, Box::new(target), Box::new(value), span)
@@ -82,7 +84,9 @@ impl Parser<'_> {
 
     /// The assignment operator at the current token and how many tokens it spans.
     fn assign_op(&self) -> Option<(AssignTok, usize)> {
-        let TokenKind::Punct(p) = self.tok().kind else { return None };
+        let TokenKind::Punct(p) = self.tok().kind else {
+            return None;
+        };
         let op = match p {
             "=" => None,
             "+=" => Some(BinaryOp::Add),
@@ -128,8 +132,14 @@ impl Parser<'_> {
 
     /// Reports an error unless `target` can be assigned to.
     fn check_target(&mut self, target: &Expr, what: &str) {
-        if matches!(target, Expr::Ident(_) | Expr::Member(..) | Expr::Index(..) | Expr::Error(_) | Expr::Unsupported { .. })
-        {
+        if matches!(
+            target,
+            Expr::Ident(_)
+                | Expr::Member(..)
+                | Expr::Index(..)
+                | Expr::Error(_)
+                | Expr::Unsupported { .. }
+        ) {
             return;
         }
         let message = format!("{what} must be a variable, a property or an array element");
@@ -139,7 +149,11 @@ impl Parser<'_> {
     fn conditional(&mut self) -> Expr {
         let start = self.start();
         let cond = self.binary(0);
-        if self.at("?") { self.conditional_rest(cond, start) } else { cond }
+        if self.at("?") {
+            self.conditional_rest(cond, start)
+        } else {
+            cond
+        }
     }
 
     /// `? then : else` after the condition.
@@ -148,7 +162,12 @@ impl Parser<'_> {
         let then = self.assign();
         self.expect(":");
         let other = self.assign();
-        Expr::Conditional(Box::new(cond), Box::new(then), Box::new(other), self.span_from(start))
+        Expr::Conditional(
+            Box::new(cond),
+            Box::new(then),
+            Box::new(other),
+            self.span_from(start),
+        )
     }
 
     /// The binary operator at the current token: its meaning, precedence and token count.
@@ -321,9 +340,18 @@ impl Parser<'_> {
         let start = self.start();
         self.bump();
         let target = self.unary();
-        let what = if op == IncDec::Inc { "the operand of `++`" } else { "the operand of `--`" };
+        let what = if op == IncDec::Inc {
+            "the operand of `++`"
+        } else {
+            "the operand of `--`"
+        };
         self.check_target(&target, what);
-        Expr::Update { op, prefix: true, target: Box::new(target), span: self.span_from(start) }
+        Expr::Update {
+            op,
+            prefix: true,
+            target: Box::new(target),
+            span: self.span_from(start),
+        }
     }
 
     fn unsupported_unary(&mut self, word: &str) -> Expr {
@@ -355,15 +383,28 @@ impl Parser<'_> {
 
     fn postfix_update(&mut self, e: Expr, op: IncDec, start: u32) -> Expr {
         self.bump();
-        let what = if op == IncDec::Inc { "the operand of `++`" } else { "the operand of `--`" };
+        let what = if op == IncDec::Inc {
+            "the operand of `++`"
+        } else {
+            "the operand of `--`"
+        };
         self.check_target(&e, what);
-        Expr::Update { op, prefix: false, target: Box::new(e), span: self.span_from(start) }
+        Expr::Update {
+            op,
+            prefix: false,
+            target: Box::new(e),
+            span: self.span_from(start),
+        }
     }
 
     /// A primary expression followed by any number of `.name`, `[index]`, `(args)`.
     fn call_member(&mut self) -> Expr {
         let start = self.start();
-        let mut e = if self.at_word("new") { self.new_expr() } else { self.primary() };
+        let mut e = if self.at_word("new") {
+            self.new_expr()
+        } else {
+            self.primary()
+        };
         loop {
             let t = self.tok();
             e = match t.kind {
@@ -423,7 +464,14 @@ impl Parser<'_> {
     fn tagged_template(&mut self, tag: &Expr, start: u32) -> Expr {
         self.bump();
         let inline_c = matches!(tag, Expr::Ident(id) if id.name == "code");
-        unsupported(if inline_c { "inline C code" } else { "tagged template" }, self.span_from(start))
+        unsupported(
+            if inline_c {
+                "inline C code"
+            } else {
+                "tagged template"
+            },
+            self.span_from(start),
+        )
     }
 
     /// `(a, b, …)`, at the `(`.
@@ -462,13 +510,26 @@ impl Parser<'_> {
                 self.bump();
             }
         }
-        let type_args = if self.at("<") { self.type_arguments() } else { Vec::new() };
-        let args = if self.at("(") { self.arguments() } else { Vec::new() };
+        let type_args = if self.at("<") {
+            self.type_arguments()
+        } else {
+            Vec::new()
+        };
+        let args = if self.at("(") {
+            self.arguments()
+        } else {
+            Vec::new()
+        };
         let span = self.span_from(start);
         if qualified {
             return unsupported("`new` with a qualified class name", span);
         }
-        Expr::New { class, type_args, args, span }
+        Expr::New {
+            class,
+            type_args,
+            args,
+            span,
+        }
     }
 
     fn primary(&mut self) -> Expr {
@@ -632,7 +693,12 @@ impl Parser<'_> {
             Some((params, ret)) if self.errors.len() == cp.errors => {
                 self.bump();
                 let body = self.arrow_body();
-                Some(Expr::Arrow { params, ret, body, span: self.span_from(start) })
+                Some(Expr::Arrow {
+                    params,
+                    ret,
+                    body,
+                    span: self.span_from(start),
+                })
             }
             _ => {
                 self.restore(cp);
@@ -652,7 +718,11 @@ impl Parser<'_> {
             let start = self.start();
             let name = self.any_word_ident();
             let ty = if self.eat(":") { Some(self.ty()) } else { None };
-            params.push(Param { name, ty, span: self.span_from(start) });
+            params.push(Param {
+                name,
+                ty,
+                span: self.span_from(start),
+            });
             if !self.eat(",") {
                 break;
             }
@@ -668,19 +738,35 @@ impl Parser<'_> {
     fn single_param_arrow(&mut self) -> Expr {
         let start = self.start();
         let name = self.any_word_ident();
-        let param = Param { span: name.span, name, ty: None };
+        let param = Param {
+            span: name.span,
+            name,
+            ty: None,
+        };
         self.bump();
         let body = self.arrow_body();
-        Expr::Arrow { params: vec![param], ret: None, body, span: self.span_from(start) }
+        Expr::Arrow {
+            params: vec![param],
+            ret: None,
+            body,
+            span: self.span_from(start),
+        }
     }
 
     /// After `=>`: a block or an expression.
     fn arrow_body(&mut self) -> ArrowBody {
-        if self.at("{") { ArrowBody::Block(self.block()) } else { ArrowBody::Expr(Box::new(self.assign())) }
+        if self.at("{") {
+            ArrowBody::Block(self.block())
+        } else {
+            ArrowBody::Expr(Box::new(self.assign()))
+        }
     }
 }
 
 /// An [`Expr::Unsupported`] node.
 fn unsupported(what: &str, span: Span) -> Expr {
-    Expr::Unsupported { what: what.to_string(), span }
+    Expr::Unsupported {
+        what: what.to_string(),
+        span,
+    }
 }

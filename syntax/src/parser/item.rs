@@ -4,20 +4,43 @@
 use super::{Parser, STMT_WEIGHT};
 use crate::Span;
 use crate::ast::{
-    Block, ClassDecl, ClassMember, EnumDecl, EnumMember, FunctionDecl, Ident, ImportDecl, ImportName, Item, Param,
-    SourceFile, Stmt, TypeAliasDecl,
+    Block, ClassDecl, ClassMember, EnumDecl, EnumMember, FunctionDecl, Ident, ImportDecl,
+    ImportName, Item, Param, SourceFile, Stmt, TypeAliasDecl,
 };
-use crate::{depth, diag};
 use crate::lexer::TokenKind;
+use crate::{depth, diag};
 
 /// Words that may precede a declaration after `export`.
-const EXPORTABLE: &[&str] =
-    &["let", "const", "var", "function", "class", "enum", "type", "interface", "declare", "abstract", "async", "namespace"];
+const EXPORTABLE: &[&str] = &[
+    "let",
+    "const",
+    "var",
+    "function",
+    "class",
+    "enum",
+    "type",
+    "interface",
+    "declare",
+    "abstract",
+    "async",
+    "namespace",
+];
 
 /// Class member modifiers; only `static` has a meaning, the access modifiers are ignored, the
 /// rest are reported.
-const MEMBER_MODIFIERS: &[&str] =
-    &["static", "public", "private", "protected", "readonly", "override", "declare", "abstract", "async", "get", "set"];
+const MEMBER_MODIFIERS: &[&str] = &[
+    "static",
+    "public",
+    "private",
+    "protected",
+    "readonly",
+    "override",
+    "declare",
+    "abstract",
+    "async",
+    "get",
+    "set",
+];
 
 impl Parser<'_> {
     /// The whole file.
@@ -27,7 +50,12 @@ impl Parser<'_> {
             if self.at("}") || self.at(")") || self.at("]") {
                 let message = format!("unexpected {}", self.describe());
                 let span = self.tok().span;
-                self.error_at(diag::UNEXPECTED_TOKEN, message, span, Some("there is no open bracket to close here".into()));
+                self.error_at(
+                    diag::UNEXPECTED_TOKEN,
+                    message,
+                    span,
+                    Some("there is no open bracket to close here".into()),
+                );
                 self.bump();
                 continue;
             }
@@ -48,9 +76,17 @@ impl Parser<'_> {
         }
         let span = item.span();
         if !self.errors.contains_since(diag::TOO_DEEP, span.start) {
-            let message = format!("this is nested more than {} levels deep", depth::MAX_TREE_DEPTH);
+            let message = format!(
+                "this is nested more than {} levels deep",
+                depth::MAX_TREE_DEPTH
+            );
             let hint = Some("split the expression or statement into smaller parts".to_string());
-            self.error_at(diag::TOO_DEEP, message, Span::new(span.start, span.start), hint);
+            self.error_at(
+                diag::TOO_DEEP,
+                message,
+                Span::new(span.start, span.start),
+                hint,
+            );
         }
         depth::dismantle(item);
         Item::Stmt(Stmt::Error(span))
@@ -75,7 +111,12 @@ impl Parser<'_> {
             if !top {
                 let span = self.tok().span;
                 let message = "`export` is only allowed at the top level of a file".to_string();
-                self.error_at(diag::MISPLACED_EXPORT, message, span, Some("remove `export`".into()));
+                self.error_at(
+                    diag::MISPLACED_EXPORT,
+                    message,
+                    span,
+                    Some("remove `export`".into()),
+                );
             }
             if !self.nth_word(1).is_some_and(|w| EXPORTABLE.contains(&w)) {
                 self.bump();
@@ -85,7 +126,10 @@ impl Parser<'_> {
                     _ => "`export { … }` list",
                 };
                 self.recover_statement();
-                return Item::Stmt(Stmt::Unsupported { what: what.into(), span: self.span_from(start) });
+                return Item::Stmt(Stmt::Unsupported {
+                    what: what.into(),
+                    span: self.span_from(start),
+                });
             }
             self.bump();
             exported = true;
@@ -105,7 +149,9 @@ impl Parser<'_> {
             (Some("type"), Some(_)) if next_on_same_line => {
                 return Item::TypeAlias(self.type_alias(exported, start, errors));
             }
-            (Some(word @ ("interface" | "declare" | "namespace" | "module")), Some(_)) if next_on_same_line => {
+            (Some(word @ ("interface" | "declare" | "namespace" | "module")), Some(_))
+                if next_on_same_line =>
+            {
                 let what = match word {
                     "interface" => "`interface` declaration",
                     "declare" => "`declare` declaration",
@@ -146,7 +192,10 @@ impl Parser<'_> {
             }
             first = false;
         }
-        Item::Stmt(Stmt::Unsupported { what: what.into(), span: self.span_from(start) })
+        Item::Stmt(Stmt::Unsupported {
+            what: what.into(),
+            span: self.span_from(start),
+        })
     }
 
     fn function_decl(&mut self, exported: bool, start: u32) -> FunctionDecl {
@@ -161,7 +210,14 @@ impl Parser<'_> {
         let params = self.parameters();
         let ret = if self.eat(":") { Some(self.ty()) } else { None };
         let body = self.body("a function body");
-        FunctionDecl { exported, name, params, ret, body, span: self.span_from(start) }
+        FunctionDecl {
+            exported,
+            name,
+            params,
+            ret,
+            body,
+            span: self.span_from(start),
+        }
     }
 
     /// A function or method body; a missing one (an overload signature) is reported.
@@ -171,7 +227,10 @@ impl Parser<'_> {
         }
         self.expected(diag::EXPECTED_TOKEN, &format!("`{{` and {what}"));
         let start = self.start();
-        Block { stmts: Vec::new(), span: Span::new(start, start) }
+        Block {
+            stmts: Vec::new(),
+            span: Span::new(start, start),
+        }
     }
 
     /// `(a: A, b, …)` parameters of a function, method, constructor or function type.
@@ -195,8 +254,12 @@ impl Parser<'_> {
 
     fn parameter(&mut self) -> Option<Param> {
         let start = self.start();
-        while self.nth_word(0).is_some_and(|w| matches!(w, "public" | "private" | "protected" | "readonly" | "override"))
-            && self.nth_word(1).is_some()
+        while self.nth_word(0).is_some_and(|w| {
+            matches!(
+                w,
+                "public" | "private" | "protected" | "readonly" | "override"
+            )
+        }) && self.nth_word(1).is_some()
         {
             self.bump();
             self.unsupported_syntax("parameter properties", self.span_from(start));
@@ -230,7 +293,11 @@ impl Parser<'_> {
             self.assign();
             self.unsupported_syntax("default parameter values", self.span_from(value_start));
         }
-        Some(Param { name, ty, span: self.span_from(start) })
+        Some(Param {
+            name,
+            ty,
+            span: self.span_from(start),
+        })
     }
 
     fn class_decl(&mut self, exported: bool, start: u32) -> ClassDecl {
@@ -259,7 +326,13 @@ impl Parser<'_> {
             }
         }
         let members = self.class_body();
-        ClassDecl { exported, name, extends, members, span: self.span_from(start) }
+        ClassDecl {
+            exported,
+            name,
+            extends,
+            members,
+            span: self.span_from(start),
+        }
     }
 
     fn class_body(&mut self) -> Vec<ClassMember> {
@@ -287,7 +360,10 @@ impl Parser<'_> {
     /// Whether the `n`th token ahead can start a member name (so a word before it is a modifier).
     fn member_name_at(&self, n: usize) -> bool {
         let t = self.nth(n);
-        matches!(t.kind, TokenKind::Word | TokenKind::Str(_) | TokenKind::Int(_) | TokenKind::Punct("[" | "*"))
+        matches!(
+            t.kind,
+            TokenKind::Word | TokenKind::Str(_) | TokenKind::Int(_) | TokenKind::Punct("[" | "*")
+        )
     }
 
     fn class_member(&mut self) -> Option<ClassMember> {
@@ -300,7 +376,9 @@ impl Parser<'_> {
             }
             match modifier {
                 "static" => is_static = true,
-                "get" | "set" => self.unsupported_syntax("`get` and `set` accessors", self.tok().span),
+                "get" | "set" => {
+                    self.unsupported_syntax("`get` and `set` accessors", self.tok().span)
+                }
                 "async" | "abstract" | "declare" => {
                     self.unsupported_syntax(&format!("`{modifier}` class members"), self.tok().span)
                 }
@@ -331,14 +409,25 @@ impl Parser<'_> {
                 self.unsupported_syntax("constructor return types", self.span_from(ty_start));
             }
             let body = self.body("a constructor body");
-            return Some(ClassMember::Constructor { params, body, span: self.span_from(start) });
+            return Some(ClassMember::Constructor {
+                params,
+                body,
+                span: self.span_from(start),
+            });
         }
         self.skip_type_parameters();
         if self.at("(") {
             let params = self.parameters();
             let ret = if self.eat(":") { Some(self.ty()) } else { None };
             let body = self.body("a method body");
-            return Some(ClassMember::Method { is_static, name, params, ret, body, span: self.span_from(start) });
+            return Some(ClassMember::Method {
+                is_static,
+                name,
+                params,
+                ret,
+                body,
+                span: self.span_from(start),
+            });
         }
         Some(self.field(is_static, name, start, errors))
     }
@@ -352,15 +441,28 @@ impl Parser<'_> {
             self.eat("!");
         }
         let ty = if self.eat(":") { Some(self.ty()) } else { None };
-        let init = if self.eat("=") { Some(self.assign()) } else { None };
+        let init = if self.eat("=") {
+            Some(self.assign())
+        } else {
+            None
+        };
         let span = self.span_from(start);
         if !(self.eat(";") || self.at("}") || self.at_eof() || self.newline_before()) {
             if self.errors.len() == errors {
-                self.expected(diag::EXPECTED_TOKEN, "`;` or a line break after the property");
+                self.expected(
+                    diag::EXPECTED_TOKEN,
+                    "`;` or a line break after the property",
+                );
             }
             self.recover_member();
         }
-        ClassMember::Field { is_static, name, ty, init, span }
+        ClassMember::Field {
+            is_static,
+            name,
+            ty,
+            init,
+            span,
+        }
     }
 
     /// Skips the rest of a class member that could not be read.
@@ -390,7 +492,10 @@ impl Parser<'_> {
                 let member_name = match &self.tok().kind {
                     TokenKind::Word => self.any_word_ident(),
                     TokenKind::Str(s) => {
-                        let ident = Ident { name: String::from_utf8_lossy(s).into_owned(), span: self.tok().span };
+                        let ident = Ident {
+                            name: String::from_utf8_lossy(s).into_owned(),
+                            span: self.tok().span,
+                        };
                         self.bump();
                         ident
                     }
@@ -399,15 +504,28 @@ impl Parser<'_> {
                         break;
                     }
                 };
-                let value = if self.eat("=") { Some(self.assign()) } else { None };
-                members.push(EnumMember { name: member_name, value, span: self.span_from(member_start) });
+                let value = if self.eat("=") {
+                    Some(self.assign())
+                } else {
+                    None
+                };
+                members.push(EnumMember {
+                    name: member_name,
+                    value,
+                    span: self.span_from(member_start),
+                });
                 if !self.eat(",") {
                     break;
                 }
             }
             self.expect_close("}", open);
         }
-        EnumDecl { exported, name, members, span: self.span_from(start) }
+        EnumDecl {
+            exported,
+            name,
+            members,
+            span: self.span_from(start),
+        }
     }
 
     fn import_decl(&mut self, start: u32, errors: usize) -> Item {
@@ -426,9 +544,16 @@ impl Parser<'_> {
             }
             TokenKind::Str(_) => {}
             TokenKind::Punct("*") | TokenKind::Word => {
-                let what = if self.at("*") { "namespace import `* as`" } else { "default import" };
+                let what = if self.at("*") {
+                    "namespace import `* as`"
+                } else {
+                    "default import"
+                };
                 self.recover_statement();
-                return Item::Stmt(Stmt::Unsupported { what: what.into(), span: self.span_from(start) });
+                return Item::Stmt(Stmt::Unsupported {
+                    what: what.into(),
+                    span: self.span_from(start),
+                });
             }
             _ => self.expected(diag::EXPECTED_TOKEN, "`{`"),
         }
@@ -447,7 +572,13 @@ impl Parser<'_> {
             }
         };
         self.end_statement(errors);
-        Item::Import(ImportDecl { type_only, names, from, from_span, span: self.span_from(start) })
+        Item::Import(ImportDecl {
+            type_only,
+            names,
+            from,
+            from_span,
+            span: self.span_from(start),
+        })
     }
 
     /// `{ a, type b, c as d }`, at the `{`.
@@ -464,7 +595,11 @@ impl Parser<'_> {
                 break;
             }
             let name = self.any_word_ident();
-            let alias = if self.eat_word("as") { Some(self.name("a local name")) } else { None };
+            let alias = if self.eat_word("as") {
+                Some(self.name("a local name"))
+            } else {
+                None
+            };
             names.push(ImportName { name, alias });
             if !self.eat(",") {
                 break;
@@ -478,8 +613,17 @@ impl Parser<'_> {
         self.bump();
         let name = self.name("a type name");
         self.skip_type_parameters();
-        let ty = if self.expect("=") { self.ty() } else { crate::ast::TypeExpr::Error(Span::new(self.start(), self.start())) };
+        let ty = if self.expect("=") {
+            self.ty()
+        } else {
+            crate::ast::TypeExpr::Error(Span::new(self.start(), self.start()))
+        };
         self.end_statement(errors);
-        TypeAliasDecl { exported, name, ty, span: self.span_from(start) }
+        TypeAliasDecl {
+            exported,
+            name,
+            ty,
+            span: self.span_from(start),
+        }
     }
 }

@@ -31,16 +31,64 @@ const MAX_LOOKAHEAD: usize = 2000;
 
 /// Words that cannot name a variable, function or class.
 const RESERVED: &[&str] = &[
-    "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum",
-    "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "let", "new",
-    "null", "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "debugger",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "enum",
+    "export",
+    "extends",
+    "false",
+    "finally",
+    "for",
+    "function",
+    "if",
+    "import",
+    "in",
+    "instanceof",
+    "let",
+    "new",
+    "null",
+    "return",
+    "super",
+    "switch",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "typeof",
+    "var",
+    "void",
+    "while",
+    "with",
 ];
 
 /// Parses a whole file from its tokens; `lex_errors` are merged into the result.
-pub(crate) fn parse_tokens(text: &str, tokens: Vec<Token>, lex_errors: Vec<SyntaxError>) -> crate::Parse {
-    let mut p = Parser { text, tokens, pos: 0, errors: Errors::default(), depth: 0, speculating: 0 };
+pub(crate) fn parse_tokens(
+    text: &str,
+    tokens: Vec<Token>,
+    lex_errors: Vec<SyntaxError>,
+) -> crate::Parse {
+    let mut p = Parser {
+        text,
+        tokens,
+        pos: 0,
+        errors: Errors::default(),
+        depth: 0,
+        speculating: 0,
+    };
     let file = p.source_file();
-    crate::Parse { file, errors: diag::finish(lex_errors, p.errors.into_vec()) }
+    crate::Parse {
+        file,
+        errors: diag::finish(lex_errors, p.errors.into_vec()),
+    }
 }
 
 /// A saved parser position for backtracking.
@@ -121,7 +169,11 @@ impl<'a> Parser<'a> {
 
     /// End offset of the last consumed token (the start of the current one if none).
     fn prev_end(&self) -> u32 {
-        if self.pos == 0 { self.start() } else { self.tokens[self.pos - 1].span.end }
+        if self.pos == 0 {
+            self.start()
+        } else {
+            self.tokens[self.pos - 1].span.end
+        }
     }
 
     /// The span from `start` to the end of the last consumed token.
@@ -161,7 +213,12 @@ impl<'a> Parser<'a> {
     // ----- errors -----
 
     fn error_at(&mut self, code: &'static str, message: String, span: Span, hint: Option<String>) {
-        self.errors.push(SyntaxError { code, message, span, hint });
+        self.errors.push(SyntaxError {
+            code,
+            message,
+            span,
+            hint,
+        });
     }
 
     /// A description of the current token for messages: "`;`", "`foo`", "end of file".
@@ -171,6 +228,9 @@ impl<'a> Parser<'a> {
 
     /// Reports that `what` was expected at the current token.
     fn expected(&mut self, code: &'static str, what: &str) {
+        if !self.errors.accepts(self.start()) {
+            return;
+        }
         let message = format!("expected {what} but found {}", self.describe());
         let span = self.tok().span;
         self.error_at(code, message, span, None);
@@ -191,12 +251,19 @@ impl<'a> Parser<'a> {
         if self.eat(close) {
             return true;
         }
+        if !self.errors.accepts(self.start()) {
+            return false;
+        }
         let open_text = &self.text[open.start as usize..open.end as usize];
         let (line, col) = line_col(self.text, open.start);
         let span = self.tok().span;
         if self.at_eof() {
-            let message = format!("expected `{close}` to close the `{open_text}` at {line}:{col} but found end of file");
-            let hint = format!("add `{close}` to match the `{open_text}` opened at line {line}, column {col}");
+            let message = format!(
+                "expected `{close}` to close the `{open_text}` at {line}:{col} but found end of file"
+            );
+            let hint = format!(
+                "add `{close}` to match the `{open_text}` opened at line {line}, column {col}"
+            );
             self.error_at(diag::UNCLOSED_DELIMITER, message, span, Some(hint));
         } else {
             let message = format!("expected `{close}` but found {}", self.describe());
@@ -208,7 +275,10 @@ impl<'a> Parser<'a> {
 
     /// Reports TypeScript syntax that the language does not have a place for.
     fn unsupported_syntax(&mut self, what: &str, span: Span) {
-        let message = format!("{what} {} not supported", if what.ends_with('s') { "are" } else { "is" });
+        let message = format!(
+            "{what} {} not supported",
+            if what.ends_with('s') { "are" } else { "is" }
+        );
         self.error_at(diag::UNSUPPORTED_SYNTAX, message, span, None);
     }
 
@@ -254,14 +324,22 @@ impl<'a> Parser<'a> {
         if self.speculating > 0 || self.at_closer() {
             return Span::new(start, start);
         }
-        if is_opener(self.tok()) { self.skip_balanced() } else { self.bump() }
+        if is_opener(self.tok()) {
+            self.skip_balanced()
+        } else {
+            self.bump()
+        }
         self.span_from(start)
     }
 
     // ----- backtracking -----
 
     fn checkpoint(&self) -> Checkpoint {
-        Checkpoint { pos: self.pos, errors: self.errors.len(), depth: self.depth }
+        Checkpoint {
+            pos: self.pos,
+            errors: self.errors.len(),
+            depth: self.depth,
+        }
     }
 
     fn restore(&mut self, cp: Checkpoint) {
@@ -329,7 +407,16 @@ impl<'a> Parser<'a> {
         if self.eat(";") || self.at("}") || self.at_eof() || self.newline_before() {
             return;
         }
-        if self.errors.len() == errors_at_start {
+        if self.errors.len() == errors_at_start && (self.at(")") || self.at("]")) {
+            let message = format!("unexpected {}", self.describe());
+            let span = self.tok().span;
+            self.error_at(
+                diag::UNEXPECTED_TOKEN,
+                message,
+                span,
+                Some("there is no open bracket to close here".into()),
+            );
+        } else if self.errors.len() == errors_at_start {
             self.expected(diag::EXPECTED_TOKEN, "`;` or a line break");
         }
         self.recover_statement();
@@ -344,18 +431,29 @@ impl<'a> Parser<'a> {
         if let Some(w) = self.nth_word(0) {
             let message = format!("expected {what} but found the reserved word `{w}`");
             let span = self.tok().span;
-            self.error_at(diag::EXPECTED_NAME, message, span, Some("choose a different name".into()));
+            self.error_at(
+                diag::EXPECTED_NAME,
+                message,
+                span,
+                Some("choose a different name".into()),
+            );
             return self.any_word_ident();
         }
         self.expected(diag::EXPECTED_NAME, what);
         let start = self.start();
-        ast::Ident { name: String::new(), span: Span::new(start, start) }
+        ast::Ident {
+            name: String::new(),
+            span: Span::new(start, start),
+        }
     }
 
     /// Consumes the current token, which must be a word, as an identifier.
     fn any_word_ident(&mut self) -> ast::Ident {
         let t = self.tok();
-        let ident = ast::Ident { name: self.text_of(t).to_string(), span: t.span };
+        let ident = ast::Ident {
+            name: self.text_of(t).to_string(),
+            span: t.span,
+        };
         self.bump();
         ident
     }

@@ -73,7 +73,12 @@ impl Parser<'_> {
         if self.at(")") || self.at("]") {
             let message = format!("unexpected {}", self.describe());
             let span = self.tok().span;
-            self.error_at(diag::UNEXPECTED_TOKEN, message, span, Some("there is no open bracket to close here".into()));
+            self.error_at(
+                diag::UNEXPECTED_TOKEN,
+                message,
+                span,
+                Some("there is no open bracket to close here".into()),
+            );
             self.bump();
             return Stmt::Error(span);
         }
@@ -87,7 +92,10 @@ impl Parser<'_> {
         let start = self.start();
         let open = self.tok().span;
         if !self.expect("{") {
-            return Block { stmts: Vec::new(), span: Span::new(start, start) };
+            return Block {
+                stmts: Vec::new(),
+                span: Span::new(start, start),
+            };
         }
         let mut stmts = Vec::new();
         while !self.at("}") && !self.at_eof() {
@@ -98,7 +106,10 @@ impl Parser<'_> {
             }
         }
         self.expect_close("}", open);
-        Block { stmts, span: self.span_from(start) }
+        Block {
+            stmts,
+            span: self.span_from(start),
+        }
     }
 
     /// Reports the current token as unexpected and skips it (to guarantee progress).
@@ -111,7 +122,11 @@ impl Parser<'_> {
 
     /// `let`/`const`/`var` and its declarators, without the statement end.
     pub(super) fn var_decl(&mut self, exported: bool, start: u32) -> Stmt {
-        let kind = if self.at_word("const") { DeclKind::Const } else { DeclKind::Let };
+        let kind = if self.at_word("const") {
+            DeclKind::Const
+        } else {
+            DeclKind::Let
+        };
         self.bump();
         let mut decls = Vec::new();
         let mut destructuring = false;
@@ -127,8 +142,17 @@ impl Parser<'_> {
                 }
                 self.eat("!");
                 let ty = if self.eat(":") { Some(self.ty()) } else { None };
-                let init = if self.eat("=") { Some(self.assign()) } else { None };
-                decls.push(VarDeclarator { name, ty, init, span: self.span_from(decl_start) });
+                let init = if self.eat("=") {
+                    Some(self.assign())
+                } else {
+                    None
+                };
+                decls.push(VarDeclarator {
+                    name,
+                    ty,
+                    init,
+                    span: self.span_from(decl_start),
+                });
             }
             if destructuring {
                 if self.eat(":") {
@@ -146,7 +170,12 @@ impl Parser<'_> {
         if destructuring {
             return unsupported("destructuring declaration", span);
         }
-        Stmt::VarDecl { exported, kind, decls, span }
+        Stmt::VarDecl {
+            exported,
+            kind,
+            decls,
+            span,
+        }
     }
 
     /// `( expression )` after `if`, `while`; a missing `(` is reported and the condition still read.
@@ -165,8 +194,17 @@ impl Parser<'_> {
         self.bump();
         let cond = self.paren_condition();
         let then = Box::new(self.stmt());
-        let other = if self.eat_word("else") { Some(Box::new(self.stmt())) } else { None };
-        Stmt::If { cond, then, other, span: self.span_from(start) }
+        let other = if self.eat_word("else") {
+            Some(Box::new(self.stmt()))
+        } else {
+            None
+        };
+        Stmt::If {
+            cond,
+            then,
+            other,
+            span: self.span_from(start),
+        }
     }
 
     fn while_stmt(&mut self) -> Stmt {
@@ -174,7 +212,11 @@ impl Parser<'_> {
         self.bump();
         let cond = self.paren_condition();
         let body = Box::new(self.stmt());
-        Stmt::While { cond, body, span: self.span_from(start) }
+        Stmt::While {
+            cond,
+            body,
+            span: self.span_from(start),
+        }
     }
 
     fn do_while_stmt(&mut self) -> Stmt {
@@ -189,7 +231,11 @@ impl Parser<'_> {
         };
         // After `do … while (…)` a semicolon is inserted even without a line break.
         self.eat(";");
-        Stmt::DoWhile { body, cond, span: self.span_from(start) }
+        Stmt::DoWhile {
+            body,
+            cond,
+            span: self.span_from(start),
+        }
     }
 
     fn for_stmt(&mut self) -> Stmt {
@@ -217,12 +263,26 @@ impl Parser<'_> {
             Some(Box::new(Stmt::Expr(self.expr_with_comma())))
         };
         self.expect(";");
-        let cond = if self.at(";") { None } else { Some(self.expr_with_comma()) };
+        let cond = if self.at(";") {
+            None
+        } else {
+            Some(self.expr_with_comma())
+        };
         self.expect(";");
-        let step = if self.at(")") { None } else { Some(self.expr_with_comma()) };
+        let step = if self.at(")") {
+            None
+        } else {
+            Some(self.expr_with_comma())
+        };
         self.expect_close(")", open);
         let body = Box::new(self.stmt());
-        Stmt::For { init, cond, step, body, span: self.span_from(start) }
+        Stmt::For {
+            init,
+            cond,
+            step,
+            body,
+            span: self.span_from(start),
+        }
     }
 
     /// At the `(` after `for`: which unsupported loop this is if the header has no `;` but an `of`
@@ -274,7 +334,11 @@ impl Parser<'_> {
         let start = self.start();
         self.bump();
         let ends = self.at(";") || self.at("}") || self.at_eof() || self.newline_before();
-        let value = if ends { None } else { Some(self.expr_with_comma()) };
+        let value = if ends {
+            None
+        } else {
+            Some(self.expr_with_comma())
+        };
         self.end_statement(errors_at_start);
         Stmt::Return(value, self.span_from(start))
     }
@@ -317,5 +381,8 @@ impl Parser<'_> {
 
 /// A [`Stmt::Unsupported`] node.
 fn unsupported(what: &str, span: Span) -> Stmt {
-    Stmt::Unsupported { what: what.to_string(), span }
+    Stmt::Unsupported {
+        what: what.to_string(),
+        span,
+    }
 }

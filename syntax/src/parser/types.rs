@@ -79,7 +79,11 @@ impl Parser<'_> {
     fn named_type(&mut self) -> TypeExpr {
         let start = self.start();
         let word = self.nth_word(0).unwrap_or_default();
-        if matches!(word, "typeof" | "keyof" | "infer" | "unique" | "readonly" | "asserts") && self.nth_word(1).is_some() {
+        if matches!(
+            word,
+            "typeof" | "keyof" | "infer" | "unique" | "readonly" | "asserts"
+        ) && self.nth_word(1).is_some()
+        {
             self.bump();
             self.array_type();
             self.unsupported_syntax(&format!("`{word}` types"), self.span_from(start));

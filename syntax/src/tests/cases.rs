@@ -9,11 +9,17 @@ fn literals() {
         &[
             ("1", "1"),
             ("0x1F; 0b101; 0o17; 0XfF", "31 5 15 255"),
-            ("1.5; 1e3; 2.5e-3; .5; 1.; 3E+2", "1.5f 1000.0f 0.0025f 0.5f 1.0f 300.0f"),
+            (
+                "1.5; 1e3; 2.5e-3; .5; 1.; 3E+2",
+                "1.5f 1000.0f 0.0025f 0.5f 1.0f 300.0f",
+            ),
             ("1_000_000", "1000000"),
             ("4294967296", "4294967296"),
             (r#"'a' + "b""#, r#"(+ "a" "b")"#),
-            (r#""\n\t\r\\\'\"\0\x41\u00e9\u{1F600}\uD83D\uDE00""#, r#""\n\t\r\\'\"\0Aé😀😀""#),
+            (
+                r#""\n\t\r\\\'\"\0\x41\u00e9\u{1F600}\uD83D\uDE00""#,
+                r#""\n\t\r\\'\"\0Aé😀😀""#,
+            ),
             ("'héllo wörld'", r#""héllo wörld""#),
             ("true; false; null; undefined", "true false null undefined"),
             ("this; super.m()", "this (call (. super m))"),
@@ -50,7 +56,10 @@ fn precedence() {
             ("x = a ? b : c", "(= x (? a b c))"),
             ("a || b ? c : d", "(? (|| a b) c d)"),
             ("-a + !b", "(+ (- a) (! b))"),
-            ("- -a; ~~a; !!a; +-a", "(- (- a)) (~ (~ a)) (! (! a)) (+ (- a))"),
+            (
+                "- -a; ~~a; !!a; +-a",
+                "(- (- a)) (~ (~ a)) (! (! a)) (+ (- a))",
+            ),
             ("typeof a + 1", "(+ (typeof a) 1)"),
             ("typeof a === 'integer'", r#"(=== (typeof a) "integer")"#),
             ("-a.b[c](d)", "(- (call (idx (. a b) c) d))"),
@@ -69,7 +78,10 @@ fn precedence() {
             ("a[b][c]", "(idx (idx a b) c)"),
             ("f(a)(b)", "(call (call f a) b)"),
             ("f(a, b,)", "(call f a b)"),
-            ("a.delete(); a.new; a.if", "(call (. a delete)) (. a new) (. a if)"),
+            (
+                "a.delete(); a.new; a.if",
+                "(call (. a delete)) (. a new) (. a if)",
+            ),
         ],
         false,
     );
@@ -80,9 +92,18 @@ fn assignment_operators() {
     check_table(
         &[
             ("a = 1", "(= a 1)"),
-            ("a += 1; a -= 1; a *= 1; a /= 1; a %= 1", "(+= a 1) (-= a 1) (*= a 1) (/= a 1) (%= a 1)"),
-            ("a &= 1; a |= 1; a ^= 1; a <<= 1", "(&= a 1) (|= a 1) (^= a 1) (<<= a 1)"),
-            ("a >>= 1; a >>>= 1; a **= 2", "(>>= a 1) (>>>= a 1) (**= a 2)"),
+            (
+                "a += 1; a -= 1; a *= 1; a /= 1; a %= 1",
+                "(+= a 1) (-= a 1) (*= a 1) (/= a 1) (%= a 1)",
+            ),
+            (
+                "a &= 1; a |= 1; a ^= 1; a <<= 1",
+                "(&= a 1) (|= a 1) (^= a 1) (<<= a 1)",
+            ),
+            (
+                "a >>= 1; a >>>= 1; a **= 2",
+                "(>>= a 1) (>>>= a 1) (**= a 2)",
+            ),
             ("a[i] = b.c = 3", "(= (idx a i) (= (. b c) 3))"),
             ("(a) = 1", "(= a 1)"),
         ],
@@ -98,10 +119,19 @@ fn new_and_generics() {
             ("new C", "(new C)"),
             ("new C(1, 2).m()", "(call (. (new C 1 2) m))"),
             ("new Array<integer>(3, 0)", "(new Array<integer> 3 0)"),
-            ("new Array<Array<integer>>(3, [])", "(new Array<Array<integer>> 3 [])"),
-            ("new Array<Array<Array<float>>>(1)", "(new Array<Array<Array<float>>> 1)"),
+            (
+                "new Array<Array<integer>>(3, [])",
+                "(new Array<Array<integer>> 3 [])",
+            ),
+            (
+                "new Array<Array<Array<float>>>(1)",
+                "(new Array<Array<Array<float>>> 1)",
+            ),
             ("new Uint8Array(4, 0)", "(new Uint8Array 4 0)"),
-            ("let a: Array<Array<integer>>= x", "(let a:Array<Array<integer>>=x)"),
+            (
+                "let a: Array<Array<integer>>= x",
+                "(let a:Array<Array<integer>>=x)",
+            ),
         ],
         false,
     );
@@ -114,15 +144,24 @@ fn arrows() {
             ("x => x + 1", "(=> (x) (+ x 1))"),
             ("(a: integer, b) => a + b", "(=> (a:integer b) (+ a b))"),
             ("(): void => {}", "(=> () :void {})"),
-            ("(a: integer): integer => { return a }", "(=> (a:integer) :integer {(return a)})"),
+            (
+                "(a: integer): integer => { return a }",
+                "(=> (a:integer) :integer {(return a)})",
+            ),
             ("f((a) => a, 2)", "(call f (=> (a) a) 2)"),
-            ("let f: (a: integer) => integer = (a) => a", "(let f:(fn (a:integer) integer)=(=> (a) a))"),
+            (
+                "let f: (a: integer) => integer = (a) => a",
+                "(let f:(fn (a:integer) integer)=(=> (a) a))",
+            ),
             ("x => y => x + y", "(=> (x) (=> (y) (+ x y)))"),
             ("a = () => 1", "(= a (=> () 1))"),
             ("c ? (a) : b", "(? c a b)"),
             ("(a, b)", r#"(unsupported "comma operator")"#),
             ("(f)(x)", "(call f x)"),
-            ("(a: integer[], f: (x: any) => void) => f(a)", "(=> (a:integer[] f:(fn (x:any) void)) (call f a))"),
+            (
+                "(a: integer[], f: (x: any) => void) => f(a)",
+                "(=> (a:integer[] f:(fn (x:any) void)) (call f a))",
+            ),
         ],
         false,
     );
@@ -138,10 +177,19 @@ fn types() {
             ("let a: | C | undefined", "(let a:(| C undefined))"),
             ("let a: (integer | null)[]", "(let a:(| integer null)[])"),
             ("let f: () => void", "(let f:(fn () void))"),
-            ("let f: (a: integer, b: float) => integer[]", "(let f:(fn (a:integer b:float) integer[]))"),
+            (
+                "let f: (a: integer, b: float) => integer[]",
+                "(let f:(fn (a:integer b:float) integer[]))",
+            ),
             ("let f: (a) => void", "(let f:(fn (a) void))"),
-            ("let f: ((a: integer) => void) | null", "(let f:(| (fn (a:integer) void) null))"),
-            ("let f: (x: integer) => (y: integer) => integer", "(let f:(fn (x:integer) (fn (y:integer) integer)))"),
+            (
+                "let f: ((a: integer) => void) | null",
+                "(let f:(| (fn (a:integer) void) null))",
+            ),
+            (
+                "let f: (x: integer) => (y: integer) => integer",
+                "(let f:(fn (x:integer) (fn (y:integer) integer)))",
+            ),
             ("let a: Map<string, integer>", "(let a:Map<string,integer>)"),
             ("let a: void", "(let a:void)"),
             ("type integer = number", "(type integer number)"),
@@ -155,21 +203,39 @@ fn types() {
 fn statements() {
     check_table(
         &[
-            ("let a = 1, b: integer, c: float = 2.0;", "(let a=1 b:integer c:float=2.0f)"),
+            (
+                "let a = 1, b: integer, c: float = 2.0;",
+                "(let a=1 b:integer c:float=2.0f)",
+            ),
             ("const x = 1; var y", "(const x=1) (let y)"),
-            ("export let a = 1; export const b = 2", "(export let a=1) (export const b=2)"),
+            (
+                "export let a = 1; export const b = 2",
+                "(export let a=1) (export const b=2)",
+            ),
             ("if (a) b(); else c()", "(if a (call b) (call c))"),
-            ("if (a) { b } else if (c) { d } else { e }", "(if a {b} (if c {d} {e}))"),
+            (
+                "if (a) { b } else if (c) { d } else { e }",
+                "(if a {b} (if c {d} {e}))",
+            ),
             ("if (a) if (b) c; else d", "(if a (if b c d))"),
             ("while (i < 10) i++", "(while (< i 10) (post++ i))"),
             ("do { i++ } while (i < 10)", "(do {(post++ i)} (< i 10))"),
             ("do x++; while (x) y()", "(do (post++ x) x) (call y)"),
-            ("for (let i = 0; i < n; i++) { s += i }", "(for (let i=0) (< i n) (post++ i) {(+= s i)})"),
+            (
+                "for (let i = 0; i < n; i++) { s += i }",
+                "(for (let i=0) (< i n) (post++ i) {(+= s i)})",
+            ),
             ("for (;;) {}", "(for _ _ _ {})"),
             ("for (i = 0; ; ) break", "(for (= i 0) _ _ break)"),
-            ("while (1) { break; continue }", "(while 1 {break continue})"),
+            (
+                "while (1) { break; continue }",
+                "(while 1 {break continue})",
+            ),
             ("function f() { return; }", "(fn f () {(return)})"),
-            ("function f() { return 1 + 2 }", "(fn f () {(return (+ 1 2))})"),
+            (
+                "function f() { return 1 + 2 }",
+                "(fn f () {(return (+ 1 2))})",
+            ),
             ("{ let a = 1 } ;", "{(let a=1)} ;"),
             (";;", "; ;"),
             ("{}", "{}"),
@@ -195,17 +261,38 @@ fn items() {
                 "export class P { public x: integer; private readonly y: float; protected z }",
                 "(export class P (field x:integer) (field y:float) (field z))",
             ),
-            ("class A { static\n x: integer }", "(class A (static field x:integer))"),
-            ("class A { static: integer; static() {} }", "(class A (field static:integer) (method static () {}))"),
-            ("class A { x: integer\n y: integer\n }", "(class A (field x:integer) (field y:integer))"),
-            ("enum Color { Red = -1, Green = 0, Blue = 1, }", "(enum Color (Red (- 1)) (Green 0) (Blue 1))"),
+            (
+                "class A { static\n x: integer }",
+                "(class A (static field x:integer))",
+            ),
+            (
+                "class A { static: integer; static() {} }",
+                "(class A (field static:integer) (method static () {}))",
+            ),
+            (
+                "class A { x: integer\n y: integer\n }",
+                "(class A (field x:integer) (field y:integer))",
+            ),
+            (
+                "enum Color { Red = -1, Green = 0, Blue = 1, }",
+                "(enum Color (Red (- 1)) (Green 0) (Blue 1))",
+            ),
             ("export enum E { A = 1 }", "(export enum E (A 1))"),
             ("const enum E { A }", "(enum E A)"),
-            ("import { a, b as c } from './util'", r#"(import a b:c from "./util")"#),
-            ("import type { T } from 'pkg/sub';", r#"(import-type T from "pkg/sub")"#),
+            (
+                "import { a, b as c } from './util'",
+                r#"(import a b:c from "./util")"#,
+            ),
+            (
+                "import type { T } from 'pkg/sub';",
+                r#"(import-type T from "pkg/sub")"#,
+            ),
             ("import { type T, u } from 'x'", r#"(import T u from "x")"#),
             ("import './side'", r#"(import from "./side")"#),
-            ("function f() { function g() {} }", "(fn f () {(nested (fn g () {}))})"),
+            (
+                "function f() { function g() {} }",
+                "(fn f () {(nested (fn g () {}))})",
+            ),
             ("if (a) { class C {} }", "(if a {(nested (class C))})"),
         ],
         false,
@@ -216,35 +303,95 @@ fn items() {
 fn unsupported_constructs() {
     check_table(
         &[
-            ("let s = `a ${b} c`", r#"(let s=(unsupported "template literal"))"#),
-            ("let s = `a ${ `nested ${x}` } }`", r#"(let s=(unsupported "template literal"))"#),
+            (
+                "let s = `a ${b} c`",
+                r#"(let s=(unsupported "template literal"))"#,
+            ),
+            (
+                "let s = `a ${ `nested ${x}` } }`",
+                r#"(let s=(unsupported "template literal"))"#,
+            ),
             ("code`int x = 1;`", r#"(unsupported "inline C code")"#),
-            ("let o = { a: 1, b: { c: 2 } }", r#"(let o=(unsupported "object literal"))"#),
-            ("f(function (a) { return a })", r#"(call f (unsupported "`function` expression"))"#),
+            (
+                "let o = { a: 1, b: { c: 2 } }",
+                r#"(let o=(unsupported "object literal"))"#,
+            ),
+            (
+                "f(function (a) { return a })",
+                r#"(call f (unsupported "`function` expression"))"#,
+            ),
             ("a?.b.c", r#"(. (unsupported "optional chaining `?.`") c)"#),
-            ("a ?? b", r#"(unsupported "nullish coalescing operator `??`")"#),
-            ("f(...xs); [...a, 1]", r#"(call f (unsupported "spread `...`")) [(unsupported "spread `...`") 1]"#),
-            ("switch (x) { case 1: break; default: f() }", r#"(unsupported "`switch` statement")"#),
-            ("for (const x of xs) { f(x) }", r#"(unsupported "`for … of` loop")"#),
-            ("for (let k in o) f(k)", r#"(unsupported "`for … in` loop")"#),
-            ("try { f() } catch (e) { g() } finally { h() }", r#"(unsupported "`try` statement")"#),
-            ("throw new Error('x')", r#"(unsupported "`throw` statement")"#),
-            ("outer: while (1) { break outer }", r#"(unsupported "labeled statement")"#),
-            ("delete a.b; void 0; await p", r#"(unsupported "`delete` operator") (unsupported "`void` operator") (unsupported "`await` operator")"#),
+            (
+                "a ?? b",
+                r#"(unsupported "nullish coalescing operator `??`")"#,
+            ),
+            (
+                "f(...xs); [...a, 1]",
+                r#"(call f (unsupported "spread `...`")) [(unsupported "spread `...`") 1]"#,
+            ),
+            (
+                "switch (x) { case 1: break; default: f() }",
+                r#"(unsupported "`switch` statement")"#,
+            ),
+            (
+                "for (const x of xs) { f(x) }",
+                r#"(unsupported "`for … of` loop")"#,
+            ),
+            (
+                "for (let k in o) f(k)",
+                r#"(unsupported "`for … in` loop")"#,
+            ),
+            (
+                "try { f() } catch (e) { g() } finally { h() }",
+                r#"(unsupported "`try` statement")"#,
+            ),
+            (
+                "throw new Error('x')",
+                r#"(unsupported "`throw` statement")"#,
+            ),
+            (
+                "outer: while (1) { break outer }",
+                r#"(unsupported "labeled statement")"#,
+            ),
+            (
+                "delete a.b; void 0; await p",
+                r#"(unsupported "`delete` operator") (unsupported "`void` operator") (unsupported "`await` operator")"#,
+            ),
             ("x!.y", r#"(. (unsupported "non-null assertion `!`") y)"#),
             ("a &&= b", r#"(unsupported "logical assignment operator")"#),
-            ("[a, b] = [b, a]", r#"(unsupported "destructuring assignment")"#),
-            ("let [a, b] = xs", r#"(unsupported "destructuring declaration")"#),
+            (
+                "[a, b] = [b, a]",
+                r#"(unsupported "destructuring assignment")"#,
+            ),
+            (
+                "let [a, b] = xs",
+                r#"(unsupported "destructuring declaration")"#,
+            ),
             ("'k' in o", r#"(unsupported "`in` operator")"#),
-            ("interface I { x: integer }\nlet a = 1", r#"(unsupported "`interface` declaration") (let a=1)"#),
-            ("declare function f(): void;", r#"(unsupported "`declare` declaration")"#),
+            (
+                "interface I { x: integer }\nlet a = 1",
+                r#"(unsupported "`interface` declaration") (let a=1)"#,
+            ),
+            (
+                "declare function f(): void;",
+                r#"(unsupported "`declare` declaration")"#,
+            ),
             ("export default f", r#"(unsupported "`export default`")"#),
             ("export { a, b }", r#"(unsupported "`export { … }` list")"#),
-            ("import * as m from 'm'", r#"(unsupported "namespace import `* as`")"#),
+            (
+                "import * as m from 'm'",
+                r#"(unsupported "namespace import `* as`")"#,
+            ),
             ("import d from 'm'", r#"(unsupported "default import")"#),
             ("abstract class A { }", r#"(unsupported "abstract class")"#),
-            ("async function f() { await g() }", r#"(unsupported "`async` function")"#),
-            ("let c = class { }", r#"(let c=(unsupported "`class` expression"))"#),
+            (
+                "async function f() { await g() }",
+                r#"(unsupported "`async` function")"#,
+            ),
+            (
+                "let c = class { }",
+                r#"(let c=(unsupported "`class` expression"))"#,
+            ),
         ],
         false,
     );
@@ -274,10 +421,16 @@ fn automatic_semicolon_insertion() {
             ("if (a) b\nelse c", "(if a b c)"),
             ("do a(); while (b) c()", "(do (call a) b) (call c)"),
             ("x\n/* comment\n */ y", "x y"),
-            ("let t: integer\n[1].length", "(let t:integer) (. [1] length)"),
+            (
+                "let t: integer\n[1].length",
+                "(let t:integer) (. [1] length)",
+            ),
             ("let x = 1 // comment\nx", "(let x=1) x"),
             ("type T = integer\nlet x: T", "(type T integer) (let x:T)"),
-            ("class A { x: integer\n m() {} }", "(class A (field x:integer) (method m () {}))"),
+            (
+                "class A { x: integer\n m() {} }",
+                "(class A (field x:integer) (method m () {}))",
+            ),
         ],
         false,
     );

@@ -11,7 +11,11 @@ fn tokens(src: &str) -> String {
         .filter(|t| t.kind != TokenKind::Eof)
         .map(|t| {
             let text = &src[t.span.start as usize..t.span.end as usize];
-            if t.newline_before { format!("\\n{text}") } else { text.to_string() }
+            if t.newline_before {
+                format!("\\n{text}")
+            } else {
+                text.to_string()
+            }
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -20,7 +24,10 @@ fn tokens(src: &str) -> String {
 #[test]
 fn punctuators_and_line_breaks() {
     let cases: &[(&str, &str)] = &[
-        ("a=>b ... ?. ?? ** **= === !==", "a => b ... ?. ?? ** **= === !=="),
+        (
+            "a=>b ... ?. ?? ** **= === !==",
+            "a => b ... ?. ?? ** **= === !==",
+        ),
         ("a>>>=b>>c>=d", "a > > > = b > > c > = d"),
         ("a<<=b<=c", "a <<= b <= c"),
         ("x?.5:1", "x ? .5 : 1"),
@@ -69,6 +76,7 @@ fn line_and_column() {
     assert_eq!(line_col(text, 3), (2, 1));
     assert_eq!(line_col(text, 7), (2, 4)); // after the two-byte `é`
     assert_eq!(line_col(text, 6), (2, 3)); // inside `é`: counts from its start
-    assert_eq!(line_col(text, 9), (3, 1));
+    assert_eq!(line_col(text, 8), (3, 1));
+    assert_eq!(line_col(text, 9), (3, 2));
     assert_eq!(line_col(text, 100), (3, 2));
 }

@@ -18,17 +18,33 @@ fn check_table(cases: &[(&str, &str)], expect_errors: bool) {
         let p = parse(src);
         let got = sexpr::file(&p.file);
         if got != *expected {
-            failures.push(format!("source:   {src:?}\nexpected: {expected}\ngot:      {got}\nerrors:   {:?}", p.errors));
+            failures.push(format!(
+                "source:   {src:?}\nexpected: {expected}\ngot:      {got}\nerrors:   {:?}",
+                p.errors
+            ));
         } else if !expect_errors && !p.errors.is_empty() {
-            failures.push(format!("source:   {src:?}\nunexpected errors: {:#?}", p.errors));
+            failures.push(format!(
+                "source:   {src:?}\nunexpected errors: {:#?}",
+                p.errors
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n\n{}", failures.len(), cases.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
 }
 
 /// Parses `src`, asserting there are no errors.
 fn parse_ok(src: &str) -> Parse {
     let p = parse(src);
-    assert!(p.errors.is_empty(), "unexpected errors in {src:?}: {:#?}", p.errors);
+    assert!(
+        p.errors.is_empty(),
+        "unexpected errors in {src:?}: {:#?}",
+        p.errors
+    );
     p
 }

@@ -10,13 +10,35 @@ pub(crate) fn file(file: &SourceFile) -> String {
 pub(crate) fn item(item: &Item) -> String {
     match item {
         Item::Function(f) => {
-            let ret = f.ret.as_ref().map(|t| format!(" :{}", ty(t))).unwrap_or_default();
-            format!("({}fn {} ({}){ret} {})", export(f.exported), f.name.name, params(&f.params), block(&f.body))
+            let ret = f
+                .ret
+                .as_ref()
+                .map(|t| format!(" :{}", ty(t)))
+                .unwrap_or_default();
+            format!(
+                "({}fn {} ({}){ret} {})",
+                export(f.exported),
+                f.name.name,
+                params(&f.params),
+                block(&f.body)
+            )
         }
         Item::Class(c) => {
-            let extends = c.extends.as_ref().map(|b| format!(" extends {}", b.name)).unwrap_or_default();
-            let members: String = c.members.iter().map(|m| format!(" {}", member(m))).collect();
-            format!("({}class {}{extends}{members})", export(c.exported), c.name.name)
+            let extends = c
+                .extends
+                .as_ref()
+                .map(|b| format!(" extends {}", b.name))
+                .unwrap_or_default();
+            let members: String = c
+                .members
+                .iter()
+                .map(|m| format!(" {}", member(m)))
+                .collect();
+            format!(
+                "({}class {}{extends}{members})",
+                export(c.exported),
+                c.name.name
+            )
         }
         Item::Enum(e) => {
             let members: String = e
@@ -52,16 +74,49 @@ fn export(exported: bool) -> &'static str {
 
 fn member(m: &ClassMember) -> String {
     match m {
-        ClassMember::Field { is_static, name, ty: t, init, .. } => {
-            let t = t.as_ref().map(|t| format!(":{}", ty(t))).unwrap_or_default();
-            let init = init.as_ref().map(|e| format!("={}", expr(e))).unwrap_or_default();
-            format!("({}field {}{t}{init})", if *is_static { "static " } else { "" }, name.name)
+        ClassMember::Field {
+            is_static,
+            name,
+            ty: t,
+            init,
+            ..
+        } => {
+            let t = t
+                .as_ref()
+                .map(|t| format!(":{}", ty(t)))
+                .unwrap_or_default();
+            let init = init
+                .as_ref()
+                .map(|e| format!("={}", expr(e)))
+                .unwrap_or_default();
+            format!(
+                "({}field {}{t}{init})",
+                if *is_static { "static " } else { "" },
+                name.name
+            )
         }
-        ClassMember::Constructor { params: p, body, .. } => format!("(ctor ({}) {})", params(p), block(body)),
-        ClassMember::Method { is_static, name, params: p, ret, body, .. } => {
-            let ret = ret.as_ref().map(|t| format!(" :{}", ty(t))).unwrap_or_default();
+        ClassMember::Constructor {
+            params: p, body, ..
+        } => format!("(ctor ({}) {})", params(p), block(body)),
+        ClassMember::Method {
+            is_static,
+            name,
+            params: p,
+            ret,
+            body,
+            ..
+        } => {
+            let ret = ret
+                .as_ref()
+                .map(|t| format!(" :{}", ty(t)))
+                .unwrap_or_default();
             let s = if *is_static { "static " } else { "" };
-            format!("({s}method {} ({}){ret} {})", name.name, params(p), block(body))
+            format!(
+                "({s}method {} ({}){ret} {})",
+                name.name,
+                params(p),
+                block(body)
+            )
         }
     }
 }
@@ -78,7 +133,10 @@ fn params(params: &[Param]) -> String {
 }
 
 fn block(b: &Block) -> String {
-    format!("{{{}}}", b.stmts.iter().map(stmt).collect::<Vec<_>>().join(" "))
+    format!(
+        "{{{}}}",
+        b.stmts.iter().map(stmt).collect::<Vec<_>>().join(" ")
+    )
 }
 
 fn opt_expr(e: &Option<Expr>) -> String {
@@ -87,28 +145,57 @@ fn opt_expr(e: &Option<Expr>) -> String {
 
 pub(crate) fn stmt(s: &Stmt) -> String {
     match s {
-        Stmt::VarDecl { exported, kind, decls, .. } => {
-            let kind = if *kind == DeclKind::Const { "const" } else { "let" };
+        Stmt::VarDecl {
+            exported,
+            kind,
+            decls,
+            ..
+        } => {
+            let kind = if *kind == DeclKind::Const {
+                "const"
+            } else {
+                "let"
+            };
             let decls: String = decls
                 .iter()
                 .map(|d| {
-                    let t = d.ty.as_ref().map(|t| format!(":{}", ty(t))).unwrap_or_default();
-                    let init = d.init.as_ref().map(|e| format!("={}", expr(e))).unwrap_or_default();
+                    let t =
+                        d.ty.as_ref()
+                            .map(|t| format!(":{}", ty(t)))
+                            .unwrap_or_default();
+                    let init = d
+                        .init
+                        .as_ref()
+                        .map(|e| format!("={}", expr(e)))
+                        .unwrap_or_default();
                     format!(" {}{t}{init}", d.name.name)
                 })
                 .collect();
             format!("({}{kind}{decls})", export(*exported))
         }
         Stmt::Expr(e) => expr(e),
-        Stmt::If { cond, then, other, .. } => match other {
+        Stmt::If {
+            cond, then, other, ..
+        } => match other {
             Some(o) => format!("(if {} {} {})", expr(cond), stmt(then), stmt(o)),
             None => format!("(if {} {})", expr(cond), stmt(then)),
         },
         Stmt::While { cond, body, .. } => format!("(while {} {})", expr(cond), stmt(body)),
         Stmt::DoWhile { body, cond, .. } => format!("(do {} {})", stmt(body), expr(cond)),
-        Stmt::For { init, cond, step, body, .. } => {
+        Stmt::For {
+            init,
+            cond,
+            step,
+            body,
+            ..
+        } => {
             let init = init.as_ref().map(|s| stmt(s)).unwrap_or_else(|| "_".into());
-            format!("(for {init} {} {} {})", opt_expr(cond), opt_expr(step), stmt(body))
+            format!(
+                "(for {init} {} {} {})",
+                opt_expr(cond),
+                opt_expr(step),
+                stmt(body)
+            )
         }
         Stmt::Break(_) => "break".into(),
         Stmt::Continue(_) => "continue".into(),
@@ -159,7 +246,9 @@ pub(crate) fn expr(e: &Expr) -> String {
             Literal::Undefined => "undefined".into(),
         },
         Expr::Ident(id) => id.name.clone(),
-        Expr::Array(items, _) => format!("[{}]", items.iter().map(expr).collect::<Vec<_>>().join(" ")),
+        Expr::Array(items, _) => {
+            format!("[{}]", items.iter().map(expr).collect::<Vec<_>>().join(" "))
+        }
         Expr::Unary(op, x, _) => {
             let op = match op {
                 UnaryOp::Neg => "-",
@@ -172,33 +261,77 @@ pub(crate) fn expr(e: &Expr) -> String {
         }
         Expr::Binary(op, a, b, _) => format!("({} {} {})", binary_op(*op), expr(a), expr(b)),
         Expr::Logical(op, a, b, _) => {
-            format!("({} {} {})", if *op == LogicalOp::And { "&&" } else { "||" }, expr(a), expr(b))
+            format!(
+                "({} {} {})",
+                if *op == LogicalOp::And { "&&" } else { "||" },
+                expr(a),
+                expr(b)
+            )
         }
         Expr::Assign(op, a, b, _) => {
-            format!("({}= {} {})", op.map(binary_op).unwrap_or(""), expr(a), expr(b))
+            format!(
+                "({}= {} {})",
+                op.map(binary_op).unwrap_or(""),
+                expr(a),
+                expr(b)
+            )
         }
-        Expr::Update { op, prefix, target, .. } => {
+        Expr::Update {
+            op, prefix, target, ..
+        } => {
             let op = if *op == IncDec::Inc { "++" } else { "--" };
-            if *prefix { format!("({op}pre {})", expr(target)) } else { format!("(post{op} {})", expr(target)) }
+            if *prefix {
+                format!("({op}pre {})", expr(target))
+            } else {
+                format!("(post{op} {})", expr(target))
+            }
         }
         Expr::Conditional(c, a, b, _) => format!("(? {} {} {})", expr(c), expr(a), expr(b)),
         Expr::Call(f, args, _) => {
-            format!("(call {}{})", expr(f), args.iter().map(|a| format!(" {}", expr(a))).collect::<String>())
+            format!(
+                "(call {}{})",
+                expr(f),
+                args.iter()
+                    .map(|a| format!(" {}", expr(a)))
+                    .collect::<String>()
+            )
         }
-        Expr::New { class, type_args, args, .. } => {
+        Expr::New {
+            class,
+            type_args,
+            args,
+            ..
+        } => {
             let targs = if type_args.is_empty() {
                 String::new()
             } else {
-                format!("<{}>", type_args.iter().map(ty).collect::<Vec<_>>().join(","))
+                format!(
+                    "<{}>",
+                    type_args.iter().map(ty).collect::<Vec<_>>().join(",")
+                )
             };
-            format!("(new {}{targs}{})", class.name, args.iter().map(|a| format!(" {}", expr(a))).collect::<String>())
+            format!(
+                "(new {}{targs}{})",
+                class.name,
+                args.iter()
+                    .map(|a| format!(" {}", expr(a)))
+                    .collect::<String>()
+            )
         }
         Expr::Member(o, name, _) => format!("(. {} {})", expr(o), name.name),
         Expr::Index(o, i, _) => format!("(idx {} {})", expr(o), expr(i)),
         Expr::As(x, t, _) => format!("(as {} {})", expr(x), ty(t)),
         Expr::InstanceOf(x, c, _) => format!("(instanceof {} {})", expr(x), c.name),
-        Expr::Arrow { params: p, ret, body, .. } => {
-            let ret = ret.as_ref().map(|t| format!(" :{}", ty(t))).unwrap_or_default();
+        Expr::Arrow {
+            params: p,
+            ret,
+            body,
+            ..
+        } => {
+            let ret = ret
+                .as_ref()
+                .map(|t| format!(" :{}", ty(t)))
+                .unwrap_or_default();
             let body = match body {
                 ArrowBody::Expr(e) => expr(e),
                 ArrowBody::Block(b) => block(b),
@@ -217,9 +350,16 @@ pub(crate) fn ty(t: &TypeExpr) -> String {
         TypeExpr::Named(id) => id.name.clone(),
         TypeExpr::Array(t, _) => format!("{}[]", ty(t)),
         TypeExpr::Generic(name, args, _) => {
-            format!("{}<{}>", name.name, args.iter().map(ty).collect::<Vec<_>>().join(","))
+            format!(
+                "{}<{}>",
+                name.name,
+                args.iter().map(ty).collect::<Vec<_>>().join(",")
+            )
         }
-        TypeExpr::Union(members, _) => format!("(| {})", members.iter().map(ty).collect::<Vec<_>>().join(" ")),
+        TypeExpr::Union(members, _) => format!(
+            "(| {})",
+            members.iter().map(ty).collect::<Vec<_>>().join(" ")
+        ),
         TypeExpr::Function(p, r, _) => format!("(fn ({}) {})", params(p), ty(r)),
         TypeExpr::Error(_) => "?err".into(),
     }

@@ -40,14 +40,21 @@ fn spans_cover_exactly_the_construct() {
 fn inner_spans() {
     let src = "let x = (a + b) * c.d";
     let p = parse_ok(src);
-    let Item::Stmt(Stmt::VarDecl { decls, .. }) = &p.file.items[0] else { panic!() };
+    let Item::Stmt(Stmt::VarDecl { decls, .. }) = &p.file.items[0] else {
+        panic!()
+    };
     let init = decls[0].init.as_ref().unwrap();
-    let Expr::Binary(_, l, r, _) = init else { panic!() };
+    let Expr::Binary(_, l, r, _) = init else {
+        panic!()
+    };
     let text = |e: &Expr| &src[e.span().start as usize..e.span().end as usize];
     assert_eq!(text(init), "(a + b) * c.d");
     assert_eq!(text(l), "a + b");
     assert_eq!(text(r), "c.d");
-    assert_eq!(&src[decls[0].span.start as usize..decls[0].span.end as usize], "x = (a + b) * c.d");
+    assert_eq!(
+        &src[decls[0].span.start as usize..decls[0].span.end as usize],
+        "x = (a + b) * c.d"
+    );
 }
 
 /// In a well-formed program no non-empty span starts or ends with whitespace, and every span
@@ -58,9 +65,16 @@ fn no_span_has_surrounding_whitespace() {
         let p = parse_ok(src);
         let nodes = walk::collect(&p.file);
         for (what, span) in nodes.spans {
-            assert!(span.start <= span.end && span.end as usize <= src.len(), "{what} {span:?}");
+            assert!(
+                span.start <= span.end && span.end as usize <= src.len(),
+                "{what} {span:?}"
+            );
             let text = &src[span.start as usize..span.end as usize];
-            assert_eq!(text, text.trim(), "{what} span {span:?} has surrounding whitespace");
+            assert_eq!(
+                text,
+                text.trim(),
+                "{what} span {span:?} has surrounding whitespace"
+            );
         }
     }
 }

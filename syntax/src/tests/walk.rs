@@ -34,7 +34,13 @@ impl Nodes {
                 self.ident(&c.name);
                 for m in &c.members {
                     match m {
-                        ClassMember::Field { name, ty, init, span, .. } => {
+                        ClassMember::Field {
+                            name,
+                            ty,
+                            init,
+                            span,
+                            ..
+                        } => {
                             self.spans.push(("field", *span));
                             self.ident(name);
                             if let Some(t) = ty {
@@ -49,7 +55,14 @@ impl Nodes {
                             self.params(params);
                             self.block(body);
                         }
-                        ClassMember::Method { name, params, ret, body, span, .. } => {
+                        ClassMember::Method {
+                            name,
+                            params,
+                            ret,
+                            body,
+                            span,
+                            ..
+                        } => {
                             self.spans.push(("method", *span));
                             self.ident(name);
                             self.params(params);
@@ -112,7 +125,9 @@ impl Nodes {
                 }
             }
             Stmt::Expr(e) => self.expr(e),
-            Stmt::If { cond, then, other, .. } => {
+            Stmt::If {
+                cond, then, other, ..
+            } => {
                 self.expr(cond);
                 self.stmt(then);
                 if let Some(o) = other {
@@ -123,7 +138,13 @@ impl Nodes {
                 self.expr(cond);
                 self.stmt(body);
             }
-            Stmt::For { init, cond, step, body, .. } => {
+            Stmt::For {
+                init,
+                cond,
+                step,
+                body,
+                ..
+            } => {
                 if let Some(i) = init {
                     self.stmt(i);
                 }
@@ -139,7 +160,11 @@ impl Nodes {
             Stmt::Block(b) => self.block(b),
             Stmt::NestedItem(i) => self.item(i),
             Stmt::Error(_) => self.has_error_node = true,
-            Stmt::Return(None, _) | Stmt::Break(_) | Stmt::Continue(_) | Stmt::Empty(_) | Stmt::Unsupported { .. } => {}
+            Stmt::Return(None, _)
+            | Stmt::Break(_)
+            | Stmt::Continue(_)
+            | Stmt::Empty(_)
+            | Stmt::Unsupported { .. } => {}
         }
     }
 
@@ -162,10 +187,14 @@ impl Nodes {
                     self.expr(x);
                 }
             }
-            Expr::Unary(_, x, _) | Expr::Update { target: x, .. } | Expr::Member(x, _, _) | Expr::InstanceOf(x, _, _) => {
-                self.expr(x)
-            }
-            Expr::Binary(_, a, b, _) | Expr::Logical(_, a, b, _) | Expr::Assign(_, a, b, _) | Expr::Index(a, b, _) => {
+            Expr::Unary(_, x, _)
+            | Expr::Update { target: x, .. }
+            | Expr::Member(x, _, _)
+            | Expr::InstanceOf(x, _, _) => self.expr(x),
+            Expr::Binary(_, a, b, _)
+            | Expr::Logical(_, a, b, _)
+            | Expr::Assign(_, a, b, _)
+            | Expr::Index(a, b, _) => {
                 self.expr(a);
                 self.expr(b);
             }
@@ -178,7 +207,9 @@ impl Nodes {
                 self.expr(x);
                 self.ty(t);
             }
-            Expr::Arrow { params, ret, body, .. } => {
+            Expr::Arrow {
+                params, ret, body, ..
+            } => {
                 self.params(params);
                 if let Some(t) = ret {
                     self.ty(t);
@@ -189,7 +220,11 @@ impl Nodes {
                 }
             }
             Expr::Error(_) => self.has_error_node = true,
-            Expr::Lit(..) | Expr::Ident(_) | Expr::This(_) | Expr::Super(_) | Expr::Unsupported { .. } => {}
+            Expr::Lit(..)
+            | Expr::Ident(_)
+            | Expr::This(_)
+            | Expr::Super(_)
+            | Expr::Unsupported { .. } => {}
         }
     }
 
