@@ -349,10 +349,7 @@ impl Lexer<'_> {
         let start = self.pos;
         self.pos += 1;
         let mut value = Vec::new();
-        loop {
-            let Some(&b) = self.bytes.get(self.pos) else {
-                break;
-            };
+        while let Some(&b) = self.bytes.get(self.pos) {
             match b {
                 b'\n' => break,
                 b'\\' => self.escape(&mut value),

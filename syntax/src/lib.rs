@@ -30,6 +30,8 @@
 //! | `E0118` | `-x ** y` needs parentheses |
 //! | `E0119` | too many errors; the rest are not shown |
 
+#![warn(missing_docs)]
+
 pub mod ast;
 mod depth;
 mod diag;

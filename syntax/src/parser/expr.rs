@@ -408,10 +408,7 @@ impl Parser<'_> {
         loop {
             let t = self.tok();
             e = match t.kind {
-                TokenKind::Punct(".") => match self.member(e, start) {
-                    Ok(e) => e,
-                    Err(e) => return e,
-                },
+                TokenKind::Punct(".") => self.member(e, start),
                 TokenKind::Punct("?.") => self.optional_chain(start),
                 TokenKind::Punct("(") => self.call(e, start),
                 TokenKind::Punct("[") => self.index(e, start),
@@ -425,15 +422,15 @@ impl Parser<'_> {
         }
     }
 
-    /// `.name` after `object`; `Err` with an error node when the name is missing.
-    fn member(&mut self, object: Expr, start: u32) -> Result<Expr, Expr> {
+    /// `.name` after `object`; an error node when the name is missing.
+    fn member(&mut self, object: Expr, start: u32) -> Expr {
         self.bump();
         if self.nth_word(0).is_none() {
             self.expected(diag::EXPECTED_NAME, "a property name after `.`");
-            return Err(Expr::Error(self.span_from(start)));
+            return Expr::Error(self.span_from(start));
         }
         let name = self.any_word_ident();
-        Ok(Expr::Member(Box::new(object), name, self.span_from(start)))
+        Expr::Member(Box::new(object), name, self.span_from(start))
     }
 
     fn optional_chain(&mut self, start: u32) -> Expr {
@@ -457,7 +454,7 @@ impl Parser<'_> {
         let open = self.tok().span;
         self.bump();
         let index = self.expr_with_comma();
-        self.expect_close("]", open);
+        self.close_list("]", open, false);
         Expr::Index(Box::new(object), Box::new(index), self.span_from(start))
     }
 
@@ -485,7 +482,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        self.expect_close(")", open);
+        self.close_list(")", open, false);
         args
     }
 
@@ -659,7 +656,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        self.expect_close("]", open);
+        self.close_list("]", open, false);
         Expr::Array(elements, self.span_from(start))
     }
 
@@ -678,7 +675,7 @@ impl Parser<'_> {
             return Expr::Error(self.span_from(start));
         }
         let inner = self.expr_with_comma();
-        self.expect_close(")", open);
+        self.close_list(")", open, false);
         inner
     }
 

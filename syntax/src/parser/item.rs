@@ -248,7 +248,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        self.expect_close(")", open);
+        self.close_list(")", open, true);
         params
     }
 
@@ -341,7 +341,7 @@ impl Parser<'_> {
             return Vec::new();
         }
         let mut members = Vec::new();
-        while !self.at("}") && !self.at_eof() {
+        while !self.at("}") && !self.at_eof() && !self.at_declaration_after_class() {
             if self.eat(";") {
                 continue;
             }
@@ -355,6 +355,25 @@ impl Parser<'_> {
         }
         self.expect_close("}", open);
         members
+    }
+
+    /// Whether a top-level declaration starts a line inside a class body, which means that the
+    /// class lacks its closing `}` (a member with such a name would be followed by `(` or `:`).
+    fn at_declaration_after_class(&self) -> bool {
+        const DECLARATIONS: &[&str] = &[
+            "function",
+            "class",
+            "enum",
+            "import",
+            "export",
+            "let",
+            "const",
+            "var",
+            "interface",
+        ];
+        self.newline_before()
+            && self.nth_word(0).is_some_and(|w| DECLARATIONS.contains(&w))
+            && (self.nth_word(1).is_some() || self.nth_at(1, "{"))
     }
 
     /// Whether the `n`th token ahead can start a member name (so a word before it is a modifier).
@@ -518,7 +537,7 @@ impl Parser<'_> {
                     break;
                 }
             }
-            self.expect_close("}", open);
+            self.close_list("}", open, false);
         }
         EnumDecl {
             exported,
@@ -605,7 +624,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        self.expect_close("}", open);
+        self.close_list("}", open, false);
         names
     }
 

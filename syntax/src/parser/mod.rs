@@ -70,6 +70,29 @@ const RESERVED: &[&str] = &[
     "with",
 ];
 
+/// Words that start a statement or declaration; recovery stops before them at the start of a line.
+const STATEMENT_KEYWORDS: &[&str] = &[
+    "let",
+    "const",
+    "var",
+    "function",
+    "class",
+    "enum",
+    "import",
+    "export",
+    "if",
+    "while",
+    "for",
+    "do",
+    "return",
+    "break",
+    "continue",
+    "switch",
+    "try",
+    "throw",
+    "interface",
+];
+
 /// Parses a whole file from its tokens; `lex_errors` are merged into the result.
 pub(crate) fn parse_tokens(
     text: &str,
@@ -271,6 +294,34 @@ impl<'a> Parser<'a> {
             self.error_at(diag::EXPECTED_TOKEN, message, span, Some(hint));
         }
         false
+    }
+
+    /// Closes a bracketed list (arguments, parameters, elements, a condition): consumes `close`,
+    /// or reports it missing and skips ahead to it, stopping early (without consuming) at another
+    /// closer, a `;`, a statement keyword at the start of a line, or with `stop_at_brace` a `{`.
+    fn close_list(&mut self, close: &str, open: Span, stop_at_brace: bool) {
+        if self.expect_close(close, open) {
+            return;
+        }
+        loop {
+            if self.at_eof() || self.at(";") || (stop_at_brace && self.at("{")) {
+                return;
+            }
+            if self.eat(close) {
+                return;
+            }
+            let keyword = self
+                .nth_word(0)
+                .is_some_and(|w| STATEMENT_KEYWORDS.contains(&w));
+            if is_closer(self.tok()) || (self.newline_before() && keyword) {
+                return;
+            }
+            if is_opener(self.tok()) {
+                self.skip_balanced();
+            } else {
+                self.bump();
+            }
+        }
     }
 
     /// Reports TypeScript syntax that the language does not have a place for.

@@ -67,6 +67,18 @@ impl Parser<'_> {
         if self.at("{") {
             return Stmt::Block(self.block());
         }
+        if self.at_word("else") {
+            let span = self.tok().span;
+            let hint = Some("an `else` must directly follow the statement of an `if`".to_string());
+            self.error_at(
+                diag::UNEXPECTED_TOKEN,
+                "unexpected `else`".into(),
+                span,
+                hint,
+            );
+            self.bump();
+            return Stmt::Error(span);
+        }
         if self.eat(";") {
             return Stmt::Empty(self.span_from(start));
         }
@@ -184,7 +196,7 @@ impl Parser<'_> {
         let has_open = self.expect("(");
         let cond = self.expr_with_comma();
         if has_open {
-            self.expect_close(")", open);
+            self.close_list(")", open, true);
         }
         cond
     }
@@ -274,7 +286,7 @@ impl Parser<'_> {
         } else {
             Some(self.expr_with_comma())
         };
-        self.expect_close(")", open);
+        self.close_list(")", open, true);
         let body = Box::new(self.stmt());
         Stmt::For {
             init,
