@@ -117,7 +117,14 @@ impl<'a> BodyChecker<'a> {
     }
 
     fn global_decl(&mut self, d: &ast::VarDeclarator, out: &mut Vec<hir::Stmt>) {
-        let Some(GlobalInfo { ty, .. }) = self.env.global(&d.name.name, self.sink, d.name.span) else { return };
+        let Some(GlobalInfo { ty, is_const }) = self.env.global(&d.name.name, self.sink, d.name.span) else { return };
+        if ty == Type::Void {
+            self.sink.error("E0216", d.span, format!("`{}` cannot hold a `void` value", d.name.name));
+            return;
+        }
+        if is_const && d.init.is_none() {
+            self.sink.error("E0212", d.span, format!("`const {}` needs an initial value", d.name.name));
+        }
         if let Some(init) = &d.init {
             let value = self.expr(init, Some(&ty));
             let value = self.coerce(value, &ty);
