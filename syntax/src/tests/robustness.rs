@@ -3,7 +3,7 @@
 
 use super::walk;
 use crate::lexer::{TokenKind, lex};
-use crate::parse;
+use crate::{Parse, parse};
 
 /// Realistic, well-formed BlueScript programs.
 pub(super) const PROGRAMS: &[&str] = &[
@@ -106,7 +106,7 @@ impl Rng {
 }
 
 /// Parses `src` and checks the invariants that hold for every input.
-fn check(src: &str) {
+fn check(src: &str) -> Parse {
     let p = parse(src);
     let len = src.len() as u32;
     assert!(p.errors.len() <= 51, "too many errors for {src:?}");
@@ -136,6 +136,7 @@ fn check(src: &str) {
             "unbalanced brackets without an error in {src:?}"
         );
     }
+    p
 }
 
 /// Openers minus closers among the tokens of `src`.
@@ -242,11 +243,12 @@ fn random_ascii() {
 
 #[test]
 fn deep_nesting() {
-    const N: usize = 100_000;
+    const N: usize = 20_000;
+    // 100,000 brackets; other patterns 20,000 times, which is just as deep for the parser.
     let deep = [
-        "(".repeat(N),
-        "[".repeat(N),
-        "{".repeat(N),
+        "(".repeat(100_000),
+        "[".repeat(100_000),
+        "{".repeat(100_000),
         "-".repeat(N),
         "!".repeat(N) + "x",
         "a=".repeat(N) + "1",
@@ -263,9 +265,16 @@ fn deep_nesting() {
         "class A{m(){".repeat(N),
         "(".repeat(N) + &")".repeat(N),
         "`${".repeat(N),
+        "a+".repeat(N) + "a",
+        "a.".repeat(N) + "a",
+        "f()".repeat(N),
+        "x[0]".repeat(N),
+        "let a: integer".to_string() + &"[]".repeat(N),
     ];
     for src in &deep {
+        let t0 = std::time::Instant::now();
         let p = parse(src);
+        eprintln!("deep: {:?} {:?}", &src[..12], t0.elapsed());
         assert!(
             !p.errors.is_empty(),
             "no error for deep input starting {:?}",
@@ -273,4 +282,18 @@ fn deep_nesting() {
         );
         check(src);
     }
+}
+
+#[test]
+fn long_chains_are_bounded_and_later_items_survive() {
+    let src = format!("let a = {}a\nlet b = 1", "a + ".repeat(2000));
+    let p = parse(&src);
+    assert_eq!(
+        p.errors.iter().map(|e| e.code).collect::<Vec<_>>(),
+        ["E0107"]
+    );
+    assert_eq!(super::sexpr::file(&p.file), "error (let b=1)");
+    // Just below the bound, a long chain is fine.
+    let src = format!("let a = {}a", "a + ".repeat(400));
+    assert!(parse(&src).errors.is_empty());
 }
