@@ -7,6 +7,9 @@
 //! [`ast::Expr::Unsupported`] / [`ast::Stmt::Unsupported`] nodes without an error, so that the
 //! checker can report them by name.
 //!
+//! Trees are at most [`MAX_TREE_DEPTH`] nodes deep (deeper input is reported as `E0107` and
+//! replaced by an error node), so later passes may recurse over them freely.
+//!
 //! # Error codes
 //! | code | meaning |
 //! |---|---|
