@@ -7,11 +7,17 @@ use std::process::Command;
 
 /// The value of the line `ms <number>` in a benchmark's output.
 fn kernel_ms(output: &[u8]) -> Option<f64> {
-    String::from_utf8_lossy(output).lines().find_map(|l| l.strip_prefix("ms ")?.trim().parse().ok())
+    String::from_utf8_lossy(output)
+        .lines()
+        .find_map(|l| l.strip_prefix("ms ")?.trim().parse().ok())
 }
 
 fn run_bs(bs: &Path, program: &Path) -> Result<f64, String> {
-    let out = Command::new(bs).arg("run").arg(program).output().map_err(|e| e.to_string())?;
+    let out = Command::new(bs)
+        .arg("run")
+        .arg(program)
+        .output()
+        .map_err(|e| e.to_string())?;
     if !out.status.success() || !out.stderr.is_empty() {
         return Err(format!("failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
@@ -20,10 +26,20 @@ fn run_bs(bs: &Path, program: &Path) -> Result<f64, String> {
 
 fn run_c(source: &Path, dir: &Path) -> Result<f64, String> {
     let exe = dir.join(source.file_stem().expect("a file"));
-    let cc = Command::new("gcc").arg("-O2").arg("-o").arg(&exe).arg(source).output();
+    let cc = Command::new("gcc")
+        .arg("-O2")
+        .arg("-o")
+        .arg(&exe)
+        .arg(source)
+        .output();
     match cc {
         Ok(o) if o.status.success() => {}
-        Ok(o) => return Err(format!("gcc failed: {}", String::from_utf8_lossy(&o.stderr))),
+        Ok(o) => {
+            return Err(format!(
+                "gcc failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            ));
+        }
         Err(e) => return Err(format!("gcc not available: {e}")),
     }
     let out = Command::new(&exe).output().map_err(|e| e.to_string())?;
@@ -45,17 +61,29 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "bs"))
         .collect();
     programs.sort();
-    println!("{:<12} {:>12} {:>12} {:>10}", "benchmark", "bs (ms)", "gcc -O2 (ms)", "ratio");
+    println!(
+        "{:<12} {:>12} {:>12} {:>10}",
+        "benchmark", "bs (ms)", "gcc -O2 (ms)", "ratio"
+    );
     for program in programs {
-        let name = program.file_stem().expect("a file").to_string_lossy().into_owned();
+        let name = program
+            .file_stem()
+            .expect("a file")
+            .to_string_lossy()
+            .into_owned();
         let bs_ms = run_bs(&bs, &program);
         let c_ms = run_c(&program.with_extension("c"), &scratch);
-        let show = |r: &Result<f64, String>| r.as_ref().map_or_else(|e| e.clone(), |v| format!("{v:.3}"));
+        let show =
+            |r: &Result<f64, String>| r.as_ref().map_or_else(|e| e.clone(), |v| format!("{v:.3}"));
         let ratio = match (&bs_ms, &c_ms) {
             (Ok(b), Ok(c)) if *c > 0.0 => format!("{:.2}x", b / c),
             _ => "n/a".into(),
         };
-        println!("{name:<12} {:>12} {:>12} {ratio:>10}", show(&bs_ms), show(&c_ms));
+        println!(
+            "{name:<12} {:>12} {:>12} {ratio:>10}",
+            show(&bs_ms),
+            show(&c_ms)
+        );
     }
     let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -16,9 +16,13 @@ pub struct Board {
 /// Starts board `name` (the host board is this executable in its `device-host` role).
 pub fn start(name: &str, heap_size: Option<u32>) -> miette::Result<Board> {
     if !BOARDS.contains(&name) {
-        return Err(miette::miette!(help = "the boards are: host", "unknown board `{name}`"));
+        return Err(miette::miette!(
+            help = "the boards are: host",
+            "unknown board `{name}`"
+        ));
     }
-    let exe = std::env::current_exe().map_err(|e| miette::miette!("cannot find the `bs` executable: {e}"))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| miette::miette!("cannot find the `bs` executable: {e}"))?;
     let mut command = Command::new(exe);
     command.arg("device-host");
     if let Some(h) = heap_size {
@@ -30,7 +34,10 @@ pub fn start(name: &str, heap_size: Option<u32>) -> miette::Result<Board> {
 
 /// The message for a failure to talk to the device.
 pub fn device_error(e: &ClientError) -> miette::Report {
-    miette::miette!(help = "this is a bug in `bs` or the device runtime; please report it", "device error: {e}")
+    miette::miette!(
+        help = "this is a bug in `bs` or the device runtime; please report it",
+        "device error: {e}"
+    )
 }
 
 impl Board {
@@ -47,7 +54,11 @@ impl Board {
     }
 
     /// Loads `image` into the device and runs its entry point, passing output to `on_output`.
-    pub fn run_image(&mut self, image: &Image, on_output: impl FnMut(u8, &[u8])) -> Result<RunOutcome, ClientError> {
+    pub fn run_image(
+        &mut self,
+        image: &Image,
+        on_output: impl FnMut(u8, &[u8]),
+    ) -> Result<RunOutcome, ClientError> {
         for (addr, bytes) in &image.loads {
             self.client.load(*addr, bytes)?;
         }

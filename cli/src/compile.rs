@@ -24,7 +24,10 @@ impl Source {
                 e.utf8_error().valid_up_to()
             )
         })?;
-        Ok(Source { display: target.display.clone(), text })
+        Ok(Source {
+            display: target.display.clone(),
+            text,
+        })
     }
 
     /// A fresh database holding this source as file 0.

@@ -13,7 +13,9 @@ use std::process::ExitCode;
 /// BlueScript: a typed TypeScript subset compiled to native code for microcontrollers.
 #[derive(Parser)]
 #[command(name = "bs", version, about, long_about = None)]
-#[command(after_help = "Examples:\n  bs new blink && cd blink && bs run\n  bs run examples/hello.bs\n  bs check")]
+#[command(
+    after_help = "Examples:\n  bs new blink && cd blink && bs run\n  bs run examples/hello.bs\n  bs check"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,7 +30,9 @@ enum Command {
         name: String,
     },
     /// Compile a project or a single `.bs` file and run it on a board.
-    #[command(after_help = "Examples:\n  bs run                # the project in this directory\n  bs run demo/          # a project directory\n  bs run hello.bs       # a single file on the host board\n  bs run a.bs b.bs      # several programs, one after another, on the same device")]
+    #[command(
+        after_help = "Examples:\n  bs run                # the project in this directory\n  bs run demo/          # a project directory\n  bs run hello.bs       # a single file on the host board\n  bs run a.bs b.bs      # several programs, one after another, on the same device"
+    )]
     Run {
         /// Project directories, manifests or `.bs` files (default: `.`). Several run one after
         /// another on the same device, which is reset in between; a run-time error in one does
@@ -61,7 +65,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::New { name } => commands::new::run(&name).map(|()| true),
-        Command::Run { paths, board, heap_size } => commands::run::run(&paths, board.as_deref(), heap_size),
+        Command::Run {
+            paths,
+            board,
+            heap_size,
+        } => commands::run::run(&paths, board.as_deref(), heap_size),
         Command::Check { path } => commands::check::run(path.as_deref()),
         Command::DeviceHost { heap_size } => board::serve_host(heap_size).map(|()| true),
     };

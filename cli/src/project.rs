@@ -23,14 +23,29 @@ pub struct Target {
 /// Resolves `path` (a project directory, a manifest, or a `.bs` file; default: the current
 /// directory) to a build target.
 pub fn resolve(path: Option<&Path>) -> miette::Result<Target> {
-    let path = path.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let path = path
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
     if path.extension().is_some_and(|e| e == "bs") {
         if !path.is_file() {
-            return Err(miette::miette!(help = "check the path", "cannot find the file `{}`", path.display()));
+            return Err(miette::miette!(
+                help = "check the path",
+                "cannot find the file `{}`",
+                path.display()
+            ));
         }
-        return Ok(Target { display: path.display().to_string(), entry: path, board: "host".into(), heap_size: None });
+        return Ok(Target {
+            display: path.display().to_string(),
+            entry: path,
+            board: "host".into(),
+            heap_size: None,
+        });
     }
-    let manifest = if path.is_dir() { path.join(MANIFEST) } else { path.clone() };
+    let manifest = if path.is_dir() {
+        path.join(MANIFEST)
+    } else {
+        path.clone()
+    };
     if !manifest.is_file() {
         return Err(miette::miette!(
             help = "run `bs new NAME` to create a project, or pass a `.bs` file",
@@ -54,7 +69,14 @@ fn read_manifest(manifest: &Path) -> miette::Result<Target> {
         None => "src/main.bs".to_string(),
         Some(item) => match item.as_str() {
             Some(s) => s.to_string(),
-            None => return Err(field_error(&name, &text, item, "`package.entry` must be a string path")),
+            None => {
+                return Err(field_error(
+                    &name,
+                    &text,
+                    item,
+                    "`package.entry` must be a string path",
+                ));
+            }
         },
     };
     let board = match doc.get("board").and_then(|b| b.get("name")) {
@@ -65,14 +87,28 @@ fn read_manifest(manifest: &Path) -> miette::Result<Target> {
                 let msg = format!("unknown board `{other}`");
                 return Err(field_error(&name, &text, item, &msg));
             }
-            None => return Err(field_error(&name, &text, item, "`board.name` must be a string")),
+            None => {
+                return Err(field_error(
+                    &name,
+                    &text,
+                    item,
+                    "`board.name` must be a string",
+                ));
+            }
         },
     };
     let heap_size = match doc.get("board").and_then(|b| b.get("heap-size")) {
         None => None,
         Some(item) => match item.as_integer() {
             Some(n) if (4096..=256 * 1024 * 1024).contains(&n) => Some(n as u32),
-            _ => return Err(field_error(&name, &text, item, "`board.heap-size` must be a number of bytes between 4096 and 268435456")),
+            _ => {
+                return Err(field_error(
+                    &name,
+                    &text,
+                    item,
+                    "`board.heap-size` must be a number of bytes between 4096 and 268435456",
+                ));
+            }
         },
     };
     let entry_path = dir.join(&entry);
@@ -81,10 +117,18 @@ fn read_manifest(manifest: &Path) -> miette::Result<Target> {
         let msg = format!("the entry file `{entry}` does not exist");
         return Err(match item {
             Some(item) => field_error(&name, &text, item, &msg),
-            None => miette::miette!(help = "create `src/main.bs` or set `package.entry`", "{msg}"),
+            None => miette::miette!(
+                help = "create `src/main.bs` or set `package.entry`",
+                "{msg}"
+            ),
         });
     }
-    Ok(Target { entry: entry_path, display: entry, board, heap_size })
+    Ok(Target {
+        entry: entry_path,
+        display: entry,
+        board,
+        heap_size,
+    })
 }
 
 fn field_error(file: &str, text: &str, item: &toml_edit::Item, message: &str) -> Report {
@@ -93,10 +137,18 @@ fn field_error(file: &str, text: &str, item: &toml_edit::Item, message: &str) ->
     manifest_error(file, text, span, message.to_string(), Some(help))
 }
 
-fn manifest_error(file: &str, text: &str, span: std::ops::Range<usize>, message: String, help: Option<&str>) -> Report {
-    let mut d = MietteDiagnostic::new(message).with_code("E0001").with_label(LabeledSpan::at(span, "here"));
+fn manifest_error(
+    file: &str,
+    text: &str,
+    span: std::ops::Range<usize>,
+    message: String,
+    help: Option<&str>,
+) -> Report {
+    let mut d = MietteDiagnostic::new(message)
+        .with_code("E0001")
+        .with_label(LabeledSpan::at(span, "here"));
     if let Some(h) = help {
         d = d.with_help(h);
     }
-    Report::new(d).with_source_code(NamedSource::new(file.to_string(), text.to_string()))
+    Report::new(d).with_source_code(NamedSource::new(file, text.to_string()))
 }

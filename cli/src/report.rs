@@ -28,7 +28,10 @@ pub fn diagnostic(d: &Diagnostic, text: &str) -> Report {
     let len = (d.span.end.saturating_sub(d.span.start) as usize).min(text.len() - start);
     let mut m = MietteDiagnostic::new(d.message.clone())
         .with_code(d.code)
-        .with_label(LabeledSpan::at(start..start + len, format!("{}:{line}:{col}", d.file)));
+        .with_label(LabeledSpan::at(
+            start..start + len,
+            format!("{}:{line}:{col}", d.file),
+        ));
     if let Some(h) = &d.hint {
         m = m.with_help(h.clone());
     }
@@ -41,7 +44,11 @@ pub fn print_diagnostics(diags: &[Diagnostic], text: &str) {
         eprintln!("{:?}", diagnostic(d, text));
     }
     let n = diags.len();
-    eprintln!("error: could not compile `{}` due to {n} error{}", diags[0].file, if n == 1 { "" } else { "s" });
+    eprintln!(
+        "error: could not compile `{}` due to {n} error{}",
+        diags[0].file,
+        if n == 1 { "" } else { "s" }
+    );
 }
 
 /// The text of a run-time error: the message, `at file:line:col`, then the source line with

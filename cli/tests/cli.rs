@@ -35,7 +35,10 @@ fn new_project_runs_its_template() {
     }
     let run = bs(&project, &["run"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
-    assert_eq!(text(&run.stdout), "Hello, BlueScript!\n1 + 2 + ... + 10 = 55\n");
+    assert_eq!(
+        text(&run.stdout),
+        "Hello, BlueScript!\n1 + 2 + ... + 10 = 55\n"
+    );
     let again = bs(&dir, &["new", "demo"]);
     assert!(!again.status.success());
     assert!(text(&again.stderr).contains("already exists"));
@@ -49,21 +52,38 @@ fn type_and_syntax_errors_name_file_line_and_column() {
     let out = bs(&dir, &["run", "types.bs"]);
     assert!(!out.status.success());
     let err = text(&out.stderr);
-    assert!(err.contains("E0200") && err.contains("expected `string`, found `integer`"), "{err}");
+    assert!(
+        err.contains("E0200") && err.contains("expected `string`, found `integer`"),
+        "{err}"
+    );
     assert!(err.contains("types.bs:2:17"), "{err}");
-    assert!(err.contains("let s: string = a + 1"), "the source line is shown: {err}");
+    assert!(
+        err.contains("let s: string = a + 1"),
+        "the source line is shown: {err}"
+    );
     let out = bs(&dir, &["check", "syntax.bs"]);
     assert!(!out.status.success());
     let err = text(&out.stderr);
-    assert!(err.contains("E01") && err.contains("syntax.bs:2:1"), "{err}");
+    assert!(
+        err.contains("E01") && err.contains("syntax.bs:2:1"),
+        "{err}"
+    );
 }
 
 #[test]
 fn runtime_error_reports_the_line_and_the_device_runs_the_next_program() {
     let dir = temp_dir("runtime");
-    std::fs::write(dir.join("index.bs"), "let xs = [1, 2, 3]\nprint(\"before\")\nprint(xs[3])\n").unwrap();
+    std::fs::write(
+        dir.join("index.bs"),
+        "let xs = [1, 2, 3]\nprint(\"before\")\nprint(xs[3])\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("div.bs"), "let z = 0\nprint(7 / z)\n").unwrap();
-    std::fs::write(dir.join("any.bs"), "let a: any = \"text\"\nlet n: integer = a\n").unwrap();
+    std::fs::write(
+        dir.join("any.bs"),
+        "let a: any = \"text\"\nlet n: integer = a\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("ok.bs"), "print(\"still running\")\n").unwrap();
     let out = bs(&dir, &["run", "index.bs", "div.bs", "any.bs", "ok.bs"]);
     assert!(!out.status.success());
@@ -85,7 +105,11 @@ fn bad_input_gets_clear_errors() {
     std::fs::write(dir.join("bin.bs"), [0xff, 0xfe, 0x00, 0x41]).unwrap();
     let out = bs(&dir, &["run", "bin.bs"]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("not valid UTF-8"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not valid UTF-8"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = bs(&dir, &["run", "missing.bs"]);
     assert!(text(&out.stderr).contains("cannot find the file"));
     let out = bs(&dir, &["run"]);
@@ -93,7 +117,10 @@ fn bad_input_gets_clear_errors() {
     std::fs::write(dir.join("bluescript.toml"), "[board]\nname = \"esp99\"\n").unwrap();
     let out = bs(&dir, &["run"]);
     let err = text(&out.stderr);
-    assert!(err.contains("unknown board `esp99`") && err.contains("bluescript.toml"), "{err}");
+    assert!(
+        err.contains("unknown board `esp99`") && err.contains("bluescript.toml"),
+        "{err}"
+    );
     let out = bs(&dir, &["run", "bin.bs", "--board", "mars"]);
     assert!(text(&out.stderr).contains("unknown board `mars`"));
 }

@@ -4,11 +4,21 @@
 #[test]
 fn conformance_programs_on_host() {
     let bs = std::path::Path::new(env!("CARGO_BIN_EXE_bs"));
-    let cases = testsuite::discover(&testsuite::programs_dir()).expect("the programs directory is readable");
-    assert!(cases.len() >= 80, "only {} conformance programs", cases.len());
+    let cases = testsuite::discover(&testsuite::programs_dir())
+        .expect("the programs directory is readable");
+    assert!(
+        cases.len() >= 80,
+        "only {} conformance programs",
+        cases.len()
+    );
     let failures = testsuite::run_all(bs, &cases, "host");
     for (program, problem) in &failures {
         eprintln!("FAILED {}\n{problem}\n", program.display());
     }
-    assert!(failures.is_empty(), "{} of {} conformance programs failed", failures.len(), cases.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} conformance programs failed",
+        failures.len(),
+        cases.len()
+    );
 }

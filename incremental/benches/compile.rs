@@ -32,7 +32,13 @@ fn generate(functions: usize) -> String {
 }
 
 fn main() {
-    let map = MemoryMap { code_base: 0x4000_0000, code_size: 4 << 20, data_base: 0x2000_0000, data_size: 1 << 20, slots: 4096 };
+    let map = MemoryMap {
+        code_base: 0x4000_0000,
+        code_size: 4 << 20,
+        data_base: 0x2000_0000,
+        data_size: 1 << 20,
+        slots: 4096,
+    };
     let text = generate(98);
     let lines = text.lines().count();
     let mut times = Vec::new();
@@ -45,5 +51,9 @@ fn main() {
         assert!(image.loads.iter().map(|(_, b)| b.len()).sum::<usize>() > 0);
     }
     times.sort_by(f64::total_cmp);
-    println!("cold compile of a generated {lines}-line program: median {:.2} ms, best {:.2} ms", times[times.len() / 2], times[0]);
+    println!(
+        "cold compile of a generated {lines}-line program: median {:.2} ms, best {:.2} ms",
+        times[times.len() / 2],
+        times[0]
+    );
 }

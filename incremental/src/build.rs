@@ -31,13 +31,20 @@ pub fn build(db: &Compiler, file: SourceFile, map: &MemoryMap) -> Result<Image, 
     let mut inputs = Vec::new();
     for name in db::function_names(db, file) {
         let interned = FunctionName::new(db, name.clone());
-        let (Some(ir), Some(code)) =
-            (db::lower_function(db, file, interned), db::compile_function(db, file, interned))
-        else {
-            return Err(BuildError::Codegen(format!("`{name}` has no code although it has no errors")));
+        let (Some(ir), Some(code)) = (
+            db::lower_function(db, file, interned),
+            db::compile_function(db, file, interned),
+        ) else {
+            return Err(BuildError::Codegen(format!(
+                "`{name}` has no code although it has no errors"
+            )));
         };
         let code = code.as_ref().map_err(|e| BuildError::Codegen(e.clone()))?;
-        inputs.push(LinkInput { name: name.clone(), ir: ir.clone(), code: code.clone() });
+        inputs.push(LinkInput {
+            name: name.clone(),
+            ir: ir.clone(),
+            code: code.clone(),
+        });
     }
     link::link(&inputs, MAIN, map).map_err(BuildError::Link)
 }

@@ -68,16 +68,26 @@ pub fn function_names(db: &dyn salsa::Database, file: SourceFile) -> Vec<String>
 /// The syntax of one top-level function (the first of that name), or of the top-level statements
 /// for [`MAIN`]. A separate query so that an edit elsewhere in the file stops here.
 #[salsa::tracked(returns(ref))]
-pub fn function_syntax<'db>(db: &'db dyn salsa::Database, file: SourceFile, name: FunctionName<'db>) -> FunctionSyntax {
+pub fn function_syntax<'db>(
+    db: &'db dyn salsa::Database,
+    file: SourceFile,
+    name: FunctionName<'db>,
+) -> FunctionSyntax {
     let items = &parse(db, file).file.items;
     if name.text(db) == MAIN {
-        let stmts = items.iter().filter(|i| matches!(i, ast::Item::Stmt(_))).cloned().collect();
+        let stmts = items
+            .iter()
+            .filter(|i| matches!(i, ast::Item::Stmt(_)))
+            .cloned()
+            .collect();
         return FunctionSyntax::Main(ast::SourceFile { items: stmts });
     }
     items
         .iter()
         .find_map(|i| match i {
-            ast::Item::Function(f) if &f.name.name == name.text(db) => Some(FunctionSyntax::Function(f.clone())),
+            ast::Item::Function(f) if &f.name.name == name.text(db) => {
+                Some(FunctionSyntax::Function(f.clone()))
+            }
             _ => None,
         })
         .unwrap_or(FunctionSyntax::Missing)
@@ -96,12 +106,19 @@ pub enum FunctionSyntax {
 
 /// Checks one function against its file's signatures.
 #[salsa::tracked(returns(ref))]
-pub fn check_function<'db>(db: &'db dyn salsa::Database, file: SourceFile, name: FunctionName<'db>) -> Checked {
+pub fn check_function<'db>(
+    db: &'db dyn salsa::Database,
+    file: SourceFile,
+    name: FunctionName<'db>,
+) -> Checked {
     let sigs = signatures(db, file);
     match function_syntax(db, file, name) {
         FunctionSyntax::Function(decl) => check::check_function(file.path(db), decl, sigs),
         FunctionSyntax::Main(items) => check::check_main(file.path(db), items, sigs),
-        FunctionSyntax::Missing => Checked { body: None, diagnostics: Vec::new() },
+        FunctionSyntax::Missing => Checked {
+            body: None,
+            diagnostics: Vec::new(),
+        },
     }
 }
 
@@ -124,7 +141,11 @@ pub fn compile_function<'db>(
     name: FunctionName<'db>,
 ) -> Option<Result<Arc<backend_x64::MachineCode>, String>> {
     let f = lower_function(db, file, name).as_ref()?;
-    Some(backend_x64::compile(f).map(Arc::new).map_err(|e| format!("{}: {e}", f.name)))
+    Some(
+        backend_x64::compile(f)
+            .map(Arc::new)
+            .map_err(|e| format!("{}: {e}", f.name)),
+    )
 }
 
 /// Every diagnostic of a file: syntax errors, declaration errors, then each function's errors.
@@ -133,7 +154,13 @@ pub fn diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic
     let mut out: Vec<Diagnostic> = parse(db, file)
         .errors
         .iter()
-        .map(|e| Diagnostic { code: e.code, message: e.message.clone(), file: path.clone(), span: e.span, hint: e.hint.clone() })
+        .map(|e| Diagnostic {
+            code: e.code,
+            message: e.message.clone(),
+            file: path.clone(),
+            span: e.span,
+            hint: e.hint.clone(),
+        })
         .collect();
     out.extend(signatures(db, file).diagnostics.iter().cloned());
     for name in function_names(db, file) {
@@ -159,7 +186,10 @@ impl Default for Compiler {
         let sink = log.clone();
         let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
             if let salsa::EventKind::WillExecute { database_key } = event.kind
-                && let Some(log) = sink.lock().expect("the log lock is never poisoned").as_mut()
+                && let Some(log) = sink
+                    .lock()
+                    .expect("the log lock is never poisoned")
+                    .as_mut()
             {
                 log.push(format!("{database_key:?}"));
             }
@@ -179,6 +209,11 @@ impl Compiler {
 
     /// The queries executed since logging started or since the last call.
     pub fn take_log(&self) -> Vec<String> {
-        self.log.lock().expect("the log lock is never poisoned").as_mut().map(std::mem::take).unwrap_or_default()
+        self.log
+            .lock()
+            .expect("the log lock is never poisoned")
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 }

@@ -30,7 +30,10 @@ pub(crate) struct Sink {
 impl Sink {
     /// A sink for diagnostics about `file`.
     pub fn new(file: &str) -> Sink {
-        Sink { file: file.to_string(), diagnostics: Vec::new() }
+        Sink {
+            file: file.to_string(),
+            diagnostics: Vec::new(),
+        }
     }
 
     /// Reports an error.
@@ -39,7 +42,13 @@ impl Sink {
     }
 
     /// Reports an error with a hint.
-    pub fn error_hint(&mut self, code: &'static str, span: Span, message: impl Into<String>, hint: impl Into<String>) {
+    pub fn error_hint(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.push(code, span, message.into(), Some(hint.into()));
     }
 
@@ -55,9 +64,19 @@ impl Sink {
 
     fn push(&mut self, code: &'static str, span: Span, message: String, hint: Option<String>) {
         // One diagnostic per place: later errors at the same span are usually consequences.
-        if self.diagnostics.iter().any(|d| d.span == span && d.code == code) {
+        if self
+            .diagnostics
+            .iter()
+            .any(|d| d.span == span && d.code == code)
+        {
             return;
         }
-        self.diagnostics.push(Diagnostic { code, message, file: self.file.clone(), span, hint });
+        self.diagnostics.push(Diagnostic {
+            code,
+            message,
+            file: self.file.clone(),
+            span,
+            hint,
+        });
     }
 }

@@ -2,11 +2,11 @@
 //! signatures, per-function checking, lowering and per-function code generation are tracked
 //! queries; the linker turns compiled functions into a load plan for a device.
 
+pub mod build;
 pub mod check;
+pub mod db;
 pub mod diagnostic;
 pub mod hir;
-pub mod types;
-pub mod lower;
-pub mod db;
-pub mod build;
 pub mod link;
+pub mod lower;
+pub mod types;

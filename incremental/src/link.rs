@@ -93,7 +93,10 @@ pub enum LinkError {
 /// Links `functions` for a fresh device; `entry` names the function to run.
 pub fn link(functions: &[LinkInput], entry: &str, map: &MemoryMap) -> Result<Image, LinkError> {
     if functions.len() as u32 > map.slots {
-        return Err(LinkError::TooManyFunctions(functions.len() as u32, map.slots));
+        return Err(LinkError::TooManyFunctions(
+            functions.len() as u32,
+            map.slots,
+        ));
     }
     let data = DataLayout::place(functions, map)?;
     let mut code_addr = BTreeMap::new();
@@ -104,9 +107,17 @@ pub fn link(functions: &[LinkInput], entry: &str, map: &MemoryMap) -> Result<Ima
     }
     let code_used = next - map.code_base;
     if code_used > map.code_size {
-        return Err(LinkError::TooLarge { what: "code", need: code_used, have: map.code_size });
+        return Err(LinkError::TooLarge {
+            what: "code",
+            need: code_used,
+            have: map.code_size,
+        });
     }
-    let slot_of: BTreeMap<&str, u32> = functions.iter().enumerate().map(|(i, f)| (f.name.as_str(), i as u32)).collect();
+    let slot_of: BTreeMap<&str, u32> = functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i as u32))
+        .collect();
     let mut image = Image {
         loads: data.loads,
         slots: Vec::new(),
@@ -121,27 +132,36 @@ pub fn link(functions: &[LinkInput], entry: &str, map: &MemoryMap) -> Result<Ima
             let target = match *reloc {
                 Reloc::Slot { callee, .. } => {
                     let name = &f.ir.callees[callee as usize];
-                    *slot_of.get(name.as_str()).ok_or_else(|| LinkError::MissingFunction {
-                        caller: f.name.clone(),
-                        callee: name.clone(),
-                    })?
+                    *slot_of
+                        .get(name.as_str())
+                        .ok_or_else(|| LinkError::MissingFunction {
+                            caller: f.name.clone(),
+                            callee: name.clone(),
+                        })?
                 }
                 Reloc::Data { sym, .. } => data.addresses[&f.ir.symbols[sym as usize]],
             };
-            reloc.patch(&mut bytes, target).map_err(|e| LinkError::Reloc(e.to_string()))?;
+            reloc
+                .patch(&mut bytes, target)
+                .map_err(|e| LinkError::Reloc(e.to_string()))?;
         }
         for site in &f.code.call_sites {
             if let Some(loc) = f.ir.locs.get(site.loc.0 as usize) {
-                image.source_map.sites.insert(base + site.return_offset, *loc);
+                image
+                    .source_map
+                    .sites
+                    .insert(base + site.return_offset, *loc);
             }
         }
         image.slots.push((slot_of[f.name.as_str()], base));
         image.loads.push((base, bytes));
     }
-    image.entry = *code_addr.get(entry).ok_or_else(|| LinkError::MissingFunction {
-        caller: "the program".into(),
-        callee: entry.to_string(),
-    })?;
+    image.entry = *code_addr
+        .get(entry)
+        .ok_or_else(|| LinkError::MissingFunction {
+            caller: "the program".into(),
+            callee: entry.to_string(),
+        })?;
     Ok(image)
 }
 
@@ -154,7 +174,8 @@ struct DataLayout {
 
 impl DataLayout {
     fn place(functions: &[LinkInput], map: &MemoryMap) -> Result<DataLayout, LinkError> {
-        let mut symbols: Vec<&DataSymbol> = functions.iter().flat_map(|f| f.ir.symbols.iter()).collect();
+        let mut symbols: Vec<&DataSymbol> =
+            functions.iter().flat_map(|f| f.ir.symbols.iter()).collect();
         // Traced globals first so that they form one root range; then other globals, strings,
         // and descriptors (which refer to strings).
         let category = |s: &DataSymbol| match s {
@@ -179,7 +200,10 @@ impl DataLayout {
                     bytes.extend_from_slice(&0u32.to_le_bytes());
                 }
                 DataSymbol::Str(s) => push_string(&mut bytes, s),
-                DataSymbol::ArrayDescriptor { elem_kind, type_name } => {
+                DataSymbol::ArrayDescriptor {
+                    elem_kind,
+                    type_name,
+                } => {
                     let name = DataSymbol::Str(type_name.clone().into_bytes());
                     let name_addr = match addresses.get(&name) {
                         Some(a) => *a,
@@ -200,11 +224,27 @@ impl DataLayout {
             addresses.insert(sym.clone(), addr);
         }
         if bytes.len() as u32 > map.data_size {
-            return Err(LinkError::TooLarge { what: "data", need: bytes.len() as u32, have: map.data_size });
+            return Err(LinkError::TooLarge {
+                what: "data",
+                need: bytes.len() as u32,
+                have: map.data_size,
+            });
         }
-        let roots = if traced > 0 { vec![(map.data_base, traced)] } else { Vec::new() };
-        let loads = if bytes.is_empty() { Vec::new() } else { vec![(map.data_base, bytes)] };
-        Ok(DataLayout { addresses, loads, roots })
+        let roots = if traced > 0 {
+            vec![(map.data_base, traced)]
+        } else {
+            Vec::new()
+        };
+        let loads = if bytes.is_empty() {
+            Vec::new()
+        } else {
+            vec![(map.data_base, bytes)]
+        };
+        Ok(DataLayout {
+            addresses,
+            loads,
+            roots,
+        })
     }
 }
 
@@ -213,7 +253,7 @@ fn push_string(out: &mut Vec<u8>, s: &[u8]) {
     out.extend_from_slice(&abi::STATIC_STRING_HEADER.to_le_bytes());
     out.extend_from_slice(&(s.len() as u32).to_le_bytes());
     out.extend_from_slice(s);
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
 }

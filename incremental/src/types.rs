@@ -91,7 +91,11 @@ impl Type {
         match (a, b) {
             (Type::Error, _) => Some(b.clone()),
             (x, y) if x.is_numeric() && y.is_numeric() => {
-                Some(if *x == Type::Float || *y == Type::Float { Type::Float } else { Type::Integer })
+                Some(if *x == Type::Float || *y == Type::Float {
+                    Type::Float
+                } else {
+                    Type::Integer
+                })
             }
             _ => None,
         }
@@ -121,7 +125,10 @@ mod tests {
 
     #[test]
     fn names_follow_the_language() {
-        assert_eq!(Type::Array(Box::new(Type::Array(Box::new(Type::Float)))).to_string(), "float[][]");
+        assert_eq!(
+            Type::Array(Box::new(Type::Array(Box::new(Type::Float)))).to_string(),
+            "float[][]"
+        );
     }
 
     #[test]
@@ -130,8 +137,13 @@ mod tests {
         assert!(!Type::Float.converts_to(&Type::Integer));
         assert!(Type::Any.converts_to(&Type::String));
         assert!(!Type::Int32.converts_to(&Type::Any));
-        assert!(!Type::Array(Box::new(Type::Integer)).converts_to(&Type::Array(Box::new(Type::Float))));
-        assert_eq!(Type::common(&Type::Integer, &Type::Float), Some(Type::Float));
+        assert!(
+            !Type::Array(Box::new(Type::Integer)).converts_to(&Type::Array(Box::new(Type::Float)))
+        );
+        assert_eq!(
+            Type::common(&Type::Integer, &Type::Float),
+            Some(Type::Float)
+        );
         assert_eq!(Type::common(&Type::String, &Type::Integer), None);
     }
 }

@@ -12,7 +12,9 @@ fn compile_all(src: &str) -> Vec<String> {
         let n = FunctionName::new(&db, name.clone());
         let f = db::lower_function(&db, file, n).as_ref().expect("lowered");
         ir::verify::verify(f).unwrap_or_else(|e| panic!("{e}\n{f}"));
-        let code = db::compile_function(&db, file, n).as_ref().expect("compiled");
+        let code = db::compile_function(&db, file, n)
+            .as_ref()
+            .expect("compiled");
         assert!(code.is_ok(), "{code:?}");
         listings.push(f.to_string());
     }

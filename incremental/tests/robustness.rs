@@ -14,11 +14,15 @@ fn check_input(src: &str) {
     }
     for name in db::function_names(&db, file) {
         let n = FunctionName::new(&db, name.clone());
-        let f = db::lower_function(&db, file, n).as_ref().unwrap_or_else(|| panic!("{name} not lowered:\n{src}"));
+        let f = db::lower_function(&db, file, n)
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name} not lowered:\n{src}"));
         if let Err(e) = ir::verify::verify(f) {
             panic!("invalid IR for {name}: {e}\n{f}\nsource:\n{src}");
         }
-        let code = db::compile_function(&db, file, n).as_ref().expect("compiled");
+        let code = db::compile_function(&db, file, n)
+            .as_ref()
+            .expect("compiled");
         assert!(code.is_ok(), "codegen failed: {code:?}\nsource:\n{src}");
     }
 }
@@ -34,7 +38,9 @@ fn corpus() -> Vec<String> {
 }
 
 fn collect(dir: &Path, out: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -85,9 +91,45 @@ fn mutated_programs() {
     let corpus = corpus();
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     const PIECES: &[&str] = &[
-        "(", ")", "{", "}", "[", "]", ";", "\n", "let ", "x", "1", "1.5", "\"s\"", "+", "=", "==", "as any", ":",
-        "integer", "float[]", "any", "return ", "function f(", "if (", "while (", "?", "!", ".length", "[0]",
-        "++", "--", "null", "print(", "break", "continue", "new Array<integer>(2, 0)", "typeof ", "<<", "/",
+        "(",
+        ")",
+        "{",
+        "}",
+        "[",
+        "]",
+        ";",
+        "\n",
+        "let ",
+        "x",
+        "1",
+        "1.5",
+        "\"s\"",
+        "+",
+        "=",
+        "==",
+        "as any",
+        ":",
+        "integer",
+        "float[]",
+        "any",
+        "return ",
+        "function f(",
+        "if (",
+        "while (",
+        "?",
+        "!",
+        ".length",
+        "[0]",
+        "++",
+        "--",
+        "null",
+        "print(",
+        "break",
+        "continue",
+        "new Array<integer>(2, 0)",
+        "typeof ",
+        "<<",
+        "/",
     ];
     for _ in 0..1500 {
         let src = &corpus[rng.below(corpus.len())];
@@ -124,7 +166,9 @@ fn shuffled_lines_and_random_text() {
     const ALPHABET: &[u8] = b"abcxyz019 \n\t(){}[];:,.+-*/%<>=!&|^~?'\"`\\#@$_";
     for _ in 0..400 {
         let len = rng.below(120);
-        let s: String = (0..len).map(|_| ALPHABET[rng.below(ALPHABET.len())] as char).collect();
+        let s: String = (0..len)
+            .map(|_| ALPHABET[rng.below(ALPHABET.len())] as char)
+            .collect();
         check_input(&s);
     }
     for depth in [100, 2000, 50_000] {
@@ -137,8 +181,19 @@ fn shuffled_lines_and_random_text() {
 #[test]
 fn garbage_always_gets_a_diagnostic() {
     let db = Compiler::default();
-    for src in ["let = ;", "function (", "}}}", "print(\"unterminated", "let x: = 1", "1 +", "@#$"] {
+    for src in [
+        "let = ;",
+        "function (",
+        "}}}",
+        "print(\"unterminated",
+        "let x: = 1",
+        "1 +",
+        "@#$",
+    ] {
         let file = SourceFile::new(&db, "g.bs".into(), src.into(), 0);
-        assert!(!db::diagnostics(&db, file).is_empty(), "no diagnostic for {src:?}");
+        assert!(
+            !db::diagnostics(&db, file).is_empty(),
+            "no diagnostic for {src:?}"
+        );
     }
 }

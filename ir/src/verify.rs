@@ -57,13 +57,11 @@ pub fn verify(f: &Function) -> Result<(), String> {
                 var_ok(*b)?;
                 check_cond(f, *cond, *a, *b).map_err(&here)?;
             }
-            Terminator::Return(v) => {
-                if v.map(|v| f.ty(v)) != f.ret {
-                    return Err(here(format!(
-                        "return of {v:?} in a function returning {:?}",
-                        f.ret
-                    )));
-                }
+            Terminator::Return(v) if v.map(|v| f.ty(v)) != f.ret => {
+                return Err(here(format!(
+                    "return of {v:?} in a function returning {:?}",
+                    f.ret
+                )));
             }
             Terminator::Raise { loc, .. } if loc.0 as usize >= f.locs.len() => {
                 return Err(here("raise location out of range".into()));

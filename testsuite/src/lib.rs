@@ -36,7 +36,11 @@ pub fn discover(root: &Path) -> Result<Vec<Case>, String> {
             let stdout = std::fs::read_to_string(program.with_extension("out"))
                 .map_err(|e| format!("{}: missing .out file: {e}", program.display()))?;
             let stderr = std::fs::read_to_string(program.with_extension("err")).ok();
-            Ok(Case { program, stdout, stderr })
+            Ok(Case {
+                program,
+                stdout,
+                stderr,
+            })
         })
         .collect()
 }
@@ -71,11 +75,17 @@ pub fn run_case(bs: &Path, case: &Case, board: &str) -> Result<(), String> {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let mut problems = Vec::new();
     if stdout != case.stdout {
-        problems.push(format!("stdout differs\n--- expected\n{}--- actual\n{stdout}", case.stdout));
+        problems.push(format!(
+            "stdout differs\n--- expected\n{}--- actual\n{stdout}",
+            case.stdout
+        ));
     }
     match &case.stderr {
         None if !output.status.success() => {
-            problems.push(format!("exit status {} (expected success); stderr:\n{stderr}", output.status));
+            problems.push(format!(
+                "exit status {} (expected success); stderr:\n{stderr}",
+                output.status
+            ));
         }
         None => {}
         Some(expected) => {
@@ -87,13 +97,21 @@ pub fn run_case(bs: &Path, case: &Case, board: &str) -> Result<(), String> {
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
 }
 
 /// The first expected line not found, in order, in `actual`.
 fn missing_line<'a>(expected: &'a str, actual: &str) -> Option<&'a str> {
     let mut lines = actual.lines();
-    expected.lines().map(str::trim).filter(|l| !l.is_empty()).find(|want| !lines.any(|l| l.contains(want)))
+    expected
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .find(|want| !lines.any(|l| l.contains(want)))
 }
 
 /// Runs every case on `board` using two worker threads; returns the failures as
@@ -108,7 +126,10 @@ pub fn run_all(bs: &Path, cases: &[Case], board: &str) -> Vec<(PathBuf, String)>
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     let Some(case) = cases.get(i) else { break };
                     if let Err(e) = run_case(bs, case, board) {
-                        failures.lock().expect("no worker panics while holding the lock").push((case.program.clone(), e));
+                        failures
+                            .lock()
+                            .expect("no worker panics while holding the lock")
+                            .push((case.program.clone(), e));
                     }
                 }
             });

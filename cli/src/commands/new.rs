@@ -21,7 +21,9 @@ console.log("1 + 2 + ... + 10 =", total)
 /// Creates the project `name` in the current directory.
 pub fn run(name: &str) -> miette::Result<()> {
     let valid = !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && !name.starts_with('-');
     if !valid {
         return Err(miette::miette!(
@@ -31,15 +33,20 @@ pub fn run(name: &str) -> miette::Result<()> {
     }
     let dir = Path::new(name);
     if dir.exists() {
-        return Err(miette::miette!(help = "choose another name or remove it", "`{name}` already exists"));
+        return Err(miette::miette!(
+            help = "choose another name or remove it",
+            "`{name}` already exists"
+        ));
     }
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nentry = \"src/main.bs\"\n\n[board]\n# The board to run on: \"host\" needs no hardware.\nname = \"host\"\n"
     );
     let write = |path: &Path, text: &str| {
-        std::fs::write(path, text).map_err(|e| miette::miette!("cannot write `{}`: {e}", path.display()))
+        std::fs::write(path, text)
+            .map_err(|e| miette::miette!("cannot write `{}`: {e}", path.display()))
     };
-    std::fs::create_dir_all(dir.join("src")).map_err(|e| miette::miette!("cannot create `{name}`: {e}"))?;
+    std::fs::create_dir_all(dir.join("src"))
+        .map_err(|e| miette::miette!("cannot create `{name}`: {e}"))?;
     write(&dir.join(MANIFEST), &manifest)?;
     write(&dir.join("src/main.bs"), MAIN_BS)?;
     write(&dir.join(".gitignore"), "/target\n")?;

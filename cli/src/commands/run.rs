@@ -10,11 +10,18 @@ use std::path::PathBuf;
 
 /// Runs each target in `paths` (default: the current directory) on one device, in order;
 /// returns whether every program compiled and ran without error.
-pub fn run(paths: &[PathBuf], board_name: Option<&str>, heap_size: Option<u32>) -> miette::Result<bool> {
+pub fn run(
+    paths: &[PathBuf],
+    board_name: Option<&str>,
+    heap_size: Option<u32>,
+) -> miette::Result<bool> {
     let targets = if paths.is_empty() {
         vec![project::resolve(None)?]
     } else {
-        paths.iter().map(|p| project::resolve(Some(p))).collect::<miette::Result<Vec<_>>>()?
+        paths
+            .iter()
+            .map(|p| project::resolve(Some(p)))
+            .collect::<miette::Result<Vec<_>>>()?
     };
     let board_name = board_name.unwrap_or(&targets[0].board);
     let mut board = board::start(board_name, heap_size.or(targets[0].heap_size))?;
@@ -39,10 +46,16 @@ fn run_one(board: &mut Board, target: &project::Target) -> miette::Result<bool> 
             return Ok(false);
         }
         Err(BuildError::Codegen(e)) => {
-            return Err(miette::miette!(help = "this is a compiler bug; please report it", "code generation failed: {e}"));
+            return Err(miette::miette!(
+                help = "this is a compiler bug; please report it",
+                "code generation failed: {e}"
+            ));
         }
         Err(BuildError::Link(e)) => {
-            return Err(miette::miette!(help = "raise the board's memory sizes in bluescript.toml", "{e}"));
+            return Err(miette::miette!(
+                help = "raise the board's memory sizes in bluescript.toml",
+                "{e}"
+            ));
         }
     };
     let stdout = std::io::stdout();
@@ -53,17 +66,26 @@ fn run_one(board: &mut Board, target: &project::Target) -> miette::Result<bool> 
             let _ = if stream == device::abi::STREAM_STDERR as u8 {
                 stderr.lock().write_all(bytes)
             } else {
-                stdout.lock().write_all(bytes).and_then(|()| stdout.lock().flush())
+                stdout
+                    .lock()
+                    .write_all(bytes)
+                    .and_then(|()| stdout.lock().flush())
             };
         })
         .map_err(|e| board::device_error(&e))?;
     match outcome {
         RunOutcome::Completed => Ok(true),
-        RunOutcome::RuntimeError { code_addr, message, .. } => {
-            let location = image
-                .source_map
-                .lookup(code_addr)
-                .map(|loc| (source.display.as_str(), source.text.as_str(), loc.start, loc.end));
+        RunOutcome::RuntimeError {
+            code_addr, message, ..
+        } => {
+            let location = image.source_map.lookup(code_addr).map(|loc| {
+                (
+                    source.display.as_str(),
+                    source.text.as_str(),
+                    loc.start,
+                    loc.end,
+                )
+            });
             eprint!("{}", report::runtime_error(&message, location));
             Ok(false)
         }

@@ -40,7 +40,14 @@ pub(crate) struct BodyChecker<'a> {
 
 impl<'a> BodyChecker<'a> {
     fn new(env: &'a mut dyn ItemEnv, sink: &'a mut Sink, ret: Ret) -> Self {
-        BodyChecker { env, sink, locals: Vec::new(), scopes: vec![HashMap::new()], ret, loop_depth: 0 }
+        BodyChecker {
+            env,
+            sink,
+            locals: Vec::new(),
+            scopes: vec![HashMap::new()],
+            ret,
+            loop_depth: 0,
+        }
     }
 
     /// Checks a top-level function against its signature.
@@ -57,12 +64,22 @@ impl<'a> BodyChecker<'a> {
             c.sink.error_hint(
                 "E0206",
                 decl.name.span,
-                format!("`{}` must return a `{}` on every path", decl.name.name, sig.ret),
+                format!(
+                    "`{}` must return a `{}` on every path",
+                    decl.name.name, sig.ret
+                ),
                 "add a `return` statement at the end of the function",
             );
         }
         let (name, span) = (decl.name.name.clone(), decl.name.span);
-        hir::Body { name, span, params, locals: c.locals, ret: sig.ret.clone(), stmts }
+        hir::Body {
+            name,
+            span,
+            params,
+            locals: c.locals,
+            ret: sig.ret.clone(),
+            stmts,
+        }
     }
 
     /// Infers the result type of a function without a declared one, from its `return`s.
@@ -75,10 +92,17 @@ impl<'a> BodyChecker<'a> {
         let mut c = BodyChecker::new(env, sink, Ret::Infer(Vec::new()));
         c.declare_params(decl, sig);
         c.block(&decl.body.stmts);
-        let Ret::Infer(types) = c.ret else { unreachable!("the mode is fixed at creation") };
+        let Ret::Infer(types) = c.ret else {
+            unreachable!("the mode is fixed at creation")
+        };
         let mut types = types.into_iter();
-        let Some(first) = types.next() else { return Type::Void };
-        types.try_fold(first, |acc, t| Type::common(&acc, &t)).unwrap_or(Type::Any).widened_for_variable()
+        let Some(first) = types.next() else {
+            return Type::Void;
+        };
+        types
+            .try_fold(first, |acc, t| Type::common(&acc, &t))
+            .unwrap_or(Type::Any)
+            .widened_for_variable()
     }
 
     /// The type of a global's initializer expression.
@@ -87,7 +111,11 @@ impl<'a> BodyChecker<'a> {
     }
 
     /// Checks a file's top-level statements as the body of `<main>`.
-    pub fn check_main(env: &'a mut dyn ItemEnv, sink: &'a mut Sink, source: &ast::SourceFile) -> hir::Body {
+    pub fn check_main(
+        env: &'a mut dyn ItemEnv,
+        sink: &'a mut Sink,
+        source: &ast::SourceFile,
+    ) -> hir::Body {
         let mut c = BodyChecker::new(env, sink, Ret::Main);
         let mut stmts = Vec::new();
         for item in &source.items {
@@ -102,14 +130,25 @@ impl<'a> BodyChecker<'a> {
             }
         }
         let span = Span::default();
-        hir::Body { name: "<main>".into(), span, params: Vec::new(), locals: c.locals, ret: Type::Void, stmts }
+        hir::Body {
+            name: "<main>".into(),
+            span,
+            params: Vec::new(),
+            locals: c.locals,
+            ret: Type::Void,
+            stmts,
+        }
     }
 
     fn declare_params(&mut self, decl: &ast::FunctionDecl, sig: &FnSig) -> Vec<LocalId> {
         let mut ids = Vec::new();
         for (p, ty) in decl.params.iter().zip(&sig.params) {
             if self.scopes[0].contains_key(&p.name.name) {
-                self.sink.error("E0208", p.name.span, format!("parameter `{}` is declared twice", p.name.name));
+                self.sink.error(
+                    "E0208",
+                    p.name.span,
+                    format!("parameter `{}` is declared twice", p.name.name),
+                );
             }
             ids.push(self.declare(&p.name.name, ty.clone(), false));
         }
@@ -117,13 +156,25 @@ impl<'a> BodyChecker<'a> {
     }
 
     fn global_decl(&mut self, d: &ast::VarDeclarator, out: &mut Vec<hir::Stmt>) {
-        let Some(GlobalInfo { ty, is_const }) = self.env.global(&d.name.name, self.sink, d.name.span) else { return };
+        let Some(GlobalInfo { ty, is_const }) =
+            self.env.global(&d.name.name, self.sink, d.name.span)
+        else {
+            return;
+        };
         if ty == Type::Void {
-            self.sink.error("E0216", d.span, format!("`{}` cannot hold a `void` value", d.name.name));
+            self.sink.error(
+                "E0216",
+                d.span,
+                format!("`{}` cannot hold a `void` value", d.name.name),
+            );
             return;
         }
         if is_const && d.init.is_none() {
-            self.sink.error("E0212", d.span, format!("`const {}` needs an initial value", d.name.name));
+            self.sink.error(
+                "E0212",
+                d.span,
+                format!("`const {}` needs an initial value", d.name.name),
+            );
         }
         if let Some(init) = &d.init {
             let value = self.expr(init, Some(&ty));
@@ -138,7 +189,10 @@ impl<'a> BodyChecker<'a> {
     pub(super) fn declare(&mut self, name: &str, ty: Type, is_const: bool) -> LocalId {
         let id = LocalId(self.locals.len() as u32);
         self.locals.push(ty);
-        self.scopes.last_mut().expect("there is always a scope").insert(name.to_string(), LocalVar { id, is_const });
+        self.scopes
+            .last_mut()
+            .expect("there is always a scope")
+            .insert(name.to_string(), LocalVar { id, is_const });
         id
     }
 
@@ -177,23 +231,44 @@ impl<'a> BodyChecker<'a> {
                 let e = self.expr(e, None);
                 out.push(hir::Stmt::Expr(e));
             }
-            ast::Stmt::If { cond, then, other, .. } => {
+            ast::Stmt::If {
+                cond, then, other, ..
+            } => {
                 let cond = self.condition(cond);
                 let then = self.sub_block(then);
-                let other = other.as_ref().map(|o| self.sub_block(o)).unwrap_or_default();
+                let other = other
+                    .as_ref()
+                    .map(|o| self.sub_block(o))
+                    .unwrap_or_default();
                 out.push(hir::Stmt::If(cond, then, other));
             }
             ast::Stmt::While { cond, body, .. } => {
                 let cond = self.condition(cond);
                 let body = self.loop_body(body);
-                out.push(hir::Stmt::Loop { cond: Some(cond), body, step: None, test_first: true });
+                out.push(hir::Stmt::Loop {
+                    cond: Some(cond),
+                    body,
+                    step: None,
+                    test_first: true,
+                });
             }
             ast::Stmt::DoWhile { body, cond, .. } => {
                 let body = self.loop_body(body);
                 let cond = self.condition(cond);
-                out.push(hir::Stmt::Loop { cond: Some(cond), body, step: None, test_first: false });
+                out.push(hir::Stmt::Loop {
+                    cond: Some(cond),
+                    body,
+                    step: None,
+                    test_first: false,
+                });
             }
-            ast::Stmt::For { init, cond, step, body, .. } => {
+            ast::Stmt::For {
+                init,
+                cond,
+                step,
+                body,
+                ..
+            } => {
                 self.scopes.push(HashMap::new());
                 let mut stmts = Vec::new();
                 if let Some(init) = init {
@@ -202,7 +277,12 @@ impl<'a> BodyChecker<'a> {
                 let cond = cond.as_ref().map(|c| self.condition(c));
                 let step = step.as_ref().map(|s| self.expr(s, None));
                 let body = self.loop_body(body);
-                stmts.push(hir::Stmt::Loop { cond, body, step, test_first: true });
+                stmts.push(hir::Stmt::Loop {
+                    cond,
+                    body,
+                    step,
+                    test_first: true,
+                });
                 self.scopes.pop();
                 out.push(hir::Stmt::Block(stmts));
             }
@@ -210,9 +290,14 @@ impl<'a> BodyChecker<'a> {
                 let is_break = matches!(s, ast::Stmt::Break(_));
                 if self.loop_depth == 0 {
                     let word = if is_break { "break" } else { "continue" };
-                    self.sink.error("E0207", *span, format!("`{word}` outside of a loop"));
+                    self.sink
+                        .error("E0207", *span, format!("`{word}` outside of a loop"));
                 } else {
-                    out.push(if is_break { hir::Stmt::Break } else { hir::Stmt::Continue });
+                    out.push(if is_break {
+                        hir::Stmt::Break
+                    } else {
+                        hir::Stmt::Continue
+                    });
                 }
             }
             ast::Stmt::Return(value, span) => self.return_stmt(value.as_ref(), *span, out),
@@ -224,7 +309,9 @@ impl<'a> BodyChecker<'a> {
             ast::Stmt::Unsupported { what, span } => self.sink.unsupported(*span, what),
             ast::Stmt::NestedItem(item) => {
                 let what = match **item {
-                    Item::Function(_) => "a function declared inside another function or block (closures)",
+                    Item::Function(_) => {
+                        "a function declared inside another function or block (closures)"
+                    }
                     Item::Class(_) => "a class declared inside a function or block",
                     _ => "a declaration inside a function or block",
                 };
@@ -249,9 +336,17 @@ impl<'a> BodyChecker<'a> {
             (None, None) => Type::Any,
         };
         if ty == Type::Void {
-            self.sink.error("E0216", d.span, format!("`{}` cannot hold a `void` value", d.name.name));
+            self.sink.error(
+                "E0216",
+                d.span,
+                format!("`{}` cannot hold a `void` value", d.name.name),
+            );
         }
-        if self.scopes.last().is_some_and(|s| s.contains_key(&d.name.name)) {
+        if self
+            .scopes
+            .last()
+            .is_some_and(|s| s.contains_key(&d.name.name))
+        {
             self.sink.error_hint(
                 "E0208",
                 d.name.span,
@@ -263,7 +358,11 @@ impl<'a> BodyChecker<'a> {
             Some(e) => self.coerce(e, &ty),
             None => {
                 if kind == DeclKind::Const {
-                    self.sink.error("E0212", d.span, format!("`const {}` needs an initial value", d.name.name));
+                    self.sink.error(
+                        "E0212",
+                        d.span,
+                        format!("`const {}` needs an initial value", d.name.name),
+                    );
                 }
                 self.check_zero_initializable(&ty, d);
                 zero_value(&ty, d.span)
@@ -287,7 +386,8 @@ impl<'a> BodyChecker<'a> {
     fn return_stmt(&mut self, value: Option<&ast::Expr>, span: Span, out: &mut Vec<hir::Stmt>) {
         let declared = match &self.ret {
             Ret::Main => {
-                self.sink.error("E0215", span, "`return` outside of a function");
+                self.sink
+                    .error("E0215", span, "`return` outside of a function");
                 return;
             }
             Ret::Infer(_) => None,
@@ -311,7 +411,8 @@ impl<'a> BodyChecker<'a> {
                 );
             }
             (None, Some(t)) => {
-                self.sink.error("E0215", span, format!("this function must return a `{t}`"));
+                self.sink
+                    .error("E0215", span, format!("this function must return a `{t}`"));
             }
             (Some(e), Some(t)) => {
                 let v = self.expr(e, Some(&t));
@@ -332,13 +433,18 @@ impl<'a> BodyChecker<'a> {
         match &e.ty {
             Type::Boolean | Type::Error => e,
             Type::Void => {
-                self.sink.error("E0216", e.span, "a `void` value has no truth value");
+                self.sink
+                    .error("E0216", e.span, "a `void` value has no truth value");
                 e
             }
             t => {
                 let span = e.span;
                 let t = t.clone();
-                hir::Expr::new(hir::ExprKind::Convert(hir::Conversion::Truthy(t), Box::new(e)), Type::Boolean, span)
+                hir::Expr::new(
+                    hir::ExprKind::Convert(hir::Conversion::Truthy(t), Box::new(e)),
+                    Type::Boolean,
+                    span,
+                )
             }
         }
     }
@@ -362,7 +468,9 @@ fn always_returns(stmts: &[hir::Stmt]) -> bool {
         hir::Stmt::Block(b) => always_returns(b),
         // `while (true)` without `break` never falls through.
         hir::Stmt::Loop { cond, body, .. } => {
-            let infinite = cond.as_ref().is_none_or(|c| matches!(c.kind, hir::ExprKind::Int(1)));
+            let infinite = cond
+                .as_ref()
+                .is_none_or(|c| matches!(c.kind, hir::ExprKind::Int(1)));
             infinite && !contains_break(body)
         }
         _ => false,

@@ -22,13 +22,18 @@ impl BodyChecker<'_> {
             }
             other => {
                 self.expr(other, None);
-                self.error("E0203", other.span(), "this expression cannot be called".into())
+                self.error(
+                    "E0203",
+                    other.span(),
+                    "this expression cannot be called".into(),
+                )
             }
         }
     }
 
     fn is_variable(&mut self, name: &ast::Ident) -> bool {
-        self.lookup_local(&name.name).is_some() || self.lookup_global(&name.name, name.span).is_some()
+        self.lookup_local(&name.name).is_some()
+            || self.lookup_global(&name.name, name.span).is_some()
     }
 
     fn call_name(&mut self, id: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
@@ -76,7 +81,11 @@ impl BodyChecker<'_> {
             .map(|a| {
                 let e = self.expr(a, None);
                 if e.ty == Type::Void {
-                    self.error("E0216", e.span, "this expression does not produce a value".into())
+                    self.error(
+                        "E0216",
+                        e.span,
+                        "this expression does not produce a value".into(),
+                    )
                 } else {
                     e
                 }
@@ -102,10 +111,16 @@ impl BodyChecker<'_> {
             }
             ("console", "error") => {
                 let args = self.check_args(args);
-                Expr::new(ExprKind::Builtin(Builtin::PrintError, args), Type::Void, span)
+                Expr::new(
+                    ExprKind::Builtin(Builtin::PrintError, args),
+                    Type::Void,
+                    span,
+                )
             }
             ("time", "now") => self.builtin(Builtin::TimeNow, &[], args, Type::Float, span),
-            ("time", "delay") => self.builtin(Builtin::TimeDelay, &[Type::Integer], args, Type::Void, span),
+            ("time", "delay") => {
+                self.builtin(Builtin::TimeDelay, &[Type::Integer], args, Type::Void, span)
+            }
             ("Math", _) => self.unsupported(span, "`Math`"),
             ("console" | "time", m) => {
                 let msg = format!("`{}` has no function `{m}`", obj.name);
@@ -116,10 +131,21 @@ impl BodyChecker<'_> {
         Some(e)
     }
 
-    fn builtin(&mut self, b: Builtin, params: &[Type], args: &[ast::Expr], ret: Type, span: Span) -> Expr {
+    fn builtin(
+        &mut self,
+        b: Builtin,
+        params: &[Type],
+        args: &[ast::Expr],
+        ret: Type,
+        span: Span,
+    ) -> Expr {
         if args.len() != params.len() {
             self.check_args(args);
-            let msg = format!("this function takes {} argument(s) but {} were given", params.len(), args.len());
+            let msg = format!(
+                "this function takes {} argument(s) but {} were given",
+                params.len(),
+                args.len()
+            );
             return self.error("E0202", span, msg);
         }
         let args = args
@@ -133,18 +159,34 @@ impl BodyChecker<'_> {
         Expr::new(ExprKind::Builtin(b, args), ret, span)
     }
 
-    fn call_method(&mut self, obj: Expr, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
+    fn call_method(
+        &mut self,
+        obj: Expr,
+        method: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Expr {
         let ty = obj.ty.clone();
         let (b, params, ret) = match (&ty, method.name.as_str()) {
             (Type::Error, _) => {
                 self.check_args(args);
                 return Expr::new(ExprKind::Undefined, Type::Error, span);
             }
-            (Type::String, "startsWith") => (Builtin::StartsWith, vec![Type::String], Type::Boolean),
+            (Type::String, "startsWith") => {
+                (Builtin::StartsWith, vec![Type::String], Type::Boolean)
+            }
             (Type::String, "endsWith") => (Builtin::EndsWith, vec![Type::String], Type::Boolean),
-            (Type::String, "substring") if args.len() == 1 => (Builtin::Substring, vec![Type::Integer], Type::String),
-            (Type::String, "substring") => (Builtin::Substring, vec![Type::Integer, Type::Integer], Type::String),
-            (Type::String, "charCodeAt") => (Builtin::CharCodeAt, vec![Type::Integer], Type::Integer),
+            (Type::String, "substring") if args.len() == 1 => {
+                (Builtin::Substring, vec![Type::Integer], Type::String)
+            }
+            (Type::String, "substring") => (
+                Builtin::Substring,
+                vec![Type::Integer, Type::Integer],
+                Type::String,
+            ),
+            (Type::String, "charCodeAt") => {
+                (Builtin::CharCodeAt, vec![Type::Integer], Type::Integer)
+            }
             (Type::String, "indexOf") => (Builtin::IndexOf, vec![Type::String], Type::Integer),
             (Type::Array(elem), "push" | "pop" | "shift" | "unshift") => {
                 if !elem.is_reference() {
@@ -165,7 +207,8 @@ impl BodyChecker<'_> {
             }
             (Type::Any, _) => {
                 self.check_args(args);
-                return self.unsupported(span, "calling a method of an `any` value (dynamic objects)");
+                return self
+                    .unsupported(span, "calling a method of an `any` value (dynamic objects)");
             }
             (t, m) => {
                 self.check_args(args);

@@ -28,13 +28,24 @@ impl BodyChecker<'_> {
             ast::Expr::Logical(op, a, b, _) => {
                 let a = self.condition(a);
                 let b = self.condition(b);
-                Expr::new(ExprKind::Logical(*op == LogicalOp::And, bx(a), bx(b)), Type::Boolean, span)
+                Expr::new(
+                    ExprKind::Logical(*op == LogicalOp::And, bx(a), bx(b)),
+                    Type::Boolean,
+                    span,
+                )
             }
             ast::Expr::Assign(op, target, value, _) => self.assign(*op, target, value, span),
-            ast::Expr::Update { op, prefix, target, .. } => self.update(*op, *prefix, target, span),
+            ast::Expr::Update {
+                op, prefix, target, ..
+            } => self.update(*op, *prefix, target, span),
             ast::Expr::Conditional(c, a, b, _) => self.conditional(c, a, b, expected, span),
             ast::Expr::Call(callee, args, _) => self.call(callee, args, span),
-            ast::Expr::New { class, type_args, args, .. } => self.new_expr(class, type_args, args, span),
+            ast::Expr::New {
+                class,
+                type_args,
+                args,
+                ..
+            } => self.new_expr(class, type_args, args, span),
             ast::Expr::Member(obj, name, _) => self.member(obj, name, span),
             ast::Expr::Index(obj, index, _) => {
                 let obj = self.expr(obj, None);
@@ -71,13 +82,19 @@ impl BodyChecker<'_> {
         match lit {
             Literal::Int(v) => {
                 if *v < i64::from(i32::MIN) || *v > i64::from(u32::MAX) {
-                    return self.error("E0213", span, format!("the integer {v} does not fit in 32 bits"));
+                    return self.error(
+                        "E0213",
+                        span,
+                        format!("the integer {v} does not fit in 32 bits"),
+                    );
                 }
                 Expr::new(ExprKind::Int(*v as i32), Type::Integer, span)
             }
-            Literal::Float(bits) => {
-                Expr::new(ExprKind::Float((f64::from_bits(*bits) as f32).to_bits()), Type::Float, span)
-            }
+            Literal::Float(bits) => Expr::new(
+                ExprKind::Float((f64::from_bits(*bits) as f32).to_bits()),
+                Type::Float,
+                span,
+            ),
             Literal::Str(s) => Expr::new(ExprKind::Str(s.clone()), Type::String, span),
             Literal::Bool(b) => Expr::new(ExprKind::Int(*b as i32), Type::Boolean, span),
             Literal::Null | Literal::Undefined => Expr::new(ExprKind::Undefined, Type::Null, span),
@@ -96,12 +113,21 @@ impl BodyChecker<'_> {
             return self.unsupported(id.span, "using a function as a value (closures)");
         }
         match id.name.as_str() {
-            "print" | "console" | "time" => {
-                self.error("E0203", id.span, format!("`{}` can only be used in a call such as `console.log(x)`", id.name))
-            }
+            "print" | "console" | "time" => self.error(
+                "E0203",
+                id.span,
+                format!(
+                    "`{}` can only be used in a call such as `console.log(x)`",
+                    id.name
+                ),
+            ),
             "Math" => self.unsupported(id.span, "`Math`"),
             "NaN" => Expr::new(ExprKind::Float(f32::NAN.to_bits()), Type::Float, id.span),
-            "Infinity" => Expr::new(ExprKind::Float(f32::INFINITY.to_bits()), Type::Float, id.span),
+            "Infinity" => Expr::new(
+                ExprKind::Float(f32::INFINITY.to_bits()),
+                Type::Float,
+                id.span,
+            ),
             _ => {
                 self.sink.error_hint(
                     "E0201",
@@ -119,14 +145,19 @@ impl BodyChecker<'_> {
             Some(Type::Array(t)) => Some((**t).clone()),
             _ => None,
         };
-        let checked: Vec<Expr> = elems.iter().map(|e| self.expr(e, expected_elem.as_ref())).collect();
+        let checked: Vec<Expr> = elems
+            .iter()
+            .map(|e| self.expr(e, expected_elem.as_ref()))
+            .collect();
         let elem = match expected_elem {
             Some(t) if checked.iter().all(|e| e.ty.converts_to(&t)) => t,
             _ => {
                 let mut tys = checked.iter().map(|e| e.ty.clone());
                 match tys.next() {
                     None => Type::Any,
-                    Some(first) => tys.try_fold(first, |acc, t| Type::common(&acc, &t)).unwrap_or(Type::Any),
+                    Some(first) => tys
+                        .try_fold(first, |acc, t| Type::common(&acc, &t))
+                        .unwrap_or(Type::Any),
                 }
             }
         };
@@ -143,14 +174,26 @@ impl BodyChecker<'_> {
         let x = self.expr(x, None);
         match (op, &x.ty) {
             (_, Type::Error) => Expr::new(ExprKind::Undefined, Type::Error, span),
-            (UnaryOp::TypeOf, t) => Expr::new(ExprKind::Str(t.to_string().into_bytes()), Type::String, span),
+            (UnaryOp::TypeOf, t) => Expr::new(
+                ExprKind::Str(t.to_string().into_bytes()),
+                Type::String,
+                span,
+            ),
             (UnaryOp::Plus, t) if t.is_numeric() => x,
             (UnaryOp::Neg, t) if t.is_numeric() => {
-                let (d, ty) = if t.is_integer() { (Domain::Int, t.clone()) } else { (Domain::Float, Type::Float) };
+                let (d, ty) = if t.is_integer() {
+                    (Domain::Int, t.clone())
+                } else {
+                    (Domain::Float, Type::Float)
+                };
                 Expr::new(ExprKind::Neg(d, bx(x)), ty, span)
             }
-            (UnaryOp::Neg, Type::Any) => Expr::new(ExprKind::Neg(Domain::Any, bx(x)), Type::Any, span),
-            (UnaryOp::BitNot, t) if t.is_integer() => Expr::new(ExprKind::BitNot(bx(x)), Type::Integer, span),
+            (UnaryOp::Neg, Type::Any) => {
+                Expr::new(ExprKind::Neg(Domain::Any, bx(x)), Type::Any, span)
+            }
+            (UnaryOp::BitNot, t) if t.is_integer() => {
+                Expr::new(ExprKind::BitNot(bx(x)), Type::Integer, span)
+            }
             (UnaryOp::BitNot, Type::Any) => {
                 let x = self.coerce(x, &Type::Integer);
                 Expr::new(ExprKind::BitNot(bx(x)), Type::Integer, span)
@@ -162,7 +205,11 @@ impl BodyChecker<'_> {
                     UnaryOp::BitNot => "~",
                     UnaryOp::Not | UnaryOp::TypeOf => "!",
                 };
-                self.error("E0209", span, format!("operator `{sym}` cannot be applied to `{t}`"))
+                self.error(
+                    "E0209",
+                    span,
+                    format!("operator `{sym}` cannot be applied to `{t}`"),
+                )
             }
         }
     }
@@ -173,19 +220,40 @@ impl BodyChecker<'_> {
             return Expr::new(ExprKind::Undefined, Type::Error, span);
         }
         match op {
-            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem | BinaryOp::Pow => {
-                self.arith(op, a, b, span)
-            }
-            BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor | BinaryOp::Shl | BinaryOp::Shr | BinaryOp::UShr => {
+            BinaryOp::Add
+            | BinaryOp::Sub
+            | BinaryOp::Mul
+            | BinaryOp::Div
+            | BinaryOp::Rem
+            | BinaryOp::Pow => self.arith(op, a, b, span),
+            BinaryOp::BitAnd
+            | BinaryOp::BitOr
+            | BinaryOp::BitXor
+            | BinaryOp::Shl
+            | BinaryOp::Shr
+            | BinaryOp::UShr => {
                 if a.ty.is_integer() && b.ty.is_integer() {
-                    Expr::new(ExprKind::Arith(arith_op(op), Domain::Int, bx(a), bx(b)), Type::Integer, span)
+                    Expr::new(
+                        ExprKind::Arith(arith_op(op), Domain::Int, bx(a), bx(b)),
+                        Type::Integer,
+                        span,
+                    )
                 } else {
-                    let msg = format!("operator `{}` needs integer operands, found `{}` and `{}`", sym(op), a.ty, b.ty);
+                    let msg = format!(
+                        "operator `{}` needs integer operands, found `{}` and `{}`",
+                        sym(op),
+                        a.ty,
+                        b.ty
+                    );
                     self.error("E0209", span, msg)
                 }
             }
-            BinaryOp::Eq | BinaryOp::StrictEq | BinaryOp::Ne | BinaryOp::StrictNe => self.equality(op, a, b, span),
-            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => self.relational(op, a, b, span),
+            BinaryOp::Eq | BinaryOp::StrictEq | BinaryOp::Ne | BinaryOp::StrictNe => {
+                self.equality(op, a, b, span)
+            }
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                self.relational(op, a, b, span)
+            }
         }
     }
 
@@ -194,50 +262,90 @@ impl BodyChecker<'_> {
             return self.unsupported(span, "the `**` operator");
         }
         let aop = arith_op(op);
-        if op == BinaryOp::Add && (a.ty == Type::String || b.ty == Type::String) && a.ty != Type::Void && b.ty != Type::Void {
-            let a = self.to_text(a);
-            let b = self.to_text(b);
+        if op == BinaryOp::Add
+            && (a.ty == Type::String || b.ty == Type::String)
+            && a.ty != Type::Void
+            && b.ty != Type::Void
+        {
+            let a = self.text_of(a);
+            let b = self.text_of(b);
             return Expr::new(ExprKind::Concat(bx(a), bx(b)), Type::String, span);
         }
         let numeric_or_any = |t: &Type| t.is_numeric() || *t == Type::Any;
-        if (a.ty == Type::Any || b.ty == Type::Any) && numeric_or_any(&a.ty) && numeric_or_any(&b.ty) {
+        if (a.ty == Type::Any || b.ty == Type::Any)
+            && numeric_or_any(&a.ty)
+            && numeric_or_any(&b.ty)
+        {
             if op == BinaryOp::Rem && (a.ty == Type::Float || b.ty == Type::Float) {
                 return self.error("E0209", span, "operator `%` needs integer operands".into());
             }
             let a = self.coerce(a, &Type::Any);
             let b = self.coerce(b, &Type::Any);
-            return Expr::new(ExprKind::Arith(aop, Domain::Any, bx(a), bx(b)), Type::Any, span);
+            return Expr::new(
+                ExprKind::Arith(aop, Domain::Any, bx(a), bx(b)),
+                Type::Any,
+                span,
+            );
         }
         if a.ty.is_numeric() && b.ty.is_numeric() {
             if a.ty.is_integer() && b.ty.is_integer() {
-                return Expr::new(ExprKind::Arith(aop, Domain::Int, bx(a), bx(b)), Type::Integer, span);
+                return Expr::new(
+                    ExprKind::Arith(aop, Domain::Int, bx(a), bx(b)),
+                    Type::Integer,
+                    span,
+                );
             }
             if op == BinaryOp::Rem {
-                return self.error("E0209", span, "operator `%` needs integer operands, found `float`".into());
+                return self.error(
+                    "E0209",
+                    span,
+                    "operator `%` needs integer operands, found `float`".into(),
+                );
             }
             let a = self.coerce(a, &Type::Float);
             let b = self.coerce(b, &Type::Float);
-            return Expr::new(ExprKind::Arith(aop, Domain::Float, bx(a), bx(b)), Type::Float, span);
+            return Expr::new(
+                ExprKind::Arith(aop, Domain::Float, bx(a), bx(b)),
+                Type::Float,
+                span,
+            );
         }
-        let msg = format!("operator `{}` cannot be applied to `{}` and `{}`", sym(op), a.ty, b.ty);
+        let msg = format!(
+            "operator `{}` cannot be applied to `{}` and `{}`",
+            sym(op),
+            a.ty,
+            b.ty
+        );
         self.error("E0209", span, msg)
     }
 
     /// Converts a value to its text for string concatenation.
-    fn to_text(&mut self, e: Expr) -> Expr {
+    fn text_of(&mut self, e: Expr) -> Expr {
         if e.ty == Type::String {
             return e;
         }
         let span = e.span;
         let ty = e.ty.clone();
-        Expr::new(ExprKind::Convert(Conversion::ToString(ty), bx(e)), Type::String, span)
+        Expr::new(
+            ExprKind::Convert(Conversion::ToString(ty), bx(e)),
+            Type::String,
+            span,
+        )
     }
 
     fn equality(&mut self, op: BinaryOp, a: Expr, b: Expr, span: Span) -> Expr {
-        let cmp = if matches!(op, BinaryOp::Eq | BinaryOp::StrictEq) { CmpOp::Eq } else { CmpOp::Ne };
+        let cmp = if matches!(op, BinaryOp::Eq | BinaryOp::StrictEq) {
+            CmpOp::Eq
+        } else {
+            CmpOp::Ne
+        };
         let (ta, tb) = (a.ty.clone(), b.ty.clone());
         let domain = if ta.is_numeric() && tb.is_numeric() {
-            if ta == Type::Float || tb == Type::Float { Domain::Float } else { Domain::Int }
+            if ta == Type::Float || tb == Type::Float {
+                Domain::Float
+            } else {
+                Domain::Int
+            }
         } else if ta == Type::Boolean && tb == Type::Boolean {
             Domain::Int
         } else if ta == Type::String && tb == Type::String {
@@ -247,7 +355,10 @@ impl BodyChecker<'_> {
                 return self.error("E0209", span, format!("cannot compare `{ta}` with `{tb}`"));
             }
             Domain::Any
-        } else if ta == tb || (ta == Type::Null && tb.is_reference()) || (tb == Type::Null && ta.is_reference()) {
+        } else if ta == tb
+            || (ta == Type::Null && tb.is_reference())
+            || (tb == Type::Null && ta.is_reference())
+        {
             Domain::Ref
         } else {
             let hint = if ta == Type::Boolean || tb == Type::Boolean {
@@ -255,7 +366,11 @@ impl BodyChecker<'_> {
             } else {
                 ""
             };
-            return self.error("E0209", span, format!("cannot compare `{ta}` with `{tb}`{hint}"));
+            return self.error(
+                "E0209",
+                span,
+                format!("cannot compare `{ta}` with `{tb}`{hint}"),
+            );
         };
         self.comparison(cmp, domain, a, b, span)
     }
@@ -270,7 +385,11 @@ impl BodyChecker<'_> {
         let (ta, tb) = (&a.ty, &b.ty);
         let orderable = |t: &Type| t.is_numeric() || *t == Type::String || *t == Type::Any;
         let domain = if ta.is_numeric() && tb.is_numeric() {
-            if *ta == Type::Float || *tb == Type::Float { Domain::Float } else { Domain::Int }
+            if *ta == Type::Float || *tb == Type::Float {
+                Domain::Float
+            } else {
+                Domain::Int
+            }
         } else if *ta == Type::String && *tb == Type::String {
             Domain::Str
         } else if (*ta == Type::Any || *tb == Type::Any) && orderable(ta) && orderable(tb) {
@@ -288,18 +407,38 @@ impl BodyChecker<'_> {
             Domain::Any => (self.coerce(a, &Type::Any), self.coerce(b, &Type::Any)),
             _ => (a, b),
         };
-        Expr::new(ExprKind::Cmp(cmp, domain, bx(a), bx(b)), Type::Boolean, span)
+        Expr::new(
+            ExprKind::Cmp(cmp, domain, bx(a), bx(b)),
+            Type::Boolean,
+            span,
+        )
     }
 
-    fn conditional(&mut self, c: &ast::Expr, a: &ast::Expr, b: &ast::Expr, expected: Option<&Type>, span: Span) -> Expr {
+    fn conditional(
+        &mut self,
+        c: &ast::Expr,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        expected: Option<&Type>,
+        span: Span,
+    ) -> Expr {
         let c = self.condition(c);
         let a = self.expr(a, expected);
         let b = self.expr(b, expected);
         let ty = match Type::common(&a.ty, &b.ty) {
             Some(t) => t,
-            None if a.ty == Type::Any || b.ty == Type::Any || a.ty == Type::Null || b.ty == Type::Null => Type::Any,
+            None if a.ty == Type::Any
+                || b.ty == Type::Any
+                || a.ty == Type::Null
+                || b.ty == Type::Null =>
+            {
+                Type::Any
+            }
             None => {
-                let msg = format!("the branches of `?:` have no common type: `{}` and `{}`", a.ty, b.ty);
+                let msg = format!(
+                    "the branches of `?:` have no common type: `{}` and `{}`",
+                    a.ty, b.ty
+                );
                 return self.error("E0200", span, msg);
             }
         };
@@ -314,13 +453,24 @@ impl BodyChecker<'_> {
             ast::Expr::Ident(id) => {
                 if let Some(local) = self.lookup_local(&id.name) {
                     if local.is_const {
-                        self.sink.error("E0204", id.span, format!("cannot assign to `{}` because it is a constant", id.name));
+                        self.sink.error(
+                            "E0204",
+                            id.span,
+                            format!("cannot assign to `{}` because it is a constant", id.name),
+                        );
                     }
-                    return Some((Place::Local(local.id), self.locals[local.id.0 as usize].clone()));
+                    return Some((
+                        Place::Local(local.id),
+                        self.locals[local.id.0 as usize].clone(),
+                    ));
                 }
                 if let Some(g) = self.lookup_global(&id.name, id.span) {
                     if g.is_const {
-                        self.sink.error("E0204", id.span, format!("cannot assign to `{}` because it is a constant", id.name));
+                        self.sink.error(
+                            "E0204",
+                            id.span,
+                            format!("cannot assign to `{}` because it is a constant", id.name),
+                        );
                     }
                     return Some((Place::Global(id.name.clone()), g.ty));
                 }
@@ -336,7 +486,11 @@ impl BodyChecker<'_> {
                     Type::Any => Some((Place::AnyIndex(bx(obj), bx(index)), Type::Any)),
                     Type::Error => None,
                     t => {
-                        self.sink.error("E0205", *span, format!("cannot assign to an element of `{t}`"));
+                        self.sink.error(
+                            "E0205",
+                            *span,
+                            format!("cannot assign to an element of `{t}`"),
+                        );
                         None
                     }
                 }
@@ -344,10 +498,14 @@ impl BodyChecker<'_> {
             other => {
                 if let ast::Expr::Member(_, name, _) = other {
                     if name.name == "length" {
-                        self.sink.error("E0205", other.span(), "cannot assign to `length`");
+                        self.sink
+                            .error("E0205", other.span(), "cannot assign to `length`");
                         return None;
                     }
-                    self.sink.unsupported(other.span(), "assigning to a property (classes and objects)");
+                    self.sink.unsupported(
+                        other.span(),
+                        "assigning to a property (classes and objects)",
+                    );
                     return None;
                 }
                 if !matches!(other, ast::Expr::Error(_)) {
@@ -363,7 +521,13 @@ impl BodyChecker<'_> {
         }
     }
 
-    fn assign(&mut self, op: Option<BinaryOp>, target: &ast::Expr, value: &ast::Expr, span: Span) -> Expr {
+    fn assign(
+        &mut self,
+        op: Option<BinaryOp>,
+        target: &ast::Expr,
+        value: &ast::Expr,
+        span: Span,
+    ) -> Expr {
         let Some((place, ty)) = self.place(target) else {
             self.expr(value, None);
             return Expr::new(ExprKind::Undefined, Type::Error, span);
@@ -377,23 +541,48 @@ impl BodyChecker<'_> {
     }
 
     /// `place op= value`: the operation must give a value of the place's type.
-    fn compound(&mut self, place: Place, ty: Type, op: BinaryOp, value: Expr, postfix: bool, span: Span) -> Expr {
+    fn compound(
+        &mut self,
+        place: Place,
+        ty: Type,
+        op: BinaryOp,
+        value: Expr,
+        postfix: bool,
+        span: Span,
+    ) -> Expr {
         if ty == Type::Error || value.ty == Type::Error {
             return Expr::new(ExprKind::Undefined, Type::Error, span);
         }
         let aop = arith_op(op);
         let bitwise = matches!(
             op,
-            BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor | BinaryOp::Shl | BinaryOp::Shr | BinaryOp::UShr
+            BinaryOp::BitAnd
+                | BinaryOp::BitOr
+                | BinaryOp::BitXor
+                | BinaryOp::Shl
+                | BinaryOp::Shr
+                | BinaryOp::UShr
         );
         let domain = match &ty {
             Type::String if op == BinaryOp::Add && value.ty != Type::Void => Domain::Str,
             t if t.is_integer() && value.ty.is_integer() => Domain::Int,
-            Type::Float if value.ty.is_numeric() && !bitwise && op != BinaryOp::Rem => Domain::Float,
-            Type::Any if !bitwise && op != BinaryOp::Pow && (value.ty.is_numeric() || value.ty == Type::Any) => Domain::Any,
+            Type::Float if value.ty.is_numeric() && !bitwise && op != BinaryOp::Rem => {
+                Domain::Float
+            }
+            Type::Any
+                if !bitwise
+                    && op != BinaryOp::Pow
+                    && (value.ty.is_numeric() || value.ty == Type::Any) =>
+            {
+                Domain::Any
+            }
             Type::Any if op == BinaryOp::Add && value.ty == Type::String => Domain::Any,
             _ => {
-                let msg = format!("operator `{}=` cannot be applied to `{ty}` and `{}`", sym(op), value.ty);
+                let msg = format!(
+                    "operator `{}=` cannot be applied to `{ty}` and `{}`",
+                    sym(op),
+                    value.ty
+                );
                 return self.error("E0209", span, msg);
             }
         };
@@ -401,12 +590,18 @@ impl BodyChecker<'_> {
             return self.unsupported(span, "the `**=` operator");
         }
         let value = match domain {
-            Domain::Str => self.to_text(value),
+            Domain::Str => self.text_of(value),
             Domain::Any => self.coerce(value, &Type::Any),
             Domain::Float => self.coerce(value, &Type::Float),
             _ => value,
         };
-        let kind = ExprKind::Update { place, op: aop, domain, value: bx(value), postfix };
+        let kind = ExprKind::Update {
+            place,
+            op: aop,
+            domain,
+            value: bx(value),
+            postfix,
+        };
         Expr::new(kind, ty, span)
     }
 
@@ -416,17 +611,33 @@ impl BodyChecker<'_> {
         };
         if !(ty.is_numeric() || ty == Type::Any || ty == Type::Error) {
             let sym = if op == IncDec::Inc { "++" } else { "--" };
-            return self.error("E0209", span, format!("operator `{sym}` cannot be applied to `{ty}`"));
+            return self.error(
+                "E0209",
+                span,
+                format!("operator `{sym}` cannot be applied to `{ty}`"),
+            );
         }
         let one = Expr::new(ExprKind::Int(1), Type::Integer, span);
-        let bop = if op == IncDec::Inc { BinaryOp::Add } else { BinaryOp::Sub };
+        let bop = if op == IncDec::Inc {
+            BinaryOp::Add
+        } else {
+            BinaryOp::Sub
+        };
         self.compound(place, ty, bop, one, !prefix, span)
     }
 
-    fn new_expr(&mut self, class: &ast::Ident, type_args: &[ast::TypeExpr], args: &[ast::Expr], span: Span) -> Expr {
+    fn new_expr(
+        &mut self,
+        class: &ast::Ident,
+        type_args: &[ast::TypeExpr],
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Expr {
         match class.name.as_str() {
             "Array" => {}
-            "Uint8Array" | "FixedArray" => return self.unsupported(span, &format!("`{}`", class.name)),
+            "Uint8Array" | "FixedArray" => {
+                return self.unsupported(span, &format!("`{}`", class.name));
+            }
             _ => return self.unsupported(span, "`new` of a class (classes)"),
         }
         let elem = match type_args {
@@ -438,7 +649,10 @@ impl BodyChecker<'_> {
             self.sink.error_hint(
                 "E0202",
                 span,
-                format!("`new Array` takes 2 arguments (length and initial value) but {} were given", args.len()),
+                format!(
+                    "`new Array` takes 2 arguments (length and initial value) but {} were given",
+                    args.len()
+                ),
                 "write for example `new Array<integer>(10, 0)`",
             );
             return Expr::new(ExprKind::Undefined, Type::Error, span);
@@ -451,16 +665,25 @@ impl BodyChecker<'_> {
             return self.error("E0216", span, "an array cannot hold `void` values".into());
         }
         let init = self.coerce(init, &elem);
-        Expr::new(ExprKind::NewArray(bx(len), bx(init)), Type::Array(Box::new(elem)), span)
+        Expr::new(
+            ExprKind::NewArray(bx(len), bx(init)),
+            Type::Array(Box::new(elem)),
+            span,
+        )
     }
 
     fn member(&mut self, obj: &ast::Expr, name: &ast::Ident, span: Span) -> Expr {
         let obj = self.expr(obj, None);
         match (&obj.ty, name.name.as_str()) {
             (Type::Error, _) => Expr::new(ExprKind::Undefined, Type::Error, span),
-            (Type::String | Type::Array(_), "length") => Expr::new(ExprKind::Length(bx(obj)), Type::Integer, span),
+            (Type::String | Type::Array(_), "length") => {
+                Expr::new(ExprKind::Length(bx(obj)), Type::Integer, span)
+            }
             (Type::Any, "length") => Expr::new(ExprKind::AnyLength(bx(obj)), Type::Integer, span),
-            (Type::Any, _) => self.unsupported(span, "reading a property of an `any` value (dynamic objects)"),
+            (Type::Any, _) => self.unsupported(
+                span,
+                "reading a property of an `any` value (dynamic objects)",
+            ),
             (t, n) => {
                 let msg = format!("`{t}` has no property `{n}`");
                 self.error("E0214", name.span, msg)
@@ -475,17 +698,28 @@ impl BodyChecker<'_> {
             Type::Any => Expr::new(ExprKind::AnyIndex(bx(obj), bx(index)), Type::Any, span),
             Type::Error => Expr::new(ExprKind::Undefined, Type::Error, span),
             Type::String => self.unsupported(span, "indexing a string (use `s.charCodeAt(i)`)"),
-            t => self.error("E0209", span, format!("a value of type `{t}` cannot be indexed")),
+            t => self.error(
+                "E0209",
+                span,
+                format!("a value of type `{t}` cannot be indexed"),
+            ),
         }
     }
 
     fn cast(&mut self, x: Expr, to: &Type, span: Span) -> Expr {
         let from = x.ty.clone();
         if from == *to || from == Type::Error || *to == Type::Error {
-            return Expr { ty: to.clone(), ..x };
+            return Expr {
+                ty: to.clone(),
+                ..x
+            };
         }
         if from == Type::Float && to.is_integer() {
-            return Expr::new(ExprKind::Convert(Conversion::FloatToInt, bx(x)), to.clone(), span);
+            return Expr::new(
+                ExprKind::Convert(Conversion::FloatToInt, bx(x)),
+                to.clone(),
+                span,
+            );
         }
         if from.converts_to(to) {
             let e = self.coerce(x, to);
@@ -503,15 +737,26 @@ impl BodyChecker<'_> {
         }
         let span = e.span;
         if from == Type::Error {
-            return Expr { ty: to.clone(), ..e };
+            return Expr {
+                ty: to.clone(),
+                ..e
+            };
         }
         if from == Type::Void {
-            return self.error("E0216", span, "this expression does not produce a value".into());
+            return self.error(
+                "E0216",
+                span,
+                "this expression does not produce a value".into(),
+            );
         }
         if !from.converts_to(to) {
             let hint = match (&from, to) {
-                (Type::Float, t) if t.is_integer() => Some("convert explicitly with `x as integer`"),
-                (Type::Int32, Type::Any) => Some("an `int32` never converts to `any`; use `integer`"),
+                (Type::Float, t) if t.is_integer() => {
+                    Some("convert explicitly with `x as integer`")
+                }
+                (Type::Int32, Type::Any) => {
+                    Some("an `int32` never converts to `any`; use `integer`")
+                }
                 _ => None,
             };
             let msg = format!("expected `{to}`, found `{from}`");
@@ -523,11 +768,21 @@ impl BodyChecker<'_> {
         }
         let conversion = match (&from, to) {
             (f, Type::Float) if f.is_integer() => Conversion::IntToFloat,
-            (f, t) if f.is_integer() && t.is_integer() => return Expr { ty: to.clone(), ..e },
+            (f, t) if f.is_integer() && t.is_integer() => {
+                return Expr {
+                    ty: to.clone(),
+                    ..e
+                };
+            }
             (Type::Null, Type::Any) => return Expr { ty: Type::Any, ..e },
             (_, Type::Any) => Conversion::Box(from),
             (Type::Any, _) => Conversion::Unbox(to.clone()),
-            _ => return Expr { ty: to.clone(), ..e },
+            _ => {
+                return Expr {
+                    ty: to.clone(),
+                    ..e
+                };
+            }
         };
         Expr::new(ExprKind::Convert(conversion, bx(e)), to.clone(), span)
     }

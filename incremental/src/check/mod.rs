@@ -40,7 +40,10 @@ pub fn check_function(file: &str, decl: &ast::FunctionDecl, sigs: &Signatures) -
     let mut sink = Sink::new(file);
     let mut env = sigs.clone();
     let Some(sig) = sigs.functions.get(&decl.name.name).cloned() else {
-        return Checked { body: None, diagnostics: sink.diagnostics };
+        return Checked {
+            body: None,
+            diagnostics: sink.diagnostics,
+        };
     };
     let body = body::BodyChecker::check_function(&mut env, &mut sink, decl, &sig);
     finish(body, sink)
@@ -56,7 +59,10 @@ pub fn check_main(file: &str, source: &ast::SourceFile, sigs: &Signatures) -> Ch
 
 fn finish(body: hir::Body, sink: Sink) -> Checked {
     let ok = sink.diagnostics.is_empty();
-    Checked { body: ok.then_some(body), diagnostics: sink.diagnostics }
+    Checked {
+        body: ok.then_some(body),
+        diagnostics: sink.diagnostics,
+    }
 }
 
 impl ItemEnv for Signatures {

@@ -129,7 +129,12 @@ impl<'a> Resolver<'a> {
                     }
                 }
             }
-            if let Item::Function(ast::FunctionDecl { exported: true, span, .. }) = item {
+            if let Item::Function(ast::FunctionDecl {
+                exported: true,
+                span,
+                ..
+            }) = item
+            {
                 self.sink.unsupported(*span, "`export` (modules)");
             }
         }
@@ -145,7 +150,10 @@ impl<'a> Resolver<'a> {
                     format!("the result type of `{name}` depends on itself"),
                     format!("write the result type of `{name}` explicitly, for example `function {name}(…): integer`"),
                 );
-                return Some(FnSig { params: self.params_of(name), ret: Type::Error });
+                return Some(FnSig {
+                    params: self.params_of(name),
+                    ret: Type::Error,
+                });
             }
             None => {}
         }
@@ -156,30 +164,49 @@ impl<'a> Resolver<'a> {
             None => {
                 self.fn_state.insert(name.to_string(), State::InProgress);
                 let mut scratch = Sink::new(&self.sink.file);
-                let sig = FnSig { params: params.clone(), ret: Type::Error };
+                let sig = FnSig {
+                    params: params.clone(),
+                    ret: Type::Error,
+                };
                 BodyChecker::infer_return(self, &mut scratch, decl, &sig)
             }
         };
         let sig = FnSig { params, ret };
-        self.fn_state.insert(name.to_string(), State::Done(sig.clone()));
+        self.fn_state
+            .insert(name.to_string(), State::Done(sig.clone()));
         Some(sig)
     }
 
     fn params_of(&mut self, name: &str) -> Vec<Type> {
-        let Some(decl) = self.functions.get(name).copied() else { return Vec::new() };
+        let Some(decl) = self.functions.get(name).copied() else {
+            return Vec::new();
+        };
         let mut scratch = Sink::new(&self.sink.file);
-        let sink = if self.fn_state.contains_key(name) { &mut scratch } else { &mut self.sink };
-        decl.params.iter().map(|p| p.ty.as_ref().map_or(Type::Any, |t| resolve(t, sink))).collect()
+        let sink = if self.fn_state.contains_key(name) {
+            &mut scratch
+        } else {
+            &mut self.sink
+        };
+        decl.params
+            .iter()
+            .map(|p| p.ty.as_ref().map_or(Type::Any, |t| resolve(t, sink)))
+            .collect()
     }
 
     fn global_info(&mut self, name: &str) -> Option<GlobalInfo> {
         match self.global_state.get(name) {
             Some(State::Done(info)) => return Some(info.clone()),
-            Some(State::InProgress) => return Some(GlobalInfo { ty: Type::Error, is_const: false }),
+            Some(State::InProgress) => {
+                return Some(GlobalInfo {
+                    ty: Type::Error,
+                    is_const: false,
+                });
+            }
             None => {}
         }
         let (decl, kind) = *self.globals.get(name)?;
-        self.global_state.insert(name.to_string(), State::InProgress);
+        self.global_state
+            .insert(name.to_string(), State::InProgress);
         let ty = match (&decl.ty, &decl.init) {
             (Some(t), _) => resolve(t, &mut self.sink),
             (None, Some(init)) => {
@@ -188,8 +215,12 @@ impl<'a> Resolver<'a> {
             }
             (None, None) => Type::Any,
         };
-        let info = GlobalInfo { ty, is_const: kind == DeclKind::Const };
-        self.global_state.insert(name.to_string(), State::Done(info.clone()));
+        let info = GlobalInfo {
+            ty,
+            is_const: kind == DeclKind::Const,
+        };
+        self.global_state
+            .insert(name.to_string(), State::Done(info.clone()));
         Some(info)
     }
 }

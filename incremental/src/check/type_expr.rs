@@ -35,11 +35,18 @@ pub(crate) fn resolve(t: &TypeExpr, sink: &mut Sink) -> Type {
             array_of(resolve(&args[0], sink), t, sink)
         }
         TypeExpr::Generic(name, _, span) => {
-            sink.error("E0211", *span, format!("unknown generic type `{}`", name.name));
+            sink.error(
+                "E0211",
+                *span,
+                format!("unknown generic type `{}`", name.name),
+            );
             Type::Error
         }
         TypeExpr::Union(_, span) => {
-            sink.unsupported(*span, "a union type (nullable types such as `string | null`)");
+            sink.unsupported(
+                *span,
+                "a union type (nullable types such as `string | null`)",
+            );
             Type::Error
         }
         TypeExpr::Function(_, _, span) => {
@@ -54,7 +61,11 @@ fn array_of(elem: Type, t: &TypeExpr, sink: &mut Sink) -> Type {
     match elem {
         Type::Error => Type::Error,
         Type::Void | Type::Null => {
-            sink.error("E0211", t.span(), format!("an array cannot hold `{elem}` values"));
+            sink.error(
+                "E0211",
+                t.span(),
+                format!("an array cannot hold `{elem}` values"),
+            );
             Type::Error
         }
         e => Type::Array(Box::new(e)),

@@ -92,7 +92,11 @@ impl Builder {
             return *id;
         }
         let id = LocId(self.locs.len() as u32);
-        self.locs.push(SourceLoc { file: self.file, start: span.start, end: span.end });
+        self.locs.push(SourceLoc {
+            file: self.file,
+            start: span.start,
+            end: span.end,
+        });
         self.loc_ids.insert(span, id);
         id
     }
@@ -134,7 +138,10 @@ impl Builder {
     /// A float constant.
     pub fn fconst(&mut self, value: f32) -> Var {
         let dst = self.var(Ty::F32);
-        self.emit(Inst::FConst { dst, bits: value.to_bits() });
+        self.emit(Inst::FConst {
+            dst,
+            bits: value.to_bits(),
+        });
         dst
     }
 
@@ -142,19 +149,29 @@ impl Builder {
     pub fn native(&mut self, n: Native, args: Vec<Var>, span: Span) -> Option<Var> {
         let dst = n.result().map(|t| self.var(native_ty(t)));
         let loc = self.loc(span);
-        self.emit(Inst::Call { dst, callee: Callee::Native(n as u32), args, loc });
+        self.emit(Inst::Call {
+            dst,
+            callee: Callee::Native(n as u32),
+            args,
+            loc,
+        });
         dst
     }
 
     /// Calls a native that has a result.
     pub fn native_value(&mut self, n: Native, args: Vec<Var>, span: Span) -> Var {
-        self.native(n, args, span).expect("natives used as values have results")
+        self.native(n, args, span)
+            .expect("natives used as values have results")
     }
 
     /// Ends the block with a call to a raising native.
     pub fn raise(&mut self, n: Native, args: Vec<Var>, span: Span) {
         let loc = self.loc(span);
-        self.terminate(Terminator::Raise { native: n as u32, args, loc });
+        self.terminate(Terminator::Raise {
+            native: n as u32,
+            args,
+            loc,
+        });
     }
 
     /// The same word as `v`, viewed as type `ty` (Ref/Any/I32 words are interchangeable bits).
@@ -163,7 +180,12 @@ impl Builder {
             return v;
         }
         let dst = self.var(ty);
-        self.emit(Inst::IntImm { op: ir::IntOp::Add, dst, a: v, imm: 0 });
+        self.emit(Inst::IntImm {
+            op: ir::IntOp::Add,
+            dst,
+            a: v,
+            imm: 0,
+        });
         dst
     }
 
@@ -171,8 +193,9 @@ impl Builder {
     /// functions with a result, on paths the checker proved unreachable).
     pub fn finish(mut self, params: Vec<Var>, ret: Option<Ty>) -> ir::Function {
         let mut blocks = Vec::with_capacity(self.blocks.len());
-        let pending: Vec<usize> =
-            (0..self.blocks.len()).filter(|i| self.blocks[*i].1.is_none()).collect();
+        let pending: Vec<usize> = (0..self.blocks.len())
+            .filter(|i| self.blocks[*i].1.is_none())
+            .collect();
         for i in pending {
             self.switch_to(BlockId(i as u32));
             let value = ret.map(|t| match t {
@@ -182,7 +205,10 @@ impl Builder {
             self.blocks[i].1 = Some(Terminator::Return(value));
         }
         for (insts, term) in self.blocks {
-            blocks.push(Block { insts, term: term.expect("every block was terminated above") });
+            blocks.push(Block {
+                insts,
+                term: term.expect("every block was terminated above"),
+            });
         }
         ir::Function {
             name: self.name,

@@ -42,7 +42,9 @@ impl Lowerer {
                 let len = self.value(len);
                 let init = self.value(init);
                 let init = self.word(init);
-                let a = self.b.native_value(Native::ArrayNew, vec![desc, len, init], span);
+                let a = self
+                    .b
+                    .native_value(Native::ArrayNew, vec![desc, len, init], span);
                 self.b.retype(a, Ty::Ref)
             }
             ExprKind::Neg(domain, x) => {
@@ -75,7 +77,10 @@ impl Lowerer {
                 for (block, arm) in [(bt, x), (bf, y)] {
                     self.b.switch_to(block);
                     let v = self.value(arm);
-                    self.b.emit(Inst::Copy { dst: result, src: v });
+                    self.b.emit(Inst::Copy {
+                        dst: result,
+                        src: v,
+                    });
                     self.b.terminate(Terminator::Jump(join));
                 }
                 self.b.switch_to(join);
@@ -91,12 +96,19 @@ impl Lowerer {
                 self.store(&place, &e.ty, v, span);
                 v
             }
-            ExprKind::Update { place, op, domain, value, postfix } => {
+            ExprKind::Update {
+                place,
+                op,
+                domain,
+                value,
+                postfix,
+            } => {
                 let place = self.place(place);
                 let old = self.load(&place, &e.ty, span);
                 let rhs = self.value(value);
                 let new = if *domain == Domain::Str {
-                    self.b.native_value(Native::StringConcat, vec![old, rhs], span)
+                    self.b
+                        .native_value(Native::StringConcat, vec![old, rhs], span)
                 } else {
                     self.arith(*op, *domain, old, rhs, span)
                 };
@@ -108,7 +120,12 @@ impl Lowerer {
                 let dst = e.ty.ir_ty().map(|t| self.b.var(t));
                 let callee = self.b.callee(name);
                 let loc = self.b.loc(span);
-                self.b.emit(Inst::Call { dst, callee, args, loc });
+                self.b.emit(Inst::Call {
+                    dst,
+                    callee,
+                    args,
+                    loc,
+                });
                 return dst;
             }
             ExprKind::Builtin(b, args) => return self.builtin(*b, args, &e.ty, span),
@@ -117,19 +134,34 @@ impl Lowerer {
                 let index = self.value(index);
                 let addr = self.element_address(arr, index, span);
                 let dst = self.b.var(ir_ty(&e.ty));
-                self.b.emit(Inst::Load { width: Width::W32, dst, addr, offset: 0 });
+                self.b.emit(Inst::Load {
+                    width: Width::W32,
+                    dst,
+                    addr,
+                    offset: 0,
+                });
                 dst
             }
             ExprKind::AnyIndex(obj, index) => {
                 let obj = self.value(obj);
                 let index = self.value(index);
-                self.b.native_value(Native::AnyIndexGet, vec![obj, index], span)
+                self.b
+                    .native_value(Native::AnyIndexGet, vec![obj, index], span)
             }
             ExprKind::Length(x) => {
-                let offset = if x.ty == Type::String { abi::STRING_LEN } else { abi::ARRAY_LEN };
+                let offset = if x.ty == Type::String {
+                    abi::STRING_LEN
+                } else {
+                    abi::ARRAY_LEN
+                };
                 let x = self.value(x);
                 let dst = self.b.var(Ty::I32);
-                self.b.emit(Inst::Load { width: Width::W32, dst, addr: x, offset });
+                self.b.emit(Inst::Load {
+                    width: Width::W32,
+                    dst,
+                    addr: x,
+                    offset,
+                });
                 dst
             }
             ExprKind::AnyLength(x) => {
@@ -198,7 +230,13 @@ impl Lowerer {
     fn check_divisor(&mut self, b: Var, span: Span) {
         let zero = self.b.iconst(Ty::I32, 0);
         let (ok, fail) = (self.b.block(), self.b.block());
-        self.b.terminate(Terminator::Branch { cond: Cond::Ne, a: b, b: zero, then: ok, other: fail });
+        self.b.terminate(Terminator::Branch {
+            cond: Cond::Ne,
+            a: b,
+            b: zero,
+            then: ok,
+            other: fail,
+        });
         self.b.switch_to(fail);
         self.b.raise(Native::RaiseDivisionByZero, vec![], span);
         self.b.switch_to(ok);
@@ -206,11 +244,18 @@ impl Lowerer {
 
     /// A boolean-valued expression materialized as 0 or 1.
     fn boolean_value(&mut self, e: &Expr) -> Var {
-        if let ExprKind::Cmp(op, domain @ (Domain::Int | Domain::Float | Domain::Ref), a, b) = &e.kind {
+        if let ExprKind::Cmp(op, domain @ (Domain::Int | Domain::Float | Domain::Ref), a, b) =
+            &e.kind
+        {
             let a = self.value(a);
             let b = self.value(b);
             let dst = self.b.var(Ty::I32);
-            self.b.emit(Inst::Cmp { cond: cond_of(*op, *domain), dst, a, b });
+            self.b.emit(Inst::Cmp {
+                cond: cond_of(*op, *domain),
+                dst,
+                a,
+                b,
+            });
             return dst;
         }
         let result = self.b.var(Ty::I32);
@@ -228,11 +273,18 @@ impl Lowerer {
     /// Ends the current block with a jump to `then` if boolean `e` is true, else to `other`.
     pub(super) fn branch(&mut self, e: &Expr, then: ir::BlockId, other: ir::BlockId) {
         match &e.kind {
-            ExprKind::Int(v) => self.b.terminate(Terminator::Jump(if *v != 0 { then } else { other })),
+            ExprKind::Int(v) => {
+                self.b
+                    .terminate(Terminator::Jump(if *v != 0 { then } else { other }))
+            }
             ExprKind::Not(x) => self.branch(x, other, then),
             ExprKind::Logical(and, x, y) => {
                 let mid = self.b.block();
-                if *and { self.branch(x, mid, other) } else { self.branch(x, then, mid) }
+                if *and {
+                    self.branch(x, mid, other)
+                } else {
+                    self.branch(x, then, mid)
+                }
                 self.b.switch_to(mid);
                 self.branch(y, then, other);
             }
@@ -240,18 +292,37 @@ impl Lowerer {
                 let a = self.value(a);
                 let b = self.value(b);
                 let (cond, a, b) = self.comparison(*op, *domain, a, b, e.span);
-                self.b.terminate(Terminator::Branch { cond, a, b, then, other });
+                self.b.terminate(Terminator::Branch {
+                    cond,
+                    a,
+                    b,
+                    then,
+                    other,
+                });
             }
             _ => {
                 let v = self.value(e);
                 let zero = self.b.iconst(Ty::I32, 0);
-                self.b.terminate(Terminator::Branch { cond: Cond::Ne, a: v, b: zero, then, other });
+                self.b.terminate(Terminator::Branch {
+                    cond: Cond::Ne,
+                    a: v,
+                    b: zero,
+                    then,
+                    other,
+                });
             }
         }
     }
 
     /// Reduces a comparison in any domain to a machine condition on two vars.
-    fn comparison(&mut self, op: CmpOp, domain: Domain, a: Var, b: Var, span: Span) -> (Cond, Var, Var) {
+    fn comparison(
+        &mut self,
+        op: CmpOp,
+        domain: Domain,
+        a: Var,
+        b: Var,
+        span: Span,
+    ) -> (Cond, Var, Var) {
         match domain {
             Domain::Int | Domain::Float | Domain::Ref => (cond_of(op, domain), a, b),
             Domain::Str if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
@@ -277,7 +348,9 @@ impl Lowerer {
                     _ => 3,
                 };
                 let code = self.b.iconst(Ty::I32, code);
-                let r = self.b.native_value(Native::AnyCompare, vec![a, b, code], span);
+                let r = self
+                    .b
+                    .native_value(Native::AnyCompare, vec![a, b, code], span);
                 let zero = self.b.iconst(Ty::I32, 0);
                 (Cond::Ne, r, zero)
             }
@@ -288,21 +361,38 @@ impl Lowerer {
         let desc = self.descriptor(ty);
         let len = self.b.iconst(Ty::I32, items.len() as i32);
         let zero = self.b.iconst(Ty::I32, 0);
-        let arr = self.b.native_value(Native::ArrayNew, vec![desc, len, zero], span);
+        let arr = self
+            .b
+            .native_value(Native::ArrayNew, vec![desc, len, zero], span);
         let arr = self.b.retype(arr, Ty::Ref);
         for (i, item) in items.iter().enumerate() {
             let v = self.value(item);
             let data = self.b.var(Ty::I32);
-            self.b.emit(Inst::Load { width: Width::W32, dst: data, addr: arr, offset: abi::ARRAY_DATA });
-            self.b.emit(Inst::Store { width: Width::W32, src: v, addr: data, offset: 4 * i as i32 });
+            self.b.emit(Inst::Load {
+                width: Width::W32,
+                dst: data,
+                addr: arr,
+                offset: abi::ARRAY_DATA,
+            });
+            self.b.emit(Inst::Store {
+                width: Width::W32,
+                src: v,
+                addr: data,
+                offset: 4 * i as i32,
+            });
         }
         arr
     }
 
     /// The address of the descriptor of array type `ty`.
     pub(super) fn descriptor(&mut self, ty: &Type) -> Var {
-        let Type::Array(elem) = ty else { unreachable!("descriptors exist only for array types") };
-        self.b.sym_addr(DataSymbol::ArrayDescriptor { elem_kind: elem.elem_kind(), type_name: ty.to_string() })
+        let Type::Array(elem) = ty else {
+            unreachable!("descriptors exist only for array types")
+        };
+        self.b.sym_addr(DataSymbol::ArrayDescriptor {
+            elem_kind: elem.elem_kind(),
+            type_name: ty.to_string(),
+        })
     }
 
     /// A value's raw 32-bit word (floats as their bits), for natives that take element words.
@@ -316,35 +406,75 @@ impl Lowerer {
     /// The address of `arr[index]` after a bounds check.
     fn element_address(&mut self, arr: Var, index: Var, span: Span) -> Var {
         let len = self.b.var(Ty::I32);
-        self.b.emit(Inst::Load { width: Width::W32, dst: len, addr: arr, offset: abi::ARRAY_LEN });
+        self.b.emit(Inst::Load {
+            width: Width::W32,
+            dst: len,
+            addr: arr,
+            offset: abi::ARRAY_LEN,
+        });
         let (ok, fail) = (self.b.block(), self.b.block());
-        self.b.terminate(Terminator::Branch { cond: Cond::LtU, a: index, b: len, then: ok, other: fail });
+        self.b.terminate(Terminator::Branch {
+            cond: Cond::LtU,
+            a: index,
+            b: len,
+            then: ok,
+            other: fail,
+        });
         self.b.switch_to(fail);
-        self.b.raise(Native::RaiseIndexOutOfRange, vec![index, len], span);
+        self.b
+            .raise(Native::RaiseIndexOutOfRange, vec![index, len], span);
         self.b.switch_to(ok);
         let data = self.b.var(Ty::I32);
-        self.b.emit(Inst::Load { width: Width::W32, dst: data, addr: arr, offset: abi::ARRAY_DATA });
+        self.b.emit(Inst::Load {
+            width: Width::W32,
+            dst: data,
+            addr: arr,
+            offset: abi::ARRAY_DATA,
+        });
         let offset = self.b.var(Ty::I32);
-        self.b.emit(Inst::IntImm { op: IntOp::Shl, dst: offset, a: index, imm: 2 });
+        self.b.emit(Inst::IntImm {
+            op: IntOp::Shl,
+            dst: offset,
+            a: index,
+            imm: 2,
+        });
         let addr = self.b.var(Ty::I32);
-        self.b.emit(Inst::Int { op: IntOp::Add, dst: addr, a: data, b: offset });
+        self.b.emit(Inst::Int {
+            op: IntOp::Add,
+            dst: addr,
+            a: data,
+            b: offset,
+        });
         addr
     }
 
     fn global_symbol(name: &str, ty: &Type) -> DataSymbol {
-        DataSymbol::Global { name: name.to_string(), traced: ir_ty(ty).is_traced() }
+        DataSymbol::Global {
+            name: name.to_string(),
+            traced: ir_ty(ty).is_traced(),
+        }
     }
 
     fn load_global(&mut self, name: &str, ty: &Type) -> Var {
         let addr = self.b.sym_addr(Self::global_symbol(name, ty));
         let dst = self.b.var(ir_ty(ty));
-        self.b.emit(Inst::Load { width: Width::W32, dst, addr, offset: 0 });
+        self.b.emit(Inst::Load {
+            width: Width::W32,
+            dst,
+            addr,
+            offset: 0,
+        });
         dst
     }
 
     pub(super) fn store_global(&mut self, name: &str, ty: &Type, v: Var) {
         let addr = self.b.sym_addr(Self::global_symbol(name, ty));
-        self.b.emit(Inst::Store { width: Width::W32, src: v, addr, offset: 0 });
+        self.b.emit(Inst::Store {
+            width: Width::W32,
+            src: v,
+            addr,
+            offset: 0,
+        });
     }
 
     /// Evaluates the parts of a place once, so that it can be read and then written.
@@ -376,10 +506,18 @@ impl Lowerer {
             LoweredPlace::Index(arr, index) => {
                 let addr = self.element_address(*arr, *index, span);
                 let dst = self.b.var(ir_ty(ty));
-                self.b.emit(Inst::Load { width: Width::W32, dst, addr, offset: 0 });
+                self.b.emit(Inst::Load {
+                    width: Width::W32,
+                    dst,
+                    addr,
+                    offset: 0,
+                });
                 dst
             }
-            LoweredPlace::AnyIndex(obj, index) => self.b.native_value(Native::AnyIndexGet, vec![*obj, *index], span),
+            LoweredPlace::AnyIndex(obj, index) => {
+                self.b
+                    .native_value(Native::AnyIndexGet, vec![*obj, *index], span)
+            }
         }
     }
 
@@ -389,10 +527,16 @@ impl Lowerer {
             LoweredPlace::Global(name) => self.store_global(name, ty, v),
             LoweredPlace::Index(arr, index) => {
                 let addr = self.element_address(*arr, *index, span);
-                self.b.emit(Inst::Store { width: Width::W32, src: v, addr, offset: 0 });
+                self.b.emit(Inst::Store {
+                    width: Width::W32,
+                    src: v,
+                    addr,
+                    offset: 0,
+                });
             }
             LoweredPlace::AnyIndex(obj, index) => {
-                self.b.native(Native::AnyIndexSet, vec![*obj, *index, v], span);
+                self.b
+                    .native(Native::AnyIndexSet, vec![*obj, *index, v], span);
             }
         }
     }
@@ -413,7 +557,11 @@ impl Lowerer {
                 };
                 self.b.native(n, vec![v], span);
             }
-            let stream = if b == Builtin::Print { abi::STREAM_STDOUT } else { abi::STREAM_STDERR };
+            let stream = if b == Builtin::Print {
+                abi::STREAM_STDOUT
+            } else {
+                abi::STREAM_STDERR
+            };
             let stream = self.b.iconst(Ty::I32, stream as i32);
             self.b.native(Native::PrintEnd, vec![stream], span);
             return None;

@@ -15,7 +15,11 @@ use ir::{BlockId, Ty, Var};
 
 /// Lowers one checked body. `file` numbers the source file for run-time error locations.
 pub fn lower(body: &Body, file: u32) -> ir::Function {
-    let mut l = Lowerer { b: Builder::new(&body.name, file), locals: Vec::new(), loops: Vec::new() };
+    let mut l = Lowerer {
+        b: Builder::new(&body.name, file),
+        locals: Vec::new(),
+        loops: Vec::new(),
+    };
     // Location 0 is the function itself: backends attribute entry checks (stack overflow) to it.
     l.b.loc(body.span);
     for ty in &body.locals {
@@ -63,7 +67,11 @@ impl Lowerer {
             }
             hir::Stmt::If(cond, then, other) => {
                 let (bt, join) = (self.b.block(), self.b.block());
-                let bf = if other.is_empty() { join } else { self.b.block() };
+                let bf = if other.is_empty() {
+                    join
+                } else {
+                    self.b.block()
+                };
                 self.branch(cond, bt, bf);
                 self.b.switch_to(bt);
                 self.stmts(then);
@@ -75,13 +83,24 @@ impl Lowerer {
                 }
                 self.b.switch_to(join);
             }
-            hir::Stmt::Loop { cond, body, step, test_first } => self.loop_stmt(cond.as_ref(), body, step.as_ref(), *test_first),
+            hir::Stmt::Loop {
+                cond,
+                body,
+                step,
+                test_first,
+            } => self.loop_stmt(cond.as_ref(), body, step.as_ref(), *test_first),
             hir::Stmt::Break => {
-                let (_, brk) = *self.loops.last().expect("the checker rejects `break` outside loops");
+                let (_, brk) = *self
+                    .loops
+                    .last()
+                    .expect("the checker rejects `break` outside loops");
                 self.b.terminate(ir::Terminator::Jump(brk));
             }
             hir::Stmt::Continue => {
-                let (cont, _) = *self.loops.last().expect("the checker rejects `continue` outside loops");
+                let (cont, _) = *self
+                    .loops
+                    .last()
+                    .expect("the checker rejects `continue` outside loops");
                 self.b.terminate(ir::Terminator::Jump(cont));
             }
             hir::Stmt::Return(v) => {
@@ -92,8 +111,19 @@ impl Lowerer {
         }
     }
 
-    fn loop_stmt(&mut self, cond: Option<&hir::Expr>, body: &[hir::Stmt], step: Option<&hir::Expr>, test_first: bool) {
-        let (head, body_b, cont, exit) = (self.b.block(), self.b.block(), self.b.block(), self.b.block());
+    fn loop_stmt(
+        &mut self,
+        cond: Option<&hir::Expr>,
+        body: &[hir::Stmt],
+        step: Option<&hir::Expr>,
+        test_first: bool,
+    ) {
+        let (head, body_b, cont, exit) = (
+            self.b.block(),
+            self.b.block(),
+            self.b.block(),
+            self.b.block(),
+        );
         self.b.jump_to(if test_first { head } else { body_b });
         self.b.switch_to(head);
         match cond {

@@ -51,13 +51,27 @@ impl Lowerer {
                 let shifted = self.int_imm(IntOp::Shl, v, 1, Ty::I32);
                 let back = self.int_imm(IntOp::ShrS, shifted, 1, Ty::I32);
                 let (small, big, join) = (self.b.block(), self.b.block(), self.b.block());
-                self.b.terminate(Terminator::Branch { cond: Cond::Eq, a: back, b: v, then: small, other: big });
+                self.b.terminate(Terminator::Branch {
+                    cond: Cond::Eq,
+                    a: back,
+                    b: v,
+                    then: small,
+                    other: big,
+                });
                 self.b.switch_to(small);
-                self.b.emit(Inst::IntImm { op: IntOp::Or, dst: result, a: shifted, imm: 1 });
+                self.b.emit(Inst::IntImm {
+                    op: IntOp::Or,
+                    dst: result,
+                    a: shifted,
+                    imm: 1,
+                });
                 self.b.terminate(Terminator::Jump(join));
                 self.b.switch_to(big);
                 let boxed = self.b.native_value(Native::BoxInt, vec![v], span);
-                self.b.emit(Inst::Copy { dst: result, src: boxed });
+                self.b.emit(Inst::Copy {
+                    dst: result,
+                    src: boxed,
+                });
                 self.b.terminate(Terminator::Jump(join));
                 self.b.switch_to(join);
                 result
@@ -81,7 +95,15 @@ impl Lowerer {
         match to {
             t if t.is_integer() => {
                 // Fast path: tag bit 1 means a 31-bit integer.
-                self.tag_fast_path(v, 1, 1, Ty::I32, span, |l, w| l.int_imm(IntOp::ShrS, w, 1, Ty::I32), Native::UnboxInt)
+                self.tag_fast_path(
+                    v,
+                    1,
+                    1,
+                    Ty::I32,
+                    span,
+                    |l, w| l.int_imm(IntOp::ShrS, w, 1, Ty::I32),
+                    Native::UnboxInt,
+                )
             }
             Type::Float => self.tag_fast_path(
                 v,
@@ -121,14 +143,26 @@ impl Lowerer {
         let bits = self.int_imm(IntOp::And, v, mask, Ty::I32);
         let tag = self.b.iconst(Ty::I32, tag);
         let (yes, no, join) = (self.b.block(), self.b.block(), self.b.block());
-        self.b.terminate(Terminator::Branch { cond: Cond::Eq, a: bits, b: tag, then: yes, other: no });
+        self.b.terminate(Terminator::Branch {
+            cond: Cond::Eq,
+            a: bits,
+            b: tag,
+            then: yes,
+            other: no,
+        });
         self.b.switch_to(yes);
         let f = fast(self, v);
-        self.b.emit(Inst::Copy { dst: result, src: f });
+        self.b.emit(Inst::Copy {
+            dst: result,
+            src: f,
+        });
         self.b.terminate(Terminator::Jump(join));
         self.b.switch_to(no);
         let s = self.b.native_value(slow, vec![v], span);
-        self.b.emit(Inst::Copy { dst: result, src: s });
+        self.b.emit(Inst::Copy {
+            dst: result,
+            src: s,
+        });
         self.b.terminate(Terminator::Jump(join));
         self.b.switch_to(join);
         result
@@ -142,14 +176,24 @@ impl Lowerer {
                 // truthiness of `any`); FNe is true for NaN.
                 let zero = self.b.fconst(0.0);
                 let dst = self.b.var(Ty::I32);
-                self.b.emit(Inst::Cmp { cond: Cond::FNe, dst, a: v, b: zero });
+                self.b.emit(Inst::Cmp {
+                    cond: Cond::FNe,
+                    dst,
+                    a: v,
+                    b: zero,
+                });
                 dst
             }
             Type::Any | Type::Error => self.b.native_value(Native::AnyTruthy, vec![v], span),
             _ => {
                 let zero = self.b.iconst(self.b.ty(v), 0);
                 let dst = self.b.var(Ty::I32);
-                self.b.emit(Inst::Cmp { cond: Cond::Ne, dst, a: v, b: zero });
+                self.b.emit(Inst::Cmp {
+                    cond: Cond::Ne,
+                    dst,
+                    a: v,
+                    b: zero,
+                });
                 dst
             }
         }
