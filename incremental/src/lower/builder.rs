@@ -135,6 +135,28 @@ impl Builder {
         dst
     }
 
+    /// `dst = word at addr + offset`, as a var of type `ty`.
+    pub fn load(&mut self, ty: Ty, addr: Var, offset: i32) -> Var {
+        let dst = self.var(ty);
+        self.emit(Inst::Load {
+            width: ir::Width::W32,
+            dst,
+            addr,
+            offset,
+        });
+        dst
+    }
+
+    /// `word at addr + offset = src`.
+    pub fn store(&mut self, src: Var, addr: Var, offset: i32) {
+        self.emit(Inst::Store {
+            width: ir::Width::W32,
+            src,
+            addr,
+            offset,
+        });
+    }
+
     /// A float constant.
     pub fn fconst(&mut self, value: f32) -> Var {
         let dst = self.var(Ty::F32);

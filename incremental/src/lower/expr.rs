@@ -4,7 +4,7 @@ use super::{Lowerer, ir_ty};
 use crate::hir::{ArithOp, Builtin, CmpOp, Domain, Expr, ExprKind, Place};
 use crate::types::Type;
 use device::abi::{self, Native};
-use ir::{Cond, DataSymbol, FloatOp, Inst, IntOp, Terminator, Ty, UnOp, Var, Width};
+use ir::{Cond, DataSymbol, FloatOp, Inst, IntOp, Terminator, Ty, UnOp, Var};
 use syntax::Span;
 
 impl Lowerer {
@@ -28,13 +28,12 @@ impl Lowerer {
                 self.b.retype(a, Ty::Ref)
             }
             ExprKind::Undefined => self.b.iconst(ir_ty(&e.ty), 0),
-            ExprKind::Local(id) => {
-                // Copy, so that a later assignment to the local does not change this value.
-                let src = self.locals[id.0 as usize];
-                let dst = self.b.var(self.b.ty(src));
-                self.b.emit(Inst::Copy { dst, src });
-                dst
-            }
+            // A copy, so that a later assignment to the local does not change this value.
+            ExprKind::Local(id) => self.load(
+                &LoweredPlace::Local(self.locals[id.0 as usize]),
+                &e.ty,
+                span,
+            ),
             ExprKind::Global(name) => self.load_global(name, &e.ty),
             ExprKind::ArrayLit(items) => self.array_literal(&e.ty, items, span),
             ExprKind::NewArray(len, init) => {
@@ -129,24 +128,13 @@ impl Lowerer {
                 return dst;
             }
             ExprKind::Builtin(b, args) => return self.builtin(*b, args, &e.ty, span),
-            ExprKind::Index(arr, index) => {
-                let arr = self.value(arr);
-                let index = self.value(index);
-                let addr = self.element_address(arr, index, span);
-                let dst = self.b.var(ir_ty(&e.ty));
-                self.b.emit(Inst::Load {
-                    width: Width::W32,
-                    dst,
-                    addr,
-                    offset: 0,
-                });
-                dst
+            ExprKind::Index(obj, index) => {
+                let (obj, index) = (self.value(obj), self.value(index));
+                self.load(&LoweredPlace::Index(obj, index), &e.ty, span)
             }
             ExprKind::AnyIndex(obj, index) => {
-                let obj = self.value(obj);
-                let index = self.value(index);
-                self.b
-                    .native_value(Native::AnyIndexGet, vec![obj, index], span)
+                let (obj, index) = (self.value(obj), self.value(index));
+                self.load(&LoweredPlace::AnyIndex(obj, index), &e.ty, span)
             }
             ExprKind::Length(x) => {
                 let offset = if x.ty == Type::String {
@@ -155,13 +143,7 @@ impl Lowerer {
                     abi::ARRAY_LEN
                 };
                 let x = self.value(x);
-                let dst = self.b.var(Ty::I32);
-                self.b.emit(Inst::Load {
-                    width: Width::W32,
-                    dst,
-                    addr: x,
-                    offset,
-                });
+                let dst = self.b.load(Ty::I32, x, offset);
                 dst
             }
             ExprKind::AnyLength(x) => {
@@ -367,19 +349,8 @@ impl Lowerer {
         let arr = self.b.retype(arr, Ty::Ref);
         for (i, item) in items.iter().enumerate() {
             let v = self.value(item);
-            let data = self.b.var(Ty::I32);
-            self.b.emit(Inst::Load {
-                width: Width::W32,
-                dst: data,
-                addr: arr,
-                offset: abi::ARRAY_DATA,
-            });
-            self.b.emit(Inst::Store {
-                width: Width::W32,
-                src: v,
-                addr: data,
-                offset: 4 * i as i32,
-            });
+            let data = self.b.load(Ty::I32, arr, abi::ARRAY_DATA);
+            self.b.store(v, data, 4 * i as i32);
         }
         arr
     }
@@ -405,13 +376,7 @@ impl Lowerer {
 
     /// The address of `arr[index]` after a bounds check.
     fn element_address(&mut self, arr: Var, index: Var, span: Span) -> Var {
-        let len = self.b.var(Ty::I32);
-        self.b.emit(Inst::Load {
-            width: Width::W32,
-            dst: len,
-            addr: arr,
-            offset: abi::ARRAY_LEN,
-        });
+        let len = self.b.load(Ty::I32, arr, abi::ARRAY_LEN);
         let (ok, fail) = (self.b.block(), self.b.block());
         self.b.terminate(Terminator::Branch {
             cond: Cond::LtU,
@@ -424,13 +389,7 @@ impl Lowerer {
         self.b
             .raise(Native::RaiseIndexOutOfRange, vec![index, len], span);
         self.b.switch_to(ok);
-        let data = self.b.var(Ty::I32);
-        self.b.emit(Inst::Load {
-            width: Width::W32,
-            dst: data,
-            addr: arr,
-            offset: abi::ARRAY_DATA,
-        });
+        let data = self.b.load(Ty::I32, arr, abi::ARRAY_DATA);
         let offset = self.b.var(Ty::I32);
         self.b.emit(Inst::IntImm {
             op: IntOp::Shl,
@@ -457,24 +416,12 @@ impl Lowerer {
 
     fn load_global(&mut self, name: &str, ty: &Type) -> Var {
         let addr = self.b.sym_addr(Self::global_symbol(name, ty));
-        let dst = self.b.var(ir_ty(ty));
-        self.b.emit(Inst::Load {
-            width: Width::W32,
-            dst,
-            addr,
-            offset: 0,
-        });
-        dst
+        self.b.load(ir_ty(ty), addr, 0)
     }
 
     pub(super) fn store_global(&mut self, name: &str, ty: &Type, v: Var) {
         let addr = self.b.sym_addr(Self::global_symbol(name, ty));
-        self.b.emit(Inst::Store {
-            width: Width::W32,
-            src: v,
-            addr,
-            offset: 0,
-        });
+        self.b.store(v, addr, 0);
     }
 
     /// Evaluates the parts of a place once, so that it can be read and then written.
@@ -482,15 +429,9 @@ impl Lowerer {
         match place {
             Place::Local(id) => LoweredPlace::Local(self.locals[id.0 as usize]),
             Place::Global(name) => LoweredPlace::Global(name.clone()),
-            Place::Index(arr, index) => {
-                let arr = self.value(arr);
-                let index = self.value(index);
-                LoweredPlace::Index(arr, index)
-            }
+            Place::Index(arr, index) => LoweredPlace::Index(self.value(arr), self.value(index)),
             Place::AnyIndex(obj, index) => {
-                let obj = self.value(obj);
-                let index = self.value(index);
-                LoweredPlace::AnyIndex(obj, index)
+                LoweredPlace::AnyIndex(self.value(obj), self.value(index))
             }
         }
     }
@@ -505,14 +446,7 @@ impl Lowerer {
             LoweredPlace::Global(name) => self.load_global(name, ty),
             LoweredPlace::Index(arr, index) => {
                 let addr = self.element_address(*arr, *index, span);
-                let dst = self.b.var(ir_ty(ty));
-                self.b.emit(Inst::Load {
-                    width: Width::W32,
-                    dst,
-                    addr,
-                    offset: 0,
-                });
-                dst
+                self.b.load(ir_ty(ty), addr, 0)
             }
             LoweredPlace::AnyIndex(obj, index) => {
                 self.b
@@ -527,12 +461,7 @@ impl Lowerer {
             LoweredPlace::Global(name) => self.store_global(name, ty, v),
             LoweredPlace::Index(arr, index) => {
                 let addr = self.element_address(*arr, *index, span);
-                self.b.emit(Inst::Store {
-                    width: Width::W32,
-                    src: v,
-                    addr,
-                    offset: 0,
-                });
+                self.b.store(v, addr, 0);
             }
             LoweredPlace::AnyIndex(obj, index) => {
                 self.b
