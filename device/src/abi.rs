@@ -266,6 +266,11 @@ natives! {
     TimeDelay = 47 (I32) -> None,
     /// Raise a type error naming the expected type: `(expected type name string, value)`.
     RaiseTypeError = 48 (Ref, Any) -> None,
+    /// Integer `a ** b` with wrapping multiplication; a negative exponent gives the integer part
+    /// of the exact result (0, except for the bases 1 and -1).
+    PowInt = 49 (I32, I32) -> I32,
+    /// Float `a ** b`, both operands given as their bits.
+    PowFloat = 50 (I32, I32) -> F32,
 }
 
 /// The host board's context block, which generated x86-64 code reaches through a pinned register.

@@ -259,3 +259,43 @@ mod tests {
         assert!(equal(mem, abi::UNDEFINED, abi::UNDEFINED).unwrap());
     }
 }
+
+/// Integer `base ** exp` with wrapping multiplication (square and multiply). A negative exponent
+/// gives the integer part of the exact result: 1 for base 1, ±1 for base -1, 0 otherwise
+/// (including base 0, whose exact result is infinite).
+pub fn pow_int(base: i32, exp: i32) -> i32 {
+    if exp < 0 {
+        return match base {
+            1 => 1,
+            -1 if exp % 2 == 0 => 1,
+            -1 => -1,
+            _ => 0,
+        };
+    }
+    let (mut result, mut base, mut exp) = (1i32, base, exp as u32);
+    while exp > 0 {
+        if exp & 1 == 1 {
+            result = result.wrapping_mul(base);
+        }
+        base = base.wrapping_mul(base);
+        exp >>= 1;
+    }
+    result
+}
+
+#[cfg(test)]
+mod pow_tests {
+    use super::pow_int;
+
+    #[test]
+    fn integer_power() {
+        assert_eq!(pow_int(2, 10), 1024);
+        assert_eq!(pow_int(-3, 3), -27);
+        assert_eq!(pow_int(7, 0), 1);
+        assert_eq!(pow_int(2, 31), i32::MIN);
+        assert_eq!(pow_int(2, 32), 0);
+        assert_eq!(pow_int(2, -1), 0);
+        assert_eq!(pow_int(-1, -3), -1);
+        assert_eq!(pow_int(1, -5), 1);
+    }
+}

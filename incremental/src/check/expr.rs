@@ -258,8 +258,8 @@ impl BodyChecker<'_> {
     }
 
     fn arith(&mut self, op: BinaryOp, a: Expr, b: Expr, span: Span) -> Expr {
-        if op == BinaryOp::Pow {
-            return self.unsupported(span, "the `**` operator");
+        if op == BinaryOp::Pow && (a.ty == Type::Any || b.ty == Type::Any) {
+            return self.unsupported(span, "the `**` operator on `any` values");
         }
         let aop = arith_op(op);
         if op == BinaryOp::Add
@@ -586,9 +586,6 @@ impl BodyChecker<'_> {
                 return self.error("E0209", span, msg);
             }
         };
-        if op == BinaryOp::Pow {
-            return self.unsupported(span, "the `**=` operator");
-        }
         let value = match domain {
             Domain::Str => self.text_of(value),
             Domain::Any => self.coerce(value, &Type::Any),

@@ -162,6 +162,14 @@ impl Lowerer {
 
     /// `a op b` in a domain (Int, Float or Any).
     fn arith(&mut self, op: ArithOp, domain: Domain, a: Var, b: Var, span: Span) -> Var {
+        match (domain, op) {
+            (Domain::Float, ArithOp::Pow) => {
+                let (a, b) = (self.word(a), self.word(b));
+                return self.b.native_value(Native::PowFloat, vec![a, b], span);
+            }
+            (_, ArithOp::Pow) => return self.b.native_value(Native::PowInt, vec![a, b], span),
+            _ => {}
+        }
         match domain {
             Domain::Float => {
                 let fop = match op {
@@ -197,7 +205,7 @@ impl Lowerer {
                     ArithOp::Shl => IntOp::Shl,
                     ArithOp::Shr => IntOp::ShrS,
                     ArithOp::UShr => IntOp::ShrU,
-                    ArithOp::Pow => unreachable!("the checker rejects `**` for now"),
+                    ArithOp::Pow => unreachable!("handled above"),
                 };
                 if matches!(iop, IntOp::DivS | IntOp::RemS) {
                     self.check_divisor(b, span);
