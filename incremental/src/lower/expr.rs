@@ -143,8 +143,7 @@ impl Lowerer {
                     abi::ARRAY_LEN
                 };
                 let x = self.value(x);
-                let dst = self.b.load(Ty::I32, x, offset);
-                dst
+                self.b.load(Ty::I32, x, offset)
             }
             ExprKind::AnyLength(x) => {
                 let x = self.value(x);
