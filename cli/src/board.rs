@@ -2,7 +2,7 @@
 //! running it, and serving as that device process (`bs device-host`).
 
 use device::client::{ClientError, DeviceClient, RunOutcome};
-use incremental::link::{Image, MemoryMap};
+use incremental::link::{Image, LinkTarget};
 use std::process::{ChildStdin, ChildStdout, Command};
 
 /// The boards this version can run on.
@@ -41,14 +41,11 @@ pub fn device_error(e: &ClientError) -> miette::Report {
 }
 
 impl Board {
-    /// The memory regions the host may fill.
-    pub fn memory_map(&self) -> MemoryMap {
+    /// What the linker needs to know about this device.
+    pub fn link_target(&self) -> LinkTarget {
         let info = self.client.info();
-        MemoryMap {
-            code_base: info.map.code_base,
-            code_size: info.map.code_size,
-            data_base: info.map.data_base,
-            data_size: info.map.data_size,
+        LinkTarget {
+            memory: info.map,
             slots: info.function_slots,
         }
     }

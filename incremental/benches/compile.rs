@@ -1,9 +1,10 @@
 //! `cargo bench -p incremental --bench compile`: cold compile time (parse, check, lower,
 //! generate x86-64 code, link) of a generated 1,000-line program, in process.
 
+use device::memory::MemoryMap;
 use incremental::build;
 use incremental::db::{Compiler, SourceFile};
-use incremental::link::MemoryMap;
+use incremental::link::LinkTarget;
 use std::time::Instant;
 
 /// A program of `functions` functions of about ten lines each, plus top-level code calling them.
@@ -32,11 +33,8 @@ fn generate(functions: usize) -> String {
 }
 
 fn main() {
-    let map = MemoryMap {
-        code_base: 0x4000_0000,
-        code_size: 4 << 20,
-        data_base: 0x2000_0000,
-        data_size: 1 << 20,
+    let target = LinkTarget {
+        memory: MemoryMap::host(4 << 20),
         slots: 4096,
     };
     let text = generate(98);
@@ -46,7 +44,7 @@ fn main() {
         let start = Instant::now();
         let db = Compiler::default();
         let file = SourceFile::new(&db, "gen.bs".into(), text.clone(), 0);
-        let image = build::build(&db, file, &map).expect("the generated program compiles");
+        let image = build::build(&db, file, &target).expect("the generated program compiles");
         times.push(start.elapsed().as_secs_f64() * 1e3);
         assert!(image.loads.iter().map(|(_, b)| b.len()).sum::<usize>() > 0);
     }

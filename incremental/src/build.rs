@@ -3,7 +3,7 @@
 
 use crate::db::{self, Compiler, FunctionName, MAIN, SourceFile};
 use crate::diagnostic::Diagnostic;
-use crate::link::{self, Image, LinkError, LinkInput, MemoryMap};
+use crate::link::{self, Image, LinkError, LinkInput, LinkTarget};
 
 /// Why a program could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,9 +21,8 @@ pub fn check(db: &Compiler, file: SourceFile) -> Vec<Diagnostic> {
     db::diagnostics(db, file)
 }
 
-/// Compiles and links the program whose entry file is `file` for a fresh device with memory
-/// `map`.
-pub fn build(db: &Compiler, file: SourceFile, map: &MemoryMap) -> Result<Image, BuildError> {
+/// Compiles and links the program whose entry file is `file` for a fresh `target` device.
+pub fn build(db: &Compiler, file: SourceFile, target: &LinkTarget) -> Result<Image, BuildError> {
     let diagnostics = db::diagnostics(db, file);
     if !diagnostics.is_empty() {
         return Err(BuildError::Diagnostics(diagnostics));
@@ -46,5 +45,5 @@ pub fn build(db: &Compiler, file: SourceFile, map: &MemoryMap) -> Result<Image, 
             code: code.clone(),
         });
     }
-    link::link(&inputs, MAIN, map).map_err(BuildError::Link)
+    link::link(&inputs, MAIN, target).map_err(BuildError::Link)
 }

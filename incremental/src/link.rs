@@ -4,21 +4,17 @@
 
 use backend_x64::{MachineCode, Reloc};
 use device::abi;
+use device::memory::MemoryMap;
 use ir::{DataSymbol, SourceLoc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The regions of device memory the host may fill, as the device reported them.
+/// The device a program is linked for: its memory map (as it reported it in the handshake) and
+/// its number of function-table slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MemoryMap {
-    /// First code address.
-    pub code_base: u32,
-    /// Code region size in bytes.
-    pub code_size: u32,
-    /// First address of the data region for statics and globals.
-    pub data_base: u32,
-    /// Data region size in bytes.
-    pub data_size: u32,
+pub struct LinkTarget {
+    /// Where code and data may go.
+    pub memory: MemoryMap,
     /// Number of function-table slots.
     pub slots: u32,
 }
@@ -91,11 +87,12 @@ pub enum LinkError {
 }
 
 /// Links `functions` for a fresh device; `entry` names the function to run.
-pub fn link(functions: &[LinkInput], entry: &str, map: &MemoryMap) -> Result<Image, LinkError> {
-    if functions.len() as u32 > map.slots {
+pub fn link(functions: &[LinkInput], entry: &str, target: &LinkTarget) -> Result<Image, LinkError> {
+    let map = &target.memory;
+    if functions.len() as u32 > target.slots {
         return Err(LinkError::TooManyFunctions(
             functions.len() as u32,
-            map.slots,
+            target.slots,
         ));
     }
     let data = DataLayout::place(functions, map)?;

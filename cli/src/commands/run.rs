@@ -39,7 +39,7 @@ pub fn run(
 fn run_one(board: &mut Board, target: &project::Target) -> miette::Result<bool> {
     let source = compile::Source::load(target)?;
     let (db, file) = source.database();
-    let image = match build::build(&db, file, &board.memory_map()) {
+    let image = match build::build(&db, file, &board.link_target()) {
         Ok(image) => image,
         Err(BuildError::Diagnostics(diags)) => {
             report::print_diagnostics(&diags, &source.text);

@@ -48,14 +48,7 @@ impl Parser<'_> {
         let mut items = Vec::new();
         while !self.at_eof() {
             if self.at("}") || self.at(")") || self.at("]") {
-                let message = format!("unexpected {}", self.describe());
-                let span = self.tok().span;
-                self.error_at(
-                    diag::UNEXPECTED_TOKEN,
-                    message,
-                    span,
-                    Some("there is no open bracket to close here".into()),
-                );
+                self.error_stray_closer();
                 self.bump();
                 continue;
             }

@@ -459,14 +459,7 @@ impl<'a> Parser<'a> {
             return;
         }
         if self.errors.len() == errors_at_start && (self.at(")") || self.at("]")) {
-            let message = format!("unexpected {}", self.describe());
-            let span = self.tok().span;
-            self.error_at(
-                diag::UNEXPECTED_TOKEN,
-                message,
-                span,
-                Some("there is no open bracket to close here".into()),
-            );
+            self.error_stray_closer();
         } else if self.errors.len() == errors_at_start {
             self.expected(diag::EXPECTED_TOKEN, "`;` or a line break");
         }
@@ -536,5 +529,21 @@ fn describe(text: &str, token: &Token) -> String {
         TokenKind::Template if source.len() > 24 => "a template literal".into(),
         _ if source.len() > 24 => format!("`{}…`", source.chars().take(20).collect::<String>()),
         _ => format!("`{source}`"),
+    }
+}
+
+impl Parser<'_> {
+    /// Reports the current token, a closing bracket with nothing open, as unexpected; returns its
+    /// span (the caller decides whether to skip it).
+    fn error_stray_closer(&mut self) -> crate::Span {
+        let message = format!("unexpected {}", self.describe());
+        let span = self.tok().span;
+        self.error_at(
+            diag::UNEXPECTED_TOKEN,
+            message,
+            span,
+            Some("there is no open bracket to close here".into()),
+        );
+        span
     }
 }

@@ -83,14 +83,7 @@ impl Parser<'_> {
             return Stmt::Empty(self.span_from(start));
         }
         if self.at(")") || self.at("]") {
-            let message = format!("unexpected {}", self.describe());
-            let span = self.tok().span;
-            self.error_at(
-                diag::UNEXPECTED_TOKEN,
-                message,
-                span,
-                Some("there is no open bracket to close here".into()),
-            );
+            let span = self.error_stray_closer();
             self.bump();
             return Stmt::Error(span);
         }
