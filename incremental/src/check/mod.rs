@@ -38,7 +38,7 @@ pub struct Checked {
 /// Checks the body of top-level function `decl` against the file's signatures.
 pub fn check_function(file: &str, decl: &ast::FunctionDecl, sigs: &Signatures) -> Checked {
     let mut sink = Sink::new(file);
-    let mut env = sigs.clone();
+    let mut env = Known(sigs);
     let Some(sig) = sigs.functions.get(&decl.name.name).cloned() else {
         return Checked {
             body: None,
@@ -52,7 +52,7 @@ pub fn check_function(file: &str, decl: &ast::FunctionDecl, sigs: &Signatures) -
 /// Checks the top-level statements of a file as the body of its `<main>` function.
 pub fn check_main(file: &str, source: &ast::SourceFile, sigs: &Signatures) -> Checked {
     let mut sink = Sink::new(file);
-    let mut env = sigs.clone();
+    let mut env = Known(sigs);
     let body = body::BodyChecker::check_main(&mut env, &mut sink, source);
     finish(body, sink)
 }
@@ -65,12 +65,15 @@ fn finish(body: hir::Body, sink: Sink) -> Checked {
     }
 }
 
-impl ItemEnv for Signatures {
+/// The environment of a body check: the file's signatures, already complete.
+struct Known<'a>(&'a Signatures);
+
+impl ItemEnv for Known<'_> {
     fn function(&mut self, name: &str, _: &mut Sink, _: syntax::Span) -> Option<FnSig> {
-        self.functions.get(name).cloned()
+        self.0.functions.get(name).cloned()
     }
 
     fn global(&mut self, name: &str, _: &mut Sink, _: syntax::Span) -> Option<GlobalInfo> {
-        self.globals.get(name).cloned()
+        self.0.globals.get(name).cloned()
     }
 }

@@ -7,7 +7,7 @@ use super::body::BodyChecker;
 use super::type_expr::resolve;
 use crate::diagnostic::{Diagnostic, Sink};
 use crate::types::Type;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use syntax::Span;
 use syntax::ast::{self, DeclKind, Item, Stmt};
 
@@ -84,21 +84,18 @@ pub fn signatures(file: &str, source: &ast::SourceFile) -> Signatures {
 
 impl<'a> Resolver<'a> {
     fn collect(&mut self, source: &'a ast::SourceFile) {
-        let mut seen: HashMap<&'a str, Span> = HashMap::new();
+        let mut seen: HashSet<&'a str> = HashSet::new();
         let mut declare = |sink: &mut Sink, name: &'a ast::Ident| {
-            if let Some(first) = seen.get(name.name.as_str()) {
-                let (l, _) = (first.start, first.end);
+            let first = seen.insert(&name.name);
+            if !first {
                 sink.error_hint(
                     "E0208",
                     name.span,
                     format!("`{}` is declared twice at top level", name.name),
-                    format!("the first declaration starts at byte {l}; rename one of them"),
+                    "rename one of the two declarations",
                 );
-                false
-            } else {
-                seen.insert(&name.name, name.span);
-                true
             }
+            first
         };
         for item in &source.items {
             match item {
