@@ -136,3 +136,14 @@ fn help_shows_commands_with_examples() {
     let out = bs(Path::new("."), &["run", "--help"]);
     assert!(text(&out.stdout).contains("bs run hello.bs"));
 }
+
+#[test]
+fn a_long_console_error_line_goes_entirely_to_stderr() {
+    let dir = temp_dir("stderr");
+    let program = "let s = \"\"\nfor (let i = 0; i < 3000; i++) s = s + \"e\"\nconsole.error(s)\nprint(\"out\")\n";
+    std::fs::write(dir.join("long.bs"), program).unwrap();
+    let out = bs(&dir, &["run", "long.bs"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "out\n");
+    assert_eq!(text(&out.stderr), format!("{}\n", "e".repeat(3000)));
+}

@@ -271,6 +271,9 @@ natives! {
     PowInt = 49 (I32, I32) -> I32,
     /// Float `a ** b`, both operands given as their bits.
     PowFloat = 50 (I32, I32) -> F32,
+    /// Start an output line for a stream (`STREAM_*`), so that the pieces of a line too long to
+    /// buffer go to that stream; `PrintEnd` returns to standard output.
+    PrintBegin = 51 (I32) -> None,
 }
 
 /// The host board's context block, which generated x86-64 code reaches through a pinned register.

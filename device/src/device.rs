@@ -6,7 +6,6 @@ use core::fmt::{self, Write as _};
 
 use embedded_io::{Read, Write};
 
-use crate::abi::STREAM_STDOUT;
 use crate::error::{RuntimeError, TextBuf};
 use crate::memory::MemError;
 use crate::protocol::frame::FrameReader;
@@ -274,9 +273,9 @@ impl<P: Port> Device<P> {
         self.rt.shadow_sp = self.rt.map().shadow_top();
         let reply_msg = match &outcome {
             Ok(()) => {
-                let rest = self.rt.take_line();
+                let (stream, rest) = self.rt.take_line();
                 if !rest.as_bytes().is_empty() {
-                    sink.output(STREAM_STDOUT as u8, rest.as_bytes());
+                    sink.output(stream, rest.as_bytes());
                 }
                 DeviceMessage::Done
             }

@@ -96,6 +96,10 @@ fn run(
             Ok(0)
         }
         Native::TimeNow => Ok(io.now_ms().to_bits()),
+        Native::PrintBegin => {
+            rt.print_begin(a as u8);
+            Ok(0)
+        }
         Native::PowInt => Ok(ops::pow_int(a as i32, b as i32) as u32),
         Native::PowFloat => Ok(libm::powf(f32::from_bits(a), f32::from_bits(b)).to_bits()),
         Native::TimeDelay => {

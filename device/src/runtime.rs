@@ -45,6 +45,8 @@ pub struct Runtime {
     /// Collect before every allocation (for testing the collector).
     pub gc_stress: bool,
     line: TextBuf<LINE_CAPACITY>,
+    /// The stream the current output line goes to (pieces of an overlong line are sent early).
+    line_stream: u8,
 }
 
 impl Runtime {
@@ -62,6 +64,7 @@ impl Runtime {
             shadow_sp,
             gc_stress: false,
             line: TextBuf::new(),
+            line_stream: STREAM_STDOUT as u8,
         })
     }
 
@@ -143,10 +146,15 @@ impl Runtime {
             let n = self.line.push_bytes(bytes);
             bytes = &bytes[n..];
             if self.line.remaining() == 0 {
-                io.output(STREAM_STDOUT as u8, self.line.as_bytes());
+                io.output(self.line_stream, self.line.as_bytes());
                 self.line.clear();
             }
         }
+    }
+
+    /// Starts an output line for `stream` (`PrintEnd` sends it there and returns to stdout).
+    pub fn print_begin(&mut self, stream: u8) {
+        self.line_stream = stream;
     }
 
     /// Appends the bytes at `addr` in the arena to the output line.
@@ -163,7 +171,7 @@ impl Runtime {
             self.line.push_bytes(chunk);
             done += n;
             if self.line.remaining() == 0 {
-                io.output(STREAM_STDOUT as u8, self.line.as_bytes());
+                io.output(self.line_stream, self.line.as_bytes());
                 self.line.clear();
             }
         }
@@ -179,10 +187,13 @@ impl Runtime {
         self.line.push_bytes(b"\n");
         io.output(stream, self.line.as_bytes());
         self.line.clear();
+        self.line_stream = STREAM_STDOUT as u8;
     }
 
-    /// Removes and returns the unfinished output line (text printed without a `PrintEnd`).
-    pub fn take_line(&mut self) -> TextBuf<LINE_CAPACITY> {
-        core::mem::take(&mut self.line)
+    /// Removes and returns the unfinished output line (text printed without a `PrintEnd`) with
+    /// the stream it was meant for; the next line goes to standard output.
+    pub fn take_line(&mut self) -> (u8, TextBuf<LINE_CAPACITY>) {
+        let stream = core::mem::replace(&mut self.line_stream, STREAM_STDOUT as u8);
+        (stream, core::mem::take(&mut self.line))
     }
 }

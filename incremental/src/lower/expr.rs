@@ -479,6 +479,10 @@ impl Lowerer {
 
     fn builtin(&mut self, b: Builtin, args: &[Expr], ty: &Type, span: Span) -> Option<Var> {
         if let Builtin::Print | Builtin::PrintError = b {
+            if b == Builtin::PrintError {
+                let stream = self.b.iconst(Ty::I32, abi::STREAM_STDERR as i32);
+                self.b.native(Native::PrintBegin, vec![stream], span);
+            }
             for (i, a) in args.iter().enumerate() {
                 if i > 0 {
                     self.b.native(Native::PrintSpace, vec![], span);
