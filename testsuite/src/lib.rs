@@ -3,7 +3,8 @@
 //!
 //! A case is `NAME.bs` with `NAME.out`, the exact expected standard output, and optionally
 //! `NAME.err`: then the program must fail (non-zero exit) and its standard error must contain
-//! each non-empty line of `NAME.err`, in order, each as a substring of some later line.
+//! each non-empty line of `NAME.err`, in order, each as a substring of some later line. An
+//! optional `NAME.args` holds extra `bs run` arguments (for example `--heap-size 8192`).
 //! Programs run from their own directory as `bs run NAME.bs`, so messages show `NAME.bs`.
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,8 @@ pub struct Case {
     pub stdout: String,
     /// Expected standard-error lines, for programs that must fail.
     pub stderr: Option<String>,
+    /// Extra arguments for `bs run`.
+    pub args: Vec<String>,
 }
 
 /// The directory holding the conformance programs.
@@ -67,6 +70,7 @@ pub fn run_case(bs: &Path, case: &Case, board: &str) -> Result<(), String> {
         .arg(name)
         .arg("--board")
         .arg(board)
+        .args(&case.args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .output()
