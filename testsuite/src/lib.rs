@@ -39,10 +39,14 @@ pub fn discover(root: &Path) -> Result<Vec<Case>, String> {
             let stdout = std::fs::read_to_string(program.with_extension("out"))
                 .map_err(|e| format!("{}: missing .out file: {e}", program.display()))?;
             let stderr = std::fs::read_to_string(program.with_extension("err")).ok();
+            let args = std::fs::read_to_string(program.with_extension("args"))
+                .map(|a| a.split_whitespace().map(String::from).collect())
+                .unwrap_or_default();
             Ok(Case {
                 program,
                 stdout,
                 stderr,
+                args,
             })
         })
         .collect()
