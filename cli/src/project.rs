@@ -82,7 +82,7 @@ fn read_manifest(manifest: &Path) -> miette::Result<Target> {
     let board = match doc.get("board").and_then(|b| b.get("name")) {
         None => "host".to_string(),
         Some(item) => match item.as_str() {
-            Some("host") => "host".to_string(),
+            Some(name) if crate::board::BOARDS.contains(&name) => name.to_string(),
             Some(other) => {
                 let msg = format!("unknown board `{other}`");
                 return Err(field_error(&name, &text, item, &msg));

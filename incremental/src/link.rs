@@ -171,10 +171,23 @@ struct DataLayout {
 
 impl DataLayout {
     fn place(functions: &[LinkInput], map: &MemoryMap) -> Result<DataLayout, LinkError> {
-        let mut symbols: Vec<&DataSymbol> =
-            functions.iter().flat_map(|f| f.ir.symbols.iter()).collect();
+        // Every descriptor names its type with a string, which must be placed too.
+        let mut symbols: Vec<DataSymbol> = functions
+            .iter()
+            .flat_map(|f| f.ir.symbols.iter().cloned())
+            .collect();
+        let names: Vec<DataSymbol> = symbols
+            .iter()
+            .filter_map(|s| match s {
+                DataSymbol::ArrayDescriptor { type_name, .. } => {
+                    Some(DataSymbol::Str(type_name.clone().into_bytes()))
+                }
+                _ => None,
+            })
+            .collect();
+        symbols.extend(names);
         // Traced globals first so that they form one root range; then other globals, strings,
-        // and descriptors (which refer to strings).
+        // and descriptors (which refer to strings placed before them).
         let category = |s: &DataSymbol| match s {
             DataSymbol::Global { traced: true, .. } => 0,
             DataSymbol::Global { traced: false, .. } => 1,
@@ -183,15 +196,12 @@ impl DataLayout {
         };
         symbols.sort_by(|a, b| (category(a), a).cmp(&(category(b), b)));
         symbols.dedup();
-        let mut addresses = BTreeMap::new();
+        let mut addresses: BTreeMap<DataSymbol, u32> = BTreeMap::new();
         let mut bytes: Vec<u8> = Vec::new();
         let mut traced = 0u32;
         for sym in symbols {
-            if addresses.contains_key(sym) {
-                continue;
-            }
             let addr = map.data_base + bytes.len() as u32;
-            match sym {
+            match &sym {
                 DataSymbol::Global { traced: t, .. } => {
                     traced += *t as u32;
                     bytes.extend_from_slice(&0u32.to_le_bytes());
@@ -201,24 +211,12 @@ impl DataLayout {
                     elem_kind,
                     type_name,
                 } => {
-                    let name = DataSymbol::Str(type_name.clone().into_bytes());
-                    let name_addr = match addresses.get(&name) {
-                        Some(a) => *a,
-                        None => {
-                            let a = map.data_base + bytes.len() as u32;
-                            push_string(&mut bytes, type_name.as_bytes());
-                            addresses.insert(name, a);
-                            a
-                        }
-                    };
-                    let addr = map.data_base + bytes.len() as u32;
+                    let name_addr = addresses[&DataSymbol::Str(type_name.clone().into_bytes())];
                     bytes.extend_from_slice(&elem_kind.to_le_bytes());
                     bytes.extend_from_slice(&name_addr.to_le_bytes());
-                    addresses.insert(sym.clone(), addr);
-                    continue;
                 }
             }
-            addresses.insert(sym.clone(), addr);
+            addresses.insert(sym, addr);
         }
         if bytes.len() as u32 > map.data_size {
             return Err(LinkError::TooLarge {

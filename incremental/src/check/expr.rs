@@ -203,7 +203,8 @@ impl BodyChecker<'_> {
                     UnaryOp::Neg => "-",
                     UnaryOp::Plus => "+",
                     UnaryOp::BitNot => "~",
-                    UnaryOp::Not | UnaryOp::TypeOf => "!",
+                    UnaryOp::Not => "!",
+                    UnaryOp::TypeOf => "typeof",
                 };
                 self.error(
                     "E0209",
