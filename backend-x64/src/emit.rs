@@ -10,7 +10,7 @@ use crate::regalloc::{Allocation, Home};
 use crate::regs::{XMM_SCRATCH, XMM_SCRATCH2};
 use crate::{CallSite, CodegenError, MachineCode, Reloc, slot_displacement};
 use device::abi::Native;
-use device::abi::host::{CTX_NATIVES, NATIVE_SLOTS};
+use device::abi::host::{CTX_FUNCTIONS, CTX_NATIVES, NATIVE_SLOTS};
 use dynasmrt::x64::{Rq, Rx};
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
 use ir::analysis::Liveness;
@@ -285,6 +285,7 @@ impl Emitter<'_> {
                 match callee {
                     Callee::Slot(s) => self.call_slot(s, args, loc)?,
                     Callee::Native(n) => self.call_native(n, args, loc)?,
+                    Callee::Dynamic(v) => self.call_dynamic(v, args, loc),
                 }
                 if let Some(d) = dst {
                     let result = if self.is_float(d) {
@@ -779,9 +780,11 @@ impl Emitter<'_> {
     }
 
     /// Moves `args` into their ABI locations.
-    fn pass_args(&mut self, args: &[Var]) {
+    /// Moves the arguments into their ABI locations, and `extra` moves with them (in the same
+    /// parallel move, so that sources are read before any destination is written).
+    fn pass_args(&mut self, args: &[Var], extra: Option<Move>) {
         let locs = arg_locations(args.iter().map(|v| self.f.ty(*v)));
-        let moves: Vec<Move> = args
+        let mut moves: Vec<Move> = args
             .iter()
             .zip(locs)
             .map(|(v, loc)| Move {
@@ -793,17 +796,34 @@ impl Emitter<'_> {
                 },
             })
             .collect();
+        moves.extend(extra);
         parallel_move(&mut self.a, &moves);
     }
 
     /// Calls through `[r14 + disp]` and records the call site.
     fn call_ctx(&mut self, disp: i32, args: &[Var], loc: LocId) {
-        self.pass_args(args);
+        self.pass_args(args, None);
         dynasm!(self.a ; .arch x64 ; call QWORD [r14 + disp]);
+        self.record_call_site(loc);
+    }
+
+    fn record_call_site(&mut self, loc: LocId) {
         self.call_sites.push(CallSite {
             return_offset: self.a.offset().0 as u32,
             loc,
         });
+    }
+
+    /// Calls the function-table slot whose number is in `slot`. The slot number travels to
+    /// `r11` (caller-saved and never an argument register) with the arguments.
+    fn call_dynamic(&mut self, slot: Var, args: &[Var], loc: LocId) {
+        let to_r11 = Move {
+            src: self.place(slot),
+            dst: Place::Gpr(Rq::R11),
+        };
+        self.pass_args(args, Some(to_r11));
+        dynasm!(self.a ; .arch x64 ; call QWORD [r14 + r11 * 8 + CTX_FUNCTIONS]);
+        self.record_call_site(loc);
     }
 
     /// Calls function `callee` of [`Function::callees`] through the function table. The

@@ -20,13 +20,62 @@
 //! - array: header, descriptor address at [`ARRAY_DESC`], `len: u32` at [`ARRAY_LEN`], address
 //!   of the element storage at [`ARRAY_DATA`] (elements are 4-byte words: i32, f32 bits, or
 //!   references/any words, as the descriptor says); the runtime keeps the capacity after that;
-//! - boxed integer: header, `value: i32` at [`BOXED_INT_VALUE`].
+//! - boxed integer: header, `value: i32` at [`BOXED_INT_VALUE`];
+//! - class instance: header, class descriptor address at [`INSTANCE_CLASS`], then one word per
+//!   field from [`INSTANCE_FIELDS`] (inherited fields first), in the representation its
+//!   [run-time type](#run-time-types) says (raw i32, f32 bits, reference or `any` word);
+//! - closure (a function value): header, function descriptor address at [`CLOSURE_FUNCTION`],
+//!   then one word per captured value from [`CLOSURE_CAPTURES`];
+//! - cell (a captured variable that is assigned after capture, shared by reference): header,
+//!   the value word at [`CELL_VALUE`], and at [`CELL_TRACED`] 1 when the value is a reference or
+//!   `any` word (traced), else 0.
 //!
 //! Static objects (string constants, array descriptors) are placed by the host in the data region
 //! and are never collected; the GC only traces addresses inside the heap.
 //!
-//! An array descriptor is two words at a host-chosen static address: the element kind
-//! (`ELEM_*`) and the address of a static string naming the array type (`integer[]`).
+//! An array descriptor is four words at a host-chosen static address: the element storage kind
+//! (`ELEM_*`), the address of a static string naming the array type (`integer[]`), and the
+//! run-time type of the elements (kind and aux word, see below). `Uint8Array` is an array whose
+//! storage kind is [`ELEM_U8`] (one byte per element); `FixedArray` is an array of `any` words
+//! with its own descriptor. Neither grows.
+//!
+//! # Run-time types
+//! Where the runtime must check or convert a value by its static type (a field set through
+//! `any`, an array element set through `any`, an `any` converted to a class or function type),
+//! the type is a pair of words: a kind (`TYPE_*`, possibly or-ed with [`TYPE_NULLABLE`]) and an
+//! aux word whose meaning depends on the kind (an array descriptor, a class descriptor, or a
+//! function type's name string).
+//!
+//! # Class descriptors
+//! Static, placed by the host in the data region, 4-aligned, at byte offsets:
+//! - [`CLASS_SUPER`]: the superclass's descriptor address, or 0;
+//! - [`CLASS_NAME`]: a static string with the class name;
+//! - [`CLASS_FIELD_COUNT`]: the number of instance fields, inherited ones included;
+//! - [`CLASS_FIELDS`]: the address of the field table: [`CLASS_FIELD_COUNT`] entries of
+//!   [`FIELD_ENTRY_SIZE`] bytes, in instance order: the name (static string address), the
+//!   run-time type kind, its aux word;
+//! - [`CLASS_METHOD_COUNT`]: the number of entries of the method table (the vtable);
+//! - from [`CLASS_METHODS`]: the method table, entries of [`METHOD_ENTRY_SIZE`] bytes: the
+//!   name (static string address), the arity (without `this`), the function-table slot of the
+//!   typed method (`this`, typed arguments), and the slot of its `any` adapter (`this`, `any`
+//!   arguments → `any` result). A subclass's table starts with its superclass's entries, in the
+//!   same order (overrides replace the slots in place), so a method's index is the same in
+//!   every subclass: a virtual call loads the slot from the receiver's descriptor.
+//!
+//! # Function descriptors
+//! Static, one per function body that becomes a value (an arrow function, or a top-level
+//! function used as a value), at byte offsets:
+//! - [`FUNC_TYPE_NAME`]: a static string with the function type's name
+//!   (`(integer, any) => float`); converting an `any` to a function type compares it;
+//! - [`FUNC_ARITY`]: the number of parameters;
+//! - [`FUNC_SLOT`]: the slot of the typed entry (closure, typed arguments);
+//! - [`FUNC_ADAPTER`]: the slot of the `any` adapter (closure, `any` arguments → `any`);
+//! - [`FUNC_CAPTURE_COUNT`]: how many words the closure captures;
+//! - from [`FUNC_CAPTURE_TRACED`]: one word per capture, 1 when that capture is traced
+//!   (a reference, an `any` word or a cell), else 0.
+//!
+//! A top-level function used as a value is a static closure object (header, descriptor) in the
+//! data region.
 
 /// The `any` word of `null`/`undefined` (also the null reference).
 pub const UNDEFINED: u32 = 0;
@@ -45,6 +94,12 @@ pub const KIND_ARRAY: u32 = 2;
 pub const KIND_STORAGE: u32 = 3;
 /// Object kind: an integer that does not fit in 31 bits, boxed for `any`.
 pub const KIND_BOXED_INT: u32 = 4;
+/// Object kind: an instance of a user class.
+pub const KIND_INSTANCE: u32 = 5;
+/// Object kind: a closure (function value).
+pub const KIND_CLOSURE: u32 = 6;
+/// Object kind: a cell holding a captured variable.
+pub const KIND_CELL: u32 = 7;
 /// Mask of the kind bits in an object header.
 pub const KIND_MASK: u32 = 0xff;
 
@@ -61,6 +116,75 @@ pub const ARRAY_DATA: i32 = 12;
 /// Byte offset of a boxed integer's value.
 pub const BOXED_INT_VALUE: i32 = 4;
 
+/// Byte offset of an instance's class descriptor address.
+pub const INSTANCE_CLASS: i32 = 4;
+/// Byte offset of an instance's first field.
+pub const INSTANCE_FIELDS: i32 = 8;
+/// Byte offset of a closure's function descriptor address.
+pub const CLOSURE_FUNCTION: i32 = 4;
+/// Byte offset of a closure's first captured word.
+pub const CLOSURE_CAPTURES: i32 = 8;
+/// Byte offset of a cell's value.
+pub const CELL_VALUE: i32 = 4;
+/// Byte offset of a cell's traced flag.
+pub const CELL_TRACED: i32 = 8;
+
+/// Class descriptor: superclass descriptor address or 0.
+pub const CLASS_SUPER: i32 = 0;
+/// Class descriptor: class name string address.
+pub const CLASS_NAME: i32 = 4;
+/// Class descriptor: number of instance fields.
+pub const CLASS_FIELD_COUNT: i32 = 8;
+/// Class descriptor: address of the field table.
+pub const CLASS_FIELDS: i32 = 12;
+/// Class descriptor: number of method table entries.
+pub const CLASS_METHOD_COUNT: i32 = 16;
+/// Class descriptor: the first method table entry.
+pub const CLASS_METHODS: i32 = 20;
+/// Size of a field table entry: name, type kind, type aux.
+pub const FIELD_ENTRY_SIZE: u32 = 12;
+/// Size of a method table entry: name, arity, typed slot, adapter slot.
+pub const METHOD_ENTRY_SIZE: u32 = 16;
+/// Offset of the typed slot within a method table entry.
+pub const METHOD_SLOT: i32 = 8;
+/// Offset of the adapter slot within a method table entry.
+pub const METHOD_ADAPTER: i32 = 12;
+
+/// Function descriptor: the function type's name string address.
+pub const FUNC_TYPE_NAME: i32 = 0;
+/// Function descriptor: the number of parameters.
+pub const FUNC_ARITY: i32 = 4;
+/// Function descriptor: the typed entry's slot.
+pub const FUNC_SLOT: i32 = 8;
+/// Function descriptor: the `any` adapter's slot.
+pub const FUNC_ADAPTER: i32 = 12;
+/// Function descriptor: the number of captured words.
+pub const FUNC_CAPTURE_COUNT: i32 = 16;
+/// Function descriptor: the first capture's traced flag.
+pub const FUNC_CAPTURE_TRACED: i32 = 20;
+
+/// Run-time type kind: a raw i32 integer (also enums).
+pub const TYPE_INT: u32 = 0;
+/// Run-time type kind: f32 bits.
+pub const TYPE_FLOAT: u32 = 1;
+/// Run-time type kind: a boolean (raw 0 or 1).
+pub const TYPE_BOOL: u32 = 2;
+/// Run-time type kind: an `any` word.
+pub const TYPE_ANY: u32 = 3;
+/// Run-time type kind: a string reference.
+pub const TYPE_STRING: u32 = 4;
+/// Run-time type kind: an array with the array descriptor in the aux word.
+pub const TYPE_ARRAY: u32 = 5;
+/// Run-time type kind: an instance of the class whose descriptor is the aux word (or of a
+/// subclass).
+pub const TYPE_INSTANCE: u32 = 6;
+/// Run-time type kind: a closure whose function type's name equals the string in the aux word.
+pub const TYPE_FUNCTION: u32 = 7;
+/// Run-time type kind: `object` (any string, array, instance or closure).
+pub const TYPE_OBJECT: u32 = 8;
+/// Flag or-ed into a reference type kind: `null`/`undefined` is also accepted.
+pub const TYPE_NULLABLE: u32 = 0x100;
+
 /// Array descriptor element kind: raw i32 (integer, boolean, enum).
 pub const ELEM_I32: u32 = 0;
 /// Array descriptor element kind: raw f32 bits.
@@ -69,16 +193,24 @@ pub const ELEM_F32: u32 = 1;
 pub const ELEM_REF: u32 = 2;
 /// Array descriptor element kind: `any` words (traced).
 pub const ELEM_ANY: u32 = 3;
+/// Array descriptor element kind: bytes (`Uint8Array`), one per element.
+pub const ELEM_U8: u32 = 4;
 /// Byte offset of the element kind in an array descriptor.
 pub const DESC_ELEM_KIND: i32 = 0;
 /// Byte offset of the type-name string address in an array descriptor.
 pub const DESC_NAME: i32 = 4;
+/// Byte offset of the elements' run-time type kind (`TYPE_*`) in an array descriptor.
+pub const DESC_ELEM_TYPE: i32 = 8;
+/// Byte offset of the elements' run-time type aux word in an array descriptor.
+pub const DESC_ELEM_AUX: i32 = 12;
 /// Size in bytes of an array descriptor.
-pub const DESC_SIZE: u32 = 8;
+pub const DESC_SIZE: u32 = 16;
 
 /// The header word of a static string placed by the host (kind only; the runtime ignores the
 /// other bits of objects outside its heap).
 pub const STATIC_STRING_HEADER: u32 = KIND_STRING;
+/// The header word of a static closure object placed by the host.
+pub const STATIC_CLOSURE_HEADER: u32 = KIND_CLOSURE;
 
 /// Output stream numbers used by the print natives and [`crate::protocol`] output frames.
 pub const STREAM_STDOUT: u32 = 1;
@@ -101,6 +233,9 @@ pub enum ErrorKind {
     StackOverflow = 5,
     /// The host interrupted the running program.
     Interrupted = 6,
+    /// A property or method that an `any` value lacks, or calling a value that is not a
+    /// function (or with the wrong number of arguments).
+    NoSuchProperty = 7,
 }
 
 impl ErrorKind {
@@ -114,6 +249,7 @@ impl ErrorKind {
             OutOfMemory,
             StackOverflow,
             Interrupted,
+            NoSuchProperty,
         ]
         .into_iter()
         .find(|k| *k as u8 == n)
@@ -274,7 +410,88 @@ natives! {
     /// Start an output line for a stream (`STREAM_*`), so that the pieces of a line too long to
     /// buffer go to that stream; `PrintEnd` returns to standard output.
     PrintBegin = 51 (I32) -> None,
+    /// A new instance of the class with descriptor `desc`, every field zero.
+    NewInstance = 52 (I32) -> Ref,
+    /// A new closure with function descriptor `desc`, every capture zero.
+    NewClosure = 53 (I32) -> Ref,
+    /// A new cell, value zero: `(traced)`.
+    NewCell = 54 (I32) -> Ref,
+    /// Whether a value is an instance of the class with descriptor `desc` or of a subclass:
+    /// `(value, desc)` → 0 or 1 (0 for `null` and non-instances).
+    InstanceOf = 55 (Any, I32) -> I32,
+    /// Checked conversion of an `any` (or a reference being down-cast) to a reference type:
+    /// `(value, type kind, type aux)` → the reference; raises a type error when it does not fit.
+    UnboxRef = 56 (Any, I32, I32) -> Ref,
+    /// `value.name` on an `any` value: an instance's field (boxed to `any`), or `length` of an
+    /// array or string; raises when there is no such property.
+    AnyGetProperty = 57 (Any, Ref) -> Any,
+    /// `value.name = x` on an `any` value: converts `x` to the field's type (raising when it does
+    /// not fit) and stores it; raises when there is no such field.
+    AnySetProperty = 58 (Any, Ref, Any) -> None,
+    /// The adapter slot of method `name` of an `any` receiver called with `argc` arguments:
+    /// `(receiver, name, argc)`; raises when there is no such method or the arity differs.
+    /// Built-in methods of arrays and strings answer with the slots of [`BUILTIN_METHODS`].
+    AnyMethod = 59 (Any, Ref, I32) -> I32,
+    /// The adapter slot of an `any` value called as a function with `argc` arguments; raises
+    /// when it is not a function or the arity differs.
+    AnyFunction = 60 (Any, I32) -> I32,
+    /// Dynamic `**`.
+    AnyPow = 61 (Any, Any) -> Any,
+    /// `Math.sqrt`.
+    MathSqrt = 62 (F32) -> F32,
+    /// `Math.sin`.
+    MathSin = 63 (F32) -> F32,
+    /// `Math.cos`.
+    MathCos = 64 (F32) -> F32,
+    /// `Math.tan`.
+    MathTan = 65 (F32) -> F32,
+    /// `Math.atan2(y, x)`.
+    MathAtan2 = 66 (F32, F32) -> F32,
+    /// `Math.exp`.
+    MathExp = 67 (F32) -> F32,
+    /// `Math.log` (natural logarithm).
+    MathLog = 68 (F32) -> F32,
+    /// `Math.floor`.
+    MathFloor = 69 (F32) -> F32,
+    /// `Math.ceil`.
+    MathCeil = 70 (F32) -> F32,
+    /// `Math.round`: JavaScript's rounding, halves toward positive infinity.
+    MathRound = 71 (F32) -> F32,
+    /// `a.push(v)` on an `any` array: converts `v` to the element type → new length.
+    AnyArrayPush = 72 (Any, Any) -> I32,
+    /// `a.pop()` on an `any` array → the element as `any` (`undefined` when empty).
+    AnyArrayPop = 73 (Any) -> Any,
+    /// `a.shift()` on an `any` array → the element as `any`.
+    AnyArrayShift = 74 (Any) -> Any,
+    /// `a.unshift(v)` on an `any` array → new length.
+    AnyArrayUnshift = 75 (Any, Any) -> I32,
 }
+
+/// A built-in method that an `any` receiver can call by name: the receiver's kind, the name
+/// and the arity. The host compiler generates an `any` adapter for each and places it at the
+/// function-table slot equal to its index here, so these slots are reserved in every program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BuiltinMethod {
+    /// The receiver's object kind (`KIND_STRING` or `KIND_ARRAY`).
+    pub receiver: u32,
+    /// The method name.
+    pub name: &'static str,
+    /// The number of arguments.
+    pub arity: u32,
+}
+
+/// The built-in methods callable on `any` receivers; the index is the reserved slot.
+pub const BUILTIN_METHODS: &[BuiltinMethod] = &[
+    BuiltinMethod { receiver: KIND_ARRAY, name: "push", arity: 1 },
+    BuiltinMethod { receiver: KIND_ARRAY, name: "pop", arity: 0 },
+    BuiltinMethod { receiver: KIND_ARRAY, name: "shift", arity: 0 },
+    BuiltinMethod { receiver: KIND_ARRAY, name: "unshift", arity: 1 },
+    BuiltinMethod { receiver: KIND_STRING, name: "startsWith", arity: 1 },
+    BuiltinMethod { receiver: KIND_STRING, name: "endsWith", arity: 1 },
+    BuiltinMethod { receiver: KIND_STRING, name: "substring", arity: 2 },
+    BuiltinMethod { receiver: KIND_STRING, name: "charCodeAt", arity: 1 },
+    BuiltinMethod { receiver: KIND_STRING, name: "indexOf", arity: 1 },
+];
 
 /// The host board's context block, which generated x86-64 code reaches through a pinned register.
 /// Generated code and the host port must agree on these byte offsets.

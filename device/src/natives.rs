@@ -106,6 +106,10 @@ fn run(
             io.delay_ms((a as i32).max(0) as u32);
             Ok(0)
         }
+        other => Err(RuntimeError::new(
+            abi::ErrorKind::TypeError,
+            format_args!("{other:?} is not supported yet by this runtime"),
+        )),
     }
 }
 

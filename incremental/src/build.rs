@@ -45,5 +45,5 @@ pub fn build(db: &Compiler, file: SourceFile, target: &LinkTarget) -> Result<Ima
             code: code.clone(),
         });
     }
-    link::link(&inputs, MAIN, target).map_err(BuildError::Link)
+    link::link(&inputs, &Default::default(), MAIN, target).map_err(BuildError::Link)
 }

@@ -5,8 +5,8 @@
 use backend_x64::{MachineCode, Reloc};
 use device::abi;
 use device::memory::MemoryMap;
-use ir::{DataSymbol, SourceLoc};
-use std::collections::BTreeMap;
+use ir::{DataSymbol, RuntimeType, SourceLoc};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The device a program is linked for: its memory map (as it reported it in the handshake) and
@@ -86,8 +86,14 @@ pub enum LinkError {
     Reloc(String),
 }
 
-/// Links `functions` for a fresh device; `entry` names the function to run.
-pub fn link(functions: &[LinkInput], entry: &str, target: &LinkTarget) -> Result<Image, LinkError> {
+/// Links `functions` for a fresh device; `classes` gives the layout of every class whose
+/// descriptor they refer to; `entry` names the function to run.
+pub fn link(
+    functions: &[LinkInput],
+    classes: &BTreeMap<String, ClassLayout>,
+    entry: &str,
+    target: &LinkTarget,
+) -> Result<Image, LinkError> {
     let map = &target.memory;
     if functions.len() as u32 > target.slots {
         return Err(LinkError::TooManyFunctions(
@@ -95,7 +101,16 @@ pub fn link(functions: &[LinkInput], entry: &str, target: &LinkTarget) -> Result
             target.slots,
         ));
     }
-    let data = DataLayout::place(functions, map)?;
+    let slot_of: BTreeMap<&str, u32> = functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i as u32))
+        .collect();
+    let cx = DataContext {
+        classes,
+        slot_of: &slot_of,
+    };
+    let data = DataLayout::place(functions, &cx, map)?;
     let mut code_addr = BTreeMap::new();
     let mut next = map.code_base;
     for f in functions {
@@ -110,11 +125,6 @@ pub fn link(functions: &[LinkInput], entry: &str, target: &LinkTarget) -> Result
             have: map.code_size,
         });
     }
-    let slot_of: BTreeMap<&str, u32> = functions
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.name.as_str(), i as u32))
-        .collect();
     let mut image = Image {
         loads: data.loads,
         slots: Vec::new(),
@@ -162,6 +172,32 @@ pub fn link(functions: &[LinkInput], entry: &str, target: &LinkTarget) -> Result
     Ok(image)
 }
 
+/// A class's run-time layout, as its descriptor shows it to the runtime.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClassLayout {
+    /// The class name users see (`Point`).
+    pub name: String,
+    /// The superclass's qualified name, if any.
+    pub superclass: Option<String>,
+    /// Every instance field, inherited ones first: its name and run-time type.
+    pub fields: Vec<(String, RuntimeType)>,
+    /// The method table (vtable), inherited entries first, overrides in place.
+    pub methods: Vec<MethodEntry>,
+}
+
+/// One entry of a class's method table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MethodEntry {
+    /// The method name.
+    pub name: String,
+    /// Its number of parameters (without `this`).
+    pub arity: u32,
+    /// The function implementing it for this class (`this`, typed arguments).
+    pub entry: String,
+    /// Its `any` adapter (`this`, `any` arguments → `any`).
+    pub adapter: String,
+}
+
 /// Where every data symbol goes, and the bytes to load there.
 struct DataLayout {
     addresses: BTreeMap<DataSymbol, u32>,
@@ -169,64 +205,229 @@ struct DataLayout {
     roots: Vec<(u32, u32)>,
 }
 
+/// What the data layout needs to resolve references from symbols to the rest of the program.
+struct DataContext<'a> {
+    classes: &'a BTreeMap<String, ClassLayout>,
+    slot_of: &'a BTreeMap<&'a str, u32>,
+}
+
+impl DataContext<'_> {
+    fn class(&self, key: &str) -> Result<&ClassLayout, LinkError> {
+        self.classes
+            .get(key)
+            .ok_or_else(|| LinkError::Reloc(format!("class `{key}` has no layout")))
+    }
+
+    fn slot(&self, function: &str) -> Result<u32, LinkError> {
+        self.slot_of
+            .get(function)
+            .copied()
+            .ok_or_else(|| LinkError::MissingFunction {
+                caller: "a descriptor".into(),
+                callee: function.to_string(),
+            })
+    }
+
+    /// The symbols `sym`'s bytes refer to.
+    fn dependencies(&self, sym: &DataSymbol) -> Result<Vec<DataSymbol>, LinkError> {
+        let string = |s: &str| DataSymbol::Str(s.as_bytes().to_vec());
+        Ok(match sym {
+            DataSymbol::Global { .. } | DataSymbol::Str(_) => Vec::new(),
+            DataSymbol::ArrayDescriptor {
+                type_name,
+                elem_type,
+                ..
+            } => {
+                let mut deps = vec![string(type_name)];
+                deps.extend(aux_symbol(elem_type));
+                deps
+            }
+            DataSymbol::ClassDescriptor(key) => {
+                let class = self.class(key)?;
+                let mut deps = vec![string(&class.name)];
+                deps.extend(class.superclass.clone().map(DataSymbol::ClassDescriptor));
+                for (name, ty) in &class.fields {
+                    deps.push(string(name));
+                    deps.extend(aux_symbol(ty));
+                }
+                deps.extend(class.methods.iter().map(|m| string(&m.name)));
+                deps
+            }
+            DataSymbol::FunctionDescriptor(f) => vec![string(&f.type_name)],
+            DataSymbol::StaticClosure(f) => vec![DataSymbol::FunctionDescriptor(f.clone())],
+        })
+    }
+
+    /// The size in bytes of `sym`'s data.
+    fn size(&self, sym: &DataSymbol) -> Result<u32, LinkError> {
+        Ok(match sym {
+            DataSymbol::Global { .. } => 4,
+            DataSymbol::Str(s) => (8 + s.len() as u32).next_multiple_of(4),
+            DataSymbol::ArrayDescriptor { .. } => abi::DESC_SIZE,
+            DataSymbol::ClassDescriptor(key) => {
+                let class = self.class(key)?;
+                abi::CLASS_METHODS as u32
+                    + abi::METHOD_ENTRY_SIZE * class.methods.len() as u32
+                    + abi::FIELD_ENTRY_SIZE * class.fields.len() as u32
+            }
+            DataSymbol::FunctionDescriptor(f) => {
+                abi::FUNC_CAPTURE_TRACED as u32 + 4 * f.captures.len() as u32
+            }
+            DataSymbol::StaticClosure(_) => 8,
+        })
+    }
+
+    /// Appends `sym`'s bytes, placed at `at`, given every symbol's address.
+    fn write(
+        &self,
+        sym: &DataSymbol,
+        at: u32,
+        addresses: &BTreeMap<DataSymbol, u32>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), LinkError> {
+        let addr = |s: DataSymbol| addresses[&s];
+        let string = |s: &str| addresses[&DataSymbol::Str(s.as_bytes().to_vec())];
+        let mut words: Vec<u32> = Vec::new();
+        match sym {
+            DataSymbol::Global { .. } => words.push(0),
+            DataSymbol::Str(s) => {
+                push_string(out, s);
+                return Ok(());
+            }
+            DataSymbol::ArrayDescriptor {
+                elem_kind,
+                type_name,
+                elem_type,
+            } => {
+                let (kind, aux) = runtime_type_words(elem_type, addresses);
+                words.extend([*elem_kind, string(type_name), kind, aux]);
+            }
+            DataSymbol::ClassDescriptor(key) => {
+                let class = self.class(key)?;
+                let fields_at = at
+                    + abi::CLASS_METHODS as u32
+                    + abi::METHOD_ENTRY_SIZE * class.methods.len() as u32;
+                words.extend([
+                    class
+                        .superclass
+                        .clone()
+                        .map_or(0, |s| addr(DataSymbol::ClassDescriptor(s))),
+                    string(&class.name),
+                    class.fields.len() as u32,
+                    fields_at,
+                    class.methods.len() as u32,
+                ]);
+                for m in &class.methods {
+                    words.extend([
+                        string(&m.name),
+                        m.arity,
+                        self.slot(&m.entry)?,
+                        self.slot(&m.adapter)?,
+                    ]);
+                }
+                for (name, ty) in &class.fields {
+                    let (kind, aux) = runtime_type_words(ty, addresses);
+                    words.extend([string(name), kind, aux]);
+                }
+            }
+            DataSymbol::FunctionDescriptor(f) => {
+                words.extend([
+                    string(&f.type_name),
+                    f.arity,
+                    self.slot(&f.entry)?,
+                    self.slot(&f.adapter)?,
+                    f.captures.len() as u32,
+                ]);
+                words.extend(f.captures.iter().map(|t| *t as u32));
+            }
+            DataSymbol::StaticClosure(f) => {
+                words.extend([
+                    abi::STATIC_CLOSURE_HEADER,
+                    addr(DataSymbol::FunctionDescriptor(f.clone())),
+                ]);
+            }
+        }
+        out.extend(words.iter().flat_map(|w| w.to_le_bytes()));
+        Ok(())
+    }
+}
+
+/// The symbol a run-time type's aux word points at, if any.
+fn aux_symbol(ty: &RuntimeType) -> Option<DataSymbol> {
+    match ty {
+        RuntimeType::Array { descriptor, .. } => Some((**descriptor).clone()),
+        RuntimeType::Instance { class, .. } => Some(DataSymbol::ClassDescriptor(class.clone())),
+        RuntimeType::Function { type_name, .. } => {
+            Some(DataSymbol::Str(type_name.as_bytes().to_vec()))
+        }
+        _ => None,
+    }
+}
+
+/// A run-time type as the runtime reads it: the kind word (with the nullable flag) and the aux
+/// word.
+fn runtime_type_words(ty: &RuntimeType, addresses: &BTreeMap<DataSymbol, u32>) -> (u32, u32) {
+    let nullable = |n: bool| if n { abi::TYPE_NULLABLE } else { 0 };
+    let aux = aux_symbol(ty).map_or(0, |s| addresses[&s]);
+    let kind = match ty {
+        RuntimeType::Int => abi::TYPE_INT,
+        RuntimeType::Float => abi::TYPE_FLOAT,
+        RuntimeType::Bool => abi::TYPE_BOOL,
+        RuntimeType::Any => abi::TYPE_ANY,
+        RuntimeType::String { nullable: n } => abi::TYPE_STRING | nullable(*n),
+        RuntimeType::Array { nullable: n, .. } => abi::TYPE_ARRAY | nullable(*n),
+        RuntimeType::Instance { nullable: n, .. } => abi::TYPE_INSTANCE | nullable(*n),
+        RuntimeType::Function { nullable: n, .. } => abi::TYPE_FUNCTION | nullable(*n),
+        RuntimeType::Object { nullable: n } => abi::TYPE_OBJECT | nullable(*n),
+    };
+    (kind, aux)
+}
+
 impl DataLayout {
-    fn place(functions: &[LinkInput], map: &MemoryMap) -> Result<DataLayout, LinkError> {
-        // Every descriptor names its type with a string, which must be placed too.
-        let mut symbols: Vec<DataSymbol> = functions
+    fn place(
+        functions: &[LinkInput],
+        cx: &DataContext,
+        map: &MemoryMap,
+    ) -> Result<DataLayout, LinkError> {
+        // Every symbol the functions use, and everything those symbols refer to.
+        let mut symbols: BTreeSet<DataSymbol> = BTreeSet::new();
+        let mut work: Vec<DataSymbol> = functions
             .iter()
             .flat_map(|f| f.ir.symbols.iter().cloned())
             .collect();
-        let names: Vec<DataSymbol> = symbols
-            .iter()
-            .filter_map(|s| match s {
-                DataSymbol::ArrayDescriptor { type_name, .. } => {
-                    Some(DataSymbol::Str(type_name.clone().into_bytes()))
-                }
-                _ => None,
-            })
-            .collect();
-        symbols.extend(names);
-        // Traced globals first so that they form one root range; then other globals, strings,
-        // and descriptors (which refer to strings placed before them).
-        let category = |s: &DataSymbol| match s {
-            DataSymbol::Global { traced: true, .. } => 0,
-            DataSymbol::Global { traced: false, .. } => 1,
-            DataSymbol::Str(_) => 2,
-            DataSymbol::ArrayDescriptor { .. } => 3,
-        };
-        symbols.sort_by(|a, b| (category(a), a).cmp(&(category(b), b)));
-        symbols.dedup();
-        let mut addresses: BTreeMap<DataSymbol, u32> = BTreeMap::new();
-        let mut bytes: Vec<u8> = Vec::new();
-        let mut traced = 0u32;
-        for sym in symbols {
-            let addr = map.data_base + bytes.len() as u32;
-            match &sym {
-                DataSymbol::Global { traced: t, .. } => {
-                    traced += *t as u32;
-                    bytes.extend_from_slice(&0u32.to_le_bytes());
-                }
-                DataSymbol::Str(s) => push_string(&mut bytes, s),
-                DataSymbol::ArrayDescriptor {
-                    elem_kind,
-                    type_name,
-                } => {
-                    let name_addr = addresses[&DataSymbol::Str(type_name.clone().into_bytes())];
-                    bytes.extend_from_slice(&elem_kind.to_le_bytes());
-                    bytes.extend_from_slice(&name_addr.to_le_bytes());
-                }
+        while let Some(sym) = work.pop() {
+            if symbols.contains(&sym) {
+                continue;
             }
-            addresses.insert(sym, addr);
+            work.extend(cx.dependencies(&sym)?);
+            symbols.insert(sym);
         }
-        if bytes.len() as u32 > map.data_size {
+        // Traced globals first so that they form one root range; then everything else.
+        let (traced, rest): (Vec<DataSymbol>, Vec<DataSymbol>) = symbols
+            .into_iter()
+            .partition(|s| matches!(s, DataSymbol::Global { traced: true, .. }));
+        let traced_count = traced.len() as u32;
+        let ordered: Vec<DataSymbol> = traced.into_iter().chain(rest).collect();
+        let mut addresses: BTreeMap<DataSymbol, u32> = BTreeMap::new();
+        let mut size = 0u32;
+        for sym in &ordered {
+            addresses.insert(sym.clone(), map.data_base + size);
+            size = size.saturating_add(cx.size(sym)?);
+        }
+        if size > map.data_size {
             return Err(LinkError::TooLarge {
                 what: "data",
-                need: bytes.len() as u32,
+                need: size,
                 have: map.data_size,
             });
         }
-        let roots = if traced > 0 {
-            vec![(map.data_base, traced)]
+        let mut bytes: Vec<u8> = Vec::with_capacity(size as usize);
+        for sym in &ordered {
+            cx.write(sym, addresses[sym], &addresses, &mut bytes)?;
+        }
+        debug_assert_eq!(bytes.len() as u32, size);
+        let roots = if traced_count > 0 {
+            vec![(map.data_base, traced_count)]
         } else {
             Vec::new()
         };

@@ -61,6 +61,34 @@ impl Type {
         }
     }
 
+    /// What the runtime checks values of this type against.
+    pub fn runtime_type(&self) -> ir::RuntimeType {
+        use ir::RuntimeType as R;
+        match self {
+            Type::Integer | Type::Int32 => R::Int,
+            Type::Float => R::Float,
+            Type::Boolean => R::Bool,
+            Type::String => R::String { nullable: false },
+            Type::Array(_) => R::Array {
+                descriptor: Box::new(self.array_descriptor()),
+                nullable: false,
+            },
+            Type::Any | Type::Void | Type::Null | Type::Error => R::Any,
+        }
+    }
+
+    /// The descriptor symbol of array type `self` (`T[]`).
+    pub fn array_descriptor(&self) -> ir::DataSymbol {
+        let Type::Array(elem) = self else {
+            unreachable!("descriptors exist only for array types")
+        };
+        ir::DataSymbol::ArrayDescriptor {
+            elem_kind: elem.elem_kind(),
+            type_name: self.to_string(),
+            elem_type: elem.runtime_type(),
+        }
+    }
+
     /// Whether values of this type are references (arrays of them are growable with `push`).
     pub fn is_reference(&self) -> bool {
         matches!(self, Type::String | Type::Array(_) | Type::Any)

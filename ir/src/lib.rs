@@ -209,6 +209,10 @@ pub enum Callee {
     Slot(u32),
     /// A native function of the device runtime, by its number in the native table.
     Native(u32),
+    /// The BlueScript function whose function-table slot number is in this I32 var, known only
+    /// at run time (virtual methods, closures, `any` calls): the backend loads the table entry
+    /// and calls it.
+    Dynamic(Var),
 }
 
 /// One instruction. `dst` vars are written; all other vars are read.
@@ -334,8 +338,61 @@ pub enum DataSymbol {
     Global { name: String, traced: bool },
     /// A constant string object with these bytes.
     Str(Vec<u8>),
-    /// An array descriptor: element kind and type name (`integer[]`).
-    ArrayDescriptor { elem_kind: u32, type_name: String },
+    /// An array descriptor: element storage kind, type name (`integer[]`) and the elements'
+    /// run-time type.
+    ArrayDescriptor {
+        elem_kind: u32,
+        type_name: String,
+        elem_type: RuntimeType,
+    },
+    /// The descriptor of a class, by its qualified name; the linker lays it out from the
+    /// program's class layouts.
+    ClassDescriptor(String),
+    /// The descriptor of a function value's body.
+    FunctionDescriptor(FunctionDescriptor),
+    /// A static closure object (no captures) for a top-level function used as a value.
+    StaticClosure(FunctionDescriptor),
+}
+
+/// A run-time type (`device::abi` `TYPE_*` kinds): what the runtime checks a value against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RuntimeType {
+    /// Raw i32 integer or enum.
+    Int,
+    /// f32.
+    Float,
+    /// Boolean.
+    Bool,
+    /// `any`.
+    Any,
+    /// A string (`nullable`: or null).
+    String { nullable: bool },
+    /// An array with this descriptor (a [`DataSymbol::ArrayDescriptor`]).
+    Array {
+        descriptor: Box<DataSymbol>,
+        nullable: bool,
+    },
+    /// An instance of the class with this qualified name, or of a subclass.
+    Instance { class: String, nullable: bool },
+    /// A closure of the function type with this name (`(integer) => float`).
+    Function { type_name: String, nullable: bool },
+    /// Any object (`object`).
+    Object { nullable: bool },
+}
+
+/// What the runtime needs to know about a function body that becomes a value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FunctionDescriptor {
+    /// The function type's name (`(integer) => float`).
+    pub type_name: String,
+    /// The number of parameters.
+    pub arity: u32,
+    /// The typed entry (closure, typed arguments), by function name.
+    pub entry: String,
+    /// The `any` adapter (closure, `any` arguments → `any`), by function name.
+    pub adapter: String,
+    /// For each captured word, whether it is traced.
+    pub captures: Vec<bool>,
 }
 
 impl Function {
@@ -396,7 +453,12 @@ impl Inst {
                 f(*src);
                 f(*addr)
             }
-            Inst::Call { args, .. } => args.iter().copied().for_each(f),
+            Inst::Call { args, callee, .. } => {
+                if let Callee::Dynamic(v) = callee {
+                    f(*v)
+                }
+                args.iter().copied().for_each(f)
+            }
         }
     }
 }

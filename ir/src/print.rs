@@ -88,6 +88,7 @@ fn callee_name(c: Callee) -> String {
     match c {
         Callee::Slot(s) => format!("fn#{s}"),
         Callee::Native(n) => format!("native#{n}"),
+        Callee::Dynamic(v) => format!("slot[{v}]"),
     }
 }
 

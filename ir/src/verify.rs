@@ -44,6 +44,11 @@ pub fn verify(f: &Function) -> Result<(), String> {
                 {
                     return Err(here(format!("callee #{i} is not declared")));
                 }
+                if let crate::Callee::Dynamic(v) = callee
+                    && f.ty(*v) != Ty::I32
+                {
+                    return Err(here(format!("dynamic callee {v} is not an I32 slot number")));
+                }
             }
         }
         for s in block.term.successors() {

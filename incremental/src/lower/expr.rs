@@ -364,13 +364,7 @@ impl Lowerer {
 
     /// The address of the descriptor of array type `ty`.
     pub(super) fn descriptor(&mut self, ty: &Type) -> Var {
-        let Type::Array(elem) = ty else {
-            unreachable!("descriptors exist only for array types")
-        };
-        self.b.sym_addr(DataSymbol::ArrayDescriptor {
-            elem_kind: elem.elem_kind(),
-            type_name: ty.to_string(),
-        })
+        self.b.sym_addr(ty.array_descriptor())
     }
 
     /// A value's raw 32-bit word (floats as their bits), for natives that take element words.
