@@ -32,7 +32,7 @@ static float ANY(float x) {
 #define ITERATIONS 50
 #define SIZE 500
 
-__attribute__((noinline)) static int32_t mandelbrot(int32_t size) {
+__attribute__((noipa)) static int32_t mandelbrot(int32_t size) {
     int32_t sum = 0;
     int32_t byteAcc = 0;
     int32_t bitNum = 0;
