@@ -482,15 +482,51 @@ pub struct BuiltinMethod {
 
 /// The built-in methods callable on `any` receivers; the index is the reserved slot.
 pub const BUILTIN_METHODS: &[BuiltinMethod] = &[
-    BuiltinMethod { receiver: KIND_ARRAY, name: "push", arity: 1 },
-    BuiltinMethod { receiver: KIND_ARRAY, name: "pop", arity: 0 },
-    BuiltinMethod { receiver: KIND_ARRAY, name: "shift", arity: 0 },
-    BuiltinMethod { receiver: KIND_ARRAY, name: "unshift", arity: 1 },
-    BuiltinMethod { receiver: KIND_STRING, name: "startsWith", arity: 1 },
-    BuiltinMethod { receiver: KIND_STRING, name: "endsWith", arity: 1 },
-    BuiltinMethod { receiver: KIND_STRING, name: "substring", arity: 2 },
-    BuiltinMethod { receiver: KIND_STRING, name: "charCodeAt", arity: 1 },
-    BuiltinMethod { receiver: KIND_STRING, name: "indexOf", arity: 1 },
+    BuiltinMethod {
+        receiver: KIND_ARRAY,
+        name: "push",
+        arity: 1,
+    },
+    BuiltinMethod {
+        receiver: KIND_ARRAY,
+        name: "pop",
+        arity: 0,
+    },
+    BuiltinMethod {
+        receiver: KIND_ARRAY,
+        name: "shift",
+        arity: 0,
+    },
+    BuiltinMethod {
+        receiver: KIND_ARRAY,
+        name: "unshift",
+        arity: 1,
+    },
+    BuiltinMethod {
+        receiver: KIND_STRING,
+        name: "startsWith",
+        arity: 1,
+    },
+    BuiltinMethod {
+        receiver: KIND_STRING,
+        name: "endsWith",
+        arity: 1,
+    },
+    BuiltinMethod {
+        receiver: KIND_STRING,
+        name: "substring",
+        arity: 2,
+    },
+    BuiltinMethod {
+        receiver: KIND_STRING,
+        name: "charCodeAt",
+        arity: 1,
+    },
+    BuiltinMethod {
+        receiver: KIND_STRING,
+        name: "indexOf",
+        arity: 1,
+    },
 ];
 
 /// The host board's context block, which generated x86-64 code reaches through a pinned register.

@@ -3,14 +3,18 @@
 //! Roots are (a) the global root ranges the host registered, (b) the live part of the shadow
 //! stack and (c) the temporaries of the running native. A word is traced when it is 4-byte
 //! aligned, lies in the heap and points at a plausible object header (a known kind and a size
-//! inside the heap). Marking uses a fixed-size mark stack; when it overflows, objects are still
-//! marked but not pushed, and marking continues by re-tracing every marked array of the heap
-//! until no overflow happens: no recursion and no allocation.
+//! inside the heap). Objects with children are arrays (elements of reference or `any` type),
+//! instances (fields whose run-time type is traced), closures (captures flagged as traced) and
+//! cells (when flagged as traced). Marking uses a fixed-size mark stack; when it overflows,
+//! objects are still marked but not pushed, and marking continues by re-tracing every marked
+//! object with children until no overflow happens: no recursion and no allocation. Static
+//! objects and descriptors lie outside the heap and are neither traced nor freed.
 
 use crate::abi;
 use crate::heap::{Heap, MARK_BIT, header_kind, header_size};
 use crate::memory::{MemError, Memory};
 use crate::objects::array::{ARRAY_CAP, ARRAY_INLINE};
+use crate::objects::{cell, class, closure, instance};
 
 /// Capacity of the global root set, in address ranges (adjacent ranges are merged).
 pub const ROOT_RANGES: usize = 256;
@@ -141,7 +145,7 @@ impl Marker {
         self.drain(heap, mem);
         while self.overflowed {
             self.overflowed = false;
-            self.retrace_marked_arrays(heap, mem);
+            self.retrace_marked(heap, mem);
             self.drain(heap, mem);
         }
         heap.sweep(mem)
@@ -154,13 +158,13 @@ impl Marker {
         }
         let Ok(h) = mem.read_u32(w) else { return };
         let kind = header_kind(h);
-        let plausible = (abi::KIND_STRING..=abi::KIND_BOXED_INT).contains(&kind)
+        let plausible = (abi::KIND_STRING..=abi::KIND_CELL).contains(&kind)
             && header_size(h) >= 8
             && heap.contains(w + header_size(h) - 1);
         if h & MARK_BIT != 0 || !plausible || mem.write_u32(w, h | MARK_BIT).is_err() {
             return;
         }
-        if kind == abi::KIND_ARRAY {
+        if has_children(kind) {
             if self.len < MARK_STACK {
                 self.stack[self.len] = w;
                 self.len += 1;
@@ -170,12 +174,55 @@ impl Marker {
         }
     }
 
-    /// Traces queued arrays until the stack is empty.
+    /// Traces queued objects until the stack is empty.
     fn drain(&mut self, heap: &Heap, mem: &mut Memory) {
         while self.len > 0 {
             self.len -= 1;
-            let a = self.stack[self.len];
-            self.trace_array(heap, mem, a);
+            let o = self.stack[self.len];
+            self.trace(heap, mem, o);
+        }
+    }
+
+    /// Marks the children of object `o`.
+    fn trace(&mut self, heap: &Heap, mem: &mut Memory, o: u32) {
+        let Ok(h) = mem.read_u32(o) else { return };
+        // The words after the header and descriptor: a bound on fields and captures.
+        let words = (header_size(h) / 4).saturating_sub(2);
+        match header_kind(h) {
+            abi::KIND_ARRAY => self.trace_array(heap, mem, o),
+            abi::KIND_INSTANCE => {
+                let Ok(desc) = instance::class(mem, o) else {
+                    return;
+                };
+                for i in 0..class::field_count(mem, desc).min(words) {
+                    if class::field_type(mem, desc, i).is_some_and(|t| t.traced()) {
+                        self.mark_at(heap, mem, instance::field_addr(o, i));
+                    }
+                }
+            }
+            abi::KIND_CLOSURE => {
+                let Some(desc) = closure::function(mem, o) else {
+                    return;
+                };
+                for i in 0..closure::capture_count(mem, desc).min(words) {
+                    if closure::capture_traced(mem, desc, i) {
+                        self.mark_at(heap, mem, o + abi::CLOSURE_CAPTURES as u32 + 4 * i);
+                    }
+                }
+            }
+            abi::KIND_CELL => {
+                if let Some(w) = cell::traced_value(mem, o) {
+                    self.mark_word(heap, mem, w);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Marks the object that the word at `addr` points at.
+    fn mark_at(&mut self, heap: &Heap, mem: &mut Memory, addr: u32) {
+        if let Ok(w) = mem.read_u32(addr) {
+            self.mark_word(heap, mem, w);
         }
     }
 
@@ -212,8 +259,8 @@ impl Marker {
         }
     }
 
-    /// After a mark-stack overflow: traces every marked array again.
-    fn retrace_marked_arrays(&mut self, heap: &Heap, mem: &mut Memory) {
+    /// After a mark-stack overflow: traces every marked object with children again.
+    fn retrace_marked(&mut self, heap: &Heap, mem: &mut Memory) {
         let (mut addr, end) = heap.bounds();
         while addr < end {
             let Ok(h) = mem.read_u32(addr) else { return };
@@ -221,13 +268,21 @@ impl Marker {
             if size == 0 {
                 return;
             }
-            if header_kind(h) == abi::KIND_ARRAY && h & MARK_BIT != 0 {
-                self.trace_array(heap, mem, addr);
+            if has_children(header_kind(h)) && h & MARK_BIT != 0 {
+                self.trace(heap, mem, addr);
                 self.drain(heap, mem);
             }
             addr = addr.saturating_add(size);
         }
     }
+}
+
+/// Whether objects of `kind` can refer to other objects.
+fn has_children(kind: u32) -> bool {
+    matches!(
+        kind,
+        abi::KIND_ARRAY | abi::KIND_INSTANCE | abi::KIND_CLOSURE | abi::KIND_CELL
+    )
 }
 
 impl Default for Marker {
@@ -256,7 +311,7 @@ mod tests {
     }
 
     use crate::memory::tests::{small_map, test_memory};
-    use crate::objects::array::tests::descriptor;
+    use crate::objects::statics::Statics;
     use crate::objects::{array, string};
     use crate::runtime::Runtime;
 
@@ -272,8 +327,9 @@ mod tests {
         for stress in [false, true] {
             let mut rt = runtime(8192, stress);
             let map = rt.map();
-            let d_str = descriptor(&mut rt, map.data_base, abi::ELEM_REF, b"string[]");
-            let d_arr = descriptor(&mut rt, map.data_base + 64, abi::ELEM_ANY, b"any[]");
+            let mut st = Statics::new(&rt);
+            let d_str = st.string_array(&mut rt);
+            let d_arr = st.any_array(&mut rt);
             let global = map.data_base + 0x800;
             rt.add_roots(global, 2).unwrap();
 
@@ -346,7 +402,7 @@ mod tests {
         for stress in [false, true] {
             let mut rt = runtime(4096, stress);
             let map = rt.map();
-            let d = descriptor(&mut rt, map.data_base, abi::ELEM_REF, b"string[]");
+            let d = Statics::new(&rt).string_array(&mut rt);
             let global = map.data_base + 0x800;
             rt.add_roots(global, 1).unwrap();
             let keep = array::create(&mut rt, d, 0, 0).unwrap();
@@ -376,7 +432,7 @@ mod tests {
     fn deep_nesting_overflows_the_mark_stack_safely() {
         let mut rt = runtime(64 * 1024, false);
         let map = rt.map();
-        let d = descriptor(&mut rt, map.data_base, abi::ELEM_ANY, b"any[]");
+        let d = Statics::new(&rt).any_array(&mut rt);
         let global = map.data_base + 0x800;
         rt.add_roots(global, 1).unwrap();
         // A wide array of MARK_STACK * 2 arrays, each holding a chain of arrays.
@@ -406,8 +462,7 @@ mod tests {
     #[test]
     fn out_of_memory_is_a_run_time_error() {
         let mut rt = runtime(1024, false);
-        let map = rt.map();
-        let d = descriptor(&mut rt, map.data_base, abi::ELEM_I32, b"integer[]");
+        let d = Statics::new(&rt).int_array(&mut rt);
         let e = array::create(&mut rt, d, 1000, 0).unwrap_err();
         assert_eq!(e.kind, abi::ErrorKind::OutOfMemory);
         assert_eq!(e.message_bytes(), b"out of memory (heap 1024 bytes)");

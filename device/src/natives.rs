@@ -3,9 +3,11 @@
 
 use crate::abi::{self, Native};
 use crate::error::RuntimeError;
+use crate::math;
 use crate::objects::ops::{self, Arith};
+use crate::objects::runtime_type::{self, RuntimeType};
 use crate::objects::text::{self, Style};
-use crate::objects::{any, array, string};
+use crate::objects::{any, array, cell, closure, dispatch, instance, property, string};
 use crate::runtime::{NativeIo, Runtime};
 
 /// Runs native `native` with `args` (missing arguments read as 0; f32 arguments and results
@@ -106,10 +108,33 @@ fn run(
             io.delay_ms((a as i32).max(0) as u32);
             Ok(0)
         }
-        other => Err(RuntimeError::new(
-            abi::ErrorKind::TypeError,
-            format_args!("{other:?} is not supported yet by this runtime"),
-        )),
+        Native::NewInstance => instance::create(rt, a),
+        Native::NewClosure => closure::create(rt, a),
+        Native::NewCell => cell::create(rt, a != 0),
+        Native::InstanceOf => flag(instance::instance_of(mem, a, b)),
+        Native::UnboxRef => runtime_type::check(mem, a, RuntimeType::new(b, c)),
+        Native::AnyGetProperty => property::get(rt, a, b),
+        Native::AnySetProperty => property::set(rt, a, b, c).map(|()| 0),
+        Native::AnyMethod => dispatch::method(mem, a, b, c as i32),
+        Native::AnyFunction => dispatch::function(mem, a, b as i32),
+        Native::AnyPow => ops::pow(rt, a, b),
+        Native::MathSqrt
+        | Native::MathSin
+        | Native::MathCos
+        | Native::MathTan
+        | Native::MathAtan2
+        | Native::MathExp
+        | Native::MathLog
+        | Native::MathFloor
+        | Native::MathCeil
+        | Native::MathRound => {
+            let r = math::call(native, f32::from_bits(a), f32::from_bits(b));
+            Ok(r.unwrap_or(f32::NAN).to_bits())
+        }
+        Native::AnyArrayPush => array::any_push(rt, a, b),
+        Native::AnyArrayPop => array::any_pop(rt, a),
+        Native::AnyArrayShift => array::any_shift(rt, a),
+        Native::AnyArrayUnshift => array::any_unshift(rt, a, b),
     }
 }
 
@@ -139,7 +164,7 @@ fn print_any(rt: &mut Runtime, io: &mut dyn NativeIo, w: u32) -> Result<u32, Run
 mod tests {
     use super::*;
     use crate::abi::ErrorKind;
-    use crate::objects::array::tests::descriptor;
+    use crate::objects::statics::Statics;
     use crate::objects::string::tests::rt;
     use crate::runtime::LINE_CAPACITY;
 
@@ -165,8 +190,7 @@ mod tests {
     fn print_natives_build_lines_per_stream() {
         let mut rt = rt();
         let mut io = Capture::default();
-        let base = rt.map().data_base;
-        let d = descriptor(&mut rt, base, abi::ELEM_I32, b"integer[]");
+        let d = Statics::new(&rt).int_array(&mut rt);
         let arr = call(&mut rt, &mut io, Native::ArrayNew, &[d, 2, 0]).unwrap();
         let s = string::create(&mut rt, b"str").unwrap();
         let steps: [(Native, u32); 12] = [

@@ -1,5 +1,5 @@
 //! The host native table: one small machine-code thunk per native that records the native's
-//! number and the call's return address in the context block, then jumps to one of three
+//! number and the call's return address in the context block, then jumps to one of five
 //! `extern "C"` wrappers (by argument and result classes), which run the portable native on the
 //! runtime of the current run. A failing native records its error and unwinds to the entry
 //! trampoline.
@@ -146,14 +146,27 @@ extern "C" fn float_to_word(x: f32) -> u32 {
     enter([x.to_bits(), 0, 0])
 }
 
+/// Wrapper for natives with one f32 argument and an f32 result.
+extern "C" fn float_to_float(x: f32) -> f32 {
+    f32::from_bits(enter([x.to_bits(), 0, 0]))
+}
+
+/// Wrapper for natives with two f32 arguments and an f32 result.
+extern "C" fn floats_to_float(x: f32, y: f32) -> f32 {
+    f32::from_bits(enter([x.to_bits(), y.to_bits(), 0]))
+}
+
 /// The wrapper that fits a native's classes, if any does.
 fn wrapper_for(n: Native) -> Option<u64> {
+    use NativeTy::F32;
     let params = n.params();
-    let float_result = n.result() == Some(NativeTy::F32);
-    let words = params.len() <= 3 && !params.contains(&NativeTy::F32);
+    let float_result = n.result() == Some(F32);
+    let words = params.len() <= 3 && !params.contains(&F32);
     match (params, float_result) {
-        ([NativeTy::F32], false) => {
-            Some(float_to_word as extern "C" fn(f32) -> u32 as usize as u64)
+        ([F32], false) => Some(float_to_word as extern "C" fn(f32) -> u32 as usize as u64),
+        ([F32], true) => Some(float_to_float as extern "C" fn(f32) -> f32 as usize as u64),
+        ([F32, F32], true) => {
+            Some(floats_to_float as extern "C" fn(f32, f32) -> f32 as usize as u64)
         }
         (_, false) if words => {
             Some(words_to_word as extern "C" fn(u32, u32, u32) -> u32 as usize as u64)
@@ -246,6 +259,14 @@ mod tests {
         assert_eq!(
             wrapper_for(Native::PrintFloat),
             Some(float_to_word as extern "C" fn(f32) -> u32 as usize as u64)
+        );
+        assert_eq!(
+            wrapper_for(Native::MathSqrt),
+            Some(float_to_float as extern "C" fn(f32) -> f32 as usize as u64)
+        );
+        assert_eq!(
+            wrapper_for(Native::MathAtan2),
+            Some(floats_to_float as extern "C" fn(f32, f32) -> f32 as usize as u64)
         );
     }
 

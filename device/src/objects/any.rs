@@ -3,7 +3,8 @@
 use crate::abi;
 use crate::error::RuntimeError;
 use crate::memory::Memory;
-use crate::objects::array;
+use crate::objects::runtime_type::{self, RuntimeType};
+use crate::objects::{array, closure, instance};
 use crate::runtime::Runtime;
 
 /// What an `any` word holds.
@@ -21,6 +22,10 @@ pub enum Value {
     Str(u32),
     /// An array object at this address.
     Array(u32),
+    /// A class instance at this address.
+    Instance(u32),
+    /// A closure (heap or static) at this address.
+    Closure(u32),
     /// Any other word (an object of another kind, or a word that is no valid value).
     Other(u32),
 }
@@ -48,6 +53,8 @@ pub fn classify(mem: &Memory, w: u32) -> Value {
         _ => match object_kind(mem, w) {
             Some(abi::KIND_STRING) => Value::Str(w),
             Some(abi::KIND_ARRAY) => Value::Array(w),
+            Some(abi::KIND_INSTANCE) => Value::Instance(w),
+            Some(abi::KIND_CLOSURE) => Value::Closure(w),
             Some(abi::KIND_BOXED_INT) => match mem.read_u32(w + abi::BOXED_INT_VALUE as u32) {
                 Ok(v) => Value::Int(v as i32),
                 Err(_) => Value::Other(w),
@@ -58,7 +65,8 @@ pub fn classify(mem: &Memory, w: u32) -> Value {
 }
 
 /// The name of the dynamic type of `v` for error messages: `integer`, `float`, `boolean`,
-/// `string`, `undefined`, an array's type name, or `object`.
+/// `string`, `undefined`, an array's type name, a class name, a function type's name, or
+/// `object`.
 pub fn type_name(mem: &Memory, v: Value) -> &[u8] {
     match v {
         Value::Undefined => b"undefined",
@@ -67,6 +75,8 @@ pub fn type_name(mem: &Memory, v: Value) -> &[u8] {
         Value::Float(_) => b"float",
         Value::Str(_) => b"string",
         Value::Array(a) => array::type_name(mem, a).unwrap_or(b"array"),
+        Value::Instance(o) => instance::class_name(mem, o).unwrap_or(b"object"),
+        Value::Closure(c) => closure::type_name(mem, c).unwrap_or(b"function"),
         Value::Other(_) => b"object",
     }
 }
@@ -132,15 +142,9 @@ pub fn to_string_ref(mem: &Memory, w: u32) -> Result<u32, RuntimeError> {
     }
 }
 
-/// `any` → array with descriptor `desc`, or a type error naming the descriptor's type.
+/// `any` → array of the type of descriptor `desc`, or a type error naming that type.
 pub fn to_array(mem: &Memory, w: u32, desc: u32) -> Result<u32, RuntimeError> {
-    if let Value::Array(a) = classify(mem, w)
-        && mem.read_u32(a + abi::ARRAY_DESC as u32) == Ok(desc)
-    {
-        return Ok(a);
-    }
-    let expected = array::descriptor_name(mem, desc).unwrap_or(b"array");
-    Err(type_error(mem, expected, w))
+    runtime_type::check(mem, w, RuntimeType::new(abi::TYPE_ARRAY, desc))
 }
 
 /// Truthiness: 0, 0.0, `false` and `undefined` are false, everything else is true.

@@ -98,6 +98,14 @@ pub fn arith(rt: &mut Runtime, op: Arith, a: u32, b: u32) -> Result<u32, Runtime
     }
 }
 
+/// Dynamic `**`: [`pow_int`] for two integers, else float power.
+pub fn pow(rt: &mut Runtime, a: u32, b: u32) -> Result<u32, RuntimeError> {
+    match (number(&rt.mem, a)?, number(&rt.mem, b)?) {
+        (Num::Int(x), Num::Int(y)) => any::from_int(rt, pow_int(x, y)),
+        (x, y) => Ok(any::from_float(libm::powf(x.float(), y.float()))),
+    }
+}
+
 /// Dynamic unary `-`.
 pub fn neg(rt: &mut Runtime, a: u32) -> Result<u32, RuntimeError> {
     match number(&rt.mem, a)? {
@@ -193,6 +201,28 @@ mod tests {
         assert_eq!(show(&rt, n), "-3");
         let n = neg(&mut rt, f(2.5)).unwrap();
         assert_eq!(show(&rt, n), "-2.5");
+    }
+
+    #[test]
+    fn dynamic_power() {
+        let mut rt = rt();
+        let f = any::from_float;
+        for (a, b, want) in [
+            (int(2), int(10), "1024"),
+            (int(2), int(31), "-2147483648"),
+            (int(3), int(-1), "0"),
+            (int(2), f(0.5), "1.414213"),
+            (f(1.5), int(2), "2.25"),
+            (f(-8.0), f(1.0 / 3.0), "nan"),
+        ] {
+            let r = pow(&mut rt, a, b).unwrap();
+            assert_eq!(show(&rt, r), want);
+        }
+        let e = pow(&mut rt, abi::TRUE, int(1)).unwrap_err();
+        assert_eq!(
+            e.message_bytes(),
+            b"type error: expected number, got boolean"
+        );
     }
 
     #[test]

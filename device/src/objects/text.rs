@@ -1,12 +1,12 @@
-//! Text of values: for printing (`print`, floats with C's `%f`) and for string concatenation
-//! (floats in short form).
+//! Text of values: for printing (`print`, floats with C's `%f`), for string concatenation
+//! (floats in short form), and for naming values in error messages.
 
-use core::fmt::Write;
+use core::fmt::{self, Write};
 
-use crate::error::TextBuf;
+use crate::error::{Lossy, TextBuf};
 use crate::memory::Memory;
 use crate::objects::any::{self, Value};
-use crate::objects::{array, string};
+use crate::objects::{array, instance, string};
 
 /// Capacity of the text of one number or class name (the longest `%f` of an f32 is 48 bytes).
 pub const NUMBER_TEXT: usize = 64;
@@ -62,7 +62,7 @@ pub fn float_short_text(x: f32) -> TextBuf<NUMBER_TEXT> {
 }
 
 /// Calls `sink` with the text of `any` word `w` in `style`, in one or more pieces; strings
-/// give their bytes, arrays `<class NAME>`, `null` gives `undefined`.
+/// give their bytes, `null` gives `undefined`, objects their class ([`object_text`]).
 pub fn any_text(mem: &Memory, w: u32, style: Style, sink: &mut dyn FnMut(&[u8])) {
     match any::classify(mem, w) {
         Value::Undefined => sink(b"undefined"),
@@ -73,12 +73,50 @@ pub fn any_text(mem: &Memory, w: u32, style: Style, sink: &mut dyn FnMut(&[u8]))
             Style::Concat => sink(float_short_text(x).as_bytes()),
         },
         Value::Str(s) => sink(string::bytes(mem, s).unwrap_or(b"")),
-        Value::Array(a) => {
-            sink(b"<class ");
-            sink(array::type_name(mem, a).unwrap_or(b"Array"));
-            sink(b">");
+        object => {
+            object_text(mem, object, sink);
         }
-        Value::Other(_) => sink(b"<class object>"),
+    }
+}
+
+/// Calls `sink` with the text of an object other than a string: `<class NAME>` for arrays
+/// (their type name) and instances (their class name), `<function>` for closures, `<class
+/// object>` for anything else; returns false (and calls nothing) for strings and primitives.
+fn object_text(mem: &Memory, v: Value, sink: &mut dyn FnMut(&[u8])) -> bool {
+    let class = match v {
+        Value::Array(a) => array::type_name(mem, a).unwrap_or(b"Array"),
+        Value::Instance(o) => instance::class_name(mem, o).unwrap_or(b"object"),
+        Value::Other(_) => b"object",
+        Value::Closure(_) => {
+            sink(b"<function>");
+            return true;
+        }
+        _ => return false,
+    };
+    sink(b"<class ");
+    sink(class);
+    sink(b">");
+    true
+}
+
+/// A value as error messages name it: an object by its text (`<class Point>`,
+/// `<class integer[]>`, `<function>`), anything else by its type name (`string`, `integer`,
+/// `undefined`).
+pub struct Describe<'a>(pub &'a Memory, pub u32);
+
+impl fmt::Display for Describe<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Describe(mem, w) = *self;
+        let v = any::classify(mem, w);
+        let mut result = Ok(());
+        let object = object_text(mem, v, &mut |b| {
+            result = result.and_then(|()| write!(f, "{}", Lossy(b)));
+        });
+        if object {
+            result
+        } else {
+            write!(f, "{}", Lossy(any::type_name(mem, v)))
+        }
     }
 }
 
@@ -86,7 +124,7 @@ pub fn any_text(mem: &Memory, w: u32, style: Style, sink: &mut dyn FnMut(&[u8]))
 mod tests {
     use super::*;
     use crate::abi;
-    use crate::objects::array::tests::descriptor;
+    use crate::objects::statics::Statics;
     use crate::objects::string::tests::rt;
 
     fn short(x: f32) -> Vec<u8> {
@@ -124,11 +162,15 @@ mod tests {
     #[test]
     fn any_values_in_both_styles() {
         let mut rt = rt();
-        let base = rt.map().data_base;
-        let d = descriptor(&mut rt, base, abi::ELEM_I32, b"integer[]");
+        let mut st = Statics::new(&rt);
+        let d = st.int_array(&mut rt);
+        let point = st.class(&mut rt, b"Point", 0, &[], &[]);
+        let f = st.function(&mut rt, b"() => void", 0, 1, 2, &[]);
         let a = crate::objects::array::create(&mut rt, d, 1, 0).unwrap();
         let s = crate::objects::string::create(&mut rt, b"txt").unwrap();
-        let cases: [(u32, &[u8], &[u8]); 8] = [
+        let p = crate::objects::instance::create(&mut rt, point).unwrap();
+        let c = crate::objects::closure::create(&mut rt, f).unwrap();
+        let cases: [(u32, &[u8], &[u8]); 10] = [
             (abi::UNDEFINED, b"undefined", b"undefined"),
             (abi::TRUE, b"true", b"true"),
             (abi::FALSE, b"false", b"false"),
@@ -137,6 +179,8 @@ mod tests {
             (s, b"txt", b"txt"),
             (a, b"<class integer[]>", b"<class integer[]>"),
             (any::from_float(2.0), b"2.000000", b"2.0"),
+            (p, b"<class Point>", b"<class Point>"),
+            (c, b"<function>", b"<function>"),
         ];
         for (w, printed, concatenated) in cases {
             for (style, want) in [(Style::Print, printed), (Style::Concat, concatenated)] {
@@ -145,5 +189,19 @@ mod tests {
                 assert_eq!(got, want, "{w:#x} {style:?}");
             }
         }
+        let described =
+            [p, c, a, s, abi::UNDEFINED, 3, abi::TRUE].map(|w| Describe(&rt.mem, w).to_string());
+        assert_eq!(
+            described,
+            [
+                "<class Point>",
+                "<function>",
+                "<class integer[]>",
+                "string",
+                "undefined",
+                "integer",
+                "boolean"
+            ]
+        );
     }
 }
