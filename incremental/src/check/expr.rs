@@ -267,9 +267,6 @@ impl BodyChecker<'_> {
     }
 
     fn arith(&mut self, op: BinaryOp, a: Expr, b: Expr, span: Span) -> Expr {
-        if op == BinaryOp::Pow && (a.ty == Type::Any || b.ty == Type::Any) {
-            return self.unsupported(span, "the `**` operator on `any` values");
-        }
         let aop = arith_op(op);
         if op == BinaryOp::Add
             && (a.ty == Type::String || b.ty == Type::String)

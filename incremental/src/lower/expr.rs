@@ -197,6 +197,9 @@ impl Lowerer {
                 let (a, b) = (self.word(a), self.word(b));
                 return self.b.native_value(Native::PowFloat, vec![a, b], span);
             }
+            (Domain::Any, ArithOp::Pow) => {
+                return self.b.native_value(Native::AnyPow, vec![a, b], span);
+            }
             (_, ArithOp::Pow) => return self.b.native_value(Native::PowInt, vec![a, b], span),
             _ => {}
         }
