@@ -1,9 +1,15 @@
 //! The driver: from a source file in the database to a linked [`Image`], or the diagnostics
 //! that prevent it.
 
+use crate::check::items::adapter_name;
+use crate::check::{self, Signatures};
 use crate::db::{self, Compiler, FunctionName, MAIN, SourceFile};
 use crate::diagnostic::Diagnostic;
-use crate::link::{self, Image, LinkError, LinkInput, LinkTarget};
+use crate::link::{self, ClassLayout, Image, LinkError, LinkInput, LinkTarget, MethodEntry};
+use crate::lower;
+use device::abi;
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 /// Why a program could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +33,7 @@ pub fn build(db: &Compiler, file: SourceFile, target: &LinkTarget) -> Result<Ima
     if !diagnostics.is_empty() {
         return Err(BuildError::Diagnostics(diagnostics));
     }
-    let mut inputs = Vec::new();
+    let mut inputs = builtin_adapters()?.to_vec();
     for name in db::function_names(db, file) {
         let interned = FunctionName::new(db, name.clone());
         let (Some(ir), Some(code)) = (
@@ -45,5 +51,63 @@ pub fn build(db: &Compiler, file: SourceFile, target: &LinkTarget) -> Result<Ima
             code: code.clone(),
         });
     }
-    link::link(&inputs, &Default::default(), MAIN, target).map_err(BuildError::Link)
+    let classes = class_layouts(db::signatures(db, file));
+    link::link(&inputs, &classes, MAIN, target).map_err(BuildError::Link)
+}
+
+/// The adapters of the built-in methods callable on `any` receivers, in slot order (compiled
+/// once per process: they depend on nothing but the compiler).
+fn builtin_adapters() -> Result<&'static [LinkInput], BuildError> {
+    static ADAPTERS: OnceLock<Result<Vec<LinkInput>, String>> = OnceLock::new();
+    let compiled = ADAPTERS.get_or_init(|| {
+        abi::BUILTIN_METHODS
+            .iter()
+            .map(|m| {
+                let body = check::builtin_adapter_body(m);
+                let ir = lower::lower(&body, 0);
+                let code = backend_x64::compile(&ir).map_err(|e| format!("{}: {e}", ir.name))?;
+                Ok(LinkInput {
+                    name: body.name,
+                    ir: Arc::new(ir),
+                    code: Arc::new(code),
+                })
+            })
+            .collect()
+    });
+    compiled
+        .as_deref()
+        .map_err(|e| BuildError::Codegen(e.clone()))
+}
+
+/// The run-time layout of every class, for the descriptors the linker writes.
+fn class_layouts(sigs: &Signatures) -> BTreeMap<String, ClassLayout> {
+    sigs.classes
+        .iter()
+        .map(|(name, info)| {
+            let methods = info
+                .methods
+                .iter()
+                .map(|m| MethodEntry {
+                    name: m.name.clone(),
+                    arity: sigs
+                        .functions
+                        .get(&m.function)
+                        .map_or(0, |f| f.params.len() as u32),
+                    entry: m.function.clone(),
+                    adapter: adapter_name(&m.function),
+                })
+                .collect();
+            let layout = ClassLayout {
+                name: info.ty.name.clone(),
+                superclass: info.ty.ancestors.first().cloned(),
+                fields: info
+                    .fields
+                    .iter()
+                    .map(|(n, t)| (n.clone(), t.runtime_type()))
+                    .collect(),
+                methods,
+            };
+            (name.clone(), layout)
+        })
+        .collect()
 }

@@ -5,6 +5,7 @@
 //! `function_decl` (the function's syntax, for early cutoff) → `check_function` → `lower_function`
 //! → `compile_function`. The top-level statements of a file form the function `<main>`.
 
+use crate::check::items::{self, Owner};
 use crate::check::{self, Checked, Signatures};
 use crate::diagnostic::Diagnostic;
 use crate::lower;
@@ -49,55 +50,64 @@ pub fn signatures(db: &dyn salsa::Database, file: SourceFile) -> Signatures {
     check::signatures(file.path(db), &parse(db, file).file)
 }
 
-/// The names of a file's top-level functions, in source order, followed by [`MAIN`].
+/// The names of every compiled function of a file: its functions, constructors, methods and
+/// static methods in source order, then the `any` adapters of its methods, then [`MAIN`].
 #[salsa::tracked(returns(ref))]
 pub fn function_names(db: &dyn salsa::Database, file: SourceFile) -> Vec<String> {
-    let mut names: Vec<String> = parse(db, file)
-        .file
-        .items
-        .iter()
-        .filter_map(|i| match i {
-            ast::Item::Function(f) => Some(f.name.name.clone()),
-            _ => None,
-        })
-        .collect();
+    let callables = items::callables(&parse(db, file).file);
+    let mut names: Vec<String> = callables.iter().map(|c| c.name.clone()).collect();
+    names.extend(
+        callables
+            .iter()
+            .filter(|c| matches!(c.owner, Owner::Method(_)))
+            .map(|c| items::adapter_name(&c.name)),
+    );
     names.push(MAIN.to_string());
     names
 }
 
-/// The syntax of one top-level function (the first of that name), or of the top-level statements
-/// for [`MAIN`]. A separate query so that an edit elsewhere in the file stops here.
+/// The syntax of one function, constructor or method (the first of that name), or of the
+/// top-level statements for [`MAIN`] (static field initializers first). A separate query so
+/// that an edit elsewhere in the file stops here.
 #[salsa::tracked(returns(ref))]
 pub fn function_syntax<'db>(
     db: &'db dyn salsa::Database,
     file: SourceFile,
     name: FunctionName<'db>,
 ) -> FunctionSyntax {
-    let items = &parse(db, file).file.items;
+    let source = &parse(db, file).file;
     if name.text(db) == MAIN {
-        let stmts = items
-            .iter()
-            .filter(|i| matches!(i, ast::Item::Stmt(_)))
-            .cloned()
+        let statics = items::static_fields(source).into_iter().map(|d| {
+            let span = d.span;
+            ast::Item::Stmt(ast::Stmt::VarDecl {
+                exported: false,
+                kind: ast::DeclKind::Let,
+                decls: vec![d],
+                span,
+            })
+        });
+        let stmts = statics
+            .chain(
+                source
+                    .items
+                    .iter()
+                    .filter(|i| matches!(i, ast::Item::Stmt(_)))
+                    .cloned(),
+            )
             .collect();
         return FunctionSyntax::Main(ast::SourceFile { items: stmts });
     }
-    items
-        .iter()
-        .find_map(|i| match i {
-            ast::Item::Function(f) if &f.name.name == name.text(db) => {
-                Some(FunctionSyntax::Function(f.clone()))
-            }
-            _ => None,
-        })
-        .unwrap_or(FunctionSyntax::Missing)
+    items::callables(source)
+        .into_iter()
+        .find(|c| &c.name == name.text(db))
+        .map_or(FunctionSyntax::Missing, FunctionSyntax::Function)
 }
 
 /// What [`function_syntax`] finds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FunctionSyntax {
-    /// A top-level function declaration.
-    Function(ast::FunctionDecl),
+    /// A function, constructor or method.
+    Function(items::Callable),
     /// The top-level statements of a file.
     Main(ast::SourceFile),
     /// No function of that name.
@@ -113,7 +123,7 @@ pub fn check_function<'db>(
 ) -> Checked {
     let sigs = signatures(db, file);
     match function_syntax(db, file, name) {
-        FunctionSyntax::Function(decl) => check::check_function(file.path(db), decl, sigs),
+        FunctionSyntax::Function(callable) => check::check_function(file.path(db), callable, sigs),
         FunctionSyntax::Main(items) => check::check_main(file.path(db), items, sigs),
         FunctionSyntax::Missing => Checked {
             body: None,
@@ -129,6 +139,10 @@ pub fn lower_function<'db>(
     file: SourceFile,
     name: FunctionName<'db>,
 ) -> Option<Arc<ir::Function>> {
+    if let Some(target) = name.text(db).strip_suffix(items::ADAPTER_SUFFIX) {
+        let body = check::adapter_body(target, signatures(db, file))?;
+        return Some(Arc::new(lower::lower(&body, file.index(db))));
+    }
     let body = check_function(db, file, name).body.as_ref()?;
     Some(Arc::new(lower::lower(body, file.index(db))))
 }

@@ -146,6 +146,9 @@ pub enum Conversion {
     Box(Type),
     /// `any` → the given type, checked at run time.
     Unbox(Type),
+    /// A reference → a narrower reference type (a subclass, or `T` from `T | null`), checked at
+    /// run time.
+    Downcast(Type),
     /// Any value → its text, for string concatenation.
     ToString(Type),
     /// Truthiness of a value of the given type → boolean.
@@ -163,6 +166,10 @@ pub enum Place {
     Index(Box<Expr>, Box<Expr>),
     /// `value[index]` where `value` is `any` (the place's type is `any`).
     AnyIndex(Box<Expr>, Box<Expr>),
+    /// Field number `index` of an instance (the place's type is the field's type).
+    Field(Box<Expr>, u32),
+    /// Property `name` of an `any` value, looked up at run time (the place's type is `any`).
+    AnyProperty(Box<Expr>, String),
 }
 
 /// A built-in function or method.
@@ -194,6 +201,50 @@ pub enum Builtin {
     Shift,
     /// `a.unshift(x)`.
     Unshift,
+    /// A `Math` function.
+    Math(MathFn),
+    /// `a.push(x)` on an `any` array (`x` is `any`).
+    AnyPush,
+    /// `a.pop()` on an `any` array.
+    AnyPop,
+    /// `a.shift()` on an `any` array.
+    AnyShift,
+    /// `a.unshift(x)` on an `any` array.
+    AnyUnshift,
+}
+
+/// A `Math` function. `Abs`, `Min` and `Max` work on integers when every argument is an
+/// integer (the call's type says which); the others take and return floats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MathFn {
+    /// `Math.sqrt(x)`.
+    Sqrt,
+    /// `Math.sin(x)`.
+    Sin,
+    /// `Math.cos(x)`.
+    Cos,
+    /// `Math.tan(x)`.
+    Tan,
+    /// `Math.atan2(y, x)`.
+    Atan2,
+    /// `Math.exp(x)`.
+    Exp,
+    /// `Math.log(x)`.
+    Log,
+    /// `Math.floor(x)`.
+    Floor,
+    /// `Math.ceil(x)`.
+    Ceil,
+    /// `Math.round(x)`.
+    Round,
+    /// `Math.pow(x, y)`.
+    Pow,
+    /// `Math.abs(x)`.
+    Abs,
+    /// `Math.min(a, b)`.
+    Min,
+    /// `Math.max(a, b)`.
+    Max,
 }
 
 /// What a checked expression does.
@@ -261,6 +312,43 @@ pub enum ExprKind {
     Length(Box<Expr>),
     /// `.length` of an `any`.
     AnyLength(Box<Expr>),
+    /// `new C(args)`: allocate an instance of class `class` (qualified name) and run
+    /// `constructor` (a function taking the instance first), if the class has one.
+    New {
+        /// The class.
+        class: String,
+        /// The constructor function.
+        constructor: Option<String>,
+        /// The constructor's arguments (converted).
+        args: Vec<Expr>,
+    },
+    /// Read field number `index` of an instance.
+    Field(Box<Expr>, u32),
+    /// Property `name` of an `any` value, looked up at run time.
+    AnyProperty(Box<Expr>, String),
+    /// Call method number `index` of the receiver's method table; `function` implements it
+    /// for the receiver's static class, and is called directly when `dispatch` is false
+    /// (no subclass overrides it).
+    MethodCall {
+        /// The receiver.
+        receiver: Box<Expr>,
+        /// The method table index.
+        index: u32,
+        /// The implementation for the static class.
+        function: String,
+        /// Whether the call must go through the receiver's method table.
+        dispatch: bool,
+        /// The (converted) arguments, without the receiver.
+        args: Vec<Expr>,
+    },
+    /// Call method `name` of an `any` receiver, found at run time; arguments are `any`.
+    AnyMethodCall(Box<Expr>, String, Vec<Expr>),
+    /// Call an `any` value as a function; arguments are `any`.
+    AnyCall(Box<Expr>, Vec<Expr>),
+    /// Whether a value (of a reference or `any` type) is an instance of class `class`.
+    InstanceOf(Box<Expr>, String),
+    /// `this` (the first parameter of a method or constructor).
+    This,
 }
 
 impl Expr {

@@ -20,6 +20,7 @@ pub struct LinkTarget {
 }
 
 /// One function ready to link: its IR (for symbols and callees) and machine code.
+#[derive(Clone)]
 pub struct LinkInput {
     /// The function's name (unique in the program).
     pub name: String,
@@ -239,7 +240,7 @@ impl DataContext<'_> {
                 ..
             } => {
                 let mut deps = vec![string(type_name)];
-                deps.extend(aux_symbol(elem_type));
+                deps.extend(elem_type.aux_symbol());
                 deps
             }
             DataSymbol::ClassDescriptor(key) => {
@@ -248,7 +249,7 @@ impl DataContext<'_> {
                 deps.extend(class.superclass.clone().map(DataSymbol::ClassDescriptor));
                 for (name, ty) in &class.fields {
                     deps.push(string(name));
-                    deps.extend(aux_symbol(ty));
+                    deps.extend(ty.aux_symbol());
                 }
                 deps.extend(class.methods.iter().map(|m| string(&m.name)));
                 deps
@@ -352,24 +353,17 @@ impl DataContext<'_> {
     }
 }
 
-/// The symbol a run-time type's aux word points at, if any.
-fn aux_symbol(ty: &RuntimeType) -> Option<DataSymbol> {
-    match ty {
-        RuntimeType::Array { descriptor, .. } => Some((**descriptor).clone()),
-        RuntimeType::Instance { class, .. } => Some(DataSymbol::ClassDescriptor(class.clone())),
-        RuntimeType::Function { type_name, .. } => {
-            Some(DataSymbol::Str(type_name.as_bytes().to_vec()))
-        }
-        _ => None,
-    }
-}
-
 /// A run-time type as the runtime reads it: the kind word (with the nullable flag) and the aux
 /// word.
 fn runtime_type_words(ty: &RuntimeType, addresses: &BTreeMap<DataSymbol, u32>) -> (u32, u32) {
+    let aux = ty.aux_symbol().map_or(0, |s| addresses[&s]);
+    (runtime_type_kind(ty), aux)
+}
+
+/// The kind word (`TYPE_*`, with the nullable flag) of a run-time type.
+pub fn runtime_type_kind(ty: &RuntimeType) -> u32 {
     let nullable = |n: bool| if n { abi::TYPE_NULLABLE } else { 0 };
-    let aux = aux_symbol(ty).map_or(0, |s| addresses[&s]);
-    let kind = match ty {
+    match ty {
         RuntimeType::Int => abi::TYPE_INT,
         RuntimeType::Float => abi::TYPE_FLOAT,
         RuntimeType::Bool => abi::TYPE_BOOL,
@@ -379,8 +373,7 @@ fn runtime_type_words(ty: &RuntimeType, addresses: &BTreeMap<DataSymbol, u32>) -
         RuntimeType::Instance { nullable: n, .. } => abi::TYPE_INSTANCE | nullable(*n),
         RuntimeType::Function { nullable: n, .. } => abi::TYPE_FUNCTION | nullable(*n),
         RuntimeType::Object { nullable: n } => abi::TYPE_OBJECT | nullable(*n),
-    };
-    (kind, aux)
+    }
 }
 
 impl DataLayout {

@@ -380,6 +380,21 @@ pub enum RuntimeType {
     Object { nullable: bool },
 }
 
+impl RuntimeType {
+    /// The data symbol the type's aux word points at, if any: an array descriptor, a class
+    /// descriptor, or a function type's name string.
+    pub fn aux_symbol(&self) -> Option<DataSymbol> {
+        match self {
+            RuntimeType::Array { descriptor, .. } => Some((**descriptor).clone()),
+            RuntimeType::Instance { class, .. } => Some(DataSymbol::ClassDescriptor(class.clone())),
+            RuntimeType::Function { type_name, .. } => {
+                Some(DataSymbol::Str(type_name.as_bytes().to_vec()))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// What the runtime needs to know about a function body that becomes a value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FunctionDescriptor {

@@ -47,7 +47,9 @@ pub fn verify(f: &Function) -> Result<(), String> {
                 if let crate::Callee::Dynamic(v) = callee
                     && f.ty(*v) != Ty::I32
                 {
-                    return Err(here(format!("dynamic callee {v} is not an I32 slot number")));
+                    return Err(here(format!(
+                        "dynamic callee {v} is not an I32 slot number"
+                    )));
                 }
             }
         }

@@ -2,12 +2,13 @@
 //! calls in `call.rs`.
 
 use super::ItemEnv;
+use super::items::{Callable, Owner};
 use super::signatures::{FnSig, GlobalInfo};
 use super::type_expr::resolve;
 use crate::diagnostic::Sink;
 use crate::hir::{self, LocalId};
-use crate::types::Type;
-use std::collections::HashMap;
+use crate::types::{ClassType, Type};
+use std::collections::{HashMap, HashSet};
 use syntax::Span;
 use syntax::ast::{self, DeclKind, Item};
 
@@ -28,6 +29,14 @@ pub(super) struct LocalVar {
     pub is_const: bool,
 }
 
+/// What a constructor body must do, tracked while checking it.
+pub(super) struct ConstructorRules {
+    /// Whether the class has a superclass (so the body must start with `super(…)`).
+    pub needs_super: bool,
+    /// The properties assigned so far (`this.x = …`).
+    pub assigned: HashSet<String>,
+}
+
 /// Checks one function body (or top-level code) and builds its typed tree.
 pub(crate) struct BodyChecker<'a> {
     pub(super) env: &'a mut dyn ItemEnv,
@@ -36,6 +45,10 @@ pub(crate) struct BodyChecker<'a> {
     scopes: Vec<HashMap<String, LocalVar>>,
     ret: Ret,
     loop_depth: u32,
+    /// The class of `this`, inside methods and constructors.
+    pub(super) this: Option<ClassType>,
+    /// The constructor rules, inside a constructor.
+    pub(super) constructor: Option<ConstructorRules>,
 }
 
 impl<'a> BodyChecker<'a> {
@@ -47,19 +60,54 @@ impl<'a> BodyChecker<'a> {
             scopes: vec![HashMap::new()],
             ret,
             loop_depth: 0,
+            this: None,
+            constructor: None,
         }
     }
 
-    /// Checks a top-level function against its signature.
+    /// A checker for `callable`'s body with `this` (local 0 in methods and constructors) and
+    /// the parameters declared.
+    fn for_callable(
+        env: &'a mut dyn ItemEnv,
+        sink: &'a mut Sink,
+        callable: &Callable,
+        sig: &FnSig,
+        ret: Ret,
+    ) -> (Self, Vec<LocalId>) {
+        let mut c = BodyChecker::new(env, sink, ret);
+        let mut params = Vec::new();
+        if let Owner::Method(class) | Owner::Constructor(class) = &callable.owner
+            && let Some(info) = c.env.types().classes.get(class)
+        {
+            let ty = info.ty.clone();
+            let needs_super = !ty.ancestors.is_empty();
+            c.this = Some(ty.clone());
+            params.push(c.declare_hidden(Type::Class(Box::new(ty))));
+            if matches!(callable.owner, Owner::Constructor(_)) {
+                c.constructor = Some(ConstructorRules {
+                    needs_super,
+                    assigned: HashSet::new(),
+                });
+            }
+        }
+        params.extend(c.declare_params(&callable.decl, sig));
+        (c, params)
+    }
+
+    /// Checks a function, method or constructor against its signature.
     pub fn check_function(
         env: &'a mut dyn ItemEnv,
         sink: &'a mut Sink,
-        decl: &ast::FunctionDecl,
+        callable: &Callable,
         sig: &FnSig,
     ) -> hir::Body {
-        let mut c = BodyChecker::new(env, sink, Ret::Declared(sig.ret.clone()));
-        let params = c.declare_params(decl, sig);
-        let stmts = c.block(&decl.body.stmts);
+        let decl = &callable.decl;
+        let (mut c, params) =
+            BodyChecker::for_callable(env, sink, callable, sig, Ret::Declared(sig.ret.clone()));
+        let stmts = c.constructor_prologue_and_body(&decl.body.stmts);
+        if let Owner::Constructor(class) = &callable.owner {
+            c.check_all_assigned(class, decl.name.span);
+        }
         if sig.ret != Type::Void && sig.ret != Type::Error && !always_returns(&stmts) {
             c.sink.error_hint(
                 "E0206",
@@ -71,7 +119,7 @@ impl<'a> BodyChecker<'a> {
                 "add a `return` statement at the end of the function",
             );
         }
-        let (name, span) = (decl.name.name.clone(), decl.name.span);
+        let (name, span) = (callable.name.clone(), decl.name.span);
         hir::Body {
             name,
             span,
@@ -86,12 +134,12 @@ impl<'a> BodyChecker<'a> {
     pub fn infer_return(
         env: &'a mut dyn ItemEnv,
         sink: &'a mut Sink,
-        decl: &ast::FunctionDecl,
+        callable: &Callable,
         sig: &FnSig,
     ) -> Type {
-        let mut c = BodyChecker::new(env, sink, Ret::Infer(Vec::new()));
-        c.declare_params(decl, sig);
-        c.block(&decl.body.stmts);
+        let (mut c, _) =
+            BodyChecker::for_callable(env, sink, callable, sig, Ret::Infer(Vec::new()));
+        c.block(&callable.decl.body.stmts);
         let Ret::Infer(types) = c.ret else {
             unreachable!("the mode is fixed at creation")
         };
@@ -143,7 +191,11 @@ impl<'a> BodyChecker<'a> {
     fn declare_params(&mut self, decl: &ast::FunctionDecl, sig: &FnSig) -> Vec<LocalId> {
         let mut ids = Vec::new();
         for (p, ty) in decl.params.iter().zip(&sig.params) {
-            if self.scopes[0].contains_key(&p.name.name) {
+            if self
+                .scopes
+                .last()
+                .is_some_and(|s| s.contains_key(&p.name.name))
+            {
                 self.sink.error(
                     "E0208",
                     p.name.span,
@@ -182,6 +234,77 @@ impl<'a> BodyChecker<'a> {
             out.push(hir::Stmt::InitGlobal(d.name.name.clone(), value));
         } else {
             self.check_zero_initializable(&ty, d);
+        }
+    }
+
+    /// Declares a local that no name refers to (`this`).
+    fn declare_hidden(&mut self, ty: Type) -> LocalId {
+        let id = LocalId(self.locals.len() as u32);
+        self.locals.push(ty);
+        id
+    }
+
+    /// The local holding `this` (always local 0 in methods and constructors).
+    pub(super) fn this_local(&self) -> Option<LocalId> {
+        self.this.as_ref().map(|_| LocalId(0))
+    }
+
+    /// Checks a body; in a subclass constructor the first statement must be `super(…)`.
+    fn constructor_prologue_and_body(&mut self, stmts: &[ast::Stmt]) -> Vec<hir::Stmt> {
+        let needs_super = self.constructor.as_ref().is_some_and(|c| c.needs_super);
+        if !needs_super {
+            return self.block(stmts);
+        }
+        let first_is_super = matches!(
+            stmts.first(),
+            Some(ast::Stmt::Expr(ast::Expr::Call(callee, _, _))) if matches!(**callee, ast::Expr::Super(_))
+        );
+        if !first_is_super {
+            let at = stmts.first().map_or(Span::default(), |s| s.span());
+            self.sink.error_hint(
+                "E0222",
+                at,
+                "a subclass constructor must call `super(…)` first",
+                "make `super(…)` the first statement of the constructor",
+            );
+            return self.block(stmts);
+        }
+        self.scopes.push(HashMap::new());
+        let mut out = Vec::new();
+        if let Some(ast::Stmt::Expr(ast::Expr::Call(_, args, span))) = stmts.first() {
+            let call = self.super_constructor_call(args, *span);
+            out.push(hir::Stmt::Expr(call));
+        }
+        for s in &stmts[1..] {
+            self.stmt(s, &mut out);
+        }
+        self.scopes.pop();
+        out
+    }
+
+    /// Reports the class's own properties that the constructor never assigns.
+    fn check_all_assigned(&mut self, class: &str, at: Span) {
+        let Some(info) = self.env.types().classes.get(class) else {
+            return;
+        };
+        let assigned = self
+            .constructor
+            .as_ref()
+            .map(|c| &c.assigned)
+            .cloned()
+            .unwrap_or_default();
+        let missing: Vec<String> = info.fields[info.own_fields..]
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| !assigned.contains(n))
+            .collect();
+        for name in missing {
+            self.sink.error_hint(
+                "E0223",
+                at,
+                format!("the constructor of `{class}` does not assign property `{name}`"),
+                format!("add `this.{name} = …` to the constructor"),
+            );
         }
     }
 
@@ -328,7 +451,9 @@ impl<'a> BodyChecker<'a> {
     }
 
     fn local_decl(&mut self, kind: DeclKind, d: &ast::VarDeclarator, out: &mut Vec<hir::Stmt>) {
-        let declared = d.ty.as_ref().map(|t| resolve(t, self.sink));
+        let declared =
+            d.ty.as_ref()
+                .map(|t| resolve(t, self.env.types(), self.sink));
         let init = d.init.as_ref().map(|e| self.expr(e, declared.as_ref()));
         let ty = match (&declared, &init) {
             (Some(t), _) => t.clone(),
@@ -373,12 +498,12 @@ impl<'a> BodyChecker<'a> {
     }
 
     fn check_zero_initializable(&mut self, ty: &Type, d: &ast::VarDeclarator) {
-        if matches!(ty, Type::String | Type::Array(_)) {
+        if ty.ir_ty() == Some(ir::Ty::Ref) && !ty.is_nullable() {
             self.sink.error_hint(
                 "E0212",
                 d.span,
                 format!("`{}` of type `{ty}` needs an initial value", d.name.name),
-                "only numbers, booleans and `any` start without one",
+                "only numbers, booleans, enums, `any` and nullable types (`T | null`) start without one",
             );
         }
     }
@@ -454,7 +579,7 @@ impl<'a> BodyChecker<'a> {
 fn zero_value(ty: &Type, span: Span) -> hir::Expr {
     let kind = match ty {
         Type::Float => hir::ExprKind::Float(0),
-        Type::Integer | Type::Int32 | Type::Boolean => hir::ExprKind::Int(0),
+        Type::Integer | Type::Int32 | Type::Boolean | Type::Enum(_) => hir::ExprKind::Int(0),
         _ => hir::ExprKind::Undefined,
     };
     hir::Expr::new(kind, ty.clone(), span)

@@ -1,7 +1,8 @@
 //! Checking calls: top-level functions, `print`/`console`/`time`, and string and array methods.
 
 use super::body::BodyChecker;
-use crate::hir::{Builtin, Expr, ExprKind};
+use super::members::StaticTarget;
+use crate::hir::{Builtin, Expr, ExprKind, MathFn};
 use crate::types::Type;
 use syntax::Span;
 use syntax::ast;
@@ -12,13 +13,27 @@ impl BodyChecker<'_> {
         match callee {
             ast::Expr::Ident(id) => self.call_name(id, args, span),
             ast::Expr::Member(obj, method, _) => {
-                if let ast::Expr::Ident(o) = &**obj
-                    && let Some(e) = self.call_global_object(o, method, args, span)
-                {
-                    return e;
+                if matches!(**obj, ast::Expr::Super(_)) {
+                    return self.call_super_method(method, args, span);
+                }
+                if let ast::Expr::Ident(o) = &**obj {
+                    if let Some(target) = self.static_member(o, method) {
+                        return self.call_static(target, o, method, args, span);
+                    }
+                    if let Some(e) = self.call_global_object(o, method, args, span) {
+                        return e;
+                    }
                 }
                 let obj = self.expr(obj, None);
                 self.call_method(obj, method, args, span)
+            }
+            ast::Expr::Super(_) => {
+                self.check_args(args);
+                self.error(
+                    "E0222",
+                    span,
+                    "`super(…)` can only be the first statement of a subclass constructor".into(),
+                )
             }
             other => {
                 self.expr(other, None);
@@ -40,27 +55,12 @@ impl BodyChecker<'_> {
         if self.is_variable(id) {
             return self.unsupported(span, "calling a function value (closures)");
         }
-        if let Some(sig) = self.env.function(&id.name, self.sink, id.span) {
-            if args.len() != sig.params.len() {
-                let msg = format!(
-                    "`{}` takes {} argument{} but {} {} given",
-                    id.name,
-                    sig.params.len(),
-                    if sig.params.len() == 1 { "" } else { "s" },
-                    args.len(),
-                    if args.len() == 1 { "was" } else { "were" }
-                );
-                self.check_args(args);
-                return self.error("E0202", span, msg);
-            }
-            let args = args
-                .iter()
-                .zip(&sig.params)
-                .map(|(a, t)| {
-                    let a = self.expr(a, Some(t));
-                    self.coerce(a, t)
-                })
-                .collect();
+        if !id.name.contains(['.', ':'])
+            && let Some(sig) = self.env.function(&id.name, self.sink, id.span)
+        {
+            let Some(args) = self.arguments(&id.name, &sig.params, args, span) else {
+                return Expr::new(ExprKind::Undefined, Type::Error, span);
+            };
             return Expr::new(ExprKind::Call(id.name.clone(), args), sig.ret, span);
         }
         if id.name == "print" {
@@ -75,8 +75,95 @@ impl BodyChecker<'_> {
         self.error("E0203", id.span, format!("`{}` is not a function", id.name))
     }
 
+    /// `Math.f(args)`.
+    fn math_call(&mut self, name: &str, at: Span, args: &[ast::Expr], span: Span) -> Expr {
+        let f = match name {
+            "sqrt" => MathFn::Sqrt,
+            "sin" => MathFn::Sin,
+            "cos" => MathFn::Cos,
+            "tan" => MathFn::Tan,
+            "atan2" => MathFn::Atan2,
+            "exp" => MathFn::Exp,
+            "log" => MathFn::Log,
+            "floor" => MathFn::Floor,
+            "ceil" => MathFn::Ceil,
+            "round" => MathFn::Round,
+            "pow" => MathFn::Pow,
+            "abs" => MathFn::Abs,
+            "min" => MathFn::Min,
+            "max" => MathFn::Max,
+            _ => {
+                self.check_args(args);
+                return self.error("E0214", at, format!("`Math` has no function `{name}`"));
+            }
+        };
+        let arity = match f {
+            MathFn::Atan2 | MathFn::Pow | MathFn::Min | MathFn::Max => 2,
+            _ => 1,
+        };
+        let checked = self.check_args(args);
+        let integral = matches!(f, MathFn::Abs | MathFn::Min | MathFn::Max)
+            && checked.iter().all(|a| a.ty.is_integral());
+        let ty = if integral { Type::Integer } else { Type::Float };
+        if checked.len() != arity {
+            let msg = format!(
+                "`Math.{name}` takes {arity} argument{} but {} were given",
+                if arity == 1 { "" } else { "s" },
+                checked.len()
+            );
+            return self.error("E0202", span, msg);
+        }
+        let args = checked.into_iter().map(|a| self.coerce(a, &ty)).collect();
+        Expr::new(ExprKind::Builtin(Builtin::Math(f), args), ty, span)
+    }
+
+    /// `Math.PI` and the other constants.
+    pub(super) fn math_constant(&mut self, name: &ast::Ident, span: Span) -> Expr {
+        let value = match name.name.as_str() {
+            "PI" => std::f32::consts::PI,
+            "E" => std::f32::consts::E,
+            "SQRT2" => std::f32::consts::SQRT_2,
+            "LN2" => std::f32::consts::LN_2,
+            "LN10" => std::f32::consts::LN_10,
+            n => {
+                return self.error(
+                    "E0214",
+                    name.span,
+                    format!("`Math` has no constant `{n}` (functions are called: `Math.{n}(…)`)"),
+                );
+            }
+        };
+        Expr::new(ExprKind::Float(value.to_bits()), Type::Float, span)
+    }
+
+    /// `C.m(args)` for a static method, or the error for calling another static member.
+    fn call_static(
+        &mut self,
+        target: StaticTarget,
+        owner: &ast::Ident,
+        method: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Expr {
+        let StaticTarget::Method(name) = target else {
+            self.check_args(args);
+            return self.error(
+                "E0203",
+                span,
+                format!("`{}.{}` is not a function", owner.name, method.name),
+            );
+        };
+        let Some(sig) = self.env.function(&name, self.sink, span) else {
+            return Expr::new(ExprKind::Undefined, Type::Error, span);
+        };
+        let Some(args) = self.arguments(&method.name, &sig.params, args, span) else {
+            return Expr::new(ExprKind::Undefined, Type::Error, span);
+        };
+        Expr::new(ExprKind::Call(name, args), sig.ret, span)
+    }
+
     /// Checks arguments that are printed or otherwise taken as values of any type.
-    fn check_args(&mut self, args: &[ast::Expr]) -> Vec<Expr> {
+    pub(super) fn check_args(&mut self, args: &[ast::Expr]) -> Vec<Expr> {
         args.iter()
             .map(|a| {
                 let e = self.expr(a, None);
@@ -121,7 +208,7 @@ impl BodyChecker<'_> {
             ("time", "delay") => {
                 self.builtin(Builtin::TimeDelay, &[Type::Integer], args, Type::Void, span)
             }
-            ("Math", _) => self.unsupported(span, "`Math`"),
+            ("Math", m) => self.math_call(m, method.span, args, span),
             ("console" | "time", m) => {
                 let msg = format!("`{}` has no function `{m}`", obj.name);
                 self.error("E0214", method.span, msg)
@@ -206,9 +293,26 @@ impl BodyChecker<'_> {
                 }
             }
             (Type::Any, _) => {
+                let args = args
+                    .iter()
+                    .map(|a| {
+                        let a = self.expr(a, None);
+                        self.coerce(a, &Type::Any)
+                    })
+                    .collect();
+                return Expr::new(
+                    ExprKind::AnyMethodCall(Box::new(obj), method.name.clone(), args),
+                    Type::Any,
+                    span,
+                );
+            }
+            (Type::Class(c), _) => {
+                let c = (**c).clone();
+                return self.call_class_method(obj, &c, method, args, span);
+            }
+            (Type::Nullable(_), _) => {
                 self.check_args(args);
-                return self
-                    .unsupported(span, "calling a method of an `any` value (dynamic objects)");
+                return self.possibly_null(&obj, span);
             }
             (t, m) => {
                 self.check_args(args);

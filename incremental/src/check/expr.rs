@@ -53,14 +53,18 @@ impl BodyChecker<'_> {
                 self.index(obj, index, span)
             }
             ast::Expr::As(x, t, _) => {
-                let to = resolve(t, self.sink);
+                let to = resolve(t, self.env.types(), self.sink);
                 let x = self.expr(x, Some(&to));
                 self.cast(x, &to, span)
             }
-            ast::Expr::InstanceOf(_, _, _) => self.unsupported(span, "`instanceof`"),
+            ast::Expr::InstanceOf(x, class, _) => self.instance_of(x, class, span),
             ast::Expr::Arrow { .. } => self.unsupported(span, "an arrow function (closures)"),
-            ast::Expr::This(_) => self.unsupported(span, "`this` (classes)"),
-            ast::Expr::Super(_) => self.unsupported(span, "`super` (classes)"),
+            ast::Expr::This(_) => self.this_expr(span),
+            ast::Expr::Super(_) => self.error(
+                "E0222",
+                span,
+                "`super` can only be called as `super(…)` first in a constructor, or as `super.m(…)`".into(),
+            ),
             ast::Expr::Unsupported { what, .. } => self.unsupported(span, what),
             ast::Expr::Error(_) => Expr::new(ExprKind::Undefined, Type::Error, span),
         }
@@ -121,7 +125,11 @@ impl BodyChecker<'_> {
                     id.name
                 ),
             ),
-            "Math" => self.unsupported(id.span, "`Math`"),
+            "Math" => self.error(
+                "E0203",
+                id.span,
+                "`Math` can only be used as `Math.f(x)` or `Math.PI`".into(),
+            ),
             "NaN" => Expr::new(ExprKind::Float(f32::NAN.to_bits()), Type::Float, id.span),
             "Infinity" => Expr::new(
                 ExprKind::Float(f32::INFINITY.to_bits()),
@@ -259,9 +267,6 @@ impl BodyChecker<'_> {
     }
 
     fn arith(&mut self, op: BinaryOp, a: Expr, b: Expr, span: Span) -> Expr {
-        if op == BinaryOp::Pow && (a.ty == Type::Any || b.ty == Type::Any) {
-            return self.unsupported(span, "the `**` operator on `any` values");
-        }
         let aop = arith_op(op);
         if op == BinaryOp::Add
             && (a.ty == Type::String || b.ty == Type::String)
@@ -356,7 +361,14 @@ impl BodyChecker<'_> {
                 return self.error("E0209", span, format!("cannot compare `{ta}` with `{tb}`"));
             }
             Domain::Any
-        } else if ta == tb
+        } else if string_like(&ta) && string_like(&tb) {
+            // A nullable string compares by content, or with null: the dynamic comparison
+            // handles both.
+            let a = self.coerce(a, &Type::Any);
+            let b = self.coerce(b, &Type::Any);
+            return self.comparison(cmp, Domain::Any, a, b, span);
+        } else if ta.is_subtype_of(&tb)
+            || tb.is_subtype_of(&ta)
             || (ta == Type::Null && tb.is_reference())
             || (tb == Type::Null && ta.is_reference())
         {
@@ -484,6 +496,8 @@ impl BodyChecker<'_> {
                 let index = self.coerce(index, &Type::Integer);
                 match obj.ty.clone() {
                     Type::Array(elem) => Some((Place::Index(bx(obj), bx(index)), *elem)),
+                    Type::Uint8Array => Some((Place::Index(bx(obj), bx(index)), Type::Integer)),
+                    Type::FixedArray => Some((Place::Index(bx(obj), bx(index)), Type::Any)),
                     Type::Any => Some((Place::AnyIndex(bx(obj), bx(index)), Type::Any)),
                     Type::Error => None,
                     t => {
@@ -496,19 +510,8 @@ impl BodyChecker<'_> {
                     }
                 }
             }
+            ast::Expr::Member(obj, name, span) => self.member_place(obj, name, *span),
             other => {
-                if let ast::Expr::Member(_, name, _) = other {
-                    if name.name == "length" {
-                        self.sink
-                            .error("E0205", other.span(), "cannot assign to `length`");
-                        return None;
-                    }
-                    self.sink.unsupported(
-                        other.span(),
-                        "assigning to a property (classes and objects)",
-                    );
-                    return None;
-                }
                 if !matches!(other, ast::Expr::Error(_)) {
                     self.sink.error_hint(
                         "E0205",
@@ -631,16 +634,18 @@ impl BodyChecker<'_> {
         args: &[ast::Expr],
         span: Span,
     ) -> Expr {
-        match class.name.as_str() {
-            "Array" => {}
-            "Uint8Array" | "FixedArray" => {
-                return self.unsupported(span, &format!("`{}`", class.name));
-            }
-            _ => return self.unsupported(span, "`new` of a class (classes)"),
+        let fixed = match class.name.as_str() {
+            "Array" => None,
+            "Uint8Array" => Some(Type::Uint8Array),
+            "FixedArray" => Some(Type::FixedArray),
+            _ => return self.new_instance(class, args, span),
+        };
+        if let Some(ty) = fixed {
+            return self.new_fixed_array(ty, args, span);
         }
         let elem = match type_args {
             [] => None,
-            [t] => Some(resolve(t, self.sink)),
+            [t] => Some(resolve(t, self.env.types(), self.sink)),
             _ => return self.error("E0202", span, "`Array` takes one type argument".into()),
         };
         let [len, init] = args else {
@@ -670,29 +675,12 @@ impl BodyChecker<'_> {
         )
     }
 
-    fn member(&mut self, obj: &ast::Expr, name: &ast::Ident, span: Span) -> Expr {
-        let obj = self.expr(obj, None);
-        match (&obj.ty, name.name.as_str()) {
-            (Type::Error, _) => Expr::new(ExprKind::Undefined, Type::Error, span),
-            (Type::String | Type::Array(_), "length") => {
-                Expr::new(ExprKind::Length(bx(obj)), Type::Integer, span)
-            }
-            (Type::Any, "length") => Expr::new(ExprKind::AnyLength(bx(obj)), Type::Integer, span),
-            (Type::Any, _) => self.unsupported(
-                span,
-                "reading a property of an `any` value (dynamic objects)",
-            ),
-            (t, n) => {
-                let msg = format!("`{t}` has no property `{n}`");
-                self.error("E0214", name.span, msg)
-            }
-        }
-    }
-
     fn index(&mut self, obj: Expr, index: Expr, span: Span) -> Expr {
         let index = self.coerce(index, &Type::Integer);
         match obj.ty.clone() {
             Type::Array(elem) => Expr::new(ExprKind::Index(bx(obj), bx(index)), *elem, span),
+            Type::Uint8Array => Expr::new(ExprKind::Index(bx(obj), bx(index)), Type::Integer, span),
+            Type::FixedArray => Expr::new(ExprKind::Index(bx(obj), bx(index)), Type::Any, span),
             Type::Any => Expr::new(ExprKind::AnyIndex(bx(obj), bx(index)), Type::Any, span),
             Type::Error => Expr::new(ExprKind::Undefined, Type::Error, span),
             Type::String => self.unsupported(span, "indexing a string (use `s.charCodeAt(i)`)"),
@@ -704,11 +692,45 @@ impl BodyChecker<'_> {
         }
     }
 
+    /// `new Uint8Array(n, init)` or `new FixedArray(n, init)`.
+    fn new_fixed_array(&mut self, ty: Type, args: &[ast::Expr], span: Span) -> Expr {
+        let elem = if ty == Type::Uint8Array {
+            Type::Integer
+        } else {
+            Type::Any
+        };
+        let params = [Type::Integer, elem];
+        let Some(mut args) = self.arguments(&ty.to_string(), &params, args, span) else {
+            return Expr::new(ExprKind::Undefined, Type::Error, span);
+        };
+        let init = args.pop().expect("two arguments were checked");
+        let len = args.pop().expect("two arguments were checked");
+        Expr::new(ExprKind::NewArray(bx(len), bx(init)), ty, span)
+    }
+
     fn cast(&mut self, x: Expr, to: &Type, span: Span) -> Expr {
         let from = x.ty.clone();
         if from == *to || from == Type::Error || *to == Type::Error {
             return Expr {
                 ty: to.clone(),
+                ..x
+            };
+        }
+        let narrows = to.is_reference()
+            && *to != Type::Any
+            && from != Type::Any
+            && (to.is_subtype_of(&from) || to.is_subtype_of(&from.non_null()));
+        if narrows {
+            return Expr::new(
+                ExprKind::Convert(Conversion::Downcast(to.clone()), bx(x)),
+                to.clone(),
+                span,
+            );
+        }
+        if from.is_integer() && matches!(to, Type::Enum(_)) {
+            return Expr {
+                ty: to.clone(),
+                span,
                 ..x
             };
         }
@@ -784,6 +806,11 @@ impl BodyChecker<'_> {
         };
         Expr::new(ExprKind::Convert(conversion, bx(e)), to.clone(), span)
     }
+}
+
+/// `string`, `string | null` or `null`.
+fn string_like(t: &Type) -> bool {
+    matches!(t.non_null(), Type::String | Type::Null)
 }
 
 fn arith_op(op: BinaryOp) -> ArithOp {

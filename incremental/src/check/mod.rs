@@ -5,13 +5,18 @@
 //! types on demand), and [`check_function`] / [`check_main`] check one body against those
 //! signatures, so that editing one body re-checks that body only.
 
+mod adapter;
 mod body;
 mod call;
+mod classes;
 mod expr;
+pub mod items;
+mod members;
 mod signatures;
 mod type_expr;
 
-pub use signatures::{FnSig, GlobalInfo, Signatures, signatures};
+pub use adapter::{adapter_body, builtin_adapter_body};
+pub use signatures::{ClassInfo, EnumInfo, FnSig, GlobalInfo, Signatures, VtableEntry, signatures};
 
 use crate::diagnostic::{Diagnostic, Sink};
 use crate::hir;
@@ -23,6 +28,8 @@ pub(crate) trait ItemEnv {
     fn function(&mut self, name: &str, sink: &mut Sink, at: syntax::Span) -> Option<FnSig>;
     /// The type of global `name`, if there is one.
     fn global(&mut self, name: &str, sink: &mut Sink, at: syntax::Span) -> Option<GlobalInfo>;
+    /// The file's classes and enums (complete: they need no inference).
+    fn types(&self) -> &Signatures;
 }
 
 /// The result of checking one body: the typed tree (absent when there were errors) and the
@@ -35,17 +42,18 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Checks the body of top-level function `decl` against the file's signatures.
-pub fn check_function(file: &str, decl: &ast::FunctionDecl, sigs: &Signatures) -> Checked {
+/// Checks the body of function, method or constructor `callable` against the file's
+/// signatures.
+pub fn check_function(file: &str, callable: &items::Callable, sigs: &Signatures) -> Checked {
     let mut sink = Sink::new(file);
     let mut env = Known(sigs);
-    let Some(sig) = sigs.functions.get(&decl.name.name).cloned() else {
+    let Some(sig) = sigs.functions.get(&callable.name).cloned() else {
         return Checked {
             body: None,
             diagnostics: sink.diagnostics,
         };
     };
-    let body = body::BodyChecker::check_function(&mut env, &mut sink, decl, &sig);
+    let body = body::BodyChecker::check_function(&mut env, &mut sink, callable, &sig);
     finish(body, sink)
 }
 
@@ -75,5 +83,9 @@ impl ItemEnv for Known<'_> {
 
     fn global(&mut self, name: &str, _: &mut Sink, _: syntax::Span) -> Option<GlobalInfo> {
         self.0.globals.get(name).cloned()
+    }
+
+    fn types(&self) -> &Signatures {
+        self.0
     }
 }

@@ -1,17 +1,20 @@
-//! The file-level part of checking: every function's signature and every global's type.
-//! Omitted return types and global types are inferred on demand, in dependency order; a cycle
-//! (a function whose inferred result depends on itself) is reported instead of looping.
+//! The file-level part of checking: every function's and method's signature, every global's
+//! type, every class's layout and every enum's members. Omitted return types and global types
+//! are inferred on demand, in dependency order; a cycle (a function whose inferred result
+//! depends on itself) is reported instead of looping.
 
 use super::ItemEnv;
 use super::body::BodyChecker;
-use super::type_expr::resolve;
+use super::classes::ClassBuilder;
+use super::items::{Callable, Owner, callables, static_fields};
+use super::type_expr::{TypeNames, resolve};
 use crate::diagnostic::{Diagnostic, Sink};
-use crate::types::Type;
+use crate::types::{ClassType, Type};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use syntax::Span;
 use syntax::ast::{self, DeclKind, Item, Stmt};
 
-/// A function's parameter and result types.
+/// A function's parameter and result types (for methods, without `this`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FnSig {
     /// Parameter types in order.
@@ -29,15 +32,73 @@ pub struct GlobalInfo {
     pub is_const: bool,
 }
 
+/// A class as the checker and lowering see it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClassInfo {
+    /// Its type (name and ancestors).
+    pub ty: ClassType,
+    /// Where its name is declared.
+    pub span: Span,
+    /// Every instance field, inherited ones first: name and type.
+    pub fields: Vec<(String, Type)>,
+    /// The index in `fields` of the first field this class declares itself.
+    pub own_fields: usize,
+    /// The method table (vtable): inherited entries first, overrides in place.
+    pub methods: Vec<VtableEntry>,
+    /// The function that constructs instances (this class's constructor or the nearest
+    /// ancestor's), if any.
+    pub constructor: Option<String>,
+    /// Whether this class declares its own constructor.
+    pub own_constructor: bool,
+    /// The names of the static fields (globals `C::x`) and static methods (functions `C::m`).
+    pub statics: Vec<String>,
+}
+
+/// One entry of a class's method table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VtableEntry {
+    /// The method name.
+    pub name: String,
+    /// The function implementing it for this class (`Owner.m`).
+    pub function: String,
+    /// Whether a subclass implements it differently (calls must then be virtual).
+    pub overridden: bool,
+    /// Where the implementing method's name is.
+    pub span: Span,
+}
+
+/// An enum's members and their values.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct EnumInfo {
+    /// Member name → value.
+    pub members: BTreeMap<String, i32>,
+}
+
 /// The signatures of one file's top-level items.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Signatures {
-    /// Top-level functions by name.
+    /// Functions, methods (`C.m`), constructors (`C.constructor`) and static methods (`C::m`)
+    /// by name.
     pub functions: BTreeMap<String, FnSig>,
-    /// Top-level variables by name.
+    /// Top-level variables and static fields (`C::x`) by name.
     pub globals: BTreeMap<String, GlobalInfo>,
+    /// Classes by name.
+    pub classes: BTreeMap<String, ClassInfo>,
+    /// Enums by name.
+    pub enums: BTreeMap<String, EnumInfo>,
     /// Errors in declarations (duplicates, unknown types, inference cycles, unsupported items).
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl TypeNames for Signatures {
+    fn named(&self, name: &str) -> Option<Type> {
+        if let Some(c) = self.classes.get(name) {
+            return Some(Type::Class(Box::new(c.ty.clone())));
+        }
+        self.enums
+            .contains_key(name)
+            .then(|| Type::Enum(name.to_string()))
+    }
 }
 
 enum State<T> {
@@ -46,47 +107,56 @@ enum State<T> {
 }
 
 struct Resolver<'a> {
-    functions: HashMap<&'a str, &'a ast::FunctionDecl>,
-    globals: HashMap<&'a str, (&'a ast::VarDeclarator, DeclKind)>,
+    callables: HashMap<String, Callable>,
+    globals: HashMap<String, (ast::VarDeclarator, DeclKind)>,
     fn_state: HashMap<String, State<FnSig>>,
     global_state: HashMap<String, State<GlobalInfo>>,
+    /// Classes and enums, complete before any signature is resolved.
+    types: Signatures,
     sink: Sink,
+    source: &'a ast::SourceFile,
 }
 
-/// Computes the signatures of every top-level function and global of `source`.
+/// Computes the signatures of every top-level item of `source`.
 pub fn signatures(file: &str, source: &ast::SourceFile) -> Signatures {
     let mut r = Resolver {
-        functions: HashMap::new(),
+        callables: HashMap::new(),
         globals: HashMap::new(),
         fn_state: HashMap::new(),
         global_state: HashMap::new(),
+        types: Signatures::default(),
         sink: Sink::new(file),
+        source,
     };
-    r.collect(source);
-    let mut fn_names: Vec<&str> = r.functions.keys().copied().collect();
+    r.collect();
+    let mut fn_names: Vec<String> = r.callables.keys().cloned().collect();
     fn_names.sort_unstable();
-    let mut global_names: Vec<&str> = r.globals.keys().copied().collect();
+    let mut global_names: Vec<String> = r.globals.keys().cloned().collect();
     global_names.sort_unstable();
     let mut out = Signatures::default();
     for name in fn_names {
-        if let Some(sig) = r.function_sig(name, Span::default()) {
-            out.functions.insert(name.to_string(), sig);
+        if let Some(sig) = r.function_sig(&name, Span::default()) {
+            out.functions.insert(name, sig);
         }
     }
     for name in global_names {
-        if let Some(info) = r.global_info(name) {
-            out.globals.insert(name.to_string(), info);
+        if let Some(info) = r.global_info(&name) {
+            out.globals.insert(name, info);
         }
     }
+    super::classes::check_overrides(&r.types.classes, &out.functions, &mut r.sink);
+    out.classes = std::mem::take(&mut r.types.classes);
+    out.enums = std::mem::take(&mut r.types.enums);
     out.diagnostics = r.sink.diagnostics;
     out
 }
 
-impl<'a> Resolver<'a> {
-    fn collect(&mut self, source: &'a ast::SourceFile) {
-        let mut seen: HashSet<&'a str> = HashSet::new();
-        let mut declare = |sink: &mut Sink, name: &'a ast::Ident| {
-            let first = seen.insert(&name.name);
+impl Resolver<'_> {
+    fn collect(&mut self) {
+        let source = self.source;
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut declare = |sink: &mut Sink, name: &ast::Ident| {
+            let first = seen.insert(name.name.clone());
             if !first {
                 sink.error_hint(
                     "E0208",
@@ -97,23 +167,31 @@ impl<'a> Resolver<'a> {
             }
             first
         };
+        let mut classes = Vec::new();
+        let mut enums = Vec::new();
         for item in &source.items {
             match item {
                 Item::Function(f) => {
-                    if declare(&mut self.sink, &f.name) {
-                        self.functions.insert(&f.name.name, f);
-                    }
+                    declare(&mut self.sink, &f.name);
                 }
                 Item::Stmt(Stmt::VarDecl { kind, decls, .. }) => {
                     for d in decls {
                         if declare(&mut self.sink, &d.name) {
-                            self.globals.insert(&d.name.name, (d, *kind));
+                            self.globals.insert(d.name.name.clone(), (d.clone(), *kind));
                         }
                     }
                 }
                 Item::Stmt(_) => {}
-                Item::Class(c) => self.sink.unsupported(c.span, "`class`"),
-                Item::Enum(e) => self.sink.unsupported(e.span, "`enum`"),
+                Item::Class(c) => {
+                    if declare(&mut self.sink, &c.name) {
+                        classes.push(c);
+                    }
+                }
+                Item::Enum(e) => {
+                    if declare(&mut self.sink, &e.name) {
+                        enums.push(e);
+                    }
+                }
                 Item::Import(i) if i.type_only => {}
                 Item::Import(i) => self.sink.unsupported(i.span, "`import` (modules)"),
                 Item::TypeAlias(t) => {
@@ -126,14 +204,41 @@ impl<'a> Resolver<'a> {
                     }
                 }
             }
-            if let Item::Function(ast::FunctionDecl {
-                exported: true,
-                span,
-                ..
-            }) = item
-            {
-                self.sink.unsupported(*span, "`export` (modules)");
+            let exported = match item {
+                Item::Function(f) => f.exported.then_some(f.span),
+                Item::Class(c) => c.exported.then_some(c.span),
+                Item::Enum(e) => e.exported.then_some(e.span),
+                Item::Stmt(Stmt::VarDecl {
+                    exported: true,
+                    span,
+                    ..
+                }) => Some(*span),
+                _ => None,
+            };
+            if let Some(span) = exported {
+                self.sink.unsupported(span, "`export` (modules)");
             }
+        }
+        for e in enums {
+            let info = super::classes::enum_info(e, &mut self.sink);
+            self.types.enums.insert(e.name.name.clone(), info);
+        }
+        self.types.classes = ClassBuilder::build(&classes, &self.types, &mut self.sink);
+        for c in callables(source) {
+            let first_of_name = !self.callables.contains_key(&c.name);
+            if first_of_name {
+                self.callables.insert(c.name.clone(), c);
+            } else {
+                self.sink.error_hint(
+                    "E0208",
+                    c.decl.name.span,
+                    format!("`{}` is declared twice", c.decl.name.name),
+                    "rename one of the two declarations",
+                );
+            }
+        }
+        for d in static_fields(source) {
+            self.globals.insert(d.name.name.clone(), (d, DeclKind::Let));
         }
     }
 
@@ -145,7 +250,7 @@ impl<'a> Resolver<'a> {
                     "E0210",
                     at,
                     format!("the result type of `{name}` depends on itself"),
-                    format!("write the result type of `{name}` explicitly, for example `function {name}(…): integer`"),
+                    format!("write the result type of `{name}` explicitly, for example `{name}(…): integer`"),
                 );
                 return Some(FnSig {
                     params: self.params_of(name),
@@ -154,18 +259,19 @@ impl<'a> Resolver<'a> {
             }
             None => {}
         }
-        let decl = *self.functions.get(name)?;
+        let callable = self.callables.get(name)?.clone();
         let params = self.params_of(name);
-        let ret = match &decl.ret {
-            Some(t) => resolve(t, &mut self.sink),
-            None => {
+        let ret = match (&callable.decl.ret, &callable.owner) {
+            (_, Owner::Constructor(_)) => Type::Void,
+            (Some(t), _) => resolve(t, &self.types, &mut self.sink),
+            (None, _) => {
                 self.fn_state.insert(name.to_string(), State::InProgress);
                 let mut scratch = Sink::new(&self.sink.file);
                 let sig = FnSig {
                     params: params.clone(),
                     ret: Type::Error,
                 };
-                BodyChecker::infer_return(self, &mut scratch, decl, &sig)
+                BodyChecker::infer_return(self, &mut scratch, &callable, &sig)
             }
         };
         let sig = FnSig { params, ret };
@@ -175,7 +281,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn params_of(&mut self, name: &str) -> Vec<Type> {
-        let Some(decl) = self.functions.get(name).copied() else {
+        let Some(callable) = self.callables.get(name) else {
             return Vec::new();
         };
         let mut scratch = Sink::new(&self.sink.file);
@@ -184,9 +290,14 @@ impl<'a> Resolver<'a> {
         } else {
             &mut self.sink
         };
-        decl.params
+        callable
+            .decl
+            .params
             .iter()
-            .map(|p| p.ty.as_ref().map_or(Type::Any, |t| resolve(t, sink)))
+            .map(|p| {
+                p.ty.as_ref()
+                    .map_or(Type::Any, |t| resolve(t, &self.types, sink))
+            })
             .collect()
     }
 
@@ -201,11 +312,11 @@ impl<'a> Resolver<'a> {
             }
             None => {}
         }
-        let (decl, kind) = *self.globals.get(name)?;
+        let (decl, kind) = self.globals.get(name)?.clone();
         self.global_state
             .insert(name.to_string(), State::InProgress);
         let ty = match (&decl.ty, &decl.init) {
-            (Some(t), _) => resolve(t, &mut self.sink),
+            (Some(t), _) => resolve(t, &self.types, &mut self.sink),
             (None, Some(init)) => {
                 let mut scratch = Sink::new(&self.sink.file);
                 BodyChecker::infer_expr(self, &mut scratch, init).widened_for_variable()
@@ -229,6 +340,10 @@ impl ItemEnv for Resolver<'_> {
 
     fn global(&mut self, name: &str, _: &mut Sink, _: Span) -> Option<GlobalInfo> {
         self.global_info(name)
+    }
+
+    fn types(&self) -> &Signatures {
+        &self.types
     }
 }
 

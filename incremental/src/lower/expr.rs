@@ -116,21 +116,13 @@ impl Lowerer {
             }
             ExprKind::Call(name, args) => {
                 let args: Vec<Var> = args.iter().map(|a| self.value(a)).collect();
-                let dst = e.ty.ir_ty().map(|t| self.b.var(t));
                 let callee = self.b.callee(name);
-                let loc = self.b.loc(span);
-                self.b.emit(Inst::Call {
-                    dst,
-                    callee,
-                    args,
-                    loc,
-                });
-                return dst;
+                return self.call(callee, args, e.ty.ir_ty(), span);
             }
             ExprKind::Builtin(b, args) => return self.builtin(*b, args, &e.ty, span),
-            ExprKind::Index(obj, index) => {
-                let (obj, index) = (self.value(obj), self.value(index));
-                self.load(&LoweredPlace::Index(obj, index), &e.ty, span)
+            ExprKind::Index(arr, index) => {
+                let place = self.index_place(arr, index);
+                self.load(&place, &e.ty, span)
             }
             ExprKind::AnyIndex(obj, index) => {
                 let (obj, index) = (self.value(obj), self.value(index));
@@ -149,6 +141,45 @@ impl Lowerer {
                 let x = self.value(x);
                 self.b.native_value(Native::AnyLength, vec![x], span)
             }
+            ExprKind::New {
+                class,
+                constructor,
+                args,
+            } => self.new_instance(class, constructor.as_deref(), args, span),
+            ExprKind::Field(obj, index) => {
+                let obj = self.value(obj);
+                self.load(&LoweredPlace::Field(obj, *index), &e.ty, span)
+            }
+            ExprKind::AnyProperty(obj, name) => {
+                let obj = self.value(obj);
+                self.load(&LoweredPlace::AnyProperty(obj, name.clone()), &e.ty, span)
+            }
+            ExprKind::MethodCall {
+                receiver,
+                index,
+                function,
+                dispatch,
+                args,
+            } => {
+                let r = self.value(receiver);
+                let args = args.iter().map(|a| self.value(a)).collect();
+                return self.method_call(r, *index, function, *dispatch, args, e.ty.ir_ty(), span);
+            }
+            ExprKind::AnyMethodCall(receiver, name, args) => {
+                let r = self.value(receiver);
+                let args = args.iter().map(|a| self.value(a)).collect();
+                self.any_method_call(r, name, args, span)
+            }
+            ExprKind::AnyCall(f, args) => {
+                let f = self.value(f);
+                let args = args.iter().map(|a| self.value(a)).collect();
+                self.any_call(f, args, span)
+            }
+            ExprKind::InstanceOf(x, class) => {
+                let x = self.value(x);
+                self.instance_of(x, class, span)
+            }
+            ExprKind::This => self.load(&LoweredPlace::Local(self.locals[0]), &e.ty, span),
         };
         Some(v)
     }
@@ -165,6 +196,9 @@ impl Lowerer {
             (Domain::Float, ArithOp::Pow) => {
                 let (a, b) = (self.word(a), self.word(b));
                 return self.b.native_value(Native::PowFloat, vec![a, b], span);
+            }
+            (Domain::Any, ArithOp::Pow) => {
+                return self.b.native_value(Native::AnyPow, vec![a, b], span);
             }
             (_, ArithOp::Pow) => return self.b.native_value(Native::PowInt, vec![a, b], span),
             _ => {}
@@ -368,7 +402,7 @@ impl Lowerer {
     }
 
     /// A value's raw 32-bit word (floats as their bits), for natives that take element words.
-    fn word(&mut self, v: Var) -> Var {
+    pub(super) fn word(&mut self, v: Var) -> Var {
         match self.b.ty(v) {
             Ty::F32 => self.unary(UnOp::FloatBits, v, Ty::I32),
             _ => v,
@@ -377,6 +411,17 @@ impl Lowerer {
 
     /// The address of `arr[index]` after a bounds check.
     fn element_address(&mut self, arr: Var, index: Var, span: Span) -> Var {
+        self.scaled_element_address(arr, index, 2, span)
+    }
+
+    /// The address of byte `arr[index]` of a `Uint8Array` after a bounds check.
+    fn byte_address(&mut self, arr: Var, index: Var, span: Span) -> Var {
+        self.scaled_element_address(arr, index, 0, span)
+    }
+
+    /// The address of element `index` of elements `1 << shift` bytes wide, after a bounds
+    /// check.
+    fn scaled_element_address(&mut self, arr: Var, index: Var, shift: i32, span: Span) -> Var {
         let len = self.b.load(Ty::I32, arr, abi::ARRAY_LEN);
         let (ok, fail) = (self.b.block(), self.b.block());
         self.b.terminate(Terminator::Branch {
@@ -391,13 +436,18 @@ impl Lowerer {
             .raise(Native::RaiseIndexOutOfRange, vec![index, len], span);
         self.b.switch_to(ok);
         let data = self.b.load(Ty::I32, arr, abi::ARRAY_DATA);
-        let offset = self.b.var(Ty::I32);
-        self.b.emit(Inst::IntImm {
-            op: IntOp::Shl,
-            dst: offset,
-            a: index,
-            imm: 2,
-        });
+        let offset = if shift == 0 {
+            index
+        } else {
+            let offset = self.b.var(Ty::I32);
+            self.b.emit(Inst::IntImm {
+                op: IntOp::Shl,
+                dst: offset,
+                a: index,
+                imm: shift,
+            });
+            offset
+        };
         let addr = self.b.var(Ty::I32);
         self.b.emit(Inst::Int {
             op: IntOp::Add,
@@ -430,10 +480,25 @@ impl Lowerer {
         match place {
             Place::Local(id) => LoweredPlace::Local(self.locals[id.0 as usize]),
             Place::Global(name) => LoweredPlace::Global(name.clone()),
-            Place::Index(arr, index) => LoweredPlace::Index(self.value(arr), self.value(index)),
+            Place::Index(arr, index) => self.index_place(arr, index),
             Place::AnyIndex(obj, index) => {
                 LoweredPlace::AnyIndex(self.value(obj), self.value(index))
             }
+            Place::Field(obj, index) => LoweredPlace::Field(self.value(obj), *index),
+            Place::AnyProperty(obj, name) => {
+                LoweredPlace::AnyProperty(self.value(obj), name.clone())
+            }
+        }
+    }
+
+    /// `arr[index]` of a typed array (bytes for a `Uint8Array`).
+    fn index_place(&mut self, arr: &Expr, index: &Expr) -> LoweredPlace {
+        let bytes = arr.ty == Type::Uint8Array;
+        let (arr, index) = (self.value(arr), self.value(index));
+        if bytes {
+            LoweredPlace::ByteIndex(arr, index)
+        } else {
+            LoweredPlace::Index(arr, index)
         }
     }
 
@@ -453,6 +518,25 @@ impl Lowerer {
                 self.b
                     .native_value(Native::AnyIndexGet, vec![*obj, *index], span)
             }
+            LoweredPlace::ByteIndex(arr, index) => {
+                let addr = self.byte_address(*arr, *index, span);
+                let dst = self.b.var(Ty::I32);
+                self.b.emit(Inst::Load {
+                    width: ir::Width::U8,
+                    dst,
+                    addr,
+                    offset: 0,
+                });
+                dst
+            }
+            LoweredPlace::Field(obj, index) => {
+                self.b.load(ir_ty(ty), *obj, Self::field_offset(*index))
+            }
+            LoweredPlace::AnyProperty(obj, name) => {
+                let name = self.string_constant(name);
+                self.b
+                    .native_value(Native::AnyGetProperty, vec![*obj, name], span)
+            }
         }
     }
 
@@ -467,6 +551,23 @@ impl Lowerer {
             LoweredPlace::AnyIndex(obj, index) => {
                 self.b
                     .native(Native::AnyIndexSet, vec![*obj, *index, v], span);
+            }
+            LoweredPlace::ByteIndex(arr, index) => {
+                let addr = self.byte_address(*arr, *index, span);
+                self.b.emit(Inst::Store {
+                    width: ir::Width::U8,
+                    src: v,
+                    addr,
+                    offset: 0,
+                });
+            }
+            LoweredPlace::Field(obj, index) => {
+                self.b.store(v, *obj, Self::field_offset(*index));
+            }
+            LoweredPlace::AnyProperty(obj, name) => {
+                let name = self.string_constant(name);
+                self.b
+                    .native(Native::AnySetProperty, vec![*obj, name, v], span);
             }
         }
     }
@@ -483,10 +584,10 @@ impl Lowerer {
                 }
                 let v = self.value(a);
                 let n = match &a.ty {
-                    t if t.is_integer() => Native::PrintInt,
+                    t if t.is_integral() => Native::PrintInt,
                     Type::Float => Native::PrintFloat,
                     Type::Boolean => Native::PrintBool,
-                    Type::String | Type::Array(_) => Native::PrintRef,
+                    t if t.ir_ty() == Some(Ty::Ref) => Native::PrintRef,
                     _ => Native::PrintAny,
                 };
                 self.b.native(n, vec![v], span);
@@ -501,6 +602,9 @@ impl Lowerer {
             return None;
         }
         let mut vals: Vec<Var> = args.iter().map(|a| self.value(a)).collect();
+        if let Builtin::Math(f) = b {
+            return Some(self.math(f, &vals, ty, span));
+        }
         let n = match b {
             Builtin::TimeNow => Native::TimeNow,
             Builtin::TimeDelay => Native::TimeDelay,
@@ -518,7 +622,13 @@ impl Lowerer {
             Builtin::Pop => Native::ArrayPop,
             Builtin::Shift => Native::ArrayShift,
             Builtin::Unshift => Native::ArrayUnshift,
-            Builtin::Print | Builtin::PrintError => unreachable!("handled above"),
+            Builtin::AnyPush => Native::AnyArrayPush,
+            Builtin::AnyPop => Native::AnyArrayPop,
+            Builtin::AnyShift => Native::AnyArrayShift,
+            Builtin::AnyUnshift => Native::AnyArrayUnshift,
+            Builtin::Print | Builtin::PrintError | Builtin::Math(_) => {
+                unreachable!("handled above")
+            }
         };
         let r = self.b.native(n, vals, span)?;
         // Natives return raw words (an element of a `string[]` comes back as I32): view the
@@ -532,7 +642,10 @@ enum LoweredPlace {
     Local(Var),
     Global(String),
     Index(Var, Var),
+    ByteIndex(Var, Var),
     AnyIndex(Var, Var),
+    Field(Var, u32),
+    AnyProperty(Var, String),
 }
 
 /// The machine condition of a comparison in a scalar domain.

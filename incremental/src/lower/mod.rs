@@ -6,6 +6,7 @@
 
 mod builder;
 mod expr;
+mod objects;
 mod value;
 
 use crate::hir::{self, Body};

@@ -17,9 +17,10 @@ impl Lowerer {
             Conversion::FloatToInt => self.un(UnOp::FloatToInt, v, Ty::I32),
             Conversion::Box(from) => self.box_value(from, v, span),
             Conversion::Unbox(to) => self.unbox(to, v, span),
+            Conversion::Downcast(to) => self.checked_reference(v, to, span),
             Conversion::ToString(from) => {
                 let n = match from {
-                    t if t.is_integer() => Native::IntToString,
+                    t if t.is_integral() => Native::IntToString,
                     Type::Float => Native::FloatToString,
                     Type::Boolean => Native::BoolToString,
                     _ => Native::AnyToString,
@@ -45,7 +46,7 @@ impl Lowerer {
     /// A value of static type `from` as an `any` word.
     fn box_value(&mut self, from: &Type, v: Var, span: Span) -> Var {
         match from {
-            t if t.is_integer() => {
+            t if t.is_integral() => {
                 // Fast path: the integer fits in 31 bits, so `(v << 1) | 1` is its word.
                 let result = self.b.var(Ty::Any);
                 let shifted = self.int_imm(IntOp::Shl, v, 1, Ty::I32);
@@ -93,7 +94,7 @@ impl Lowerer {
     /// An `any` word converted to static type `to`, raising a type error when it does not fit.
     fn unbox(&mut self, to: &Type, v: Var, span: Span) -> Var {
         match to {
-            t if t.is_integer() => {
+            t if t.is_integral() => {
                 // Fast path: tag bit 1 means a 31-bit integer.
                 self.tag_fast_path(
                     v,
@@ -123,6 +124,7 @@ impl Lowerer {
                 let desc = self.descriptor(to);
                 self.b.native_value(Native::UnboxArray, vec![v, desc], span)
             }
+            t if ir_ty(t) == Ty::Ref => self.checked_reference(v, to, span),
             _ => self.b.retype(v, ir_ty(to)),
         }
     }

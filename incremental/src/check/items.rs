@@ -1,0 +1,147 @@
+//! The compiled units of a file: every top-level function, every class's constructor, methods
+//! and static methods, each as a function with a unique name. Methods become functions whose
+//! first parameter is `this`.
+
+use syntax::ast::{self, ClassMember, Item};
+
+/// What a callable belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Owner {
+    /// A top-level function.
+    TopLevel,
+    /// An instance method of the class with this name.
+    Method(String),
+    /// The constructor of the class with this name.
+    Constructor(String),
+    /// A static method of the class with this name.
+    Static(String),
+}
+
+/// One function, method or constructor of a file, named uniquely.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Callable {
+    /// Its unique name: `f`, `C.m` (method), `C.constructor`, `C::s` (static method).
+    pub name: String,
+    /// Its syntax, as a function declaration (the name is the member's name).
+    pub decl: ast::FunctionDecl,
+    /// What it belongs to.
+    pub owner: Owner,
+}
+
+/// The name of method `m` of class `c`.
+pub fn method_name(class: &str, m: &str) -> String {
+    format!("{class}.{m}")
+}
+
+/// The name of the constructor of class `c`.
+pub fn constructor_name(class: &str) -> String {
+    format!("{class}.constructor")
+}
+
+/// The name of static member `m` of class `c` (a static method or a static field's global).
+pub fn static_name(class: &str, m: &str) -> String {
+    format!("{class}::{m}")
+}
+
+/// What ends the name of an `any` adapter.
+pub const ADAPTER_SUFFIX: &str = "<any>";
+
+/// The name of the `any` adapter of function `f`.
+pub fn adapter_name(f: &str) -> String {
+    format!("{f}{ADAPTER_SUFFIX}")
+}
+
+/// Every callable of `file`, in source order.
+pub fn callables(file: &ast::SourceFile) -> Vec<Callable> {
+    let mut out = Vec::new();
+    for item in &file.items {
+        match item {
+            Item::Function(f) => out.push(Callable {
+                name: f.name.name.clone(),
+                decl: f.clone(),
+                owner: Owner::TopLevel,
+            }),
+            Item::Class(c) => out.extend(class_callables(c)),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn class_callables(c: &ast::ClassDecl) -> impl Iterator<Item = Callable> + '_ {
+    let class = &c.name.name;
+    c.members.iter().filter_map(move |m| match m {
+        ClassMember::Field { .. } => None,
+        ClassMember::Constructor { params, body, span } => Some(Callable {
+            name: constructor_name(class),
+            decl: ast::FunctionDecl {
+                exported: false,
+                name: ast::Ident {
+                    name: "constructor".into(),
+                    span: syntax::Span::new(span.start, span.start + 11),
+                },
+                params: params.clone(),
+                ret: None,
+                body: body.clone(),
+                span: *span,
+            },
+            owner: Owner::Constructor(class.clone()),
+        }),
+        ClassMember::Method {
+            is_static,
+            name,
+            params,
+            ret,
+            body,
+            span,
+        } => Some(Callable {
+            name: if *is_static {
+                static_name(class, &name.name)
+            } else {
+                method_name(class, &name.name)
+            },
+            decl: ast::FunctionDecl {
+                exported: false,
+                name: name.clone(),
+                params: params.clone(),
+                ret: ret.clone(),
+                body: body.clone(),
+                span: *span,
+            },
+            owner: if *is_static {
+                Owner::Static(class.clone())
+            } else {
+                Owner::Method(class.clone())
+            },
+        }),
+    })
+}
+
+/// The static fields of every class of `file`, as declarations of globals named `C::x`.
+pub fn static_fields(file: &ast::SourceFile) -> Vec<ast::VarDeclarator> {
+    let mut out = Vec::new();
+    for item in &file.items {
+        let Item::Class(c) = item else { continue };
+        for m in &c.members {
+            if let ClassMember::Field {
+                is_static: true,
+                name,
+                ty,
+                init,
+                span,
+            } = m
+            {
+                out.push(ast::VarDeclarator {
+                    name: ast::Ident {
+                        name: static_name(&c.name.name, &name.name),
+                        span: name.span,
+                    },
+                    ty: ty.clone(),
+                    init: init.clone(),
+                    span: *span,
+                });
+            }
+        }
+    }
+    out
+}

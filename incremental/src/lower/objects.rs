@@ -1,0 +1,226 @@
+//! Lowering what classes and dynamic objects add: allocation and construction, fields, virtual
+//! and direct method calls, calls by name on `any` values, `instanceof`, checked down-casts,
+//! and the `Math` functions.
+
+use super::Lowerer;
+use crate::hir::{Expr, MathFn};
+use crate::link::runtime_type_kind;
+use crate::types::Type;
+use device::abi::{self, Native};
+use ir::{Callee, Cond, DataSymbol, Inst, IntOp, Terminator, Ty, UnOp, Var};
+use syntax::Span;
+
+impl Lowerer {
+    /// `new C(args)`: evaluate the arguments, allocate, run the constructor.
+    pub(super) fn new_instance(
+        &mut self,
+        class: &str,
+        constructor: Option<&str>,
+        args: &[Expr],
+        span: Span,
+    ) -> Var {
+        let mut vals: Vec<Var> = args.iter().map(|a| self.value(a)).collect();
+        let desc = self
+            .b
+            .sym_addr(DataSymbol::ClassDescriptor(class.to_string()));
+        let obj = self.b.native_value(Native::NewInstance, vec![desc], span);
+        if let Some(ctor) = constructor {
+            vals.insert(0, obj);
+            let callee = self.b.callee(ctor);
+            self.call(callee, vals, None, span);
+        }
+        obj
+    }
+
+    /// Emits a call and returns its result var (of type `ret`) if it has one.
+    pub(super) fn call(
+        &mut self,
+        callee: Callee,
+        args: Vec<Var>,
+        ret: Option<Ty>,
+        span: Span,
+    ) -> Option<Var> {
+        let dst = ret.map(|t| self.b.var(t));
+        let loc = self.b.loc(span);
+        self.b.emit(Inst::Call {
+            dst,
+            callee,
+            args,
+            loc,
+        });
+        dst
+    }
+
+    /// The byte offset of field `index` in an instance.
+    pub(super) fn field_offset(index: u32) -> i32 {
+        abi::INSTANCE_FIELDS + 4 * index as i32
+    }
+
+    /// A method call: through the receiver's method table when `dispatch`, else directly.
+    pub(super) fn method_call(
+        &mut self,
+        receiver: Var,
+        index: u32,
+        function: &str,
+        dispatch: bool,
+        mut args: Vec<Var>,
+        ret: Option<Ty>,
+        span: Span,
+    ) -> Option<Var> {
+        args.insert(0, receiver);
+        let callee = if dispatch {
+            let desc = self.b.load(Ty::I32, receiver, abi::INSTANCE_CLASS);
+            let entry = abi::CLASS_METHODS + (abi::METHOD_ENTRY_SIZE * index) as i32;
+            let slot = self.b.load(Ty::I32, desc, entry + abi::METHOD_SLOT);
+            Callee::Dynamic(slot)
+        } else {
+            self.b.callee(function)
+        };
+        self.call(callee, args, ret, span)
+    }
+
+    /// A static string constant's address as a reference.
+    pub(super) fn string_constant(&mut self, s: &str) -> Var {
+        let a = self.b.sym_addr(DataSymbol::Str(s.as_bytes().to_vec()));
+        self.b.retype(a, Ty::Ref)
+    }
+
+    /// `receiver.name(args)` on an `any` receiver: find the adapter by name, then call it.
+    pub(super) fn any_method_call(
+        &mut self,
+        receiver: Var,
+        name: &str,
+        mut args: Vec<Var>,
+        span: Span,
+    ) -> Var {
+        let name = self.string_constant(name);
+        let argc = self.b.iconst(Ty::I32, args.len() as i32);
+        let slot = self
+            .b
+            .native_value(Native::AnyMethod, vec![receiver, name, argc], span);
+        args.insert(0, receiver);
+        self.call(Callee::Dynamic(slot), args, Some(Ty::Any), span)
+            .expect("adapters return a value")
+    }
+
+    /// `f(args)` where `f` is an `any` value.
+    pub(super) fn any_call(&mut self, f: Var, mut args: Vec<Var>, span: Span) -> Var {
+        let argc = self.b.iconst(Ty::I32, args.len() as i32);
+        let slot = self
+            .b
+            .native_value(Native::AnyFunction, vec![f, argc], span);
+        args.insert(0, f);
+        self.call(Callee::Dynamic(slot), args, Some(Ty::Any), span)
+            .expect("adapters return a value")
+    }
+
+    /// `x instanceof C` on an `any` word.
+    pub(super) fn instance_of(&mut self, x: Var, class: &str, span: Span) -> Var {
+        let desc = self
+            .b
+            .sym_addr(DataSymbol::ClassDescriptor(class.to_string()));
+        self.b.native_value(Native::InstanceOf, vec![x, desc], span)
+    }
+
+    /// A reference or `any` word checked against reference type `to` at run time (raising a
+    /// type error when it does not fit), as a reference.
+    pub(super) fn checked_reference(&mut self, v: Var, to: &Type, span: Span) -> Var {
+        let rt = to.runtime_type();
+        let kind = self.b.iconst(Ty::I32, runtime_type_kind(&rt) as i32);
+        let aux = match rt.aux_symbol() {
+            Some(sym) => self.b.sym_addr(sym),
+            None => self.b.iconst(Ty::I32, 0),
+        };
+        let word = self.b.retype(v, Ty::Any);
+        self.b
+            .native_value(Native::UnboxRef, vec![word, kind, aux], span)
+    }
+
+    /// A `Math` function of already lowered arguments.
+    pub(super) fn math(&mut self, f: MathFn, args: &[Var], ty: &Type, span: Span) -> Var {
+        let unary = |n: Native| Some(n);
+        let native = match f {
+            MathFn::Sqrt => unary(Native::MathSqrt),
+            MathFn::Sin => unary(Native::MathSin),
+            MathFn::Cos => unary(Native::MathCos),
+            MathFn::Tan => unary(Native::MathTan),
+            MathFn::Atan2 => unary(Native::MathAtan2),
+            MathFn::Exp => unary(Native::MathExp),
+            MathFn::Log => unary(Native::MathLog),
+            MathFn::Floor => unary(Native::MathFloor),
+            MathFn::Ceil => unary(Native::MathCeil),
+            MathFn::Round => unary(Native::MathRound),
+            MathFn::Pow | MathFn::Abs | MathFn::Min | MathFn::Max => None,
+        };
+        if let Some(n) = native {
+            return self.b.native_value(n, args.to_vec(), span);
+        }
+        let integral = *ty != Type::Float;
+        match f {
+            MathFn::Pow => {
+                let (a, b) = (self.word(args[0]), self.word(args[1]));
+                self.b.native_value(Native::PowFloat, vec![a, b], span)
+            }
+            MathFn::Abs if integral => {
+                let zero = self.b.iconst(Ty::I32, 0);
+                let neg = self.b.var(Ty::I32);
+                self.b.emit(Inst::Unary {
+                    op: UnOp::Neg,
+                    dst: neg,
+                    src: args[0],
+                });
+                self.select(Cond::LtS, args[0], zero, neg, args[0], Ty::I32)
+            }
+            MathFn::Abs => {
+                let bits = self.word(args[0]);
+                let cleared = self.b.var(Ty::I32);
+                self.b.emit(Inst::IntImm {
+                    op: IntOp::And,
+                    dst: cleared,
+                    a: bits,
+                    imm: i32::MAX,
+                });
+                let dst = self.b.var(Ty::F32);
+                self.b.emit(Inst::Unary {
+                    op: UnOp::BitsFloat,
+                    dst,
+                    src: cleared,
+                });
+                dst
+            }
+            _ => {
+                let (a, b) = (args[0], args[1]);
+                let (cond, t) = match (f, integral) {
+                    (MathFn::Min, true) => (Cond::LtS, Ty::I32),
+                    (MathFn::Max, true) => (Cond::GtS, Ty::I32),
+                    (MathFn::Min, false) => (Cond::FLt, Ty::F32),
+                    _ => (Cond::FGt, Ty::F32),
+                };
+                self.select(cond, a, b, a, b, t)
+            }
+        }
+    }
+
+    /// `(a cond b) ? yes : no` as a var of type `ty`.
+    fn select(&mut self, cond: Cond, a: Var, b: Var, yes: Var, no: Var, ty: Ty) -> Var {
+        let result = self.b.var(ty);
+        let (bt, bf, join) = (self.b.block(), self.b.block(), self.b.block());
+        self.b.terminate(Terminator::Branch {
+            cond,
+            a,
+            b,
+            then: bt,
+            other: bf,
+        });
+        for (block, v) in [(bt, yes), (bf, no)] {
+            self.b.switch_to(block);
+            self.b.emit(Inst::Copy {
+                dst: result,
+                src: v,
+            });
+            self.b.terminate(Terminator::Jump(join));
+        }
+        self.b.switch_to(join);
+        result
+    }
+}
