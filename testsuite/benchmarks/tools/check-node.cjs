@@ -71,6 +71,11 @@ const BITWISE = new Set([
   ts.SyntaxKind.LessThanLessThanEqualsToken, ts.SyntaxKind.GreaterThanGreaterThanEqualsToken,
 ]);
 
+const COMPOUND = new Set([
+  ts.SyntaxKind.PlusEqualsToken, ts.SyntaxKind.MinusEqualsToken, ts.SyntaxKind.AsteriskEqualsToken,
+  ts.SyntaxKind.SlashEqualsToken, ts.SyntaxKind.PercentEqualsToken,
+]);
+
 // The constructs language.md leaves out or handles differently from TypeScript.
 function lint(program, sf, file, problems) {
   const checker = program.getTypeChecker();
@@ -150,6 +155,9 @@ function lint(program, sf, file, problems) {
       case ts.SyntaxKind.BinaryExpression:
         if (BITWISE.has(node.operatorToken.kind) && (dynamic(node.left) || dynamic(node.right))) {
           say(node, 'bitwise operator on an `any` operand (needs a static integer)');
+        }
+        if (COMPOUND.has(node.operatorToken.kind) && !dynamic(node.left) && dynamic(node.right)) {
+          say(node, 'compound assignment of an `any` value to a typed place (write `x = x + …`)');
         }
         if (node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) say(node, '`??`');
         if (node.operatorToken.kind === ts.SyntaxKind.CommaToken) say(node, 'comma operator');
