@@ -3,6 +3,7 @@
 
 use super::ItemEnv;
 use super::items::{Callable, Owner};
+use super::narrow::{Facts, Subject, always_exits};
 use super::signatures::{FnSig, GlobalInfo};
 use super::type_expr::resolve;
 use crate::diagnostic::Sink;
@@ -49,6 +50,10 @@ pub(crate) struct BodyChecker<'a> {
     pub(super) this: Option<ClassType>,
     /// The constructor rules, inside a constructor.
     pub(super) constructor: Option<ConstructorRules>,
+    /// The locals known to be non-null at this point.
+    pub(super) facts: Facts,
+    /// Every local assignment checked so far, in order (to end facts after branches).
+    pub(super) assigned_log: Vec<Subject>,
 }
 
 impl<'a> BodyChecker<'a> {
@@ -62,6 +67,8 @@ impl<'a> BodyChecker<'a> {
             loop_depth: 0,
             this: None,
             constructor: None,
+            facts: Facts::new(),
+            assigned_log: Vec::new(),
         }
     }
 
@@ -230,6 +237,7 @@ impl<'a> BodyChecker<'a> {
         }
         if let Some(init) = &d.init {
             let value = self.expr(init, Some(&ty));
+            self.assigned(Subject::Global(d.name.name.clone()), &value.ty);
             let value = self.coerce(value, &ty);
             out.push(hir::Stmt::InitGlobal(d.name.name.clone(), value));
         } else {
@@ -357,17 +365,25 @@ impl<'a> BodyChecker<'a> {
             ast::Stmt::If {
                 cond, then, other, ..
             } => {
+                let facts = self.condition_facts(cond);
                 let cond = self.condition(cond);
-                let then = self.sub_block(then);
-                let other = other
+                let then_stmts = self.with_facts(&facts.when_true, |c| c.sub_block(then));
+                let other_stmts = other
                     .as_ref()
-                    .map(|o| self.sub_block(o))
+                    .map(|o| self.with_facts(&facts.when_false, |c| c.sub_block(o)))
                     .unwrap_or_default();
-                out.push(hir::Stmt::If(cond, then, other));
+                if always_exits(then) {
+                    self.assume_non_null(&facts.when_false);
+                } else if other.as_deref().is_some_and(always_exits) {
+                    self.assume_non_null(&facts.when_true);
+                }
+                out.push(hir::Stmt::If(cond, then_stmts, other_stmts));
             }
             ast::Stmt::While { cond, body, .. } => {
+                self.forget_assigned_in(&[body], &[cond]);
+                let facts = self.condition_facts(cond);
                 let cond = self.condition(cond);
-                let body = self.loop_body(body);
+                let body = self.with_facts(&facts.when_true, |c| c.loop_body(body));
                 out.push(hir::Stmt::Loop {
                     cond: Some(cond),
                     body,
@@ -376,7 +392,8 @@ impl<'a> BodyChecker<'a> {
                 });
             }
             ast::Stmt::DoWhile { body, cond, .. } => {
-                let body = self.loop_body(body);
+                self.forget_assigned_in(&[body], &[cond]);
+                let body = self.with_facts(&[], |c| c.loop_body(body));
                 let cond = self.condition(cond);
                 out.push(hir::Stmt::Loop {
                     cond: Some(cond),
@@ -397,9 +414,17 @@ impl<'a> BodyChecker<'a> {
                 if let Some(init) = init {
                     self.stmt(init, &mut stmts);
                 }
+                let loop_exprs: Vec<&ast::Expr> = cond.iter().chain(step.iter()).collect();
+                self.forget_assigned_in(&[body], &loop_exprs);
+                let facts = cond
+                    .as_ref()
+                    .map(|c| self.condition_facts(c))
+                    .unwrap_or_default();
                 let cond = cond.as_ref().map(|c| self.condition(c));
-                let step = step.as_ref().map(|s| self.expr(s, None));
-                let body = self.loop_body(body);
+                let (body, step) = self.with_facts(&facts.when_true, |c| {
+                    let body = c.loop_body(body);
+                    (body, step.as_ref().map(|s| c.expr(s, None)))
+                });
                 stmts.push(hir::Stmt::Loop {
                     cond,
                     body,
@@ -479,6 +504,7 @@ impl<'a> BodyChecker<'a> {
                 "rename it, or assign to the existing variable without `let`",
             );
         }
+        let init_ty = init.as_ref().map(|e| e.ty.clone());
         let value = match init {
             Some(e) => self.coerce(e, &ty),
             None => {
@@ -494,6 +520,9 @@ impl<'a> BodyChecker<'a> {
             }
         };
         let id = self.declare(&d.name.name, ty, kind == DeclKind::Const);
+        if let Some(t) = init_ty {
+            self.assigned(Subject::Local(id), &t);
+        }
         out.push(hir::Stmt::InitLocal(id, value));
     }
 

@@ -1,6 +1,7 @@
 //! Checking expressions: literals, names, operators, assignments, conversions and casts.
 
 use super::body::BodyChecker;
+use super::narrow::Subject;
 use super::type_expr::resolve;
 use crate::hir::{ArithOp, CmpOp, Conversion, Domain, Expr, ExprKind, Place};
 use crate::types::Type;
@@ -25,9 +26,15 @@ impl BodyChecker<'_> {
                 let b = self.expr(b, None);
                 self.binary(*op, a, b, span)
             }
-            ast::Expr::Logical(op, a, b, _) => {
-                let a = self.condition(a);
-                let b = self.condition(b);
+            ast::Expr::Logical(op, a_ast, b, _) => {
+                let facts = self.condition_facts(a_ast);
+                let a = self.condition(a_ast);
+                let proven = if *op == LogicalOp::And {
+                    facts.when_true
+                } else {
+                    facts.when_false
+                };
+                let b = self.with_facts(&proven, |c| c.condition(b));
                 Expr::new(
                     ExprKind::Logical(*op == LogicalOp::And, bx(a), bx(b)),
                     Type::Boolean,
@@ -107,11 +114,16 @@ impl BodyChecker<'_> {
 
     fn name(&mut self, id: &ast::Ident) -> Expr {
         if let Some(local) = self.lookup_local(&id.name) {
-            let ty = self.locals[local.id.0 as usize].clone();
+            let ty = self
+                .narrowed(&Subject::Local(local.id))
+                .unwrap_or_else(|| self.locals[local.id.0 as usize].clone());
             return Expr::new(ExprKind::Local(local.id), ty, id.span);
         }
         if let Some(g) = self.lookup_global(&id.name, id.span) {
-            return Expr::new(ExprKind::Global(id.name.clone()), g.ty, id.span);
+            let ty = self
+                .narrowed(&Subject::Global(id.name.clone()))
+                .unwrap_or(g.ty);
+            return Expr::new(ExprKind::Global(id.name.clone()), ty, id.span);
         }
         if self.env.function(&id.name, self.sink, id.span).is_some() {
             return self.unsupported(id.span, "using a function as a value (closures)");
@@ -435,9 +447,10 @@ impl BodyChecker<'_> {
         expected: Option<&Type>,
         span: Span,
     ) -> Expr {
+        let facts = self.condition_facts(c);
         let c = self.condition(c);
-        let a = self.expr(a, expected);
-        let b = self.expr(b, expected);
+        let a = self.with_facts(&facts.when_true, |ch| ch.expr(a, expected));
+        let b = self.with_facts(&facts.when_false, |ch| ch.expr(b, expected));
         let ty = match Type::common(&a.ty, &b.ty) {
             Some(t) => t,
             None if a.ty == Type::Any
@@ -538,6 +551,11 @@ impl BodyChecker<'_> {
         };
         let value = self.expr(value, Some(&ty));
         let Some(op) = op else {
+            match &place {
+                Place::Local(id) => self.assigned(Subject::Local(*id), &value.ty),
+                Place::Global(name) => self.assigned(Subject::Global(name.clone()), &value.ty),
+                _ => {}
+            }
             let value = self.coerce(value, &ty);
             return Expr::new(ExprKind::Assign(place, bx(value)), ty, span);
         };
