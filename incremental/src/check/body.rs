@@ -111,9 +111,9 @@ impl<'a> BodyChecker<'a> {
         let decl = &callable.decl;
         let (mut c, params) =
             BodyChecker::for_callable(env, sink, callable, sig, Ret::Declared(sig.ret.clone()));
-        let stmts = c.constructor_prologue_and_body(&decl.body.stmts);
+        let stmts = c.constructor_prologue_and_body(&decl.body.stmts, decl.name.span);
         if let Owner::Constructor(class) = &callable.owner {
-            c.check_all_assigned(class, decl.name.span);
+            c.check_all_assigned(class);
         }
         if sig.ret != Type::Void && sig.ret != Type::Error && !always_returns(&stmts) {
             c.sink.error_hint(
@@ -258,7 +258,7 @@ impl<'a> BodyChecker<'a> {
     }
 
     /// Checks a body; in a subclass constructor the first statement must be `super(…)`.
-    fn constructor_prologue_and_body(&mut self, stmts: &[ast::Stmt]) -> Vec<hir::Stmt> {
+    fn constructor_prologue_and_body(&mut self, stmts: &[ast::Stmt], at: Span) -> Vec<hir::Stmt> {
         let needs_super = self.constructor.as_ref().is_some_and(|c| c.needs_super);
         if !needs_super {
             return self.block(stmts);
@@ -268,7 +268,6 @@ impl<'a> BodyChecker<'a> {
             Some(ast::Stmt::Expr(ast::Expr::Call(callee, _, _))) if matches!(**callee, ast::Expr::Super(_))
         );
         if !first_is_super {
-            let at = stmts.first().map_or(Span::default(), |s| s.span());
             self.sink.error_hint(
                 "E0222",
                 at,
@@ -291,7 +290,7 @@ impl<'a> BodyChecker<'a> {
     }
 
     /// Reports the class's own properties that the constructor never assigns.
-    fn check_all_assigned(&mut self, class: &str, at: Span) {
+    fn check_all_assigned(&mut self, class: &str) {
         let Some(info) = self.env.types().classes.get(class) else {
             return;
         };
@@ -301,12 +300,13 @@ impl<'a> BodyChecker<'a> {
             .map(|c| &c.assigned)
             .cloned()
             .unwrap_or_default();
-        let missing: Vec<String> = info.fields[info.own_fields..]
+        let missing: Vec<(String, Span)> = info.fields[info.own_fields..]
             .iter()
-            .map(|(n, _)| n.clone())
-            .filter(|n| !assigned.contains(n))
+            .zip(&info.field_spans[info.own_fields..])
+            .map(|((n, _), span)| (n.clone(), *span))
+            .filter(|(n, _)| !assigned.contains(n))
             .collect();
-        for name in missing {
+        for (name, at) in missing {
             self.sink.error_hint(
                 "E0223",
                 at,

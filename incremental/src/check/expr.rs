@@ -253,7 +253,7 @@ impl BodyChecker<'_> {
             | BinaryOp::Shl
             | BinaryOp::Shr
             | BinaryOp::UShr => {
-                if a.ty.is_integer() && b.ty.is_integer() {
+                if a.ty.is_integral() && b.ty.is_integral() {
                     Expr::new(
                         ExprKind::Arith(arith_op(op), Domain::Int, bx(a), bx(b)),
                         Type::Integer,
@@ -306,7 +306,7 @@ impl BodyChecker<'_> {
             );
         }
         if a.ty.is_numeric() && b.ty.is_numeric() {
-            if a.ty.is_integer() && b.ty.is_integer() {
+            if a.ty.is_integral() && b.ty.is_integral() {
                 return Expr::new(
                     ExprKind::Arith(aop, Domain::Int, bx(a), bx(b)),
                     Type::Integer,
@@ -587,7 +587,7 @@ impl BodyChecker<'_> {
         );
         let domain = match &ty {
             Type::String if op == BinaryOp::Add && value.ty != Type::Void => Domain::Str,
-            t if t.is_integer() && value.ty.is_integer() => Domain::Int,
+            t if t.is_integer() && value.ty.is_integral() => Domain::Int,
             Type::Float if value.ty.is_numeric() && !bitwise && op != BinaryOp::Rem => {
                 Domain::Float
             }
@@ -805,8 +805,8 @@ impl BodyChecker<'_> {
             return Expr::new(ExprKind::Undefined, Type::Error, span);
         }
         let conversion = match (&from, to) {
-            (f, Type::Float) if f.is_integer() => Conversion::IntToFloat,
-            (f, t) if f.is_integer() && t.is_integer() => {
+            (f, Type::Float) if f.is_integral() => Conversion::IntToFloat,
+            (f, t) if f.is_integral() && t.is_integer() => {
                 return Expr {
                     ty: to.clone(),
                     ..e
