@@ -51,6 +51,23 @@ enum Command {
         /// A project directory, its `bluescript.toml`, or a `.bs` file (default: `.`).
         path: Option<PathBuf>,
     },
+    /// Run the benchmarks on the host board and compare them with their C versions at gcc -O2.
+    #[command(
+        after_help = "Examples:\n  bs bench                   # every benchmark in testsuite/benchmarks\n  bs bench richards nbody    # some of them\n  bs bench --dir DIR --runs 1"
+    )]
+    Bench {
+        /// Benchmark names (default: all), such as `richards` or `crc32`.
+        names: Vec<String>,
+        /// The benchmark directory (default: `testsuite/benchmarks` here or in a parent).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Timed runs of each program; the best one counts.
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
+        /// Heap size in bytes for the host board.
+        #[arg(long)]
+        heap_size: Option<u32>,
+    },
     /// Serve the device protocol on stdin/stdout as the host board (used by `bs` itself).
     #[command(name = "device-host", hide = true)]
     DeviceHost {
@@ -71,6 +88,12 @@ fn main() -> ExitCode {
             heap_size,
         } => commands::run::run(&paths, board.as_deref(), heap_size),
         Command::Check { path } => commands::check::run(path.as_deref()),
+        Command::Bench {
+            names,
+            dir,
+            runs,
+            heap_size,
+        } => commands::bench::run(&names, dir.as_deref(), runs, heap_size),
         Command::DeviceHost { heap_size } => board::serve_host(heap_size).map(|()| true),
     };
     match result {

@@ -19,7 +19,8 @@
 //! - string: header, `len: u32` at [`STRING_LEN`], bytes from [`STRING_BYTES`] (not terminated);
 //! - array: header, descriptor address at [`ARRAY_DESC`], `len: u32` at [`ARRAY_LEN`], address
 //!   of the element storage at [`ARRAY_DATA`] (elements are 4-byte words: i32, f32 bits, or
-//!   references/any words, as the descriptor says); the runtime keeps the capacity after that;
+//!   references/any words, as the descriptor says, or single bytes for [`ELEM_U8`]); the
+//!   runtime keeps the capacity after that;
 //! - boxed integer: header, `value: i32` at [`BOXED_INT_VALUE`];
 //! - class instance: header, class descriptor address at [`INSTANCE_CLASS`], then one word per
 //!   field from [`INSTANCE_FIELDS`] (inherited fields first), in the representation its
@@ -30,8 +31,9 @@
 //!   the value word at [`CELL_VALUE`], and at [`CELL_TRACED`] 1 when the value is a reference or
 //!   `any` word (traced), else 0.
 //!
-//! Static objects (string constants, array descriptors) are placed by the host in the data region
-//! and are never collected; the GC only traces addresses inside the heap.
+//! Static objects (string constants, static closures) and descriptors (array, class, function)
+//! are placed by the host in the data region and are never collected; the GC only traces
+//! addresses inside the heap.
 //!
 //! An array descriptor is four words at a host-chosen static address: the element storage kind
 //! (`ELEM_*`), the address of a static string naming the array type (`integer[]`), and the
@@ -366,7 +368,8 @@ natives! {
     StringCharCodeAt = 29 (Ref, I32) -> I32,
     /// `s.indexOf(t)`; -1 when absent.
     StringIndexOf = 30 (Ref, Ref) -> I32,
-    /// A new array: `(descriptor, length, initial element word)`; raises on a negative length.
+    /// A new array: `(descriptor, length, initial element word)` (its low byte for
+    /// [`ELEM_U8`]); raises on a negative length.
     ArrayNew = 31 (I32, I32, I32) -> Ref,
     /// `a.push(v)` → new length.
     ArrayPush = 32 (Ref, I32) -> I32,
@@ -430,7 +433,8 @@ natives! {
     AnySetProperty = 58 (Any, Ref, Any) -> None,
     /// The adapter slot of method `name` of an `any` receiver called with `argc` arguments:
     /// `(receiver, name, argc)`; raises when there is no such method or the arity differs.
-    /// Built-in methods of arrays and strings answer with the slots of [`BUILTIN_METHODS`].
+    /// Built-in methods of arrays and strings answer with the slots of [`BUILTIN_METHODS`]
+    /// (the array methods only on growable arrays, whose type name ends with `[]`).
     AnyMethod = 59 (Any, Ref, I32) -> I32,
     /// The adapter slot of an `any` value called as a function with `argc` arguments; raises
     /// when it is not a function or the arity differs.

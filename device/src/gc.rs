@@ -459,6 +459,150 @@ mod tests {
         assert_eq!(rt.heap_stats().live_objects, 2 + 3 * n);
     }
 
+    /// The static data of the object graph tests: a class `Node` (next: Node | null,
+    /// n: integer, f: closure type, any: any) and a function descriptor capturing a cell,
+    /// an integer and another cell (flags: traced, untraced, traced).
+    struct Graph {
+        node: u32,
+        func: u32,
+    }
+
+    impl Graph {
+        fn new(rt: &mut Runtime) -> Graph {
+            use crate::objects::runtime_type::RuntimeType as T;
+            let mut st = Statics::new(rt);
+            let fty = st.string(rt, b"() => integer");
+            // `next` refers to the class itself: its aux word is patched in afterwards.
+            let node = st.class(
+                rt,
+                b"Node",
+                0,
+                &[
+                    (b"next", T::new(abi::TYPE_INSTANCE | abi::TYPE_NULLABLE, 0)),
+                    (b"n", T::INT),
+                    (b"f", T::new(abi::TYPE_FUNCTION | abi::TYPE_NULLABLE, fty)),
+                    (b"any", T::new(abi::TYPE_ANY, 0)),
+                ],
+                &[],
+            );
+            let fields = rt.mem.read_u32(node + abi::CLASS_FIELDS as u32).unwrap();
+            rt.mem.write_u32(fields + 8, node).unwrap();
+            let func = st.function(rt, b"() => integer", 0, 1, 2, &[true, false, true]);
+            Graph { node, func }
+        }
+
+        fn instance(&self, rt: &mut Runtime) -> u32 {
+            let o = instance::create(rt, self.node).unwrap();
+            rt.release_temps();
+            o
+        }
+
+        fn closure(&self, rt: &mut Runtime) -> u32 {
+            closure::create(rt, self.func).unwrap()
+        }
+    }
+
+    fn set(rt: &mut Runtime, addr: u32, w: u32) {
+        rt.mem.write_u32(addr, w).unwrap();
+    }
+
+    #[test]
+    fn instances_closures_and_cells_live_exactly_while_reachable() {
+        for stress in [false, true] {
+            let mut rt = runtime(8192, stress);
+            let map = rt.map();
+            let g = Graph::new(&mut rt);
+            // Global 0 holds the graph, global 1 the garbage while it is built.
+            let global = map.data_base + 0x800;
+            rt.add_roots(global, 2).unwrap();
+            let field = |o: u32, i: u32| instance::field_addr(o, i);
+            let capture = |c: u32, i: u32| c + abi::CLOSURE_CAPTURES as u32 + 4 * i;
+            let value = |c: u32| c + abi::CELL_VALUE as u32;
+            // Every new object is stored in the graph or the global before the next
+            // allocation, so that stress collections keep it.
+            let a = g.instance(&mut rt);
+            set(&mut rt, global, a);
+            let b = g.instance(&mut rt);
+            set(&mut rt, field(a, 0), b);
+            set(&mut rt, field(b, 0), a); // a cycle
+            let c1 = g.closure(&mut rt);
+            set(&mut rt, field(a, 2), c1);
+            let x = cell::create(&mut rt, true).unwrap();
+            set(&mut rt, capture(c1, 0), x);
+            let s1 = string::create(&mut rt, b"in a traced cell").unwrap();
+            set(&mut rt, value(x), s1);
+            let s2 = string::create(&mut rt, b"in an any field").unwrap();
+            set(&mut rt, field(b, 3), s2);
+            let u = cell::create(&mut rt, false).unwrap();
+            set(&mut rt, capture(c1, 2), u);
+            set(&mut rt, capture(c1, 1), c1); // an untraced capture naming a live object
+            // Garbage: strings only named by untraced words, and a cycle of instances
+            // reachable from nothing but a closure in a cell.
+            let s4 = string::create(&mut rt, b"in an untraced cell").unwrap();
+            set(&mut rt, value(u), s4);
+            let s5 = string::create(&mut rt, b"in an untraced capture").unwrap();
+            set(&mut rt, capture(c1, 1), s5);
+            let s6 = string::create(&mut rt, b"in an integer field").unwrap();
+            set(&mut rt, field(a, 1), s6);
+            let d = g.instance(&mut rt);
+            set(&mut rt, global + 4, d);
+            let e = g.instance(&mut rt);
+            set(&mut rt, field(d, 0), e);
+            set(&mut rt, field(e, 0), d);
+            let c2 = g.closure(&mut rt);
+            set(&mut rt, field(e, 2), c2);
+            let y = cell::create(&mut rt, true).unwrap();
+            set(&mut rt, capture(c2, 0), y);
+            set(&mut rt, value(y), d);
+            set(&mut rt, global + 4, 0);
+
+            rt.release_temps();
+            rt.collect().unwrap();
+            // a, b, c1, x, s1, s2, u.
+            assert_eq!(rt.heap_stats().live_objects, 7, "stress {stress}");
+            assert_eq!(string::bytes(&rt.mem, s1).unwrap(), b"in a traced cell");
+            assert_eq!(string::bytes(&rt.mem, s2).unwrap(), b"in an any field");
+            assert_eq!(rt.mem.read_u32(field(b, 0)), Ok(a));
+
+            // Only the cycle through b is left: it lives as long as a root names it.
+            set(&mut rt, global, b);
+            set(&mut rt, field(a, 2), 0);
+            rt.collect().unwrap();
+            assert_eq!(rt.heap_stats().live_objects, 3, "a, b, s2");
+            set(&mut rt, global, 0);
+            rt.collect().unwrap();
+            assert_eq!(rt.heap_stats().live_objects, 0);
+        }
+    }
+
+    #[test]
+    fn wide_graphs_of_instances_overflow_the_mark_stack_safely() {
+        let mut rt = runtime(128 * 1024, false);
+        let map = rt.map();
+        let g = Graph::new(&mut rt);
+        let d = Statics::new(&rt).any_array(&mut rt);
+        let global = map.data_base + 0x800;
+        rt.add_roots(global, 1).unwrap();
+        let wide = array::create(&mut rt, d, 0, 0).unwrap();
+        set(&mut rt, global, wide);
+        let n = 2 * MARK_STACK as u32;
+        for _ in 0..n {
+            // instance → closure → cell → string, each stored before the next allocation.
+            let o = g.instance(&mut rt);
+            array::push(&mut rt, wide, o).unwrap();
+            let c = g.closure(&mut rt);
+            set(&mut rt, instance::field_addr(o, 2), c);
+            let x = cell::create(&mut rt, true).unwrap();
+            set(&mut rt, c + abi::CLOSURE_CAPTURES as u32, x);
+            let s = string::create(&mut rt, b"leaf").unwrap();
+            set(&mut rt, x + abi::CELL_VALUE as u32, s);
+            rt.release_temps();
+        }
+        rt.collect().unwrap();
+        // wide + storage, and four objects per element.
+        assert_eq!(rt.heap_stats().live_objects, 2 + 4 * n);
+    }
+
     #[test]
     fn out_of_memory_is_a_run_time_error() {
         let mut rt = runtime(1024, false);

@@ -164,6 +164,7 @@ fn print_any(rt: &mut Runtime, io: &mut dyn NativeIo, w: u32) -> Result<u32, Run
 mod tests {
     use super::*;
     use crate::abi::ErrorKind;
+    use crate::objects::runtime_type::RuntimeType;
     use crate::objects::statics::Statics;
     use crate::objects::string::tests::rt;
     use crate::runtime::LINE_CAPACITY;
@@ -300,5 +301,131 @@ mod tests {
         assert_eq!(c(Native::StringCompare, &[yes, both]), 1);
         assert_eq!(c(Native::StringCompare, &[both, yes]), -1i32 as u32);
         assert_eq!(string::bytes(&rt.mem, both).unwrap(), b"0.33333342");
+    }
+
+    #[test]
+    fn object_natives() {
+        let mut rt = rt();
+        let mut io = Capture::default();
+        let mut st = Statics::new(&rt);
+        let shape = st.class(&mut rt, b"Shape", 0, &[(b"n", RuntimeType::INT)], &[]);
+        let square = st.class(
+            &mut rt,
+            b"Square",
+            shape,
+            &[(b"n", RuntimeType::INT)],
+            &[(b"area", 0, 30, 31)],
+        );
+        let f = st.function(&mut rt, b"(integer) => integer", 1, 20, 21, &[true]);
+        let (n, area) = (st.string(&mut rt, b"n"), st.string(&mut rt, b"area"));
+        let fty = st.string(&mut rt, b"(integer) => integer");
+        let ints = st.int_array(&mut rt);
+        let mut c = |native, args: &[u32]| call(&mut rt, &mut io, native, args);
+        let sq = c(Native::NewInstance, &[square]).unwrap();
+        let clo = c(Native::NewClosure, &[f]).unwrap();
+        let cell = c(Native::NewCell, &[1]).unwrap();
+        let arr = c(Native::ArrayNew, &[ints, 1, 0]).unwrap();
+        assert_eq!(c(Native::InstanceOf, &[sq, shape]).ok(), Some(1));
+        assert_eq!(c(Native::InstanceOf, &[sq, ints]).ok(), Some(0));
+        assert_eq!(
+            c(Native::InstanceOf, &[abi::UNDEFINED, shape]).ok(),
+            Some(0)
+        );
+        let instance = abi::TYPE_INSTANCE;
+        assert_eq!(c(Native::UnboxRef, &[sq, instance, shape]).ok(), Some(sq));
+        assert_eq!(
+            c(Native::UnboxRef, &[clo, abi::TYPE_FUNCTION, fty]).ok(),
+            Some(clo)
+        );
+        assert_eq!(
+            c(Native::UnboxRef, &[arr, abi::TYPE_OBJECT, 0]).ok(),
+            Some(arr)
+        );
+        let nullable = instance | abi::TYPE_NULLABLE;
+        assert_eq!(c(Native::UnboxRef, &[0, nullable, shape]).ok(), Some(0));
+        assert_eq!(c(Native::UnboxArray, &[arr, ints]).ok(), Some(arr));
+        let e = c(Native::UnboxRef, &[arr, instance, square]).unwrap_err();
+        assert_eq!(
+            e.message_bytes(),
+            b"type error: expected Square, got integer[]"
+        );
+        assert_eq!(c(Native::AnySetProperty, &[sq, n, int(-4)]).ok(), Some(0));
+        assert_eq!(c(Native::AnyGetProperty, &[sq, n]).ok(), Some(int(-4)));
+        assert_eq!(c(Native::AnyMethod, &[sq, area, 0]).ok(), Some(31));
+        assert_eq!(c(Native::AnyFunction, &[clo, 1]).ok(), Some(21));
+        let e = c(Native::AnyFunction, &[cell, 0]).unwrap_err();
+        assert_eq!(
+            (e.kind, e.message_bytes()),
+            (
+                ErrorKind::NoSuchProperty,
+                &b"calling a non-function: <class object>"[..]
+            )
+        );
+        // Identity, truthiness and text.
+        let other = c(Native::NewInstance, &[square]).unwrap();
+        assert_eq!(c(Native::AnyEqual, &[sq, sq]).ok(), Some(1));
+        assert_eq!(c(Native::AnyEqual, &[sq, other]).ok(), Some(0));
+        assert_eq!(c(Native::AnyEqual, &[clo, clo]).ok(), Some(1));
+        assert_eq!(c(Native::AnyTruthy, &[sq]).ok(), Some(1));
+        assert_eq!(c(Native::AnyTruthy, &[clo]).ok(), Some(1));
+        let text = c(Native::AnyToString, &[sq]).unwrap();
+        let fun_text = c(Native::AnyToString, &[clo]).unwrap();
+        for (native, w) in [
+            (Native::PrintRef, sq),
+            (Native::PrintSpace, 0),
+            (Native::PrintAny, clo),
+            (Native::PrintEnd, 1),
+        ] {
+            c(native, &[w]).unwrap();
+        }
+        assert_eq!(string::bytes(&rt.mem, text).unwrap(), b"<class Square>");
+        assert_eq!(string::bytes(&rt.mem, fun_text).unwrap(), b"<function>");
+        assert_eq!(io.0, [(1, b"<class Square> <function>\n".to_vec())]);
+        assert_eq!(rt.mem.read_u32(cell + abi::CELL_TRACED as u32), Ok(1));
+    }
+
+    #[test]
+    fn math_power_and_any_array_natives() {
+        let mut rt = rt();
+        let mut io = Capture::default();
+        let d = Statics::new(&rt).string_array(&mut rt);
+        let s = string::create(&mut rt, b"s").unwrap();
+        let t = string::create(&mut rt, b"t").unwrap();
+        let mut c = |native, args: &[u32]| call(&mut rt, &mut io, native, args).unwrap();
+        let fl = |x: f32| x.to_bits();
+        assert_eq!(c(Native::AnyPow, &[int(3), int(4)]), int(81));
+        assert_eq!(
+            c(Native::AnyPow, &[int(4), any::from_float(0.5)]),
+            any::from_float(2.0)
+        );
+        for (native, args, want) in [
+            (Native::MathSqrt, [fl(9.0), 0], 3.0f32),
+            (Native::MathSin, [fl(0.0), 0], 0.0),
+            (Native::MathCos, [fl(0.0), 0], 1.0),
+            (Native::MathTan, [fl(0.0), 0], 0.0),
+            (
+                Native::MathAtan2,
+                [fl(1.0), fl(1.0)],
+                core::f32::consts::FRAC_PI_4,
+            ),
+            (Native::MathExp, [fl(0.0), 0], 1.0),
+            (Native::MathLog, [fl(1.0), 0], 0.0),
+            (Native::MathFloor, [fl(-0.5), 0], -1.0),
+            (Native::MathCeil, [fl(-0.5), 0], -0.0),
+            (Native::MathRound, [fl(2.5), 0], 3.0),
+        ] {
+            assert_eq!(c(native, &args), want.to_bits(), "{native:?}");
+        }
+        let a = c(Native::ArrayNew, &[d, 0, 0]);
+        assert_eq!(c(Native::AnyArrayPush, &[a, s]), 1);
+        assert_eq!(c(Native::AnyArrayUnshift, &[a, t]), 2);
+        assert_eq!(c(Native::AnyArrayPop, &[a]), s);
+        assert_eq!(c(Native::AnyArrayShift, &[a]), t);
+        assert_eq!(c(Native::AnyArrayPop, &[a]), abi::UNDEFINED);
+        let e = call(&mut rt, &mut io, Native::AnyArrayPush, &[a, int(1)]).unwrap_err();
+        assert_eq!(
+            e.message_bytes(),
+            b"type error: expected string, got integer"
+        );
     }
 }

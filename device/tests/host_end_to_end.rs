@@ -42,6 +42,12 @@ impl Asm {
     fn esi(&mut self, v: u32) -> &mut Self {
         self.bytes(&[0xBE]).bytes(&v.to_le_bytes())
     }
+    /// `mov eax, bits(x); movd xmmN, eax`.
+    fn xmm(&mut self, n: u8, x: f32) -> &mut Self {
+        self.bytes(&[0xB8])
+            .bytes(&x.to_bits().to_le_bytes())
+            .bytes(&[0x66, 0x0F, 0x6E, 0xC0 | (n << 3)])
+    }
     /// `mov edi, eax`.
     fn edi_from_eax(&mut self) -> &mut Self {
         self.bytes(&[0x89, 0xC7])
@@ -295,6 +301,38 @@ fn corrupt_frames_get_an_error_and_the_next_frame_works() {
     assert!(
         matches!(&e, ClientError::Device(m) if m.contains("out of range")),
         "{e}"
+    );
+}
+
+#[test]
+fn float_natives_take_and_return_xmm_registers() {
+    let mut client = start(&[]);
+    let code = client.info().map.code_base;
+    // print(Math.sqrt(2.0), Math.atan2(1.0, 0.0), Math.round(-2.5))
+    let mut a = Asm::default();
+    a.enter()
+        .xmm(0, 2.0)
+        .call_native(Native::MathSqrt)
+        .call_native(Native::PrintFloat)
+        .call_native(Native::PrintSpace)
+        .xmm(0, 1.0)
+        .xmm(1, 0.0)
+        .call_native(Native::MathAtan2)
+        .call_native(Native::PrintFloat)
+        .call_native(Native::PrintSpace)
+        .xmm(0, -2.5)
+        .call_native(Native::MathRound)
+        .call_native(Native::PrintFloat)
+        .edi(1)
+        .call_native(Native::PrintEnd)
+        .leave();
+    client.load(code, &a.0).unwrap();
+    assert_eq!(
+        run(&mut client, code),
+        (
+            RunOutcome::Completed,
+            vec![(1, "1.414214 1.570796 -2.000000\n".into())]
+        )
     );
 }
 

@@ -57,7 +57,7 @@ static int bounce(Ball *b) {
     return bounced;
 }
 
-__attribute__((noinline)) static int32_t benchmark(void) {
+__attribute__((noipa)) static int32_t benchmark(void) {
     seed = 74755;
     const int32_t ballCount = 100;
     int32_t bounces = 0;

@@ -4,7 +4,7 @@
 
 #define ITERATIONS 150
 
-__attribute__((noinline)) int32_t fib(int32_t n) {
+__attribute__((noipa)) int32_t fib(int32_t n) {
     if (n < 2) return n;
     return fib(n - 1) + fib(n - 2);
 }

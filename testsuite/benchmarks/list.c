@@ -50,7 +50,7 @@ static Element *tail(Element *x, Element *y, Element *z) {
     return z;
 }
 
-__attribute__((noinline)) static int32_t benchmark(void) {
+__attribute__((noipa)) static int32_t benchmark(void) {
     Element *x = makeList(15);
     Element *y = makeList(10);
     Element *z = makeList(6);

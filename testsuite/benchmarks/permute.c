@@ -29,7 +29,7 @@ static void permute(Permute *self, int32_t n) {
     }
 }
 
-__attribute__((noinline)) static int32_t benchmark(Permute *self) {
+__attribute__((noipa)) static int32_t benchmark(Permute *self) {
     self->count = 0;
     free(self->v);
     self->v = calloc(6, sizeof(int32_t));

@@ -58,7 +58,7 @@ static int32_t queens(Queens *q) {
     return placeQueen(q, 0);
 }
 
-__attribute__((noinline)) static int32_t benchmark(Queens *q) {
+__attribute__((noipa)) static int32_t benchmark(Queens *q) {
     int32_t result = 1;
     for (int32_t i = 0; i < 10; i += 1) {
         result = result && queens(q);

@@ -21,7 +21,7 @@ static int32_t sieve(int32_t *flags, int32_t size) {
     return primeCount;
 }
 
-__attribute__((noinline)) static int32_t benchmark(void) {
+__attribute__((noipa)) static int32_t benchmark(void) {
     int32_t *flags = malloc(5000 * sizeof(int32_t));
     for (int32_t i = 0; i < 5000; i++) flags[i] = 1;
     int32_t result = sieve(flags, 5000);

@@ -6,7 +6,7 @@
 #define ITERATIONS 10
 #define SIZE 1000000
 
-__attribute__((noinline)) int32_t sieve(int32_t *flags, int32_t n) {
+__attribute__((noipa)) int32_t sieve(int32_t *flags, int32_t n) {
     for (int32_t i = 0; i <= n; i++) flags[i] = 1;
     int32_t count = 0;
     for (int32_t i = 2; i <= n; i++) {

@@ -46,7 +46,7 @@ static Array *buildTreeDepth(int32_t depth) {
     return arr;
 }
 
-__attribute__((noinline)) static int32_t benchmark(void) {
+__attribute__((noipa)) static int32_t benchmark(void) {
     seed = 74755;
     count = 0;
     Array *tree = buildTreeDepth(7);

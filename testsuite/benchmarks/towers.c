@@ -78,7 +78,7 @@ static void freePiles(Towers *t) {
     free(t->piles);
 }
 
-__attribute__((noinline)) static int32_t benchmark(Towers *t) {
+__attribute__((noipa)) static int32_t benchmark(Towers *t) {
     freePiles(t);
     t->piles = calloc(3, sizeof(TowersDisk *));
     buildTowerAt(t, 0, 13);

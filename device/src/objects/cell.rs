@@ -19,8 +19,10 @@ pub fn create(rt: &mut Runtime, traced: bool) -> Result<u32, RuntimeError> {
 
 /// The value of cell `c` if the collector must trace it.
 pub fn traced_value(mem: &Memory, c: u32) -> Option<u32> {
-    let traced = mem.read_u32(c + abi::CELL_TRACED as u32).ok()?;
-    (traced != 0).then(|| mem.read_u32(c + abi::CELL_VALUE as u32).ok())?
+    if mem.read_u32(c + abi::CELL_TRACED as u32).ok()? == 0 {
+        return None;
+    }
+    mem.read_u32(c + abi::CELL_VALUE as u32).ok()
 }
 
 #[cfg(test)]

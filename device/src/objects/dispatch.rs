@@ -9,8 +9,8 @@ use crate::objects::any::{self, Value};
 use crate::objects::text::Describe;
 use crate::objects::{array, class, closure, instance, string};
 
-/// The error for a method `name` that `receiver` lacks: `no method `name` on <class Point>`,
-/// `calling method `name` of undefined`, or, when an instance has a field of that name,
+/// The error for a method `name` that `receiver` lacks: ``no method `name` on <class Point>``,
+/// ``calling method `name` of undefined``, or, when an instance has a field of that name,
 /// `` `name` of <class Point> is a property, not a method``.
 pub fn no_method(mem: &Memory, receiver: u32, name: &[u8]) -> RuntimeError {
     let is_field = match any::classify(mem, receiver) {

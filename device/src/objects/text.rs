@@ -62,7 +62,8 @@ pub fn float_short_text(x: f32) -> TextBuf<NUMBER_TEXT> {
 }
 
 /// Calls `sink` with the text of `any` word `w` in `style`, in one or more pieces; strings
-/// give their bytes, `null` gives `undefined`, objects their class ([`object_text`]).
+/// give their bytes, `null` gives `undefined`, arrays and instances `<class NAME>`, closures
+/// `<function>`.
 pub fn any_text(mem: &Memory, w: u32, style: Style, sink: &mut dyn FnMut(&[u8])) {
     match any::classify(mem, w) {
         Value::Undefined => sink(b"undefined"),
