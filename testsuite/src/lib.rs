@@ -114,12 +114,17 @@ pub fn run_case(bs: &Path, case: &Case, board: &str) -> Result<(), String> {
 
 /// The first expected line not found, in order, in `actual`.
 fn missing_line<'a>(expected: &'a str, actual: &str) -> Option<&'a str> {
-    let mut lines = actual.lines();
-    expected
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .find(|want| !lines.any(|l| l.contains(want)))
+    // Expected lines match in order; consecutive ones may match the same line (an error name
+    // and its location are printed on one line).
+    let lines: Vec<&str> = actual.lines().collect();
+    let mut at = 0;
+    for want in expected.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match lines[at..].iter().position(|l| l.contains(want)) {
+            Some(offset) => at += offset,
+            None => return Some(want),
+        }
+    }
+    None
 }
 
 /// Runs every case on `board` using two worker threads; returns the failures as
@@ -158,5 +163,10 @@ mod tests {
         assert_eq!(missing_line("E0200\nmain.bs:3:9\n", actual), None);
         assert_eq!(missing_line("main.bs:3:9\nE0200\n", actual), Some("E0200"));
         assert_eq!(missing_line("E0201\n", actual), Some("E0201"));
+        let runtime = "** runtime error: type error: expected integer at main.bs:2:7\n";
+        assert_eq!(
+            missing_line("** runtime error: type error\nmain.bs:2:7\n", runtime),
+            None
+        );
     }
 }

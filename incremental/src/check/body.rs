@@ -3,6 +3,7 @@
 
 use super::ItemEnv;
 use super::items::{Callable, Owner};
+use super::narrow::{Facts, Subject, always_exits};
 use super::signatures::{FnSig, GlobalInfo};
 use super::type_expr::resolve;
 use crate::diagnostic::Sink;
@@ -49,6 +50,10 @@ pub(crate) struct BodyChecker<'a> {
     pub(super) this: Option<ClassType>,
     /// The constructor rules, inside a constructor.
     pub(super) constructor: Option<ConstructorRules>,
+    /// The locals known to be non-null at this point.
+    pub(super) facts: Facts,
+    /// Every local assignment checked so far, in order (to end facts after branches).
+    pub(super) assigned_log: Vec<Subject>,
 }
 
 impl<'a> BodyChecker<'a> {
@@ -62,6 +67,8 @@ impl<'a> BodyChecker<'a> {
             loop_depth: 0,
             this: None,
             constructor: None,
+            facts: Facts::new(),
+            assigned_log: Vec::new(),
         }
     }
 
@@ -104,9 +111,9 @@ impl<'a> BodyChecker<'a> {
         let decl = &callable.decl;
         let (mut c, params) =
             BodyChecker::for_callable(env, sink, callable, sig, Ret::Declared(sig.ret.clone()));
-        let stmts = c.constructor_prologue_and_body(&decl.body.stmts);
+        let stmts = c.constructor_prologue_and_body(&decl.body.stmts, decl.name.span);
         if let Owner::Constructor(class) = &callable.owner {
-            c.check_all_assigned(class, decl.name.span);
+            c.check_all_assigned(class);
         }
         if sig.ret != Type::Void && sig.ret != Type::Error && !always_returns(&stmts) {
             c.sink.error_hint(
@@ -230,6 +237,7 @@ impl<'a> BodyChecker<'a> {
         }
         if let Some(init) = &d.init {
             let value = self.expr(init, Some(&ty));
+            self.assigned(Subject::Global(d.name.name.clone()), &value.ty);
             let value = self.coerce(value, &ty);
             out.push(hir::Stmt::InitGlobal(d.name.name.clone(), value));
         } else {
@@ -250,7 +258,7 @@ impl<'a> BodyChecker<'a> {
     }
 
     /// Checks a body; in a subclass constructor the first statement must be `super(…)`.
-    fn constructor_prologue_and_body(&mut self, stmts: &[ast::Stmt]) -> Vec<hir::Stmt> {
+    fn constructor_prologue_and_body(&mut self, stmts: &[ast::Stmt], at: Span) -> Vec<hir::Stmt> {
         let needs_super = self.constructor.as_ref().is_some_and(|c| c.needs_super);
         if !needs_super {
             return self.block(stmts);
@@ -260,7 +268,6 @@ impl<'a> BodyChecker<'a> {
             Some(ast::Stmt::Expr(ast::Expr::Call(callee, _, _))) if matches!(**callee, ast::Expr::Super(_))
         );
         if !first_is_super {
-            let at = stmts.first().map_or(Span::default(), |s| s.span());
             self.sink.error_hint(
                 "E0222",
                 at,
@@ -283,7 +290,7 @@ impl<'a> BodyChecker<'a> {
     }
 
     /// Reports the class's own properties that the constructor never assigns.
-    fn check_all_assigned(&mut self, class: &str, at: Span) {
+    fn check_all_assigned(&mut self, class: &str) {
         let Some(info) = self.env.types().classes.get(class) else {
             return;
         };
@@ -293,12 +300,13 @@ impl<'a> BodyChecker<'a> {
             .map(|c| &c.assigned)
             .cloned()
             .unwrap_or_default();
-        let missing: Vec<String> = info.fields[info.own_fields..]
+        let missing: Vec<(String, Span)> = info.fields[info.own_fields..]
             .iter()
-            .map(|(n, _)| n.clone())
-            .filter(|n| !assigned.contains(n))
+            .zip(&info.field_spans[info.own_fields..])
+            .map(|((n, _), span)| (n.clone(), *span))
+            .filter(|(n, _)| !assigned.contains(n))
             .collect();
-        for name in missing {
+        for (name, at) in missing {
             self.sink.error_hint(
                 "E0223",
                 at,
@@ -357,17 +365,25 @@ impl<'a> BodyChecker<'a> {
             ast::Stmt::If {
                 cond, then, other, ..
             } => {
+                let facts = self.condition_facts(cond);
                 let cond = self.condition(cond);
-                let then = self.sub_block(then);
-                let other = other
+                let then_stmts = self.with_facts(&facts.when_true, |c| c.sub_block(then));
+                let other_stmts = other
                     .as_ref()
-                    .map(|o| self.sub_block(o))
+                    .map(|o| self.with_facts(&facts.when_false, |c| c.sub_block(o)))
                     .unwrap_or_default();
-                out.push(hir::Stmt::If(cond, then, other));
+                if always_exits(then) {
+                    self.assume_non_null(&facts.when_false);
+                } else if other.as_deref().is_some_and(always_exits) {
+                    self.assume_non_null(&facts.when_true);
+                }
+                out.push(hir::Stmt::If(cond, then_stmts, other_stmts));
             }
             ast::Stmt::While { cond, body, .. } => {
+                self.forget_assigned_in(&[body], &[cond]);
+                let facts = self.condition_facts(cond);
                 let cond = self.condition(cond);
-                let body = self.loop_body(body);
+                let body = self.with_facts(&facts.when_true, |c| c.loop_body(body));
                 out.push(hir::Stmt::Loop {
                     cond: Some(cond),
                     body,
@@ -376,7 +392,8 @@ impl<'a> BodyChecker<'a> {
                 });
             }
             ast::Stmt::DoWhile { body, cond, .. } => {
-                let body = self.loop_body(body);
+                self.forget_assigned_in(&[body], &[cond]);
+                let body = self.with_facts(&[], |c| c.loop_body(body));
                 let cond = self.condition(cond);
                 out.push(hir::Stmt::Loop {
                     cond: Some(cond),
@@ -397,9 +414,17 @@ impl<'a> BodyChecker<'a> {
                 if let Some(init) = init {
                     self.stmt(init, &mut stmts);
                 }
+                let loop_exprs: Vec<&ast::Expr> = cond.iter().chain(step.iter()).collect();
+                self.forget_assigned_in(&[body], &loop_exprs);
+                let facts = cond
+                    .as_ref()
+                    .map(|c| self.condition_facts(c))
+                    .unwrap_or_default();
                 let cond = cond.as_ref().map(|c| self.condition(c));
-                let step = step.as_ref().map(|s| self.expr(s, None));
-                let body = self.loop_body(body);
+                let (body, step) = self.with_facts(&facts.when_true, |c| {
+                    let body = c.loop_body(body);
+                    (body, step.as_ref().map(|s| c.expr(s, None)))
+                });
                 stmts.push(hir::Stmt::Loop {
                     cond,
                     body,
@@ -479,6 +504,7 @@ impl<'a> BodyChecker<'a> {
                 "rename it, or assign to the existing variable without `let`",
             );
         }
+        let init_ty = init.as_ref().map(|e| e.ty.clone());
         let value = match init {
             Some(e) => self.coerce(e, &ty),
             None => {
@@ -494,6 +520,9 @@ impl<'a> BodyChecker<'a> {
             }
         };
         let id = self.declare(&d.name.name, ty, kind == DeclKind::Const);
+        if let Some(t) = init_ty {
+            self.assigned(Subject::Local(id), &t);
+        }
         out.push(hir::Stmt::InitLocal(id, value));
     }
 

@@ -37,6 +37,7 @@ impl ClassBuilder {
                     },
                     span: c.name.span,
                     fields: Vec::new(),
+                    field_spans: Vec::new(),
                     own_fields: 0,
                     methods: Vec::new(),
                     constructor: None,
@@ -104,6 +105,7 @@ fn lay_out(
     let class = &c.name.name;
     if let Some(p) = parent {
         info.fields = p.fields.clone();
+        info.field_spans = p.field_spans.clone();
         info.methods = p.methods.clone();
         info.constructor = p.constructor.clone();
     }
@@ -144,10 +146,10 @@ fn lay_out(
         }
         match m {
             ClassMember::Field { ty, init, span, .. } => {
-                if init.is_some() {
+                if let Some(init) = init {
                     sink.error_hint(
                         "E0217",
-                        *span,
+                        init.span(),
                         format!("property `{}` cannot have an initializer", name.name),
                         "declare it without a value and assign it in the constructor",
                     );
@@ -172,6 +174,7 @@ fn lay_out(
                     );
                 }
                 info.fields.push((name.name.clone(), ty));
+                info.field_spans.push(name.span);
             }
             ClassMember::Method { .. } => {
                 let entry = VtableEntry {

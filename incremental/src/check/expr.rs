@@ -1,6 +1,7 @@
 //! Checking expressions: literals, names, operators, assignments, conversions and casts.
 
 use super::body::BodyChecker;
+use super::narrow::Subject;
 use super::type_expr::resolve;
 use crate::hir::{ArithOp, CmpOp, Conversion, Domain, Expr, ExprKind, Place};
 use crate::types::Type;
@@ -25,9 +26,15 @@ impl BodyChecker<'_> {
                 let b = self.expr(b, None);
                 self.binary(*op, a, b, span)
             }
-            ast::Expr::Logical(op, a, b, _) => {
-                let a = self.condition(a);
-                let b = self.condition(b);
+            ast::Expr::Logical(op, a_ast, b, _) => {
+                let facts = self.condition_facts(a_ast);
+                let a = self.condition(a_ast);
+                let proven = if *op == LogicalOp::And {
+                    facts.when_true
+                } else {
+                    facts.when_false
+                };
+                let b = self.with_facts(&proven, |c| c.condition(b));
                 Expr::new(
                     ExprKind::Logical(*op == LogicalOp::And, bx(a), bx(b)),
                     Type::Boolean,
@@ -107,11 +114,16 @@ impl BodyChecker<'_> {
 
     fn name(&mut self, id: &ast::Ident) -> Expr {
         if let Some(local) = self.lookup_local(&id.name) {
-            let ty = self.locals[local.id.0 as usize].clone();
+            let ty = self
+                .narrowed(&Subject::Local(local.id))
+                .unwrap_or_else(|| self.locals[local.id.0 as usize].clone());
             return Expr::new(ExprKind::Local(local.id), ty, id.span);
         }
         if let Some(g) = self.lookup_global(&id.name, id.span) {
-            return Expr::new(ExprKind::Global(id.name.clone()), g.ty, id.span);
+            let ty = self
+                .narrowed(&Subject::Global(id.name.clone()))
+                .unwrap_or(g.ty);
+            return Expr::new(ExprKind::Global(id.name.clone()), ty, id.span);
         }
         if self.env.function(&id.name, self.sink, id.span).is_some() {
             return self.unsupported(id.span, "using a function as a value (closures)");
@@ -241,7 +253,7 @@ impl BodyChecker<'_> {
             | BinaryOp::Shl
             | BinaryOp::Shr
             | BinaryOp::UShr => {
-                if a.ty.is_integer() && b.ty.is_integer() {
+                if a.ty.is_integral() && b.ty.is_integral() {
                     Expr::new(
                         ExprKind::Arith(arith_op(op), Domain::Int, bx(a), bx(b)),
                         Type::Integer,
@@ -294,7 +306,7 @@ impl BodyChecker<'_> {
             );
         }
         if a.ty.is_numeric() && b.ty.is_numeric() {
-            if a.ty.is_integer() && b.ty.is_integer() {
+            if a.ty.is_integral() && b.ty.is_integral() {
                 return Expr::new(
                     ExprKind::Arith(aop, Domain::Int, bx(a), bx(b)),
                     Type::Integer,
@@ -435,9 +447,10 @@ impl BodyChecker<'_> {
         expected: Option<&Type>,
         span: Span,
     ) -> Expr {
+        let facts = self.condition_facts(c);
         let c = self.condition(c);
-        let a = self.expr(a, expected);
-        let b = self.expr(b, expected);
+        let a = self.with_facts(&facts.when_true, |ch| ch.expr(a, expected));
+        let b = self.with_facts(&facts.when_false, |ch| ch.expr(b, expected));
         let ty = match Type::common(&a.ty, &b.ty) {
             Some(t) => t,
             None if a.ty == Type::Any
@@ -538,6 +551,11 @@ impl BodyChecker<'_> {
         };
         let value = self.expr(value, Some(&ty));
         let Some(op) = op else {
+            match &place {
+                Place::Local(id) => self.assigned(Subject::Local(*id), &value.ty),
+                Place::Global(name) => self.assigned(Subject::Global(name.clone()), &value.ty),
+                _ => {}
+            }
             let value = self.coerce(value, &ty);
             return Expr::new(ExprKind::Assign(place, bx(value)), ty, span);
         };
@@ -569,7 +587,7 @@ impl BodyChecker<'_> {
         );
         let domain = match &ty {
             Type::String if op == BinaryOp::Add && value.ty != Type::Void => Domain::Str,
-            t if t.is_integer() && value.ty.is_integer() => Domain::Int,
+            t if t.is_integer() && value.ty.is_integral() => Domain::Int,
             Type::Float if value.ty.is_numeric() && !bitwise && op != BinaryOp::Rem => {
                 Domain::Float
             }
@@ -787,8 +805,8 @@ impl BodyChecker<'_> {
             return Expr::new(ExprKind::Undefined, Type::Error, span);
         }
         let conversion = match (&from, to) {
-            (f, Type::Float) if f.is_integer() => Conversion::IntToFloat,
-            (f, t) if f.is_integer() && t.is_integer() => {
+            (f, Type::Float) if f.is_integral() => Conversion::IntToFloat,
+            (f, t) if f.is_integral() && t.is_integer() => {
                 return Expr {
                     ty: to.clone(),
                     ..e

@@ -12,6 +12,7 @@ mod classes;
 mod expr;
 pub mod items;
 mod members;
+mod narrow;
 mod signatures;
 mod type_expr;
 

@@ -41,6 +41,8 @@ pub struct ClassInfo {
     pub span: Span,
     /// Every instance field, inherited ones first: name and type.
     pub fields: Vec<(String, Type)>,
+    /// Where each field is declared.
+    pub field_spans: Vec<Span>,
     /// The index in `fields` of the first field this class declares itself.
     pub own_fields: usize,
     /// The method table (vtable): inherited entries first, overrides in place.
