@@ -22,6 +22,7 @@ const LIB = path.join(__dirname, 'bluescript.d.ts');
 const F64_EXPECTED = {
   mandelbrot: [['const EXPECTED = 18', 'const EXPECTED = 191']],
   'mandelbrot-untyped': [['const EXPECTED = 238', 'const EXPECTED = 191']],
+  'nbody-untyped': [['const EXPECTED = -0.16923219', 'const EXPECTED = -0.16908761']],
   cd: [['const EXPECTED = 4213', 'const EXPECTED = 4305']],
 };
 
