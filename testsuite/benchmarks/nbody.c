@@ -27,7 +27,7 @@ static float A(float x) {
 #define SQRT sqrt
 #endif
 
-#define ITERATIONS 150
+#define ITERATIONS 600
 #define STEPS 1000
 #ifdef UNTYPED
 #define EXPECTED -0.16923219f
