@@ -80,8 +80,13 @@ impl BodyChecker<'_> {
         self.assume_non_null(ids);
         let result = check(self);
         self.facts = saved;
-        for subject in self.assigned_log[log_start..].to_vec() {
-            self.facts.remove(&subject);
+        let BodyChecker {
+            facts,
+            assigned_log,
+            ..
+        } = self;
+        for subject in &assigned_log[log_start..] {
+            facts.remove(subject);
         }
         result
     }

@@ -1,5 +1,6 @@
 //! Lowering expressions: arithmetic, comparisons, places, arrays, calls and built-ins.
 
+use super::objects::MethodTarget;
 use super::{Lowerer, ir_ty};
 use crate::hir::{ArithOp, Builtin, CmpOp, Domain, Expr, ExprKind, Place};
 use crate::types::Type;
@@ -163,7 +164,12 @@ impl Lowerer {
             } => {
                 let r = self.value(receiver);
                 let args = args.iter().map(|a| self.value(a)).collect();
-                return self.method_call(r, *index, function, *dispatch, args, e.ty.ir_ty(), span);
+                let target = MethodTarget {
+                    index: *index,
+                    function,
+                    dispatch: *dispatch,
+                };
+                return self.method_call(r, target, args, e.ty.ir_ty(), span);
             }
             ExprKind::AnyMethodCall(receiver, name, args) => {
                 let r = self.value(receiver);

@@ -10,6 +10,16 @@ use device::abi::{self, Native};
 use ir::{Callee, Cond, DataSymbol, Inst, IntOp, Terminator, Ty, UnOp, Var};
 use syntax::Span;
 
+/// Which method a method call calls.
+pub(super) struct MethodTarget<'a> {
+    /// Its index in the method table.
+    pub index: u32,
+    /// The implementation for the receiver's static class.
+    pub function: &'a str,
+    /// Whether the call must go through the receiver's method table.
+    pub dispatch: bool,
+}
+
 impl Lowerer {
     /// `new C(args)`: evaluate the arguments, allocate, run the constructor.
     pub(super) fn new_instance(
@@ -56,25 +66,24 @@ impl Lowerer {
         abi::INSTANCE_FIELDS + 4 * index as i32
     }
 
-    /// A method call: through the receiver's method table when `dispatch`, else directly.
+    /// A method call: through the receiver's method table when the target says so, else
+    /// directly.
     pub(super) fn method_call(
         &mut self,
         receiver: Var,
-        index: u32,
-        function: &str,
-        dispatch: bool,
+        target: MethodTarget,
         mut args: Vec<Var>,
         ret: Option<Ty>,
         span: Span,
     ) -> Option<Var> {
         args.insert(0, receiver);
-        let callee = if dispatch {
+        let callee = if target.dispatch {
             let desc = self.b.load(Ty::I32, receiver, abi::INSTANCE_CLASS);
-            let entry = abi::CLASS_METHODS + (abi::METHOD_ENTRY_SIZE * index) as i32;
+            let entry = abi::CLASS_METHODS + (abi::METHOD_ENTRY_SIZE * target.index) as i32;
             let slot = self.b.load(Ty::I32, desc, entry + abi::METHOD_SLOT);
             Callee::Dynamic(slot)
         } else {
-            self.b.callee(function)
+            self.b.callee(target.function)
         };
         self.call(callee, args, ret, span)
     }
