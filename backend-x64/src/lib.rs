@@ -6,9 +6,9 @@
 //! address `r15 + a`. Calls go through the context's function and native tables, and every call
 //! is recorded as a [`CallSite`] so that run-time errors map back to source locations.
 //!
-//! Pipeline: liveness ([`ir::analysis`]) → linear-scan register allocation (`regalloc`) → frame
-//! layout, prologue and epilogue (`frame`) → instruction selection (`emit`), with parallel moves
-//! for parameters and call arguments (`moves`).
+//! Pipeline: liveness ([`ir::analysis`]) → register allocation by graph colouring with copy
+//! coalescing (`regalloc`) → frame layout, prologue and epilogue (`frame`) → instruction
+//! selection (`emit`), with parallel moves for parameters and call arguments (`moves`).
 //!
 //! Registers: `r14`/`r15` pinned; `rax`, `rcx`, `rdx`, `xmm14`, `xmm15` scratch; `r13` holds the
 //! shadow-stack frame base in functions with GC root slots; the other general registers and

@@ -6,6 +6,7 @@
 
 pub mod builder;
 pub mod machine;
+pub mod parse;
 
 pub use builder::Builder;
 pub use machine::{Arg, Machine, Outcome};
