@@ -41,6 +41,7 @@ function strip(text) {
     return found;
   };
   const visit = (node) => {
+    if (ts.isTypeNode(node)) return; // removed whole, with the parameters of function types
     if (ts.isParameter(node) && node.type) cut(node.name.getEnd(), node.type, '');
     if (ts.isPropertyDeclaration(node) && node.type) cut(node.name.getEnd(), node.type, '');
     if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isArrowFunction(node))
