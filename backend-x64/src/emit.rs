@@ -3,7 +3,7 @@
 //! scratch registers (`rax`, `rcx`, `xmm14`, `xmm15`); results computed in a scratch register
 //! are stored back to their slot.
 
-use crate::asm::{Asm, mov32, movss, store_imm32};
+use crate::asm::{Alu, Asm, alu_imm, mov32, movss, store_imm32};
 use crate::frame::{ArgLoc, Frame, arg_locations};
 use crate::moves::{Move, Place, copy, parallel_move};
 use crate::regalloc::{Allocation, Home};
@@ -102,30 +102,43 @@ pub fn emit(
 ) -> Result<MachineCode, CodegenError> {
     let mut a = Asm::new(0);
     let blocks = (0..f.blocks.len()).map(|_| a.new_dynamic_label()).collect();
-    let ret = a.new_dynamic_label();
     let overflow = a.new_dynamic_label();
+    let mut uses = vec![0u32; f.vars.len()];
+    for &b in &alloc.order {
+        let block = f.block(b);
+        for inst in &block.insts {
+            inst.for_each_use(|v| uses[v.0 as usize] += 1);
+        }
+        block.term.for_each_use(|v| uses[v.0 as usize] += 1);
+    }
     let mut e = Emitter {
         a,
         f,
         alloc,
         frame,
         blocks,
-        ret,
+        uses,
+        result_in: None,
+        inlining: false,
+        resolved: Vec::new(),
         call_sites: Vec::new(),
         relocs: Vec::new(),
     };
+    e.resolve_targets();
     frame.prologue(&mut e.a, f, live, alloc, overflow);
-    for (i, &b) in alloc.order.iter().enumerate() {
-        let next = alloc.order.get(i + 1).copied();
+    // Blocks that emit nothing but a jump are never jumped to (see `target`): leave them out.
+    let emitted: Vec<BlockId> = alloc
+        .order
+        .iter()
+        .copied()
+        .filter(|&b| b.0 == 0 || e.resolved[b.0 as usize] == b)
+        .collect();
+    for (i, &b) in emitted.iter().enumerate() {
+        let next = emitted.get(i + 1).copied();
         let label = e.blocks[b.0 as usize];
         dynasm!(e.a ; .arch x64 ; =>label);
-        for inst in &f.block(b).insts {
-            e.inst(inst)?;
-        }
-        e.term(&f.block(b).term, next)?;
+        e.block(b, next)?;
     }
-    dynasm!(e.a ; .arch x64 ; =>ret);
-    frame.epilogue(&mut e.a);
     dynasm!(e.a ; .arch x64 ; =>overflow);
     e.call_native(Native::RaiseStackOverflow as u32, &[], LocId(0))?;
     dynasm!(e.a ; .arch x64 ; ud2);
@@ -147,8 +160,15 @@ struct Emitter<'a> {
     frame: &'a Frame,
     /// One label per block (unreachable blocks' labels stay unused).
     blocks: Vec<DynamicLabel>,
-    /// The shared return path.
-    ret: DynamicLabel,
+    /// How many times each var is read in reachable code.
+    uses: Vec<u32>,
+    /// A var computed straight into the result register (`eax` or `xmm0`) because the block
+    /// returns it right after its definition.
+    result_in: Option<(Var, Home)>,
+    /// Set while emitting a copy of another block's terminator (at most one level deep).
+    inlining: bool,
+    /// Per block, where control really goes (see [`Self::target`]).
+    resolved: Vec<BlockId>,
     call_sites: Vec<CallSite>,
     relocs: Vec<Reloc>,
 }
@@ -159,7 +179,54 @@ impl Emitter<'_> {
     }
 
     fn home(&self, v: Var) -> Home {
-        self.alloc.home(v)
+        match self.result_in {
+            Some((r, h)) if r == v => h,
+            _ => self.alloc.home(v),
+        }
+    }
+
+    /// Emits block `b`, followed in layout by `next`.
+    fn block(&mut self, b: BlockId, next: Option<BlockId>) -> Result<(), CodegenError> {
+        let f = self.f;
+        let block = f.block(b);
+        let insts = &block.insts;
+        let mut i = 0;
+        while i < insts.len() {
+            // A value returned right after it is computed goes straight to the result register
+            // (`xmm0` may be an operand's home too: instructions read operands first).
+            if i + 1 == insts.len()
+                && let Terminator::Return(Some(r)) = block.term
+                && insts[i].def() == Some(r)
+            {
+                let mut reads = false;
+                insts[i].for_each_use(|v| reads |= v == r);
+                if !reads {
+                    let result = if self.is_float(r) {
+                        Home::Xmm(Rx::XMM0)
+                    } else {
+                        Home::Gpr(Rq::RAX)
+                    };
+                    self.result_in = Some((r, result));
+                }
+            }
+            if i + 1 == insts.len()
+                && let Some(done) = self.fused_branch(&insts[i], &block.term, next)
+            {
+                self.result_in = None;
+                return done;
+            }
+            if let Some(next_inst) = insts.get(i + 1)
+                && self.fused_scaled_add(&insts[i], next_inst)
+            {
+                i += 2;
+                continue;
+            }
+            self.inst(&insts[i])?;
+            i += 1;
+        }
+        let done = self.term(&block.term, next);
+        self.result_in = None;
+        done
     }
 
     fn place(&self, v: Var) -> Place {
@@ -248,7 +315,10 @@ impl Emitter<'_> {
             Inst::SymAddr { dst, sym } => self.sym_addr(dst, sym),
             Inst::FConst { dst, bits } => self.fconst(dst, bits),
             Inst::Copy { dst, src } => {
-                if self.home(dst) != self.home(src) {
+                if let (Some(0), Some(d)) = (self.constant(src), self.gpr(dst)) {
+                    // Flags are never live between instructions.
+                    dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(d));
+                } else if self.home(dst) != self.home(src) {
                     let (from, to) = (self.place(src), self.place(dst));
                     copy(&mut self.a, from, to);
                 }
@@ -451,6 +521,15 @@ impl Emitter<'_> {
                 self.int_rr(op, d, Rq::RCX);
                 self.commit_gpr(dst, d);
             }
+            IntOp::Add
+                if self.gpr(a).is_some_and(|r| Some(r) != self.gpr(dst))
+                    && self.gpr(b).is_some_and(|r| Some(r) != self.gpr(dst)) =>
+            {
+                let (ra, rb) = (self.use_gpr(a, Rq::RAX), self.use_gpr(b, Rq::RCX));
+                let d = self.def_gpr(dst, Rq::RAX);
+                dynasm!(self.a ; .arch x64 ; lea Rd(d), [Rq(ra) + Rq(rb)]);
+                self.commit_gpr(dst, d);
+            }
             _ => {
                 let d = self.def_gpr(dst, Rq::RAX);
                 if self.gpr(b) == Some(d) && self.gpr(a) != Some(d) {
@@ -514,7 +593,7 @@ impl Emitter<'_> {
                     _ => {
                         self.load_gpr(d, a);
                         if imm != 0 {
-                            dynasm!(self.a ; .arch x64 ; add Rd(d), imm);
+                            alu_imm(&mut self.a, Alu::Add, d, imm);
                         }
                     }
                 }
@@ -523,17 +602,22 @@ impl Emitter<'_> {
             IntOp::Mul => {
                 let ra = self.use_gpr(a, Rq::RCX);
                 let d = self.def_gpr(dst, Rq::RAX);
-                dynasm!(self.a ; .arch x64 ; imul Rd(d), Rd(ra), imm);
+                if let Ok(b) = i8::try_from(imm) {
+                    dynasm!(self.a ; .arch x64 ; imul Rd(d), Rd(ra), BYTE b as _);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; imul Rd(d), Rd(ra), imm);
+                }
                 self.commit_gpr(dst, d);
             }
             IntOp::And | IntOp::Or | IntOp::Xor => {
                 let d = self.def_gpr(dst, Rq::RAX);
                 self.load_gpr(d, a);
-                match op {
-                    IntOp::And => dynasm!(self.a ; .arch x64 ; and Rd(d), imm),
-                    IntOp::Or => dynasm!(self.a ; .arch x64 ; or Rd(d), imm),
-                    _ => dynasm!(self.a ; .arch x64 ; xor Rd(d), imm),
-                }
+                let alu = match op {
+                    IntOp::And => Alu::And,
+                    IntOp::Or => Alu::Or,
+                    _ => Alu::Xor,
+                };
+                alu_imm(&mut self.a, alu, d, imm);
                 self.commit_gpr(dst, d);
             }
             IntOp::Shl | IntOp::ShrS | IntOp::ShrU => {
@@ -630,12 +714,12 @@ impl Emitter<'_> {
             let cc = Cc::of_int(cond);
             if let Some(c) = self.constant(b) {
                 let ra = self.use_gpr(a, Rq::RAX);
-                dynasm!(self.a ; .arch x64 ; cmp Rd(ra), c);
+                self.cmp_imm(ra, c);
                 return FlagTest::Simple(cc);
             }
             if let Some(c) = self.constant(a) {
                 let rb = self.use_gpr(b, Rq::RCX);
-                dynasm!(self.a ; .arch x64 ; cmp Rd(rb), c);
+                self.cmp_imm(rb, c);
                 return FlagTest::Simple(cc.mirror());
             }
             let ra = self.use_gpr(a, Rq::RAX);
@@ -656,6 +740,15 @@ impl Emitter<'_> {
             Cond::FNe => FlagTest::Ne,
             Cond::FLt | Cond::FGt => FlagTest::Simple(Cc::A),
             _ => FlagTest::Simple(Cc::Ae),
+        }
+    }
+
+    /// `cmp r, c`; `test r, r` (the same flags) for zero.
+    fn cmp_imm(&mut self, r: Rq, c: i32) {
+        if c == 0 {
+            dynasm!(self.a ; .arch x64 ; test Rd(r), Rd(r));
+        } else {
+            alu_imm(&mut self.a, Alu::Cmp, r, c);
         }
     }
 
@@ -708,14 +801,6 @@ impl Emitter<'_> {
         }
     }
 
-    /// `jmp` to block `to` unless it is `next` in layout order.
-    fn jump(&mut self, to: BlockId, next: Option<BlockId>) {
-        if Some(to) != next {
-            let l = self.blocks[to.0 as usize];
-            dynasm!(self.a ; .arch x64 ; jmp =>l);
-        }
-    }
-
     fn load_mem(&mut self, width: Width, dst: Var, addr: Var, offset: i32) {
         let ra = self.use_gpr(addr, Rq::RAX);
         if self.is_float(dst) {
@@ -734,6 +819,9 @@ impl Emitter<'_> {
         } else {
             let d = self.def_gpr(dst, Rq::RAX);
             match width {
+                Width::W32 if offset == 0 => {
+                    dynasm!(self.a ; .arch x64 ; mov Rd(d), DWORD [r15 + Rq(ra)])
+                }
                 Width::W32 => {
                     dynasm!(self.a ; .arch x64 ; mov Rd(d), DWORD [r15 + Rq(ra) + offset])
                 }
@@ -749,6 +837,9 @@ impl Emitter<'_> {
         let ra = self.use_gpr(addr, Rq::RAX);
         if let Some(c) = self.constant(src) {
             match width {
+                Width::W32 if offset == 0 => {
+                    dynasm!(self.a ; .arch x64 ; mov DWORD [r15 + Rq(ra)], c)
+                }
                 Width::W32 => {
                     dynasm!(self.a ; .arch x64 ; mov DWORD [r15 + Rq(ra) + offset], c)
                 }
@@ -770,6 +861,9 @@ impl Emitter<'_> {
             self.use_gpr(src, Rq::RCX)
         };
         match width {
+            Width::W32 if offset == 0 => {
+                dynasm!(self.a ; .arch x64 ; mov DWORD [r15 + Rq(ra)], Rd(rs))
+            }
             Width::W32 => {
                 dynasm!(self.a ; .arch x64 ; mov DWORD [r15 + Rq(ra) + offset], Rd(rs))
             }
@@ -779,7 +873,6 @@ impl Emitter<'_> {
         }
     }
 
-    /// Moves `args` into their ABI locations.
     /// Moves the arguments into their ABI locations, and `extra` moves with them (in the same
     /// parallel move, so that sources are read before any destination is written).
     fn pass_args(&mut self, args: &[Var], extra: Option<Move>) {
@@ -867,10 +960,8 @@ impl Emitter<'_> {
                     let src = self.place(v);
                     copy(&mut self.a, src, result);
                 }
-                if next.is_some() {
-                    let ret = self.ret;
-                    dynasm!(self.a ; .arch x64 ; jmp =>ret);
-                }
+                self.frame.epilogue(&mut self.a);
+                Ok(())
             }
             Terminator::Raise {
                 native,
@@ -879,8 +970,77 @@ impl Emitter<'_> {
             } => {
                 self.call_native(native, args, loc)?;
                 dynasm!(self.a ; .arch x64 ; ud2);
+                Ok(())
             }
         }
+    }
+
+    /// Whether instruction `inst` emits no code: a copy within one home, or a constant with no
+    /// storage.
+    fn emits_nothing(&self, inst: &Inst) -> bool {
+        match *inst {
+            Inst::Copy { dst, src } => self.alloc.home(dst) == self.alloc.home(src),
+            Inst::IConst { dst, .. } => matches!(self.alloc.home(dst), Home::Const(_)),
+            _ => false,
+        }
+    }
+
+    /// Whether block `b` has no instructions that emit code.
+    fn is_trivial(&self, b: BlockId) -> bool {
+        self.f.block(b).insts.iter().all(|i| self.emits_nothing(i))
+    }
+
+    /// Where control really goes when it goes to `b`: past blocks that emit nothing but a jump.
+    fn target(&self, b: BlockId) -> BlockId {
+        self.resolved[b.0 as usize]
+    }
+
+    /// Computes [`Self::target`] for every reachable block. A cycle of blocks that only jump
+    /// (an empty infinite loop) resolves to itself.
+    fn resolve_targets(&mut self) {
+        let n = self.f.blocks.len();
+        let mut resolved: Vec<BlockId> = (0..n as u32).map(BlockId).collect();
+        let forwards = |b: BlockId| match self.f.block(b).term {
+            Terminator::Jump(c) if self.is_trivial(b) => Some(c),
+            _ => None,
+        };
+        for &start in &self.alloc.order {
+            let mut path = vec![start];
+            let mut b = start;
+            while let Some(c) = forwards(b) {
+                if path.contains(&c) {
+                    // A cycle: its blocks are kept as they are.
+                    b = c;
+                    break;
+                }
+                path.push(c);
+                b = c;
+            }
+            let end = if forwards(b).is_some() { start } else { b };
+            resolved[start.0 as usize] = end;
+        }
+        self.resolved = resolved;
+    }
+
+    /// Continues at block `to`: nothing when it comes next, a copy of its terminator when it is
+    /// trivial (a loop header's test, a return), or else a `jmp`.
+    fn jump(&mut self, to: BlockId, next: Option<BlockId>) -> Result<(), CodegenError> {
+        let to = self.target(to);
+        if Some(to) == next {
+            return Ok(());
+        }
+        let term = &self.f.block(to).term;
+        if !self.inlining
+            && self.is_trivial(to)
+            && matches!(term, Terminator::Branch { .. } | Terminator::Return(_))
+        {
+            self.inlining = true;
+            let done = self.term(term, next);
+            self.inlining = false;
+            return done;
+        }
+        let l = self.blocks[to.0 as usize];
+        dynasm!(self.a ; .arch x64 ; jmp =>l);
         Ok(())
     }
 
@@ -892,26 +1052,124 @@ impl Emitter<'_> {
         then: BlockId,
         other: BlockId,
         next: Option<BlockId>,
-    ) {
+    ) -> Result<(), CodegenError> {
         if then == other {
             return self.jump(then, next);
         }
         let test = self.compare(cond, a, b);
+        self.branch_on(test, then, other, next)
+    }
+
+    /// Goes to `then` if `test` holds after a comparison, else to `other`.
+    fn branch_on(
+        &mut self,
+        test: FlagTest,
+        then: BlockId,
+        other: BlockId,
+        next: Option<BlockId>,
+    ) -> Result<(), CodegenError> {
+        let (then, other) = (self.target(then), self.target(other));
         let (lt, lo) = (self.blocks[then.0 as usize], self.blocks[other.0 as usize]);
         match test {
-            FlagTest::Simple(cc) if Some(then) == next => self.jcc(cc.negate(), lo),
+            FlagTest::Simple(cc) if Some(then) == next => {
+                self.jcc(cc.negate(), lo);
+                Ok(())
+            }
             FlagTest::Simple(cc) => {
                 self.jcc(cc, lt);
-                self.jump(other, next);
+                self.jump(other, next)
             }
             FlagTest::Eq => {
                 dynasm!(self.a ; .arch x64 ; jne =>lo ; jp =>lo);
-                self.jump(then, next);
+                self.jump(then, next)
             }
             FlagTest::Ne => {
                 dynasm!(self.a ; .arch x64 ; jne =>lt ; jp =>lt);
-                self.jump(other, next);
+                self.jump(other, next)
             }
         }
+    }
+
+    /// `dst = cmp a, b` as the last instruction, branched on by `term` (`dst != 0` or
+    /// `dst == 0`) and read nowhere else: one comparison and conditional jump.
+    fn fused_branch(
+        &mut self,
+        inst: &Inst,
+        term: &Terminator,
+        next: Option<BlockId>,
+    ) -> Option<Result<(), CodegenError>> {
+        let Inst::Cmp { cond, dst, a, b } = *inst else {
+            return None;
+        };
+        let Terminator::Branch {
+            cond: bc,
+            a: x,
+            b: y,
+            then,
+            other,
+        } = *term
+        else {
+            return None;
+        };
+        let zero = |v: Var| v != dst && self.constant(v) == Some(0);
+        if self.uses[dst.0 as usize] != 1 || !((x == dst && zero(y)) || (y == dst && zero(x))) {
+            return None;
+        }
+        let (then, other) = match bc {
+            Cond::Ne => (then, other),
+            Cond::Eq => (other, then),
+            _ => return None,
+        };
+        let test = self.compare(cond, a, b);
+        Some(self.branch_on(test, then, other, next))
+    }
+
+    /// `t = x << k; y = b + t` (or `t + b`) with `t` read nowhere else: one `lea`.
+    fn fused_scaled_add(&mut self, first: &Inst, second: &Inst) -> bool {
+        let Inst::IntImm {
+            op: IntOp::Shl,
+            dst: t,
+            a: x,
+            imm: k @ 1..=3,
+        } = *first
+        else {
+            return false;
+        };
+        let Inst::Int {
+            op: IntOp::Add,
+            dst: y,
+            a,
+            b,
+        } = *second
+        else {
+            return false;
+        };
+        let base = match (a == t, b == t) {
+            (true, false) => b,
+            (false, true) => a,
+            _ => return false,
+        };
+        if self.uses[t.0 as usize] != 1 {
+            return false;
+        }
+        let rx = self.use_gpr(x, Rq::RAX);
+        let d = self.def_gpr(y, Rq::RAX);
+        match self.constant(base) {
+            Some(c) => match k {
+                1 => dynasm!(self.a ; .arch x64 ; lea Rd(d), [Rq(rx) * 2 + c]),
+                2 => dynasm!(self.a ; .arch x64 ; lea Rd(d), [Rq(rx) * 4 + c]),
+                _ => dynasm!(self.a ; .arch x64 ; lea Rd(d), [Rq(rx) * 8 + c]),
+            },
+            None => {
+                let rb = self.use_gpr(base, Rq::RCX);
+                match k {
+                    1 => dynasm!(self.a ; .arch x64 ; lea Rd(d), [Rq(rb) + Rq(rx) * 2]),
+                    2 => dynasm!(self.a ; .arch x64 ; lea Rd(d), [Rq(rb) + Rq(rx) * 4]),
+                    _ => dynasm!(self.a ; .arch x64 ; lea Rd(d), [Rq(rb) + Rq(rx) * 8]),
+                }
+            }
+        }
+        self.commit_gpr(y, d);
+        true
     }
 }

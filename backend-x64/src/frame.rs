@@ -5,7 +5,7 @@
 //! callee-saved registers, padding, spill slots, outgoing stack arguments at `[rsp]`. `rsp` stays
 //! fixed (and 16-byte aligned) in the body, so every call site is aligned.
 
-use crate::asm::{Asm, Mem, mov32};
+use crate::asm::{Alu, Asm, Mem, adjust_rsp, alu_imm, mov32};
 use crate::moves::{Move, Place, parallel_move};
 use crate::regalloc::{Allocation, Home};
 use crate::regs::{ARG_GPRS, ARG_XMMS};
@@ -136,9 +136,7 @@ impl Frame {
         for &r in &self.saved {
             dynasm!(a ; .arch x64 ; push Rq(r));
         }
-        if self.locals > 0 {
-            dynasm!(a ; .arch x64 ; sub rsp, self.locals);
-        }
+        adjust_rsp(a, -self.locals);
         dynasm!(a
             ; .arch x64
             ; cmp rsp, QWORD [r14 + CTX_STACK_LIMIT]
@@ -157,7 +155,10 @@ impl Frame {
         dynasm!(a
             ; .arch x64
             ; mov r13d, DWORD [r14 + CTX_SHADOW_SP]
-            ; sub r13d, self.shadow_bytes
+        );
+        alu_imm(a, Alu::Sub, Rq::R13, self.shadow_bytes);
+        dynasm!(a
+            ; .arch x64
             ; jb =>overflow
             ; cmp r13d, DWORD [r14 + CTX_SHADOW_LIMIT]
             ; jb =>overflow
@@ -174,10 +175,12 @@ impl Frame {
     }
 
     /// Moves the parameters that are live on entry from their ABI locations into their homes.
-    /// Word parameters that stay in their argument register are zero-extended, because the ABI
-    /// leaves the upper half undefined and addresses are formed with 64-bit adds.
+    /// Word parameters that stay in their argument register are zero-extended when that register
+    /// ever holds an address (see [`address_registers`]), because the ABI leaves the upper half
+    /// undefined and addresses are formed with 64-bit adds.
     fn move_params(&self, a: &mut Asm, f: &Function, live: &Liveness, alloc: &Allocation) {
         let locs = arg_locations(f.params.iter().map(|p| f.ty(*p)));
+        let addresses = address_registers(f, alloc);
         let mut moves = Vec::new();
         for (p, loc) in f.params.iter().zip(locs) {
             if !live.live_in[0].contains(p.0 as usize) {
@@ -192,6 +195,7 @@ impl Frame {
             };
             if let (Place::Gpr(s), Place::Gpr(d)) = (src, dst)
                 && s == d
+                && addresses.contains(&d)
             {
                 mov32(a, d, s, true);
             }
@@ -204,18 +208,40 @@ impl Frame {
     /// or `xmm0`.
     pub fn epilogue(&self, a: &mut Asm) {
         if self.shadow_bytes > 0 {
-            dynasm!(a
-                ; .arch x64
-                ; add r13d, self.shadow_bytes
-                ; mov DWORD [r14 + CTX_SHADOW_SP], r13d
-            );
+            alu_imm(a, Alu::Add, Rq::R13, self.shadow_bytes);
+            dynasm!(a ; .arch x64 ; mov DWORD [r14 + CTX_SHADOW_SP], r13d);
         }
-        if self.locals > 0 {
-            dynasm!(a ; .arch x64 ; add rsp, self.locals);
-        }
+        adjust_rsp(a, self.locals);
         for &r in self.saved.iter().rev() {
             dynasm!(a ; .arch x64 ; pop Rq(r));
         }
         dynasm!(a ; .arch x64 ; ret);
     }
+}
+
+/// The registers that hold a var used as a 64-bit address somewhere in `f` (a load or store
+/// address, or a dynamic call's slot number): their upper halves must be zero. Every other use
+/// of a word register reads only its low 32 bits.
+pub fn address_registers(f: &Function, alloc: &Allocation) -> Vec<Rq> {
+    let mut regs = Vec::new();
+    let mut add = |v: ir::Var| {
+        if let Some(Home::Gpr(r)) = alloc.homes[v.0 as usize]
+            && !regs.contains(&r)
+        {
+            regs.push(r);
+        }
+    };
+    for b in &alloc.order {
+        for inst in &f.block(*b).insts {
+            match *inst {
+                Inst::Load { addr, .. } | Inst::Store { addr, .. } => add(addr),
+                Inst::Call {
+                    callee: ir::Callee::Dynamic(v),
+                    ..
+                } => add(v),
+                _ => {}
+            }
+        }
+    }
+    regs
 }

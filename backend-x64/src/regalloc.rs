@@ -713,7 +713,8 @@ fn assign_slots(
 
 /// The reachable blocks in reverse post-order, visiting a branch's `other` successor before its
 /// `then` successor so that `then` (a loop body, the likely side) tends to follow the branch and
-/// be reached by falling through.
+/// be reached by falling through; blocks that raise a run-time error go last. The entry block
+/// stays first.
 pub fn layout_order(f: &Function) -> Vec<BlockId> {
     let mut seen = vec![false; f.blocks.len()];
     let mut post = Vec::with_capacity(f.blocks.len());
@@ -735,7 +736,11 @@ pub fn layout_order(f: &Function) -> Vec<BlockId> {
         }
     }
     post.reverse();
-    post
+    // Run-time error paths are cold: lay them out last so that hot paths fall through.
+    let (hot, cold): (Vec<BlockId>, Vec<BlockId>) = post
+        .into_iter()
+        .partition(|&b| b.0 == 0 || !matches!(f.block(b).term, ir::Terminator::Raise { .. }));
+    hot.into_iter().chain(cold).collect()
 }
 
 /// The I32 vars (not parameters) whose only definition is an `IConst`, with its value. The IR

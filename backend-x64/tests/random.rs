@@ -1,0 +1,624 @@
+//! Differential testing: random valid IR functions (loops, copies, every integer and float
+//! operation, loads and stores, calls) run natively and in a reference interpreter, which must
+//! agree on the result and on memory.
+
+mod harness;
+
+use harness::machine::CHECK_ALIGN_NATIVE;
+use harness::{Arg, Machine};
+use ir::*;
+
+/// A small deterministic random number generator.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n
+    }
+
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.next(xs.len())]
+    }
+
+    fn imm(&mut self) -> i32 {
+        self.pick(&[
+            0,
+            1,
+            2,
+            3,
+            -1,
+            -2,
+            7,
+            127,
+            128,
+            -128,
+            -129,
+            255,
+            1000,
+            -5000,
+            65536,
+            i32::MAX,
+            i32::MIN,
+            0x1234_5678,
+        ])
+    }
+}
+
+/// The region of the arena random loads and stores use.
+const MEM: i32 = 0x2000;
+const MEM_SIZE: usize = 0x400;
+/// The native that returns its first argument.
+const ID: u32 = CHECK_ALIGN_NATIVE;
+
+const INT_OPS: [IntOp; 11] = [
+    IntOp::Add,
+    IntOp::Sub,
+    IntOp::Mul,
+    IntOp::DivS,
+    IntOp::RemS,
+    IntOp::And,
+    IntOp::Or,
+    IntOp::Xor,
+    IntOp::Shl,
+    IntOp::ShrS,
+    IntOp::ShrU,
+];
+const CONDS: [Cond; 8] = [
+    Cond::Eq,
+    Cond::Ne,
+    Cond::LtS,
+    Cond::LeS,
+    Cond::GtS,
+    Cond::GeS,
+    Cond::LtU,
+    Cond::GeU,
+];
+const FCONDS: [Cond; 6] = [
+    Cond::FEq,
+    Cond::FNe,
+    Cond::FLt,
+    Cond::FLe,
+    Cond::FGt,
+    Cond::FGe,
+];
+
+/// Builds a random function `f(i0, i1, i2: I32, x: F32) -> I32`. Every var is initialized in the
+/// entry block; every block is guarded by a fuel counter so that loops end; the exit block
+/// returns a hash of every var.
+fn random_function(seed: u64) -> Function {
+    let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xdead_beef);
+    let mut vars = vec![Ty::I32, Ty::I32, Ty::I32, Ty::F32];
+    let params: Vec<Var> = (0..4).map(Var).collect();
+    let new = |ty: Ty, vars: &mut Vec<Ty>| {
+        vars.push(ty);
+        Var(vars.len() as u32 - 1)
+    };
+    let nints = 3 + r.next(12);
+    let nfloats = 1 + r.next(5);
+    let ints: Vec<Var> = (0..nints).map(|_| new(Ty::I32, &mut vars)).collect();
+    let refs: Vec<Var> = (0..2).map(|_| new(Ty::Ref, &mut vars)).collect();
+    let floats: Vec<Var> = (0..nfloats).map(|_| new(Ty::F32, &mut vars)).collect();
+    let fuel = new(Ty::I32, &mut vars);
+    let base = new(Ty::I32, &mut vars);
+    let one = new(Ty::I32, &mut vars);
+    let zero = new(Ty::I32, &mut vars);
+    let nbodies = 1 + r.next(6);
+    // Blocks: 0 entry, then (guard, body) pairs, then exit.
+    let guard = |i: usize| BlockId(1 + 2 * i as u32);
+    let body = |i: usize| BlockId(2 + 2 * i as u32);
+    let exit = BlockId(1 + 2 * nbodies as u32);
+    let mut blocks = Vec::new();
+    let mut calls = 0u32;
+
+    // Entry: initialize everything.
+    let mut entry = vec![
+        Inst::IConst {
+            dst: fuel,
+            value: 1 + r.next(40) as i32,
+        },
+        Inst::IConst {
+            dst: base,
+            value: MEM,
+        },
+        Inst::IConst { dst: one, value: 1 },
+        Inst::IConst {
+            dst: zero,
+            value: 0,
+        },
+    ];
+    for &v in &ints {
+        entry.push(match r.next(3) {
+            0 => Inst::IConst {
+                dst: v,
+                value: r.imm(),
+            },
+            _ => Inst::Copy {
+                dst: v,
+                src: params[r.next(3)],
+            },
+        });
+    }
+    for &v in &refs {
+        entry.push(Inst::IConst { dst: v, value: MEM });
+    }
+    for &v in &floats {
+        entry.push(match r.next(2) {
+            0 => Inst::FConst {
+                dst: v,
+                bits: (r.imm() as f32 * 0.25).to_bits(),
+            },
+            _ => Inst::Copy {
+                dst: v,
+                src: params[3],
+            },
+        });
+    }
+    blocks.push(Block {
+        insts: entry,
+        term: Terminator::Jump(guard(0)),
+    });
+
+    for i in 0..nbodies {
+        // Guard: fuel -= 1; if fuel <= 0 goto exit.
+        blocks.push(Block {
+            insts: vec![Inst::IntImm {
+                op: IntOp::Sub,
+                dst: fuel,
+                a: fuel,
+                imm: 1,
+            }],
+            term: Terminator::Branch {
+                cond: Cond::LeS,
+                a: fuel,
+                b: zero,
+                then: exit,
+                other: body(i),
+            },
+        });
+        let mut insts = Vec::new();
+        for _ in 0..r.next(14) {
+            random_inst(
+                &mut r,
+                &mut insts,
+                &ints,
+                &refs,
+                &floats,
+                base,
+                one,
+                &mut calls,
+                &mut |ty| {
+                    vars.push(ty);
+                    Var(vars.len() as u32 - 1)
+                },
+            );
+        }
+        let target = |r: &mut Rng| {
+            if r.next(4) == 0 {
+                exit
+            } else {
+                guard(r.next(nbodies))
+            }
+        };
+        let term = match r.next(4) {
+            0 => Terminator::Jump(target(&mut r)),
+            1 => Terminator::Branch {
+                cond: r.pick(&FCONDS),
+                a: r.pick(&floats),
+                b: r.pick(&floats),
+                then: target(&mut r),
+                other: target(&mut r),
+            },
+            _ => Terminator::Branch {
+                cond: r.pick(&CONDS),
+                a: r.pick(&ints),
+                b: if r.next(3) == 0 { zero } else { r.pick(&ints) },
+                then: target(&mut r),
+                other: target(&mut r),
+            },
+        };
+        blocks.push(Block { insts, term });
+    }
+
+    // Exit: h = h * 31 + v for every int; floats through their bits.
+    let mut insts = Vec::new();
+    let h = Var(vars.len() as u32);
+    vars.push(Ty::I32);
+    insts.push(Inst::IConst { dst: h, value: 17 });
+    let all: Vec<Var> = ints.iter().chain(&refs).copied().collect();
+    for v in all.iter().copied().chain(floats.iter().copied()) {
+        let w = if vars[v.0 as usize] == Ty::F32 {
+            let w = Var(vars.len() as u32);
+            vars.push(Ty::I32);
+            insts.push(Inst::Unary {
+                op: UnOp::FloatBits,
+                dst: w,
+                src: v,
+            });
+            w
+        } else {
+            v
+        };
+        insts.push(Inst::IntImm {
+            op: IntOp::Mul,
+            dst: h,
+            a: h,
+            imm: 31,
+        });
+        insts.push(Inst::Int {
+            op: IntOp::Add,
+            dst: h,
+            a: h,
+            b: w,
+        });
+    }
+    blocks.push(Block {
+        insts,
+        term: Terminator::Return(Some(h)),
+    });
+    Function {
+        name: format!("random{seed}"),
+        params,
+        ret: Some(Ty::I32),
+        vars,
+        blocks,
+        locs: (0..=calls).map(|_| SourceLoc::default()).collect(),
+        symbols: vec![],
+        callees: vec![],
+    }
+}
+
+/// Appends one random instruction (or a short pattern) over the given vars.
+#[allow(clippy::too_many_arguments)]
+fn random_inst(
+    r: &mut Rng,
+    insts: &mut Vec<Inst>,
+    ints: &[Var],
+    refs: &[Var],
+    floats: &[Var],
+    base: Var,
+    one: Var,
+    calls: &mut u32,
+    new: &mut dyn FnMut(Ty) -> Var,
+) {
+    let i = |r: &mut Rng| r.pick(ints);
+    match r.next(16) {
+        0 => insts.push(Inst::IConst {
+            dst: i(r),
+            value: r.imm(),
+        }),
+        1 | 2 => {
+            // Copies, often chains of copies of a var that stays live.
+            let (d, s) = (i(r), i(r));
+            insts.push(Inst::Copy { dst: d, src: s });
+            if r.next(2) == 0 {
+                let t = new(Ty::I32);
+                insts.push(Inst::Copy { dst: t, src: d });
+                insts.push(Inst::IntImm {
+                    op: IntOp::Add,
+                    dst: i(r),
+                    a: t,
+                    imm: r.imm(),
+                });
+            }
+        }
+        3 | 4 => {
+            let op = r.pick(&INT_OPS);
+            let (dst, a) = (i(r), i(r));
+            let mut b = i(r);
+            if matches!(op, IntOp::DivS | IntOp::RemS) {
+                // A non-zero divisor: b | 1.
+                let t = new(Ty::I32);
+                insts.push(Inst::IntImm {
+                    op: IntOp::Or,
+                    dst: t,
+                    a: b,
+                    imm: 1,
+                });
+                b = t;
+            }
+            insts.push(Inst::Int { op, dst, a, b });
+        }
+        5 | 6 => {
+            let op = r.pick(&INT_OPS);
+            let mut imm = r.imm();
+            if matches!(op, IntOp::DivS | IntOp::RemS) && imm == 0 {
+                imm = 3;
+            }
+            insts.push(Inst::IntImm {
+                op,
+                dst: i(r),
+                a: i(r),
+                imm,
+            });
+        }
+        7 => insts.push(Inst::Cmp {
+            cond: r.pick(&CONDS),
+            dst: i(r),
+            a: i(r),
+            b: i(r),
+        }),
+        8 => {
+            let op = r.pick(&[FloatOp::Add, FloatOp::Sub, FloatOp::Mul]);
+            insts.push(Inst::Float {
+                op,
+                dst: r.pick(floats),
+                a: r.pick(floats),
+                b: r.pick(floats),
+            });
+        }
+        9 => {
+            let (op, dst, src) = match r.next(5) {
+                0 => (UnOp::Neg, i(r), i(r)),
+                1 => (UnOp::Not, i(r), i(r)),
+                2 => (UnOp::IntToFloat, r.pick(floats), i(r)),
+                3 => (UnOp::FloatToInt, i(r), r.pick(floats)),
+                _ => (UnOp::FNeg, r.pick(floats), r.pick(floats)),
+            };
+            insts.push(Inst::Unary { op, dst, src });
+        }
+        10 | 11 => {
+            // An array access: addr = base + ((x & 0xff) << 2), as lowering writes it.
+            let (t, s, a) = (new(Ty::I32), new(Ty::I32), new(Ty::I32));
+            insts.push(Inst::IntImm {
+                op: IntOp::And,
+                dst: t,
+                a: i(r),
+                imm: 0xff,
+            });
+            insts.push(Inst::IntImm {
+                op: IntOp::Shl,
+                dst: s,
+                a: t,
+                imm: 2,
+            });
+            let addr_base = if r.next(2) == 0 { base } else { r.pick(refs) };
+            insts.push(Inst::Int {
+                op: IntOp::Add,
+                dst: a,
+                a: addr_base,
+                b: s,
+            });
+            match r.next(4) {
+                0 => insts.push(Inst::Load {
+                    width: Width::W32,
+                    dst: i(r),
+                    addr: a,
+                    offset: 0,
+                }),
+                1 => insts.push(Inst::Load {
+                    width: Width::U8,
+                    dst: i(r),
+                    addr: a,
+                    offset: 1,
+                }),
+                2 => insts.push(Inst::Store {
+                    width: Width::W32,
+                    src: if r.next(3) == 0 { one } else { i(r) },
+                    addr: a,
+                    offset: 0,
+                }),
+                _ => insts.push(Inst::Store {
+                    width: Width::U8,
+                    src: i(r),
+                    addr: a,
+                    offset: 2,
+                }),
+            }
+        }
+        12 => {
+            *calls += 1;
+            let n = 1 + r.next(7);
+            let args: Vec<Var> = (0..n).map(|_| i(r)).collect();
+            insts.push(Inst::Call {
+                dst: Some(i(r)),
+                callee: Callee::Native(ID),
+                args,
+                loc: LocId(*calls),
+            });
+        }
+        13 => {
+            // A compare whose only use is the next instruction.
+            let c = new(Ty::I32);
+            insts.push(Inst::Cmp {
+                cond: r.pick(&CONDS),
+                dst: c,
+                a: i(r),
+                b: if r.next(2) == 0 { base } else { i(r) },
+            });
+            insts.push(Inst::Int {
+                op: IntOp::Add,
+                dst: i(r),
+                a: i(r),
+                b: c,
+            });
+        }
+        14 => insts.push(Inst::Copy {
+            dst: r.pick(floats),
+            src: r.pick(floats),
+        }),
+        _ => {
+            let rf = r.pick(refs);
+            insts.push(Inst::Copy {
+                dst: rf,
+                src: r.pick(refs),
+            });
+        }
+    }
+}
+
+/// The reference semantics of the IR.
+fn interpret(f: &Function, args: &[u32], mem: &mut [u8]) -> u32 {
+    let mut v = vec![0u32; f.vars.len()];
+    for (p, a) in f.params.iter().zip(args) {
+        v[p.0 as usize] = *a;
+    }
+    let fl = |x: u32| f32::from_bits(x);
+    let mut b = BlockId(0);
+    loop {
+        let block = f.block(b);
+        for inst in &block.insts {
+            match *inst {
+                Inst::IConst { dst, value } => v[dst.0 as usize] = value as u32,
+                Inst::FConst { dst, bits } => v[dst.0 as usize] = bits,
+                Inst::Copy { dst, src } => v[dst.0 as usize] = v[src.0 as usize],
+                Inst::Int { op, dst, a, b } => {
+                    v[dst.0 as usize] =
+                        int_op(op, v[a.0 as usize] as i32, v[b.0 as usize] as i32) as u32
+                }
+                Inst::IntImm { op, dst, a, imm } => {
+                    v[dst.0 as usize] = int_op(op, v[a.0 as usize] as i32, imm) as u32
+                }
+                Inst::Float { op, dst, a, b } => {
+                    let (x, y) = (fl(v[a.0 as usize]), fl(v[b.0 as usize]));
+                    v[dst.0 as usize] = match op {
+                        FloatOp::Add => x + y,
+                        FloatOp::Sub => x - y,
+                        FloatOp::Mul => x * y,
+                        FloatOp::Div => x / y,
+                    }
+                    .to_bits();
+                }
+                Inst::Unary { op, dst, src } => {
+                    let s = v[src.0 as usize];
+                    v[dst.0 as usize] = match op {
+                        UnOp::Neg => (s as i32).wrapping_neg() as u32,
+                        UnOp::Not => !s,
+                        UnOp::FNeg => (-fl(s)).to_bits(),
+                        UnOp::IntToFloat => (s as i32 as f32).to_bits(),
+                        UnOp::FloatToInt => fl(s) as i32 as u32,
+                        UnOp::FloatBits | UnOp::BitsFloat => s,
+                    };
+                }
+                Inst::Cmp { cond, dst, a, b } => {
+                    v[dst.0 as usize] = test(cond, v[a.0 as usize], v[b.0 as usize]) as u32
+                }
+                Inst::Load {
+                    width,
+                    dst,
+                    addr,
+                    offset,
+                } => {
+                    let at = (v[addr.0 as usize] as i32 + offset) as usize;
+                    v[dst.0 as usize] = match width {
+                        Width::U8 => mem[at] as u32,
+                        Width::W32 => u32::from_le_bytes(mem[at..at + 4].try_into().unwrap()),
+                    };
+                }
+                Inst::Store {
+                    width,
+                    src,
+                    addr,
+                    offset,
+                } => {
+                    let at = (v[addr.0 as usize] as i32 + offset) as usize;
+                    let s = v[src.0 as usize];
+                    match width {
+                        Width::U8 => mem[at] = s as u8,
+                        Width::W32 => mem[at..at + 4].copy_from_slice(&s.to_le_bytes()),
+                    }
+                }
+                Inst::Call { dst, ref args, .. } => {
+                    let first = v[args[0].0 as usize];
+                    if let Some(d) = dst {
+                        v[d.0 as usize] = first;
+                    }
+                }
+                Inst::SymAddr { .. } => unreachable!(),
+            }
+        }
+        match block.term {
+            Terminator::Jump(t) => b = t,
+            Terminator::Branch {
+                cond,
+                a,
+                b: y,
+                then,
+                other,
+            } => {
+                b = if test(cond, v[a.0 as usize], v[y.0 as usize]) {
+                    then
+                } else {
+                    other
+                }
+            }
+            Terminator::Return(r) => return r.map_or(0, |r| v[r.0 as usize]),
+            Terminator::Raise { .. } => unreachable!(),
+        }
+    }
+}
+
+fn int_op(op: IntOp, a: i32, b: i32) -> i32 {
+    match op {
+        IntOp::Add => a.wrapping_add(b),
+        IntOp::Sub => a.wrapping_sub(b),
+        IntOp::Mul => a.wrapping_mul(b),
+        IntOp::DivS => a.wrapping_div(b),
+        IntOp::RemS => a.wrapping_rem(b),
+        IntOp::And => a & b,
+        IntOp::Or => a | b,
+        IntOp::Xor => a ^ b,
+        IntOp::Shl => a.wrapping_shl(b as u32),
+        IntOp::ShrS => a.wrapping_shr(b as u32),
+        IntOp::ShrU => (a as u32).wrapping_shr(b as u32) as i32,
+    }
+}
+
+fn test(cond: Cond, a: u32, b: u32) -> bool {
+    let (x, y) = (f32::from_bits(a), f32::from_bits(b));
+    match cond {
+        Cond::Eq => a == b,
+        Cond::Ne => a != b,
+        Cond::LtS => (a as i32) < (b as i32),
+        Cond::LeS => (a as i32) <= (b as i32),
+        Cond::GtS => (a as i32) > (b as i32),
+        Cond::GeS => (a as i32) >= (b as i32),
+        Cond::LtU => a < b,
+        Cond::GeU => a >= b,
+        Cond::FEq => x == y,
+        Cond::FNe => x != y,
+        Cond::FLt => x < y,
+        Cond::FLe => x <= y,
+        Cond::FGt => x > y,
+        Cond::FGe => x >= y,
+    }
+}
+
+#[test]
+fn random_functions_match_the_interpreter() {
+    for seed in 0..3000 {
+        let f = random_function(seed);
+        ir::verify::verify(&f).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{f}"));
+        let mut m = Machine::compile(&[&f]);
+        for (k, args) in [[5u32, 7, 0xffff_fff0, 0x3fc0_0000], [0, 1, 2, 0xbf80_0000]]
+            .iter()
+            .enumerate()
+        {
+            let mut mem = vec![0u8; harness::machine::ARENA];
+            for (i, byte) in mem[MEM as usize..MEM as usize + MEM_SIZE]
+                .iter_mut()
+                .enumerate()
+            {
+                *byte = (i * 7 + k) as u8;
+            }
+            m.arena.copy_from_slice(&mem);
+            let want = interpret(&f, args, &mut mem);
+            let call_args = [
+                Arg::I(args[0] as i32),
+                Arg::I(args[1] as i32),
+                Arg::I(args[2] as i32),
+                Arg::F(f32::from_bits(args[3])),
+            ];
+            let got = m.call_i32(0, &call_args) as u32;
+            assert_eq!(got, want, "seed {seed}, args {k}\n{f}");
+            assert!(
+                m.arena[MEM as usize..MEM as usize + MEM_SIZE]
+                    == mem[MEM as usize..MEM as usize + MEM_SIZE],
+                "seed {seed}, args {k}: memory differs\n{f}"
+            );
+        }
+    }
+}
