@@ -3,11 +3,12 @@
 //! scratch registers (`rax`, `rcx`, `xmm14`, `xmm15`); results computed in a scratch register
 //! are stored back to their slot.
 
-use crate::asm::{Alu, Asm, alu_imm, mov32, movss, store_imm32};
-use crate::frame::{ArgLoc, Frame, arg_locations};
+use crate::asm::{Alu, Asm, adjust_rsp, alu_imm, mov32, movss, store_imm32};
+use crate::frame::{ArgLoc, Frame, Overflow, arg_locations};
 use crate::moves::{Move, Place, copy, parallel_move};
 use crate::regalloc::{Allocation, Home};
 use crate::regs::{XMM_SCRATCH, XMM_SCRATCH2};
+use crate::shrink::Wrapped;
 use crate::{CallSite, CodegenError, MachineCode, Reloc, slot_displacement};
 use device::abi::Native;
 use device::abi::host::{CTX_FUNCTIONS, CTX_NATIVES, NATIVE_SLOTS};
@@ -93,16 +94,26 @@ enum FlagTest {
     Ne,
 }
 
-/// Emits `f` with the given liveness, allocation and frame.
+/// Emits `f` with the given liveness, allocation and frame; `wrap` says which blocks are in the
+/// frameless prefix and which set up the frame when the frame is wrapped (see `shrink`).
 pub fn emit(
     f: &Function,
     live: &Liveness,
     alloc: &Allocation,
     frame: &Frame,
+    wrap: Option<&Wrapped>,
 ) -> Result<MachineCode, CodegenError> {
     let mut a = Asm::new(0);
     let blocks = (0..f.blocks.len()).map(|_| a.new_dynamic_label()).collect();
-    let overflow = a.new_dynamic_label();
+    let overflow = Overflow {
+        entry: a.new_dynamic_label(),
+        body: a.new_dynamic_label(),
+    };
+    let n = f.blocks.len();
+    let (prefix, setup) = match wrap {
+        Some(w) => (w.prefix.clone(), w.setup.clone()),
+        None => (vec![false; n], vec![false; n]),
+    };
     let mut uses = vec![0u32; f.vars.len()];
     for &b in &alloc.order {
         let block = f.block(b);
@@ -121,6 +132,10 @@ pub fn emit(
         result_in: None,
         inlining: false,
         resolved: Vec::new(),
+        prefix,
+        setup,
+        overflow,
+        in_prefix: false,
         call_sites: Vec::new(),
         relocs: Vec::new(),
     };
@@ -139,7 +154,17 @@ pub fn emit(
         dynasm!(e.a ; .arch x64 ; =>label);
         e.block(b, next)?;
     }
-    dynasm!(e.a ; .arch x64 ; =>overflow);
+    // The stack-overflow path, entered with the entry `rsp` (wrapped frames) or with the frame
+    // set up; the native is called with `rsp` aligned.
+    // The entry `rsp` is 8 mod 16; with the frame set up it is either aligned or 8 mod 16 too.
+    if frame.body_aligned() {
+        dynasm!(e.a ; .arch x64 ; =>overflow.entry);
+        adjust_rsp(&mut e.a, -8);
+        dynasm!(e.a ; .arch x64 ; =>overflow.body);
+    } else {
+        dynasm!(e.a ; .arch x64 ; =>overflow.entry ; =>overflow.body);
+        adjust_rsp(&mut e.a, -8);
+    }
     e.call_native(Native::RaiseStackOverflow as u32, &[], LocId(0))?;
     dynasm!(e.a ; .arch x64 ; ud2);
     let code =
@@ -169,6 +194,13 @@ struct Emitter<'a> {
     inlining: bool,
     /// Per block, where control really goes (see [`Self::target`]).
     resolved: Vec<BlockId>,
+    /// Per block: in the frameless prefix (returns are a bare `ret`).
+    prefix: Vec<bool>,
+    /// Per block: sets up the wrapped frame on entry.
+    setup: Vec<bool>,
+    overflow: Overflow,
+    /// Whether the block being emitted is in the frameless prefix.
+    in_prefix: bool,
     call_sites: Vec<CallSite>,
     relocs: Vec<Reloc>,
 }
@@ -189,6 +221,10 @@ impl Emitter<'_> {
     fn block(&mut self, b: BlockId, next: Option<BlockId>) -> Result<(), CodegenError> {
         let f = self.f;
         let block = f.block(b);
+        self.in_prefix = self.prefix[b.0 as usize];
+        if self.setup[b.0 as usize] {
+            self.frame.setup(&mut self.a, self.overflow);
+        }
         let insts = &block.insts;
         let mut i = 0;
         while i < insts.len() {
@@ -960,7 +996,11 @@ impl Emitter<'_> {
                     let src = self.place(v);
                     copy(&mut self.a, src, result);
                 }
-                self.frame.epilogue(&mut self.a);
+                if self.in_prefix {
+                    dynasm!(self.a ; .arch x64 ; ret);
+                } else {
+                    self.frame.epilogue(&mut self.a);
+                }
                 Ok(())
             }
             Terminator::Raise {
@@ -985,9 +1025,9 @@ impl Emitter<'_> {
         }
     }
 
-    /// Whether block `b` has no instructions that emit code.
+    /// Whether block `b` emits no code of its own (a frame block always does).
     fn is_trivial(&self, b: BlockId) -> bool {
-        self.f.block(b).insts.iter().all(|i| self.emits_nothing(i))
+        !self.setup[b.0 as usize] && self.f.block(b).insts.iter().all(|i| self.emits_nothing(i))
     }
 
     /// Where control really goes when it goes to `b`: past blocks that emit nothing but a jump.

@@ -15,6 +15,15 @@ use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
 use ir::analysis::Liveness;
 use ir::{Function, Inst, Terminator, Ty};
 
+/// The labels of the stack-overflow path.
+#[derive(Debug, Clone, Copy)]
+pub struct Overflow {
+    /// Reached with the entry `rsp` (from the check of a wrapped frame).
+    pub entry: DynamicLabel,
+    /// Reached with the frame set up.
+    pub body: DynamicLabel,
+}
+
 /// Where one argument travels under the System V calling convention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArgLoc {
@@ -56,12 +65,16 @@ pub struct Frame {
     out_args: i32,
     /// Bytes of GC root slots in the shadow-stack frame.
     shadow_bytes: i32,
+    /// Whether the frame is set up by frame blocks rather than on entry (see `shrink`).
+    wrapped: bool,
 }
 
 impl Frame {
-    /// Lays out the frame of `f` given its register allocation.
-    pub fn new(f: &Function, alloc: &Allocation) -> Frame {
+    /// Lays out the frame of `f` given its register allocation. A `wrapped` frame is set up by
+    /// [`Frame::setup`] in the blocks that need it (see `shrink`), not on entry.
+    pub fn new(f: &Function, alloc: &Allocation, wrapped: bool) -> Frame {
         let mut out_slots = 0;
+        let mut calls_anything = false;
         for b in &alloc.order {
             let block = f.block(*b);
             let calls = block.insts.iter().filter_map(|i| match i {
@@ -73,6 +86,7 @@ impl Frame {
                 _ => None,
             };
             for args in calls.chain(raise) {
+                calls_anything = true;
                 let stack = arg_locations(args.iter().map(|v| f.ty(*v)))
                     .into_iter()
                     .filter(|l| matches!(l, ArgLoc::Stack(_)))
@@ -83,8 +97,8 @@ impl Frame {
         let saved = alloc.callee_saved.clone();
         let out_args = 8 * out_slots;
         let mut locals = out_args + 8 * alloc.spill_slots as i32;
-        // Entry rsp is 8 mod 16 (the return address); keep rsp 16-aligned in the body.
-        if (8 + 8 * saved.len() as i32 + locals) % 16 != 0 {
+        // Entry rsp is 8 mod 16 (the return address); keep rsp 16-aligned in a body that calls.
+        if calls_anything && (8 + 8 * saved.len() as i32 + locals) % 16 != 0 {
             locals += 8;
         }
         Frame {
@@ -92,7 +106,18 @@ impl Frame {
             locals,
             out_args,
             shadow_bytes: 4 * alloc.shadow_slots as i32,
+            wrapped,
         }
+    }
+
+    /// Whether the frame is empty: nothing saved, no stack or shadow-stack space.
+    pub fn is_empty(&self) -> bool {
+        self.saved.is_empty() && self.locals == 0 && self.shadow_bytes == 0
+    }
+
+    /// Whether `rsp` is 16-aligned once the frame is set up.
+    pub fn body_aligned(&self) -> bool {
+        (8 + 8 * self.saved.len() as i32 + self.locals) % 16 == 0
     }
 
     /// The memory slot of a home that is not a register.
@@ -119,33 +144,62 @@ impl Frame {
         Mem::Stack(8 * n as i32)
     }
 
-    /// Incoming stack argument `n` of this function.
+    /// Incoming stack argument `n` of this function, addressed from the entry `rsp` when the
+    /// frame is wrapped (parameters move to their homes before the frame is set up).
     fn incoming(&self, n: u32) -> Mem {
-        Mem::Stack(self.locals + 8 * self.saved.len() as i32 + 8 + 8 * n as i32)
+        let frame = if self.wrapped {
+            0
+        } else {
+            self.locals + 8 * self.saved.len() as i32
+        };
+        Mem::Stack(frame + 8 + 8 * n as i32)
     }
 
-    /// Emits the prologue. `overflow` is the label of the code that raises a stack overflow.
+    /// Emits the prologue: the frame (unless wrapped), the machine-stack check (for the whole
+    /// frame, even when it is set up later) and the parameter moves.
     pub fn prologue(
         &self,
         a: &mut Asm,
         f: &Function,
         live: &Liveness,
         alloc: &Allocation,
-        overflow: DynamicLabel,
+        overflow: Overflow,
     ) {
+        if self.wrapped {
+            let bytes = 8 * self.saved.len() as i32 + self.locals;
+            dynasm!(a
+                ; .arch x64
+                ; lea rax, [rsp - bytes]
+                ; cmp rax, QWORD [r14 + CTX_STACK_LIMIT]
+                ; jb =>overflow.entry
+            );
+        } else {
+            self.push_frame(a);
+            dynasm!(a
+                ; .arch x64
+                ; cmp rsp, QWORD [r14 + CTX_STACK_LIMIT]
+                ; jb =>overflow.body
+            );
+            if self.shadow_bytes > 0 {
+                self.enter_shadow_frame(a, overflow.body);
+            }
+        }
+        self.move_params(a, f, live, alloc);
+    }
+
+    /// Sets up a wrapped frame: register saves, stack space and the shadow-stack frame.
+    pub fn setup(&self, a: &mut Asm, overflow: Overflow) {
+        self.push_frame(a);
+        if self.shadow_bytes > 0 {
+            self.enter_shadow_frame(a, overflow.body);
+        }
+    }
+
+    fn push_frame(&self, a: &mut Asm) {
         for &r in &self.saved {
             dynasm!(a ; .arch x64 ; push Rq(r));
         }
         adjust_rsp(a, -self.locals);
-        dynasm!(a
-            ; .arch x64
-            ; cmp rsp, QWORD [r14 + CTX_STACK_LIMIT]
-            ; jb =>overflow
-        );
-        if self.shadow_bytes > 0 {
-            self.enter_shadow_frame(a, overflow);
-        }
-        self.move_params(a, f, live, alloc);
     }
 
     /// Allocates and zeroes the GC root slots; the base goes to `r13` ([`SHADOW_BASE`]).
@@ -204,8 +258,7 @@ impl Frame {
         parallel_move(a, &moves);
     }
 
-    /// Emits the epilogue (the function's single return path); the result is already in `eax`
-    /// or `xmm0`.
+    /// Emits a return from where the frame is set up; the result is already in `eax` or `xmm0`.
     pub fn epilogue(&self, a: &mut Asm) {
         if self.shadow_bytes > 0 {
             alu_imm(a, Alu::Add, Rq::R13, self.shadow_bytes);

@@ -24,6 +24,7 @@ mod frame;
 mod moves;
 mod regalloc;
 mod regs;
+mod shrink;
 
 use std::fmt;
 
@@ -130,6 +131,15 @@ pub fn compile(f: &ir::Function) -> Result<MachineCode, CodegenError> {
     ir::verify::verify(f).map_err(CodegenError::InvalidIr)?;
     let live = ir::analysis::Liveness::compute(f);
     let alloc = regalloc::allocate(f, &live);
-    let frame = frame::Frame::new(f, &alloc);
-    emit::emit(f, &live, &alloc, &frame)
+    let frame = frame::Frame::new(f, &alloc, false);
+    if !frame.is_empty()
+        && let Some(w) = shrink::split(f, &live)
+    {
+        let live = ir::analysis::Liveness::compute(&w.f);
+        if let Some(alloc) = regalloc::allocate_frameless(&w.f, &live, &w.frameless) {
+            let frame = frame::Frame::new(&w.f, &alloc, true);
+            return emit::emit(&w.f, &live, &alloc, &frame, Some(&w));
+        }
+    }
+    emit::emit(f, &live, &alloc, &frame, None)
 }

@@ -158,8 +158,8 @@ struct Graph {
     /// Every edge as `(min, max)` of representatives.
     edges: HashSet<(u32, u32)>,
     kind: Vec<Kind>,
-    /// Whether the set is live across a call.
-    crosses: Vec<bool>,
+    /// The set's [`CROSSES`] and [`FRAMELESS`] constraints.
+    limits: Vec<u8>,
     /// Number of neighbours that want registers (kept for register-class representatives).
     degree: Vec<u32>,
 }
@@ -191,8 +191,24 @@ impl Graph {
     }
 }
 
+/// A constraint: the var is live across a call (no caller-saved register).
+const CROSSES: u8 = 1;
+/// A constraint: the var lives where no frame is set up (only caller-saved registers).
+const FRAMELESS: u8 = 2;
+
 /// Allocates homes for every var of `f`.
 pub fn allocate(f: &Function, live: &Liveness) -> Allocation {
+    allocate_with(f, live, &[]).expect("unconstrained allocation succeeds")
+}
+
+/// Allocates homes for every var of `f` such that the vars marked in `frameless` (indexed by
+/// var number; missing entries are `false`) live in caller-saved registers or are constants;
+/// `None` when that is impossible.
+pub fn allocate_frameless(f: &Function, live: &Liveness, frameless: &[bool]) -> Option<Allocation> {
+    allocate_with(f, live, frameless)
+}
+
+fn allocate_with(f: &Function, live: &Liveness, frameless: &[bool]) -> Option<Allocation> {
     let order = layout_order(f);
     let nv = f.vars.len();
     let weight = block_weights(f, &order);
@@ -238,13 +254,21 @@ pub fn allocate(f: &Function, live: &Liveness) -> Allocation {
         adj: vec![Vec::new(); nv],
         edges: HashSet::new(),
         kind: Vec::new(),
-        crosses: vec![false; nv],
+        limits: (0..nv)
+            .map(|v| {
+                if frameless.get(v) == Some(&true) {
+                    FRAMELESS
+                } else {
+                    0
+                }
+            })
+            .collect(),
         degree: vec![0; nv],
     };
     build_interference(f, live, &order, &kind, &mut g);
     for (v, k) in kind.iter_mut().enumerate() {
         if *k == Kind::Gpr {
-            *k = match (float(v), g.crosses[v], f.vars[v].is_traced()) {
+            *k = match (float(v), g.limits[v] & CROSSES != 0, f.vars[v].is_traced()) {
                 (false, true, true) => Kind::Shadow,
                 (false, _, _) => Kind::Gpr,
                 (true, false, _) => Kind::Xmm,
@@ -354,13 +378,17 @@ pub fn allocate(f: &Function, live: &Liveness) -> Allocation {
         .collect();
     callee_saved.sort_by_key(|r| r.code());
     callee_saved.dedup();
-    Allocation {
+    let in_memory = |h: &Option<Home>| matches!(h, Some(Home::Spill(_) | Home::Shadow(_)));
+    if (0..nv).any(|v| frameless.get(v) == Some(&true) && in_memory(&result[v])) {
+        return None;
+    }
+    Some(Allocation {
         homes: result,
         order,
         spill_slots: words + floats,
         shadow_slots,
         callee_saved,
-    }
+    })
 }
 
 /// The register masks of the allocatable register classes.
@@ -372,11 +400,16 @@ struct Classes {
 
 impl Classes {
     /// The registers a set of the given kind may use.
-    fn allowed(&self, kind: Kind, crosses: bool) -> u32 {
-        match (kind, crosses) {
-            (Kind::Gpr, false) => self.caller | self.callee,
-            (Kind::Gpr, true) => self.callee,
-            (Kind::Xmm, false) => self.xmm,
+    fn allowed(&self, kind: Kind, limits: u8) -> u32 {
+        let gpr = match (limits & CROSSES != 0, limits & FRAMELESS != 0) {
+            (false, false) => self.caller | self.callee,
+            (true, false) => self.callee,
+            (false, true) => self.caller,
+            (true, true) => 0,
+        };
+        match kind {
+            Kind::Gpr => gpr,
+            Kind::Xmm if limits & CROSSES == 0 => self.xmm,
             _ => 0,
         }
     }
@@ -421,7 +454,7 @@ fn build_interference(
             }
             if let Inst::Call { .. } = inst {
                 for &v in &now.dense {
-                    g.crosses[v as usize] = true;
+                    g.limits[v as usize] |= CROSSES;
                 }
             }
             inst.for_each_use(|v| now.insert(v.0 as usize));
@@ -450,8 +483,11 @@ fn coalesce(g: &mut Graph, classes: &Classes, d: u32, s: u32, cost: &mut [u64]) 
         return;
     }
     let (keep, gone) = if ka.is_reg() {
-        let crosses = g.crosses[a as usize] || g.crosses[b as usize];
-        let k = classes.allowed(ka, crosses).count_ones();
+        let limits = g.limits[a as usize] | g.limits[b as usize];
+        let k = classes.allowed(ka, limits).count_ones();
+        if k == 0 {
+            return;
+        }
         if briggs(g, classes, a, b, k) || george(g, classes, a, b) {
             (a, b)
         } else if george(g, classes, b, a) {
@@ -464,7 +500,7 @@ fn coalesce(g: &mut Graph, classes: &Classes, d: u32, s: u32, cost: &mut [u64]) 
     };
     // Merge `gone` into `keep`.
     g.parent[gone as usize] = keep;
-    g.crosses[keep as usize] |= g.crosses[gone as usize];
+    g.limits[keep as usize] |= g.limits[gone as usize];
     cost[keep as usize] += cost[gone as usize];
     let reg = |g: &Graph, n: u32| g.kind[n as usize].is_reg();
     for n in std::mem::take(&mut g.adj[gone as usize]) {
@@ -487,7 +523,7 @@ fn coalesce(g: &mut Graph, classes: &Classes, d: u32, s: u32, cost: &mut [u64]) 
 /// The significance threshold of `n`: how many registers it may use.
 fn colors(g: &Graph, classes: &Classes, n: u32) -> u32 {
     classes
-        .allowed(g.kind[n as usize], g.crosses[n as usize])
+        .allowed(g.kind[n as usize], g.limits[n as usize])
         .count_ones()
 }
 
@@ -513,9 +549,9 @@ fn briggs(g: &Graph, classes: &Classes, a: u32, b: u32, k: u32) -> bool {
 }
 
 /// George: every neighbour of `b` already interferes with `a` or has insignificant degree, and
-/// `a` may use every register `b` needs.
+/// `b` constrains its registers no more than `a` does.
 fn george(g: &Graph, classes: &Classes, a: u32, b: u32) -> bool {
-    if g.crosses[b as usize] && !g.crosses[a as usize] {
+    if g.limits[b as usize] & !g.limits[a as usize] != 0 {
         return false;
     }
     g.adj[b as usize].iter().all(|&n| {
@@ -602,7 +638,7 @@ fn color(
                 used |= reg_bit(h);
             }
         }
-        let avail = classes.allowed(g.kind[ni], g.crosses[ni]) & !used;
+        let avail = classes.allowed(g.kind[ni], g.limits[ni]) & !used;
         if avail == 0 {
             g.kind[ni] = Kind::Stack;
             continue;

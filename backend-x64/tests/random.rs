@@ -111,6 +111,8 @@ fn random_function(seed: u64) -> Function {
     let guard = |i: usize| BlockId(1 + 2 * i as u32);
     let body = |i: usize| BlockId(2 + 2 * i as u32);
     let exit = BlockId(1 + 2 * nbodies as u32);
+    // Sometimes an early return that needs no frame (shrink-wrapping).
+    let early = (r.next(2) == 0).then_some(BlockId(2 + 2 * nbodies as u32));
     let mut blocks = Vec::new();
     let mut calls = 0u32;
 
@@ -157,10 +159,17 @@ fn random_function(seed: u64) -> Function {
             },
         });
     }
-    blocks.push(Block {
-        insts: entry,
-        term: Terminator::Jump(guard(0)),
-    });
+    let term = match early {
+        Some(e) => Terminator::Branch {
+            cond: r.pick(&CONDS),
+            a: r.pick(&ints),
+            b: r.pick(&ints),
+            then: e,
+            other: guard(0),
+        },
+        None => Terminator::Jump(guard(0)),
+    };
+    blocks.push(Block { insts: entry, term });
 
     for i in 0..nbodies {
         // Guard: fuel -= 1; if fuel <= 0 goto exit.
@@ -189,7 +198,7 @@ fn random_function(seed: u64) -> Function {
                 &floats,
                 base,
                 one,
-                &mut calls,
+                Some(&mut calls),
                 &mut |ty| {
                     vars.push(ty);
                     Var(vars.len() as u32 - 1)
@@ -259,6 +268,55 @@ fn random_function(seed: u64) -> Function {
         insts,
         term: Terminator::Return(Some(h)),
     });
+    if early.is_some() {
+        let mut insts = Vec::new();
+        for _ in 0..r.next(8) {
+            random_inst(
+                &mut r,
+                &mut insts,
+                &ints,
+                &refs,
+                &floats,
+                base,
+                one,
+                None,
+                &mut |ty| {
+                    vars.push(ty);
+                    Var(vars.len() as u32 - 1)
+                },
+            );
+        }
+        let h = Var(vars.len() as u32);
+        vars.push(Ty::I32);
+        insts.push(Inst::IConst { dst: h, value: 3 });
+        for _ in 0..3 {
+            insts.push(Inst::IntImm {
+                op: IntOp::Mul,
+                dst: h,
+                a: h,
+                imm: 7,
+            });
+            insts.push(Inst::Int {
+                op: IntOp::Add,
+                dst: h,
+                a: h,
+                b: r.pick(&ints),
+            });
+        }
+        let term = if r.next(3) == 0 {
+            // Or rejoin the main path.
+            Terminator::Branch {
+                cond: Cond::GtS,
+                a: h,
+                b: zero,
+                then: guard(0),
+                other: exit,
+            }
+        } else {
+            Terminator::Return(Some(h))
+        };
+        blocks.push(Block { insts, term });
+    }
     Function {
         name: format!("random{seed}"),
         params,
@@ -281,7 +339,7 @@ fn random_inst(
     floats: &[Var],
     base: Var,
     one: Var,
-    calls: &mut u32,
+    calls: Option<&mut u32>,
     new: &mut dyn FnMut(Ty) -> Var,
 ) {
     let i = |r: &mut Rng| r.pick(ints);
@@ -409,7 +467,8 @@ fn random_inst(
                 }),
             }
         }
-        12 => {
+        12 if calls.is_some() => {
+            let calls = calls.unwrap();
             *calls += 1;
             let n = 1 + r.next(7);
             let args: Vec<Var> = (0..n).map(|_| i(r)).collect();
@@ -420,6 +479,10 @@ fn random_inst(
                 loc: LocId(*calls),
             });
         }
+        12 => insts.push(Inst::IConst {
+            dst: i(r),
+            value: r.imm(),
+        }),
         13 => {
             // A compare whose only use is the next instruction.
             let c = new(Ty::I32);
@@ -589,9 +652,13 @@ fn test(cond: Cond, a: u32, b: u32) -> bool {
 
 #[test]
 fn random_functions_match_the_interpreter() {
+    let mut wrapped = 0;
     for seed in 0..3000 {
         let f = random_function(seed);
         ir::verify::verify(&f).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{f}"));
+        // A shrink-wrapped function starts with its stack check, `lea rax, [rsp - n]`.
+        let code = backend_x64::compile(&f).unwrap().code;
+        wrapped += code.starts_with(&[0x48, 0x8d, 0x84, 0x24]) as u32;
         let mut m = Machine::compile(&[&f]);
         for (k, args) in [[5u32, 7, 0xffff_fff0, 0x3fc0_0000], [0, 1, 2, 0xbf80_0000]]
             .iter()
@@ -621,4 +688,8 @@ fn random_functions_match_the_interpreter() {
             );
         }
     }
+    assert!(
+        wrapped > 150,
+        "only {wrapped} functions were shrink-wrapped"
+    );
 }
