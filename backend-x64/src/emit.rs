@@ -3,7 +3,7 @@
 //! scratch registers (`rax`, `rcx`, `xmm14`, `xmm15`); results computed in a scratch register
 //! are stored back to their slot.
 
-use crate::asm::{Alu, Asm, adjust_rsp, alu_imm, mov32, movss, store_imm32};
+use crate::asm::{Alu, Asm, Mem, adjust_rsp, alu_imm, mov32, movss, store_imm32, store32};
 use crate::frame::{ArgLoc, Frame, Overflow, arg_locations};
 use crate::moves::{Move, Place, copy, parallel_move};
 use crate::regalloc::{Allocation, Home};
@@ -217,6 +217,25 @@ impl Emitter<'_> {
         }
     }
 
+    /// Writes the value `inst` just computed into its destination's register through to its GC
+    /// root slot, if it has one (see [`Allocation::roots`]) and it does not hold that value
+    /// already (a copy within one home and slot).
+    fn write_root(&mut self, inst: &Inst) {
+        if let Inst::Copy { dst, src } = *inst
+            && self.alloc.roots[dst.0 as usize] == self.alloc.roots[src.0 as usize]
+            && self.home(dst) == self.home(src)
+        {
+            return;
+        }
+        if let Some(d) = inst.def()
+            && let Some(slot) = self.alloc.roots[d.0 as usize]
+            && let Home::Gpr(r) = self.home(d)
+            && r != Rq::RAX
+        {
+            store32(&mut self.a, Mem::Shadow(4 * slot as i32), r);
+        }
+    }
+
     /// Emits block `b`, followed in layout by `next`.
     fn block(&mut self, b: BlockId, next: Option<BlockId>) -> Result<(), CodegenError> {
         let f = self.f;
@@ -254,10 +273,12 @@ impl Emitter<'_> {
             if let Some(next_inst) = insts.get(i + 1)
                 && self.fused_scaled_add(&insts[i], next_inst)
             {
+                self.write_root(next_inst);
                 i += 2;
                 continue;
             }
             self.inst(&insts[i])?;
+            self.write_root(&insts[i]);
             i += 1;
         }
         let done = self.term(&block.term, next);

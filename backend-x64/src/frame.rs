@@ -5,7 +5,7 @@
 //! callee-saved registers, padding, spill slots, outgoing stack arguments at `[rsp]`. `rsp` stays
 //! fixed (and 16-byte aligned) in the body, so every call site is aligned.
 
-use crate::asm::{Alu, Asm, Mem, adjust_rsp, alu_imm, mov32};
+use crate::asm::{Alu, Asm, Mem, adjust_rsp, alu_imm, mov32, store32};
 use crate::moves::{Move, Place, parallel_move};
 use crate::regalloc::{Allocation, Home};
 use crate::regs::{ARG_GPRS, ARG_XMMS};
@@ -67,12 +67,16 @@ pub struct Frame {
     shadow_bytes: i32,
     /// Whether the frame is set up by frame blocks rather than on entry (see `shrink`).
     wrapped: bool,
+    /// Per GC root slot: whether setting up the shadow-stack frame zeroes it (see
+    /// [`slots_to_zero`]).
+    zero: Vec<bool>,
 }
 
 impl Frame {
-    /// Lays out the frame of `f` given its register allocation. A `wrapped` frame is set up by
-    /// [`Frame::setup`] in the blocks that need it (see `shrink`), not on entry.
-    pub fn new(f: &Function, alloc: &Allocation, wrapped: bool) -> Frame {
+    /// Lays out the frame of `f` given its register allocation. A wrapped frame is set up by
+    /// [`Frame::setup`] in the blocks marked in `setup` (see `shrink`), not on entry.
+    pub fn new(f: &Function, live: &Liveness, alloc: &Allocation, setup: Option<&[bool]>) -> Frame {
+        let wrapped = setup.is_some();
         let mut out_slots = 0;
         let mut calls_anything = false;
         for b in &alloc.order {
@@ -107,6 +111,7 @@ impl Frame {
             out_args,
             shadow_bytes: 4 * alloc.shadow_slots as i32,
             wrapped,
+            zero: slots_to_zero(f, live, alloc, setup),
         }
     }
 
@@ -218,13 +223,19 @@ impl Frame {
             ; jb =>overflow
             ; mov DWORD [r14 + CTX_SHADOW_SP], r13d
         );
-        let mut off = 0;
-        while off + 8 <= self.shadow_bytes {
-            dynasm!(a ; .arch x64 ; mov QWORD [r15 + r13 + off], 0);
-            off += 8;
-        }
-        if off < self.shadow_bytes {
-            dynasm!(a ; .arch x64 ; mov DWORD [r15 + r13 + off], 0);
+        let mut slot = 0;
+        while slot < self.zero.len() {
+            let off = 4 * slot as i32;
+            match (self.zero[slot], self.zero.get(slot + 1) == Some(&true)) {
+                (true, true) => {
+                    dynasm!(a ; .arch x64 ; mov QWORD [r15 + r13 + off], 0);
+                    slot += 2;
+                    continue;
+                }
+                (true, false) => dynasm!(a ; .arch x64 ; mov DWORD [r15 + r13 + off], 0),
+                (false, _) => {}
+            }
+            slot += 1;
         }
     }
 
@@ -256,6 +267,14 @@ impl Frame {
             moves.push(Move { src, dst });
         }
         parallel_move(a, &moves);
+        for p in &f.params {
+            if let Some(slot) = alloc.roots[p.0 as usize]
+                && live.live_in[0].contains(p.0 as usize)
+                && let Home::Gpr(r) = alloc.home(*p)
+            {
+                store32(a, Mem::Shadow(4 * slot as i32), r);
+            }
+        }
     }
 
     /// Emits a return from where the frame is set up; the result is already in `eax` or `xmm0`.
@@ -297,4 +316,80 @@ pub fn address_registers(f: &Function, alloc: &Allocation) -> Vec<Rq> {
         }
     }
     regs
+}
+
+/// Which GC root slots setting up the shadow-stack frame must zero: those that some call (a
+/// collection may happen in any) could find not yet written since the frame was set up. A
+/// forward dataflow of definitely written slots: the prologue writes the slots of the
+/// parameters, every definition of a rooted var writes its slot, and frame blocks of a wrapped
+/// frame start with none written.
+fn slots_to_zero(
+    f: &Function,
+    live: &Liveness,
+    alloc: &Allocation,
+    setup: Option<&[bool]>,
+) -> Vec<bool> {
+    let n = alloc.shadow_slots as usize;
+    let mut zero = vec![false; n];
+    if n == 0 {
+        return zero;
+    }
+    let slot_of = |v: ir::Var| match alloc.homes[v.0 as usize] {
+        Some(Home::Shadow(s)) => Some(s as usize),
+        _ => alloc.roots[v.0 as usize].map(|s| s as usize),
+    };
+    let mut entry = vec![false; n];
+    if setup.is_none() {
+        for &p in &f.params {
+            if live.live_in[0].contains(p.0 as usize)
+                && let Some(s) = slot_of(p)
+            {
+                entry[s] = true;
+            }
+        }
+    }
+    let mut state_in: Vec<Option<Vec<bool>>> = vec![None; f.blocks.len()];
+    state_in[0] = Some(entry);
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for &b in &alloc.order {
+            let bi = b.0 as usize;
+            let Some(mut written) = state_in[bi].clone() else {
+                continue;
+            };
+            if setup.is_some_and(|s| s[bi]) {
+                written = vec![false; n];
+            }
+            let block = f.block(b);
+            let mut check = |written: &[bool]| {
+                for (z, w) in zero.iter_mut().zip(written) {
+                    *z |= !w;
+                }
+            };
+            for inst in &block.insts {
+                if let Inst::Call { .. } = inst {
+                    check(&written);
+                }
+                if let Some(s) = inst.def().and_then(slot_of) {
+                    written[s] = true;
+                }
+            }
+            if let Terminator::Raise { .. } = block.term {
+                check(&written);
+            }
+            for succ in block.term.successors() {
+                let si = succ.0 as usize;
+                let merged = match &state_in[si] {
+                    None => written.clone(),
+                    Some(old) => old.iter().zip(&written).map(|(a, b)| *a && *b).collect(),
+                };
+                if state_in[si].as_ref() != Some(&merged) {
+                    state_in[si] = Some(merged);
+                    changed = true;
+                }
+            }
+        }
+    }
+    zero
 }

@@ -131,13 +131,13 @@ pub fn compile(f: &ir::Function) -> Result<MachineCode, CodegenError> {
     ir::verify::verify(f).map_err(CodegenError::InvalidIr)?;
     let live = ir::analysis::Liveness::compute(f);
     let alloc = regalloc::allocate(f, &live);
-    let frame = frame::Frame::new(f, &alloc, false);
+    let frame = frame::Frame::new(f, &live, &alloc, None);
     if !frame.is_empty()
         && let Some(w) = shrink::split(f, &live)
     {
         let live = ir::analysis::Liveness::compute(&w.f);
         if let Some(alloc) = regalloc::allocate_frameless(&w.f, &live, &w.frameless) {
-            let frame = frame::Frame::new(&w.f, &alloc, true);
+            let frame = frame::Frame::new(&w.f, &live, &alloc, Some(&w.setup));
             return emit::emit(&w.f, &live, &alloc, &frame, Some(&w));
         }
     }

@@ -41,8 +41,9 @@ pub enum Home {
     Spill(u32),
     /// GC root slot number `n` of the shadow-stack frame (4 bytes each).
     Shadow(u32),
-    /// No storage: an I32 var whose only definition is this constant, so every read sees it and
-    /// instruction selection uses it as an immediate (or materializes it in a scratch register).
+    /// No storage: a word var whose only definition is this constant (see `constants`), so every
+    /// read sees it and instruction selection uses it as an immediate (or materializes it in a
+    /// scratch register).
     Const(i32),
 }
 
@@ -51,6 +52,11 @@ pub enum Home {
 pub struct Allocation {
     /// The home of every var, indexed by `Var.0`; `None` for vars never live in reachable code.
     pub homes: Vec<Option<Home>>,
+    /// For traced vars live across a call that have a register home: their GC root slot in the
+    /// shadow-stack frame, which every definition also writes (write-through), so that the slot
+    /// is current at every call. The collector does not move objects, so the register copy stays
+    /// valid across calls.
+    pub roots: Vec<Option<u32>>,
     /// The reachable blocks in layout order (see [`layout_order`]).
     pub order: Vec<BlockId>,
     /// Number of stack spill slots used.
@@ -195,6 +201,8 @@ impl Graph {
 const CROSSES: u8 = 1;
 /// A constraint: the var lives where no frame is set up (only caller-saved registers).
 const FRAMELESS: u8 = 2;
+/// A traced var live across a call: it needs a GC root slot, and a register is only a copy.
+const ROOTED: u8 = 4;
 
 /// Allocates homes for every var of `f`.
 pub fn allocate(f: &Function, live: &Liveness) -> Allocation {
@@ -243,7 +251,7 @@ fn allocate_with(f: &Function, live: &Liveness, frameless: &[bool]) -> Option<Al
     for v in live.live_in[0].iter() {
         kind[v] = Kind::Gpr;
     }
-    for (v, _) in constants(f) {
+    for (v, _) in constants(f, live) {
         if kind[v] != Kind::Absent {
             kind[v] = Kind::Const;
         }
@@ -269,7 +277,10 @@ fn allocate_with(f: &Function, live: &Liveness, frameless: &[bool]) -> Option<Al
     for (v, k) in kind.iter_mut().enumerate() {
         if *k == Kind::Gpr {
             *k = match (float(v), g.limits[v] & CROSSES != 0, f.vars[v].is_traced()) {
-                (false, true, true) => Kind::Shadow,
+                (false, true, true) => {
+                    g.limits[v] |= ROOTED;
+                    Kind::Gpr
+                }
                 (false, _, _) => Kind::Gpr,
                 (true, false, _) => Kind::Xmm,
                 (true, true, _) => Kind::Stack,
@@ -277,7 +288,7 @@ fn allocate_with(f: &Function, live: &Liveness, frameless: &[bool]) -> Option<Al
         }
     }
     g.kind = kind;
-    let shadow_frame = g.kind.contains(&Kind::Shadow);
+    let shadow_frame = g.limits.iter().any(|l| l & ROOTED != 0);
 
     let callee: Vec<Rq> = CALLEE_SAVED
         .iter()
@@ -329,32 +340,32 @@ fn allocate_with(f: &Function, live: &Liveness, frameless: &[bool]) -> Option<Al
     let rep: Vec<u32> = (0..nv as u32).map(|v| g.find(v)).collect();
     let reps: Vec<u32> = (0..nv as u32).filter(|&v| rep[v as usize] == v).collect();
     let g = &g;
-    let words = assign_slots(
-        g,
-        &reps,
-        &partners,
-        &mut homes,
-        |v| g.kind[v] == Kind::Stack && !float(v),
-        Home::Spill,
-    );
-    let floats = assign_slots(
-        g,
-        &reps,
-        &partners,
-        &mut homes,
-        |v| g.kind[v] == Kind::Stack && float(v),
-        |s| Home::Spill(words + s),
-    );
-    let shadow_slots = assign_slots(
-        g,
-        &reps,
-        &partners,
-        &mut homes,
-        |v| g.kind[v] == Kind::Shadow,
-        Home::Shadow,
-    );
+    let (slot, words) = assign_slots(g, &reps, &partners, |v| {
+        g.kind[v] == Kind::Stack && !float(v)
+    });
+    let (fslot, floats) = assign_slots(g, &reps, &partners, |v| {
+        g.kind[v] == Kind::Stack && float(v)
+    });
+    // Every rooted set has a GC root slot; those without a register live there.
+    let (root, shadow_slots) = assign_slots(g, &reps, &partners, |v| g.limits[v] & ROOTED != 0);
+    for &r in &reps {
+        let r = r as usize;
+        match g.kind[r] {
+            Kind::Stack if float(r) => homes[r] = Some(Home::Spill(words + fslot[r])),
+            Kind::Stack => homes[r] = Some(Home::Spill(slot[r])),
+            Kind::Shadow => homes[r] = Some(Home::Shadow(root[r])),
+            _ => {}
+        }
+    }
+    let roots: Vec<Option<u32>> = (0..nv)
+        .map(|v| {
+            let r = rep[v] as usize;
+            (g.kind[r] == Kind::Gpr && g.limits[r] & ROOTED != 0 && g.kind[v] != Kind::Const)
+                .then_some(root[r])
+        })
+        .collect();
 
-    let consts: Vec<(usize, i32)> = constants(f);
+    let consts: Vec<(usize, i32)> = constants(f, live);
     let mut result: Vec<Option<Home>> = vec![None; nv];
     for v in 0..nv {
         match g.kind[v] {
@@ -384,6 +395,7 @@ fn allocate_with(f: &Function, live: &Liveness, frameless: &[bool]) -> Option<Al
     }
     Some(Allocation {
         homes: result,
+        roots,
         order,
         spill_slots: words + floats,
         shadow_slots,
@@ -640,7 +652,11 @@ fn color(
         }
         let avail = classes.allowed(g.kind[ni], g.limits[ni]) & !used;
         if avail == 0 {
-            g.kind[ni] = Kind::Stack;
+            g.kind[ni] = if g.limits[ni] & ROOTED != 0 {
+                Kind::Shadow
+            } else {
+                Kind::Stack
+            };
             continue;
         }
         let from_partner = partners[ni]
@@ -717,19 +733,17 @@ const RQ: [Rq; 16] = [
 ];
 
 /// Gives every representative selected by `pick` a slot that no interfering one has (a copy
-/// partner's when free), in var order, and the home `make(slot)`; returns the number of slots.
+/// partner's when free), in var order; returns the slot of every var (`u32::MAX` for those not
+/// picked) and the number of slots.
 fn assign_slots(
     g: &Graph,
     reps: &[u32],
     partners: &[Vec<(u32, u64)>],
-    homes: &mut [Option<Home>],
     pick: impl Fn(usize) -> bool,
-    make: impl Fn(u32) -> Home,
-) -> u32 {
-    let nodes: Vec<u32> = reps.iter().copied().filter(|&v| pick(v as usize)).collect();
-    let mut slot = vec![u32::MAX; homes.len()];
+) -> (Vec<u32>, u32) {
+    let mut slot = vec![u32::MAX; g.kind.len()];
     let mut count = 0;
-    for &n in &nodes {
+    for &n in reps.iter().filter(|&&v| pick(v as usize)) {
         let taken: HashSet<u32> = g.adj[n as usize]
             .iter()
             .map(|&m| slot[m as usize])
@@ -741,10 +755,9 @@ fn assign_slots(
             .find(|&s| s != u32::MAX && !taken.contains(&s))
             .unwrap_or_else(|| (0..).find(|s| !taken.contains(s)).expect("a free slot"));
         slot[n as usize] = s;
-        homes[n as usize] = Some(make(s));
         count = count.max(s + 1);
     }
-    count
+    (slot, count)
 }
 
 /// The reachable blocks in reverse post-order, visiting a branch's `other` successor before its
@@ -779,9 +792,10 @@ pub fn layout_order(f: &Function) -> Vec<BlockId> {
     hot.into_iter().chain(cold).collect()
 }
 
-/// The I32 vars (not parameters) whose only definition is an `IConst`, with its value. The IR
-/// requires every read to be preceded by a definition, so every read sees that value.
-fn constants(f: &Function) -> Vec<(usize, i32)> {
+/// The word vars (not parameters) whose only definition is an `IConst`, with its value, except
+/// traced ones live across a call (they stay GC roots). The IR requires every read to be
+/// preceded by a definition, so every read sees that value.
+pub fn constants(f: &Function, live: &Liveness) -> Vec<(usize, i32)> {
     let mut defs = vec![0u32; f.vars.len()];
     let mut value = vec![None; f.vars.len()];
     for p in &f.params {
@@ -795,8 +809,13 @@ fn constants(f: &Function) -> Vec<(usize, i32)> {
             }
         }
     }
+    // A traced constant live across a call is still a GC root (in case it is an object).
+    let mut roots = vec![false; f.vars.len()];
+    for v in live.live_across_calls(f) {
+        roots[v.0 as usize] = true;
+    }
     (0..f.vars.len())
-        .filter(|&v| defs[v] == 1 && f.vars[v] == Ty::I32)
+        .filter(|&v| defs[v] == 1 && f.vars[v] != Ty::F32 && !roots[v])
         .filter_map(|v| value[v].map(|c| (v, c)))
         .collect()
 }
@@ -976,6 +995,7 @@ mod tests {
                 );
             }
         };
+        let root_loc = |v: usize| alloc.roots[v].map(|s| loc(Home::Shadow(s)).unwrap());
         let mut entry = State::new();
         for v in live.live_in[0].iter() {
             if let Some(l) = home_loc(v) {
@@ -983,6 +1003,9 @@ mod tests {
                     entry.insert(l, BTreeSet::from([v])).is_none(),
                     "entry vars share"
                 );
+            }
+            if let Some(l) = root_loc(v) {
+                entry.insert(l, BTreeSet::from([v]));
             }
         }
         let mut at: Vec<Option<State>> = vec![None; f.blocks.len()];
@@ -1025,7 +1048,12 @@ mod tests {
                                 assert!(!CALLER_SAVED.contains(&r), "v{v} in {r:?} across a call");
                             }
                             if f.vars[v].is_traced() {
-                                assert!(matches!(h, Home::Shadow(_)), "v{v} is not a GC root");
+                                let in_root = root_loc(v)
+                                    .is_some_and(|l| state.get(&l).is_some_and(|s| s.contains(&v)));
+                                assert!(
+                                    matches!(h, Home::Shadow(_)) || in_root,
+                                    "v{v} is not in its GC root slot at a call"
+                                );
                             }
                         }
                         state.retain(|&l, _| {
@@ -1047,7 +1075,11 @@ mod tests {
                             let mut now = copied;
                             now.remove(&d);
                             now.insert(d);
-                            state.insert(l, now);
+                            state.insert(l, now.clone());
+                            // Write-through to the root slot.
+                            if let Some(r) = root_loc(d) {
+                                state.insert(r, now);
+                            }
                         }
                     }
                 }
@@ -1216,11 +1248,12 @@ mod tests {
 
     #[test]
     fn constants_get_no_storage() {
+        // v1 = 7; v2: Ref = 0; v3 = v0 + v1; store [v2], v3; v4: Ref = 0x5000; call; v5 = v4 + v3
         let f = Function {
             name: "k".into(),
             params: vec![Var(0)],
             ret: Some(Ty::I32),
-            vars: vec![Ty::I32, Ty::I32, Ty::Ref, Ty::I32],
+            vars: vec![Ty::I32, Ty::I32, Ty::Ref, Ty::I32, Ty::Ref, Ty::I32],
             blocks: vec![Block {
                 insts: vec![
                     Inst::IConst {
@@ -1243,18 +1276,40 @@ mod tests {
                         addr: Var(2),
                         offset: 0,
                     },
+                    Inst::IConst {
+                        dst: Var(4),
+                        value: 0x5000,
+                    },
+                    Inst::Call {
+                        dst: None,
+                        callee: Callee::Native(0),
+                        args: vec![],
+                        loc: LocId(0),
+                    },
+                    Inst::Int {
+                        op: IntOp::Add,
+                        dst: Var(5),
+                        a: Var(4),
+                        b: Var(3),
+                    },
                 ],
-                term: Terminator::Return(Some(Var(3))),
+                term: Terminator::Return(Some(Var(5))),
             }],
-            locs: vec![],
+            locs: vec![Default::default()],
             symbols: vec![],
             callees: vec![],
         };
         let alloc = allocate(&f, &Liveness::compute(&f));
+        check(&f, &alloc);
         assert_eq!(alloc.homes[1], Some(Home::Const(7)));
+        assert_eq!(
+            alloc.homes[2],
+            Some(Home::Const(0)),
+            "a traced constant needs no storage"
+        );
         assert!(
-            matches!(alloc.homes[2], Some(Home::Gpr(_))),
-            "traced vars are stored"
+            alloc.roots[4].is_some() || matches!(alloc.homes[4], Some(Home::Shadow(_))),
+            "a traced constant live across a call is a GC root"
         );
         assert_eq!(
             alloc.homes[0],

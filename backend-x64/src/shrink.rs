@@ -13,7 +13,7 @@
 //! accounts for the whole frame.
 
 use ir::analysis::Liveness;
-use ir::{Block, BlockId, Function, Inst, Terminator, Ty, Var};
+use ir::{Block, BlockId, Function, Inst, Terminator, Var};
 
 /// A function rewritten for shrink-wrapping.
 pub struct Wrapped {
@@ -74,18 +74,11 @@ pub fn split(f: &Function, live: &Liveness) -> Option<Wrapped> {
     }
 
     // Vars that are constants need no storage anywhere: they keep their names.
-    let mut defs = vec![0u32; f.vars.len()];
     let mut constant = vec![false; f.vars.len()];
-    for p in &f.params {
-        defs[p.0 as usize] += 1;
+    for (v, _) in crate::regalloc::constants(f, live) {
+        constant[v] = true;
     }
-    for inst in f.blocks.iter().flat_map(|b| &b.insts) {
-        if let Some(d) = inst.def() {
-            defs[d.0 as usize] += 1;
-            constant[d.0 as usize] = matches!(inst, Inst::IConst { .. });
-        }
-    }
-    let keep = |v: Var| defs[v.0 as usize] == 1 && constant[v.0 as usize] && f.ty(v) == Ty::I32;
+    let keep = |v: Var| constant[v.0 as usize];
 
     let mut g = f.clone();
     let mut primed: Vec<Option<Var>> = vec![None; f.vars.len()];

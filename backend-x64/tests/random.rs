@@ -4,9 +4,34 @@
 
 mod harness;
 
-use harness::machine::CHECK_ALIGN_NATIVE;
+use device::abi::host::CTX_SHADOW_SP;
+use harness::machine::SHADOW_TOP;
 use harness::{Arg, Machine};
+use ir::analysis::Liveness;
 use ir::*;
+use std::cell::RefCell;
+
+thread_local! {
+    /// The context and arena of the machine running, for [`snapshot`].
+    static CURRENT: RefCell<(usize, usize)> = const { RefCell::new((0, 0)) };
+    /// The shadow-stack contents at each call, recorded by [`snapshot`].
+    static SNAPSHOTS: RefCell<Vec<Vec<u32>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A native that records the live shadow stack (what the collector would scan) and returns
+/// its first argument.
+extern "C" fn snapshot(first: i32) -> i32 {
+    let (ctx, arena) = CURRENT.with(|c| *c.borrow());
+    unsafe {
+        let sp = *((ctx + CTX_SHADOW_SP as usize) as *const u32);
+        let words = (sp..SHADOW_TOP)
+            .step_by(4)
+            .map(|a| *((arena + a as usize) as *const u32))
+            .collect();
+        SNAPSHOTS.with(|s| s.borrow_mut().push(words));
+    }
+    first
+}
 
 /// A small deterministic random number generator.
 struct Rng(u64);
@@ -50,9 +75,9 @@ impl Rng {
 
 /// The region of the arena random loads and stores use.
 const MEM: i32 = 0x2000;
-const MEM_SIZE: usize = 0x400;
-/// The native that returns its first argument.
-const ID: u32 = CHECK_ALIGN_NATIVE;
+const MEM_SIZE: usize = 0x800;
+/// The native that returns its first argument and records the shadow stack (see [`snapshot`]).
+const ID: u32 = 104;
 
 const INT_OPS: [IntOp; 11] = [
     IntOp::Add,
@@ -145,7 +170,9 @@ fn random_function(seed: u64) -> Function {
         });
     }
     for &v in &refs {
-        entry.push(Inst::IConst { dst: v, value: MEM });
+        // Distinct traced values, so that the GC root check can tell them apart.
+        let value = MEM + 0x100 * (v.0 as i32 % 5);
+        entry.push(Inst::IConst { dst: v, value });
     }
     for &v in &floats {
         entry.push(match r.next(2) {
@@ -513,8 +540,10 @@ fn random_inst(
     }
 }
 
-/// The reference semantics of the IR.
-fn interpret(f: &Function, args: &[u32], mem: &mut [u8]) -> u32 {
+/// The reference semantics of the IR. Records, for every call, the values of the traced vars
+/// live across it (which must be in GC root slots).
+fn interpret(f: &Function, args: &[u32], mem: &mut [u8], roots: &mut Vec<Vec<u32>>) -> u32 {
+    let live = Liveness::compute(f);
     let mut v = vec![0u32; f.vars.len()];
     for (p, a) in f.params.iter().zip(args) {
         v[p.0 as usize] = *a;
@@ -523,7 +552,31 @@ fn interpret(f: &Function, args: &[u32], mem: &mut [u8]) -> u32 {
     let mut b = BlockId(0);
     loop {
         let block = f.block(b);
-        for inst in &block.insts {
+        // The vars live after each instruction.
+        let mut after = live.live_out[b.0 as usize].clone();
+        block.term.for_each_use(|v| {
+            after.insert(v.0 as usize);
+        });
+        let mut lives = vec![after.clone()];
+        for inst in block.insts.iter().rev() {
+            if let Some(d) = inst.def() {
+                after.remove(d.0 as usize);
+            }
+            inst.for_each_use(|v| {
+                after.insert(v.0 as usize);
+            });
+            lives.push(after.clone());
+        }
+        lives.reverse();
+        for (i, inst) in block.insts.iter().enumerate() {
+            if let Inst::Call { dst, .. } = inst {
+                let across = lives[i + 1]
+                    .iter()
+                    .filter(|&x| Some(Var(x as u32)) != *dst && f.vars[x].is_traced())
+                    .map(|x| v[x])
+                    .collect();
+                roots.push(across);
+            }
             match *inst {
                 Inst::IConst { dst, value } => v[dst.0 as usize] = value as u32,
                 Inst::FConst { dst, bits } => v[dst.0 as usize] = bits,
@@ -660,6 +713,7 @@ fn random_functions_match_the_interpreter() {
         let code = backend_x64::compile(&f).unwrap().code;
         wrapped += code.starts_with(&[0x48, 0x8d, 0x84, 0x24]) as u32;
         let mut m = Machine::compile(&[&f]);
+        m.set_native(ID, snapshot as *const u8);
         for (k, args) in [[5u32, 7, 0xffff_fff0, 0x3fc0_0000], [0, 1, 2, 0xbf80_0000]]
             .iter()
             .enumerate()
@@ -672,7 +726,16 @@ fn random_functions_match_the_interpreter() {
                 *byte = (i * 7 + k) as u8;
             }
             m.arena.copy_from_slice(&mem);
-            let want = interpret(&f, args, &mut mem);
+            // Garbage where shadow-stack frames go: slots must be zeroed or written before any
+            // call can see them.
+            for a in (SHADOW_TOP as usize - 0x400..SHADOW_TOP as usize).step_by(4) {
+                m.arena[a..a + 4].copy_from_slice(&0xaaaa_aaaau32.to_le_bytes());
+            }
+            let mut roots = Vec::new();
+            let want = interpret(&f, args, &mut mem, &mut roots);
+            CURRENT
+                .with(|c| *c.borrow_mut() = (m.ctx.as_ptr() as usize, m.arena.as_ptr() as usize));
+            SNAPSHOTS.with(|s| s.borrow_mut().clear());
             let call_args = [
                 Arg::I(args[0] as i32),
                 Arg::I(args[1] as i32),
@@ -686,6 +749,22 @@ fn random_functions_match_the_interpreter() {
                     == mem[MEM as usize..MEM as usize + MEM_SIZE],
                 "seed {seed}, args {k}: memory differs\n{f}"
             );
+            let snapshots = SNAPSHOTS.with(|s| s.borrow().clone());
+            assert_eq!(snapshots.len(), roots.len(), "seed {seed}: calls made");
+            for (n, (want, got)) in roots.iter().zip(&snapshots).enumerate() {
+                let traced = |w: &u32| *w == 0 || (0..5).any(|k| *w == (MEM + 0x100 * k) as u32);
+                assert!(
+                    got.iter().all(traced),
+                    "seed {seed}, args {k}, call {n}: garbage on the shadow stack {got:x?}\n{f}"
+                );
+                for value in want {
+                    assert!(
+                        got.contains(value),
+                        "seed {seed}, args {k}, call {n}: root {value:#x} not on the shadow \
+                         stack {got:x?}\n{f}"
+                    );
+                }
+            }
         }
     }
     assert!(
