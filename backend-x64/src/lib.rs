@@ -10,11 +10,12 @@
 //! coalescing (`regalloc`) → frame layout, prologue and epilogue (`frame`) → instruction
 //! selection (`emit`), with parallel moves for parameters and call arguments (`moves`).
 //!
-//! Registers: `r14`/`r15` pinned; `rax`, `rcx`, `rdx`, `xmm14`, `xmm15` scratch; `r13` holds the
-//! shadow-stack frame base in functions with GC root slots; the other general registers and
-//! `xmm0`–`xmm13` hold vars (see `regs`). Traced vars live across calls live in shadow-stack
-//! slots for the whole function; other vars live across calls use `rbx`, `r12`, `rbp`, `r13` or
-//! stack slots.
+//! Registers: `r14`/`r15` pinned; `rax`, `rcx`, `xmm14`, `xmm15` scratch; `rdx` holds vars that
+//! no division touches; `r13` holds the shadow-stack frame base in functions with GC root slots;
+//! the other general registers and `xmm0`–`xmm13` hold vars (see `regs`). Vars live across calls
+//! use `rbx`, `r12`, `rbp`, `r13` or stack slots; traced ones also have a shadow-stack slot that
+//! every definition writes, so that the collector finds them at every call. Functions whose early
+//! returns need no frame set it up only on the other paths (`shrink`).
 
 #![warn(missing_docs)]
 

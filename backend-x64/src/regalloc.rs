@@ -27,7 +27,7 @@ use crate::regs::{CALLEE_SAVED, CALLER_SAVED, SHADOW_BASE, XMMS};
 use dynasmrt::Register;
 use dynasmrt::x64::{Rq, Rx};
 use ir::analysis::Liveness;
-use ir::{BlockId, Function, Inst, Ty, Var};
+use ir::{BlockId, Function, Inst, IntOp, Ty, Var};
 use std::collections::HashSet;
 
 /// Where a var lives for the whole function.
@@ -203,6 +203,8 @@ const CROSSES: u8 = 1;
 const FRAMELESS: u8 = 2;
 /// A traced var live across a call: it needs a GC root slot, and a register is only a copy.
 const ROOTED: u8 = 4;
+/// A var that a division reads, writes or lives across: not in `rdx` (`cdq`/`idiv`).
+const NO_RDX: u8 = 8;
 
 /// Allocates homes for every var of `f`.
 pub fn allocate(f: &Function, live: &Liveness) -> Allocation {
@@ -419,6 +421,11 @@ impl Classes {
             (false, true) => self.caller,
             (true, true) => 0,
         };
+        let gpr = if limits & NO_RDX != 0 {
+            gpr & !reg_bit(Home::Gpr(Rq::RDX))
+        } else {
+            gpr
+        };
         match kind {
             Kind::Gpr => gpr,
             Kind::Xmm if limits & CROSSES == 0 => self.xmm,
@@ -468,6 +475,21 @@ fn build_interference(
                 for &v in &now.dense {
                     g.limits[v as usize] |= CROSSES;
                 }
+            }
+            if let Inst::Int {
+                op: IntOp::DivS | IntOp::RemS,
+                ..
+            }
+            | Inst::IntImm {
+                op: IntOp::DivS | IntOp::RemS,
+                ..
+            } = inst
+            {
+                for &v in &now.dense {
+                    g.limits[v as usize] |= NO_RDX;
+                }
+                inst.for_each_use(|v| g.limits[v.0 as usize] |= NO_RDX);
+                inst.def().map(|d| g.limits[d.0 as usize] |= NO_RDX);
             }
             inst.for_each_use(|v| now.insert(v.0 as usize));
         }
@@ -1036,6 +1058,21 @@ mod tests {
                 lives.reverse();
                 for (i, inst) in block.insts.iter().enumerate() {
                     inst.for_each_use(|v| read(&state, v.0 as usize, &format!("{inst:?}")));
+                    if let Inst::Int {
+                        op: IntOp::DivS | IntOp::RemS,
+                        ..
+                    }
+                    | Inst::IntImm {
+                        op: IntOp::DivS | IntOp::RemS,
+                        ..
+                    } = inst
+                    {
+                        // `cdq`/`idiv` clobber `rdx`, which no operand may live in.
+                        inst.for_each_use(|v| {
+                            assert_ne!(alloc.homes[v.0 as usize], Some(Home::Gpr(Rq::RDX)))
+                        });
+                        state.remove(&(Rq::RDX.code() as u32));
+                    }
                     if let Inst::Call { .. } = inst {
                         let mut across = lives[i + 1].clone();
                         if let Some(d) = inst.def() {

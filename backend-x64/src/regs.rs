@@ -3,8 +3,9 @@
 //!
 //! - `r14` (context block) and `r15` (arena bias) are pinned: set by the runtime, never written.
 //!   They appear literally in the emitted assembly, as does [`SHADOW_BASE`] (`r13`).
-//! - `rax`, `rcx`, `rdx` are scratch: results and temporaries, shift counts, `idiv`, parallel-move
+//! - `rax` and `rcx` are scratch: results and temporaries, shift counts, `idiv`, parallel-move
 //!   cycles. They never hold a var. `xmm14` and `xmm15` are the float scratch registers.
+//! - `rdx` holds vars except those a division touches or lives across (`cdq`/`idiv` clobber it).
 //! - Everything else holds vars; `rsp` is the only frame register (no frame pointer).
 
 use dynasmrt::x64::{Rq, Rx};
@@ -34,7 +35,7 @@ pub const ARG_XMMS: [Rx; 8] = [
 
 /// Allocatable caller-saved registers, in order of preference (argument registers last so that
 /// call sequences shuffle less).
-pub const CALLER_SAVED: [Rq; 6] = [Rq::R11, Rq::R10, Rq::R9, Rq::R8, Rq::RSI, Rq::RDI];
+pub const CALLER_SAVED: [Rq; 7] = [Rq::R11, Rq::R10, Rq::R9, Rq::R8, Rq::RDX, Rq::RSI, Rq::RDI];
 /// Allocatable callee-saved registers, in order of preference.
 pub const CALLEE_SAVED: [Rq; 4] = [Rq::RBX, Rq::R12, Rq::RBP, Rq::R13];
 /// Allocatable xmm registers (all caller-saved), in order of preference.
