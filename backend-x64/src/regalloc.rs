@@ -489,7 +489,9 @@ fn build_interference(
                     g.limits[v as usize] |= NO_RDX;
                 }
                 inst.for_each_use(|v| g.limits[v.0 as usize] |= NO_RDX);
-                inst.def().map(|d| g.limits[d.0 as usize] |= NO_RDX);
+                if let Some(d) = inst.def() {
+                    g.limits[d.0 as usize] |= NO_RDX;
+                }
             }
             inst.for_each_use(|v| now.insert(v.0 as usize));
         }
