@@ -136,6 +136,7 @@ pub fn emit(
         setup,
         overflow,
         in_prefix: false,
+        aligning: false,
         call_sites: Vec::new(),
         relocs: Vec::new(),
     };
@@ -201,6 +202,8 @@ struct Emitter<'a> {
     overflow: Overflow,
     /// Whether the block being emitted is in the frameless prefix.
     in_prefix: bool,
+    /// Set while emitting a raise that must align `rsp` before its call.
+    aligning: bool,
     call_sites: Vec<CallSite>,
     relocs: Vec<Reloc>,
 }
@@ -953,6 +956,11 @@ impl Emitter<'_> {
     /// Calls through `[r14 + disp]` and records the call site.
     fn call_ctx(&mut self, disp: i32, args: &[Var], loc: LocId) {
         self.pass_args(args, None);
+        if self.aligning {
+            // A raise where `rsp` is 8 mod 16 (see `Frame::new`): it never returns, so moving
+            // `rsp` after its (register) arguments are in place is enough.
+            adjust_rsp(&mut self.a, -8);
+        }
         dynasm!(self.a ; .arch x64 ; call QWORD [r14 + disp]);
         self.record_call_site(loc);
     }
@@ -1029,7 +1037,12 @@ impl Emitter<'_> {
                 ref args,
                 loc,
             } => {
-                self.call_native(native, args, loc)?;
+                // Raises run where the frame is set up; without stack arguments, they may need
+                // to align `rsp` themselves (see `Frame::new`).
+                self.aligning = !self.frame.body_aligned();
+                let done = self.call_native(native, args, loc);
+                self.aligning = false;
+                done?;
                 dynasm!(self.a ; .arch x64 ; ud2);
                 Ok(())
             }

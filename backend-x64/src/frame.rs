@@ -89,12 +89,16 @@ impl Frame {
                 Terminator::Raise { args, .. } => Some(args),
                 _ => None,
             };
-            for args in calls.chain(raise) {
-                calls_anything = true;
+            let raises = raise.is_some();
+            let ncalls = calls.clone().count();
+            for (k, args) in calls.chain(raise).enumerate() {
                 let stack = arg_locations(args.iter().map(|v| f.ty(*v)))
                     .into_iter()
                     .filter(|l| matches!(l, ArgLoc::Stack(_)))
                     .count();
+                // A raise without stack arguments aligns `rsp` itself (it never returns).
+                let is_raise = raises && k == ncalls;
+                calls_anything |= !is_raise || stack > 0;
                 out_slots = out_slots.max(stack as i32);
             }
         }

@@ -134,7 +134,7 @@ pub fn compile(f: &ir::Function) -> Result<MachineCode, CodegenError> {
     let alloc = regalloc::allocate(f, &live);
     let frame = frame::Frame::new(f, &live, &alloc, None);
     if !frame.is_empty()
-        && let Some(w) = shrink::split(f, &live)
+        && let Some(w) = shrink::split(f)
     {
         let live = ir::analysis::Liveness::compute(&w.f);
         if let Some(alloc) = regalloc::allocate_frameless(&w.f, &live, &w.frameless) {

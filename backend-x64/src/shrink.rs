@@ -28,7 +28,9 @@ pub struct Wrapped {
 }
 
 /// Rewrites `f` for shrink-wrapping, or `None` when no return can skip the frame.
-pub fn split(f: &Function, live: &Liveness) -> Option<Wrapped> {
+pub fn split(f: &Function) -> Option<Wrapped> {
+    let f = &duplicate_returns(f);
+    let live = &Liveness::compute(f);
     let n = f.blocks.len();
     let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (b, block) in f.blocks.iter().enumerate() {
@@ -138,6 +140,34 @@ pub fn split(f: &Function, live: &Liveness) -> Option<Wrapped> {
         setup,
         frameless: frameless_vars,
     })
+}
+
+/// Gives every predecessor of a small block that returns (at most four instructions, no call)
+/// its own copy, so that an early exit and a late one do not share their return.
+fn duplicate_returns(f: &Function) -> Function {
+    let mut g = f.clone();
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); f.blocks.len()];
+    for (b, block) in f.blocks.iter().enumerate() {
+        for s in block.term.successors() {
+            if !preds[s.0 as usize].contains(&b) {
+                preds[s.0 as usize].push(b);
+            }
+        }
+    }
+    for (s, block) in f.blocks.iter().enumerate() {
+        let small = block.insts.len() <= 4
+            && !block.insts.iter().any(|i| matches!(i, Inst::Call { .. }))
+            && matches!(block.term, Terminator::Return(_));
+        if s == 0 || !small {
+            continue;
+        }
+        for &p in preds[s].iter().skip(1) {
+            g.blocks.push(block.clone());
+            let copy = BlockId(g.blocks.len() as u32 - 1);
+            retarget(&mut g.blocks[p].term, BlockId(s as u32), copy);
+        }
+    }
+    g
 }
 
 fn rename_inst(inst: &mut Inst, mut r: impl FnMut(Var) -> Var) {

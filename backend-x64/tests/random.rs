@@ -6,7 +6,7 @@ mod harness;
 
 use device::abi::host::CTX_SHADOW_SP;
 use harness::machine::SHADOW_TOP;
-use harness::{Arg, Machine};
+use harness::{Arg, Machine, Outcome};
 use ir::analysis::Liveness;
 use ir::*;
 use std::cell::RefCell;
@@ -16,6 +16,35 @@ thread_local! {
     static CURRENT: RefCell<(usize, usize)> = const { RefCell::new((0, 0)) };
     /// The shadow-stack contents at each call, recorded by [`snapshot`].
     static SNAPSHOTS: RefCell<Vec<Vec<u32>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The raise native of random functions.
+const RAISE: u32 = 0;
+/// A native whose table entry stays the harness's escape stub.
+const ESCAPE: u32 = 1;
+/// Where [`raise_stub`] records its arguments and whether `rsp` was misaligned.
+const RAISED: usize = 0x3000;
+
+/// A raise native: records its two arguments and the stack alignment in the arena, then
+/// escapes like the harness's stubs (as native [`ESCAPE`]).
+fn raise_stub() -> dynasmrt::ExecutableBuffer {
+    use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
+    let mut a = dynasmrt::x64::Assembler::new().unwrap();
+    let escape = device::abi::host::CTX_NATIVES + 8 * ESCAPE as i32;
+    let at = RAISED as i32;
+    dynasm!(a
+        ; .arch x64
+        ; mov DWORD [r15 + at], edi
+        ; mov DWORD [r15 + at + 4], esi
+        ; mov DWORD [r15 + at + 8], 0
+        ; lea rax, [rsp + 8]
+        ; test eax, 15
+        ; jz >aligned
+        ; mov DWORD [r15 + at + 8], 1
+        ; aligned:
+        ; jmp QWORD [r14 + escape]
+    );
+    a.finalize().unwrap()
 }
 
 /// A native that records the live shadow stack (what the collector would scan) and returns
@@ -138,6 +167,9 @@ fn random_function(seed: u64) -> Function {
     let exit = BlockId(1 + 2 * nbodies as u32);
     // Sometimes an early return that needs no frame (shrink-wrapping).
     let early = (r.next(2) == 0).then_some(BlockId(2 + 2 * nbodies as u32));
+    // Sometimes a run-time error path, after the exit (and the early return).
+    let raise =
+        (r.next(2) == 0).then_some(BlockId(2 + 2 * nbodies as u32 + early.is_some() as u32));
     let mut blocks = Vec::new();
     let mut calls = 0u32;
 
@@ -232,12 +264,10 @@ fn random_function(seed: u64) -> Function {
                 },
             );
         }
-        let target = |r: &mut Rng| {
-            if r.next(4) == 0 {
-                exit
-            } else {
-                guard(r.next(nbodies))
-            }
+        let target = |r: &mut Rng| match (r.next(12), raise) {
+            (0, Some(raise)) => raise,
+            (0..3, _) => exit,
+            _ => guard(r.next(nbodies)),
         };
         let term = match r.next(4) {
             0 => Terminator::Jump(target(&mut r)),
@@ -343,6 +373,17 @@ fn random_function(seed: u64) -> Function {
             Terminator::Return(Some(h))
         };
         blocks.push(Block { insts, term });
+    }
+    if raise.is_some() {
+        calls += 1;
+        blocks.push(Block {
+            insts: vec![],
+            term: Terminator::Raise {
+                native: RAISE,
+                args: vec![r.pick(&ints), r.pick(&ints)],
+                loc: LocId(calls),
+            },
+        });
     }
     Function {
         name: format!("random{seed}"),
@@ -540,9 +581,16 @@ fn random_inst(
     }
 }
 
+/// How a run ends: a result, or a raise with its two arguments.
+#[derive(Debug, PartialEq)]
+enum End {
+    Return(u32),
+    Raise(u32, u32),
+}
+
 /// The reference semantics of the IR. Records, for every call, the values of the traced vars
 /// live across it (which must be in GC root slots).
-fn interpret(f: &Function, args: &[u32], mem: &mut [u8], roots: &mut Vec<Vec<u32>>) -> u32 {
+fn interpret(f: &Function, args: &[u32], mem: &mut [u8], roots: &mut Vec<Vec<u32>>) -> End {
     let live = Liveness::compute(f);
     let mut v = vec![0u32; f.vars.len()];
     for (p, a) in f.params.iter().zip(args) {
@@ -661,8 +709,10 @@ fn interpret(f: &Function, args: &[u32], mem: &mut [u8], roots: &mut Vec<Vec<u32
                     other
                 }
             }
-            Terminator::Return(r) => return r.map_or(0, |r| v[r.0 as usize]),
-            Terminator::Raise { .. } => unreachable!(),
+            Terminator::Return(r) => return End::Return(r.map_or(0, |r| v[r.0 as usize])),
+            Terminator::Raise { ref args, .. } => {
+                return End::Raise(v[args[0].0 as usize], v[args[1].0 as usize]);
+            }
         }
     }
 }
@@ -705,6 +755,7 @@ fn test(cond: Cond, a: u32, b: u32) -> bool {
 
 #[test]
 fn random_functions_match_the_interpreter() {
+    let raise_stub = raise_stub();
     let mut wrapped = 0;
     for seed in 0..3000 {
         let f = random_function(seed);
@@ -714,6 +765,7 @@ fn random_functions_match_the_interpreter() {
         wrapped += code.starts_with(&[0x48, 0x8d, 0x84, 0x24]) as u32;
         let mut m = Machine::compile(&[&f]);
         m.set_native(ID, snapshot as *const u8);
+        m.set_native(RAISE, raise_stub.ptr(dynasmrt::AssemblyOffset(0)));
         for (k, args) in [[5u32, 7, 0xffff_fff0, 0x3fc0_0000], [0, 1, 2, 0xbf80_0000]]
             .iter()
             .enumerate()
@@ -731,6 +783,8 @@ fn random_functions_match_the_interpreter() {
             for a in (SHADOW_TOP as usize - 0x400..SHADOW_TOP as usize).step_by(4) {
                 m.arena[a..a + 4].copy_from_slice(&0xaaaa_aaaau32.to_le_bytes());
             }
+            // A raise leaves its shadow-stack frames behind; a new run starts afresh.
+            m.set_word(CTX_SHADOW_SP, SHADOW_TOP);
             let mut roots = Vec::new();
             let want = interpret(&f, args, &mut mem, &mut roots);
             CURRENT
@@ -742,7 +796,19 @@ fn random_functions_match_the_interpreter() {
                 Arg::I(args[2] as i32),
                 Arg::F(f32::from_bits(args[3])),
             ];
-            let got = m.call_i32(0, &call_args) as u32;
+            let got = match m.call(0, &call_args) {
+                Outcome::Return { word, .. } => End::Return(word),
+                Outcome::Raise { native: ESCAPE, .. } => {
+                    let word = |a: usize| u32::from_le_bytes(m.arena[a..a + 4].try_into().unwrap());
+                    assert_eq!(
+                        word(RAISED + 8),
+                        0,
+                        "seed {seed}: raise with rsp misaligned"
+                    );
+                    End::Raise(word(RAISED), word(RAISED + 4))
+                }
+                o => panic!("seed {seed}: {o:?}"),
+            };
             assert_eq!(got, want, "seed {seed}, args {k}\n{f}");
             assert!(
                 m.arena[MEM as usize..MEM as usize + MEM_SIZE]
