@@ -22,6 +22,7 @@
 mod asm;
 mod emit;
 mod frame;
+mod linear;
 mod moves;
 mod regalloc;
 mod regs;

@@ -29,6 +29,7 @@ use dynasmrt::x64::{Rq, Rx};
 use ir::analysis::Liveness;
 use ir::{BlockId, Function, Inst, IntOp, Ty, Var};
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Where a var lives for the whole function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +99,7 @@ impl Kind {
 }
 
 /// A register's bit in a register mask: general registers in the low half, xmm in the high half.
-fn reg_bit(home: Home) -> u32 {
+pub fn reg_bit(home: Home) -> u32 {
     match home {
         Home::Gpr(r) => 1 << r.code(),
         Home::Xmm(r) => 1 << (16 + r.code()),
@@ -155,22 +156,111 @@ impl SparseSet {
     }
 }
 
+/// A set of unordered pairs of vars: a triangular bit matrix for functions of up to
+/// [`BIT_MATRIX_VARS`] vars, a hash set beyond.
+enum EdgeSet {
+    Bits(Vec<u64>),
+    Hash(HashSet<u64, BuildHasherDefault<MulHasher>>),
+}
+
+/// The largest function (in vars) whose interference graph is a bit matrix (16 MiB at most).
+const BIT_MATRIX_VARS: usize = 16384;
+
+impl EdgeSet {
+    fn new(n: usize) -> EdgeSet {
+        if n <= BIT_MATRIX_VARS {
+            EdgeSet::Bits(vec![0; (n * n.saturating_sub(1) / 2).div_ceil(64)])
+        } else {
+            EdgeSet::Hash(HashSet::default())
+        }
+    }
+
+    /// The index of the pair `a < b`.
+    fn index(a: u32, b: u32) -> u64 {
+        let (a, b) = (a.min(b) as u64, a.max(b) as u64);
+        b * (b - 1) / 2 + a
+    }
+
+    fn contains(&self, a: u32, b: u32) -> bool {
+        let i = Self::index(a, b);
+        match self {
+            EdgeSet::Bits(w) => w[(i / 64) as usize] & (1 << (i % 64)) != 0,
+            EdgeSet::Hash(h) => h.contains(&i),
+        }
+    }
+
+    /// Adds the pair; returns whether it is new.
+    fn insert(&mut self, a: u32, b: u32) -> bool {
+        let i = Self::index(a, b);
+        match self {
+            EdgeSet::Bits(w) => {
+                let (word, bit) = (&mut w[(i / 64) as usize], 1u64 << (i % 64));
+                let new = *word & bit == 0;
+                *word |= bit;
+                new
+            }
+            EdgeSet::Hash(h) => h.insert(i),
+        }
+    }
+}
+
+/// A fast hasher for integer keys (multiplicative, as in rustc's FxHasher).
+#[derive(Default)]
+struct MulHasher(u64);
+
+impl Hasher for MulHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
 /// The interference graph over coalesced sets of vars (each named by its representative).
 struct Graph {
     /// Union-find parent of every var.
     parent: Vec<u32>,
-    /// Neighbours of every representative (representatives only).
+    /// Neighbours of every representative; entries may name vars merged away since, or repeat
+    /// (see [`Graph::neighbors`]).
     adj: Vec<Vec<u32>>,
-    /// Every edge as `(min, max)` of representatives.
-    edges: HashSet<(u32, u32)>,
+    /// Every edge between representatives.
+    edges: EdgeSet,
     kind: Vec<Kind>,
     /// The set's [`CROSSES`] and [`FRAMELESS`] constraints.
     limits: Vec<u8>,
     /// Number of neighbours that want registers (kept for register-class representatives).
     degree: Vec<u32>,
+    /// Scratch marks for [`Graph::neighbors`].
+    mark: Vec<u32>,
+    epoch: u32,
+    /// Number of edges added.
+    edge_count: usize,
 }
 
 impl Graph {
+    /// The distinct representatives adjacent to representative `v` (and tidies its list).
+    fn neighbors(&mut self, v: u32) -> Vec<u32> {
+        self.epoch += 1;
+        let mut out = Vec::with_capacity(self.adj[v as usize].len());
+        for i in 0..self.adj[v as usize].len() {
+            let n = self.find(self.adj[v as usize][i]);
+            if n != v && self.mark[n as usize] != self.epoch {
+                self.mark[n as usize] = self.epoch;
+                out.push(n);
+            }
+        }
+        self.adj[v as usize].clone_from(&out);
+        out
+    }
+
     fn find(&mut self, v: u32) -> u32 {
         let mut r = v;
         while self.parent[r as usize] != r {
@@ -186,11 +276,12 @@ impl Graph {
     }
 
     fn interferes(&self, a: u32, b: u32) -> bool {
-        self.edges.contains(&(a.min(b), a.max(b)))
+        self.edges.contains(a, b)
     }
 
     fn add_edge(&mut self, a: u32, b: u32) {
-        if a != b && self.edges.insert((a.min(b), a.max(b))) {
+        if a != b && self.edges.insert(a, b) {
+            self.edge_count += 1;
             self.adj[a as usize].push(b);
             self.adj[b as usize].push(a);
         }
@@ -206,19 +297,30 @@ const ROOTED: u8 = 4;
 /// A var that a division reads, writes or lives across: not in `rdx` (`cdq`/`idiv`).
 const NO_RDX: u8 = 8;
 
+/// The most interference edges a function may have before it is allocated by linear scan
+/// instead (see `linear`): about 16 MiB of adjacency lists.
+const EDGE_BUDGET: usize = 2_000_000;
+
 /// Allocates homes for every var of `f`.
 pub fn allocate(f: &Function, live: &Liveness) -> Allocation {
-    allocate_with(f, live, &[]).expect("unconstrained allocation succeeds")
+    allocate_with(f, live, &[], EDGE_BUDGET).unwrap_or_else(|| crate::linear::allocate(f, live))
 }
 
 /// Allocates homes for every var of `f` such that the vars marked in `frameless` (indexed by
 /// var number; missing entries are `false`) live in caller-saved registers or are constants;
 /// `None` when that is impossible.
 pub fn allocate_frameless(f: &Function, live: &Liveness, frameless: &[bool]) -> Option<Allocation> {
-    allocate_with(f, live, frameless)
+    allocate_with(f, live, frameless, EDGE_BUDGET)
 }
 
-fn allocate_with(f: &Function, live: &Liveness, frameless: &[bool]) -> Option<Allocation> {
+/// Allocation by graph colouring; `None` when a `frameless` var cannot have a caller-saved
+/// register or the graph would have more than `budget` edges.
+fn allocate_with(
+    f: &Function,
+    live: &Liveness,
+    frameless: &[bool],
+    budget: usize,
+) -> Option<Allocation> {
     let order = layout_order(f);
     let nv = f.vars.len();
     let weight = block_weights(f, &order);
@@ -262,7 +364,7 @@ fn allocate_with(f: &Function, live: &Liveness, frameless: &[bool]) -> Option<Al
     let mut g = Graph {
         parent: (0..nv as u32).collect(),
         adj: vec![Vec::new(); nv],
-        edges: HashSet::new(),
+        edges: EdgeSet::new(nv),
         kind: Vec::new(),
         limits: (0..nv)
             .map(|v| {
@@ -274,8 +376,13 @@ fn allocate_with(f: &Function, live: &Liveness, frameless: &[bool]) -> Option<Al
             })
             .collect(),
         degree: vec![0; nv],
+        mark: vec![0; nv],
+        epoch: 0,
+        edge_count: 0,
     };
-    build_interference(f, live, &order, &kind, &mut g);
+    if !build_interference(f, live, &order, &kind, &mut g, budget) {
+        return None;
+    }
     for (v, k) in kind.iter_mut().enumerate() {
         if *k == Kind::Gpr {
             *k = match (float(v), g.limits[v] & CROSSES != 0, f.vars[v].is_traced()) {
@@ -337,6 +444,17 @@ fn allocate_with(f: &Function, live: &Liveness, frameless: &[bool]) -> Option<Al
         }
     }
 
+    // Resolve every representative's neighbours once: from here on adjacency lists hold
+    // distinct representatives only.
+    for v in 0..nv as u32 {
+        if g.find(v) == v {
+            g.neighbors(v);
+            g.degree[v as usize] = g.adj[v as usize]
+                .iter()
+                .filter(|&&n| g.kind[n as usize].is_reg())
+                .count() as u32;
+        }
+    }
     color(&mut g, &classes, &cost, &partners, &rep_hints, &mut homes);
 
     let rep: Vec<u32> = (0..nv as u32).map(|v| g.find(v)).collect();
@@ -435,14 +553,15 @@ impl Classes {
 }
 
 /// Walks every reachable block backwards, adding interference edges and marking the vars live
-/// across calls.
+/// across calls; `false` when there would be more than `budget` edges.
 fn build_interference(
     f: &Function,
     live: &Liveness,
     order: &[BlockId],
     kind: &[Kind],
     g: &mut Graph,
-) {
+    budget: usize,
+) -> bool {
     let nv = f.vars.len();
     let file = |v: usize| f.vars[v] == Ty::F32;
     let stored = |v: usize| !matches!(kind[v], Kind::Absent | Kind::Const);
@@ -468,6 +587,9 @@ fn build_interference(
                         if Some(v) != src && stored(v as usize) && file(v as usize) == file(d) {
                             g.add_edge(d as u32, v);
                         }
+                    }
+                    if g.edge_count > budget {
+                        return false;
                     }
                 }
             }
@@ -505,6 +627,7 @@ fn build_interference(
             }
         }
     }
+    g.edge_count <= budget
 }
 
 /// Merges the sets of `d` and `s` when they do not interfere, have the same kind and the merged
@@ -539,9 +662,10 @@ fn coalesce(g: &mut Graph, classes: &Classes, d: u32, s: u32, cost: &mut [u64]) 
     g.limits[keep as usize] |= g.limits[gone as usize];
     cost[keep as usize] += cost[gone as usize];
     let reg = |g: &Graph, n: u32| g.kind[n as usize].is_reg();
-    for n in std::mem::take(&mut g.adj[gone as usize]) {
-        g.edges.remove(&(gone.min(n), gone.max(n)));
-        g.adj[n as usize].retain(|&x| x != gone);
+    // `gone`'s stale entries in its neighbours' lists now resolve to `keep`.
+    let neighbors = g.neighbors(gone);
+    g.adj[gone as usize] = Vec::new();
+    for n in neighbors {
         if g.interferes(keep, n) {
             // `n` loses a neighbour: two of them became one.
             if reg(g, gone) && reg(g, n) {
@@ -564,20 +688,26 @@ fn colors(g: &Graph, classes: &Classes, n: u32) -> u32 {
 }
 
 /// Briggs: the merged set has fewer than `k` neighbours of significant degree.
-fn briggs(g: &Graph, classes: &Classes, a: u32, b: u32, k: u32) -> bool {
+fn briggs(g: &mut Graph, classes: &Classes, a: u32, b: u32, k: u32) -> bool {
+    if g.degree[a as usize] + g.degree[b as usize] < k {
+        return true;
+    }
+    g.epoch += 1;
     let mut significant = 0;
-    let neighbours = g.adj[a as usize].iter().chain(g.adj[b as usize].iter());
-    let mut seen = HashSet::new();
-    for &n in neighbours {
-        if !g.kind[n as usize].is_reg() || !seen.insert(n) {
-            continue;
-        }
-        let both = g.interferes(a, n) && g.interferes(b, n);
-        let degree = g.degree[n as usize] - both as u32;
-        if degree >= colors(g, classes, n) {
-            significant += 1;
-            if significant >= k {
-                return false;
+    for v in [a, b] {
+        for i in 0..g.adj[v as usize].len() {
+            let n = g.find(g.adj[v as usize][i]);
+            if n == a || n == b || g.mark[n as usize] == g.epoch || !g.kind[n as usize].is_reg() {
+                continue;
+            }
+            g.mark[n as usize] = g.epoch;
+            let both = g.interferes(a, n) && g.interferes(b, n);
+            let degree = g.degree[n as usize] - both as u32;
+            if degree >= colors(g, classes, n) {
+                significant += 1;
+                if significant >= k {
+                    return false;
+                }
             }
         }
     }
@@ -586,15 +716,21 @@ fn briggs(g: &Graph, classes: &Classes, a: u32, b: u32, k: u32) -> bool {
 
 /// George: every neighbour of `b` already interferes with `a` or has insignificant degree, and
 /// `b` constrains its registers no more than `a` does.
-fn george(g: &Graph, classes: &Classes, a: u32, b: u32) -> bool {
+fn george(g: &mut Graph, classes: &Classes, a: u32, b: u32) -> bool {
     if g.limits[b as usize] & !g.limits[a as usize] != 0 {
         return false;
     }
-    g.adj[b as usize].iter().all(|&n| {
-        !g.kind[n as usize].is_reg()
-            || g.interferes(a, n)
-            || g.degree[n as usize] < colors(g, classes, n)
-    })
+    for i in 0..g.adj[b as usize].len() {
+        let n = g.find(g.adj[b as usize][i]);
+        if n != b
+            && g.kind[n as usize].is_reg()
+            && !g.interferes(a, n)
+            && g.degree[n as usize] >= colors(g, classes, n)
+        {
+            return false;
+        }
+    }
+    true
 }
 
 /// Colours the register-class representatives; those left without a register become
@@ -1261,8 +1397,18 @@ mod tests {
     fn random_functions_allocate_soundly() {
         for seed in 0..2000 {
             let f = random_function(seed);
-            check(&f, &allocate(&f, &Liveness::compute(&f)));
+            let live = Liveness::compute(&f);
+            check(&f, &allocate(&f, &live));
+            check(&f, &crate::linear::allocate(&f, &live));
         }
+    }
+
+    #[test]
+    fn large_graphs_fall_back_to_linear_scan() {
+        let f = pressure(30, true);
+        let live = Liveness::compute(&f);
+        assert!(allocate_with(&f, &live, &[], 100).is_none());
+        assert!(allocate_with(&f, &live, &[], EDGE_BUDGET).is_some());
     }
 
     #[test]

@@ -838,3 +838,73 @@ fn random_functions_match_the_interpreter() {
         "only {wrapped} functions were shrink-wrapped"
     );
 }
+
+/// A function with thousands of vars live at once (past the allocator's edge budget, so it is
+/// allocated by linear scan) still computes the right result, across a call too.
+#[test]
+fn huge_functions_run() {
+    let n = 2500;
+    let mut vars = vec![Ty::I32];
+    let mut insts = Vec::new();
+    let mut new = |vars: &mut Vec<Ty>| {
+        vars.push(Ty::I32);
+        Var(vars.len() as u32 - 1)
+    };
+    let values: Vec<Var> = (0..n)
+        .map(|i| {
+            let v = new(&mut vars);
+            insts.push(Inst::IntImm {
+                op: IntOp::Mul,
+                dst: v,
+                a: Var(0),
+                imm: i + 1,
+            });
+            v
+        })
+        .collect();
+    let r = new(&mut vars);
+    insts.push(Inst::Call {
+        dst: Some(r),
+        callee: Callee::Native(ID),
+        args: vec![values[7]],
+        loc: LocId(0),
+    });
+    let h = new(&mut vars);
+    insts.push(Inst::Copy { dst: h, src: r });
+    for &v in values.iter().rev() {
+        insts.push(Inst::IntImm {
+            op: IntOp::Mul,
+            dst: h,
+            a: h,
+            imm: 31,
+        });
+        insts.push(Inst::Int {
+            op: IntOp::Add,
+            dst: h,
+            a: h,
+            b: v,
+        });
+    }
+    let f = Function {
+        name: "huge".into(),
+        params: vec![Var(0)],
+        ret: Some(Ty::I32),
+        vars,
+        blocks: vec![Block {
+            insts,
+            term: Terminator::Return(Some(h)),
+        }],
+        locs: vec![SourceLoc::default()],
+        symbols: vec![],
+        callees: vec![],
+    };
+    let mut m = Machine::compile(&[&f]);
+    m.set_native(ID, snapshot as *const u8);
+    CURRENT.with(|c| *c.borrow_mut() = (m.ctx.as_ptr() as usize, m.arena.as_ptr() as usize));
+    let mut mem = vec![0u8; harness::machine::ARENA];
+    for x in [3u32, 0xffff_fff1] {
+        let want = interpret(&f, &[x], &mut mem, &mut Vec::new());
+        let got = m.call_i32(0, &[Arg::I(x as i32)]) as u32;
+        assert_eq!(End::Return(got), want);
+    }
+}
