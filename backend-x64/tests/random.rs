@@ -846,7 +846,7 @@ fn huge_functions_run() {
     let n = 2500;
     let mut vars = vec![Ty::I32];
     let mut insts = Vec::new();
-    let mut new = |vars: &mut Vec<Ty>| {
+    let new = |vars: &mut Vec<Ty>| {
         vars.push(Ty::I32);
         Var(vars.len() as u32 - 1)
     };
