@@ -110,9 +110,9 @@ pub fn emit(
         body: a.new_dynamic_label(),
     };
     let n = f.blocks.len();
-    let (prefix, setup) = match wrap {
-        Some(w) => (w.prefix.clone(), w.setup.clone()),
-        None => (vec![false; n], vec![false; n]),
+    let (frameless, setup, teardown) = match wrap {
+        Some(w) => (w.frameless.clone(), w.setup.clone(), w.teardown.clone()),
+        None => (vec![false; n], vec![false; n], vec![false; n]),
     };
     let mut uses = vec![0u32; f.vars.len()];
     for &b in &alloc.order {
@@ -132,10 +132,11 @@ pub fn emit(
         result_in: None,
         inlining: false,
         resolved: Vec::new(),
-        prefix,
+        frameless,
         setup,
+        teardown,
         overflow,
-        in_prefix: false,
+        in_frameless: false,
         aligning: false,
         call_sites: Vec::new(),
         relocs: Vec::new(),
@@ -195,13 +196,15 @@ struct Emitter<'a> {
     inlining: bool,
     /// Per block, where control really goes (see [`Self::target`]).
     resolved: Vec<BlockId>,
-    /// Per block: in the frameless prefix (returns are a bare `ret`).
-    prefix: Vec<bool>,
+    /// Per block: runs without the frame (returns are a bare `ret`).
+    frameless: Vec<bool>,
     /// Per block: sets up the wrapped frame on entry.
     setup: Vec<bool>,
+    /// Per block: tears the wrapped frame down after its instructions.
+    teardown: Vec<bool>,
     overflow: Overflow,
-    /// Whether the block being emitted is in the frameless prefix.
-    in_prefix: bool,
+    /// Whether the block being emitted runs without the frame.
+    in_frameless: bool,
     /// Set while emitting a raise that must align `rsp` before its call.
     aligning: bool,
     call_sites: Vec<CallSite>,
@@ -243,7 +246,7 @@ impl Emitter<'_> {
     fn block(&mut self, b: BlockId, next: Option<BlockId>) -> Result<(), CodegenError> {
         let f = self.f;
         let block = f.block(b);
-        self.in_prefix = self.prefix[b.0 as usize];
+        self.in_frameless = self.frameless[b.0 as usize];
         if self.setup[b.0 as usize] {
             self.frame.setup(&mut self.a, self.overflow);
         }
@@ -283,6 +286,9 @@ impl Emitter<'_> {
             self.inst(&insts[i])?;
             self.write_root(&insts[i]);
             i += 1;
+        }
+        if self.teardown[b.0 as usize] {
+            self.frame.teardown(&mut self.a);
         }
         let done = self.term(&block.term, next);
         self.result_in = None;
@@ -1025,7 +1031,7 @@ impl Emitter<'_> {
                     let src = self.place(v);
                     copy(&mut self.a, src, result);
                 }
-                if self.in_prefix {
+                if self.in_frameless {
                     dynasm!(self.a ; .arch x64 ; ret);
                 } else {
                     self.frame.epilogue(&mut self.a);
@@ -1039,7 +1045,7 @@ impl Emitter<'_> {
             } => {
                 // Raises run where the frame is set up; without stack arguments, they may need
                 // to align `rsp` themselves (see `Frame::new`).
-                self.aligning = !self.frame.body_aligned();
+                self.aligning = self.in_frameless || !self.frame.body_aligned();
                 let done = self.call_native(native, args, loc);
                 self.aligning = false;
                 done?;
@@ -1059,9 +1065,12 @@ impl Emitter<'_> {
         }
     }
 
-    /// Whether block `b` emits no code of its own (a frame block always does).
+    /// Whether block `b` emits no code of its own (a frame or teardown block always does).
     fn is_trivial(&self, b: BlockId) -> bool {
-        !self.setup[b.0 as usize] && self.f.block(b).insts.iter().all(|i| self.emits_nothing(i))
+        let bi = b.0 as usize;
+        !self.setup[bi]
+            && !self.teardown[bi]
+            && self.f.block(b).insts.iter().all(|i| self.emits_nothing(i))
     }
 
     /// Where control really goes when it goes to `b`: past blocks that emit nothing but a jump.

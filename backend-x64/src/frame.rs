@@ -9,6 +9,7 @@ use crate::asm::{Alu, Asm, Mem, adjust_rsp, alu_imm, mov32, store32};
 use crate::moves::{Move, Place, parallel_move};
 use crate::regalloc::{Allocation, Home};
 use crate::regs::{ARG_GPRS, ARG_XMMS};
+use crate::shrink::Wrapped;
 use device::abi::host::{CTX_SHADOW_LIMIT, CTX_SHADOW_SP, CTX_STACK_LIMIT};
 use dynasmrt::x64::{Rq, Rx};
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
@@ -74,9 +75,9 @@ pub struct Frame {
 
 impl Frame {
     /// Lays out the frame of `f` given its register allocation. A wrapped frame is set up by
-    /// [`Frame::setup`] in the blocks marked in `setup` (see `shrink`), not on entry.
-    pub fn new(f: &Function, live: &Liveness, alloc: &Allocation, setup: Option<&[bool]>) -> Frame {
-        let wrapped = setup.is_some();
+    /// [`Frame::setup`] in the frame blocks of `wrap` (see `shrink`), not on entry.
+    pub fn new(f: &Function, live: &Liveness, alloc: &Allocation, wrap: Option<&Wrapped>) -> Frame {
+        let wrapped = wrap.is_some();
         let mut out_slots = 0;
         let mut calls_anything = false;
         for b in &alloc.order {
@@ -115,7 +116,7 @@ impl Frame {
             out_args,
             shadow_bytes: 4 * alloc.shadow_slots as i32,
             wrapped,
-            zero: slots_to_zero(f, live, alloc, setup),
+            zero: slots_to_zero(f, live, alloc, wrap),
         }
     }
 
@@ -283,6 +284,13 @@ impl Frame {
 
     /// Emits a return from where the frame is set up; the result is already in `eax` or `xmm0`.
     pub fn epilogue(&self, a: &mut Asm) {
+        self.teardown(a);
+        dynasm!(a ; .arch x64 ; ret);
+    }
+
+    /// Tears the frame down: pops the shadow-stack frame, frees the stack space and restores the
+    /// callee-saved registers.
+    pub fn teardown(&self, a: &mut Asm) {
         if self.shadow_bytes > 0 {
             alu_imm(a, Alu::Add, Rq::R13, self.shadow_bytes);
             dynasm!(a ; .arch x64 ; mov DWORD [r14 + CTX_SHADOW_SP], r13d);
@@ -291,7 +299,6 @@ impl Frame {
         for &r in self.saved.iter().rev() {
             dynasm!(a ; .arch x64 ; pop Rq(r));
         }
-        dynasm!(a ; .arch x64 ; ret);
     }
 }
 
@@ -326,13 +333,15 @@ pub fn address_registers(f: &Function, alloc: &Allocation) -> Vec<Rq> {
 /// collection may happen in any) could find not yet written since the frame was set up. A
 /// forward dataflow of definitely written slots: the prologue writes the slots of the
 /// parameters, every definition of a rooted var writes its slot, and frame blocks of a wrapped
-/// frame start with none written.
+/// frame start with none written (frameless blocks have no shadow-stack frame to check).
 fn slots_to_zero(
     f: &Function,
     live: &Liveness,
     alloc: &Allocation,
-    setup: Option<&[bool]>,
+    wrap: Option<&Wrapped>,
 ) -> Vec<bool> {
+    let setup = wrap.map(|w| &w.setup[..]);
+    let frameless = |b: usize| wrap.is_some_and(|w| w.frameless[b]);
     let n = alloc.shadow_slots as usize;
     let mut zero = vec![false; n];
     if n == 0 {
@@ -367,8 +376,10 @@ fn slots_to_zero(
             }
             let block = f.block(b);
             let mut check = |written: &[bool]| {
-                for (z, w) in zero.iter_mut().zip(written) {
-                    *z |= !w;
+                if !frameless(bi) {
+                    for (z, w) in zero.iter_mut().zip(written) {
+                        *z |= !w;
+                    }
                 }
             };
             for inst in &block.insts {

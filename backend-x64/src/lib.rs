@@ -138,8 +138,8 @@ pub fn compile(f: &ir::Function) -> Result<MachineCode, CodegenError> {
         && let Some(w) = shrink::split(f)
     {
         let live = ir::analysis::Liveness::compute(&w.f);
-        if let Some(alloc) = regalloc::allocate_frameless(&w.f, &live, &w.frameless) {
-            let frame = frame::Frame::new(&w.f, &live, &alloc, Some(&w.setup));
+        if let Some(alloc) = regalloc::allocate_frameless(&w.f, &live, &w.frameless_vars) {
+            let frame = frame::Frame::new(&w.f, &live, &alloc, Some(&w));
             return emit::emit(&w.f, &live, &alloc, &frame, Some(&w));
         }
     }

@@ -1,17 +1,23 @@
-//! Shrink-wrapping: functions whose early exits need no frame (`if (n < 2) return n` before any
-//! call) set up the frame only on the paths that need it.
+//! Shrink-wrapping: the frame (saved registers, stack and shadow-stack frames) is set up only
+//! where it is needed, so that paths that make no call (`if (n < 2) return n` before the
+//! recursive calls, a method whose only call reports a rare error) run without it.
 //!
-//! The *frameless prefix* is the set of blocks, starting at the entry, that make no call and
-//! whose predecessors are all in the prefix. If it contains a return, the function is rewritten
-//! before register allocation: every var the prefix mentions (and every parameter) gets a fresh
-//! *prefix version* used inside the prefix, and every edge leaving the prefix goes through a new
-//! *frame block* that copies the prefix versions of the vars live there into the originals. The
-//! allocator keeps prefix versions in caller-saved registers (see `regalloc::allocate`'s
-//! `frameless`), so the prefix needs no saved registers, spill slots or GC roots; frame blocks
-//! push the callee-saved registers and set up the stack and shadow-stack frames before their
-//! copies; returns inside the prefix are a bare `ret`. The stack check stays on entry and
-//! accounts for the whole frame.
+//! A block *needs the frame* when it makes a call (or raises with stack arguments). The
+//! *framed region* is every block both reachable from and reaching a block that needs the frame
+//! (so every loop that calls, and everything between two calls, is framed); the other blocks
+//! are *frameless*. When the entry is frameless and some return is reachable without entering
+//! the framed region, the function is rewritten before register allocation: every var the
+//! frameless blocks mention (and every parameter) gets a fresh *frameless version* used in
+//! those blocks, and every edge between the regions goes through a new transition block that
+//! copies the vars live there from one version to the other: a *frame block* on edges into the
+//! framed region (it pushes the callee-saved registers and sets up the stack and shadow-stack
+//! frames before its copies) and a *teardown block* on edges out of it (it tears the frame down
+//! after its copies). No path enters the framed region twice. The allocator keeps frameless
+//! versions in caller-saved registers (see `regalloc::allocate_frameless`), so frameless
+//! blocks need no saved registers, spill slots or GC roots, and their returns are a bare `ret`.
+//! The stack check stays on entry and accounts for the whole frame.
 
+use crate::frame::{ArgLoc, arg_locations};
 use ir::analysis::Liveness;
 use ir::{Block, BlockId, Function, Inst, Terminator, Var};
 
@@ -19,12 +25,15 @@ use ir::{Block, BlockId, Function, Inst, Terminator, Var};
 pub struct Wrapped {
     /// The rewritten function.
     pub f: Function,
-    /// Per block of `f`: whether it is in the frameless prefix.
-    pub prefix: Vec<bool>,
+    /// Per block of `f`: whether it runs without the frame.
+    pub frameless: Vec<bool>,
     /// Per block of `f`: whether it sets up the frame on entry.
     pub setup: Vec<bool>,
-    /// Per var of `f`: whether it is a prefix version (it must live in a caller-saved register).
-    pub frameless: Vec<bool>,
+    /// Per block of `f`: whether it tears the frame down after its instructions.
+    pub teardown: Vec<bool>,
+    /// Per var of `f`: whether it is a frameless version (it must live in a caller-saved
+    /// register).
+    pub frameless_vars: Vec<bool>,
 }
 
 /// Rewrites `f` for shrink-wrapping, or `None` when no return can skip the frame.
@@ -32,46 +41,59 @@ pub fn split(f: &Function) -> Option<Wrapped> {
     let f = &duplicate_returns(f);
     let live = &Liveness::compute(f);
     let n = f.blocks.len();
+    let succs: Vec<Vec<usize>> = f
+        .blocks
+        .iter()
+        .map(|b| b.term.successors().iter().map(|s| s.0 as usize).collect())
+        .collect();
     let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (b, block) in f.blocks.iter().enumerate() {
-        for s in block.term.successors() {
-            preds[s.0 as usize].push(b);
+    for (b, ss) in succs.iter().enumerate() {
+        for &s in ss {
+            preds[s].push(b);
         }
     }
-    let frameless = |b: usize| {
+    let needs = |b: usize| {
         let block = &f.blocks[b];
-        !block.insts.iter().any(|i| matches!(i, Inst::Call { .. }))
-            && !matches!(block.term, Terminator::Raise { .. })
+        block.insts.iter().any(|i| matches!(i, Inst::Call { .. }))
+            || match &block.term {
+                Terminator::Raise { args, .. } => arg_locations(args.iter().map(|v| f.ty(*v)))
+                    .iter()
+                    .any(|l| matches!(l, ArgLoc::Stack(_))),
+                _ => false,
+            }
     };
-    if !frameless(0) || !preds[0].is_empty() {
+    let closure = |edges: &[Vec<usize>]| {
+        let mut seen: Vec<bool> = (0..n).map(needs).collect();
+        let mut work: Vec<usize> = (0..n).filter(|&b| seen[b]).collect();
+        while let Some(b) = work.pop() {
+            for &s in &edges[b] {
+                if !seen[s] {
+                    seen[s] = true;
+                    work.push(s);
+                }
+            }
+        }
+        seen
+    };
+    let after_call = closure(&succs);
+    let before_call = closure(&preds);
+    let mut framed: Vec<bool> = (0..n).map(|b| after_call[b] && before_call[b]).collect();
+    if framed[0] || !framed.contains(&true) {
         return None;
     }
-    let mut prefix = vec![false; n];
-    prefix[0] = true;
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for b in 1..n {
-            if !prefix[b]
-                && !preds[b].is_empty()
-                && preds[b].iter().all(|&p| prefix[p])
-                && frameless(b)
-            {
-                prefix[b] = true;
-                changed = true;
+    // Some return must be reachable without the frame.
+    let mut reach = vec![false; n];
+    reach[0] = true;
+    let mut work = vec![0];
+    while let Some(b) = work.pop() {
+        for &s in &succs[b] {
+            if !reach[s] && !framed[s] {
+                reach[s] = true;
+                work.push(s);
             }
         }
     }
-    let returns = (0..n).any(|b| prefix[b] && matches!(f.blocks[b].term, Terminator::Return(_)));
-    let leaves = (0..n).any(|b| {
-        prefix[b]
-            && f.blocks[b]
-                .term
-                .successors()
-                .iter()
-                .any(|s| !prefix[s.0 as usize])
-    });
-    if !returns || !leaves {
+    if !(0..n).any(|b| reach[b] && matches!(f.blocks[b].term, Terminator::Return(_))) {
         return None;
     }
 
@@ -100,8 +122,8 @@ pub fn split(f: &Function) -> Option<Wrapped> {
         .iter()
         .map(|&p| prime(p, &mut g, &mut frameless_vars))
         .collect();
-    let in_prefix: Vec<usize> = (0..n).filter(|&b| prefix[b]).collect();
-    for &b in &in_prefix {
+    let frameless: Vec<usize> = (0..n).filter(|&b| !framed[b]).collect();
+    for &b in &frameless {
         let mut block = g.blocks[b].clone();
         for inst in &mut block.insts {
             rename_inst(inst, |v| prime(v, &mut g, &mut frameless_vars));
@@ -109,36 +131,47 @@ pub fn split(f: &Function) -> Option<Wrapped> {
         rename_term(&mut block.term, |v| prime(v, &mut g, &mut frameless_vars));
         g.blocks[b] = block;
     }
-    let mut setup = vec![false; n];
-    // One frame block per edge leaving the prefix.
-    for b in in_prefix {
+    let (mut setup, mut teardown) = (vec![false; n], vec![false; n]);
+    // One transition block per edge between the regions.
+    for b in 0..n {
         let mut targets: Vec<BlockId> = Vec::new();
         for s in g.blocks[b].term.successors() {
-            if !prefix[s.0 as usize] && !targets.contains(&s) {
+            if framed[s.0 as usize] != framed[b] && !targets.contains(&s) {
                 targets.push(s);
             }
         }
         for s in targets {
+            let entering = framed[s.0 as usize];
             let insts = live.live_in[s.0 as usize]
                 .iter()
                 .map(|v| Var(v as u32))
-                .filter_map(|v| primed[v.0 as usize].map(|src| Inst::Copy { dst: v, src }))
+                .filter(|&v| !keep(v))
+                .map(|v| {
+                    let p = prime(v, &mut g, &mut frameless_vars);
+                    if entering {
+                        Inst::Copy { dst: v, src: p }
+                    } else {
+                        Inst::Copy { dst: p, src: v }
+                    }
+                })
                 .collect();
             g.blocks.push(Block {
                 insts,
                 term: Terminator::Jump(s),
             });
             let e = BlockId(g.blocks.len() as u32 - 1);
-            prefix.push(false);
-            setup.push(true);
+            framed.push(entering);
+            setup.push(entering);
+            teardown.push(!entering);
             retarget(&mut g.blocks[b].term, s, e);
         }
     }
     Some(Wrapped {
         f: g,
-        prefix,
+        frameless: framed.iter().map(|f| !f).collect(),
         setup,
-        frameless: frameless_vars,
+        teardown,
+        frameless_vars,
     })
 }
 
@@ -198,7 +231,7 @@ fn rename_inst(inst: &mut Inst, mut r: impl FnMut(Var) -> Var) {
             *src = r(*src);
             *addr = r(*addr);
         }
-        Inst::Call { .. } => unreachable!("the frameless prefix makes no calls"),
+        Inst::Call { .. } => unreachable!("frameless blocks make no calls"),
     }
 }
 
@@ -210,7 +243,7 @@ fn rename_term(term: &mut Terminator, mut r: impl FnMut(Var) -> Var) {
             *b = r(*b);
         }
         Terminator::Return(Some(v)) => *v = r(*v),
-        Terminator::Raise { .. } => unreachable!("the frameless prefix raises nothing"),
+        Terminator::Raise { args, .. } => args.iter_mut().for_each(|v| *v = r(*v)),
     }
 }
 

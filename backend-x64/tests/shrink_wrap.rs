@@ -148,3 +148,62 @@ fn only_frameless_returns_are_wrapped() {
     assert!(!wrapped(&b.finish()));
     assert!(wrapped(&sum_with_root()));
 }
+
+thread_local! {
+    /// What [`record_root`] saw: the shadow-stack words at the call.
+    static SEEN: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+    static CTX: std::cell::RefCell<(usize, usize)> = const { std::cell::RefCell::new((0, 0)) };
+}
+
+/// Records the live shadow stack; returns its argument.
+extern "C" fn record_root(x: i32) -> i32 {
+    let (ctx, arena) = CTX.with(|c| *c.borrow());
+    unsafe {
+        let sp = *((ctx + CTX_SHADOW_SP as usize) as *const u32);
+        let words = (sp..SHADOW_TOP)
+            .step_by(4)
+            .map(|a| *((arena + a as usize) as *const u32))
+            .collect();
+        SEEN.with(|s| *s.borrow_mut() = words);
+    }
+    x
+}
+
+/// `f(r: Ref, x) { if (x < 0) x = report(x) * 2; return load(r) + x }`: the call is a cold
+/// island; the frame is set up before it and torn down after it, and the hot path never
+/// touches the frame.
+#[test]
+fn a_cold_call_gets_the_frame_only_around_it() {
+    let (mut b, p) = Builder::new(&[Ty::Ref, Ty::I32], Some(Ty::I32));
+    let x = b.var(Ty::I32);
+    b.copy(x, p[1]);
+    let zero = b.iconst(0);
+    let (cold, join) = (b.block(), b.block());
+    b.branch(Cond::LtS, x, zero, cold, join);
+    b.switch(cold);
+    let r = b.call(Callee::Native(105), &[x], Some(Ty::I32)).unwrap();
+    b.push(ir::Inst::IntImm {
+        op: IntOp::Mul,
+        dst: x,
+        a: r,
+        imm: 2,
+    });
+    b.term(ir::Terminator::Jump(join));
+    b.switch(join);
+    let v = b.load(Width::W32, Ty::I32, p[0], 0);
+    let s = b.int(IntOp::Add, v, x);
+    b.ret(s);
+    let f = b.finish();
+    assert!(wrapped(&f));
+    let mut m = Machine::compile(&[&f]);
+    m.set_native(105, record_root as *const u8);
+    CTX.with(|c| *c.borrow_mut() = (m.ctx.as_ptr() as usize, m.arena.as_ptr() as usize));
+    m.set_arena_word(0x2000, 100);
+    assert_eq!(m.call_i32(0, &[Arg::I(0x2000), Arg::I(5)]), 105);
+    assert_eq!(m.call_i32(0, &[Arg::I(0x2000), Arg::I(-5)]), 90);
+    assert_eq!(m.word(CTX_SHADOW_SP), SHADOW_TOP, "shadow frame popped");
+    assert!(
+        SEEN.with(|s| s.borrow().contains(&0x2000)),
+        "the reference is a root at the call"
+    );
+}
