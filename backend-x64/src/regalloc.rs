@@ -28,7 +28,7 @@ use dynasmrt::Register;
 use dynasmrt::x64::{Rq, Rx};
 use ir::analysis::Liveness;
 use ir::{BlockId, Function, Inst, IntOp, Ty, Var};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Where a var lives for the whole function.
@@ -573,18 +573,18 @@ fn build_interference(
             now.insert(v);
         }
         block.term.for_each_use(|v| now.insert(v.0 as usize));
-        for inst in block.insts.iter().rev() {
+        let same = same_values(&block.insts);
+        for (i, inst) in block.insts.iter().enumerate().rev() {
             if let Some(d) = inst.def() {
                 let d = d.0 as usize;
                 now.remove(d);
                 if stored(d) {
-                    let src = match *inst {
-                        Inst::Copy { src, .. } => Some(src.0),
-                        _ => None,
-                    };
-                    for i in 0..now.dense.len() {
-                        let v = now.dense[i];
-                        if Some(v) != src && stored(v as usize) && file(v as usize) == file(d) {
+                    for k in 0..now.dense.len() {
+                        let v = now.dense[k];
+                        if !same[i].contains(&v)
+                            && stored(v as usize)
+                            && file(v as usize) == file(d)
+                        {
                             g.add_edge(d as u32, v);
                         }
                     }
@@ -628,6 +628,60 @@ fn build_interference(
         }
     }
     g.edge_count <= budget
+}
+
+/// For every copy `d = copy s` of a block, the vars known to hold `s`'s value just before it
+/// (`s` itself, and vars copied from the same value earlier in the block and not redefined since),
+/// by block-local value numbering; empty for other instructions. `d` does not interfere with
+/// them: they may share a home, since a later redefinition of either while the other is live
+/// adds the edge there.
+fn same_values(insts: &[Inst]) -> Vec<Vec<u32>> {
+    const ENTRY: u32 = 1 << 31;
+    let mut val: HashMap<u32, u32, BuildHasherDefault<MulHasher>> = HashMap::default();
+    let mut members: HashMap<u32, Vec<u32>, BuildHasherDefault<MulHasher>> = HashMap::default();
+    let mut fresh = 0;
+    let mut out = Vec::with_capacity(insts.len());
+    for inst in insts {
+        let id_of = |val: &HashMap<_, _, _>, v: u32| val.get(&v).copied().unwrap_or(ENTRY | v);
+        // The vars holding `id` (a var's entry value is held by the var until redefined).
+        let holders = |members: &mut HashMap<u32, Vec<u32>, _>, val: &HashMap<_, _, _>, id: u32| {
+            members
+                .entry(id)
+                .or_insert_with(|| {
+                    let v = id & !ENTRY;
+                    if id & ENTRY != 0 && !val.contains_key(&v) {
+                        vec![v]
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .clone()
+        };
+        let (same, new_id) = match *inst {
+            Inst::Copy { src, .. } => {
+                let id = id_of(&val, src.0);
+                (holders(&mut members, &val, id), Some(id))
+            }
+            _ => (Vec::new(), None),
+        };
+        out.push(same);
+        if let Some(d) = inst.def() {
+            let d = d.0;
+            let old = id_of(&val, d);
+            holders(&mut members, &val, old);
+            if let Some(m) = members.get_mut(&old) {
+                m.retain(|&x| x != d);
+            }
+            let id = new_id.unwrap_or_else(|| {
+                fresh += 1;
+                fresh
+            });
+            holders(&mut members, &val, id);
+            val.insert(d, id);
+            members.entry(id).or_default().push(d);
+        }
+    }
+    out
 }
 
 /// Merges the sets of `d` and `s` when they do not interfere, have the same kind and the merged
@@ -1235,16 +1289,25 @@ mod tests {
                             l >= 100 || CALLEE_SAVED.iter().any(|r| r.code() as u32 == l)
                         });
                     }
-                    if let Some(d) = inst.def() {
+                    let self_copy = matches!(*inst, Inst::Copy { dst, src } if dst == src);
+                    if let Some(d) = inst.def()
+                        && !self_copy
+                    {
                         let d = d.0 as usize;
-                        let copied = match *inst {
-                            Inst::Copy { src, .. } => home_loc(src.0 as usize)
-                                .and_then(|l| state.get(&l).cloned())
-                                .unwrap_or_default(),
-                            _ => BTreeSet::new(),
+                        let src = match *inst {
+                            Inst::Copy { src, .. } => Some(src.0 as usize),
+                            _ => None,
                         };
+                        let copied = src
+                            .and_then(home_loc)
+                            .and_then(|l| state.get(&l).cloned())
+                            .unwrap_or_default();
+                        // `d` now holds `src`'s value: every location that holds it holds `d`'s.
                         for s in state.values_mut() {
                             s.remove(&d);
+                            if src.is_some_and(|src| s.contains(&src)) {
+                                s.insert(d);
+                            }
                         }
                         if let Some(l) = home_loc(d) {
                             let mut now = copied;

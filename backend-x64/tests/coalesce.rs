@@ -256,3 +256,48 @@ fn copies_of_roots_across_calls() {
     let mut m = Machine::compile(&[&b.finish()]);
     assert_eq!(m.call_i32(0, &[Arg::I(0x3000), Arg::I(0x1000)]), 0x2000);
 }
+
+/// Two copies of one var live at the same time hold the same value: they share its register
+/// (`x = copy p; y = copy p; x + y` is `p + p`).
+#[test]
+fn copies_of_one_value_share_a_register() {
+    let build = |copies: bool| {
+        let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
+        let (x, y) = if copies {
+            let (x, y) = (b.var(Ty::I32), b.var(Ty::I32));
+            b.copy(x, p[0]);
+            b.copy(y, p[0]);
+            (x, y)
+        } else {
+            (p[0], p[0])
+        };
+        let s = b.int(IntOp::Add, x, y);
+        let r = b.int(IntOp::Mul, s, p[0]);
+        b.ret(r);
+        b.finish()
+    };
+    assert_eq!(code(&build(true)), code(&build(false)));
+    let mut m = Machine::compile(&[&build(true)]);
+    assert_eq!(m.call_i32(0, &[Arg::I(7)]), 98);
+}
+
+/// `x = copy p; y = copy p; x = x + 1; x * 100 + y`: equal values until `x` changes while `y`
+/// is live.
+#[test]
+fn copies_of_one_value_part_when_one_changes() {
+    let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
+    let (x, y) = (b.var(Ty::I32), b.var(Ty::I32));
+    b.copy(x, p[0]);
+    b.copy(y, p[0]);
+    b.push(Inst::IntImm {
+        op: IntOp::Add,
+        dst: x,
+        a: x,
+        imm: 1,
+    });
+    let h = b.int_imm(IntOp::Mul, x, 100);
+    let r = b.int(IntOp::Add, h, y);
+    b.ret(r);
+    let mut m = Machine::compile(&[&b.finish()]);
+    assert_eq!(m.call_i32(0, &[Arg::I(5)]), 605);
+}
