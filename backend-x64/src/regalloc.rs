@@ -5,22 +5,31 @@
 //! already does for memory operands (scratch registers).
 //!
 //! 1. Interference: walking each block backwards, a definition of `d` interferes with every var
-//!    live after it, except that `d = copy s` does not make `d` interfere with `s` (they hold the
-//!    same value, so they may share a home unless one of them is redefined while the other is
-//!    live, which adds the edge there). Parameters live on entry interfere with each other.
-//! 2. Storage classes: I32 vars defined once, by a constant, get no storage ([`Home::Const`]);
-//!    traced vars live across a call get GC root slots in the shadow-stack frame; F32 vars live
-//!    across a call get stack slots (xmm registers are all caller-saved); other word vars live
-//!    across a call may only use callee-saved registers.
+//!    live after it, except that `d = copy s` does not make `d` interfere with `s` or with any
+//!    var known (by block-local value numbering) to hold the same value: they may share a home,
+//!    since a later redefinition of either while the other is live adds the edge there.
+//!    Parameters live on entry interfere with each other. Vars live across a call, and vars a
+//!    division touches (`rdx`), are marked.
+//! 2. Storage classes: word vars defined once, by a constant, get no storage ([`Home::Const`])
+//!    unless traced and live across a call; traced vars live across a call are *rooted*: they
+//!    get a GC root slot in the shadow-stack frame and, if possible, a callee-saved register
+//!    whose every definition is written through to the slot ([`Allocation::roots`]); F32 vars
+//!    live across a call get stack slots (xmm registers are all caller-saved); other word vars
+//!    live across a call may only use callee-saved registers; shrink-wrapping's frameless
+//!    versions only caller-saved ones.
 //! 3. Coalescing: copy-related vars of the same class that do not interfere are merged, hottest
 //!    copies (by loop depth) first, when the Briggs or George test says the merged var stays
 //!    colourable, so that the copy disappears.
 //! 4. Colouring: simplify (optimistically pushing the cheapest var per neighbour when stuck), then
 //!    select, preferring the register of an already-coloured copy partner, then the ABI register
 //!    the var arrives in or is passed in, then caller-saved registers (no save needed) and
-//!    callee-saved registers already saved. Vars left without a register get stack slots.
-//! 5. Slots: stack and shadow slots are coloured the same way, so that vars that do not
+//!    callee-saved registers already saved. Vars left without a register get stack slots (root
+//!    slots for rooted vars).
+//! 5. Slots: stack and root slots are coloured the same way, so that vars that do not
 //!    interfere share slots and copies between memory homes disappear too.
+//!
+//! Functions whose interference graph would exceed [`EDGE_BUDGET`] edges (thousands of vars live
+//! at once) are allocated by linear scan instead (`linear`).
 
 use crate::frame::{ArgLoc, arg_locations};
 use crate::regs::{CALLEE_SAVED, CALLER_SAVED, SHADOW_BASE, XMMS};
