@@ -1241,22 +1241,7 @@ mod tests {
                     continue;
                 };
                 let block = f.block(b);
-                let mut after = live.live_out[b.0 as usize].clone();
-                block.term.for_each_use(|v| {
-                    after.insert(v.0 as usize);
-                });
-                // Live-after sets per instruction, for the call checks.
-                let mut lives = vec![after.clone()];
-                for inst in block.insts.iter().rev() {
-                    if let Some(d) = inst.def() {
-                        after.remove(d.0 as usize);
-                    }
-                    inst.for_each_use(|v| {
-                        after.insert(v.0 as usize);
-                    });
-                    lives.push(after.clone());
-                }
-                lives.reverse();
+                let lives = live.live_after_each(f, b);
                 for (i, inst) in block.insts.iter().enumerate() {
                     inst.for_each_use(|v| read(&state, v.0 as usize, &format!("{inst:?}")));
                     if let Inst::Int {
@@ -1275,7 +1260,7 @@ mod tests {
                         state.remove(&(Rq::RDX.code() as u32));
                     }
                     if let Inst::Call { .. } = inst {
-                        let mut across = lives[i + 1].clone();
+                        let mut across = lives[i].clone();
                         if let Some(d) = inst.def() {
                             across.remove(d.0 as usize);
                         }

@@ -22,22 +22,6 @@ const INTS: [i32; 14] = [
     i32::MIN,
 ];
 
-fn int_ref(op: IntOp, a: i32, b: i32) -> i32 {
-    match op {
-        IntOp::Add => a.wrapping_add(b),
-        IntOp::Sub => a.wrapping_sub(b),
-        IntOp::Mul => a.wrapping_mul(b),
-        IntOp::DivS => a.wrapping_div(b),
-        IntOp::RemS => a.wrapping_rem(b),
-        IntOp::And => a & b,
-        IntOp::Or => a | b,
-        IntOp::Xor => a ^ b,
-        IntOp::Shl => a.wrapping_shl(b as u32),
-        IntOp::ShrS => a.wrapping_shr(b as u32),
-        IntOp::ShrU => (a as u32).wrapping_shr(b as u32) as i32,
-    }
-}
-
 const INT_OPS: [IntOp; 11] = [
     IntOp::Add,
     IntOp::Sub,
@@ -73,24 +57,16 @@ fn int_ops_match_the_reference() {
             for y in INTS {
                 let (sx, sy) = (Arg::I(x), Arg::I(y));
                 if y != 0 {
-                    assert_eq!(
-                        m.call_i32(0, &[sx, sy]),
-                        int_ref(op, x, y),
-                        "{x} {op:?} {y}"
-                    );
+                    assert_eq!(m.call_i32(0, &[sx, sy]), op.apply(x, y), "{x} {op:?} {y}");
                 }
                 if x != 0 {
-                    assert_eq!(
-                        m.call_i32(1, &[sx, sy]),
-                        int_ref(op, y, x),
-                        "{y} {op:?} {x}"
-                    );
+                    assert_eq!(m.call_i32(1, &[sx, sy]), op.apply(y, x), "{y} {op:?} {x}");
                 }
             }
             if x != 0 {
                 assert_eq!(
                     m.call_i32(2, &[Arg::I(x)]),
-                    int_ref(op, x, x),
+                    op.apply(x, x),
                     "{x} {op:?} {x}"
                 );
             }
@@ -139,7 +115,7 @@ fn int_imm_ops_match_the_reference() {
             for x in INTS.iter().chain(&[5, -5, 9, -9, 1023, -1024, -1025]) {
                 assert_eq!(
                     m.call_i32(slot as u32, &[Arg::I(*x)]),
-                    int_ref(op, *x, *imm),
+                    op.apply(*x, *imm),
                     "{x} {op:?} #{imm}"
                 );
             }
@@ -497,14 +473,14 @@ fn constant_operands() {
                 if c != 0 || !matches!(op, IntOp::DivS | IntOp::RemS) {
                     assert_eq!(
                         m.call_i32(0, &[Arg::I(x)]),
-                        int_ref(op, x, c),
+                        op.apply(x, c),
                         "{x} {op:?} {c}"
                     );
                 }
                 if x != 0 || !matches!(op, IntOp::DivS | IntOp::RemS) {
                     assert_eq!(
                         m.call_i32(1, &[Arg::I(x)]),
-                        int_ref(op, c, x),
+                        op.apply(c, x),
                         "{c} {op:?} {x}"
                     );
                 }

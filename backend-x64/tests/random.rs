@@ -601,24 +601,10 @@ fn interpret(f: &Function, args: &[u32], mem: &mut [u8], roots: &mut Vec<Vec<u32
     loop {
         let block = f.block(b);
         // The vars live after each instruction.
-        let mut after = live.live_out[b.0 as usize].clone();
-        block.term.for_each_use(|v| {
-            after.insert(v.0 as usize);
-        });
-        let mut lives = vec![after.clone()];
-        for inst in block.insts.iter().rev() {
-            if let Some(d) = inst.def() {
-                after.remove(d.0 as usize);
-            }
-            inst.for_each_use(|v| {
-                after.insert(v.0 as usize);
-            });
-            lives.push(after.clone());
-        }
-        lives.reverse();
+        let lives = live.live_after_each(f, b);
         for (i, inst) in block.insts.iter().enumerate() {
             if let Inst::Call { dst, .. } = inst {
-                let across = lives[i + 1]
+                let across = lives[i]
                     .iter()
                     .filter(|&x| Some(Var(x as u32)) != *dst && f.vars[x].is_traced())
                     .map(|x| v[x])
@@ -631,10 +617,10 @@ fn interpret(f: &Function, args: &[u32], mem: &mut [u8], roots: &mut Vec<Vec<u32
                 Inst::Copy { dst, src } => v[dst.0 as usize] = v[src.0 as usize],
                 Inst::Int { op, dst, a, b } => {
                     v[dst.0 as usize] =
-                        int_op(op, v[a.0 as usize] as i32, v[b.0 as usize] as i32) as u32
+                        op.apply(v[a.0 as usize] as i32, v[b.0 as usize] as i32) as u32
                 }
                 Inst::IntImm { op, dst, a, imm } => {
-                    v[dst.0 as usize] = int_op(op, v[a.0 as usize] as i32, imm) as u32
+                    v[dst.0 as usize] = op.apply(v[a.0 as usize] as i32, imm) as u32
                 }
                 Inst::Float { op, dst, a, b } => {
                     let (x, y) = (fl(v[a.0 as usize]), fl(v[b.0 as usize]));
@@ -714,22 +700,6 @@ fn interpret(f: &Function, args: &[u32], mem: &mut [u8], roots: &mut Vec<Vec<u32
                 return End::Raise(v[args[0].0 as usize], v[args[1].0 as usize]);
             }
         }
-    }
-}
-
-fn int_op(op: IntOp, a: i32, b: i32) -> i32 {
-    match op {
-        IntOp::Add => a.wrapping_add(b),
-        IntOp::Sub => a.wrapping_sub(b),
-        IntOp::Mul => a.wrapping_mul(b),
-        IntOp::DivS => a.wrapping_div(b),
-        IntOp::RemS => a.wrapping_rem(b),
-        IntOp::And => a & b,
-        IntOp::Or => a | b,
-        IntOp::Xor => a ^ b,
-        IntOp::Shl => a.wrapping_shl(b as u32),
-        IntOp::ShrS => a.wrapping_shr(b as u32),
-        IntOp::ShrU => (a as u32).wrapping_shr(b as u32) as i32,
     }
 }
 

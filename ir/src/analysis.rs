@@ -92,6 +92,29 @@ pub fn reverse_postorder(f: &Function) -> Vec<BlockId> {
 }
 
 impl Liveness {
+    /// The vars live after each instruction of block `b` (index `i` is the set after
+    /// instruction `i`; the terminator's uses count as live after the last one).
+    pub fn live_after_each(&self, f: &Function, b: BlockId) -> Vec<BitSet> {
+        let block = f.block(b);
+        let mut after = self.live_out[b.0 as usize].clone();
+        block.term.for_each_use(|v| {
+            after.insert(v.0 as usize);
+        });
+        let mut lives = vec![after.clone()];
+        for inst in block.insts.iter().rev() {
+            if let Some(d) = inst.def() {
+                after.remove(d.0 as usize);
+            }
+            inst.for_each_use(|v| {
+                after.insert(v.0 as usize);
+            });
+            lives.push(after.clone());
+        }
+        lives.pop();
+        lives.reverse();
+        lives
+    }
+
     /// Computes liveness for `f`.
     pub fn compute(f: &Function) -> Liveness {
         let nv = f.vars.len();

@@ -95,6 +95,25 @@ pub enum IntOp {
     ShrU,
 }
 
+impl IntOp {
+    /// The operation's result, as the IR defines it (for interpreters and tests).
+    pub fn apply(self, a: i32, b: i32) -> i32 {
+        match self {
+            IntOp::Add => a.wrapping_add(b),
+            IntOp::Sub => a.wrapping_sub(b),
+            IntOp::Mul => a.wrapping_mul(b),
+            IntOp::DivS => a.wrapping_div(b),
+            IntOp::RemS => a.wrapping_rem(b),
+            IntOp::And => a & b,
+            IntOp::Or => a | b,
+            IntOp::Xor => a ^ b,
+            IntOp::Shl => a.wrapping_shl(b as u32),
+            IntOp::ShrS => a.wrapping_shr(b as u32),
+            IntOp::ShrU => (a as u32).wrapping_shr(b as u32) as i32,
+        }
+    }
+}
+
 /// Float binary operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FloatOp {

@@ -273,6 +273,12 @@ impl BodyChecker<'_> {
         )
     }
 
+    /// The superclass of the class of `this`, if any.
+    fn parent_class(&self) -> Option<ClassInfo> {
+        let parent = self.this.as_ref()?.ancestors.first()?;
+        self.env.types().classes.get(parent).cloned()
+    }
+
     /// `super.m(args)`: the superclass's implementation, called directly.
     pub(super) fn call_super_method(
         &mut self,
@@ -280,11 +286,7 @@ impl BodyChecker<'_> {
         args: &[ast::Expr],
         span: Span,
     ) -> Expr {
-        let parent = self
-            .this
-            .as_ref()
-            .and_then(|t| t.ancestors.first().cloned())
-            .and_then(|p| self.env.types().classes.get(&p).cloned());
+        let parent = self.parent_class();
         let (Some(parent), Some(this)) = (parent, self.this_local()) else {
             self.check_args(args);
             return self.error(
@@ -319,11 +321,7 @@ impl BodyChecker<'_> {
 
     /// `super(args)` as the first statement of a subclass constructor.
     pub(super) fn super_constructor_call(&mut self, args: &[ast::Expr], span: Span) -> Expr {
-        let parent = self
-            .this
-            .as_ref()
-            .and_then(|t| t.ancestors.first().cloned())
-            .and_then(|p| self.env.types().classes.get(&p).cloned());
+        let parent = self.parent_class();
         let (Some(parent), Some(this)) = (parent, self.this_local()) else {
             return Expr::new(ExprKind::Undefined, Type::Error, span);
         };
