@@ -40,6 +40,7 @@ mod depth;
 mod diag;
 pub mod lexer;
 mod parser;
+pub mod visit;
 
 pub use depth::MAX_TREE_DEPTH;
 

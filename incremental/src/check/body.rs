@@ -150,6 +150,11 @@ impl<'a> BodyChecker<'a> {
         let Ret::Infer(types) = c.ret else {
             unreachable!("the mode is fixed at creation")
         };
+        // A returned value of unknown type (an error, or a call whose result type depends on
+        // this inference) leaves the result unknown.
+        if types.contains(&Type::Error) {
+            return Type::Error;
+        }
         let mut types = types.into_iter();
         let Some(first) = types.next() else {
             return Type::Void;

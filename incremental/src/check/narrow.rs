@@ -8,6 +8,7 @@ use crate::hir::LocalId;
 use crate::types::Type;
 use std::collections::HashMap;
 use syntax::ast::{self, BinaryOp, Expr, LogicalOp, Stmt, UnaryOp};
+use syntax::visit;
 
 /// A variable that narrowing can know about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -93,12 +94,13 @@ impl BodyChecker<'_> {
 
     /// Forgets the facts about the locals a loop assigns (syntactically, anywhere in it).
     pub(super) fn forget_assigned_in(&mut self, parts: &[&Stmt], exprs: &[&Expr]) {
-        let mut names = Vec::new();
-        for s in parts {
-            assigned_in_stmt(s, &mut names);
-        }
+        let mut names: Vec<String> = parts.iter().flat_map(|s| visit::assigned_names(s)).collect();
         for e in exprs {
-            assigned_in_expr(e, &mut names);
+            visit::each_expr(e, &mut |x| {
+                if let Some(name) = visit::assigned_name(x) {
+                    names.push(name.to_string());
+                }
+            });
         }
         for name in names {
             let subject = match self.lookup_local(&name) {
@@ -197,93 +199,5 @@ pub(super) fn always_exits(s: &Stmt) -> bool {
             ..
         } => always_exits(then) && always_exits(o),
         _ => false,
-    }
-}
-
-/// Collects the names of the variables `s` assigns.
-fn assigned_in_stmt(s: &Stmt, out: &mut Vec<String>) {
-    match s {
-        Stmt::VarDecl { decls, .. } => {
-            for d in decls {
-                if let Some(e) = &d.init {
-                    assigned_in_expr(e, out);
-                }
-            }
-        }
-        Stmt::Expr(e) => assigned_in_expr(e, out),
-        Stmt::If {
-            cond, then, other, ..
-        } => {
-            assigned_in_expr(cond, out);
-            assigned_in_stmt(then, out);
-            if let Some(o) = other {
-                assigned_in_stmt(o, out);
-            }
-        }
-        Stmt::While { cond, body, .. } | Stmt::DoWhile { body, cond, .. } => {
-            assigned_in_expr(cond, out);
-            assigned_in_stmt(body, out);
-        }
-        Stmt::For {
-            init,
-            cond,
-            step,
-            body,
-            ..
-        } => {
-            if let Some(i) = init {
-                assigned_in_stmt(i, out);
-            }
-            for e in [cond, step].into_iter().flatten() {
-                assigned_in_expr(e, out);
-            }
-            assigned_in_stmt(body, out);
-        }
-        Stmt::Return(Some(e), _) => assigned_in_expr(e, out),
-        Stmt::Block(b) => b.stmts.iter().for_each(|s| assigned_in_stmt(s, out)),
-        _ => {}
-    }
-}
-
-/// Collects the names of the variables `e` assigns.
-fn assigned_in_expr(e: &Expr, out: &mut Vec<String>) {
-    match e {
-        Expr::Assign(_, target, value, _) => {
-            if let Expr::Ident(id) = &**target {
-                out.push(id.name.clone());
-            } else {
-                assigned_in_expr(target, out);
-            }
-            assigned_in_expr(value, out);
-        }
-        Expr::Update { target, .. } => {
-            if let Expr::Ident(id) = &**target {
-                out.push(id.name.clone());
-            }
-        }
-        Expr::Array(items, _) => items.iter().for_each(|x| assigned_in_expr(x, out)),
-        Expr::Unary(_, x, _)
-        | Expr::Member(x, _, _)
-        | Expr::As(x, _, _)
-        | Expr::InstanceOf(x, _, _) => assigned_in_expr(x, out),
-        Expr::Binary(_, a, b, _) | Expr::Logical(_, a, b, _) | Expr::Index(a, b, _) => {
-            assigned_in_expr(a, out);
-            assigned_in_expr(b, out);
-        }
-        Expr::Conditional(c, a, b, _) => {
-            for x in [c, a, b] {
-                assigned_in_expr(x, out);
-            }
-        }
-        Expr::Call(f, args, _) => {
-            assigned_in_expr(f, out);
-            args.iter().for_each(|x| assigned_in_expr(x, out));
-        }
-        Expr::New { args, .. } => args.iter().for_each(|x| assigned_in_expr(x, out)),
-        Expr::Arrow { body, .. } => match body {
-            ast::ArrowBody::Expr(x) => assigned_in_expr(x, out),
-            ast::ArrowBody::Block(b) => b.stmts.iter().for_each(|s| assigned_in_stmt(s, out)),
-        },
-        _ => {}
     }
 }

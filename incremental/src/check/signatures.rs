@@ -112,6 +112,8 @@ struct Resolver<'a> {
     callables: HashMap<String, Callable>,
     globals: HashMap<String, (ast::VarDeclarator, DeclKind)>,
     fn_state: HashMap<String, State<FnSig>>,
+    /// Calls to functions whose result type was being inferred, by callee.
+    cycle_hits: Vec<(String, Span)>,
     global_state: HashMap<String, State<GlobalInfo>>,
     /// Classes and enums, complete before any signature is resolved.
     types: Signatures,
@@ -125,6 +127,7 @@ pub fn signatures(file: &str, source: &ast::SourceFile) -> Signatures {
         callables: HashMap::new(),
         globals: HashMap::new(),
         fn_state: HashMap::new(),
+        cycle_hits: Vec::new(),
         global_state: HashMap::new(),
         types: Signatures::default(),
         sink: Sink::new(file),
@@ -248,12 +251,8 @@ impl Resolver<'_> {
         match self.fn_state.get(name) {
             Some(State::Done(sig)) => return Some(sig.clone()),
             Some(State::InProgress) => {
-                self.sink.error_hint(
-                    "E0210",
-                    at,
-                    format!("the result type of `{name}` depends on itself"),
-                    format!("write the result type of `{name}` explicitly, for example `{name}(…): integer`"),
-                );
+                // Reported only if the result type ends up depending on this call (see below).
+                self.cycle_hits.push((name.to_string(), at));
                 return Some(FnSig {
                     params: self.params_of(name),
                     ret: Type::Error,
@@ -273,13 +272,36 @@ impl Resolver<'_> {
                     params: params.clone(),
                     ret: Type::Error,
                 };
-                BodyChecker::infer_return(self, &mut scratch, &callable, &sig)
+                let ret = BodyChecker::infer_return(self, &mut scratch, &callable, &sig);
+                self.report_cycle(name, &ret);
+                ret
             }
         };
         let sig = FnSig { params, ret };
         self.fn_state
             .insert(name.to_string(), State::Done(sig.clone()));
         Some(sig)
+    }
+
+    /// Reports the recursive calls made while inferring `name`'s result type, when that type
+    /// could not be found without them (a call whose result is unused, or returned next to a
+    /// value of known type, does not matter).
+    fn report_cycle(&mut self, name: &str, inferred: &Type) {
+        let (hits, rest) = std::mem::take(&mut self.cycle_hits)
+            .into_iter()
+            .partition(|(n, _)| n == name);
+        self.cycle_hits = rest;
+        if *inferred != Type::Error {
+            return;
+        }
+        for (_, at) in hits {
+            self.sink.error_hint(
+                "E0210",
+                at,
+                format!("the result type of `{name}` depends on itself"),
+                format!("write the result type of `{name}` explicitly, for example `{name}(…): integer`"),
+            );
+        }
     }
 
     fn params_of(&mut self, name: &str) -> Vec<Type> {
