@@ -51,10 +51,13 @@ pub fn signatures(db: &dyn salsa::Database, file: SourceFile) -> Signatures {
 }
 
 /// The names of every compiled function of a file: its functions, constructors, methods and
-/// static methods in source order, then the `any` adapters of its methods, then [`MAIN`].
+/// static methods in source order, then the `any` adapters of its methods and of the top-level
+/// functions it uses as values, then [`MAIN`], then the closure bodies each function's check
+/// produced (its arrow functions and conversion bridges, `owner/N`), each after its adapter.
 #[salsa::tracked(returns(ref))]
 pub fn function_names(db: &dyn salsa::Database, file: SourceFile) -> Vec<String> {
-    let callables = items::callables(&parse(db, file).file);
+    let source = &parse(db, file).file;
+    let callables = items::callables(source);
     let mut names: Vec<String> = callables.iter().map(|c| c.name.clone()).collect();
     names.extend(
         callables
@@ -62,7 +65,21 @@ pub fn function_names(db: &dyn salsa::Database, file: SourceFile) -> Vec<String>
             .filter(|c| matches!(c.owner, Owner::Method(_)))
             .map(|c| items::adapter_name(&c.name)),
     );
+    names.extend(
+        items::functions_used_as_values(source)
+            .iter()
+            .map(|f| items::adapter_name(f)),
+    );
     names.push(MAIN.to_string());
+    let owners = callables.iter().map(|c| c.name.as_str()).chain([MAIN]);
+    for owner in owners {
+        let owner_name = FunctionName::new(db, owner.to_string());
+        for n in 0..check_function(db, file, owner_name).closures.len() {
+            let name = check::arrow_name(owner, n);
+            names.push(items::adapter_name(&name));
+            names.push(name);
+        }
+    }
     names
 }
 
@@ -127,6 +144,7 @@ pub fn check_function<'db>(
         FunctionSyntax::Main(items) => check::check_main(file.path(db), items, sigs),
         FunctionSyntax::Missing => Checked {
             body: None,
+            closures: Vec::new(),
             diagnostics: Vec::new(),
         },
     }
@@ -139,12 +157,31 @@ pub fn lower_function<'db>(
     file: SourceFile,
     name: FunctionName<'db>,
 ) -> Option<Arc<ir::Function>> {
-    if let Some(target) = name.text(db).strip_suffix(items::ADAPTER_SUFFIX) {
-        let body = check::adapter_body(target, signatures(db, file))?;
+    let text = name.text(db);
+    if let Some(target) = text.strip_suffix(items::ADAPTER_SUFFIX) {
+        let body = match arrow_body(db, file, target) {
+            Some(arrow) => check::closure_adapter_body(arrow),
+            None => check::adapter_body(target, signatures(db, file))?,
+        };
         return Some(Arc::new(lower::lower(&body, file.index(db))));
     }
-    let body = check_function(db, file, name).body.as_ref()?;
+    let body = match arrow_body(db, file, text) {
+        Some(arrow) => arrow,
+        None => check_function(db, file, name).body.as_ref()?,
+    };
     Some(Arc::new(lower::lower(body, file.index(db))))
+}
+
+/// The checked body of arrow function `name` (`owner/N`), from its owner's check.
+fn arrow_body<'db>(
+    db: &'db dyn salsa::Database,
+    file: SourceFile,
+    name: &str,
+) -> Option<&'db crate::hir::Body> {
+    let (owner, n) = check::parse_arrow_name(name)?;
+    check_function(db, file, FunctionName::new(db, owner.to_string()))
+        .closures
+        .get(n)
 }
 
 /// Generates host machine code for one function; `None` when it has errors.

@@ -28,6 +28,12 @@ pub struct Body {
     pub ret: Type,
     /// The statements.
     pub stmts: Vec<Stmt>,
+    /// For the body of an arrow function: the locals that receive its captured words, in the
+    /// closure's order. The closure itself is passed as an extra last parameter after `params`.
+    pub captures: Option<Vec<LocalId>>,
+    /// The locals that live in a cell (captured by a closure and assigned after their
+    /// declaration), so that the body and every closure share one variable.
+    pub cells: Vec<LocalId>,
 }
 
 /// A checked statement.
@@ -52,6 +58,9 @@ pub enum Stmt {
         step: Option<Expr>,
         /// Whether the condition is tested before the first iteration.
         test_first: bool,
+        /// The cell locals declared by a `for (let …)`: each iteration gets its own copy, made
+        /// before the step, so closures created in an iteration keep that iteration's value.
+        fresh: Vec<LocalId>,
     },
     /// `break`.
     Break,
@@ -302,6 +311,26 @@ pub enum ExprKind {
     },
     /// Call a BlueScript function by name with converted arguments.
     Call(String, Vec<Expr>),
+    /// Call a function value (a closure) with converted arguments.
+    CallValue(Box<Expr>, Vec<Expr>),
+    /// Create a closure for arrow function `function` (`f/0`), capturing the given locals of
+    /// this body (a cell local is captured as its cell).
+    Closure {
+        /// The arrow function's compiled name.
+        function: String,
+        /// The captured locals, in the order of the closure's capture words.
+        captures: Vec<LocalId>,
+    },
+    /// A top-level function used as a value (a static closure).
+    FunctionValue(String),
+    /// A function value wrapped in a closure of bridge function `function` (`f/N`), which
+    /// converts arguments and result between the value's function type and this one.
+    Bridge {
+        /// The bridge's compiled name.
+        function: String,
+        /// The wrapped function value (the bridge's only capture).
+        value: Box<Expr>,
+    },
     /// Call a built-in.
     Builtin(Builtin, Vec<Expr>),
     /// Read an element of a typed array.
@@ -347,8 +376,6 @@ pub enum ExprKind {
     AnyCall(Box<Expr>, Vec<Expr>),
     /// Whether a value (of a reference or `any` type) is an instance of class `class`.
     InstanceOf(Box<Expr>, String),
-    /// `this` (the first parameter of a method or constructor).
-    This,
 }
 
 impl Expr {

@@ -208,6 +208,14 @@ impl Type {
             return true;
         }
         match (self, to) {
+            (Type::Function(a), Type::Function(b)) => {
+                a.params.len() == b.params.len()
+                    && a.params
+                        .iter()
+                        .zip(&b.params)
+                        .all(|(x, y)| y.converts_to(x))
+                    && (b.ret == Type::Void || a.ret.converts_to(&b.ret))
+            }
             (f, Type::Float) if f.is_integral() => true,
             (f, t) if f.is_integral() && t.is_integer() => true,
             (Type::Void | Type::Int32, Type::Any) => false,

@@ -153,7 +153,8 @@ mod tests {
 
     #[test]
     fn finds_assigned_names() {
-        let file = parse("while (x) { a = 1; b += 2; c++; d.e = 3; g[0] = 4; () => { h = 5 } }").file;
+        let file =
+            parse("while (x) { a = 1; b += 2; c++; d.e = 3; g[0] = 4; () => { h = 5 } }").file;
         let crate::ast::Item::Stmt(s) = &file.items[0] else {
             panic!("a statement")
         };

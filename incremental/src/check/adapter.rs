@@ -1,18 +1,39 @@
 //! `any` adapters: for a method that may be called by name on an `any` receiver, a function
-//! `(this, any…) → any` that converts each argument to the parameter's type (raising a type
-//! error when it does not fit), calls the method directly, and boxes its result.
+//! `(this, any…) → any`; for a function value called through `any`, `(any…, closure) → any`.
+//! An adapter converts each argument to the parameter's type (raising a type error when it does
+//! not fit), calls the function directly, and boxes its result.
 
 use super::Signatures;
 use super::items::adapter_name;
 use crate::hir::{Body, Builtin, Conversion, Expr, ExprKind, LocalId, Stmt};
-use crate::types::Type;
+use crate::types::{FunctionType, Type};
 use device::abi::{BuiltinMethod, KIND_ARRAY};
 use syntax::Span;
 
-/// The typed tree of the adapter of method `target` (`C.m`), if the method exists.
+/// What an adapter passes on besides the converted arguments.
+enum Receiver {
+    /// A method's `this` (the adapter's first parameter).
+    This(Type),
+    /// A closure (the adapter's last parameter, passed on as the callee's last argument).
+    Closure(Type),
+    /// Nothing: a top-level function used as a value ignores its closure.
+    Nothing,
+}
+
+/// The typed tree of the adapter of `target`: a method (`C.m`, called by name on `any`
+/// receivers) or a top-level function used as a value (called through `any`).
 pub fn adapter_body(target: &str, sigs: &Signatures) -> Option<Body> {
     let sig = sigs.functions.get(target)?;
-    let (class, method) = target.split_once('.')?;
+    let Some((class, method)) = target.split_once('.') else {
+        let span = Span::default();
+        return Some(adapter(
+            target,
+            &sig.params,
+            &sig.ret,
+            Receiver::Nothing,
+            span,
+        ));
+    };
     let info = sigs.classes.get(class)?;
     let span = info
         .methods
@@ -20,12 +41,48 @@ pub fn adapter_body(target: &str, sigs: &Signatures) -> Option<Body> {
         .find(|m| m.name == method)
         .map_or(Span::default(), |m| m.span);
     let this_ty = Type::Class(Box::new(info.ty.clone()));
-    let mut locals = vec![this_ty.clone()];
-    locals.extend(sig.params.iter().map(|_| Type::Any));
+    Some(adapter(
+        target,
+        &sig.params,
+        &sig.ret,
+        Receiver::This(this_ty),
+        span,
+    ))
+}
+
+/// The typed tree of the adapter of an arrow function's body `closure`.
+pub fn closure_adapter_body(closure: &Body) -> Body {
+    let params: Vec<Type> = closure
+        .params
+        .iter()
+        .map(|p| closure.locals[p.0 as usize].clone())
+        .collect();
+    let ty = Type::Function(Box::new(FunctionType {
+        params: params.clone(),
+        ret: closure.ret.clone(),
+    }));
+    adapter(
+        &closure.name,
+        &params,
+        &closure.ret,
+        Receiver::Closure(ty),
+        closure.span,
+    )
+}
+
+/// `(receiver?, any…, closure?) → any`: converts each argument to its parameter's type (raising a
+/// type error when it does not fit), calls `target` and boxes its result.
+fn adapter(target: &str, params: &[Type], ret: &Type, receiver: Receiver, span: Span) -> Body {
     let local = |i: usize, ty: Type| Expr::new(ExprKind::Local(LocalId(i as u32)), ty, span);
-    let mut args = vec![local(0, this_ty)];
-    for (i, p) in sig.params.iter().enumerate() {
-        let arg = local(i + 1, Type::Any);
+    let mut locals = Vec::new();
+    let mut args = Vec::new();
+    if let Receiver::This(ty) = &receiver {
+        args.push(local(0, ty.clone()));
+        locals.push(ty.clone());
+    }
+    for p in params {
+        let arg = local(locals.len(), Type::Any);
+        locals.push(Type::Any);
         args.push(match p {
             Type::Any => arg,
             p => Expr::new(
@@ -35,19 +92,21 @@ pub fn adapter_body(target: &str, sigs: &Signatures) -> Option<Body> {
             ),
         });
     }
-    let call = Expr::new(
-        ExprKind::Call(target.to_string(), args),
-        sig.ret.clone(),
-        span,
-    );
-    Some(Body {
+    if let Receiver::Closure(ty) = &receiver {
+        args.push(local(locals.len(), ty.clone()));
+        locals.push(ty.clone());
+    }
+    let call = Expr::new(ExprKind::Call(target.to_string(), args), ret.clone(), span);
+    Body {
         name: adapter_name(target),
         span,
         params: (0..locals.len()).map(|i| LocalId(i as u32)).collect(),
         locals,
         ret: Type::Any,
         stmts: return_boxed(call),
-    })
+        captures: None,
+        cells: Vec::new(),
+    }
 }
 
 /// The name of the adapter of built-in method `m` (`<array.push>`).
@@ -108,6 +167,8 @@ pub fn builtin_adapter_body(m: &BuiltinMethod) -> Body {
         locals,
         ret: Type::Any,
         stmts: return_boxed(call),
+        captures: None,
+        cells: Vec::new(),
     }
 }
 

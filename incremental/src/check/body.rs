@@ -2,6 +2,7 @@
 //! calls in `call.rs`.
 
 use super::ItemEnv;
+use super::closures::{Arrows, ClosureFrame, Frame};
 use super::items::{Callable, Owner};
 use super::narrow::{Facts, Subject, always_exits};
 use super::signatures::{FnSig, GlobalInfo};
@@ -14,7 +15,7 @@ use syntax::Span;
 use syntax::ast::{self, DeclKind, Item};
 
 /// What `return` statements are checked against.
-enum Ret {
+pub(super) enum Ret {
     /// A declared (or previously inferred) result type.
     Declared(Type),
     /// Collecting the types of returned values to infer the result type.
@@ -43,9 +44,9 @@ pub(crate) struct BodyChecker<'a> {
     pub(super) env: &'a mut dyn ItemEnv,
     pub(super) sink: &'a mut Sink,
     pub(super) locals: Vec<Type>,
-    scopes: Vec<HashMap<String, LocalVar>>,
-    ret: Ret,
-    loop_depth: u32,
+    pub(super) scopes: Vec<HashMap<String, LocalVar>>,
+    pub(super) ret: Ret,
+    pub(super) loop_depth: u32,
     /// The class of `this`, inside methods and constructors.
     pub(super) this: Option<ClassType>,
     /// The constructor rules, inside a constructor.
@@ -54,6 +55,12 @@ pub(crate) struct BodyChecker<'a> {
     pub(super) facts: Facts,
     /// Every local assignment checked so far, in order (to end facts after branches).
     pub(super) assigned_log: Vec<Subject>,
+    /// The bodies enclosing the current one (an arrow function's), innermost last.
+    pub(super) outer: Vec<Frame>,
+    /// What the current body records about captures.
+    pub(super) closure: ClosureFrame,
+    /// The arrow functions of the outermost body.
+    pub(super) arrows: Arrows,
 }
 
 impl<'a> BodyChecker<'a> {
@@ -69,6 +76,9 @@ impl<'a> BodyChecker<'a> {
             constructor: None,
             facts: Facts::new(),
             assigned_log: Vec::new(),
+            outer: Vec::new(),
+            closure: ClosureFrame::default(),
+            arrows: Arrows::default(),
         }
     }
 
@@ -82,6 +92,7 @@ impl<'a> BodyChecker<'a> {
         ret: Ret,
     ) -> (Self, Vec<LocalId>) {
         let mut c = BodyChecker::new(env, sink, ret);
+        c.arrows = Arrows::of(&callable.name, &callable.decl.body.stmts);
         let mut params = Vec::new();
         if let Owner::Method(class) | Owner::Constructor(class) = &callable.owner
             && let Some(info) = c.env.types().classes.get(class)
@@ -89,7 +100,8 @@ impl<'a> BodyChecker<'a> {
             let ty = info.ty.clone();
             let needs_super = !ty.ancestors.is_empty();
             c.this = Some(ty.clone());
-            params.push(c.declare_hidden(Type::Class(Box::new(ty))));
+            // `this` is a keyword, so this name never clashes with a variable.
+            params.push(c.declare("this", Type::Class(Box::new(ty)), true));
             if matches!(callable.owner, Owner::Constructor(_)) {
                 c.constructor = Some(ConstructorRules {
                     needs_super,
@@ -97,7 +109,7 @@ impl<'a> BodyChecker<'a> {
                 });
             }
         }
-        params.extend(c.declare_params(&callable.decl, sig));
+        params.extend(c.declare_param_list(&callable.decl.params, &sig.params));
         (c, params)
     }
 
@@ -107,7 +119,7 @@ impl<'a> BodyChecker<'a> {
         sink: &'a mut Sink,
         callable: &Callable,
         sig: &FnSig,
-    ) -> hir::Body {
+    ) -> (hir::Body, Vec<hir::Body>) {
         let decl = &callable.decl;
         let (mut c, params) =
             BodyChecker::for_callable(env, sink, callable, sig, Ret::Declared(sig.ret.clone()));
@@ -115,25 +127,39 @@ impl<'a> BodyChecker<'a> {
         if let Owner::Constructor(class) = &callable.owner {
             c.check_all_assigned(class);
         }
-        if sig.ret != Type::Void && sig.ret != Type::Error && !always_returns(&stmts) {
-            c.sink.error_hint(
-                "E0206",
-                decl.name.span,
-                format!(
-                    "`{}` must return a `{}` on every path",
-                    decl.name.name, sig.ret
-                ),
-                "add a `return` statement at the end of the function",
-            );
-        }
+        let what = format!("`{}`", decl.name.name);
+        c.check_returns_everywhere(&stmts, &sig.ret, decl.name.span, &what);
+        let (cells, closures) = c.finish_closures();
         let (name, span) = (callable.name.clone(), decl.name.span);
-        hir::Body {
+        let body = hir::Body {
             name,
             span,
             params,
             locals: c.locals,
             ret: sig.ret.clone(),
             stmts,
+            captures: None,
+            cells,
+        };
+        (body, closures)
+    }
+
+    /// Reports a body with a result type `ret` whose end can be reached without a `return`;
+    /// `what` names the function.
+    pub(super) fn check_returns_everywhere(
+        &mut self,
+        stmts: &[hir::Stmt],
+        ret: &Type,
+        at: Span,
+        what: &str,
+    ) {
+        if *ret != Type::Void && *ret != Type::Error && !always_returns(stmts) {
+            self.sink.error_hint(
+                "E0206",
+                at,
+                format!("{what} must return a `{ret}` on every path"),
+                "add a `return` statement at the end of the function",
+            );
         }
     }
 
@@ -150,19 +176,7 @@ impl<'a> BodyChecker<'a> {
         let Ret::Infer(types) = c.ret else {
             unreachable!("the mode is fixed at creation")
         };
-        // A returned value of unknown type (an error, or a call whose result type depends on
-        // this inference) leaves the result unknown.
-        if types.contains(&Type::Error) {
-            return Type::Error;
-        }
-        let mut types = types.into_iter();
-        let Some(first) = types.next() else {
-            return Type::Void;
-        };
-        types
-            .try_fold(first, |acc, t| Type::common(&acc, &t))
-            .unwrap_or(Type::Any)
-            .widened_for_variable()
+        common_result(types)
     }
 
     /// The type of a global's initializer expression.
@@ -175,8 +189,15 @@ impl<'a> BodyChecker<'a> {
         env: &'a mut dyn ItemEnv,
         sink: &'a mut Sink,
         source: &ast::SourceFile,
-    ) -> hir::Body {
+    ) -> (hir::Body, Vec<hir::Body>) {
         let mut c = BodyChecker::new(env, sink, Ret::Main);
+        c.arrows = Arrows::of(
+            crate::db::MAIN,
+            source.items.iter().filter_map(|i| match i {
+                Item::Stmt(s) => Some(s),
+                _ => None,
+            }),
+        );
         let mut stmts = Vec::new();
         for item in &source.items {
             match item {
@@ -189,20 +210,28 @@ impl<'a> BodyChecker<'a> {
                 _ => {}
             }
         }
-        let span = Span::default();
-        hir::Body {
-            name: "<main>".into(),
-            span,
+        let (cells, closures) = c.finish_closures();
+        let body = hir::Body {
+            name: crate::db::MAIN.into(),
+            span: Span::default(),
             params: Vec::new(),
             locals: c.locals,
             ret: Type::Void,
             stmts,
-        }
+            captures: None,
+            cells,
+        };
+        (body, closures)
     }
 
-    fn declare_params(&mut self, decl: &ast::FunctionDecl, sig: &FnSig) -> Vec<LocalId> {
+    /// Declares parameters `params` of types `types` in the current scope.
+    pub(super) fn declare_param_list(
+        &mut self,
+        params: &[ast::Param],
+        types: &[Type],
+    ) -> Vec<LocalId> {
         let mut ids = Vec::new();
-        for (p, ty) in decl.params.iter().zip(&sig.params) {
+        for (p, ty) in params.iter().zip(types) {
             if self
                 .scopes
                 .last()
@@ -250,16 +279,10 @@ impl<'a> BodyChecker<'a> {
         }
     }
 
-    /// Declares a local that no name refers to (`this`).
-    fn declare_hidden(&mut self, ty: Type) -> LocalId {
-        let id = LocalId(self.locals.len() as u32);
-        self.locals.push(ty);
-        id
-    }
-
-    /// The local holding `this` (always local 0 in methods and constructors).
-    pub(super) fn this_local(&self) -> Option<LocalId> {
-        self.this.as_ref().map(|_| LocalId(0))
+    /// The local holding `this` in methods and constructors (captured inside arrows).
+    pub(super) fn this_local(&mut self) -> Option<LocalId> {
+        self.this.as_ref()?;
+        self.lookup_local("this").map(|v| v.id)
     }
 
     /// Checks a body; in a subclass constructor the first statement must be `super(…)`.
@@ -329,12 +352,8 @@ impl<'a> BodyChecker<'a> {
             .last_mut()
             .expect("there is always a scope")
             .insert(name.to_string(), LocalVar { id, is_const });
+        self.note_declared(name, id);
         id
-    }
-
-    /// Finds a local by name, innermost scope first.
-    pub(super) fn lookup_local(&self, name: &str) -> Option<LocalVar> {
-        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
     }
 
     /// Finds a global by name unless a local shadows it.
@@ -342,7 +361,8 @@ impl<'a> BodyChecker<'a> {
         self.env.global(name, self.sink, at)
     }
 
-    fn block(&mut self, stmts: &[ast::Stmt]) -> Vec<hir::Stmt> {
+    /// Checks the statements of a block in a new scope.
+    pub(super) fn block(&mut self, stmts: &[ast::Stmt]) -> Vec<hir::Stmt> {
         self.scopes.push(HashMap::new());
         let mut out = Vec::new();
         for s in stmts {
@@ -394,6 +414,7 @@ impl<'a> BodyChecker<'a> {
                     body,
                     step: None,
                     test_first: true,
+                    fresh: Vec::new(),
                 });
             }
             ast::Stmt::DoWhile { body, cond, .. } => {
@@ -405,6 +426,7 @@ impl<'a> BodyChecker<'a> {
                     body,
                     step: None,
                     test_first: false,
+                    fresh: Vec::new(),
                 });
             }
             ast::Stmt::For {
@@ -419,6 +441,12 @@ impl<'a> BodyChecker<'a> {
                 if let Some(init) = init {
                     self.stmt(init, &mut stmts);
                 }
+                let mut fresh: Vec<LocalId> = self
+                    .scopes
+                    .last()
+                    .map(|s| s.values().map(|v| v.id).collect())
+                    .unwrap_or_default();
+                fresh.sort_by_key(|id| id.0);
                 let loop_exprs: Vec<&ast::Expr> = cond.iter().chain(step.iter()).collect();
                 self.forget_assigned_in(&[body], &loop_exprs);
                 let facts = cond
@@ -435,6 +463,7 @@ impl<'a> BodyChecker<'a> {
                     body,
                     step,
                     test_first: true,
+                    fresh,
                 });
                 self.scopes.pop();
                 out.push(hir::Stmt::Block(stmts));
@@ -463,7 +492,7 @@ impl<'a> BodyChecker<'a> {
             ast::Stmt::NestedItem(item) => {
                 let what = match **item {
                     Item::Function(_) => {
-                        "a function declared inside another function or block (closures)"
+                        "a function declared inside another function or block (use an arrow function: `const f = (x: integer) => …`)"
                     }
                     Item::Class(_) => "a class declared inside a function or block",
                     _ => "a declaration inside a function or block",
@@ -607,6 +636,23 @@ impl<'a> BodyChecker<'a> {
             }
         }
     }
+}
+
+/// The result type of a function from the types of its `return`s: their common type (`any` if
+/// there is none), `void` without any, unknown when one of them is unknown (an error, or a call
+/// whose result type depends on this inference).
+pub(super) fn common_result(types: Vec<Type>) -> Type {
+    if types.contains(&Type::Error) {
+        return Type::Error;
+    }
+    let mut types = types.into_iter();
+    let Some(first) = types.next() else {
+        return Type::Void;
+    };
+    types
+        .try_fold(first, |acc, t| Type::common(&acc, &t))
+        .unwrap_or(Type::Any)
+        .widened_for_variable()
 }
 
 /// The value a variable declared without an initializer starts with.

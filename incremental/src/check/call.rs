@@ -36,12 +36,8 @@ impl BodyChecker<'_> {
                 )
             }
             other => {
-                self.expr(other, None);
-                self.error(
-                    "E0203",
-                    other.span(),
-                    "this expression cannot be called".into(),
-                )
+                let callee = self.expr(other, None);
+                self.call_value(callee, "this function", args, span)
             }
         }
     }
@@ -53,7 +49,8 @@ impl BodyChecker<'_> {
 
     fn call_name(&mut self, id: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
         if self.is_variable(id) {
-            return self.unsupported(span, "calling a function value (closures)");
+            let callee = self.expr(&ast::Expr::Ident(id.clone()), None);
+            return self.call_value(callee, &id.name, args, span);
         }
         if !id.name.contains(['.', ':'])
             && let Some(sig) = self.env.function(&id.name, self.sink, id.span)

@@ -4,7 +4,7 @@ use super::body::BodyChecker;
 use super::narrow::Subject;
 use super::type_expr::resolve;
 use crate::hir::{ArithOp, CmpOp, Conversion, Domain, Expr, ExprKind, Place};
-use crate::types::Type;
+use crate::types::{FunctionType, Type};
 use syntax::Span;
 use syntax::ast::{self, BinaryOp, IncDec, Literal, LogicalOp, UnaryOp};
 
@@ -65,7 +65,9 @@ impl BodyChecker<'_> {
                 self.cast(x, &to, span)
             }
             ast::Expr::InstanceOf(x, class, _) => self.instance_of(x, class, span),
-            ast::Expr::Arrow { .. } => self.unsupported(span, "an arrow function (closures)"),
+            ast::Expr::Arrow {
+                params, ret, body, ..
+            } => self.arrow(params, ret.as_ref(), body, span),
             ast::Expr::This(_) => self.this_expr(span),
             ast::Expr::Super(_) => self.error(
                 "E0222",
@@ -125,8 +127,14 @@ impl BodyChecker<'_> {
                 .unwrap_or(g.ty);
             return Expr::new(ExprKind::Global(id.name.clone()), ty, id.span);
         }
-        if self.env.function(&id.name, self.sink, id.span).is_some() {
-            return self.unsupported(id.span, "using a function as a value (closures)");
+        if !id.name.contains(['.', ':'])
+            && let Some(sig) = self.env.function(&id.name, self.sink, id.span)
+        {
+            let ty = Type::Function(Box::new(FunctionType {
+                params: sig.params,
+                ret: sig.ret,
+            }));
+            return Expr::new(ExprKind::FunctionValue(id.name.clone()), ty, id.span);
         }
         match id.name.as_str() {
             "print" | "console" | "time" => self.error(
@@ -485,6 +493,7 @@ impl BodyChecker<'_> {
                             format!("cannot assign to `{}` because it is a constant", id.name),
                         );
                     }
+                    self.local_written(local.id);
                     return Some((
                         Place::Local(local.id),
                         self.locals[local.id.0 as usize].clone(),
@@ -813,6 +822,10 @@ impl BodyChecker<'_> {
                 };
             }
             (Type::Null, Type::Any) => return Expr { ty: Type::Any, ..e },
+            (Type::Function(a), Type::Function(b)) if !from.is_subtype_of(to) => {
+                let (a, b) = ((**a).clone(), (**b).clone());
+                return self.bridge(e, &a, &b);
+            }
             (_, Type::Any) => Conversion::Box(from),
             (Type::Any, _) => Conversion::Unbox(to.clone()),
             _ => {

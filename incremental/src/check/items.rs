@@ -2,7 +2,9 @@
 //! and static methods, each as a function with a unique name. Methods become functions whose
 //! first parameter is `this`.
 
+use std::collections::HashMap;
 use syntax::ast::{self, ClassMember, Item};
+use syntax::visit;
 
 /// What a callable belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -144,4 +146,40 @@ pub fn static_fields(file: &ast::SourceFile) -> Vec<ast::VarDeclarator> {
         }
     }
     out
+}
+
+/// The top-level functions of `file` that are used as values somewhere (named other than as the
+/// callee of a call), which need an `any` adapter for their static closure.
+pub fn functions_used_as_values(file: &ast::SourceFile) -> Vec<String> {
+    // Occurrences of each name, minus its occurrences as a callee.
+    let mut uses: HashMap<String, i64> = HashMap::new();
+    let mut count = |e: &ast::Expr| match e {
+        ast::Expr::Ident(id) => *uses.entry(id.name.clone()).or_default() += 1,
+        ast::Expr::Call(callee, _, _) => {
+            if let ast::Expr::Ident(id) = &**callee {
+                *uses.entry(id.name.clone()).or_default() -= 1;
+            }
+        }
+        _ => {}
+    };
+    let all = callables(file);
+    for c in &all {
+        for s in &c.decl.body.stmts {
+            visit::each_expr_in_stmt(s, &mut count);
+        }
+    }
+    for item in &file.items {
+        if let Item::Stmt(s) = item {
+            visit::each_expr_in_stmt(s, &mut count);
+        }
+    }
+    for d in static_fields(file) {
+        if let Some(e) = &d.init {
+            visit::each_expr(e, &mut count);
+        }
+    }
+    all.into_iter()
+        .filter(|c| c.owner == Owner::TopLevel && uses.get(&c.name).is_some_and(|n| *n > 0))
+        .map(|c| c.name)
+        .collect()
 }

@@ -28,8 +28,8 @@ impl BodyChecker<'_> {
     /// `this`.
     pub(super) fn this_expr(&mut self, span: Span) -> Expr {
         match (self.this_local(), &self.this) {
-            (Some(_), Some(ty)) => {
-                Expr::new(ExprKind::This, Type::Class(Box::new(ty.clone())), span)
+            (Some(id), Some(ty)) => {
+                Expr::new(ExprKind::Local(id), Type::Class(Box::new(ty.clone())), span)
             }
             _ => self.error(
                 "E0224",
@@ -243,10 +243,17 @@ impl BodyChecker<'_> {
             return Expr::new(ExprKind::Undefined, Type::Error, span);
         };
         let Some(index) = info.methods.iter().position(|m| m.name == method.name) else {
-            self.check_args(args);
-            if info.fields.iter().any(|(n, _)| *n == method.name) {
-                return self.unsupported(span, "calling a property that holds a function");
+            if let Some((field, _)) = info
+                .fields
+                .iter()
+                .enumerate()
+                .find(|(_, (n, _))| *n == method.name)
+            {
+                let ty = info.fields[field].1.clone();
+                let value = Expr::new(ExprKind::Field(bx(obj), field as u32), ty, method.span);
+                return self.call_value(value, &method.name, args, span);
             }
+            self.check_args(args);
             return self.error(
                 "E0214",
                 method.span,

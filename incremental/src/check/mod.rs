@@ -9,6 +9,7 @@ mod adapter;
 mod body;
 mod call;
 mod classes;
+mod closures;
 mod expr;
 pub mod items;
 mod members;
@@ -16,7 +17,8 @@ mod narrow;
 mod signatures;
 mod type_expr;
 
-pub use adapter::{adapter_body, builtin_adapter_body};
+pub use adapter::{adapter_body, builtin_adapter_body, closure_adapter_body};
+pub use closures::{arrow_name, parse_arrow_name};
 pub use signatures::{ClassInfo, EnumInfo, FnSig, GlobalInfo, Signatures, VtableEntry, signatures};
 
 use crate::diagnostic::{Diagnostic, Sink};
@@ -33,12 +35,14 @@ pub(crate) trait ItemEnv {
     fn types(&self) -> &Signatures;
 }
 
-/// The result of checking one body: the typed tree (absent when there were errors) and the
-/// diagnostics.
+/// The result of checking one body: the typed tree (absent when there were errors), the typed
+/// trees of its arrow functions, and the diagnostics.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Checked {
     /// The typed body, when checking found no errors.
     pub body: Option<hir::Body>,
+    /// The bodies of its arrow functions by number (`owner/N`), when checking found no errors.
+    pub closures: Vec<hir::Body>,
     /// The errors found.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -51,6 +55,7 @@ pub fn check_function(file: &str, callable: &items::Callable, sigs: &Signatures)
     let Some(sig) = sigs.functions.get(&callable.name).cloned() else {
         return Checked {
             body: None,
+            closures: Vec::new(),
             diagnostics: sink.diagnostics,
         };
     };
@@ -66,10 +71,11 @@ pub fn check_main(file: &str, source: &ast::SourceFile, sigs: &Signatures) -> Ch
     finish(body, sink)
 }
 
-fn finish(body: hir::Body, sink: Sink) -> Checked {
+fn finish((body, closures): (hir::Body, Vec<hir::Body>), sink: Sink) -> Checked {
     let ok = sink.diagnostics.is_empty();
     Checked {
         body: ok.then_some(body),
+        closures: if ok { closures } else { Vec::new() },
         diagnostics: sink.diagnostics,
     }
 }

@@ -37,6 +37,14 @@ impl BodyChecker<'_> {
         self.facts.get(subject).cloned()
     }
 
+    /// Whether null checks on `subject` prove nothing, because a closure may assign it.
+    fn is_unstable(&self, subject: &Subject) -> bool {
+        match subject {
+            Subject::Local(id) => self.closure.unstable.contains(&id.0),
+            Subject::Global(name) => self.arrows.is_unstable(name),
+        }
+    }
+
     /// The declared type of `subject`.
     fn declared(&mut self, subject: &Subject) -> Type {
         match subject {
@@ -50,6 +58,9 @@ impl BodyChecker<'_> {
     /// Adds the facts that `subjects` are non-null.
     pub(super) fn assume_non_null(&mut self, subjects: &[Subject]) {
         for s in subjects {
+            if self.is_unstable(s) {
+                continue;
+            }
             if let Type::Nullable(t) = self.declared(s) {
                 self.facts.insert(s.clone(), *t);
             }
@@ -60,7 +71,7 @@ impl BodyChecker<'_> {
     /// exactly when `ty` is.
     pub(super) fn assigned(&mut self, subject: Subject, ty: &Type) {
         self.assigned_log.push(subject.clone());
-        if self.declared(&subject).is_nullable() {
+        if self.declared(&subject).is_nullable() && !self.is_unstable(&subject) {
             if ty.is_nullable() || *ty == Type::Null || *ty == Type::Any || *ty == Type::Error {
                 self.facts.remove(&subject);
             } else {
@@ -94,7 +105,10 @@ impl BodyChecker<'_> {
 
     /// Forgets the facts about the locals a loop assigns (syntactically, anywhere in it).
     pub(super) fn forget_assigned_in(&mut self, parts: &[&Stmt], exprs: &[&Expr]) {
-        let mut names: Vec<String> = parts.iter().flat_map(|s| visit::assigned_names(s)).collect();
+        let mut names: Vec<String> = parts
+            .iter()
+            .flat_map(|s| visit::assigned_names(s))
+            .collect();
         for e in exprs {
             visit::each_expr(e, &mut |x| {
                 if let Some(name) = visit::assigned_name(x) {

@@ -299,7 +299,9 @@ impl Resolver<'_> {
                 "E0210",
                 at,
                 format!("the result type of `{name}` depends on itself"),
-                format!("write the result type of `{name}` explicitly, for example `{name}(…): integer`"),
+                format!(
+                    "write the result type of `{name}` explicitly, for example `{name}(…): integer`"
+                ),
             );
         }
     }

@@ -30,11 +30,10 @@ impl Lowerer {
             }
             ExprKind::Undefined => self.b.iconst(ir_ty(&e.ty), 0),
             // A copy, so that a later assignment to the local does not change this value.
-            ExprKind::Local(id) => self.load(
-                &LoweredPlace::Local(self.locals[id.0 as usize]),
-                &e.ty,
-                span,
-            ),
+            ExprKind::Local(id) => {
+                let place = self.local_place(*id);
+                self.load(&place, &e.ty, span)
+            }
             ExprKind::Global(name) => self.load_global(name, &e.ty),
             ExprKind::ArrayLit(items) => self.array_literal(&e.ty, items, span),
             ExprKind::NewArray(len, init) => {
@@ -185,7 +184,19 @@ impl Lowerer {
                 let x = self.value(x);
                 self.instance_of(x, class, span)
             }
-            ExprKind::This => self.load(&LoweredPlace::Local(self.locals[0]), &e.ty, span),
+            ExprKind::CallValue(f, args) => {
+                let f = self.value(f);
+                let args = args.iter().map(|a| self.value(a)).collect();
+                return self.call_value(f, args, e.ty.ir_ty(), span);
+            }
+            ExprKind::Closure { function, captures } => {
+                self.arrow_closure(function, captures, &e.ty, span)
+            }
+            ExprKind::Bridge { function, value } => {
+                let v = self.value(value);
+                self.closure(function, &e.ty, vec![(v, true)], span)
+            }
+            ExprKind::FunctionValue(name) => self.function_value(name, &e.ty),
         };
         Some(v)
     }
@@ -484,7 +495,7 @@ impl Lowerer {
     /// Evaluates the parts of a place once, so that it can be read and then written.
     fn place(&mut self, place: &Place) -> LoweredPlace {
         match place {
-            Place::Local(id) => LoweredPlace::Local(self.locals[id.0 as usize]),
+            Place::Local(id) => self.local_place(*id),
             Place::Global(name) => LoweredPlace::Global(name.clone()),
             Place::Index(arr, index) => self.index_place(arr, index),
             Place::AnyIndex(obj, index) => {
@@ -494,6 +505,16 @@ impl Lowerer {
             Place::AnyProperty(obj, name) => {
                 LoweredPlace::AnyProperty(self.value(obj), name.clone())
             }
+        }
+    }
+
+    /// A local as a place: its var, or its cell.
+    fn local_place(&self, id: crate::hir::LocalId) -> LoweredPlace {
+        let v = self.locals[id.0 as usize];
+        if self.cells[id.0 as usize] {
+            LoweredPlace::Cell(v)
+        } else {
+            LoweredPlace::Local(v)
         }
     }
 
@@ -516,6 +537,7 @@ impl Lowerer {
                 dst
             }
             LoweredPlace::Global(name) => self.load_global(name, ty),
+            LoweredPlace::Cell(cell) => self.b.load(ir_ty(ty), *cell, abi::CELL_VALUE),
             LoweredPlace::Index(arr, index) => {
                 let addr = self.element_address(*arr, *index, span);
                 self.b.load(ir_ty(ty), addr, 0)
@@ -550,6 +572,7 @@ impl Lowerer {
         match place {
             LoweredPlace::Local(dst) => self.b.emit(Inst::Copy { dst: *dst, src: v }),
             LoweredPlace::Global(name) => self.store_global(name, ty, v),
+            LoweredPlace::Cell(cell) => self.b.store(v, *cell, abi::CELL_VALUE),
             LoweredPlace::Index(arr, index) => {
                 let addr = self.element_address(*arr, *index, span);
                 self.b.store(v, addr, 0);
@@ -646,6 +669,8 @@ impl Lowerer {
 /// A place whose sub-expressions have been evaluated.
 enum LoweredPlace {
     Local(Var),
+    /// A local living in a cell (the var holds the cell).
+    Cell(Var),
     Global(String),
     Index(Var, Var),
     ByteIndex(Var, Var),

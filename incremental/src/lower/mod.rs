@@ -5,6 +5,7 @@
 //! unboxing fast paths of `any`, truthiness, and short-circuit control flow.
 
 mod builder;
+mod closures;
 mod expr;
 mod objects;
 mod value;
@@ -16,18 +17,24 @@ use ir::{BlockId, Ty, Var};
 
 /// Lowers one checked body. `file` numbers the source file for run-time error locations.
 pub fn lower(body: &Body, file: u32) -> ir::Function {
+    let mut cells = vec![false; body.locals.len()];
+    for c in &body.cells {
+        cells[c.0 as usize] = true;
+    }
     let mut l = Lowerer {
         b: Builder::new(&body.name, file),
         locals: Vec::new(),
+        types: body.locals.clone(),
+        cells,
         loops: Vec::new(),
     };
     // Location 0 is the function itself: backends attribute entry checks (stack overflow) to it.
     l.b.loc(body.span);
-    for ty in &body.locals {
-        let v = l.b.var(ir_ty(ty));
+    for (ty, cell) in body.locals.iter().zip(&l.cells) {
+        let v = l.b.var(if *cell { Ty::Ref } else { ir_ty(ty) });
         l.locals.push(v);
     }
-    let params = body.params.iter().map(|p| l.locals[p.0 as usize]).collect();
+    let params = l.prologue(body);
     l.stmts(&body.stmts);
     l.b.finish(params, body.ret.ir_ty())
 }
@@ -37,10 +44,22 @@ fn ir_ty(t: &Type) -> Ty {
     t.ir_ty().unwrap_or(Ty::Any)
 }
 
+/// What a loop runs after its body and on `continue`.
+struct LoopStep<'a> {
+    /// The step expression of a `for`.
+    step: Option<&'a hir::Expr>,
+    /// The `for (let …)` locals that get fresh cells before the step.
+    fresh: &'a [hir::LocalId],
+}
+
 struct Lowerer {
     b: Builder,
-    /// The var of each local, by `LocalId`.
+    /// The var of each local, by `LocalId` (for a cell local, the var holds its cell).
     locals: Vec<Var>,
+    /// The type of each local.
+    types: Vec<Type>,
+    /// Whether each local lives in a cell.
+    cells: Vec<bool>,
     /// `(continue target, break target)` of the enclosing loops, innermost last.
     loops: Vec<(BlockId, BlockId)>,
 }
@@ -59,8 +78,12 @@ impl Lowerer {
             }
             hir::Stmt::InitLocal(id, e) => {
                 let v = self.value(e);
-                let dst = self.locals[id.0 as usize];
-                self.b.emit(ir::Inst::Copy { dst, src: v });
+                if self.cells[id.0 as usize] {
+                    self.init_cell(*id, v, e.span);
+                } else {
+                    let dst = self.locals[id.0 as usize];
+                    self.b.emit(ir::Inst::Copy { dst, src: v });
+                }
             }
             hir::Stmt::InitGlobal(name, e) => {
                 let v = self.value(e);
@@ -89,7 +112,16 @@ impl Lowerer {
                 body,
                 step,
                 test_first,
-            } => self.loop_stmt(cond.as_ref(), body, step.as_ref(), *test_first),
+                fresh,
+            } => self.loop_stmt(
+                cond.as_ref(),
+                body,
+                LoopStep {
+                    step: step.as_ref(),
+                    fresh,
+                },
+                *test_first,
+            ),
             hir::Stmt::Break => {
                 let (_, brk) = *self
                     .loops
@@ -116,7 +148,7 @@ impl Lowerer {
         &mut self,
         cond: Option<&hir::Expr>,
         body: &[hir::Stmt],
-        step: Option<&hir::Expr>,
+        step: LoopStep,
         test_first: bool,
     ) {
         let (head, body_b, cont, exit) = (
@@ -136,8 +168,9 @@ impl Lowerer {
         self.stmts(body);
         self.loops.pop();
         self.b.jump_to(cont);
-        if let Some(step) = step {
-            self.expr(step);
+        if let Some(e) = step.step {
+            self.refresh_cells(step.fresh, e.span);
+            self.expr(e);
         }
         self.b.terminate(ir::Terminator::Jump(head));
         self.b.switch_to(exit);

@@ -112,13 +112,14 @@ impl Lowerer {
             .expect("adapters return a value")
     }
 
-    /// `f(args)` where `f` is an `any` value.
+    /// `f(args)` where `f` is an `any` value: find the adapter, then call it with the closure
+    /// last.
     pub(super) fn any_call(&mut self, f: Var, mut args: Vec<Var>, span: Span) -> Var {
         let argc = self.b.iconst(Ty::I32, args.len() as i32);
         let slot = self
             .b
             .native_value(Native::AnyFunction, vec![f, argc], span);
-        args.insert(0, f);
+        args.push(f);
         self.call(Callee::Dynamic(slot), args, Some(Ty::Any), span)
             .expect("adapters return a value")
     }
