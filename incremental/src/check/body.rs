@@ -392,11 +392,17 @@ impl<'a> BodyChecker<'a> {
             } => {
                 let facts = self.condition_facts(cond);
                 let cond = self.condition(cond);
+                let before = self.facts.clone();
                 let then_stmts = self.with_facts(&facts.when_true, |c| c.sub_block(then));
+                // The `else` branch starts from the facts before the `if`, not from those left
+                // after the `then` branch's assignments; afterwards, what either branch
+                // assigned is forgotten.
+                let after_then = std::mem::replace(&mut self.facts, before);
                 let other_stmts = other
                     .as_ref()
                     .map(|o| self.with_facts(&facts.when_false, |c| c.sub_block(o)))
                     .unwrap_or_default();
+                self.facts.retain(|s, _| after_then.contains_key(s));
                 if always_exits(then) {
                     self.assume_non_null(&facts.when_false);
                 } else if other.as_deref().is_some_and(always_exits) {
