@@ -3,17 +3,19 @@
 //! error when it does not fit), calls the method directly, and boxes its result.
 
 use super::Signatures;
-use super::items::adapter_name;
+use super::items::{adapter_name, qualify};
 use crate::hir::{Body, Builtin, Conversion, Expr, ExprKind, LocalId, Stmt};
 use crate::types::Type;
 use device::abi::{BuiltinMethod, KIND_ARRAY};
 use syntax::Span;
 
-/// The typed tree of the adapter of method `target` (`C.m`), if the method exists.
-pub fn adapter_body(target: &str, sigs: &Signatures) -> Option<Body> {
-    let sig = sigs.functions.get(target)?;
+/// The typed tree of the adapter of method `target` (`C.m`, local to module `module`), if the
+/// method exists.
+pub fn adapter_body(target: &str, module: &str, sigs: &Signatures) -> Option<Body> {
     let (class, method) = target.split_once('.')?;
-    let info = sigs.classes.get(class)?;
+    let target = qualify(target, module);
+    let sig = sigs.functions.get(&target)?;
+    let info = sigs.classes.get(&qualify(class, module))?;
     let span = info
         .methods
         .iter()
@@ -35,13 +37,9 @@ pub fn adapter_body(target: &str, sigs: &Signatures) -> Option<Body> {
             ),
         });
     }
-    let call = Expr::new(
-        ExprKind::Call(target.to_string(), args),
-        sig.ret.clone(),
-        span,
-    );
+    let call = Expr::new(ExprKind::Call(target.clone(), args), sig.ret.clone(), span);
     Some(Body {
-        name: adapter_name(target),
+        name: adapter_name(&target),
         span,
         params: (0..locals.len()).map(|i| LocalId(i as u32)).collect(),
         locals,

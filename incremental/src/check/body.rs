@@ -84,7 +84,7 @@ impl<'a> BodyChecker<'a> {
         let mut c = BodyChecker::new(env, sink, ret);
         let mut params = Vec::new();
         if let Owner::Method(class) | Owner::Constructor(class) = &callable.owner
-            && let Some(info) = c.env.types().classes.get(class)
+            && let Some(info) = c.env.types().classes.get(&c.item_name(class))
         {
             let ty = info.ty.clone();
             let needs_super = !ty.ancestors.is_empty();
@@ -215,6 +215,7 @@ impl<'a> BodyChecker<'a> {
     }
 
     fn global_decl(&mut self, d: &ast::VarDeclarator, out: &mut Vec<hir::Stmt>) {
+        let name = self.item_name(&d.name.name);
         let Some(GlobalInfo { ty, is_const }) =
             self.env.global(&d.name.name, self.sink, d.name.span)
         else {
@@ -237,9 +238,9 @@ impl<'a> BodyChecker<'a> {
         }
         if let Some(init) = &d.init {
             let value = self.expr(init, Some(&ty));
-            self.assigned(Subject::Global(d.name.name.clone()), &value.ty);
+            self.assigned(Subject::Global(name.clone()), &value.ty);
             let value = self.coerce(value, &ty);
-            out.push(hir::Stmt::InitGlobal(d.name.name.clone(), value));
+            out.push(hir::Stmt::InitGlobal(name, value));
         } else {
             self.check_zero_initializable(&ty, d);
         }
@@ -291,7 +292,7 @@ impl<'a> BodyChecker<'a> {
 
     /// Reports the class's own properties that the constructor never assigns.
     fn check_all_assigned(&mut self, class: &str) {
-        let Some(info) = self.env.types().classes.get(class) else {
+        let Some(info) = self.env.types().classes.get(&self.item_name(class)) else {
             return;
         };
         let assigned = self
@@ -330,6 +331,12 @@ impl<'a> BodyChecker<'a> {
     /// Finds a local by name, innermost scope first.
     pub(super) fn lookup_local(&self, name: &str) -> Option<LocalVar> {
         self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+    }
+
+    /// The program-wide name of top-level item `name` as this file writes it (see
+    /// [`crate::check::Signatures::qualified`]).
+    pub(super) fn item_name(&self, name: &str) -> String {
+        self.env.types().qualified(name)
     }
 
     /// Finds a global by name unless a local shadows it.

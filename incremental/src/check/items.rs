@@ -1,6 +1,10 @@
 //! The compiled units of a file: every top-level function, every class's constructor, methods
 //! and static methods, each as a function with a unique name. Methods become functions whose
 //! first parameter is `this`.
+//!
+//! Names come in two forms. A *local* name is unique within its module (`f`, `C.m`, `C::x`);
+//! the program-wide name of a module's item is its local name, `@`, and the module's path
+//! (`f@lib/util.bs`), so that private items of different modules never clash in the link.
 
 use syntax::ast::{self, ClassMember, Item};
 
@@ -41,6 +45,16 @@ pub fn constructor_name(class: &str) -> String {
 /// The name of static member `m` of class `c` (a static method or a static field's global).
 pub fn static_name(class: &str, m: &str) -> String {
     format!("{class}::{m}")
+}
+
+/// The program-wide name of item `local` of `module`.
+pub fn qualify(local: &str, module: &str) -> String {
+    format!("{local}@{module}")
+}
+
+/// The local name and the module of a program-wide name (local names never contain `@`).
+pub fn unqualify(name: &str) -> Option<(&str, &str)> {
+    name.split_once('@')
 }
 
 /// What ends the name of an `any` adapter.
