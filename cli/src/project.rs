@@ -104,7 +104,8 @@ struct Manifest {
     path: PathBuf,
     name: String,
     text: String,
-    doc: toml_edit::DocumentMut,
+    /// The parsed document (not `DocumentMut`, which forgets where each item is).
+    doc: toml_edit::Document<String>,
 }
 
 impl Manifest {
@@ -112,7 +113,7 @@ impl Manifest {
         let text = std::fs::read_to_string(path)
             .map_err(|e| miette::miette!("cannot read `{}`: {e}", path.display()))?;
         let name = path.display().to_string();
-        let doc = text.parse().map_err(|e: toml_edit::TomlError| {
+        let doc = toml_edit::Document::parse(text.clone()).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             manifest_error(&name, &text, span, e.message().to_string(), None)
         })?;
