@@ -269,3 +269,18 @@ fn manifest_error(
     }
     Report::new(d).with_source_code(NamedSource::new(file, text.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::join_display;
+
+    #[test]
+    fn display_paths_fold_dots() {
+        assert_eq!(join_display("", "util.bs"), "util.bs");
+        assert_eq!(join_display("lib", "./helpers.bs"), "lib/helpers.bs");
+        assert_eq!(join_display("lib/deep", "../x.bs"), "lib/x.bs");
+        assert_eq!(join_display("", "../pkg/src/main.bs"), "../pkg/src/main.bs");
+        assert_eq!(join_display("../pkg/src", "../../other/a.bs"), "../other/a.bs");
+        assert_eq!(join_display("/abs/dir", "./a.bs"), "/abs/dir/a.bs");
+    }
+}
