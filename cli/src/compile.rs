@@ -80,8 +80,7 @@ impl Loader for FileLoader<'_> {
             .get(importer)
             .cloned()
             .ok_or_else(|| format!("`{importer}` was not loaded from disk"))?;
-        let (file, path, package) = if specifier.starts_with("./") || specifier.starts_with("../")
-        {
+        let (file, path, package) = if specifier.starts_with("./") || specifier.starts_with("../") {
             let rel = with_extension(specifier);
             let dir = importer_file.parent().unwrap_or(Path::new("."));
             let display_dir = importer.rsplit_once('/').map_or("", |(d, _)| d);

@@ -280,7 +280,10 @@ mod tests {
         assert_eq!(join_display("lib", "./helpers.bs"), "lib/helpers.bs");
         assert_eq!(join_display("lib/deep", "../x.bs"), "lib/x.bs");
         assert_eq!(join_display("", "../pkg/src/main.bs"), "../pkg/src/main.bs");
-        assert_eq!(join_display("../pkg/src", "../../other/a.bs"), "../other/a.bs");
+        assert_eq!(
+            join_display("../pkg/src", "../../other/a.bs"),
+            "../other/a.bs"
+        );
         assert_eq!(join_display("/abs/dir", "./a.bs"), "/abs/dir/a.bs");
     }
 }

@@ -40,7 +40,11 @@ pub fn diagnostic(d: &Diagnostic, text: &str) -> Report {
 
 /// Prints every diagnostic of `program` to standard error, each over the text of its own file
 /// (`text_of` gives a file's text by path), followed by a count.
-pub fn print_diagnostics<'a>(program: &str, diags: &[Diagnostic], text_of: impl Fn(&str) -> &'a str) {
+pub fn print_diagnostics<'a>(
+    program: &str,
+    diags: &[Diagnostic],
+    text_of: impl Fn(&str) -> &'a str,
+) {
     for d in diags {
         eprintln!("{:?}", diagnostic(d, text_of(&d.file)));
     }

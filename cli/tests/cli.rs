@@ -194,10 +194,7 @@ fn imports_from_dependency_packages_declared_in_the_manifest() {
     // An error inside a package names the package's file as seen from the project.
     write_files(
         &dir,
-        &[(
-            "units/src/main.bs",
-            "export const scale: string = 10\n",
-        )],
+        &[("units/src/main.bs", "export const scale: string = 10\n")],
     );
     let out = bs(&dir.join("app"), &["check"]);
     let err = text(&out.stderr);
@@ -205,7 +202,10 @@ fn imports_from_dependency_packages_declared_in_the_manifest() {
     assert!(err.contains("../units/src/main.bs:1:30"), "{err}");
 
     // A package the manifest does not declare.
-    write_files(&dir, &[("app/src/main.bs", "import { x } from 'nothere'\n")]);
+    write_files(
+        &dir,
+        &[("app/src/main.bs", "import { x } from 'nothere'\n")],
+    );
     let out = bs(&dir.join("app"), &["check"]);
     let err = text(&out.stderr);
     assert!(

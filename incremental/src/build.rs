@@ -99,7 +99,8 @@ fn start_function(db: &Compiler, modules: &[SourceFile]) -> Result<LinkInput, Bu
         stmts,
     };
     let ir = lower::lower(&body, 0);
-    let code = backend_x64::compile(&ir).map_err(|e| BuildError::Codegen(format!("{START}: {e}")))?;
+    let code =
+        backend_x64::compile(&ir).map_err(|e| BuildError::Codegen(format!("{START}: {e}")))?;
     Ok(LinkInput {
         name: START.to_string(),
         ir: Arc::new(ir),

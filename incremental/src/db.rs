@@ -9,9 +9,9 @@
 
 use crate::check::items::{self, Owner};
 use crate::check::{self, Checked, ImportError, Interface, Signatures};
-use std::collections::BTreeMap;
 use crate::diagnostic::Diagnostic;
 use crate::lower;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use syntax::ast;
 

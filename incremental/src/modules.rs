@@ -54,7 +54,12 @@ pub fn load(db: &mut Compiler, entry: Module, loader: &mut dyn Loader) -> Source
 /// The modules of the program whose entry file is `entry`, in initialization order: each
 /// module after the modules it imports, depth-first in import order, the entry file last.
 pub fn init_order(db: &Compiler, entry: SourceFile) -> Vec<SourceFile> {
-    fn visit(db: &Compiler, file: SourceFile, seen: &mut HashSet<SourceFile>, out: &mut Vec<SourceFile>) {
+    fn visit(
+        db: &Compiler,
+        file: SourceFile,
+        seen: &mut HashSet<SourceFile>,
+        out: &mut Vec<SourceFile>,
+    ) {
         if !seen.insert(file) {
             return;
         }

@@ -134,5 +134,8 @@ fn editing_a_module_rechecks_its_importers_only_when_its_interface_changes() {
     let errors = build::check(&db, main);
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0].file, "main.bs");
-    assert!(errors[0].message.contains("takes 2 arguments"), "{errors:#?}");
+    assert!(
+        errors[0].message.contains("takes 2 arguments"),
+        "{errors:#?}"
+    );
 }

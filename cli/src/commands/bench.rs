@@ -359,13 +359,10 @@ fn run_once(
         RunOutcome::RuntimeError {
             code_addr, message, ..
         } => {
-            let line = image
-                .source_map
-                .lookup(code_addr)
-                .and_then(|loc| {
-                    let file = program.module(loc.file)?;
-                    Some(syntax::line_col(file.text(&program.db), loc.start).0)
-                });
+            let line = image.source_map.lookup(code_addr).and_then(|loc| {
+                let file = program.module(loc.file)?;
+                Some(syntax::line_col(file.text(&program.db), loc.start).0)
+            });
             Err(match line {
                 Some(line) => format!("run-time error: {message} (line {line})"),
                 None => format!("run-time error: {message}"),

@@ -64,7 +64,11 @@ impl ClassBuilder {
             done.insert(key(c), info);
         }
         mark_overridden(&mut done);
-        let exported: Vec<String> = decls.iter().filter(|c| c.exported).map(|c| key(c)).collect();
+        let exported: Vec<String> = decls
+            .iter()
+            .filter(|c| c.exported)
+            .map(|c| key(c))
+            .collect();
         mark_visible_outside(&mut done, &exported);
         done
     }

@@ -66,7 +66,10 @@ pub fn interface(module: &str, source: &ast::SourceFile, sigs: &Signatures) -> I
             Item::Enum(e) => (e.exported, vec![&e.name.name]),
             Item::Stmt(Stmt::VarDecl {
                 exported, decls, ..
-            }) => (*exported, decls.iter().map(|d| d.name.name.as_str()).collect()),
+            }) => (
+                *exported,
+                decls.iter().map(|d| d.name.name.as_str()).collect(),
+            ),
             _ => continue,
         };
         for name in names {

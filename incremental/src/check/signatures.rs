@@ -265,9 +265,7 @@ impl Resolver<'_> {
         };
         for e in &enums {
             let info = super::classes::enum_info(e, &mut self.sink);
-            self.types
-                .enums
-                .insert(qualify(&e.name.name, module), info);
+            self.types.enums.insert(qualify(&e.name.name, module), info);
             own(&mut self.types, &e.name.name);
         }
         for c in &classes {
@@ -401,7 +399,11 @@ impl ItemEnv for Resolver<'_> {
     fn function(&mut self, name: &str, _: &mut Sink, at: Span) -> Option<FnSig> {
         match self.own_name(name) {
             Some(local) => self.function_sig(&local, at),
-            None => self.types.functions.get(&self.types.qualified(name)).cloned(),
+            None => self
+                .types
+                .functions
+                .get(&self.types.qualified(name))
+                .cloned(),
         }
     }
 
