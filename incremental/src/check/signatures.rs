@@ -235,7 +235,8 @@ impl Resolver<'_> {
                         enums.push(e);
                     }
                 }
-                Item::Import(i) if i.type_only => {}
+                // `import type` is ignored; an import without a path already has a syntax error.
+                Item::Import(i) if i.type_only || i.from.is_empty() => {}
                 Item::Import(i) => {
                     let interface = imports(&i.from).map_err(|e| e.report(i, &mut self.sink));
                     for name in &i.names {
