@@ -1,39 +1,161 @@
-//! Loading source text into the compiler database.
+//! Loading a program into the compiler database: the entry file and every module it imports,
+//! found relative to the importing file (`./x`, `../x`) or in a dependency package (`pkg`,
+//! `pkg/sub`).
 
-use crate::project::Target;
+use crate::project::{Package, Target, join_display};
 use incremental::db::{Compiler, SourceFile};
+use incremental::modules::{self, Loader, Module};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
-/// The entry file's text and display path.
-pub struct Source {
-    /// The path shown in messages.
-    pub display: String,
-    /// The file's text.
-    pub text: String,
+/// A program in its database.
+pub struct Program {
+    /// The database holding its modules.
+    pub db: Compiler,
+    /// The entry file.
+    pub entry: SourceFile,
+    /// Every module, in initialization order (the entry file last).
+    pub modules: Vec<SourceFile>,
 }
 
-impl Source {
-    /// Reads the entry file of `target`.
-    pub fn load(target: &Target) -> miette::Result<Source> {
-        let bytes = std::fs::read(&target.entry)
-            .map_err(|e| miette::miette!("cannot read `{}`: {e}", target.entry.display()))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            miette::miette!(
+impl Program {
+    /// Reads the entry file of `target` and every module it imports.
+    pub fn load(target: &Target) -> miette::Result<Program> {
+        let text = read_text(&target.entry).map_err(|e| match e {
+            ReadError::Io(e) => miette::miette!("cannot read `{}`: {e}", target.entry.display()),
+            ReadError::NotUtf8(at) => miette::miette!(
                 help = "save the file as UTF-8",
-                "`{}` is not valid UTF-8 text (byte {})",
-                target.display,
-                e.utf8_error().valid_up_to()
-            )
+                "`{}` is not valid UTF-8 text (byte {at})",
+                target.display
+            ),
         })?;
-        Ok(Source {
-            display: target.display.clone(),
+        let mut loader = FileLoader {
+            packages: &target.packages,
+            files: HashMap::from([(target.display.clone(), (target.entry.clone(), 0))]),
+        };
+        let entry = Module {
+            identity: identity(&target.entry),
+            path: target.display.clone(),
+            text,
+        };
+        let mut db = Compiler::default();
+        let entry = modules::load(&mut db, entry, &mut loader);
+        let modules = modules::init_order(&db, entry);
+        Ok(Program { db, entry, modules })
+    }
+
+    /// The program's name in messages: its entry file's path.
+    pub fn name(&self) -> &str {
+        self.entry.path(&self.db)
+    }
+
+    /// The text of the module at `path`.
+    pub fn text(&self, path: &str) -> &str {
+        self.modules
+            .iter()
+            .find(|m| m.path(&self.db) == path)
+            .map_or("", |m| m.text(&self.db))
+    }
+
+    /// The module numbered `index`.
+    pub fn module(&self, index: u32) -> Option<SourceFile> {
+        self.modules
+            .iter()
+            .copied()
+            .find(|m| m.index(&self.db) == index)
+    }
+}
+
+/// Finds modules on disk for the module graph.
+struct FileLoader<'a> {
+    packages: &'a [Package],
+    /// Every module loaded so far, by the path shown to users: its file and its package.
+    files: HashMap<String, (PathBuf, usize)>,
+}
+
+impl Loader for FileLoader<'_> {
+    fn load(&mut self, importer: &str, specifier: &str) -> Result<Module, String> {
+        let (importer_file, package) = self
+            .files
+            .get(importer)
+            .cloned()
+            .ok_or_else(|| format!("`{importer}` was not loaded from disk"))?;
+        let (file, path, package) = if specifier.starts_with("./") || specifier.starts_with("../") {
+            let rel = with_extension(specifier);
+            let dir = importer_file.parent().unwrap_or(Path::new("."));
+            let display_dir = importer.rsplit_once('/').map_or("", |(d, _)| d);
+            (dir.join(&rel), join_display(display_dir, &rel), package)
+        } else {
+            self.in_package(package, specifier)?
+        };
+        let text = read_text(&file).map_err(|e| match e {
+            ReadError::Io(_) if !file.is_file() => format!("there is no file `{path}`"),
+            ReadError::Io(e) => format!("cannot read `{path}`: {e}"),
+            ReadError::NotUtf8(at) => format!("`{path}` is not valid UTF-8 text (byte {at})"),
+        })?;
+        self.files.insert(path.clone(), (file.clone(), package));
+        Ok(Module {
+            identity: identity(&file),
+            path,
             text,
         })
     }
+}
 
-    /// A fresh database holding this source as file 0.
-    pub fn database(&self) -> (Compiler, SourceFile) {
-        let db = Compiler::default();
-        let file = SourceFile::new(&db, self.display.clone(), self.text.clone(), 0);
-        (db, file)
+impl FileLoader<'_> {
+    /// The file, display path and package of `specifier` (`pkg` or `pkg/sub`), a dependency of
+    /// package `from`.
+    fn in_package(&self, from: usize, specifier: &str) -> Result<(PathBuf, String, usize), String> {
+        let (name, sub) = match specifier.split_once('/') {
+            Some((name, sub)) => (name, Some(sub)),
+            None => (specifier, None),
+        };
+        let Some(&index) = self.packages[from].dependencies.get(name) else {
+            return Err(format!(
+                "a module path starts with `./` or `../`, or names a dependency; to use a package \
+                 `{name}`, add `{name} = {{ path = \"../{name}\" }}` under `[dependencies]` in \
+                 bluescript.toml"
+            ));
+        };
+        let package = &self.packages[index];
+        let Some(sub) = sub else {
+            return Ok((package.entry.clone(), package.entry_display.clone(), index));
+        };
+        let rel = with_extension(sub);
+        let dir = package.entry.parent().unwrap_or(Path::new("."));
+        let display_dir = package
+            .entry_display
+            .rsplit_once('/')
+            .map_or("", |(d, _)| d);
+        Ok((dir.join(&rel), join_display(display_dir, &rel), index))
     }
+}
+
+/// `spec.bs`, unless `spec` already ends in `.bs`.
+fn with_extension(spec: &str) -> String {
+    if spec.ends_with(".bs") {
+        spec.to_string()
+    } else {
+        format!("{spec}.bs")
+    }
+}
+
+/// What tells two files apart: the canonical path when there is one.
+fn identity(file: &Path) -> String {
+    file.canonicalize()
+        .unwrap_or_else(|_| file.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// Why a source file could not be read.
+enum ReadError {
+    Io(std::io::Error),
+    /// Not UTF-8: the first bad byte.
+    NotUtf8(usize),
+}
+
+fn read_text(file: &Path) -> Result<String, ReadError> {
+    let bytes = std::fs::read(file).map_err(ReadError::Io)?;
+    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
 }

@@ -38,15 +38,19 @@ pub fn diagnostic(d: &Diagnostic, text: &str) -> Report {
     Report::new(m).with_source_code(NamedSource::new(d.file.clone(), text.to_string()))
 }
 
-/// Prints every diagnostic to standard error, followed by a count.
-pub fn print_diagnostics(diags: &[Diagnostic], text: &str) {
+/// Prints every diagnostic of `program` to standard error, each over the text of its own file
+/// (`text_of` gives a file's text by path), followed by a count.
+pub fn print_diagnostics<'a>(
+    program: &str,
+    diags: &[Diagnostic],
+    text_of: impl Fn(&str) -> &'a str,
+) {
     for d in diags {
-        eprintln!("{:?}", diagnostic(d, text));
+        eprintln!("{:?}", diagnostic(d, text_of(&d.file)));
     }
     let n = diags.len();
     eprintln!(
-        "error: could not compile `{}` due to {n} error{}",
-        diags[0].file,
+        "error: could not compile `{program}` due to {n} error{}",
         if n == 1 { "" } else { "s" }
     );
 }

@@ -147,3 +147,92 @@ fn a_long_console_error_line_goes_entirely_to_stderr() {
     assert_eq!(text(&out.stdout), "out\n");
     assert_eq!(text(&out.stderr), format!("{}\n", "e".repeat(3000)));
 }
+
+/// Writes `files` (path relative to `dir`, text) under `dir`.
+fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("files are in a directory")).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+#[test]
+fn imports_from_dependency_packages_declared_in_the_manifest() {
+    let dir = temp_dir("packages");
+    write_files(
+        &dir,
+        &[
+            (
+                "app/bluescript.toml",
+                "[package]\nname = \"app\"\nentry = \"src/main.bs\"\n\n[dependencies]\ngeometry = { path = \"../geometry\" }\n",
+            ),
+            (
+                "app/src/main.bs",
+                "import { area } from 'geometry'\nimport { twice } from 'geometry/extra'\nprint(area(3, 4))\nprint(twice(area(1, 2)))\n",
+            ),
+            (
+                "geometry/bluescript.toml",
+                "[package]\nname = \"geometry\"\nentry = \"lib/index.bs\"\n\n[dependencies]\nunits = { path = \"../units\" }\n",
+            ),
+            (
+                "geometry/lib/index.bs",
+                "import { scale } from 'units'\nexport function area(w: integer, h: integer): integer { return w * h * scale }\n",
+            ),
+            (
+                "geometry/lib/extra.bs",
+                "export function twice(x: integer): integer { return 2 * x }\n",
+            ),
+            ("units/bluescript.toml", "[package]\nname = \"units\"\n"),
+            ("units/src/main.bs", "export const scale = 10\n"),
+        ],
+    );
+    let out = bs(&dir.join("app"), &["run"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "120\n40\n");
+
+    // An error inside a package names the package's file as seen from the project.
+    write_files(
+        &dir,
+        &[("units/src/main.bs", "export const scale: string = 10\n")],
+    );
+    let out = bs(&dir.join("app"), &["check"]);
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("../units/src/main.bs:1:30"), "{err}");
+
+    // A package the manifest does not declare.
+    write_files(
+        &dir,
+        &[("app/src/main.bs", "import { x } from 'nothere'\n")],
+    );
+    let out = bs(&dir.join("app"), &["check"]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot find module `nothere`") && err.contains("[dependencies]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn broken_dependencies_point_into_the_manifest() {
+    let dir = temp_dir("bad-deps");
+    write_files(&dir, &[("src/main.bs", "print(1)\n")]);
+    let manifest = |deps: &str| {
+        std::fs::write(
+            dir.join("bluescript.toml"),
+            format!("[package]\nname = \"app\"\n\n[dependencies]\n{deps}\n"),
+        )
+        .unwrap();
+    };
+    manifest("missing = { path = \"../missing\" }");
+    let err = text(&bs(&dir, &["run"]).stderr);
+    assert!(
+        err.contains("there is no `bluescript.toml` in `../missing`")
+            && err.contains("bluescript.toml:5"),
+        "{err}"
+    );
+    manifest("versioned = \"1.0\"");
+    let err = text(&bs(&dir, &["run"]).stderr);
+    assert!(err.contains("dependency `versioned` needs a path"), "{err}");
+}

@@ -1,15 +1,22 @@
-//! The driver: from a source file in the database to a linked [`Image`], or the diagnostics
-//! that prevent it.
+//! The driver: from the entry file of a program in the database (its modules loaded with
+//! [`crate::modules::load`]) to a linked [`Image`], or the diagnostics that prevent it.
 
-use crate::check::items::adapter_name;
+use crate::check::items::{adapter_name, qualify};
 use crate::check::{self, Signatures};
 use crate::db::{self, Compiler, FunctionName, MAIN, SourceFile};
 use crate::diagnostic::Diagnostic;
+use crate::hir;
 use crate::link::{self, ClassLayout, Image, LinkError, LinkInput, LinkTarget, MethodEntry};
 use crate::lower;
+use crate::modules::init_order;
+use crate::types::Type;
 use device::abi;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
+
+/// The function the image starts at: it runs each module's top-level code in initialization
+/// order.
+const START: &str = "<start>";
 
 /// Why a program could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,37 +29,85 @@ pub enum BuildError {
     Link(LinkError),
 }
 
-/// Checks a file and returns its diagnostics (empty when it compiles).
-pub fn check(db: &Compiler, file: SourceFile) -> Vec<Diagnostic> {
-    db::diagnostics(db, file)
+/// Checks the program whose entry file is `entry` and returns the diagnostics of all its
+/// modules, in initialization order (empty when it compiles).
+pub fn check(db: &Compiler, entry: SourceFile) -> Vec<Diagnostic> {
+    init_order(db, entry)
+        .into_iter()
+        .flat_map(|file| db::diagnostics(db, file))
+        .collect()
 }
 
-/// Compiles and links the program whose entry file is `file` for a fresh `target` device.
-pub fn build(db: &Compiler, file: SourceFile, target: &LinkTarget) -> Result<Image, BuildError> {
-    let diagnostics = db::diagnostics(db, file);
+/// Compiles and links the program whose entry file is `entry` for a fresh `target` device.
+pub fn build(db: &Compiler, entry: SourceFile, target: &LinkTarget) -> Result<Image, BuildError> {
+    let diagnostics = check(db, entry);
     if !diagnostics.is_empty() {
         return Err(BuildError::Diagnostics(diagnostics));
     }
+    let modules = init_order(db, entry);
     let mut inputs = builtin_adapters()?.to_vec();
-    for name in db::function_names(db, file) {
-        let interned = FunctionName::new(db, name.clone());
-        let (Some(ir), Some(code)) = (
-            db::lower_function(db, file, interned),
-            db::compile_function(db, file, interned),
-        ) else {
-            return Err(BuildError::Codegen(format!(
-                "`{name}` has no code although it has no errors"
-            )));
-        };
-        let code = code.as_ref().map_err(|e| BuildError::Codegen(e.clone()))?;
-        inputs.push(LinkInput {
-            name: name.clone(),
-            ir: ir.clone(),
-            code: code.clone(),
-        });
+    let mut classes = BTreeMap::new();
+    for &file in &modules {
+        inputs.extend(module_functions(db, file)?);
+        classes.extend(class_layouts(db::signatures(db, file)));
     }
-    let classes = class_layouts(db::signatures(db, file));
-    link::link(&inputs, &classes, MAIN, target).map_err(BuildError::Link)
+    inputs.push(start_function(db, &modules)?);
+    link::link(&inputs, &classes, START, target).map_err(BuildError::Link)
+}
+
+/// The compiled functions of one module, named program-wide.
+fn module_functions(db: &Compiler, file: SourceFile) -> Result<Vec<LinkInput>, BuildError> {
+    db::function_names(db, file)
+        .iter()
+        .map(|name| {
+            let interned = FunctionName::new(db, name.clone());
+            let (Some(ir), Some(code)) = (
+                db::lower_function(db, file, interned),
+                db::compile_function(db, file, interned),
+            ) else {
+                return Err(BuildError::Codegen(format!(
+                    "`{name}` has no code although it has no errors"
+                )));
+            };
+            let code = code.as_ref().map_err(|e| BuildError::Codegen(e.clone()))?;
+            Ok(LinkInput {
+                name: ir.name.clone(),
+                ir: ir.clone(),
+                code: code.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The entry function: calls the `<main>` of every module in initialization order.
+fn start_function(db: &Compiler, modules: &[SourceFile]) -> Result<LinkInput, BuildError> {
+    let span = syntax::Span::default();
+    let stmts = modules
+        .iter()
+        .map(|file| {
+            let main = qualify(MAIN, file.path(db));
+            let call = hir::ExprKind::Call(main, Vec::new());
+            hir::Stmt::Expr(hir::Expr::new(call, Type::Void, span))
+        })
+        .collect();
+    let body = hir::Body {
+        name: START.to_string(),
+        span,
+        params: Vec::new(),
+        locals: Vec::new(),
+        ret: Type::Void,
+        stmts,
+        captures: None,
+        cells: Vec::new(),
+    };
+    let ir = lower::lower(&body, 0);
+    let code =
+        backend_x64::compile(&ir).map_err(|e| BuildError::Codegen(format!("{START}: {e}")))?;
+    Ok(LinkInput {
+        name: START.to_string(),
+        ir: Arc::new(ir),
+        code: Arc::new(code),
+    })
 }
 
 /// The adapters of the built-in methods callable on `any` receivers, in slot order (compiled
@@ -79,7 +134,8 @@ fn builtin_adapters() -> Result<&'static [LinkInput], BuildError> {
         .map_err(|e| BuildError::Codegen(e.clone()))
 }
 
-/// The run-time layout of every class, for the descriptors the linker writes.
+/// The run-time layout of every class a module defines or imports, for the descriptors the
+/// linker writes.
 fn class_layouts(sigs: &Signatures) -> BTreeMap<String, ClassLayout> {
     sigs.classes
         .iter()

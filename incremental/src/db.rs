@@ -1,25 +1,29 @@
 //! The salsa database: inputs and the tracked queries from source text to machine code.
 //!
-//! Inputs: [`SourceFile`]s. Tracked queries, each a small pure function:
-//! `parse` → `signatures` (every top-level signature of a file) → per function:
-//! `function_decl` (the function's syntax, for early cutoff) → `check_function` → `lower_function`
-//! → `compile_function`. The top-level statements of a file form the function `<main>`.
+//! Inputs: [`SourceFile`]s, each with what its import specifiers resolved to. Tracked queries,
+//! each a small pure function: `parse` → `signatures` (every top-level signature of a file,
+//! reading the `interface` of each module it imports) → `interface` (what importers see) and,
+//! per function: `function_syntax` (the function's syntax, for early cutoff) → `check_function`
+//! → `lower_function` → `compile_function`. The top-level statements of a file form the
+//! function `<main>`.
 
 use crate::check::items::{self, Owner};
-use crate::check::{self, Checked, Signatures};
+use crate::check::{self, Checked, ImportError, Interface, Signatures};
 use crate::diagnostic::Diagnostic;
 use crate::lower;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use syntax::ast;
 
 /// The name of the function that holds a file's top-level statements.
 pub const MAIN: &str = "<main>";
 
-/// A source file: its path as shown to the user, its text, and its number in the program
-/// (used in run-time error locations).
+/// A source file (a module): its path as shown to the user, its text, its number in the
+/// program (used in run-time error locations), and what its imports resolved to. The path also
+/// qualifies the names of the module's items program-wide.
 #[salsa::input(debug)]
 pub struct SourceFile {
-    /// The path, as given by the user.
+    /// The path, as given by the user (imported modules: relative to the entry file's).
     #[returns(ref)]
     pub path: String,
     /// The full text.
@@ -28,6 +32,20 @@ pub struct SourceFile {
     /// The file's number within the program.
     #[returns(copy)]
     pub index: u32,
+    /// Import specifier → what it names; set by [`crate::modules::load`]. A specifier missing
+    /// here was never loaded.
+    #[default]
+    #[returns(ref)]
+    pub imports: BTreeMap<String, Resolution>,
+}
+
+/// What an import specifier resolved to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Resolution {
+    /// A module of the program.
+    Module(SourceFile),
+    /// No module, and why.
+    Error(ImportError),
 }
 
 /// The name of a function within a file (interned so queries can be keyed by it).
@@ -44,10 +62,25 @@ pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> syntax::Parse {
     syntax::parse(file.text(db))
 }
 
-/// The signatures of a file's top-level functions and globals.
+/// The signatures of a file's top-level items and of what it imports.
 #[salsa::tracked(returns(ref))]
 pub fn signatures(db: &dyn salsa::Database, file: SourceFile) -> Signatures {
-    check::signatures(file.path(db), &parse(db, file).file)
+    let imports = |specifier: &str| match file.imports(db).get(specifier) {
+        Some(Resolution::Module(module)) => Ok(interface(db, *module)),
+        Some(Resolution::Error(e)) => Err(e.clone()),
+        None => Err(ImportError::NotFound(
+            "the modules of this file were not loaded; compile the program from its entry file"
+                .into(),
+        )),
+    };
+    check::signatures(file.path(db), &parse(db, file).file, &imports)
+}
+
+/// What a file shows the modules that import it (its own query, so that an edit that leaves
+/// it unchanged does not re-check the importers).
+#[salsa::tracked(returns(ref))]
+pub fn interface(db: &dyn salsa::Database, file: SourceFile) -> Interface {
+    check::interface(file.path(db), &parse(db, file).file, signatures(db, file))
 }
 
 /// The names of every compiled function of a file: its functions, constructors, methods and
@@ -161,7 +194,7 @@ pub fn lower_function<'db>(
     if let Some(target) = text.strip_suffix(items::ADAPTER_SUFFIX) {
         let body = match arrow_body(db, file, target) {
             Some(arrow) => check::closure_adapter_body(arrow),
-            None => check::adapter_body(target, signatures(db, file))?,
+            None => check::adapter_body(target, file.path(db), signatures(db, file))?,
         };
         return Some(Arc::new(lower::lower(&body, file.index(db))));
     }

@@ -9,4 +9,5 @@ pub mod diagnostic;
 pub mod hir;
 pub mod link;
 pub mod lower;
+pub mod modules;
 pub mod types;

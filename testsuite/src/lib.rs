@@ -6,6 +6,10 @@
 //! each non-empty line of `NAME.err`, in order, each as a substring of some later line. An
 //! optional `NAME.args` holds extra `bs run` arguments (for example `--heap-size 8192`).
 //! Programs run from their own directory as `bs run NAME.bs`, so messages show `NAME.bs`.
+//!
+//! A program of several modules is a directory holding `main.bs`: `main.bs` (with `main.out`,
+//! `main.err`, `main.args`) is its one entry point, and every other `.bs` file in the directory
+//! and below is a module it imports, never a program of its own.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -52,7 +56,15 @@ pub fn discover(root: &Path) -> Result<Vec<Case>, String> {
         .collect()
 }
 
+/// The entry file of a directory that is one program of several modules.
+const MODULES_ENTRY: &str = "main.bs";
+
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entry = dir.join(MODULES_ENTRY);
+    if entry.is_file() {
+        out.push(entry);
+        return Ok(());
+    }
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for entry in entries {
         let path = entry.map_err(|e| e.to_string())?.path();

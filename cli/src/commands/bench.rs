@@ -285,13 +285,12 @@ fn time_bs(
     heap_size: Option<u32>,
 ) -> miette::Result<Result<Measurement, String>> {
     let target = project::resolve(Some(&variant.file(b)))?;
-    let source = compile::Source::load(&target)?;
-    let (db, file) = source.database();
-    let image = match build::build(&db, file, &board.link_target()) {
+    let program = compile::Program::load(&target)?;
+    let image = match build::build(&program.db, program.entry, &board.link_target()) {
         Ok(image) => image,
         Err(BuildError::Diagnostics(diags)) => {
             let reason = diags.first().map_or_else(String::new, |d| {
-                let (line, _) = syntax::line_col(&source.text, d.span.start);
+                let (line, _) = syntax::line_col(program.text(&d.file), d.span.start);
                 format!("{} {} (line {line})", d.code, d.message)
             });
             return Ok(Err(format!("compile error: {reason}")));
@@ -302,7 +301,7 @@ fn time_bs(
     let mut best: Option<Duration> = None;
     let mut peak_heap = None;
     for _ in 0..runs {
-        match run_once(board, &image, &source) {
+        match run_once(board, &image, &program) {
             Ok(Ok((elapsed, stdout, stderr))) => {
                 if stdout != b.expected.as_bytes() {
                     return Ok(Err(format!(
@@ -341,7 +340,7 @@ fn time_bs(
 fn run_once(
     board: &mut HostBoard,
     image: &Image,
-    source: &compile::Source,
+    program: &compile::Program,
 ) -> Result<Result<(Duration, Vec<u8>, Vec<u8>), String>, ClientError> {
     board.reset_and_load(image)?;
     let mut stdout = Vec::new();
@@ -360,10 +359,10 @@ fn run_once(
         RunOutcome::RuntimeError {
             code_addr, message, ..
         } => {
-            let line = image
-                .source_map
-                .lookup(code_addr)
-                .map(|loc| syntax::line_col(&source.text, loc.start).0);
+            let line = image.source_map.lookup(code_addr).and_then(|loc| {
+                let file = program.module(loc.file)?;
+                Some(syntax::line_col(file.text(&program.db), loc.start).0)
+            });
             Err(match line {
                 Some(line) => format!("run-time error: {message} (line {line})"),
                 None => format!("run-time error: {message}"),

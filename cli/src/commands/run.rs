@@ -37,12 +37,11 @@ pub fn run(
 
 /// Compiles and runs one target on `board`.
 fn run_one(board: &mut Board, target: &project::Target) -> miette::Result<bool> {
-    let source = compile::Source::load(target)?;
-    let (db, file) = source.database();
-    let image = match build::build(&db, file, &board.link_target()) {
+    let program = compile::Program::load(target)?;
+    let image = match build::build(&program.db, program.entry, &board.link_target()) {
         Ok(image) => image,
         Err(BuildError::Diagnostics(diags)) => {
-            report::print_diagnostics(&diags, &source.text);
+            report::print_diagnostics(program.name(), &diags, |f| program.text(f));
             return Ok(false);
         }
         Err(BuildError::Codegen(e)) => {
@@ -78,13 +77,15 @@ fn run_one(board: &mut Board, target: &project::Target) -> miette::Result<bool> 
         RunOutcome::RuntimeError {
             code_addr, message, ..
         } => {
-            let location = image.source_map.lookup(code_addr).map(|loc| {
-                (
-                    source.display.as_str(),
-                    source.text.as_str(),
+            let db = &program.db;
+            let location = image.source_map.lookup(code_addr).and_then(|loc| {
+                let file = program.module(loc.file)?;
+                Some((
+                    file.path(db).as_str(),
+                    file.text(db).as_str(),
                     loc.start,
                     loc.end,
-                )
+                ))
             });
             eprint!("{}", report::runtime_error(&message, location));
             Ok(false)

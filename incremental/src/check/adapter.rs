@@ -4,7 +4,7 @@
 //! not fit), calls the function directly, and boxes its result.
 
 use super::Signatures;
-use super::items::adapter_name;
+use super::items::{adapter_name, qualify};
 use crate::hir::{Body, Builtin, Conversion, Expr, ExprKind, LocalId, Stmt};
 use crate::types::{FunctionType, Type};
 use device::abi::{BuiltinMethod, KIND_ARRAY};
@@ -20,21 +20,23 @@ enum Receiver {
     Nothing,
 }
 
-/// The typed tree of the adapter of `target`: a method (`C.m`, called by name on `any`
-/// receivers) or a top-level function used as a value (called through `any`).
-pub fn adapter_body(target: &str, sigs: &Signatures) -> Option<Body> {
-    let sig = sigs.functions.get(target)?;
+/// The typed tree of the adapter of `target` (local to module `module`): a method (`C.m`,
+/// called by name on `any` receivers) or a top-level function used as a value (called through
+/// `any`).
+pub fn adapter_body(target: &str, module: &str, sigs: &Signatures) -> Option<Body> {
+    let qualified = qualify(target, module);
+    let sig = sigs.functions.get(&qualified)?;
     let Some((class, method)) = target.split_once('.') else {
-        let span = Span::default();
+        let nothing = Receiver::Nothing;
         return Some(adapter(
-            target,
+            &qualified,
             &sig.params,
             &sig.ret,
-            Receiver::Nothing,
-            span,
+            nothing,
+            Span::default(),
         ));
     };
-    let info = sigs.classes.get(class)?;
+    let info = sigs.classes.get(&qualify(class, module))?;
     let span = info
         .methods
         .iter()
@@ -42,7 +44,7 @@ pub fn adapter_body(target: &str, sigs: &Signatures) -> Option<Body> {
         .map_or(Span::default(), |m| m.span);
     let this_ty = Type::Class(Box::new(info.ty.clone()));
     Some(adapter(
-        target,
+        &qualified,
         &sig.params,
         &sig.ret,
         Receiver::This(this_ty),

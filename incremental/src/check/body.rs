@@ -3,7 +3,7 @@
 
 use super::ItemEnv;
 use super::closures::{Arrows, ClosureFrame, Frame};
-use super::items::{Callable, Owner};
+use super::items::{Callable, Owner, qualify};
 use super::narrow::{Facts, Subject, always_exits};
 use super::signatures::{FnSig, GlobalInfo};
 use super::type_expr::resolve;
@@ -92,10 +92,11 @@ impl<'a> BodyChecker<'a> {
         ret: Ret,
     ) -> (Self, Vec<LocalId>) {
         let mut c = BodyChecker::new(env, sink, ret);
-        c.arrows = Arrows::of(&callable.name, &callable.decl.body.stmts);
+        let owner = qualify(&callable.name, &c.sink.file);
+        c.arrows = Arrows::of(&owner, &callable.decl.body.stmts);
         let mut params = Vec::new();
         if let Owner::Method(class) | Owner::Constructor(class) = &callable.owner
-            && let Some(info) = c.env.types().classes.get(class)
+            && let Some(info) = c.env.types().classes.get(&c.item_name(class))
         {
             let ty = info.ty.clone();
             let needs_super = !ty.ancestors.is_empty();
@@ -192,7 +193,7 @@ impl<'a> BodyChecker<'a> {
     ) -> (hir::Body, Vec<hir::Body>) {
         let mut c = BodyChecker::new(env, sink, Ret::Main);
         c.arrows = Arrows::of(
-            crate::db::MAIN,
+            &qualify(crate::db::MAIN, &c.sink.file),
             source.items.iter().filter_map(|i| match i {
                 Item::Stmt(s) => Some(s),
                 _ => None,
@@ -249,6 +250,7 @@ impl<'a> BodyChecker<'a> {
     }
 
     fn global_decl(&mut self, d: &ast::VarDeclarator, out: &mut Vec<hir::Stmt>) {
+        let name = self.item_name(&d.name.name);
         let Some(GlobalInfo { ty, is_const }) =
             self.env.global(&d.name.name, self.sink, d.name.span)
         else {
@@ -271,9 +273,9 @@ impl<'a> BodyChecker<'a> {
         }
         if let Some(init) = &d.init {
             let value = self.expr(init, Some(&ty));
-            self.assigned(Subject::Global(d.name.name.clone()), &value.ty);
+            self.assigned(Subject::Global(name.clone()), &value.ty);
             let value = self.coerce(value, &ty);
-            out.push(hir::Stmt::InitGlobal(d.name.name.clone(), value));
+            out.push(hir::Stmt::InitGlobal(name, value));
         } else {
             self.check_zero_initializable(&ty, d);
         }
@@ -319,7 +321,7 @@ impl<'a> BodyChecker<'a> {
 
     /// Reports the class's own properties that the constructor never assigns.
     fn check_all_assigned(&mut self, class: &str) {
-        let Some(info) = self.env.types().classes.get(class) else {
+        let Some(info) = self.env.types().classes.get(&self.item_name(class)) else {
             return;
         };
         let assigned = self
@@ -354,6 +356,12 @@ impl<'a> BodyChecker<'a> {
             .insert(name.to_string(), LocalVar { id, is_const });
         self.note_declared(name, id);
         id
+    }
+
+    /// The program-wide name of top-level item `name` as this file writes it (see
+    /// [`crate::check::Signatures::qualified`]).
+    pub(super) fn item_name(&self, name: &str) -> String {
+        self.env.types().qualified(name)
     }
 
     /// Finds a global by name unless a local shadows it.

@@ -58,7 +58,11 @@ impl BodyChecker<'_> {
             let Some(args) = self.arguments(&id.name, &sig.params, args, span) else {
                 return Expr::new(ExprKind::Undefined, Type::Error, span);
             };
-            return Expr::new(ExprKind::Call(id.name.clone(), args), sig.ret, span);
+            return Expr::new(
+                ExprKind::Call(self.item_name(&id.name), args),
+                sig.ret,
+                span,
+            );
         }
         if id.name == "print" {
             let args = self.check_args(args);

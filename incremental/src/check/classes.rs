@@ -1,11 +1,11 @@
 //! Class layouts and enum members: inheritance chains, instance fields (inherited first),
 //! method tables with overrides in place, constructors, and the override compatibility rule.
 
-use super::items::{constructor_name, method_name};
+use super::items::{constructor_name, method_name, qualify, unqualify};
 use super::signatures::{ClassInfo, EnumInfo, FnSig, Signatures, VtableEntry};
 use super::type_expr::resolve;
 use crate::diagnostic::Sink;
-use crate::types::{ClassType, Type};
+use crate::types::{ClassType, Type, display_name};
 use std::collections::{BTreeMap, HashMap};
 use syntax::ast::{self, ClassMember, Expr, Literal, UnaryOp};
 
@@ -13,9 +13,11 @@ use syntax::ast::{self, ClassMember, Expr, Literal, UnaryOp};
 pub(super) struct ClassBuilder;
 
 impl ClassBuilder {
-    /// Lays out `decls`; `types` already knows the file's enums.
+    /// Lays out `decls`, the classes of file `module`, keyed by program-wide name; `types`
+    /// already knows the file's enums, its imported classes and its scope.
     pub fn build(
         decls: &[&ast::ClassDecl],
+        module: &str,
         types: &Signatures,
         sink: &mut Sink,
     ) -> BTreeMap<String, ClassInfo> {
@@ -25,13 +27,13 @@ impl ClassBuilder {
         let mut scope = types.clone();
         let mut order: Vec<&ast::ClassDecl> = Vec::new();
         for c in decls {
-            let ancestors = ancestors(c, &by_name, sink);
+            let ancestors = ancestors(c, module, &by_name, types, sink);
             order.push(c);
             scope.classes.insert(
-                c.name.name.clone(),
+                qualify(&c.name.name, module),
                 ClassInfo {
                     ty: ClassType {
-                        key: c.name.name.clone(),
+                        key: qualify(&c.name.name, module),
                         name: c.name.name.clone(),
                         ancestors,
                     },
@@ -47,30 +49,46 @@ impl ClassBuilder {
             );
         }
         // Superclasses before subclasses.
-        order.sort_by_key(|c| scope.classes[&c.name.name].ty.ancestors.len());
+        let key = |c: &ast::ClassDecl| qualify(&c.name.name, module);
+        order.sort_by_key(|c| scope.classes[&key(c)].ty.ancestors.len());
         let mut done: BTreeMap<String, ClassInfo> = BTreeMap::new();
         for c in order {
-            let mut info = scope.classes[&c.name.name].clone();
-            let parent = info.ty.ancestors.first().and_then(|p| done.get(p)).cloned();
-            lay_out(&mut info, c, parent.as_ref(), &scope, sink);
-            done.insert(c.name.name.clone(), info);
+            let mut info = scope.classes[&key(c)].clone();
+            let parent = info
+                .ty
+                .ancestors
+                .first()
+                .and_then(|p| done.get(p).or_else(|| types.classes.get(p)))
+                .cloned();
+            lay_out(&mut info, c, module, parent.as_ref(), &scope, sink);
+            done.insert(key(c), info);
         }
         mark_overridden(&mut done);
+        let exported: Vec<String> = decls
+            .iter()
+            .filter(|c| c.exported)
+            .map(|c| key(c))
+            .collect();
+        mark_visible_outside(&mut done, &exported);
         done
     }
 }
 
-/// The qualified names of `c`'s superclass, its superclass, … (reporting unknown bases and
-/// cycles, which end the chain).
+/// The program-wide names of `c`'s superclass, its superclass, … (reporting unknown bases and
+/// cycles, which end the chain). A base imported from another module ends the walk with that
+/// class's own ancestors.
 fn ancestors(
     c: &ast::ClassDecl,
+    module: &str,
     by_name: &HashMap<&str, &ast::ClassDecl>,
+    types: &Signatures,
     sink: &mut Sink,
 ) -> Vec<String> {
     let mut chain: Vec<String> = Vec::new();
     let mut next = c.extends.as_ref();
     while let Some(base) = next {
-        if base.name == c.name.name || chain.contains(&base.name) {
+        let key = qualify(&base.name, module);
+        if base.name == c.name.name || chain.contains(&key) {
             sink.error(
                 "E0221",
                 c.name.span,
@@ -79,15 +97,21 @@ fn ancestors(
             break;
         }
         let Some(decl) = by_name.get(base.name.as_str()) else {
-            sink.error_hint(
-                "E0211",
-                base.span,
-                format!("unknown class `{}`", base.name),
-                "a class can only extend a class declared in the same program",
-            );
+            match types.classes.get(&types.qualified(&base.name)) {
+                Some(imported) => {
+                    chain.push(imported.ty.key.clone());
+                    chain.extend(imported.ty.ancestors.iter().cloned());
+                }
+                None => sink.error_hint(
+                    "E0211",
+                    base.span,
+                    format!("unknown class `{}`", base.name),
+                    "a class can only extend a class declared in the same module or imported into it",
+                ),
+            }
             break;
         };
-        chain.push(base.name.clone());
+        chain.push(key);
         next = decl.extends.as_ref();
     }
     chain
@@ -98,6 +122,7 @@ fn ancestors(
 fn lay_out(
     info: &mut ClassInfo,
     c: &ast::ClassDecl,
+    module: &str,
     parent: Option<&ClassInfo>,
     scope: &Signatures,
     sink: &mut Sink,
@@ -128,7 +153,7 @@ fn lay_out(
                     );
                 }
                 info.own_constructor = true;
-                info.constructor = Some(constructor_name(class));
+                info.constructor = Some(qualify(&constructor_name(class), module));
                 continue;
             }
         };
@@ -179,7 +204,7 @@ fn lay_out(
             ClassMember::Method { .. } => {
                 let entry = VtableEntry {
                     name: name.name.clone(),
-                    function: method_name(class, &name.name),
+                    function: qualify(&method_name(class, &name.name), module),
                     overridden: false,
                     span: name.span,
                 };
@@ -226,15 +251,34 @@ fn mark_overridden(classes: &mut BTreeMap<String, ClassInfo>) {
     }
 }
 
-/// Reports overrides whose signature is not compatible with the method they replace: the same
-/// number of parameters, each accepting at least what the overridden one accepts, and a
-/// result usable where the overridden one's is.
+/// Marks every method table entry of `exported` classes and their ancestors as overridden:
+/// another module may subclass them, so calls through them must always be virtual.
+fn mark_visible_outside(classes: &mut BTreeMap<String, ClassInfo>, exported: &[String]) {
+    let visible: Vec<String> = exported
+        .iter()
+        .filter_map(|k| classes.get(k))
+        .flat_map(|info| std::iter::once(info.ty.key.clone()).chain(info.ty.ancestors.clone()))
+        .collect();
+    for key in visible {
+        if let Some(info) = classes.get_mut(&key) {
+            for entry in &mut info.methods {
+                entry.overridden = true;
+            }
+        }
+    }
+}
+
+/// Reports the overrides in classes of `module` whose signature is not compatible with the
+/// method they replace: the same number of parameters, each accepting at least what the
+/// overridden one accepts, and a result usable where the overridden one's is.
 pub(super) fn check_overrides(
+    module: &str,
     classes: &BTreeMap<String, ClassInfo>,
     functions: &BTreeMap<String, FnSig>,
     sink: &mut Sink,
 ) {
-    for info in classes.values() {
+    let own = |key: &str| unqualify(key).is_some_and(|(_, m)| m == module);
+    for info in classes.values().filter(|c| own(&c.ty.key)) {
         let Some(parent) = info.ty.ancestors.first().and_then(|p| classes.get(p)) else {
             continue;
         };
@@ -260,7 +304,8 @@ pub(super) fn check_overrides(
                     mine.span,
                     format!(
                         "`{}` overrides `{}` with an incompatible signature",
-                        mine.function, theirs.function
+                        display_name(&mine.function),
+                        display_name(&theirs.function)
                     ),
                     format!(
                         "the overridden method takes ({}) and returns `{}`",

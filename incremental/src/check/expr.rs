@@ -122,10 +122,11 @@ impl BodyChecker<'_> {
             return Expr::new(ExprKind::Local(local.id), ty, id.span);
         }
         if let Some(g) = self.lookup_global(&id.name, id.span) {
+            let name = self.item_name(&id.name);
             let ty = self
-                .narrowed(&Subject::Global(id.name.clone()))
+                .narrowed(&Subject::Global(name.clone()))
                 .unwrap_or(g.ty);
-            return Expr::new(ExprKind::Global(id.name.clone()), ty, id.span);
+            return Expr::new(ExprKind::Global(name), ty, id.span);
         }
         if !id.name.contains(['.', ':'])
             && let Some(sig) = self.env.function(&id.name, self.sink, id.span)
@@ -134,7 +135,8 @@ impl BodyChecker<'_> {
                 params: sig.params,
                 ret: sig.ret,
             }));
-            return Expr::new(ExprKind::FunctionValue(id.name.clone()), ty, id.span);
+            let name = self.item_name(&id.name);
+            return Expr::new(ExprKind::FunctionValue(name), ty, id.span);
         }
         match id.name.as_str() {
             "print" | "console" | "time" => self.error(
@@ -507,7 +509,7 @@ impl BodyChecker<'_> {
                             format!("cannot assign to `{}` because it is a constant", id.name),
                         );
                     }
-                    return Some((Place::Global(id.name.clone()), g.ty));
+                    return Some((Place::Global(self.item_name(&id.name)), g.ty));
                 }
                 self.name(id);
                 None

@@ -1,6 +1,10 @@
 //! The compiled units of a file: every top-level function, every class's constructor, methods
 //! and static methods, each as a function with a unique name. Methods become functions whose
 //! first parameter is `this`.
+//!
+//! Names come in two forms. A *local* name is unique within its module (`f`, `C.m`, `C::x`);
+//! the program-wide name of a module's item is its local name, `@`, and the module's path
+//! (`f@lib/util.bs`), so that private items of different modules never clash in the link.
 
 use std::collections::HashMap;
 use syntax::ast::{self, ClassMember, Item};
@@ -43,6 +47,16 @@ pub fn constructor_name(class: &str) -> String {
 /// The name of static member `m` of class `c` (a static method or a static field's global).
 pub fn static_name(class: &str, m: &str) -> String {
     format!("{class}::{m}")
+}
+
+/// The program-wide name of item `local` of `module`.
+pub fn qualify(local: &str, module: &str) -> String {
+    format!("{local}@{module}")
+}
+
+/// The local name and the module of a program-wide name (local names never contain `@`).
+pub fn unqualify(name: &str) -> Option<(&str, &str)> {
+    name.split_once('@')
 }
 
 /// What ends the name of an `any` adapter.
@@ -148,8 +162,8 @@ pub fn static_fields(file: &ast::SourceFile) -> Vec<ast::VarDeclarator> {
     out
 }
 
-/// The top-level functions of `file` that are used as values somewhere (named other than as the
-/// callee of a call), which need an `any` adapter for their static closure.
+/// The top-level functions of `file` that may be used as values (named other than as the callee
+/// of a call in this file, or exported), which need an `any` adapter for their static closure.
 pub fn functions_used_as_values(file: &ast::SourceFile) -> Vec<String> {
     // Occurrences of each name, minus its occurrences as a callee.
     let mut uses: HashMap<String, i64> = HashMap::new();
@@ -179,7 +193,10 @@ pub fn functions_used_as_values(file: &ast::SourceFile) -> Vec<String> {
         }
     }
     all.into_iter()
-        .filter(|c| c.owner == Owner::TopLevel && uses.get(&c.name).is_some_and(|n| *n > 0))
+        .filter(|c| {
+            c.owner == Owner::TopLevel
+                && (c.decl.exported || uses.get(&c.name).is_some_and(|n| *n > 0))
+        })
         .map(|c| c.name)
         .collect()
 }

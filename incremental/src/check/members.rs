@@ -55,10 +55,11 @@ impl BodyChecker<'_> {
         {
             return None;
         }
+        let key = self.item_name(&owner.name);
         let types = self.env.types();
-        if let Some(e) = types.enums.get(&owner.name) {
+        if let Some(e) = types.enums.get(&key) {
             let value = e.members.get(&member.name).copied();
-            let ty = Type::Enum(owner.name.clone());
+            let ty = Type::Enum(key);
             return Some(match value {
                 Some(v) => StaticTarget::EnumMember(ty, v),
                 None => {
@@ -71,7 +72,7 @@ impl BodyChecker<'_> {
                 }
             });
         }
-        let class = types.classes.get(&owner.name)?;
+        let class = types.classes.get(&key)?;
         if !class.statics.contains(&member.name) {
             self.sink.error(
                 "E0214",
@@ -83,7 +84,7 @@ impl BodyChecker<'_> {
             );
             return Some(StaticTarget::EnumMember(Type::Error, 0));
         }
-        let name = static_name(&owner.name, &member.name);
+        let name = self.item_name(&static_name(&owner.name, &member.name));
         Some(
             if types.globals.contains_key(&name)
                 || self.env.global(&name, self.sink, member.span).is_some()
@@ -363,7 +364,8 @@ impl BodyChecker<'_> {
         args: &[ast::Expr],
         span: Span,
     ) -> Expr {
-        let Some(info) = self.env.types().classes.get(&class.name).cloned() else {
+        let key = self.item_name(&class.name);
+        let Some(info) = self.env.types().classes.get(&key).cloned() else {
             self.check_args(args);
             return self.error(
                 "E0211",
@@ -403,7 +405,8 @@ impl BodyChecker<'_> {
             "string" | "String" => Some(Type::String),
             "Array" => None,
             _ => {
-                let Some(info) = self.env.types().classes.get(&class.name).cloned() else {
+                let key = self.item_name(&class.name);
+                let Some(info) = self.env.types().classes.get(&key).cloned() else {
                     return self.error(
                         "E0211",
                         class.span,

@@ -11,6 +11,7 @@ mod call;
 mod classes;
 mod closures;
 mod expr;
+mod interface;
 pub mod items;
 mod members;
 mod narrow;
@@ -19,6 +20,7 @@ mod type_expr;
 
 pub use adapter::{adapter_body, builtin_adapter_body, closure_adapter_body};
 pub use closures::{arrow_name, parse_arrow_name};
+pub use interface::{ImportError, Interface, interface};
 pub use signatures::{ClassInfo, EnumInfo, FnSig, GlobalInfo, Signatures, VtableEntry, signatures};
 
 use crate::diagnostic::{Diagnostic, Sink};
@@ -27,11 +29,13 @@ use syntax::ast;
 
 /// What a body checker needs to know about the file's top-level items.
 pub(crate) trait ItemEnv {
-    /// The signature of top-level function `name`, if there is one.
+    /// The signature of top-level function `name` (as the code writes it, or program-wide), if
+    /// there is one.
     fn function(&mut self, name: &str, sink: &mut Sink, at: syntax::Span) -> Option<FnSig>;
-    /// The type of global `name`, if there is one.
+    /// The type of global `name` (as the code writes it, or program-wide), if there is one.
     fn global(&mut self, name: &str, sink: &mut Sink, at: syntax::Span) -> Option<GlobalInfo>;
-    /// The file's classes and enums (complete: they need no inference).
+    /// The file's classes and enums and its scope (complete: they need no inference). Lookups
+    /// by the names the code writes go through [`Signatures::qualified`].
     fn types(&self) -> &Signatures;
 }
 
@@ -47,12 +51,16 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Checks the body of function, method or constructor `callable` against the file's
-/// signatures.
+/// Checks the body of function, method or constructor `callable` of module `file` against the
+/// file's signatures.
 pub fn check_function(file: &str, callable: &items::Callable, sigs: &Signatures) -> Checked {
     let mut sink = Sink::new(file);
     let mut env = Known(sigs);
-    let Some(sig) = sigs.functions.get(&callable.name).cloned() else {
+    let Some(sig) = sigs
+        .functions
+        .get(&items::qualify(&callable.name, file))
+        .cloned()
+    else {
         return Checked {
             body: None,
             closures: Vec::new(),
@@ -60,19 +68,22 @@ pub fn check_function(file: &str, callable: &items::Callable, sigs: &Signatures)
         };
     };
     let body = body::BodyChecker::check_function(&mut env, &mut sink, callable, &sig);
-    finish(body, sink)
+    finish(file, body, sink)
 }
 
-/// Checks the top-level statements of a file as the body of its `<main>` function.
+/// Checks the top-level statements of module `file` as the body of its `<main>` function.
 pub fn check_main(file: &str, source: &ast::SourceFile, sigs: &Signatures) -> Checked {
     let mut sink = Sink::new(file);
     let mut env = Known(sigs);
     let body = body::BodyChecker::check_main(&mut env, &mut sink, source);
-    finish(body, sink)
+    finish(file, body, sink)
 }
 
-fn finish((body, closures): (hir::Body, Vec<hir::Body>), sink: Sink) -> Checked {
+/// The result of a check of a body of module `file`, the body named program-wide (its arrow
+/// functions are named after it already).
+fn finish(file: &str, (mut body, closures): (hir::Body, Vec<hir::Body>), sink: Sink) -> Checked {
     let ok = sink.diagnostics.is_empty();
+    body.name = items::qualify(&body.name, file);
     Checked {
         body: ok.then_some(body),
         closures: if ok { closures } else { Vec::new() },
@@ -85,11 +96,11 @@ struct Known<'a>(&'a Signatures);
 
 impl ItemEnv for Known<'_> {
     fn function(&mut self, name: &str, _: &mut Sink, _: syntax::Span) -> Option<FnSig> {
-        self.0.functions.get(name).cloned()
+        self.0.functions.get(&self.0.qualified(name)).cloned()
     }
 
     fn global(&mut self, name: &str, _: &mut Sink, _: syntax::Span) -> Option<GlobalInfo> {
-        self.0.globals.get(name).cloned()
+        self.0.globals.get(&self.0.qualified(name)).cloned()
     }
 
     fn types(&self) -> &Signatures {

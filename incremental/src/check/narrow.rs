@@ -119,7 +119,7 @@ impl BodyChecker<'_> {
         for name in names {
             let subject = match self.lookup_local(&name) {
                 Some(local) => Subject::Local(local.id),
-                None => Subject::Global(name),
+                None => Subject::Global(self.item_name(&name)),
             };
             self.facts.remove(&subject);
         }
@@ -185,7 +185,7 @@ impl BodyChecker<'_> {
         let Expr::Ident(id) = e else { return None };
         let subject = match self.lookup_local(&id.name) {
             Some(local) => Subject::Local(local.id),
-            None => Subject::Global(id.name.clone()),
+            None => Subject::Global(self.item_name(&id.name)),
         };
         self.declared(&subject).is_nullable().then_some(subject)
     }

@@ -1,12 +1,16 @@
 //! The file-level part of checking: every function's and method's signature, every global's
-//! type, every class's layout and every enum's members. Omitted return types and global types
-//! are inferred on demand, in dependency order; a cycle (a function whose inferred result
-//! depends on itself) is reported instead of looping.
+//! type, every class's layout and every enum's members, plus what the file imports. Omitted
+//! return types and global types are inferred on demand, in dependency order; a cycle (a
+//! function whose inferred result depends on itself) is reported instead of looping.
+//!
+//! Every item is keyed by its program-wide name (`f@util.bs`, see [`super::items::qualify`]);
+//! the file's `scope` maps the names its code writes to those.
 
 use super::ItemEnv;
 use super::body::BodyChecker;
 use super::classes::ClassBuilder;
-use super::items::{Callable, Owner, callables, static_fields};
+use super::interface::{ImportError, Interface};
+use super::items::{Callable, Owner, callables, qualify, static_fields, unqualify};
 use super::type_expr::{TypeNames, resolve};
 use crate::diagnostic::{Diagnostic, Sink};
 use crate::types::{ClassType, Type};
@@ -76,30 +80,56 @@ pub struct EnumInfo {
     pub members: BTreeMap<String, i32>,
 }
 
-/// The signatures of one file's top-level items.
+/// The signatures of one file's top-level items and of the imported items it can reach, all
+/// keyed by program-wide name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Signatures {
-    /// Functions, methods (`C.m`), constructors (`C.constructor`) and static methods (`C::m`)
-    /// by name.
+    /// Functions, methods (`C.m`), constructors (`C.constructor`) and static methods (`C::m`).
     pub functions: BTreeMap<String, FnSig>,
-    /// Top-level variables and static fields (`C::x`) by name.
+    /// Top-level variables and static fields (`C::x`).
     pub globals: BTreeMap<String, GlobalInfo>,
-    /// Classes by name.
+    /// Classes.
     pub classes: BTreeMap<String, ClassInfo>,
-    /// Enums by name.
+    /// Enums.
     pub enums: BTreeMap<String, EnumInfo>,
-    /// Errors in declarations (duplicates, unknown types, inference cycles, unsupported items).
+    /// The top-level names the file's code may write (its own items, including `C.m` and
+    /// `C::x`, and its imports) → program-wide names.
+    pub scope: BTreeMap<String, String>,
+    /// Errors in declarations (duplicates, unknown types, inference cycles, unsupported items,
+    /// imports that cannot be resolved).
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Signatures {
+    /// The program-wide name of `name` as this file writes it; a name that is not in scope
+    /// (a program-wide name already, or an unknown one) comes back unchanged.
+    pub fn qualified(&self, name: &str) -> String {
+        self.scope
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
+    }
+
+    /// Adds every item of `other` (keyed by program-wide names, so nothing collides).
+    pub(super) fn merge(&mut self, other: &Signatures) {
+        self.functions
+            .extend(other.functions.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.globals
+            .extend(other.globals.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.classes
+            .extend(other.classes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.enums
+            .extend(other.enums.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
 }
 
 impl TypeNames for Signatures {
     fn named(&self, name: &str) -> Option<Type> {
-        if let Some(c) = self.classes.get(name) {
+        let key = self.qualified(name);
+        if let Some(c) = self.classes.get(&key) {
             return Some(Type::Class(Box::new(c.ty.clone())));
         }
-        self.enums
-            .contains_key(name)
-            .then(|| Type::Enum(name.to_string()))
+        self.enums.contains_key(&key).then_some(Type::Enum(key))
     }
 }
 
@@ -109,31 +139,41 @@ enum State<T> {
 }
 
 struct Resolver<'a> {
+    /// The file's path, which qualifies its names.
+    module: &'a str,
+    /// The file's callables and globals, by local name.
     callables: HashMap<String, Callable>,
     globals: HashMap<String, (ast::VarDeclarator, DeclKind)>,
     fn_state: HashMap<String, State<FnSig>>,
     /// Calls to functions whose result type was being inferred, by callee.
     cycle_hits: Vec<(String, Span)>,
     global_state: HashMap<String, State<GlobalInfo>>,
-    /// Classes and enums, complete before any signature is resolved.
+    /// Classes, enums and the scope, complete before any signature is resolved, and the
+    /// imported functions and globals.
     types: Signatures,
     sink: Sink,
     source: &'a ast::SourceFile,
 }
 
-/// Computes the signatures of every top-level item of `source`.
-pub fn signatures(file: &str, source: &ast::SourceFile) -> Signatures {
+/// Computes the signatures of every top-level item of `source`, the file at `module`;
+/// `imports` gives the interface of the module an import specifier names.
+pub fn signatures<'i>(
+    module: &str,
+    source: &ast::SourceFile,
+    imports: &dyn Fn(&str) -> Result<&'i Interface, ImportError>,
+) -> Signatures {
     let mut r = Resolver {
+        module,
         callables: HashMap::new(),
         globals: HashMap::new(),
         fn_state: HashMap::new(),
         cycle_hits: Vec::new(),
         global_state: HashMap::new(),
         types: Signatures::default(),
-        sink: Sink::new(file),
+        sink: Sink::new(module),
         source,
     };
-    r.collect();
+    r.collect(imports);
     let mut fn_names: Vec<String> = r.callables.keys().cloned().collect();
     fn_names.sort_unstable();
     let mut global_names: Vec<String> = r.globals.keys().cloned().collect();
@@ -141,24 +181,25 @@ pub fn signatures(file: &str, source: &ast::SourceFile) -> Signatures {
     let mut out = Signatures::default();
     for name in fn_names {
         if let Some(sig) = r.function_sig(&name, Span::default()) {
-            out.functions.insert(name, sig);
+            out.functions.insert(qualify(&name, module), sig);
         }
     }
     for name in global_names {
         if let Some(info) = r.global_info(&name) {
-            out.globals.insert(name, info);
+            out.globals.insert(qualify(&name, module), info);
         }
     }
-    super::classes::check_overrides(&r.types.classes, &out.functions, &mut r.sink);
-    out.classes = std::mem::take(&mut r.types.classes);
-    out.enums = std::mem::take(&mut r.types.enums);
+    out.merge(&r.types);
+    super::classes::check_overrides(module, &out.classes, &out.functions, &mut r.sink);
+    out.scope = std::mem::take(&mut r.types.scope);
     out.diagnostics = r.sink.diagnostics;
     out
 }
 
 impl Resolver<'_> {
-    fn collect(&mut self) {
+    fn collect<'i>(&mut self, imports: &dyn Fn(&str) -> Result<&'i Interface, ImportError>) {
         let source = self.source;
+        let module = self.module;
         let mut seen: HashSet<String> = HashSet::new();
         let mut declare = |sink: &mut Sink, name: &ast::Ident| {
             let first = seen.insert(name.name.clone());
@@ -197,8 +238,19 @@ impl Resolver<'_> {
                         enums.push(e);
                     }
                 }
-                Item::Import(i) if i.type_only => {}
-                Item::Import(i) => self.sink.unsupported(i.span, "`import` (modules)"),
+                // `import type` is ignored; an import without a path already has a syntax error.
+                Item::Import(i) if i.type_only || i.from.is_empty() => {}
+                Item::Import(i) => {
+                    let interface = imports(&i.from).map_err(|e| e.report(i, &mut self.sink));
+                    for name in &i.names {
+                        let local = name.alias.as_ref().unwrap_or(&name.name);
+                        if declare(&mut self.sink, local)
+                            && let Ok(interface) = interface
+                        {
+                            interface.import(name, i, &mut self.types, &mut self.sink);
+                        }
+                    }
+                }
                 Item::TypeAlias(t) => {
                     let ignored = matches!(
                         (&*t.name.name, &t.ty),
@@ -209,29 +261,26 @@ impl Resolver<'_> {
                     }
                 }
             }
-            let exported = match item {
-                Item::Function(f) => f.exported.then_some(f.span),
-                Item::Class(c) => c.exported.then_some(c.span),
-                Item::Enum(e) => e.exported.then_some(e.span),
-                Item::Stmt(Stmt::VarDecl {
-                    exported: true,
-                    span,
-                    ..
-                }) => Some(*span),
-                _ => None,
-            };
-            if let Some(span) = exported {
-                self.sink.unsupported(span, "`export` (modules)");
-            }
         }
-        for e in enums {
+        let own = |types: &mut Signatures, local: &str| {
+            types
+                .scope
+                .insert(local.to_string(), qualify(local, module));
+        };
+        for e in &enums {
             let info = super::classes::enum_info(e, &mut self.sink);
-            self.types.enums.insert(e.name.name.clone(), info);
+            self.types.enums.insert(qualify(&e.name.name, module), info);
+            own(&mut self.types, &e.name.name);
         }
-        self.types.classes = ClassBuilder::build(&classes, &self.types, &mut self.sink);
+        for c in &classes {
+            own(&mut self.types, &c.name.name);
+        }
+        let built = ClassBuilder::build(&classes, module, &self.types, &mut self.sink);
+        self.types.classes.extend(built);
         for c in callables(source) {
             let first_of_name = !self.callables.contains_key(&c.name);
             if first_of_name {
+                own(&mut self.types, &c.name);
                 self.callables.insert(c.name.clone(), c);
             } else {
                 self.sink.error_hint(
@@ -244,6 +293,18 @@ impl Resolver<'_> {
         }
         for d in static_fields(source) {
             self.globals.insert(d.name.name.clone(), (d, DeclKind::Let));
+        }
+        for name in self.globals.keys() {
+            own(&mut self.types, name);
+        }
+    }
+
+    /// The local name of `name` (local or program-wide) when it is one of this file's items.
+    fn own_name(&self, name: &str) -> Option<String> {
+        let qualified = self.types.qualified(name);
+        match unqualify(&qualified) {
+            Some((local, m)) if m == self.module => Some(local.to_string()),
+            _ => None,
         }
     }
 
@@ -361,11 +422,21 @@ impl Resolver<'_> {
 
 impl ItemEnv for Resolver<'_> {
     fn function(&mut self, name: &str, _: &mut Sink, at: Span) -> Option<FnSig> {
-        self.function_sig(name, at)
+        match self.own_name(name) {
+            Some(local) => self.function_sig(&local, at),
+            None => self
+                .types
+                .functions
+                .get(&self.types.qualified(name))
+                .cloned(),
+        }
     }
 
     fn global(&mut self, name: &str, _: &mut Sink, _: Span) -> Option<GlobalInfo> {
-        self.global_info(name)
+        match self.own_name(name) {
+            Some(local) => self.global_info(&local),
+            None => self.types.globals.get(&self.types.qualified(name)).cloned(),
+        }
     }
 
     fn types(&self) -> &Signatures {
