@@ -484,6 +484,10 @@ pub struct BuiltinMethod {
     pub arity: u32,
 }
 
+/// What [`Native::AnyMethod`] answers when the receiver has a property (field) of that name
+/// rather than a method: the caller reads the property and calls its value as a function.
+pub const PROPERTY_SLOT: u32 = u32::MAX;
+
 /// The built-in methods callable on `any` receivers; the index is the reserved slot.
 pub const BUILTIN_METHODS: &[BuiltinMethod] = &[
     BuiltinMethod {

@@ -358,7 +358,7 @@ mod tests {
             (e.kind, e.message_bytes()),
             (
                 ErrorKind::NoSuchProperty,
-                &b"calling a non-function: <class object>"[..]
+                &b"not a function: <class object>"[..]
             )
         );
         // Identity, truthiness and text.

@@ -529,10 +529,10 @@ mod tests {
             any_unshift(&mut rt, fixed, int(1)).unwrap_err(),
         ];
         let messages: [&[u8]; 4] = [
-            b"no method `push` on <class Uint8Array>",
-            b"no method `pop` on <class FixedArray>",
-            b"no method `shift` on <class Uint8Array>",
-            b"no method `unshift` on <class FixedArray>",
+            b"no such method: `push` on <class Uint8Array>",
+            b"no such method: `pop` on <class FixedArray>",
+            b"no such method: `shift` on <class Uint8Array>",
+            b"no such method: `unshift` on <class FixedArray>",
         ];
         for (e, m) in errors.iter().zip(messages) {
             assert_eq!(

@@ -9,31 +9,29 @@ use crate::objects::any::{self, Value};
 use crate::objects::text::Describe;
 use crate::objects::{array, class, closure, instance, string};
 
-/// The error for a method `name` that `receiver` lacks: ``no method `name` on <class Point>``,
-/// ``calling method `name` of undefined``, or, when an instance has a field of that name,
-/// `` `name` of <class Point> is a property, not a method``.
+/// The error for a method `name` that `receiver` lacks: ``no such method: `name` on <class
+/// Point>``, or ``no such method: `name` of undefined``.
 pub fn no_method(mem: &Memory, receiver: u32, name: &[u8]) -> RuntimeError {
-    let is_field = match any::classify(mem, receiver) {
+    let (name, what) = (Lossy(name), Describe(mem, receiver));
+    let kind = ErrorKind::NoSuchProperty;
+    if receiver == abi::UNDEFINED {
+        RuntimeError::new(kind, format_args!("no such method: `{name}` of undefined"))
+    } else {
+        RuntimeError::new(kind, format_args!("no such method: `{name}` on {what}"))
+    }
+}
+
+/// Whether `receiver` is an instance with a property (field) `name`.
+fn has_field(mem: &Memory, receiver: u32, name: &[u8]) -> bool {
+    match any::classify(mem, receiver) {
         Value::Instance(o) => {
             instance::class(mem, o).is_ok_and(|c| class::field(mem, c, name).is_some())
         }
         _ => false,
-    };
-    let (name, what) = (Lossy(name), Describe(mem, receiver));
-    let kind = ErrorKind::NoSuchProperty;
-    if receiver == abi::UNDEFINED {
-        RuntimeError::new(kind, format_args!("calling method `{name}` of undefined"))
-    } else if is_field {
-        RuntimeError::new(
-            kind,
-            format_args!("`{name}` of {what} is a property, not a method"),
-        )
-    } else {
-        RuntimeError::new(kind, format_args!("no method `{name}` on {what}"))
     }
 }
 
-/// Checks a call's number of arguments: `WHAT takes N arguments, got M`.
+/// Checks a call's number of arguments: `wrong number of arguments: WHAT takes N, got M`.
 fn check_arity(
     expected: u32,
     argc: i32,
@@ -42,10 +40,9 @@ fn check_arity(
     if u32::try_from(argc) == Ok(expected) {
         return Ok(());
     }
-    let plural = if expected == 1 { "" } else { "s" };
     Err(RuntimeError::new(
         ErrorKind::NoSuchProperty,
-        format_args!("{what} takes {expected} argument{plural}, got {argc}"),
+        format_args!("wrong number of arguments: {what} takes {expected}, got {argc}"),
     ))
 }
 
@@ -59,7 +56,9 @@ fn builtin(kind: u32, name: &[u8]) -> Option<(u32, u32)> {
 
 /// `receiver.name(…)` with `argc` arguments: the function-table slot of the method's `any`
 /// adapter. Instances search their class's method table; strings and growable arrays answer
-/// with the reserved slots of [`abi::BUILTIN_METHODS`].
+/// with the reserved slots of [`abi::BUILTIN_METHODS`]. An instance with a property (not a
+/// method) of that name answers [`abi::PROPERTY_SLOT`]: the caller reads the property and calls
+/// it as a function value.
 pub fn method(mem: &Memory, receiver: u32, name: u32, argc: i32) -> Result<u32, RuntimeError> {
     let name = string::bytes(mem, name)?;
     let found = match any::classify(mem, receiver) {
@@ -70,7 +69,12 @@ pub fn method(mem: &Memory, receiver: u32, name: u32, argc: i32) -> Result<u32, 
         Value::Str(_) => builtin(abi::KIND_STRING, name),
         _ => None,
     };
-    let (arity, slot) = found.ok_or_else(|| no_method(mem, receiver, name))?;
+    let Some((arity, slot)) = found else {
+        if has_field(mem, receiver, name) {
+            return Ok(abi::PROPERTY_SLOT);
+        }
+        return Err(no_method(mem, receiver, name));
+    };
     let what = Describe(mem, receiver);
     check_arity(
         arity,
@@ -89,7 +93,7 @@ pub fn function(mem: &Memory, value: u32, argc: i32) -> Result<u32, RuntimeError
     let Some((c, (arity, adapter))) = found else {
         return Err(RuntimeError::new(
             ErrorKind::NoSuchProperty,
-            format_args!("calling a non-function: {}", Describe(mem, value)),
+            format_args!("not a function: {}", Describe(mem, value)),
         ));
     };
     let type_name = Lossy(closure::type_name(mem, c).unwrap_or(b"function"));
@@ -151,43 +155,40 @@ mod tests {
         assert_eq!(method(mem, sq, grow, 2).unwrap(), 103);
         assert_eq!(method(mem, a, push, 1).unwrap(), 0);
         assert_eq!(method(mem, s, substring, 2).unwrap(), 6);
-        let cases: [(Result<u32, RuntimeError>, &str); 8] = [
+        let cases: [(Result<u32, RuntimeError>, &str); 7] = [
             (
                 method(mem, sq, grow, 1),
-                "method `grow` of <class Square> takes 2 arguments, got 1",
+                "wrong number of arguments: method `grow` of <class Square> takes 2, got 1",
             ),
             (
                 method(mem, sq, area, 3),
-                "method `area` of <class Square> takes 0 arguments, got 3",
+                "wrong number of arguments: method `area` of <class Square> takes 0, got 3",
             ),
             (
                 method(mem, a, push, 2),
-                "method `push` of <class integer[]> takes 1 argument, got 2",
+                "wrong number of arguments: method `push` of <class integer[]> takes 1, got 2",
             ),
             (
                 method(mem, sq, nope, 0),
-                "no method `nope` on <class Square>",
+                "no such method: `nope` on <class Square>",
             ),
-            (
-                method(mem, sq, f, 0),
-                "`f` of <class Square> is a property, not a method",
-            ),
-            (method(mem, s, push, 1), "no method `push` on string"),
+            (method(mem, s, push, 1), "no such method: `push` on string"),
             (
                 method(mem, bytes, push, 1),
-                "no method `push` on <class Uint8Array>",
+                "no such method: `push` on <class Uint8Array>",
             ),
             (
                 method(mem, abi::UNDEFINED, area, 0),
-                "calling method `area` of undefined",
+                "no such method: `area` of undefined",
             ),
         ];
+        assert_eq!(method(mem, sq, f, 0).unwrap(), abi::PROPERTY_SLOT);
         for (r, want) in cases {
             assert_eq!(message(r), want);
         }
         assert_eq!(
             message(method(mem, 7, area, 0)),
-            "no method `area` on integer"
+            "no such method: `area` on integer"
         );
     }
 
@@ -205,24 +206,15 @@ mod tests {
         let cases: [(Result<u32, RuntimeError>, &str); 5] = [
             (
                 function(mem, c, 2),
-                "function (integer) => integer takes 1 argument, got 2",
+                "wrong number of arguments: function (integer) => integer takes 1, got 2",
             ),
             (
                 function(mem, abi::UNDEFINED, 0),
-                "calling a non-function: undefined",
+                "not a function: undefined",
             ),
-            (
-                function(mem, 5 << 1 | 1, 0),
-                "calling a non-function: integer",
-            ),
-            (
-                function(mem, sq, 0),
-                "calling a non-function: <class Square>",
-            ),
-            (
-                function(mem, abi::TRUE, 1),
-                "calling a non-function: boolean",
-            ),
+            (function(mem, 5 << 1 | 1, 0), "not a function: integer"),
+            (function(mem, sq, 0), "not a function: <class Square>"),
+            (function(mem, abi::TRUE, 1), "not a function: boolean"),
         ];
         for (r, want) in cases {
             assert_eq!(message(r), want);

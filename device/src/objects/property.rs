@@ -35,7 +35,7 @@ fn find(mem: &Memory, value: u32, name: &[u8], verb: &str) -> Result<Property, R
             RuntimeError::new(kind, format_args!("{verb} property `{name}` of undefined"))
         } else {
             let what = Describe(mem, value);
-            RuntimeError::new(kind, format_args!("no property `{name}` on {what}"))
+            RuntimeError::new(kind, format_args!("no such property: `{name}` on {what}"))
         }
     })
 }
@@ -125,11 +125,11 @@ mod tests {
         assert_eq!(get(&mut rt, a, length).unwrap(), int(4));
         assert_eq!(get(&mut rt, s, length).unwrap(), int(5));
         let cases: [(u32, u32, &str); 5] = [
-            (p, foo, "no property `foo` on <class Point>"),
-            (p, length, "no property `length` on <class Point>"),
+            (p, foo, "no such property: `foo` on <class Point>"),
+            (p, length, "no such property: `length` on <class Point>"),
             (abi::UNDEFINED, foo, "reading property `foo` of undefined"),
-            (int(1), x, "no property `x` on integer"),
-            (s, foo, "no property `foo` on string"),
+            (int(1), x, "no such property: `x` on integer"),
+            (s, foo, "no such property: `foo` on string"),
         ];
         for (v, n, want) in cases {
             assert_eq!(message(get(&mut rt, v, n).unwrap_err()), want);
@@ -176,7 +176,7 @@ mod tests {
         }
         assert_eq!(field(&rt, 0), -8i32 as u32);
         let e = set(&mut rt, p, foo, int(1)).unwrap_err();
-        assert_eq!(message(e), "no property `foo` on <class Point>");
+        assert_eq!(message(e), "no such property: `foo` on <class Point>");
         let e = set(&mut rt, abi::UNDEFINED, foo, int(1)).unwrap_err();
         assert_eq!(message(e), "setting property `foo` of undefined");
         let e = set(&mut rt, s, length, int(1)).unwrap_err();

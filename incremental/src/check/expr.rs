@@ -599,14 +599,18 @@ impl BodyChecker<'_> {
         let domain = match &ty {
             Type::String if op == BinaryOp::Add && value.ty != Type::Void => Domain::Str,
             t if t.is_integer() && value.ty.is_integral() => Domain::Int,
+            // A number updated with an `any`: computed dynamically, then checked back.
+            t if (t.is_integer() || *t == Type::Float)
+                && value.ty == Type::Any
+                && !bitwise
+                && *t != Type::Int32 =>
+            {
+                Domain::Any
+            }
             Type::Float if value.ty.is_numeric() && !bitwise && op != BinaryOp::Rem => {
                 Domain::Float
             }
-            Type::Any
-                if !bitwise
-                    && op != BinaryOp::Pow
-                    && (value.ty.is_numeric() || value.ty == Type::Any) =>
-            {
+            Type::Any if !bitwise && (value.ty.is_numeric() || value.ty == Type::Any) => {
                 Domain::Any
             }
             Type::Any if op == BinaryOp::Add && value.ty == Type::String => Domain::Any,

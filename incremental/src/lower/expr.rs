@@ -2,7 +2,7 @@
 
 use super::objects::MethodTarget;
 use super::{Lowerer, ir_ty};
-use crate::hir::{ArithOp, Builtin, CmpOp, Domain, Expr, ExprKind, Place};
+use crate::hir::{ArithOp, Builtin, CmpOp, Conversion, Domain, Expr, ExprKind, Place};
 use crate::types::Type;
 use device::abi::{self, Native};
 use ir::{Cond, DataSymbol, FloatOp, Inst, IntOp, Terminator, Ty, UnOp, Var};
@@ -105,11 +105,17 @@ impl Lowerer {
                 let place = self.place(place);
                 let old = self.load(&place, &e.ty, span);
                 let rhs = self.value(value);
-                let new = if *domain == Domain::Str {
-                    self.b
-                        .native_value(Native::StringConcat, vec![old, rhs], span)
-                } else {
-                    self.arith(*op, *domain, old, rhs, span)
+                let new = match domain {
+                    Domain::Str => self
+                        .b
+                        .native_value(Native::StringConcat, vec![old, rhs], span),
+                    // A typed number updated with an `any`: box, compute, check back.
+                    Domain::Any if e.ty != Type::Any => {
+                        let boxed = self.convert(&Conversion::Box(e.ty.clone()), old, span);
+                        let new = self.arith(*op, Domain::Any, boxed, rhs, span);
+                        self.convert(&Conversion::Unbox(e.ty.clone()), new, span)
+                    }
+                    _ => self.arith(*op, *domain, old, rhs, span),
                 };
                 self.store(&place, &e.ty, new, span);
                 if *postfix { old } else { new }

@@ -94,12 +94,13 @@ impl Lowerer {
         self.b.retype(a, Ty::Ref)
     }
 
-    /// `receiver.name(args)` on an `any` receiver: find the adapter by name, then call it.
+    /// `receiver.name(args)` on an `any` receiver: find the adapter by name, then call it; or,
+    /// when the receiver has a property of that name, call the property's value.
     pub(super) fn any_method_call(
         &mut self,
         receiver: Var,
         name: &str,
-        mut args: Vec<Var>,
+        args: Vec<Var>,
         span: Span,
     ) -> Var {
         let name = self.string_constant(name);
@@ -107,9 +108,38 @@ impl Lowerer {
         let slot = self
             .b
             .native_value(Native::AnyMethod, vec![receiver, name, argc], span);
-        args.insert(0, receiver);
-        self.call(Callee::Dynamic(slot), args, Some(Ty::Any), span)
-            .expect("adapters return a value")
+        let property = self.b.iconst(Ty::I32, abi::PROPERTY_SLOT as i32);
+        let (method_block, property_block, join) = (self.b.block(), self.b.block(), self.b.block());
+        let result = self.b.var(Ty::Any);
+        self.b.terminate(Terminator::Branch {
+            cond: Cond::Ne,
+            a: slot,
+            b: property,
+            then: method_block,
+            other: property_block,
+        });
+        self.b.switch_to(method_block);
+        let mut method_args = vec![receiver];
+        method_args.extend(&args);
+        let r = self
+            .call(Callee::Dynamic(slot), method_args, Some(Ty::Any), span)
+            .expect("adapters return a value");
+        self.b.emit(Inst::Copy {
+            dst: result,
+            src: r,
+        });
+        self.b.terminate(Terminator::Jump(join));
+        self.b.switch_to(property_block);
+        let f = self
+            .b
+            .native_value(Native::AnyGetProperty, vec![receiver, name], span);
+        let r = self.any_call(f, args, span);
+        self.b.emit(Inst::Copy {
+            dst: result,
+            src: r,
+        });
+        self.b.jump_to(join);
+        result
     }
 
     /// `f(args)` where `f` is an `any` value: find the adapter, then call it with the closure
