@@ -2,6 +2,7 @@
 //! running it, and serving as that device process (`bs device-host`).
 
 use device::client::{ClientError, DeviceClient, RunOutcome};
+use device::heap::HeapStats;
 use incremental::link::{Image, LinkTarget};
 use std::process::{ChildStdin, ChildStdout, Command};
 
@@ -50,12 +51,8 @@ impl Board {
         }
     }
 
-    /// Loads `image` into the device and runs its entry point, passing output to `on_output`.
-    pub fn run_image(
-        &mut self,
-        image: &Image,
-        on_output: impl FnMut(u8, &[u8]),
-    ) -> Result<RunOutcome, ClientError> {
+    /// Loads `image` into the device (code, data, function slots, roots) without running it.
+    pub fn load(&mut self, image: &Image) -> Result<(), ClientError> {
         for (addr, bytes) in &image.loads {
             self.client.load(*addr, bytes)?;
         }
@@ -65,10 +62,35 @@ impl Board {
         for &(addr, count) in &image.roots {
             self.client.add_roots(addr, count)?;
         }
+        Ok(())
+    }
+
+    /// Runs the entry point of an image already loaded, passing output to `on_output`.
+    pub fn run(
+        &mut self,
+        image: &Image,
+        on_output: impl FnMut(u8, &[u8]),
+    ) -> Result<RunOutcome, ClientError> {
         self.client.run(image.entry, on_output)
     }
 
-    /// Clears the device's program state (code, data, heap) for the next program.
+    /// Loads `image` into the device and runs its entry point, passing output to `on_output`.
+    pub fn run_image(
+        &mut self,
+        image: &Image,
+        on_output: impl FnMut(u8, &[u8]),
+    ) -> Result<RunOutcome, ClientError> {
+        self.load(image)?;
+        self.run(image, on_output)
+    }
+
+    /// The device's heap statistics since its last reset (the peak use among them).
+    pub fn heap_stats(&mut self) -> Result<HeapStats, ClientError> {
+        self.client.heap_stats()
+    }
+
+    /// Clears the device's program state (code, data, heap and its statistics) for the next
+    /// program.
     pub fn reset(&mut self) -> Result<(), ClientError> {
         self.client.reset()
     }

@@ -9,14 +9,15 @@
 //! version is compiled with `gcc -O2` and timed as a whole process. The best of `--runs` timings
 //! counts on both sides (a device run longer than two seconds is not repeated).
 
-use crate::{board, compile, project};
+use crate::board::{self, Board};
+use crate::{compile, project};
 use device::abi::STREAM_STDERR;
-use device::client::{ClientError, DeviceClient, RunOutcome};
+use device::client::{ClientError, RunOutcome};
 use incremental::build::{self, BuildError};
-use incremental::link::{Image, LinkTarget};
+use incremental::link::Image;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdin, ChildStdout, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Where the benchmarks live, relative to the repository root.
@@ -83,7 +84,7 @@ pub fn run(
     std::fs::create_dir_all(&scratch)
         .map_err(|e| miette::miette!("cannot create `{}`: {e}", scratch.display()))?;
     let runs = runs.max(1);
-    let mut board = HostBoard::start(heap_size)?;
+    let mut board = board::start("host", heap_size)?;
     let mut typed_ratios = Vec::new();
     let mut untyped_ratios = Vec::new();
     let mut all_ok = true;
@@ -231,54 +232,10 @@ fn iterations_in(text: &str) -> Option<u32> {
     })
 }
 
-/// The host board, driven request by request so that the run can be timed on its own and the
-/// heap statistics read after it. (`board::Board` runs an image in one call.)
-struct HostBoard {
-    client: DeviceClient<ChildStdout, ChildStdin>,
-}
-
-impl HostBoard {
-    /// Starts the host board's device process (this executable as `bs device-host`).
-    fn start(heap_size: Option<u32>) -> miette::Result<HostBoard> {
-        let exe = std::env::current_exe()
-            .map_err(|e| miette::miette!("cannot find the `bs` executable: {e}"))?;
-        let mut command = Command::new(exe);
-        command.arg("device-host");
-        if let Some(h) = heap_size {
-            command.arg("--heap-size").arg(h.to_string());
-        }
-        let client = DeviceClient::spawn(command).map_err(|e| board::device_error(&e))?;
-        Ok(HostBoard { client })
-    }
-
-    fn link_target(&self) -> LinkTarget {
-        let info = self.client.info();
-        LinkTarget {
-            memory: info.map,
-            slots: info.function_slots,
-        }
-    }
-
-    /// Resets the device (which also restarts its heap statistics) and loads `image`.
-    fn reset_and_load(&mut self, image: &Image) -> Result<(), ClientError> {
-        self.client.reset()?;
-        for (addr, bytes) in &image.loads {
-            self.client.load(*addr, bytes)?;
-        }
-        for &(slot, addr) in &image.slots {
-            self.client.set_slot(slot, addr)?;
-        }
-        for &(addr, count) in &image.roots {
-            self.client.add_roots(addr, count)?;
-        }
-        Ok(())
-    }
-}
-
 /// Compiles one variant and runs it `runs` times; `Err` is the short reason it failed. A device
 /// that stops answering is restarted for the next benchmark.
 fn time_bs(
-    board: &mut HostBoard,
+    board: &mut Board,
     b: &Benchmark,
     variant: Variant,
     runs: u32,
@@ -316,14 +273,14 @@ fn time_bs(
                     )));
                 }
                 best = Some(best.map_or(elapsed, |b| b.min(elapsed)));
-                peak_heap = board.client.heap_stats().ok().map(|s| s.peak).or(peak_heap);
+                peak_heap = board.heap_stats().ok().map(|s| s.peak).or(peak_heap);
                 if elapsed > LONG_RUN {
                     break;
                 }
             }
             Ok(Err(reason)) => return Ok(Err(reason)),
             Err(e) => {
-                *board = HostBoard::start(heap_size)?;
+                *board = board::start("host", heap_size)?;
                 return Ok(Err(format!("device error: {e}")));
             }
         }
@@ -338,15 +295,16 @@ fn time_bs(
 /// output and standard error; or the run-time error.
 #[allow(clippy::type_complexity)]
 fn run_once(
-    board: &mut HostBoard,
+    board: &mut Board,
     image: &Image,
     program: &compile::Program,
 ) -> Result<Result<(Duration, Vec<u8>, Vec<u8>), String>, ClientError> {
-    board.reset_and_load(image)?;
+    board.reset()?;
+    board.load(image)?;
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let start = Instant::now();
-    let outcome = board.client.run(image.entry, |stream, bytes| {
+    let outcome = board.run(image, |stream, bytes| {
         if stream == STREAM_STDERR as u8 {
             stderr.extend_from_slice(bytes);
         } else {

@@ -7,7 +7,9 @@ use crate::hir::{Expr, MathFn};
 use crate::link::runtime_type_kind;
 use crate::types::Type;
 use device::abi::{self, Native};
-use ir::{Callee, Cond, DataSymbol, Inst, IntOp, Terminator, Ty, UnOp, Var};
+use ir::{
+    BlockId, Callee, Cond, DataSymbol, Inst, IntOp, RuntimeType, Terminator, Ty, UnOp, Var, Width,
+};
 use syntax::Span;
 
 /// Which method a method call calls.
@@ -163,15 +165,102 @@ impl Lowerer {
     }
 
     /// A reference or `any` word checked against reference type `to` at run time (raising a
-    /// type error when it does not fit), as a reference.
+    /// type error when it does not fit), as a reference. A check against a class first tries
+    /// inline whether the word is an instance of exactly that class (or null, when `to` is
+    /// nullable), and calls the native only for subclasses and failures.
     pub(super) fn checked_reference(&mut self, v: Var, to: &Type, span: Span) -> Var {
         let rt = to.runtime_type();
-        let kind = self.b.iconst(Ty::I32, runtime_type_kind(&rt) as i32);
+        let RuntimeType::Instance { class, nullable } = &rt else {
+            return self.unbox_ref(v, &rt, span);
+        };
+        let word = v;
+        let result = self.b.var(Ty::Ref);
+        let (ok, slow, join) = (self.b.block(), self.b.block(), self.b.block());
+        // Only words with the low bits 00 above `true` are object addresses.
+        let tag = self.b.var(Ty::I32);
+        self.b.emit(Inst::IntImm {
+            op: IntOp::And,
+            dst: tag,
+            a: word,
+            imm: 3,
+        });
+        let zero = self.b.iconst(Ty::I32, 0);
+        let untagged = self.continue_if(Cond::Eq, tag, zero, slow);
+        self.b.switch_to(untagged);
+        let first_address = self.b.iconst(Ty::I32, abi::TRUE as i32 + 1);
+        let small = self.b.block();
+        let object = self.b.block();
+        self.b.terminate(Terminator::Branch {
+            cond: Cond::GeU,
+            a: word,
+            b: first_address,
+            then: object,
+            other: small,
+        });
+        self.b.switch_to(small);
+        if *nullable {
+            let null = self.b.iconst(Ty::I32, abi::UNDEFINED as i32);
+            let is_null = self.continue_if(Cond::Eq, word, null, slow);
+            self.b.switch_to(is_null);
+            self.b.terminate(Terminator::Jump(ok));
+        } else {
+            self.b.terminate(Terminator::Jump(slow));
+        }
+        self.b.switch_to(object);
+        let kind = self.b.var(Ty::I32);
+        self.b.emit(Inst::Load {
+            width: Width::U8,
+            dst: kind,
+            addr: word,
+            offset: 0,
+        });
+        let instance = self.b.iconst(Ty::I32, abi::KIND_INSTANCE as i32);
+        let is_instance = self.continue_if(Cond::Eq, kind, instance, slow);
+        self.b.switch_to(is_instance);
+        let desc = self.b.load(Ty::I32, word, abi::INSTANCE_CLASS);
+        let wanted = self.b.sym_addr(DataSymbol::ClassDescriptor(class.clone()));
+        let exact = self.continue_if(Cond::Eq, desc, wanted, slow);
+        self.b.switch_to(exact);
+        self.b.terminate(Terminator::Jump(ok));
+        self.b.switch_to(ok);
+        let reference = self.b.retype(word, Ty::Ref);
+        self.b.emit(Inst::Copy {
+            dst: result,
+            src: reference,
+        });
+        self.b.terminate(Terminator::Jump(join));
+        self.b.switch_to(slow);
+        let checked = self.unbox_ref(word, &rt, span);
+        self.b.emit(Inst::Copy {
+            dst: result,
+            src: checked,
+        });
+        self.b.terminate(Terminator::Jump(join));
+        self.b.switch_to(join);
+        result
+    }
+
+    /// `if a cond b` continues in the returned block, else jumps to `other`.
+    fn continue_if(&mut self, cond: Cond, a: Var, b: Var, other: BlockId) -> BlockId {
+        let then = self.b.block();
+        self.b.terminate(Terminator::Branch {
+            cond,
+            a,
+            b,
+            then,
+            other,
+        });
+        then
+    }
+
+    /// The native check of reference or `any` word `v` against `rt`, as a reference.
+    fn unbox_ref(&mut self, v: Var, rt: &RuntimeType, span: Span) -> Var {
+        let word = self.b.retype(v, Ty::Any);
+        let kind = self.b.iconst(Ty::I32, runtime_type_kind(rt) as i32);
         let aux = match rt.aux_symbol() {
             Some(sym) => self.b.sym_addr(sym),
             None => self.b.iconst(Ty::I32, 0),
         };
-        let word = self.b.retype(v, Ty::Any);
         self.b
             .native_value(Native::UnboxRef, vec![word, kind, aux], span)
     }
@@ -262,5 +351,52 @@ impl Lowerer {
         }
         self.b.switch_to(join);
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::db::{self, Compiler, FunctionName, SourceFile};
+
+    /// The IR of function `name` of program `src`, as text.
+    fn lowered(src: &str, name: &str) -> String {
+        let db = Compiler::default();
+        let file = SourceFile::new(&db, "main.bs".into(), src.into(), 0);
+        assert!(db::diagnostics(&db, file).is_empty());
+        let f = db::lower_function(&db, file, FunctionName::new(&db, name.to_string()));
+        f.as_ref().expect("lowered").to_string()
+    }
+
+    const CLASS: &str = "class A { x: integer; constructor() { this.x = 1 } }\n";
+
+    #[test]
+    fn a_cast_to_a_class_compares_the_descriptor_before_calling_the_runtime() {
+        let ir = lowered(
+            &format!("{CLASS}function f(a: A | null): integer {{ return (a as A).x }}"),
+            "f",
+        );
+        let inline = ir.find("load.u8").expect("the kind is read inline");
+        assert!(
+            ir[inline..].contains("symaddr ClassDescriptor(\"A@main.bs\")"),
+            "{ir}"
+        );
+        assert_eq!(ir.matches("call native#").count(), 1, "one slow path: {ir}");
+    }
+
+    #[test]
+    fn a_cast_to_a_nullable_class_lets_null_through_inline() {
+        let ir = lowered(
+            &format!("{CLASS}function f(a: any): A | null {{ return a as A | null }}"),
+            "f",
+        );
+        assert!(ir.contains("branch.Eq"), "{ir}");
+        assert!(ir.contains("load.u8"), "{ir}");
+    }
+
+    #[test]
+    fn a_cast_to_another_reference_type_calls_the_runtime() {
+        let ir = lowered("function f(a: any): string { return a as string }", "f");
+        assert!(!ir.contains("load.u8"), "{ir}");
+        assert_eq!(ir.matches("call native#").count(), 1, "{ir}");
     }
 }
