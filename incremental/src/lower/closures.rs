@@ -136,6 +136,8 @@ fn capture_offset(i: usize) -> i32 {
 /// The descriptor of function `entry` of function type `ty` whose closures capture words traced
 /// as `captures` says.
 fn descriptor(entry: &str, ty: &Type, captures: Vec<bool>) -> FunctionDescriptor {
+    // A closure converted to a nullable function type is still a function of the inner type.
+    let ty = &ty.non_null();
     let arity = match ty {
         Type::Function(f) => f.params.len() as u32,
         _ => 0,

@@ -419,9 +419,10 @@ impl Lowerer {
         arr
     }
 
-    /// The address of the descriptor of array type `ty`.
+    /// The address of the descriptor of array type `ty` (an array literal converted to
+    /// `T[] | null` keeps the type of the array it creates).
     pub(super) fn descriptor(&mut self, ty: &Type) -> Var {
-        self.b.sym_addr(ty.array_descriptor())
+        self.b.sym_addr(ty.non_null().array_descriptor())
     }
 
     /// A value's raw 32-bit word (floats as their bits), for natives that take element words.
