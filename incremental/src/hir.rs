@@ -376,6 +376,10 @@ pub enum ExprKind {
     AnyCall(Box<Expr>, Vec<Expr>),
     /// Whether a value (of a reference or `any` type) is an instance of class `class`.
     InstanceOf(Box<Expr>, String),
+    /// Whether an `any` value is a string (`x instanceof string`).
+    IsString(Box<Expr>),
+    /// Whether an `any` value is an array of any kind (`x instanceof Array`).
+    IsArray(Box<Expr>),
 }
 
 impl Expr {

@@ -328,15 +328,19 @@ pub(super) fn enum_info(e: &ast::EnumDecl, sink: &mut Sink) -> EnumInfo {
     for m in &e.members {
         let value = m.value.as_ref().and_then(integer_literal);
         let Some(value) = value else {
+            // Point at the value that is not an integer, or at the member without one; the
+            // member still exists, so its uses report nothing more.
+            let at = m.value.as_ref().map_or(m.span, |v| v.span());
             sink.error_hint(
                 "E0220",
-                m.span,
+                at,
                 format!(
                     "enum member `{}` needs an explicit integer value",
                     m.name.name
                 ),
                 format!("write for example `{} = 0`", m.name.name),
             );
+            info.members.insert(m.name.name.clone(), 0);
             continue;
         };
         if info.members.insert(m.name.name.clone(), value).is_some() {

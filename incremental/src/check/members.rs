@@ -401,9 +401,9 @@ impl BodyChecker<'_> {
         if x.ty == Type::Error {
             return x;
         }
-        let builtin = match class.name.as_str() {
-            "string" | "String" => Some(Type::String),
-            "Array" => None,
+        let is_string = match class.name.as_str() {
+            "string" | "String" => true,
+            "Array" => false,
             _ => {
                 let key = self.item_name(&class.name);
                 let Some(info) = self.env.types().classes.get(&key).cloned() else {
@@ -428,13 +428,25 @@ impl BodyChecker<'_> {
                 );
             }
         };
-        self.unsupported(
-            span,
-            &format!(
-                "`instanceof {}`",
-                builtin.map_or("Array".to_string(), |t| t.to_string())
-            ),
-        )
+        let inner = x.ty.non_null();
+        let statically = match inner {
+            Type::Any | Type::Object => None,
+            Type::String => Some(is_string),
+            Type::Array(_) | Type::Uint8Array | Type::FixedArray => Some(!is_string),
+            _ => Some(false),
+        };
+        if let Some(known) = statically
+            && !x.ty.is_nullable()
+        {
+            return Expr::new(ExprKind::Int(known as i32), Type::Boolean, span);
+        }
+        let x = bx(self.coerce(x, &Type::Any));
+        let kind = if is_string {
+            ExprKind::IsString(x)
+        } else {
+            ExprKind::IsArray(x)
+        };
+        Expr::new(kind, Type::Boolean, span)
     }
 
     /// Checks call arguments against parameter types; reports a wrong count.

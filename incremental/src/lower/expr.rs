@@ -186,6 +186,14 @@ impl Lowerer {
                 let args = args.iter().map(|a| self.value(a)).collect();
                 self.any_call(f, args, span)
             }
+            ExprKind::IsString(x) => {
+                let x = self.value(x);
+                self.has_kind(x, abi::KIND_STRING)
+            }
+            ExprKind::IsArray(x) => {
+                let x = self.value(x);
+                self.has_kind(x, abi::KIND_ARRAY)
+            }
             ExprKind::InstanceOf(x, class) => {
                 let x = self.value(x);
                 self.instance_of(x, class, span)

@@ -176,27 +176,16 @@ impl Lowerer {
         let word = v;
         let result = self.b.var(Ty::Ref);
         let (ok, slow, join) = (self.b.block(), self.b.block(), self.b.block());
-        // Only words with the low bits 00 above `true` are object addresses.
-        let tag = self.b.var(Ty::I32);
-        self.b.emit(Inst::IntImm {
-            op: IntOp::And,
-            dst: tag,
-            a: word,
-            imm: 3,
-        });
-        let zero = self.b.iconst(Ty::I32, 0);
-        let untagged = self.continue_if(Cond::Eq, tag, zero, slow);
-        self.b.switch_to(untagged);
-        let first_address = self.b.iconst(Ty::I32, abi::TRUE as i32 + 1);
         let small = self.b.block();
-        let object = self.b.block();
-        self.b.terminate(Terminator::Branch {
-            cond: Cond::GeU,
-            a: word,
-            b: first_address,
-            then: object,
-            other: small,
-        });
+        let kind = self.object_kind(word, slow, small);
+        let instance = self.b.iconst(Ty::I32, abi::KIND_INSTANCE as i32);
+        let is_instance = self.continue_if(Cond::Eq, kind, instance, slow);
+        self.b.switch_to(is_instance);
+        let desc = self.b.load(Ty::I32, word, abi::INSTANCE_CLASS);
+        let wanted = self.b.sym_addr(DataSymbol::ClassDescriptor(class.clone()));
+        let exact = self.continue_if(Cond::Eq, desc, wanted, slow);
+        self.b.switch_to(exact);
+        self.b.terminate(Terminator::Jump(ok));
         self.b.switch_to(small);
         if *nullable {
             let null = self.b.iconst(Ty::I32, abi::UNDEFINED as i32);
@@ -206,22 +195,6 @@ impl Lowerer {
         } else {
             self.b.terminate(Terminator::Jump(slow));
         }
-        self.b.switch_to(object);
-        let kind = self.b.var(Ty::I32);
-        self.b.emit(Inst::Load {
-            width: Width::U8,
-            dst: kind,
-            addr: word,
-            offset: 0,
-        });
-        let instance = self.b.iconst(Ty::I32, abi::KIND_INSTANCE as i32);
-        let is_instance = self.continue_if(Cond::Eq, kind, instance, slow);
-        self.b.switch_to(is_instance);
-        let desc = self.b.load(Ty::I32, word, abi::INSTANCE_CLASS);
-        let wanted = self.b.sym_addr(DataSymbol::ClassDescriptor(class.clone()));
-        let exact = self.continue_if(Cond::Eq, desc, wanted, slow);
-        self.b.switch_to(exact);
-        self.b.terminate(Terminator::Jump(ok));
         self.b.switch_to(ok);
         let reference = self.b.retype(word, Ty::Ref);
         self.b.emit(Inst::Copy {
@@ -236,6 +209,54 @@ impl Lowerer {
             src: checked,
         });
         self.b.terminate(Terminator::Jump(join));
+        self.b.switch_to(join);
+        result
+    }
+
+    /// The object kind (header byte) of `any` word `word`, read in the block this leaves
+    /// current; a tagged word (an integer or float) jumps to `tagged`, a small word (`undefined`,
+    /// `false`, `true`) to `small`.
+    fn object_kind(&mut self, word: Var, tagged: BlockId, small: BlockId) -> Var {
+        // Only words with the low bits 00 above `true` are object addresses.
+        let tag = self.b.var(Ty::I32);
+        self.b.emit(Inst::IntImm {
+            op: IntOp::And,
+            dst: tag,
+            a: word,
+            imm: 3,
+        });
+        let zero = self.b.iconst(Ty::I32, 0);
+        let untagged = self.continue_if(Cond::Eq, tag, zero, tagged);
+        self.b.switch_to(untagged);
+        let first_address = self.b.iconst(Ty::I32, abi::TRUE as i32 + 1);
+        let object = self.continue_if(Cond::GeU, word, first_address, small);
+        self.b.switch_to(object);
+        let kind = self.b.var(Ty::I32);
+        self.b.emit(Inst::Load {
+            width: Width::U8,
+            dst: kind,
+            addr: word,
+            offset: 0,
+        });
+        kind
+    }
+
+    /// Whether `any` word `word` is an object of kind `kind` (`abi::KIND_*`), as 0 or 1.
+    pub(super) fn has_kind(&mut self, word: Var, kind: u32) -> Var {
+        let result = self.b.var(Ty::I32);
+        let (no, join) = (self.b.block(), self.b.block());
+        let actual = self.object_kind(word, no, no);
+        let wanted = self.b.iconst(Ty::I32, kind as i32);
+        let yes = self.continue_if(Cond::Eq, actual, wanted, no);
+        for (block, value) in [(yes, 1), (no, 0)] {
+            self.b.switch_to(block);
+            let v = self.b.iconst(Ty::I32, value);
+            self.b.emit(Inst::Copy {
+                dst: result,
+                src: v,
+            });
+            self.b.terminate(Terminator::Jump(join));
+        }
         self.b.switch_to(join);
         result
     }
