@@ -162,6 +162,9 @@ pub enum Conversion {
     ToString(Type),
     /// Truthiness of a value of the given type → boolean.
     Truthy(Type),
+    /// An array of the first type → a new array of the second type holding each element
+    /// converted (`integer[]` → `any[]` boxes, `any[]` → `integer[]` checks each element).
+    Elements(Type, Type),
 }
 
 /// A place that can be assigned.

@@ -216,6 +216,10 @@ impl Type {
                         .all(|(x, y)| y.converts_to(x))
                     && (b.ret == Type::Void || a.ret.converts_to(&b.ret))
             }
+            // `T[]` ↔ `any[]` by copying, each element converted.
+            (Type::Array(a), Type::Array(b)) => {
+                (**a == Type::Any) != (**b == Type::Any) && a.converts_to(b)
+            }
             (f, Type::Float) if f.is_integral() => true,
             (f, t) if f.is_integral() && t.is_integer() => true,
             (Type::Void | Type::Int32, Type::Any) => false,

@@ -828,6 +828,7 @@ impl BodyChecker<'_> {
                 };
             }
             (Type::Null, Type::Any) => return Expr { ty: Type::Any, ..e },
+            (Type::Array(_), Type::Array(_)) => Conversion::Elements(from, to.clone()),
             (Type::Function(a), Type::Function(b)) if !from.is_subtype_of(to) => {
                 let (a, b) = ((**a).clone(), (**b).clone());
                 return self.bridge(e, &a, &b);

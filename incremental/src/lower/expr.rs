@@ -427,6 +427,49 @@ impl Lowerer {
         arr
     }
 
+    /// A new array of type `to` holding the elements of array `src` (of type `from`), each
+    /// converted (boxed into `any`, or checked out of it).
+    pub(super) fn convert_elements(&mut self, src: Var, from: &Type, to: &Type, span: Span) -> Var {
+        let (Type::Array(from_elem), Type::Array(to_elem)) = (from, to) else {
+            unreachable!("the checker converts elements only between array types")
+        };
+        let conversion = if **to_elem == Type::Any {
+            Conversion::Box((**from_elem).clone())
+        } else {
+            Conversion::Unbox((**to_elem).clone())
+        };
+        let len = self.b.load(Ty::I32, src, abi::ARRAY_LEN);
+        let desc = self.descriptor(to);
+        let zero = self.b.iconst(Ty::I32, 0);
+        let dst = self
+            .b
+            .native_value(Native::ArrayNew, vec![desc, len, zero], span);
+        let dst = self.b.retype(dst, Ty::Ref);
+        let i = self.b.iconst(Ty::I32, 0);
+        let (head, body, exit) = (self.b.block(), self.b.block(), self.b.block());
+        self.b.jump_to(head);
+        self.b.terminate(Terminator::Branch {
+            cond: Cond::LtS,
+            a: i,
+            b: len,
+            then: body,
+            other: exit,
+        });
+        self.b.switch_to(body);
+        let element = self.load(&LoweredPlace::Index(src, i), from_elem, span);
+        let converted = self.convert(&conversion, element, span);
+        self.store(&LoweredPlace::Index(dst, i), to_elem, converted, span);
+        self.b.emit(Inst::IntImm {
+            op: IntOp::Add,
+            dst: i,
+            a: i,
+            imm: 1,
+        });
+        self.b.terminate(Terminator::Jump(head));
+        self.b.switch_to(exit);
+        dst
+    }
+
     /// The address of the descriptor of array type `ty` (an array literal converted to
     /// `T[] | null` keeps the type of the array it creates).
     pub(super) fn descriptor(&mut self, ty: &Type) -> Var {

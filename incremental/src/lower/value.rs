@@ -28,6 +28,7 @@ impl Lowerer {
                 self.b.native_value(n, vec![v], span)
             }
             Conversion::Truthy(from) => self.truthy(from, v, span),
+            Conversion::Elements(from, to) => self.convert_elements(v, from, to, span),
         }
     }
 
