@@ -251,10 +251,7 @@ fn natives_allocate_print_to_both_streams_and_collect() {
     assert!(stats.peak <= 4096);
     // No global holds the strings: a collection on request frees every one of them.
     let after = client.collect().unwrap();
-    assert_eq!(
-        (after.live_objects, after.in_use, after.free),
-        (0, 0, 4096)
-    );
+    assert_eq!((after.live_objects, after.in_use, after.free), (0, 0, 4096));
     assert_eq!(
         (after.collections, after.peak),
         (stats.collections + 1, stats.peak)

@@ -95,9 +95,7 @@ fn run_one(board: &mut Board, target: &project::Target, heap_stats: bool) -> mie
 /// The `--heap-stats` line: `after` is the statistics right after a collection with only the
 /// permanent roots, `collections` the number of collections the program caused.
 pub fn heap_line(after: &HeapStats, collections: u32) -> String {
-    let plural = |n: u32, one: &str, many: &str| {
-        format!("{n} {}", if n == 1 { one } else { many })
-    };
+    let plural = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
         "heap: {} ({}) live after collection; peak {} of {} bytes; {}",
         plural(after.live_objects, "object", "objects"),
@@ -109,7 +107,11 @@ pub fn heap_line(after: &HeapStats, collections: u32) -> String {
 }
 
 /// Prints a run-time error with its source location; returns whether the run completed.
-fn report_outcome(program: &compile::Program, image: &incremental::link::Image, outcome: RunOutcome) -> bool {
+fn report_outcome(
+    program: &compile::Program,
+    image: &incremental::link::Image,
+    outcome: RunOutcome,
+) -> bool {
     match outcome {
         RunOutcome::Completed => true,
         RunOutcome::RuntimeError {
