@@ -89,6 +89,12 @@ impl Board {
         self.client.heap_stats()
     }
 
+    /// Makes the device collect garbage with only its permanent roots (the globals of every
+    /// module and the static data) and returns the statistics after that collection.
+    pub fn collect(&mut self) -> Result<HeapStats, ClientError> {
+        self.client.collect()
+    }
+
     /// Clears the device's program state (code, data, heap and its statistics) for the next
     /// program.
     pub fn reset(&mut self) -> Result<(), ClientError> {

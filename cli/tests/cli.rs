@@ -135,6 +135,50 @@ fn help_shows_commands_with_examples() {
     }
     let out = bs(Path::new("."), &["run", "--help"]);
     assert!(text(&out.stdout).contains("bs run hello.bs"));
+    assert!(text(&out.stdout).contains("--heap-stats"));
+}
+
+#[test]
+fn heap_stats_report_each_program_after_a_collection() {
+    let dir = temp_dir("heap-stats");
+    // "kept 99" is 8 + 7 bytes, rounded up to 16; the churn needs collections on 4096 bytes.
+    let churn =
+        "let kept = \"\"\nfor (let i = 0; i < 2000; i++) kept = \"kept \" + i % 100\nprint(kept)\n";
+    std::fs::write(dir.join("churn.bs"), churn).unwrap();
+    std::fs::write(dir.join("quiet.bs"), "print(1)\n").unwrap();
+    std::fs::write(dir.join("bad.bs"), "let x: integer = \"s\"\n").unwrap();
+    let out = bs(
+        &dir,
+        &[
+            "run",
+            "churn.bs",
+            "quiet.bs",
+            "bad.bs",
+            "--heap-size",
+            "4096",
+            "--heap-stats",
+        ],
+    );
+    assert!(!out.status.success());
+    assert_eq!(text(&out.stdout), "kept 99\n1\n");
+    let err = text(&out.stderr);
+    let heap: Vec<&str> = err.lines().filter(|l| l.starts_with("heap:")).collect();
+    assert_eq!(
+        heap.len(),
+        2,
+        "no report for a program that did not compile: {err}"
+    );
+    assert!(
+        heap[0].starts_with("heap: 1 object (16 bytes) live after collection; peak ")
+            && heap[0].contains(" of 4096 bytes; ")
+            && !heap[0].ends_with("; 0 collections"),
+        "{err}"
+    );
+    // The device was reset: nothing of the first program is left, and the counts are its own.
+    assert_eq!(
+        heap[1],
+        "heap: 0 objects (0 bytes) live after collection; peak 0 of 4096 bytes; 0 collections"
+    );
 }
 
 #[test]

@@ -250,9 +250,20 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
         self.request(HostMessage::Configure { flags })
     }
 
-    /// The device's heap statistics.
+    /// The device's heap statistics as they are (without a collection).
     pub fn heap_stats(&mut self) -> Result<HeapStats, ClientError> {
         self.send(HostMessage::HeapStats)?;
+        match self.receive()? {
+            DeviceMessage::Stats(s) => Ok(s),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Makes the device collect garbage now, with only its permanent roots (the globals of
+    /// every module; static data is never collected), and returns the heap statistics after
+    /// that collection: in use and live objects are then exact.
+    pub fn collect(&mut self) -> Result<HeapStats, ClientError> {
+        self.send(HostMessage::Collect)?;
         match self.receive()? {
             DeviceMessage::Stats(s) => Ok(s),
             other => Err(unexpected(&other)),

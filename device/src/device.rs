@@ -218,6 +218,10 @@ impl<P: Port> Device<P> {
                 self.rt.gc_stress = flags & CONFIGURE_GC_STRESS != 0;
                 Ok(())
             }
+            HostMessage::Collect => match self.rt.collect_permanent() {
+                Ok(stats) => return reply(w, DeviceMessage::Stats(stats)),
+                Err(e) => Err(LoadError::Memory(e)),
+            },
         };
         match result {
             Ok(()) => reply(w, DeviceMessage::Ack),
@@ -319,6 +323,7 @@ fn reply_error<RE, W: Write>(
 mod tests {
     use super::*;
     use crate::abi::{ErrorKind, Native};
+    use crate::heap::HeapStats;
     use crate::memory::tests::{small_map, test_memory};
     use crate::natives;
     use crate::protocol::frame::{Frame, FrameReader};
@@ -389,8 +394,17 @@ mod tests {
 
     /// Sends `input` to a fresh fake device; returns its replies.
     fn session(input: &[u8]) -> (Vec<DeviceMessage<'static>>, FakePort) {
+        session_with(input, |_| {})
+    }
+
+    /// Like [`session`], with the runtime prepared by `prepare` first.
+    fn session_with(
+        input: &[u8],
+        prepare: impl FnOnce(&mut Runtime),
+    ) -> (Vec<DeviceMessage<'static>>, FakePort) {
         let map = small_map(4096);
-        let rt = Runtime::new(test_memory(map)).unwrap();
+        let mut rt = Runtime::new(test_memory(map)).unwrap();
+        prepare(&mut rt);
         let mut dev = Device::new(
             FakePort {
                 loaded: vec![],
@@ -500,6 +514,46 @@ mod tests {
     }
 
     #[test]
+    fn collect_reclaims_garbage_and_reports_exact_statistics() {
+        use crate::objects::string;
+        let map = small_map(4096);
+        let global = map.data_base + 0x100;
+        let input = request(&[
+            HostMessage::HeapStats,
+            HostMessage::Collect,
+            HostMessage::Collect,
+            HostMessage::HeapStats,
+        ]);
+        let (replies, _) = session_with(&input, |rt| {
+            rt.add_roots(global, 1).unwrap();
+            // Kept by the global: 8 + 5 bytes, rounded up to 16.
+            let kept = string::create(rt, b"kept!").unwrap();
+            rt.mem.write_u32(global, kept).unwrap();
+            // Garbage: 8 + 9 bytes (20), and one held by a stale shadow-stack slot and a
+            // stale temporary, which a collection between runs must ignore (8 + 3: 12).
+            string::create(rt, b"garbage!!").unwrap();
+            let stale = string::create(rt, b"old").unwrap();
+            let slot = map.shadow_top() - 4;
+            rt.mem.write_u32(slot, stale).unwrap();
+            rt.shadow_sp = slot;
+            rt.protect(stale);
+        });
+        let stats: Vec<HeapStats> = replies
+            .iter()
+            .map(|r| match r {
+                DeviceMessage::Stats(s) => *s,
+                other => panic!("expected stats, got {other:?}"),
+            })
+            .collect();
+        let row = |s: &HeapStats| (s.in_use, s.free, s.live_objects, s.collections, s.peak);
+        assert_eq!(row(&stats[0]), (48, 4048, 3, 0, 48));
+        assert_eq!(row(&stats[1]), (16, 4080, 1, 1, 48));
+        assert_eq!(row(&stats[2]), (16, 4080, 1, 2, 48));
+        assert_eq!(stats[3], stats[2]);
+        assert_eq!(stats[3].heap_size, 4096);
+    }
+
+    #[test]
     fn bad_requests_get_errors_and_the_device_carries_on() {
         let map = small_map(4096);
         let mut input = request(&[HostMessage::Hello {
@@ -550,7 +604,10 @@ mod tests {
         let texts: Vec<String> = replies.iter().map(text).collect();
         assert_eq!(
             texts[0],
-            "protocol version 2 is not supported (device speaks 1)"
+            format!(
+                "protocol version {} is not supported (device speaks {VERSION})",
+                VERSION + 1
+            )
         );
         assert_eq!(texts[1], "corrupt frame: checksum mismatch");
         assert_eq!(texts[2], "address out of range: 1 bytes at 0x20001400");

@@ -50,11 +50,13 @@ pub const fn header_size(h: u32) -> u32 {
 pub struct HeapStats {
     /// Size of the heap in bytes.
     pub heap_size: u32,
-    /// Bytes in blocks allocated since start or live at the last collection.
+    /// Bytes in blocks allocated since start or live at the last collection (headers and
+    /// rounding to 4 bytes included). Right after a collection: exactly the live bytes.
     pub in_use: u32,
     /// `heap_size - in_use`.
     pub free: u32,
-    /// Objects allocated since the last collection plus those that survived it.
+    /// Objects allocated since the last collection plus those that survived it. Right after
+    /// a collection: exactly the live objects.
     pub live_objects: u32,
     /// Number of collections so far.
     pub collections: u32,

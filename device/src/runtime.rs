@@ -125,6 +125,17 @@ impl Runtime {
         self.marker.collect(&mut self.heap, &mut self.mem, &roots)
     }
 
+    /// Collects garbage between runs, with only the permanent roots (the registered global
+    /// ranges): the shadow stack is empty and no native holds temporaries. Afterwards the heap
+    /// statistics' in use and live objects are exactly the bytes and number of the objects
+    /// the globals reach.
+    pub fn collect_permanent(&mut self) -> Result<HeapStats, MemError> {
+        self.release_temps();
+        self.shadow_sp = self.map().shadow_top();
+        self.collect()?;
+        Ok(self.heap_stats())
+    }
+
     /// Allocates a zeroed object of `kind` and `size` bytes (header included), collecting
     /// garbage when the heap is full (or always, under [`Runtime::gc_stress`]).
     pub fn alloc(&mut self, kind: u32, size: u32) -> Result<u32, RuntimeError> {

@@ -249,6 +249,13 @@ fn natives_allocate_print_to_both_streams_and_collect() {
     let stats = client.heap_stats().unwrap();
     assert!(stats.collections > 0, "{stats:?}");
     assert!(stats.peak <= 4096);
+    // No global holds the strings: a collection on request frees every one of them.
+    let after = client.collect().unwrap();
+    assert_eq!((after.live_objects, after.in_use, after.free), (0, 0, 4096));
+    assert_eq!(
+        (after.collections, after.peak),
+        (stats.collections + 1, stats.peak)
+    );
 
     client.set_gc_stress(true).unwrap();
     assert_eq!(run(&mut client, p.strings).1[0], (1, "hellohello\n".into()));

@@ -2,9 +2,11 @@
 //! binary and compares the whole output.
 //!
 //! A case is `NAME.bs` with `NAME.out`, the exact expected standard output, and optionally
-//! `NAME.err`: then the program must fail (non-zero exit) and its standard error must contain
-//! each non-empty line of `NAME.err`, in order, each as a substring of some later line. An
-//! optional `NAME.args` holds extra `bs run` arguments (for example `--heap-size 8192`).
+//! `NAME.err`: then standard error must contain each non-empty line of `NAME.err`, in order,
+//! each as a substring of some later line, and the program must fail (non-zero exit) unless
+//! every such line is a heap report of `bs run --heap-stats` (starts with `heap:`). An
+//! optional `NAME.args` holds extra `bs run` arguments (for example `--heap-size 8192
+//! --heap-stats`).
 //! Programs run from their own directory as `bs run NAME.bs`, so messages show `NAME.bs`.
 //!
 //! A program of several modules is a directory holding `main.bs`: `main.bs` (with `main.out`,
@@ -21,7 +23,7 @@ pub struct Case {
     pub program: PathBuf,
     /// Expected standard output.
     pub stdout: String,
-    /// Expected standard-error lines, for programs that must fail.
+    /// Expected standard-error lines (the program must fail unless all are heap reports).
     pub stderr: Option<String>,
     /// Extra arguments for `bs run`.
     pub args: Vec<String>,
@@ -109,8 +111,15 @@ pub fn run_case(bs: &Path, case: &Case, board: &str) -> Result<(), String> {
         }
         None => {}
         Some(expected) => {
-            if output.status.success() {
+            let must_fail = !only_heap_reports(expected);
+            if must_fail && output.status.success() {
                 problems.push("exit status 0 (expected failure)".to_string());
+            }
+            if !must_fail && !output.status.success() {
+                problems.push(format!(
+                    "exit status {} (expected success); stderr:\n{stderr}",
+                    output.status
+                ));
             }
             if let Some(missing) = missing_line(expected, &stderr) {
                 problems.push(format!("stderr lacks `{missing}`; stderr:\n{stderr}"));
@@ -122,6 +131,13 @@ pub fn run_case(bs: &Path, case: &Case, board: &str) -> Result<(), String> {
     } else {
         Err(problems.join("\n"))
     }
+}
+
+/// Whether every non-empty expected standard-error line is a `--heap-stats` report, which a
+/// successful run prints too.
+fn only_heap_reports(expected: &str) -> bool {
+    let mut lines = expected.lines().map(str::trim).filter(|l| !l.is_empty());
+    lines.next().is_some_and(|l| l.starts_with("heap:")) && lines.all(|l| l.starts_with("heap:"))
 }
 
 /// The first expected line not found, in order, in `actual`.
@@ -167,7 +183,19 @@ pub fn run_all(bs: &Path, cases: &[Case], board: &str) -> Vec<(PathBuf, String)>
 
 #[cfg(test)]
 mod tests {
-    use super::missing_line;
+    use super::{missing_line, only_heap_reports};
+
+    #[test]
+    fn heap_reports_alone_expect_success() {
+        assert!(only_heap_reports(
+            "heap: 1 object (8 bytes) live after collection\n\n"
+        ));
+        assert!(!only_heap_reports(
+            "** runtime error: out of memory\nheap: 0 objects (0 bytes)\n"
+        ));
+        assert!(!only_heap_reports("E0200\n"));
+        assert!(!only_heap_reports("\n"));
+    }
 
     #[test]
     fn expected_error_lines_must_appear_in_order() {

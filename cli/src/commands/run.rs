@@ -4,16 +4,20 @@
 use crate::board::{self, Board};
 use crate::{compile, project, report};
 use device::client::RunOutcome;
+use device::heap::HeapStats;
 use incremental::build::{self, BuildError};
 use std::io::Write;
 use std::path::PathBuf;
 
 /// Runs each target in `paths` (default: the current directory) on one device, in order;
-/// returns whether every program compiled and ran without error.
+/// returns whether every program compiled and ran without error. With `heap_stats`, each
+/// program that ran is followed by a collection on the device and a [`heap_line`] on standard
+/// error.
 pub fn run(
     paths: &[PathBuf],
     board_name: Option<&str>,
     heap_size: Option<u32>,
+    heap_stats: bool,
 ) -> miette::Result<bool> {
     let targets = if paths.is_empty() {
         vec![project::resolve(None)?]
@@ -30,13 +34,13 @@ pub fn run(
         if i > 0 {
             board.reset().map_err(|e| board::device_error(&e))?;
         }
-        all_ok &= run_one(&mut board, target)?;
+        all_ok &= run_one(&mut board, target, heap_stats)?;
     }
     Ok(all_ok)
 }
 
-/// Compiles and runs one target on `board`.
-fn run_one(board: &mut Board, target: &project::Target) -> miette::Result<bool> {
+/// Compiles and runs one target on `board` (then reports the heap, with `heap_stats`).
+fn run_one(board: &mut Board, target: &project::Target, heap_stats: bool) -> miette::Result<bool> {
     let program = compile::Program::load(target)?;
     let image = match build::build(&program.db, program.entry, &board.link_target()) {
         Ok(image) => image,
@@ -57,6 +61,11 @@ fn run_one(board: &mut Board, target: &project::Target) -> miette::Result<bool> 
             ));
         }
     };
+    let before = if heap_stats {
+        Some(board.heap_stats().map_err(|e| board::device_error(&e))?)
+    } else {
+        None
+    };
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let outcome = board
@@ -72,8 +81,39 @@ fn run_one(board: &mut Board, target: &project::Target) -> miette::Result<bool> 
             };
         })
         .map_err(|e| board::device_error(&e))?;
+    let ok = report_outcome(&program, &image, outcome);
+    if let Some(before) = before {
+        let after = board.collect().map_err(|e| board::device_error(&e))?;
+        // The collection just made is not the program's.
+        let caused = after.collections.saturating_sub(before.collections + 1);
+        let _ = stdout.lock().flush();
+        eprintln!("{}", heap_line(&after, caused));
+    }
+    Ok(ok)
+}
+
+/// The `--heap-stats` line: `after` is the statistics right after a collection with only the
+/// permanent roots, `collections` the number of collections the program caused.
+pub fn heap_line(after: &HeapStats, collections: u32) -> String {
+    let plural = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "heap: {} ({}) live after collection; peak {} of {} bytes; {}",
+        plural(after.live_objects, "object", "objects"),
+        plural(after.in_use, "byte", "bytes"),
+        after.peak,
+        after.heap_size,
+        plural(collections, "collection", "collections"),
+    )
+}
+
+/// Prints a run-time error with its source location; returns whether the run completed.
+fn report_outcome(
+    program: &compile::Program,
+    image: &incremental::link::Image,
+    outcome: RunOutcome,
+) -> bool {
     match outcome {
-        RunOutcome::Completed => Ok(true),
+        RunOutcome::Completed => true,
         RunOutcome::RuntimeError {
             code_addr, message, ..
         } => {
@@ -88,7 +128,36 @@ fn run_one(board: &mut Board, target: &project::Target) -> miette::Result<bool> 
                 ))
             });
             eprint!("{}", report::runtime_error(&message, location));
-            Ok(false)
+            false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heap_line_counts_objects_bytes_and_collections() {
+        let stats = |live_objects, in_use| HeapStats {
+            heap_size: 8192,
+            in_use,
+            free: 8192 - in_use,
+            live_objects,
+            collections: 42,
+            peak: 8176,
+        };
+        assert_eq!(
+            heap_line(&stats(3, 112), 41),
+            "heap: 3 objects (112 bytes) live after collection; peak 8176 of 8192 bytes; 41 collections"
+        );
+        assert_eq!(
+            heap_line(&stats(1, 8), 1),
+            "heap: 1 object (8 bytes) live after collection; peak 8176 of 8192 bytes; 1 collection"
+        );
+        assert_eq!(
+            heap_line(&stats(0, 0), 0),
+            "heap: 0 objects (0 bytes) live after collection; peak 8176 of 8192 bytes; 0 collections"
+        );
     }
 }

@@ -11,6 +11,7 @@
 //! | 0x06 | `HeapStats` | — |
 //! | 0x07 | `Reset` | — |
 //! | 0x08 | `Configure` | flags u32 (bit 0: collect on every allocation) |
+//! | 0x09 | `Collect` | — (since version 2) |
 //!
 //! Device → host:
 //! | type | message | payload |
@@ -22,6 +23,10 @@
 //! | 0x85 | `RuntimeError` | kind u8, code address u32, message… |
 //! | 0x86 | `Stats` | heap size, in use, free, live objects, collections, peak (u32 each) |
 //! | 0x87 | `Error` | message… |
+//!
+//! `HeapStats` and `Collect` are both answered by `Stats`; after `Collect` (a full collection
+//! whose only roots are the registered global ranges) its "in use" and "live objects" are
+//! exactly the bytes and the number of the objects the globals reach.
 
 use embedded_io::Write;
 
@@ -47,6 +52,8 @@ pub const HOST_HEAP_STATS: u8 = 0x06;
 pub const HOST_RESET: u8 = 0x07;
 /// Type byte of [`HostMessage::Configure`].
 pub const HOST_CONFIGURE: u8 = 0x08;
+/// Type byte of [`HostMessage::Collect`].
+pub const HOST_COLLECT: u8 = 0x09;
 /// Type byte of [`DeviceMessage::HelloAck`].
 pub const DEVICE_HELLO_ACK: u8 = 0x81;
 /// Type byte of [`DeviceMessage::Ack`].
@@ -99,7 +106,8 @@ pub enum HostMessage<'a> {
         /// The entry point.
         entry: u32,
     },
-    /// Ask for [`DeviceMessage::Stats`].
+    /// Ask for [`DeviceMessage::Stats`] as they are (in use and live objects count what
+    /// was allocated since the last collection as live).
     HeapStats,
     /// Clear the heap, roots, function table and data region.
     Reset,
@@ -108,6 +116,10 @@ pub enum HostMessage<'a> {
         /// `CONFIGURE_*` bits.
         flags: u32,
     },
+    /// Collect garbage now, between runs, with only the permanent roots (the registered
+    /// global ranges; static data is never collected), and answer [`DeviceMessage::Stats`]:
+    /// then in use and live objects are exact.
+    Collect,
 }
 
 /// What the device tells the host in [`DeviceMessage::HelloAck`].
@@ -150,7 +162,8 @@ pub enum DeviceMessage<'a> {
         /// The message (`array index out of range: 5 (length 3)`).
         message: &'a [u8],
     },
-    /// Heap statistics.
+    /// Heap statistics (the answer to [`HostMessage::HeapStats`] and
+    /// [`HostMessage::Collect`]).
     Stats(HeapStats),
     /// A request failed (corrupt frame, address out of range…); the device stays up.
     Error {
@@ -249,6 +262,7 @@ impl<'a> HostMessage<'a> {
             HostMessage::HeapStats => (HOST_HEAP_STATS, Head::new(), &[]),
             HostMessage::Reset => (HOST_RESET, Head::new(), &[]),
             HostMessage::Configure { flags } => (HOST_CONFIGURE, Head::new().u32(flags), &[]),
+            HostMessage::Collect => (HOST_COLLECT, Head::new(), &[]),
         };
         write_frame(w, kind, &[head.as_bytes(), tail])
     }
@@ -277,6 +291,7 @@ impl<'a> HostMessage<'a> {
             HOST_HEAP_STATS => HostMessage::HeapStats,
             HOST_RESET => HostMessage::Reset,
             HOST_CONFIGURE => HostMessage::Configure { flags: c.u32()? },
+            HOST_COLLECT => HostMessage::Collect,
             kind => return Err(ProtocolError::UnknownType { kind }),
         };
         c.end()?;
@@ -433,6 +448,7 @@ mod tests {
             HostMessage::Configure {
                 flags: CONFIGURE_GC_STRESS,
             },
+            HostMessage::Collect,
         ];
         let mut buf = vec![0u8; 256];
         for m in msgs {
@@ -513,6 +529,10 @@ mod tests {
         assert_eq!(
             HostMessage::decode::<Infallible>(f(HOST_RESET, b"\x00")),
             Err(ProtocolError::Malformed { kind: HOST_RESET })
+        );
+        assert_eq!(
+            HostMessage::decode::<Infallible>(f(HOST_COLLECT, b"\x00")),
+            Err(ProtocolError::Malformed { kind: HOST_COLLECT })
         );
         assert_eq!(
             DeviceMessage::decode::<Infallible>(f(DEVICE_RUNTIME_ERROR, b"\x63\0\0\0\0")),

@@ -22,8 +22,13 @@ pub mod message;
 
 use core::fmt;
 
-/// The protocol version this crate speaks.
-pub const VERSION: u8 = 1;
+/// The protocol version this crate speaks. Both sides must speak the same one.
+///
+/// | version | change |
+/// |---|---|
+/// | 1 | the first |
+/// | 2 | `Collect` (a collection on request, answered by `Stats`) |
+pub const VERSION: u8 = 2;
 /// The two bytes every frame starts with.
 pub const MAGIC: [u8; 2] = [0xB5, 0x53];
 /// The largest payload, in bytes.
