@@ -8,8 +8,10 @@
 //! An `any` word is tagged by its low bits:
 //! - `…1`: a 31-bit integer `v`, stored as `(v << 1) | 1`; integers that need all 32 bits are
 //!   boxed in a [`KIND_BOXED_INT`] object;
-//! - `…10`: a float, stored as its bits with the two lowest mantissa bits replaced by the tag
-//!   (`(bits & !3) | 2`): the full exponent range is kept;
+//! - `…10`: a float whose 30-bit payload keeps every bit of it: ±0.0 and the floats with a
+//!   biased exponent in 96..=158 (magnitudes from 2⁻³¹ to below 2³²) are inline (see
+//!   [`inline_float_word`]); the others (tiny, huge, infinities, NaN) are boxed in a
+//!   [`KIND_BOXED_FLOAT`] object, so no float loses precision or range in an `any`;
 //! - `…00`: [`UNDEFINED`] (0), [`FALSE`], [`TRUE`], or the address of an object (always above
 //!   [`MIN_OBJECT_ADDRESS`]). A reference therefore *is* its own `any` word.
 //!
@@ -22,6 +24,7 @@
 //!   references/any words, as the descriptor says, or single bytes for [`ELEM_U8`]); the
 //!   runtime keeps the capacity after that;
 //! - boxed integer: header, `value: i32` at [`BOXED_INT_VALUE`];
+//! - boxed float: header, the f32 bits at [`BOXED_FLOAT_VALUE`];
 //! - class instance: header, class descriptor address at [`INSTANCE_CLASS`], then one word per
 //!   field from [`INSTANCE_FIELDS`] (inherited fields first), in the representation its
 //!   [run-time type](#run-time-types) says (raw i32, f32 bits, reference or `any` word);
@@ -96,6 +99,42 @@ pub const KIND_ARRAY: u32 = 2;
 pub const KIND_STORAGE: u32 = 3;
 /// Object kind: an integer that does not fit in 31 bits, boxed for `any`.
 pub const KIND_BOXED_INT: u32 = 4;
+/// Object kind: a float without an inline `any` word, boxed for `any`.
+pub const KIND_BOXED_FLOAT: u32 = 8;
+/// Byte offset of a boxed float's bits.
+pub const BOXED_FLOAT_VALUE: i32 = 4;
+
+/// Subtracted from a float's bits rotated left by one (exponent on top, sign at the bottom) to
+/// put the inline exponent window 96..=158 at 1..=63.
+pub const FLOAT_WINDOW_BIAS: u32 = 95 << 24;
+
+/// The inline `any` word of the float with bits `bits`, if it has one: the bits are rotated
+/// left by one and, unless they are ±0.0, moved down by [`FLOAT_WINDOW_BIAS`]; the payload
+/// then fits in 30 bits exactly when the exponent is in the window.
+pub const fn inline_float_word(bits: u32) -> Option<u32> {
+    let r = bits.rotate_left(1);
+    if r <= 1 {
+        return Some((r << 2) | 2);
+    }
+    let d = r.wrapping_sub(FLOAT_WINDOW_BIAS);
+    if d.wrapping_sub(1 << 24) < (1 << 30) - (1 << 24) {
+        Some((d << 2) | 2)
+    } else {
+        None
+    }
+}
+
+/// The float bits of inline float `any` word `word` (the inverse of [`inline_float_word`]).
+pub const fn inline_float_bits(word: u32) -> u32 {
+    let d = word >> 2;
+    let r = if d <= 1 {
+        d
+    } else {
+        d.wrapping_add(FLOAT_WINDOW_BIAS)
+    };
+    r.rotate_right(1)
+}
+
 /// Object kind: an instance of a user class.
 pub const KIND_INSTANCE: u32 = 5;
 /// Object kind: a closure (function value).

@@ -158,7 +158,7 @@ impl Marker {
         }
         let Ok(h) = mem.read_u32(w) else { return };
         let kind = header_kind(h);
-        let plausible = (abi::KIND_STRING..=abi::KIND_CELL).contains(&kind)
+        let plausible = (abi::KIND_STRING..=abi::KIND_BOXED_FLOAT).contains(&kind)
             && header_size(h) >= 8
             && heap.contains(w + header_size(h) - 1);
         if h & MARK_BIT != 0 || !plausible || mem.write_u32(w, h | MARK_BIT).is_err() {

@@ -44,7 +44,7 @@ fn run(
             Err(any::type_error(mem, expected, b))
         }
         Native::BoxInt => any::from_int(rt, a as i32),
-        Native::BoxFloat => Ok(any::from_float(f32::from_bits(a))),
+        Native::BoxFloat => any::from_float(rt, f32::from_bits(a)),
         Native::UnboxInt => any::to_int(mem, a).map(|v| v as u32),
         Native::UnboxFloat => any::to_float(mem, a).map(f32::to_bits),
         Native::UnboxBool => any::to_bool(mem, a),
@@ -203,7 +203,7 @@ mod tests {
             (Native::PrintSpace, 0),
             (Native::PrintRef, arr),
             (Native::PrintSpace, 0),
-            (Native::PrintAny, any::from_float(0.5)),
+            (Native::PrintAny, any::float_word(0.5)),
             (Native::PrintSpace, 0),
             (Native::PrintRef, s),
             (Native::PrintEnd, 2),
@@ -294,7 +294,7 @@ mod tests {
         let both = c(Native::StringConcat, &[third, text]);
         assert_eq!(c(Native::UnboxFloat, &[int(3)]), 3.0f32.to_bits());
         assert_eq!(c(Native::AnyCompare, &[int(1), int(2), 0]), 1);
-        assert_eq!(c(Native::AnyEqual, &[int(2), any::from_float(2.0)]), 1);
+        assert_eq!(c(Native::AnyEqual, &[int(2), any::float_word(2.0)]), 1);
         assert_eq!(c(Native::AnyTruthy, &[abi::UNDEFINED]), 0);
         assert_eq!(c(Native::TimeNow, &[]), 12.5f32.to_bits());
         let yes = c(Native::BoolToString, &[1]);
@@ -395,8 +395,8 @@ mod tests {
         let fl = |x: f32| x.to_bits();
         assert_eq!(c(Native::AnyPow, &[int(3), int(4)]), int(81));
         assert_eq!(
-            c(Native::AnyPow, &[int(4), any::from_float(0.5)]),
-            any::from_float(2.0)
+            c(Native::AnyPow, &[int(4), any::float_word(0.5)]),
+            any::float_word(2.0)
         );
         for (native, args, want) in [
             (Native::MathSqrt, [fl(9.0), 0], 3.0f32),

@@ -1,24 +1,8 @@
 // Mandelbrot: the Are We Fast Yet benchmark, the same algorithm as mandelbrot.bs in 32-bit
-// floats. Compile with -DREAL=double for the original's double-precision checksum (191 for 500),
-// or with -DUNTYPED to model mandelbrot-untyped.bs, where every float that passes through `any`
-// (each operand and result of an operation with an `any` operand) loses its two lowest mantissa
-// bits to the tag.
+// floats. Compile with -DREAL=double for the original's double-precision checksum (191 for 500).
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-#ifdef UNTYPED
-static float ANY(float x) {
-    uint32_t bits;
-    memcpy(&bits, &x, 4);
-    bits &= ~3u;
-    memcpy(&x, &bits, 4);
-    return x;
-}
-#define EXPECTED 238
-#else
-#define ANY(x) (x)
-#endif
 
 #ifndef REAL
 #define REAL float
@@ -38,20 +22,20 @@ __attribute__((noipa)) static int32_t mandelbrot(int32_t size) {
     int32_t bitNum = 0;
     int32_t y = 0;
     while (y < size) {
-        const REAL ci = ANY(ANY(((REAL)2.0 * y) / size) - (REAL)1.0);
+        const REAL ci = ((((REAL)2.0 * y) / size) - (REAL)1.0);
         int32_t x = 0;
         while (x < size) {
             REAL zrzr = 0.0;
             REAL zi = 0.0;
             REAL zizi = 0.0;
-            const REAL cr = ANY(ANY(((REAL)2.0 * x) / size) - (REAL)1.5);
+            const REAL cr = ((((REAL)2.0 * x) / size) - (REAL)1.5);
             int32_t z = 0;
             int notDone = 1;
             int32_t escape = 0;
             while (notDone && z < 50) {
-                const REAL zr = ANY(ANY(zrzr - zizi) + cr);
-                zi = ANY(ANY(ANY((REAL)2.0 * zr) * zi) + ci);
-                zrzr = ANY(zr * zr);
+                const REAL zr = ((zrzr - zizi) + cr);
+                zi = ((((REAL)2.0 * zr) * zi) + ci);
+                zrzr = (zr * zr);
                 zizi = zi * zi;
                 if (zrzr + zizi > (REAL)4.0) {
                     notDone = 0;

@@ -1,24 +1,11 @@
 // NBody: the Are We Fast Yet benchmark, the same algorithm as nbody.bs in 32-bit floats
-// (compile with -DREAL=double for the original's precision, or with -DUNTYPED to model
-// nbody-untyped.bs, where the bodies' fields are `any` and so every float result loses its two
-// lowest mantissa bits: A marks each such value).
+// (compile with -DREAL=double for the original's precision).
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef UNTYPED
-static float A(float x) {
-    uint32_t bits;
-    memcpy(&bits, &x, 4);
-    bits &= ~3u;
-    memcpy(&x, &bits, 4);
-    return x;
-}
-#else
-#define A(x) (x)
-#endif
 
 #ifndef REAL
 #define REAL float
@@ -29,11 +16,7 @@ static float A(float x) {
 
 #define ITERATIONS 600
 #define STEPS 1000
-#ifdef UNTYPED
-#define EXPECTED -0.16923219f
-#else
 #define EXPECTED -0.16908671f
-#endif
 #define TOLERANCE 5e-6f
 
 static const REAL PI = (REAL)3.141592653589793;
@@ -46,20 +29,20 @@ typedef struct {
 
 static Body *newBody(REAL x, REAL y, REAL z, REAL vx, REAL vy, REAL vz, REAL mass) {
     Body *b = malloc(sizeof(Body));
-    b->x = A(x);
-    b->y = A(y);
-    b->z = A(z);
-    b->vx = A(A(vx) * DAYS_PER_YEAR);
-    b->vy = A(A(vy) * DAYS_PER_YEAR);
-    b->vz = A(A(vz) * DAYS_PER_YEAR);
-    b->mass = A(A(mass) * SOLAR_MASS);
+    b->x = x;
+    b->y = y;
+    b->z = z;
+    b->vx = (vx * DAYS_PER_YEAR);
+    b->vy = (vy * DAYS_PER_YEAR);
+    b->vz = (vz * DAYS_PER_YEAR);
+    b->mass = (mass * SOLAR_MASS);
     return b;
 }
 
 static void offsetMomentum(Body *b, REAL px, REAL py, REAL pz) {
-    b->vx = A((REAL)0.0 - A(A(px) / SOLAR_MASS));
-    b->vy = A((REAL)0.0 - A(A(py) / SOLAR_MASS));
-    b->vz = A((REAL)0.0 - A(A(pz) / SOLAR_MASS));
+    b->vx = ((REAL)0.0 - (px / SOLAR_MASS));
+    b->vy = ((REAL)0.0 - (py / SOLAR_MASS));
+    b->vz = ((REAL)0.0 - (pz / SOLAR_MASS));
 }
 
 #define NUM_BODIES 5
@@ -85,9 +68,9 @@ static void createBodies(Body **bodies) {
     REAL px = 0.0, py = 0.0, pz = 0.0;
     for (int i = 0; i < NUM_BODIES; i++) {
         Body *b = bodies[i];
-        px = A(A(px) + A(b->vx * b->mass));
-        py = A(A(py) + A(b->vy * b->mass));
-        pz = A(A(pz) + A(b->vz * b->mass));
+        px = (px + (b->vx * b->mass));
+        py = (py + (b->vy * b->mass));
+        pz = (pz + (b->vz * b->mass));
     }
     offsetMomentum(bodies[0], px, py, pz);
 }
@@ -97,25 +80,25 @@ static void advance(Body **bodies, REAL dt) {
         Body *iBody = bodies[i];
         for (int j = i + 1; j < NUM_BODIES; j++) {
             Body *jBody = bodies[j];
-            REAL dx = A(iBody->x - jBody->x);
-            REAL dy = A(iBody->y - jBody->y);
-            REAL dz = A(iBody->z - jBody->z);
-            REAL dSquared = A(A(A(dx * dx) + A(dy * dy)) + A(dz * dz));
+            REAL dx = (iBody->x - jBody->x);
+            REAL dy = (iBody->y - jBody->y);
+            REAL dz = (iBody->z - jBody->z);
+            REAL dSquared = (((dx * dx) + (dy * dy)) + (dz * dz));
             REAL distance = SQRT(dSquared);
-            REAL mag = A(A(dt) / A(dSquared * A(distance)));
-            iBody->vx = A(iBody->vx - A(A(dx * jBody->mass) * mag));
-            iBody->vy = A(iBody->vy - A(A(dy * jBody->mass) * mag));
-            iBody->vz = A(iBody->vz - A(A(dz * jBody->mass) * mag));
-            jBody->vx = A(jBody->vx + A(A(dx * iBody->mass) * mag));
-            jBody->vy = A(jBody->vy + A(A(dy * iBody->mass) * mag));
-            jBody->vz = A(jBody->vz + A(A(dz * iBody->mass) * mag));
+            REAL mag = (dt / (dSquared * distance));
+            iBody->vx = (iBody->vx - ((dx * jBody->mass) * mag));
+            iBody->vy = (iBody->vy - ((dy * jBody->mass) * mag));
+            iBody->vz = (iBody->vz - ((dz * jBody->mass) * mag));
+            jBody->vx = (jBody->vx + ((dx * iBody->mass) * mag));
+            jBody->vy = (jBody->vy + ((dy * iBody->mass) * mag));
+            jBody->vz = (jBody->vz + ((dz * iBody->mass) * mag));
         }
     }
     for (int i = 0; i < NUM_BODIES; i++) {
         Body *body = bodies[i];
-        body->x = A(body->x + A(A(dt) * body->vx));
-        body->y = A(body->y + A(A(dt) * body->vy));
-        body->z = A(body->z + A(A(dt) * body->vz));
+        body->x = (body->x + (dt * body->vx));
+        body->y = (body->y + (dt * body->vy));
+        body->z = (body->z + (dt * body->vz));
     }
 }
 
@@ -123,16 +106,16 @@ static REAL energy(Body **bodies) {
     REAL e = 0.0;
     for (int i = 0; i < NUM_BODIES; i++) {
         Body *iBody = bodies[i];
-        e = A(A(e) + A(A((REAL)0.5 * iBody->mass) *
-                       A(A(A(iBody->vx * iBody->vx) + A(iBody->vy * iBody->vy)) +
-                         A(iBody->vz * iBody->vz))));
+        e = (e + (((REAL)0.5 * iBody->mass) *
+                       (((iBody->vx * iBody->vx) + (iBody->vy * iBody->vy)) +
+                         (iBody->vz * iBody->vz))));
         for (int j = i + 1; j < NUM_BODIES; j++) {
             Body *jBody = bodies[j];
-            REAL dx = A(iBody->x - jBody->x);
-            REAL dy = A(iBody->y - jBody->y);
-            REAL dz = A(iBody->z - jBody->z);
-            REAL distance = SQRT(A(A(A(dx * dx) + A(dy * dy)) + A(dz * dz)));
-            e = A(A(e) - A(A(iBody->mass * jBody->mass) / A(distance)));
+            REAL dx = (iBody->x - jBody->x);
+            REAL dy = (iBody->y - jBody->y);
+            REAL dz = (iBody->z - jBody->z);
+            REAL distance = SQRT((((dx * dx) + (dy * dy)) + (dz * dz)));
+            e = (e - ((iBody->mass * jBody->mass) / distance));
         }
     }
     return e;

@@ -49,7 +49,7 @@ pub fn classify(mem: &Memory, w: u32) -> Value {
         abi::FALSE => Value::Bool(false),
         abi::TRUE => Value::Bool(true),
         _ if w & 1 == 1 => Value::Int((w as i32) >> 1),
-        _ if w & 3 == 2 => Value::Float(f32::from_bits(w & !3)),
+        _ if w & 3 == 2 => Value::Float(f32::from_bits(abi::inline_float_bits(w))),
         _ => match object_kind(mem, w) {
             Some(abi::KIND_STRING) => Value::Str(w),
             Some(abi::KIND_ARRAY) => Value::Array(w),
@@ -57,6 +57,10 @@ pub fn classify(mem: &Memory, w: u32) -> Value {
             Some(abi::KIND_CLOSURE) => Value::Closure(w),
             Some(abi::KIND_BOXED_INT) => match mem.read_u32(w + abi::BOXED_INT_VALUE as u32) {
                 Ok(v) => Value::Int(v as i32),
+                Err(_) => Value::Other(w),
+            },
+            Some(abi::KIND_BOXED_FLOAT) => match mem.read_u32(w + abi::BOXED_FLOAT_VALUE as u32) {
+                Ok(bits) => Value::Float(f32::from_bits(bits)),
                 Err(_) => Value::Other(w),
             },
             _ => Value::Other(w),
@@ -91,11 +95,21 @@ pub fn from_bool(b: bool) -> u32 {
     if b { abi::TRUE } else { abi::FALSE }
 }
 
-/// The `any` word of a float (NaNs become the canonical quiet NaN, so the tag cannot turn them
-/// into infinities).
-pub fn from_float(x: f32) -> u32 {
-    let bits = if x.is_nan() { 0x7fc0_0000 } else { x.to_bits() };
-    (bits & !3) | 2
+/// The `any` word of a float: inline when it has an inline word, else boxed (every bit kept).
+pub fn from_float(rt: &mut Runtime, x: f32) -> Result<u32, RuntimeError> {
+    if let Some(w) = abi::inline_float_word(x.to_bits()) {
+        return Ok(w);
+    }
+    let b = rt.alloc(abi::KIND_BOXED_FLOAT, 8)?;
+    rt.mem
+        .write_u32(b + abi::BOXED_FLOAT_VALUE as u32, x.to_bits())?;
+    Ok(b)
+}
+
+/// The inline `any` word of a float that has one (for tests: they use such floats).
+#[cfg(test)]
+pub fn float_word(x: f32) -> u32 {
+    abi::inline_float_word(x.to_bits()).expect("a float with an inline word")
 }
 
 /// The `any` word of an integer, boxing it when it does not fit in 31 bits.
@@ -187,31 +201,61 @@ mod tests {
     }
 
     #[test]
-    fn floats_keep_their_exponent_and_nan_stays_nan() {
-        let mem = &rt().mem;
-        for x in [
-            1.5f32,
+    fn floats_keep_every_bit_inline_or_boxed() {
+        let mut rt = rt();
+        let values = [
+            0.0f32,
+            -0.0,
+            1.5,
             -0.25,
+            7.2,
+            239.3,
+            f32::from_bits(0x2f80_0000), // 2^-32: below the inline window
+            f32::from_bits(0x3000_0000), // 2^-31: the smallest inline exponent
+            4_294_967_000.0,             // just below 2^32: inline
+            4_294_967_296.0,             // 2^32: boxed
             1e30,
             -1e-30,
+            f32::MIN_POSITIVE / 2.0,
             f32::INFINITY,
             f32::NEG_INFINITY,
-        ] {
-            let Value::Float(y) = classify(mem, from_float(x)) else {
+        ];
+        for x in values {
+            let w = from_float(&mut rt, x).unwrap();
+            let Value::Float(y) = classify(&rt.mem, w) else {
                 panic!("not a float")
             };
-            assert!((y - x).abs() <= x.abs() * 1e-6 || y == x, "{x} {y}");
+            assert_eq!(y.to_bits(), x.to_bits(), "{x}");
         }
-        assert!(matches!(classify(mem, from_float(f32::NAN)), Value::Float(y) if y.is_nan()));
-        assert!(
-            matches!(classify(mem, from_float(f32::from_bits(0x7f80_0001))), Value::Float(y) if y.is_nan())
-        );
+        assert_eq!(rt.heap_stats().live_objects, 7, "the boxed ones");
+        for bits in [0x7fc0_0000, 0x7f80_0001, 0xffc0_1234] {
+            let w = from_float(&mut rt, f32::from_bits(bits)).unwrap();
+            assert!(matches!(classify(&rt.mem, w), Value::Float(y) if y.is_nan()));
+        }
+    }
+
+    #[test]
+    fn inline_float_words_round_trip_over_every_exponent() {
+        for e in 0..=255u32 {
+            for m in [0, 1, 0x40_0000, 0x7f_ffff] {
+                for s in [0, 1u32 << 31] {
+                    let bits = s | e << 23 | m;
+                    let inline = (96..=158).contains(&e) || e == 0 && m == 0;
+                    let word = abi::inline_float_word(bits);
+                    assert_eq!(word.is_some(), inline, "{bits:#x}");
+                    if let Some(w) = word {
+                        assert_eq!(w & 3, 2, "{bits:#x}");
+                        assert_eq!(abi::inline_float_bits(w), bits, "{bits:#x}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
     fn unboxing_checks_types() {
         let rt = rt();
-        let e = to_int(&rt.mem, from_float(1.5)).unwrap_err();
+        let e = to_int(&rt.mem, float_word(1.5)).unwrap_err();
         assert_eq!(
             e.message_bytes(),
             b"type error: expected integer, got float"
@@ -235,9 +279,9 @@ mod tests {
             (abi::TRUE, true),
             (1, false),
             (3, true),
-            (from_float(0.0), false),
-            (from_float(-0.0), false),
-            (from_float(0.5), true),
+            (float_word(0.0), false),
+            (float_word(-0.0), false),
+            (float_word(0.5), true),
         ] {
             assert_eq!(truthy(mem, w), t, "{w:#x}");
         }

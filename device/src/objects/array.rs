@@ -396,7 +396,7 @@ mod tests {
         let as_ = create(&mut rt, ds, 1, 0).unwrap();
         let ab = create(&mut rt, db, 1, 1).unwrap();
         assert_eq!(any_get(&mut rt, ai, 1).unwrap(), int(5));
-        assert_eq!(any_get(&mut rt, af, 0).unwrap(), any::from_float(1.5));
+        assert_eq!(any_get(&mut rt, af, 0).unwrap(), any::float_word(1.5));
         assert_eq!(any_get(&mut rt, ab, 0).unwrap(), abi::TRUE);
         assert_eq!(any_get(&mut rt, as_, 0).unwrap(), abi::UNDEFINED);
         let err = any_get(&mut rt, ai, 3).unwrap_err();
@@ -479,7 +479,7 @@ mod tests {
         any_set(&mut rt, a, 2, int(-1)).unwrap();
         assert_eq!(elements(&rt, a), [255, 7, 255, 255, 255]);
         assert_eq!(rt.mem.read_u8(a + ARRAY_INLINE + 1), Ok(7));
-        let err = any_set(&mut rt, a, 0, any::from_float(1.0)).unwrap_err();
+        let err = any_set(&mut rt, a, 0, any::float_word(1.0)).unwrap_err();
         assert_eq!(
             err.message_bytes(),
             b"type error: expected integer, got float"

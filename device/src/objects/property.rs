@@ -119,7 +119,7 @@ mod tests {
         let a = array::create(&mut rt, ints, 4, 0).unwrap();
         let s = string::create(&mut rt, b"hello").unwrap();
         assert_eq!(get(&mut rt, p, x).unwrap(), int(3));
-        assert_eq!(get(&mut rt, p, y).unwrap(), any::from_float(1.5));
+        assert_eq!(get(&mut rt, p, y).unwrap(), any::float_word(1.5));
         assert_eq!(get(&mut rt, p, ok).unwrap(), abi::TRUE);
         assert_eq!(get(&mut rt, p, label).unwrap(), abi::UNDEFINED);
         assert_eq!(get(&mut rt, a, length).unwrap(), int(4));
@@ -164,7 +164,7 @@ mod tests {
         let type_errors: [(u32, u32, &[u8]); 3] = [
             (
                 x,
-                any::from_float(0.5),
+                any::float_word(0.5),
                 b"type error: expected integer, got float",
             ),
             (ok, int(1), b"type error: expected boolean, got integer"),

@@ -128,7 +128,7 @@ pub fn from_any(mem: &Memory, w: u32, ty: RuntimeType) -> Result<u32, RuntimeErr
 pub fn to_any(rt: &mut Runtime, word: u32, ty: RuntimeType) -> Result<u32, RuntimeError> {
     match ty.base() {
         abi::TYPE_INT => any::from_int(rt, word as i32),
-        abi::TYPE_FLOAT => Ok(any::from_float(f32::from_bits(word))),
+        abi::TYPE_FLOAT => any::from_float(rt, f32::from_bits(word)),
         abi::TYPE_BOOL => Ok(any::from_bool(word != 0)),
         _ => Ok(word),
     }
@@ -150,7 +150,7 @@ mod tests {
         let s = string::create(&mut rt, b"s").unwrap();
         let mem = &rt.mem;
         let t = |k| RuntimeType::new(k, 0);
-        let f = any::from_float(1.5);
+        let f = any::float_word(1.5);
         for (w, kind, ok) in [
             (int(1), abi::TYPE_INT, true),
             (f, abi::TYPE_INT, false),

@@ -176,10 +176,10 @@ mod tests {
             (abi::TRUE, b"true", b"true"),
             (abi::FALSE, b"false", b"false"),
             ((-42i32 << 1 | 1) as u32, b"-42", b"-42"),
-            (any::from_float(2.5), b"2.500000", b"2.5"),
+            (any::float_word(2.5), b"2.500000", b"2.5"),
             (s, b"txt", b"txt"),
             (a, b"<class integer[]>", b"<class integer[]>"),
-            (any::from_float(2.0), b"2.000000", b"2.0"),
+            (any::float_word(2.0), b"2.000000", b"2.0"),
             (p, b"<class Point>", b"<class Point>"),
             (c, b"<function>", b"<function>"),
         ];

@@ -78,11 +78,7 @@ impl Lowerer {
                 self.b.switch_to(join);
                 result
             }
-            Type::Float => {
-                let bits = self.un(UnOp::FloatBits, v, Ty::I32);
-                let cleared = self.int_imm(IntOp::And, bits, !3, Ty::I32);
-                self.int_imm(IntOp::Or, cleared, 2, Ty::Any)
-            }
+            Type::Float => self.box_float(v, span),
             Type::Boolean => {
                 // false → FALSE (4), true → TRUE (8).
                 let scaled = self.int_imm(IntOp::Shl, v, 2, Ty::I32);
@@ -90,6 +86,111 @@ impl Lowerer {
             }
             _ => self.b.retype(v, Ty::Any),
         }
+    }
+
+    /// A float as an `any` word (`abi::inline_float_word` inline, else boxed by the runtime):
+    /// the bits rotated left by one are the payload for ±0.0, or, moved down by
+    /// `abi::FLOAT_WINDOW_BIAS`, when the exponent is in the inline window.
+    fn box_float(&mut self, v: Var, span: Span) -> Var {
+        let bits = self.un(UnOp::FloatBits, v, Ty::I32);
+        let high = self.int_imm(IntOp::Shl, bits, 1, Ty::I32);
+        let sign = self.int_imm(IntOp::ShrU, bits, 31, Ty::I32);
+        let rotated = self.b.var(Ty::I32);
+        self.b.emit(Inst::Int {
+            op: IntOp::Or,
+            dst: rotated,
+            a: high,
+            b: sign,
+        });
+        let result = self.b.var(Ty::Any);
+        let payload = self.b.var(Ty::I32);
+        let (zero, nonzero, inline, boxed, join) = (
+            self.b.block(),
+            self.b.block(),
+            self.b.block(),
+            self.b.block(),
+            self.b.block(),
+        );
+        let two = self.b.iconst(Ty::I32, 2);
+        self.b.terminate(Terminator::Branch {
+            cond: Cond::LtU,
+            a: rotated,
+            b: two,
+            then: zero,
+            other: nonzero,
+        });
+        self.b.switch_to(zero);
+        self.b.emit(Inst::Copy {
+            dst: payload,
+            src: rotated,
+        });
+        self.b.terminate(Terminator::Jump(inline));
+        self.b.switch_to(nonzero);
+        let moved = self.int_imm(IntOp::Sub, rotated, abi::FLOAT_WINDOW_BIAS as i32, Ty::I32);
+        let from_window = self.int_imm(IntOp::Sub, moved, 1 << 24, Ty::I32);
+        let window = self.b.iconst(Ty::I32, (1 << 30) - (1 << 24));
+        self.b.emit(Inst::Copy {
+            dst: payload,
+            src: moved,
+        });
+        self.b.terminate(Terminator::Branch {
+            cond: Cond::LtU,
+            a: from_window,
+            b: window,
+            then: inline,
+            other: boxed,
+        });
+        self.b.switch_to(inline);
+        let shifted = self.int_imm(IntOp::Shl, payload, 2, Ty::I32);
+        let word = self.int_imm(IntOp::Or, shifted, 2, Ty::Any);
+        self.b.emit(Inst::Copy {
+            dst: result,
+            src: word,
+        });
+        self.b.terminate(Terminator::Jump(join));
+        self.b.switch_to(boxed);
+        let word = self.b.native_value(Native::BoxFloat, vec![bits], span);
+        self.b.emit(Inst::Copy {
+            dst: result,
+            src: word,
+        });
+        self.b.terminate(Terminator::Jump(join));
+        self.b.switch_to(join);
+        result
+    }
+
+    /// The float of inline float word `w` (`abi::inline_float_bits`): payloads 0 and 1 are
+    /// ±0.0, the others move up by `abi::FLOAT_WINDOW_BIAS`; then rotate right by one.
+    fn inline_float(&mut self, w: Var) -> Var {
+        let payload = self.int_imm(IntOp::ShrU, w, 2, Ty::I32);
+        let two = self.b.iconst(Ty::I32, 2);
+        let nonzero = self.b.var(Ty::I32);
+        self.b.emit(Inst::Cmp {
+            cond: Cond::GeU,
+            dst: nonzero,
+            a: payload,
+            b: two,
+        });
+        // All ones when the payload is not ±0.0, else zero: selects the bias without a branch.
+        let mask = self.un(UnOp::Neg, nonzero, Ty::I32);
+        let bias = self.int_imm(IntOp::And, mask, abi::FLOAT_WINDOW_BIAS as i32, Ty::I32);
+        let rotated = self.b.var(Ty::I32);
+        self.b.emit(Inst::Int {
+            op: IntOp::Add,
+            dst: rotated,
+            a: payload,
+            b: bias,
+        });
+        let low = self.int_imm(IntOp::ShrU, rotated, 1, Ty::I32);
+        let sign = self.int_imm(IntOp::Shl, rotated, 31, Ty::I32);
+        let bits = self.b.var(Ty::I32);
+        self.b.emit(Inst::Int {
+            op: IntOp::Or,
+            dst: bits,
+            a: low,
+            b: sign,
+        });
+        self.un(UnOp::BitsFloat, bits, Ty::F32)
     }
 
     /// An `any` word converted to static type `to`, raising a type error when it does not fit.
@@ -113,10 +214,7 @@ impl Lowerer {
                 2,
                 Ty::F32,
                 span,
-                |l, w| {
-                    let bits = l.int_imm(IntOp::And, w, !3, Ty::I32);
-                    l.un(UnOp::BitsFloat, bits, Ty::F32)
-                },
+                |l, w| l.inline_float(w),
                 Native::UnboxFloat,
             ),
             Type::Boolean => self.b.native_value(Native::UnboxBool, vec![v], span),
