@@ -136,12 +136,16 @@ fn qrst(f: Fields) -> Option<Inst> {
         (op1::RST1, 9) => when(s == 0, Inst::Srl { r: a(r), t: a(t) }),
         (op1::RST1, 10) => when(t == 0, Inst::Sll { r: a(r), s: a(s) }),
         (op1::RST1, 11) => when(s == 0, Inst::Sra { r: a(r), t: a(t) }),
-        (o1 @ (4 | 5), op2) => Some(Inst::Extui {
-            r: a(r),
-            t: a(t),
-            shift: ((o1 & 1) << 4 | s) as u8,
-            bits: op2 as u8 + 1,
-        }),
+        (o1 @ (4 | 5), op2) => {
+            let (shift, bits) = ((o1 & 1) << 4 | s, op2 + 1);
+            let extui = Inst::Extui {
+                r: a(r),
+                t: a(t),
+                shift: shift as u8,
+                bits: bits as u8,
+            };
+            when(shift + bits <= 32, extui)
+        }
         (op1::FP0, 15) => match t {
             5 => Some(Inst::Wfr { r: fr(r), s: a(s) }),
             4 => Some(Inst::Rfr { r: a(r), s: fr(s) }),

@@ -483,7 +483,9 @@ pub fn encode(inst: &Inst) -> Result<Encoded, EncodeError> {
         }
         Inst::Extui { r, t, shift, bits } => {
             let shift = field("extui", "shift", shift.into(), 0, 31, 1)? as u32;
-            let bits = field("extui", "width", bits.into(), 1, 16, 1)? as u32;
+            // Bits above 31 would read as zero; GNU `as` refuses such fields, and so do we.
+            let widest = (32 - i64::from(shift)).min(16);
+            let bits = field("extui", "width", bits.into(), 1, widest, 1)? as u32;
             rrr(
                 QRST,
                 op1::EXTUI | shift >> 4,

@@ -329,7 +329,7 @@ pub enum Inst {
     /// `ssai sa`: SAR = sa, in 0..=31.
     Ssai { sa: u8 },
     /// `extui ar, at, shift, bits`: `(at >> shift) & ((1 << bits) − 1)`, shift in 0..=31, bits
-    /// in 1..=16.
+    /// in 1..=16, `shift + bits <= 32`.
     Extui { r: Reg, t: Reg, shift: u8, bits: u8 },
     /// `nop`.
     Nop,

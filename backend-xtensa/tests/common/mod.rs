@@ -446,12 +446,16 @@ pub fn random(rng: &mut Rng) -> Inst {
         10 => Inst::Ssai {
             sa: rng.range(0, 31) as u8,
         },
-        11 => Inst::Extui {
-            r: rng.reg(),
-            t: rng.reg(),
-            shift: rng.range(0, 31) as u8,
-            bits: rng.range(1, 16) as u8,
-        },
+        11 => {
+            let shift = rng.range(0, 31);
+            let bits = rng.range(1, (32 - shift).min(16)) as u8;
+            Inst::Extui {
+                r: rng.reg(),
+                t: rng.reg(),
+                shift: shift as u8,
+                bits,
+            }
+        }
         12 => {
             let op = rng.pick(MemOp::ALL);
             let size = match op {
