@@ -17,18 +17,12 @@ pub struct Encoded {
 impl Encoded {
     fn wide(word: u32) -> Encoded {
         let [b0, b1, b2, _] = word.to_le_bytes();
-        Encoded {
-            bytes: [b0, b1, b2],
-            len: 3,
-        }
+        Encoded { bytes: [b0, b1, b2], len: 3 }
     }
 
     fn narrow(word: u32) -> Encoded {
         let [b0, b1, _, _] = word.to_le_bytes();
-        Encoded {
-            bytes: [b0, b1, 0],
-            len: 2,
-        }
+        Encoded { bytes: [b0, b1, 0], len: 2 }
     }
 
     /// The bytes: 3 for a standard instruction, 2 for a narrow (`.n`) one.
@@ -99,21 +93,10 @@ fn field(
     align: u32,
 ) -> Result<i64, EncodeError> {
     if value < min || value > max {
-        return Err(EncodeError::OutOfRange {
-            mnemonic,
-            operand,
-            value,
-            min,
-            max,
-        });
+        return Err(EncodeError::OutOfRange { mnemonic, operand, value, min, max });
     }
     if value % i64::from(align) != 0 {
-        return Err(EncodeError::Misaligned {
-            mnemonic,
-            operand,
-            value,
-            align,
-        });
+        return Err(EncodeError::Misaligned { mnemonic, operand, value, align });
     }
     Ok(value / i64::from(align))
 }
@@ -122,14 +105,7 @@ fn field(
 /// signed field of `bits` bits.
 fn branch_field(mnemonic: &'static str, offset: i32, bits: u32) -> Result<u32, EncodeError> {
     let half = 1i64 << (bits - 1);
-    let imm = field(
-        mnemonic,
-        "offset",
-        i64::from(offset),
-        4 - half,
-        4 + half - 1,
-        1,
-    )? - 4;
+    let imm = field(mnemonic, "offset", i64::from(offset), 4 - half, 4 + half - 1, 1)? - 4;
     Ok(imm as u32)
 }
 
@@ -486,78 +462,41 @@ pub fn encode(inst: &Inst) -> Result<Encoded, EncodeError> {
             // Bits above 31 would read as zero; GNU `as` refuses such fields, and so do we.
             let widest = (32 - i64::from(shift)).min(16);
             let bits = field("extui", "width", bits.into(), 1, widest, 1)? as u32;
-            rrr(
-                QRST,
-                op1::EXTUI | shift >> 4,
-                bits - 1,
-                reg(r),
-                shift,
-                reg(t),
-            )
+            rrr(QRST, op1::EXTUI | shift >> 4, bits - 1, reg(r), shift, reg(t))
         }
         Inst::Nop => fixed::NOP,
         Inst::Mem { op, t, s, offset } => {
             let (r, size) = op.codes();
-            let imm = field(
-                op.mnemonic(),
-                "offset",
-                offset.into(),
-                0,
-                255 * i64::from(size),
-                size,
-            )?;
+            let imm =
+                field(op.mnemonic(), "offset", offset.into(), 0, 255 * i64::from(size), size)?;
             rri8(LSAI, r, reg(s), reg(t), imm as u32)
         }
         Inst::L32r { t, offset } => {
             let imm = field("l32r", "offset", offset.into(), -262_144, -4, 4)?;
             ri16(L32R, reg(t), imm as u32)
         }
-        Inst::Branch { op, s, t, offset } => rri8(
-            B,
-            op.code(),
-            reg(s),
-            reg(t),
-            branch_field(op.mnemonic(), offset, 8)?,
-        ),
-        Inst::BranchZ { op, s, offset } => bri12(
-            SI,
-            reg(s),
-            op.code(),
-            1,
-            branch_field(op.mnemonic(), offset, 12)?,
-        ),
+        Inst::Branch { op, s, t, offset } => {
+            rri8(B, op.code(), reg(s), reg(t), branch_field(op.mnemonic(), offset, 8)?)
+        }
+        Inst::BranchZ { op, s, offset } => {
+            bri12(SI, reg(s), op.code(), 1, branch_field(op.mnemonic(), offset, 12)?)
+        }
         Inst::BranchImm { op, s, imm, offset } => {
             let table = op.table();
             let Some(index) = table.iter().position(|&c| c == imm) else {
-                return Err(EncodeError::NotInTable {
-                    mnemonic: op.mnemonic(),
-                    value: imm,
-                    table,
-                });
+                return Err(EncodeError::NotInTable { mnemonic: op.mnemonic(), value: imm, table });
             };
             let (n, m) = op.codes();
-            bri8(
-                SI,
-                index as u32,
-                reg(s),
-                m,
-                n,
-                branch_field(op.mnemonic(), offset, 8)?,
-            )
+            bri8(SI, index as u32, reg(s), m, n, branch_field(op.mnemonic(), offset, 8)?)
         }
         Inst::BranchBit { op, s, bit, offset } => {
             let bit = field(op.mnemonic(), "bit", bit.into(), 0, 31, 1)? as u32;
             let imm = branch_field(op.mnemonic(), offset, 8)?;
             rri8(B, op.code() | bit >> 4, reg(s), bit, imm)
         }
-        Inst::BranchBool { op, s, offset } => bri8(
-            SI,
-            op.code(),
-            breg(s),
-            1,
-            3,
-            branch_field(op.mnemonic(), offset, 8)?,
-        ),
+        Inst::BranchBool { op, s, offset } => {
+            bri8(SI, op.code(), breg(s), 1, 3, branch_field(op.mnemonic(), offset, 8)?)
+        }
         Inst::J { offset } => call(SI, 0, branch_field("j", offset, 18)?),
         Inst::Jx { s } => callx(QRST, 0, 0, 0, reg(s), 2, 2),
         Inst::Call { op, offset } => {

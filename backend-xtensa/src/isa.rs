@@ -282,9 +282,7 @@ pub const B4CONST: [i32; 16] = [-1, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 32, 64, 
 
 /// The constants an unsigned compare-with-immediate branch (`bltui`, `bgeui`) can encode,
 /// indexed by the `r` field.
-pub const B4CONSTU: [i32; 16] = [
-    32768, 65536, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 32, 64, 128, 256,
-];
+pub const B4CONSTU: [i32; 16] = [32768, 65536, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 32, 64, 128, 256];
 
 /// One Xtensa instruction of the subset the ESP32 code generator uses.
 ///
@@ -334,43 +332,19 @@ pub enum Inst {
     /// `nop`.
     Nop,
     /// `op at, as, offset`.
-    Mem {
-        op: MemOp,
-        t: Reg,
-        s: Reg,
-        offset: u32,
-    },
+    Mem { op: MemOp, t: Reg, s: Reg, offset: u32 },
     /// `l32r at, label`: load a literal below the instruction.
     L32r { t: Reg, offset: i32 },
     /// `op as, at, label`.
-    Branch {
-        op: BranchOp,
-        s: Reg,
-        t: Reg,
-        offset: i32,
-    },
+    Branch { op: BranchOp, s: Reg, t: Reg, offset: i32 },
     /// `op as, label`.
     BranchZ { op: BranchZOp, s: Reg, offset: i32 },
     /// `op as, imm, label`.
-    BranchImm {
-        op: BranchImmOp,
-        s: Reg,
-        imm: i32,
-        offset: i32,
-    },
+    BranchImm { op: BranchImmOp, s: Reg, imm: i32, offset: i32 },
     /// `op as, bit, label`, bit in 0..=31.
-    BranchBit {
-        op: BranchBitOp,
-        s: Reg,
-        bit: u8,
-        offset: i32,
-    },
+    BranchBit { op: BranchBitOp, s: Reg, bit: u8, offset: i32 },
     /// `op bs, label`.
-    BranchBool {
-        op: BranchBoolOp,
-        s: BReg,
-        offset: i32,
-    },
+    BranchBool { op: BranchBoolOp, s: BReg, offset: i32 },
     /// `j label`, ±128 KiB.
     J { offset: i32 },
     /// `jx as`.
@@ -401,47 +375,17 @@ pub enum Inst {
     /// `rfr ar, fs`: move bits from an FP register to an address register.
     Rfr { r: Reg, s: FReg },
     /// `op ar, fs, scale`, scale in 0..=15.
-    FpToInt {
-        op: FpToIntOp,
-        r: Reg,
-        s: FReg,
-        scale: u8,
-    },
+    FpToInt { op: FpToIntOp, r: Reg, s: FReg, scale: u8 },
     /// `op fr, as, scale`, scale in 0..=15.
-    IntToFp {
-        op: IntToFpOp,
-        r: FReg,
-        s: Reg,
-        scale: u8,
-    },
+    IntToFp { op: IntToFpOp, r: FReg, s: Reg, scale: u8 },
     /// `op br, fs, ft`.
-    FpCmp {
-        op: FpCmpOp,
-        r: BReg,
-        s: FReg,
-        t: FReg,
-    },
+    FpCmp { op: FpCmpOp, r: BReg, s: FReg, t: FReg },
     /// `op fr, fs, at`.
-    FpMovA {
-        op: FpMovAOp,
-        r: FReg,
-        s: FReg,
-        t: Reg,
-    },
+    FpMovA { op: FpMovAOp, r: FReg, s: FReg, t: Reg },
     /// `op fr, fs, bt`.
-    FpMovB {
-        op: FpMovBOp,
-        r: FReg,
-        s: FReg,
-        t: BReg,
-    },
+    FpMovB { op: FpMovBOp, r: FReg, s: FReg, t: BReg },
     /// `op ft, as, offset`.
-    FpMem {
-        op: FpMemOp,
-        t: FReg,
-        s: Reg,
-        offset: u32,
-    },
+    FpMem { op: FpMemOp, t: FReg, s: Reg, offset: u32 },
     /// `add.n ar, as, at`.
     AddN { r: Reg, s: Reg, t: Reg },
     /// `addi.n ar, as, imm`, imm −1 or 1..=15.
@@ -467,12 +411,7 @@ pub enum Inst {
 impl Inst {
     /// `mov ar, as`, which the ISA spells `or ar, as, as`.
     pub const fn mov(r: Reg, s: Reg) -> Inst {
-        Inst::Rrr {
-            op: RrrOp::Or,
-            r,
-            s,
-            t: s,
-        }
+        Inst::Rrr { op: RrrOp::Or, r, s, t: s }
     }
 
     /// The address this instruction at `pc` branches to, calls or loads its literal from;

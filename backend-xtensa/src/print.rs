@@ -54,10 +54,7 @@ impl fmt::Display for Label {
 }
 
 fn write_inst(f: &mut fmt::Formatter<'_>, inst: &Inst, pc: Option<u32>) -> fmt::Result {
-    let label = |offset: i32| Label {
-        offset,
-        absolute: pc.and_then(|pc| inst.target(pc)),
-    };
+    let label = |offset: i32| Label { offset, absolute: pc.and_then(|pc| inst.target(pc)) };
     match *inst {
         Inst::Rrr { op, r, s, t } => write!(f, "{} {r}, {s}, {t}", op.mnemonic()),
         Inst::Neg { r, t } => write!(f, "neg {r}, {t}"),
@@ -142,10 +139,7 @@ pub fn disasm(bytes: &[u8], base: u32) -> String {
             Some((inst, len)) => (inst.display_at(pc).to_string(), len),
             None => (format!(".byte {:#04x}", bytes[at]), 1),
         };
-        let hex: Vec<String> = bytes[at..at + len]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex: Vec<String> = bytes[at..at + len].iter().map(|b| format!("{b:02x}")).collect();
         let _ = writeln!(out, "{pc:08x}:  {:<8}   {text}", hex.join(" "));
         at += len;
     }

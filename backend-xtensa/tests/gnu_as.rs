@@ -46,21 +46,12 @@ fn gnu_assemble(name: &str, code: &[Inst]) -> Vec<u8> {
     }
     source += ".end no-transform\n";
     std::fs::write(path("code.S"), &source).unwrap();
-    run(
-        "xtensa-lx106-elf-as",
-        &["--no-transform", "-o", &path("code.o"), &path("code.S")],
-    );
+    run("xtensa-lx106-elf-as", &["--no-transform", "-o", &path("code.o"), &path("code.S")]);
     let text = format!("-Ttext={BASE:#x}");
     let entry = format!("{BASE:#x}");
     let (object, elf) = (path("code.o"), path("code.elf"));
-    run(
-        "xtensa-lx106-elf-ld",
-        &["--no-relax", &text, "-e", &entry, "-o", &elf, &object],
-    );
-    run(
-        "xtensa-lx106-elf-objcopy",
-        &["-O", "binary", "-j", ".text", &elf, &path("code.bin")],
-    );
+    run("xtensa-lx106-elf-ld", &["--no-relax", &text, "-e", &entry, "-o", &elf, &object]);
+    run("xtensa-lx106-elf-objcopy", &["-O", "binary", "-j", ".text", &elf, &path("code.bin")]);
     let bytes = std::fs::read(path("code.bin")).unwrap();
     let _ = std::fs::remove_dir_all(PathBuf::from(&dir));
     bytes
@@ -68,10 +59,7 @@ fn gnu_assemble(name: &str, code: &[Inst]) -> Vec<u8> {
 
 /// Compares our bytes for `code` with GNU `as`'s, naming every instruction that differs.
 fn check_against_gnu_as(name: &str, code: &[Inst]) {
-    let ours: Vec<Vec<u8>> = code
-        .iter()
-        .map(|i| encode(i).unwrap().as_bytes().to_vec())
-        .collect();
+    let ours: Vec<Vec<u8>> = code.iter().map(|i| encode(i).unwrap().as_bytes().to_vec()).collect();
     let theirs = gnu_assemble(name, code);
     let mut at = 0;
     let mut wrong = Vec::new();
@@ -79,20 +67,12 @@ fn check_against_gnu_as(name: &str, code: &[Inst]) {
         let gnu = theirs.get(at..at + bytes.len()).unwrap_or(&[]);
         if gnu != bytes.as_slice() {
             let pc = BASE + at as u32;
-            wrong.push(format!(
-                "{pc:#x} {}: ours {bytes:02x?}, as {gnu:02x?}",
-                inst.display_at(pc)
-            ));
+            wrong
+                .push(format!("{pc:#x} {}: ours {bytes:02x?}, as {gnu:02x?}", inst.display_at(pc)));
         }
         at += bytes.len();
     }
-    assert!(
-        wrong.is_empty(),
-        "{} of {} differ:\n{}",
-        wrong.len(),
-        code.len(),
-        wrong.join("\n")
-    );
+    assert!(wrong.is_empty(), "{} of {} differ:\n{}", wrong.len(), code.len(), wrong.join("\n"));
     assert_eq!(theirs.len(), at, "as produced a different length");
 }
 
@@ -106,10 +86,8 @@ fn every_lx106_instruction_at_its_boundaries_matches_gnu_as() {
 #[test]
 fn random_lx106_instructions_match_gnu_as() {
     let mut rng = Rng::new(0x5eed_00a5);
-    let code: Vec<Inst> = std::iter::repeat_with(|| random(&mut rng))
-        .filter(in_lx106)
-        .take(5000)
-        .collect();
+    let code: Vec<Inst> =
+        std::iter::repeat_with(|| random(&mut rng)).filter(in_lx106).take(5000).collect();
     check_against_gnu_as("random", &code);
 }
 
@@ -133,19 +111,10 @@ fn relative_display_means_the_same_to_gnu_as() {
     let (elf, bin) = (dir.join("rel.elf"), dir.join("rel.bin"));
     let (elf, bin) = (elf.to_str().unwrap(), bin.to_str().unwrap());
     let text = format!("-Ttext={BASE:#x}");
-    run(
-        "xtensa-lx106-elf-ld",
-        &["--no-relax", &text, "-e", "0", "-o", elf, obj],
-    );
-    run(
-        "xtensa-lx106-elf-objcopy",
-        &["-O", "binary", "-j", ".text", elf, bin],
-    );
+    run("xtensa-lx106-elf-ld", &["--no-relax", &text, "-e", "0", "-o", elf, obj]);
+    run("xtensa-lx106-elf-objcopy", &["-O", "binary", "-j", ".text", elf, bin]);
     let theirs = std::fs::read(bin).unwrap();
-    let ours: Vec<u8> = code
-        .iter()
-        .flat_map(|i| encode(i).unwrap().as_bytes().to_vec())
-        .collect();
+    let ours: Vec<u8> = code.iter().flat_map(|i| encode(i).unwrap().as_bytes().to_vec()).collect();
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(ours, theirs);
 }
