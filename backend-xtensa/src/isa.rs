@@ -414,6 +414,28 @@ impl Inst {
         Inst::Rrr { op: RrrOp::Or, r, s, t: s }
     }
 
+    /// Whether this is a narrow (2-byte, code density option) instruction.
+    pub const fn is_narrow(&self) -> bool {
+        matches!(
+            self,
+            Inst::AddN { .. }
+                | Inst::AddiN { .. }
+                | Inst::L32iN { .. }
+                | Inst::S32iN { .. }
+                | Inst::MovN { .. }
+                | Inst::MoviN { .. }
+                | Inst::BranchZN { .. }
+                | Inst::RetN
+                | Inst::RetwN
+                | Inst::NopN
+        )
+    }
+
+    /// The size in bytes, 2 or 3, known without encoding (for layout and branch relaxation).
+    pub const fn size(&self) -> u32 {
+        if self.is_narrow() { 2 } else { 3 }
+    }
+
     /// The address this instruction at `pc` branches to, calls or loads its literal from;
     /// `None` for instructions without a PC-relative operand.
     pub fn target(&self, pc: u32) -> Option<u32> {

@@ -8,20 +8,7 @@ use common::{Rng, random, samples};
 
 fn round_trip(inst: &Inst) {
     let encoded = encode(inst).unwrap_or_else(|e| panic!("{inst:?}: {e}"));
-    let narrow = matches!(
-        inst,
-        Inst::AddN { .. }
-            | Inst::AddiN { .. }
-            | Inst::L32iN { .. }
-            | Inst::S32iN { .. }
-            | Inst::MovN { .. }
-            | Inst::MoviN { .. }
-            | Inst::BranchZN { .. }
-            | Inst::RetN
-            | Inst::RetwN
-            | Inst::NopN
-    );
-    assert_eq!(encoded.len(), if narrow { 2 } else { 3 }, "{inst:?}");
+    assert_eq!(encoded.len() as u32, inst.size(), "{inst:?}");
     assert_eq!(
         decode(encoded.as_bytes()),
         Some((*inst, encoded.len())),
