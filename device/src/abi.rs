@@ -422,8 +422,9 @@ natives! {
     AnyIndexGet = 36 (Any, I32) -> Any,
     /// `v[i] = x` where `v` is an `any` holding an array (checked against the element type).
     AnyIndexSet = 37 (Any, I32, Any) -> None,
-    /// `v.length` where `v` is an `any` holding an array or string.
-    AnyLength = 38 (Any) -> I32,
+    /// `v.length` where `v` is an `any`: the length of an array or string, or the `length`
+    /// property of an instance, as an `any` word.
+    AnyLength = 38 (Any) -> Any,
     /// Append an integer's text to the current output line.
     PrintInt = 39 (I32) -> None,
     /// Append a float with C's `%f` (six decimals).

@@ -80,7 +80,7 @@ fn run(
         Native::ArrayUnshift => array::unshift(rt, a, b),
         Native::AnyIndexGet => array::any_get(rt, a, b as i32),
         Native::AnyIndexSet => array::any_set(rt, a, b as i32, c).map(|()| 0),
-        Native::AnyLength => array::any_length(mem, a),
+        Native::AnyLength => property::length(rt, a),
         Native::PrintInt => print_bytes(rt, io, text::int_text(a as i32).as_bytes()),
         Native::PrintFloat => {
             print_bytes(rt, io, text::float_print_text(f32::from_bits(a)).as_bytes())

@@ -342,7 +342,8 @@ pub enum ExprKind {
     AnyIndex(Box<Expr>, Box<Expr>),
     /// `.length` of an array or string of known type.
     Length(Box<Expr>),
-    /// `.length` of an `any`.
+    /// `.length` of an `any` (an array's or string's length, or an instance's `length`
+    /// property), as an `any`.
     AnyLength(Box<Expr>),
     /// `new C(args)`: allocate an instance of class `class` (qualified name) and run
     /// `constructor` (a function taking the instance first), if the class has one.

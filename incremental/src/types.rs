@@ -224,7 +224,7 @@ impl Type {
             (f, t) if f.is_integral() && t.is_integer() => true,
             (Type::Void | Type::Int32, Type::Any) => false,
             (_, Type::Any) => true,
-            (Type::Any, t) => !matches!(t, Type::Void | Type::Int32 | Type::Null),
+            (Type::Any, t) => !matches!(t, Type::Void | Type::Int32),
             _ => false,
         }
     }

@@ -144,6 +144,8 @@ pub fn to_float(mem: &Memory, w: u32) -> Result<f32, RuntimeError> {
 pub fn to_bool(mem: &Memory, w: u32) -> Result<u32, RuntimeError> {
     match classify(mem, w) {
         Value::Bool(b) => Ok(b as u32),
+        // `undefined` is false, as in the reference implementation.
+        Value::Undefined => Ok(0),
         _ => Err(type_error(mem, b"boolean", w)),
     }
 }
@@ -260,10 +262,11 @@ mod tests {
             e.message_bytes(),
             b"type error: expected integer, got float"
         );
-        let e = to_bool(&rt.mem, abi::UNDEFINED).unwrap_err();
+        assert_eq!(to_bool(&rt.mem, abi::UNDEFINED).ok(), Some(0));
+        let e = to_bool(&rt.mem, 7 << 1 | 1).unwrap_err();
         assert_eq!(
             e.message_bytes(),
-            b"type error: expected boolean, got undefined"
+            b"type error: expected boolean, got integer"
         );
         assert_eq!(to_float(&rt.mem, 7 << 1 | 1).ok(), Some(7.0));
         assert_eq!(to_bool(&rt.mem, abi::TRUE).ok(), Some(1));

@@ -263,15 +263,6 @@ pub fn any_set(rt: &mut Runtime, v: u32, i: i32, x: u32) -> Result<(), RuntimeEr
     el.write(&mut rt.mem, data, i, w)
 }
 
-/// `v.length` for an `any` holding an array or a string.
-pub fn any_length(mem: &Memory, v: u32) -> Result<u32, RuntimeError> {
-    match any::classify(mem, v) {
-        Value::Array(a) => length(mem, a),
-        Value::Str(s) => string::len(mem, s),
-        _ => Err(any::type_error(mem, b"array", v)),
-    }
-}
-
 /// The array in `v` for a call of its growth method `method`: a type error unless `v` is an
 /// array, a missing method unless the array can grow.
 fn growable_array(mem: &Memory, v: u32, method: &[u8]) -> Result<u32, RuntimeError> {
@@ -336,6 +327,7 @@ pub fn any_shift(rt: &mut Runtime, v: u32) -> Result<u32, RuntimeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::objects::property;
     use crate::objects::statics::Statics;
     use crate::objects::string::tests::rt;
 
@@ -432,14 +424,14 @@ mod tests {
             err.message_bytes(),
             b"type error: expected string, got undefined"
         );
-        assert_eq!(any_length(&rt.mem, as_).unwrap(), 1);
-        assert_eq!(any_length(&rt.mem, s).unwrap(), 2);
+        assert_eq!(property::length(&mut rt, as_).unwrap(), int(1));
+        assert_eq!(property::length(&mut rt, s).unwrap(), int(2));
         let c = any_get(&mut rt, s, 1).unwrap();
         assert_eq!(string::bytes(&rt.mem, c).unwrap(), b"i");
-        let err = any_length(&rt.mem, int(1)).unwrap_err();
+        let err = property::length(&mut rt, int(1)).unwrap_err();
         assert_eq!(
             err.message_bytes(),
-            b"type error: expected array, got integer"
+            b"no such property: `length` on integer"
         );
     }
 
@@ -489,9 +481,9 @@ mod tests {
             err.message_bytes(),
             b"array index out of range: 5 (length 5)"
         );
-        assert_eq!(any_length(&rt.mem, a).unwrap(), 5);
+        assert_eq!(property::length(&mut rt, a).unwrap(), int(5));
         let e = create(&mut rt, d, 0, 0).unwrap();
-        assert_eq!(any_length(&rt.mem, e).unwrap(), 0);
+        assert_eq!(property::length(&mut rt, e).unwrap(), int(0));
     }
 
     #[test]

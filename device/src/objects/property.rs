@@ -43,8 +43,21 @@ fn find(mem: &Memory, value: u32, name: &[u8], verb: &str) -> Result<Property, R
 /// `value.name` (`name` is a string): a field converted to `any`, or a length.
 pub fn get(rt: &mut Runtime, value: u32, name: u32) -> Result<u32, RuntimeError> {
     let mem = &rt.mem;
-    let (word, ty) = match find(mem, value, string::bytes(mem, name)?, "reading")? {
-        Property::Field(addr, ty) => (mem.read_u32(addr)?, ty),
+    let found = find(mem, value, string::bytes(mem, name)?, "reading")?;
+    value_of(rt, found)
+}
+
+/// `value.length` of an `any` value: the length of an array or string, or the `length` property
+/// of an instance, as an `any` word.
+pub fn length(rt: &mut Runtime, value: u32) -> Result<u32, RuntimeError> {
+    let found = find(&rt.mem, value, b"length", "reading")?;
+    value_of(rt, found)
+}
+
+/// The `any` word of a property that was found.
+fn value_of(rt: &mut Runtime, found: Property) -> Result<u32, RuntimeError> {
+    let (word, ty) = match found {
+        Property::Field(addr, ty) => (rt.mem.read_u32(addr)?, ty),
         Property::Length(n) => (n, RuntimeType::INT),
     };
     runtime_type::to_any(rt, word, ty)

@@ -653,13 +653,20 @@ impl<'a> BodyChecker<'a> {
 }
 
 /// The result type of a function from the types of its `return`s: their common type (`any` if
-/// there is none), `void` without any, unknown when one of them is unknown (an error, or a call
-/// whose result type depends on this inference).
+/// there is none), `void` without any. A returned value of unknown type (an error, or a call
+/// whose result type depends on this inference, as in `return n * fact(n - 1)`) does not count
+/// when others are known: the body is checked against the result afterwards. When every one is
+/// unknown, so is the result.
 pub(super) fn common_result(types: Vec<Type>) -> Type {
-    if types.contains(&Type::Error) {
+    let known: Vec<Type> = types
+        .iter()
+        .filter(|t| **t != Type::Error)
+        .cloned()
+        .collect();
+    if known.is_empty() && !types.is_empty() {
         return Type::Error;
     }
-    let mut types = types.into_iter();
+    let mut types = known.into_iter();
     let Some(first) = types.next() else {
         return Type::Void;
     };
@@ -670,7 +677,7 @@ pub(super) fn common_result(types: Vec<Type>) -> Type {
 }
 
 /// The value a variable declared without an initializer starts with.
-fn zero_value(ty: &Type, span: Span) -> hir::Expr {
+pub(super) fn zero_value(ty: &Type, span: Span) -> hir::Expr {
     let kind = match ty {
         Type::Float => hir::ExprKind::Float(0),
         Type::Integer | Type::Int32 | Type::Boolean | Type::Enum(_) => hir::ExprKind::Int(0),

@@ -213,6 +213,8 @@ impl BodyChecker<'_> {
             (UnaryOp::Neg, t) if t.is_numeric() => {
                 let (d, ty) = if t.is_integer() {
                     (Domain::Int, t.clone())
+                } else if t.is_integral() {
+                    (Domain::Int, Type::Integer)
                 } else {
                     (Domain::Float, Type::Float)
                 };
@@ -221,7 +223,17 @@ impl BodyChecker<'_> {
             (UnaryOp::Neg, Type::Any) => {
                 Expr::new(ExprKind::Neg(Domain::Any, bx(x)), Type::Any, span)
             }
-            (UnaryOp::BitNot, t) if t.is_integer() => {
+            // `+a` keeps a number as it is and rejects anything else at run time (`a * 1`).
+            (UnaryOp::Plus, Type::Any) => {
+                let one = Expr::new(ExprKind::Int(1), Type::Integer, span);
+                let one = self.coerce(one, &Type::Any);
+                Expr::new(
+                    ExprKind::Arith(ArithOp::Mul, Domain::Any, bx(x), bx(one)),
+                    Type::Any,
+                    span,
+                )
+            }
+            (UnaryOp::BitNot, t) if t.is_integral() => {
                 Expr::new(ExprKind::BitNot(bx(x)), Type::Integer, span)
             }
             (UnaryOp::BitNot, Type::Any) => {
@@ -511,6 +523,18 @@ impl BodyChecker<'_> {
                     }
                     return Some((Place::Global(self.item_name(&id.name)), g.ty));
                 }
+                if self.env.function(&id.name, self.sink, id.span).is_some() {
+                    self.sink.error_hint(
+                        "E0204",
+                        id.span,
+                        format!("cannot assign to `{}` because it is a function", id.name),
+                        format!(
+                            "to replace it, declare a variable instead: `let {} = (…) => …`",
+                            id.name
+                        ),
+                    );
+                    return None;
+                }
                 self.name(id);
                 None
             }
@@ -599,6 +623,11 @@ impl BodyChecker<'_> {
         let domain = match &ty {
             Type::String if op == BinaryOp::Add && value.ty != Type::Void => Domain::Str,
             t if t.is_integer() && value.ty.is_integral() => Domain::Int,
+            // An integer updated with a float: computed in floats, truncated back (TypeScript's
+            // `number` has no such distinction; the reference truncates).
+            t if t.is_integer() && value.ty == Type::Float && !bitwise && op != BinaryOp::Rem => {
+                Domain::Float
+            }
             // A number updated with an `any`: computed dynamically, then checked back.
             t if (t.is_integer() || *t == Type::Float)
                 && value.ty == Type::Any
@@ -613,7 +642,11 @@ impl BodyChecker<'_> {
             Type::Any if !bitwise && (value.ty.is_numeric() || value.ty == Type::Any) => {
                 Domain::Any
             }
-            Type::Any if op == BinaryOp::Add && value.ty == Type::String => Domain::Any,
+            Type::Any
+                if op == BinaryOp::Add && matches!(value.ty, Type::String | Type::Boolean) =>
+            {
+                Domain::Any
+            }
             _ => {
                 let msg = format!(
                     "operator `{}=` cannot be applied to `{ty}` and `{}`",
@@ -681,20 +714,41 @@ impl BodyChecker<'_> {
             [t] => Some(resolve(t, self.env.types(), self.sink)),
             _ => return self.error("E0202", span, "`Array` takes one type argument".into()),
         };
-        let [len, init] = args else {
-            self.sink.error_hint(
-                "E0202",
-                span,
-                format!(
-                    "`new Array` takes 2 arguments (length and initial value) but {} were given",
-                    args.len()
-                ),
-                "write for example `new Array<integer>(10, 0)`",
-            );
-            return Expr::new(ExprKind::Undefined, Type::Error, span);
+        let (len, init) = match args {
+            [len, init] => (len, Some(init)),
+            [len] => (len, None),
+            _ => {
+                self.sink.error_hint(
+                    "E0202",
+                    span,
+                    format!(
+                        "`new Array` takes a length and an initial value, but {} arguments were given",
+                        args.len()
+                    ),
+                    "write for example `new Array<integer>(10, 0)`",
+                );
+                return Expr::new(ExprKind::Undefined, Type::Error, span);
+            }
         };
         let len = self.expr(len, Some(&Type::Integer));
         let len = self.coerce(len, &Type::Integer);
+        let Some(init) = init else {
+            // `new Array<T>(n)`: every element starts as T's zero value (`any` without `T`).
+            let elem = elem.unwrap_or(Type::Any);
+            if elem.ir_ty() == Some(ir::Ty::Ref) && !elem.is_nullable() {
+                return self.error(
+                    "E0212",
+                    span,
+                    format!("`new Array<{elem}>(n)` needs an initial value for its elements, such as `new Array<{elem}>(n, x)`"),
+                );
+            }
+            let zero = super::body::zero_value(&elem, span);
+            return Expr::new(
+                ExprKind::NewArray(bx(len), bx(zero)),
+                Type::Array(Box::new(elem)),
+                span,
+            );
+        };
         let init = self.expr(init, elem.as_ref());
         let elem = elem.unwrap_or_else(|| init.ty.clone().widened_for_variable());
         if matches!(elem, Type::Void) {

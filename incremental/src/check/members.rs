@@ -126,7 +126,7 @@ impl BodyChecker<'_> {
             (Type::String | Type::Array(_) | Type::Uint8Array | Type::FixedArray, "length") => {
                 Expr::new(ExprKind::Length(bx(obj)), Type::Integer, span)
             }
-            (Type::Any, "length") => Expr::new(ExprKind::AnyLength(bx(obj)), Type::Integer, span),
+            (Type::Any, "length") => Expr::new(ExprKind::AnyLength(bx(obj)), Type::Any, span),
             (Type::Any, n) => {
                 let n = n.to_string();
                 Expr::new(ExprKind::AnyProperty(bx(obj), n), Type::Any, span)
@@ -417,6 +417,16 @@ impl BodyChecker<'_> {
                 if x.ty.is_subtype_of(&target) && !x.ty.is_nullable() {
                     return Expr::new(ExprKind::Int(1), Type::Boolean, span);
                 }
+                if x.ty.is_numeric() || x.ty == Type::Boolean {
+                    return self.error(
+                        "E0200",
+                        x.span,
+                        format!(
+                            "the left side of `instanceof` must be an object, not a `{}`",
+                            x.ty
+                        ),
+                    );
+                }
                 if !x.ty.is_reference() && x.ty != Type::Null {
                     return Expr::new(ExprKind::Int(0), Type::Boolean, span);
                 }
@@ -428,6 +438,16 @@ impl BodyChecker<'_> {
                 );
             }
         };
+        if x.ty.is_numeric() || x.ty == Type::Boolean {
+            return self.error(
+                "E0200",
+                x.span,
+                format!(
+                    "the left side of `instanceof` must be an object, not a `{}`",
+                    x.ty
+                ),
+            );
+        }
         let inner = x.ty.non_null();
         let statically = match inner {
             Type::Any | Type::Object => None,

@@ -115,6 +115,12 @@ impl Lowerer {
                         let new = self.arith(*op, Domain::Any, boxed, rhs, span);
                         self.convert(&Conversion::Unbox(e.ty.clone()), new, span)
                     }
+                    // An integer updated with a float: truncated back.
+                    Domain::Float if e.ty.is_integer() => {
+                        let wide = self.convert(&Conversion::IntToFloat, old, span);
+                        let new = self.arith(*op, Domain::Float, wide, rhs, span);
+                        self.convert(&Conversion::FloatToInt, new, span)
+                    }
                     _ => self.arith(*op, *domain, old, rhs, span),
                 };
                 self.store(&place, &e.ty, new, span);
@@ -145,7 +151,7 @@ impl Lowerer {
             }
             ExprKind::AnyLength(x) => {
                 let x = self.value(x);
-                self.b.native_value(Native::AnyLength, vec![x], span)
+                self.any_length(x, span)
             }
             ExprKind::New {
                 class,

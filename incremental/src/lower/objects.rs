@@ -241,6 +241,47 @@ impl Lowerer {
         kind
     }
 
+    /// `.length` of `any` word `word`: an array's length read inline, anything else (strings,
+    /// instances with a `length` property, errors) through the runtime.
+    pub(super) fn any_length(&mut self, word: Var, span: Span) -> Var {
+        let result = self.b.var(Ty::Any);
+        let (slow, join) = (self.b.block(), self.b.block());
+        let kind = self.object_kind(word, slow, slow);
+        let array = self.b.iconst(Ty::I32, abi::KIND_ARRAY as i32);
+        let is_array = self.continue_if(Cond::Eq, kind, array, slow);
+        self.b.switch_to(is_array);
+        let len = self.b.load(Ty::I32, word, abi::ARRAY_LEN);
+        // Lengths are below 2^30, so the tagged integer never needs boxing.
+        let shifted = self.b.var(Ty::I32);
+        self.b.emit(Inst::IntImm {
+            op: IntOp::Shl,
+            dst: shifted,
+            a: len,
+            imm: 1,
+        });
+        let tagged = self.b.var(Ty::Any);
+        self.b.emit(Inst::IntImm {
+            op: IntOp::Or,
+            dst: tagged,
+            a: shifted,
+            imm: 1,
+        });
+        self.b.emit(Inst::Copy {
+            dst: result,
+            src: tagged,
+        });
+        self.b.terminate(Terminator::Jump(join));
+        self.b.switch_to(slow);
+        let r = self.b.native_value(Native::AnyLength, vec![word], span);
+        self.b.emit(Inst::Copy {
+            dst: result,
+            src: r,
+        });
+        self.b.terminate(Terminator::Jump(join));
+        self.b.switch_to(join);
+        result
+    }
+
     /// Whether `any` word `word` is an object of kind `kind` (`abi::KIND_*`), as 0 or 1.
     pub(super) fn has_kind(&mut self, word: Var, kind: u32) -> Var {
         let result = self.b.var(Ty::I32);

@@ -218,6 +218,24 @@ impl Lowerer {
                 Native::UnboxFloat,
             ),
             Type::Boolean => self.b.native_value(Native::UnboxBool, vec![v], span),
+            Type::Null => {
+                // Only `undefined` fits.
+                let (ok, bad) = (self.b.block(), self.b.block());
+                let zero = self.b.iconst(Ty::Any, abi::UNDEFINED as i32);
+                self.b.terminate(Terminator::Branch {
+                    cond: Cond::Eq,
+                    a: v,
+                    b: zero,
+                    then: ok,
+                    other: bad,
+                });
+                self.b.switch_to(bad);
+                let expected = self.string_constant("undefined");
+                self.b
+                    .raise(Native::RaiseTypeError, vec![expected, v], span);
+                self.b.switch_to(ok);
+                v
+            }
             Type::String => self.b.native_value(Native::UnboxString, vec![v], span),
             Type::Array(_) => {
                 let desc = self.descriptor(to);
