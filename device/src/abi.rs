@@ -363,7 +363,8 @@ natives! {
     UnboxBool = 7 (Any) -> I32,
     /// `any` → string; raises unless the value is a string.
     UnboxString = 8 (Any) -> Ref,
-    /// `any` → array with the given descriptor address; raises unless it matches.
+    /// `any` → array with the given descriptor address: the array itself when its type is that
+    /// one, a converted copy between `T[]` and `any[]`; raises otherwise.
     UnboxArray = 9 (Any, I32) -> Ref,
     /// Dynamic `+` (numbers, or concatenation when either side is a string).
     AnyAdd = 10 (Any, Any) -> Any,

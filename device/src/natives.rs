@@ -49,7 +49,7 @@ fn run(
         Native::UnboxFloat => any::to_float(mem, a).map(f32::to_bits),
         Native::UnboxBool => any::to_bool(mem, a),
         Native::UnboxString => any::to_string_ref(mem, a),
-        Native::UnboxArray => any::to_array(mem, a, b),
+        Native::UnboxArray => any::to_array(rt, a, b),
         Native::AnyAdd => ops::add(rt, a, b),
         Native::AnySub => ops::arith(rt, Arith::Sub, a, b),
         Native::AnyMul => ops::arith(rt, Arith::Mul, a, b),

@@ -158,9 +158,19 @@ pub fn to_string_ref(mem: &Memory, w: u32) -> Result<u32, RuntimeError> {
     }
 }
 
-/// `any` → array of the type of descriptor `desc`, or a type error naming that type.
-pub fn to_array(mem: &Memory, w: u32, desc: u32) -> Result<u32, RuntimeError> {
-    runtime_type::check(mem, w, RuntimeType::new(abi::TYPE_ARRAY, desc))
+/// `any` → array of the type of descriptor `desc` (a converted copy between `T[]` and `any[]`,
+/// see [`crate::objects::array::convert`]), or a type error naming that type.
+pub fn to_array(rt: &mut Runtime, w: u32, desc: u32) -> Result<u32, RuntimeError> {
+    let ty = RuntimeType::new(abi::TYPE_ARRAY, desc);
+    if runtime_type::fits(&rt.mem, w, ty) {
+        return Ok(w);
+    }
+    if let Value::Array(a) = classify(&rt.mem, w)
+        && let Some(copy) = crate::objects::array::convert(rt, a, desc)
+    {
+        return copy;
+    }
+    Err(type_error(&rt.mem, runtime_type::name(&rt.mem, ty), w))
 }
 
 /// Truthiness: 0, 0.0, `false` and `undefined` are false, everything else is true.

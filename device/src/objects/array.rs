@@ -54,6 +54,32 @@ pub fn growable(mem: &Memory, a: u32) -> bool {
     type_name(mem, a).is_some_and(|n| n.ends_with(b"[]"))
 }
 
+/// Array `src` as a new array of descriptor `desc` when one of the two types is `any[]` and
+/// the other a growable array (`T[]` ↔ `any[]`): each element converted, raising a type error for
+/// one that does not fit; `None` for any other pair of types.
+pub fn convert(rt: &mut Runtime, src: u32, desc: u32) -> Option<Result<u32, RuntimeError>> {
+    let mem = &rt.mem;
+    let any_array = |name: Option<&[u8]>| name == Some(b"any[]".as_slice());
+    let (from, to) = (type_name(mem, src), descriptor_name(mem, desc));
+    let growable = |name: Option<&[u8]>| name.is_some_and(|n| n.ends_with(b"[]"));
+    if !(growable(from) && growable(to) && (any_array(from) || any_array(to))) {
+        return None;
+    }
+    Some(copy_converted(rt, src, desc))
+}
+
+fn copy_converted(rt: &mut Runtime, src: u32, desc: u32) -> Result<u32, RuntimeError> {
+    let len = length(&rt.mem, src)?;
+    rt.protect(src);
+    let dst = create(rt, desc, len as i32, 0)?;
+    rt.protect(dst);
+    for i in 0..len as i32 {
+        let w = any_get(rt, src, i)?;
+        any_set(rt, dst, i, w)?;
+    }
+    Ok(dst)
+}
+
 /// How an array stores its elements, and their run-time type.
 #[derive(Debug, Clone, Copy)]
 struct Elements {
@@ -538,6 +564,37 @@ mod tests {
         assert_eq!(
             err.message_bytes(),
             b"type error: expected array, got string"
+        );
+    }
+
+    #[test]
+    fn arrays_convert_to_and_from_any_arrays_by_copying() {
+        let mut rt = rt();
+        let mut st = Statics::new(&rt);
+        let ints = st.int_array(&mut rt);
+        let anys = st.array(
+            &mut rt,
+            abi::ELEM_ANY,
+            b"any[]",
+            RuntimeType::new(abi::TYPE_ANY, 0),
+        );
+        let a = create(&mut rt, ints, 2, 7).unwrap();
+        let copy = convert(&mut rt, a, anys).unwrap().unwrap();
+        assert_ne!(copy, a, "a new array");
+        assert_eq!(any_get(&mut rt, copy, 1).unwrap(), int(7));
+        let back = convert(&mut rt, copy, ints).unwrap().unwrap();
+        assert_eq!(any_get(&mut rt, back, 0).unwrap(), int(7));
+        let s = string::create(&mut rt, b"x").unwrap();
+        any_set(&mut rt, copy, 0, s).unwrap();
+        let err = convert(&mut rt, copy, ints).unwrap().unwrap_err();
+        assert_eq!(
+            err.message_bytes(),
+            b"type error: expected integer, got string"
+        );
+        let bytes = st.array(&mut rt, abi::ELEM_U8, b"Uint8Array", RuntimeType::INT);
+        assert!(
+            convert(&mut rt, a, bytes).is_none(),
+            "only T[] and any[] convert"
         );
     }
 }

@@ -329,11 +329,13 @@ impl BodyChecker<'_> {
         }
         if a.ty.is_numeric() && b.ty.is_numeric() {
             if a.ty.is_integral() && b.ty.is_integral() {
-                return Expr::new(
-                    ExprKind::Arith(aop, Domain::Int, bx(a), bx(b)),
-                    Type::Integer,
-                    span,
-                );
+                // `int32` arithmetic stays `int32` (it never converts to `any` by accident).
+                let ty = if a.ty == Type::Int32 || b.ty == Type::Int32 {
+                    Type::Int32
+                } else {
+                    Type::Integer
+                };
+                return Expr::new(ExprKind::Arith(aop, Domain::Int, bx(a), bx(b)), ty, span);
             }
             if op == BinaryOp::Rem {
                 return self.error(
