@@ -163,6 +163,16 @@ impl BodyChecker<'_> {
         Expr::new(ExprKind::Call(name, args), sig.ret, span)
     }
 
+    /// Checks the arguments of a call through `any`: each converted to `any`.
+    pub(super) fn any_args(&mut self, args: &[ast::Expr]) -> Vec<Expr> {
+        args.iter()
+            .map(|a| {
+                let a = self.expr(a, None);
+                self.coerce(a, &Type::Any)
+            })
+            .collect()
+    }
+
     /// Checks arguments that are printed or otherwise taken as values of any type.
     pub(super) fn check_args(&mut self, args: &[ast::Expr]) -> Vec<Expr> {
         args.iter()
@@ -294,13 +304,7 @@ impl BodyChecker<'_> {
                 }
             }
             (Type::Any, _) => {
-                let args = args
-                    .iter()
-                    .map(|a| {
-                        let a = self.expr(a, None);
-                        self.coerce(a, &Type::Any)
-                    })
-                    .collect();
+                let args = self.any_args(args);
                 return Expr::new(
                     ExprKind::AnyMethodCall(Box::new(obj), method.name.clone(), args),
                     Type::Any,

@@ -458,13 +458,7 @@ impl BodyChecker<'_> {
                 Expr::new(ExprKind::CallValue(Box::new(callee), args), ft.ret, span)
             }
             Type::Any => {
-                let args = args
-                    .iter()
-                    .map(|a| {
-                        let a = self.expr(a, None);
-                        self.coerce(a, &Type::Any)
-                    })
-                    .collect();
+                let args = self.any_args(args);
                 Expr::new(ExprKind::AnyCall(Box::new(callee), args), Type::Any, span)
             }
             Type::Error => {

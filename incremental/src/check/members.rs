@@ -401,6 +401,16 @@ impl BodyChecker<'_> {
         if x.ty == Type::Error {
             return x;
         }
+        if x.ty.is_numeric() || x.ty == Type::Boolean {
+            return self.error(
+                "E0200",
+                x.span,
+                format!(
+                    "the left side of `instanceof` must be an object, not a `{}`",
+                    x.ty
+                ),
+            );
+        }
         let is_string = match class.name.as_str() {
             "string" | "String" => true,
             "Array" => false,
@@ -417,16 +427,6 @@ impl BodyChecker<'_> {
                 if x.ty.is_subtype_of(&target) && !x.ty.is_nullable() {
                     return Expr::new(ExprKind::Int(1), Type::Boolean, span);
                 }
-                if x.ty.is_numeric() || x.ty == Type::Boolean {
-                    return self.error(
-                        "E0200",
-                        x.span,
-                        format!(
-                            "the left side of `instanceof` must be an object, not a `{}`",
-                            x.ty
-                        ),
-                    );
-                }
                 if !x.ty.is_reference() && x.ty != Type::Null {
                     return Expr::new(ExprKind::Int(0), Type::Boolean, span);
                 }
@@ -438,16 +438,6 @@ impl BodyChecker<'_> {
                 );
             }
         };
-        if x.ty.is_numeric() || x.ty == Type::Boolean {
-            return self.error(
-                "E0200",
-                x.span,
-                format!(
-                    "the left side of `instanceof` must be an object, not a `{}`",
-                    x.ty
-                ),
-            );
-        }
         let inner = x.ty.non_null();
         let statically = match inner {
             Type::Any | Type::Object => None,
