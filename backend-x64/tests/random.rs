@@ -108,7 +108,7 @@ const MEM_SIZE: usize = 0x800;
 /// The native that returns its first argument and records the shadow stack (see [`snapshot`]).
 const ID: u32 = 104;
 
-const INT_OPS: [IntOp; 11] = [
+const INT_OPS: [IntOp; 12] = [
     IntOp::Add,
     IntOp::Sub,
     IntOp::Mul,
@@ -120,6 +120,7 @@ const INT_OPS: [IntOp; 11] = [
     IntOp::Shl,
     IntOp::ShrS,
     IntOp::ShrU,
+    IntOp::RotR,
 ];
 const CONDS: [Cond; 8] = [
     Cond::Eq,
@@ -567,6 +568,7 @@ fn random_inst(
                 b: c,
             });
         }
+        14 if r.next(2) == 0 => rotate_idiom(r, insts, ints, new),
         14 => insts.push(Inst::Copy {
             dst: r.pick(floats),
             src: r.pick(floats),
@@ -579,6 +581,85 @@ fn random_inst(
             });
         }
     }
+}
+
+/// Appends `dst = (x >>> n) | (x << (c - n))` (or its left-rotating or constant forms) over
+/// fresh copies of random vars, as lowering writes `rotr`; `c` is sometimes not a multiple of
+/// 32, and sometimes the value is reassigned between the shifts, so that the rotate
+/// recognition (`ir::opt`) must also leave some alone.
+fn rotate_idiom(r: &mut Rng, insts: &mut Vec<Inst>, ints: &[Var], new: &mut dyn FnMut(Ty) -> Var) {
+    let (x, n, c) = (new(Ty::I32), new(Ty::I32), new(Ty::I32));
+    insts.push(Inst::Copy {
+        dst: x,
+        src: r.pick(ints),
+    });
+    insts.push(Inst::Copy {
+        dst: n,
+        src: r.pick(ints),
+    });
+    let value = r.pick(&[32, 32, 64, 0, 31, 33]);
+    insts.push(Inst::IConst { dst: c, value });
+    let (first, second, m) = (new(Ty::I32), new(Ty::I32), new(Ty::I32));
+    let (op1, op2) = if r.next(2) == 0 {
+        (IntOp::ShrU, IntOp::Shl)
+    } else {
+        (IntOp::Shl, IntOp::ShrU)
+    };
+    if r.next(3) == 0 {
+        let k = r.pick(&[0, 1, 7, 13, 31, 32]);
+        let j = r.pick(&[25, 19, 1, 0, 32 - k, 64 - k]);
+        insts.push(Inst::IntImm {
+            op: op1,
+            dst: first,
+            a: x,
+            imm: k,
+        });
+        insts.push(Inst::IntImm {
+            op: op2,
+            dst: second,
+            a: x,
+            imm: j,
+        });
+    } else {
+        insts.push(Inst::Int {
+            op: op1,
+            dst: first,
+            a: x,
+            b: n,
+        });
+        insts.push(Inst::Int {
+            op: IntOp::Sub,
+            dst: m,
+            a: c,
+            b: n,
+        });
+        if r.next(6) == 0 {
+            // x reassigned: the second shift sees another value.
+            insts.push(Inst::IntImm {
+                op: IntOp::Add,
+                dst: x,
+                a: x,
+                imm: 1,
+            });
+        }
+        insts.push(Inst::Int {
+            op: op2,
+            dst: second,
+            a: x,
+            b: m,
+        });
+    }
+    let (a, b) = if r.next(2) == 0 {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    insts.push(Inst::Int {
+        op: IntOp::Or,
+        dst: r.pick(ints),
+        a,
+        b,
+    });
 }
 
 /// How a run ends: a result, or a raise with its two arguments.

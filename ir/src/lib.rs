@@ -17,6 +17,7 @@
 //!   that is live across a [`Inst::Call`] in a GC root slot ([`analysis::Liveness::live_across_calls`]).
 
 pub mod analysis;
+pub mod opt;
 pub mod print;
 pub mod verify;
 
@@ -93,6 +94,8 @@ pub enum IntOp {
     ShrS,
     /// Logical shift right.
     ShrU,
+    /// Rotate right (produced by [`opt`] from the shift-and-or idiom, never by lowering).
+    RotR,
 }
 
 impl IntOp {
@@ -110,6 +113,7 @@ impl IntOp {
             IntOp::Shl => a.wrapping_shl(b as u32),
             IntOp::ShrS => a.wrapping_shr(b as u32),
             IntOp::ShrU => (a as u32).wrapping_shr(b as u32) as i32,
+            IntOp::RotR => (a as u32).rotate_right(b as u32 & 31) as i32,
         }
     }
 }
