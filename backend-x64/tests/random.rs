@@ -424,6 +424,16 @@ fn random_inst(
             if r.next(2) == 0 {
                 let t = new(Ty::I32);
                 insts.push(Inst::Copy { dst: t, src: d });
+                if r.next(3) == 0 {
+                    // The source changes while the copy is live (copy propagation must not
+                    // read the source instead).
+                    insts.push(Inst::IntImm {
+                        op: IntOp::Xor,
+                        dst: d,
+                        a: d,
+                        imm: r.imm(),
+                    });
+                }
                 insts.push(Inst::IntImm {
                     op: IntOp::Add,
                     dst: i(r),

@@ -6,13 +6,16 @@
 //! Because vars are not SSA, the passes reason about vars assigned exactly once ([`Defs`]):
 //! such a var holds one value wherever it is used, since its only definition reaches every use.
 
+mod copyprop;
 mod dce;
 mod rotate;
 
 use crate::{Function, Inst, Var};
 
-/// Runs every pass on `f`, in order: rotate recognition, then dead-code removal.
+/// Runs every pass on `f`, in order: copy propagation, rotate recognition, then dead-code
+/// removal.
 pub fn optimize(f: &mut Function) {
+    copyprop::run(f);
     rotate::run(f);
     dce::run(f);
 }
