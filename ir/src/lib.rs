@@ -15,6 +15,13 @@
 //! - a var is assigned before every use on every path (lowering zero-initializes source vars);
 //! - vars of type [`Ty::Ref`] or [`Ty::Any`] hold GC-traced words; a backend must keep any such var
 //!   that is live across a [`Inst::Call`] in a GC root slot ([`analysis::Liveness::live_across_calls`]).
+//!
+//! Memory (not checked by the verifier; lowering guarantees it and [`opt`] relies on it): a
+//! [`Inst::Load`] or [`Inst::Store`] whose address is a `Ref` var reaches a word or byte of the
+//! object that var points to, and a store through an `I32` address never writes a byte that is
+//! read through a `Ref` address. (Lowering reaches object headers and fields through `Ref`
+//! vars, and element storage and global cells, which no `Ref` var points into, through `I32`
+//! addresses.)
 
 pub mod analysis;
 pub mod opt;

@@ -8,15 +8,18 @@
 
 mod copyprop;
 mod dce;
+mod licm;
+mod loops;
 mod rotate;
 
 use crate::{Function, Inst, Var};
 
-/// Runs every pass on `f`, in order: copy propagation, rotate recognition, then dead-code
-/// removal.
+/// Runs every pass on `f`, in order: copy propagation, rotate recognition, loop-invariant
+/// loads, then dead-code removal.
 pub fn optimize(f: &mut Function) {
     copyprop::run(f);
     rotate::run(f);
+    licm::run(f);
     dce::run(f);
 }
 
