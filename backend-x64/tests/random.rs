@@ -309,18 +309,7 @@ fn random_function(seed: u64) -> Function {
         } else {
             v
         };
-        insts.push(Inst::IntImm {
-            op: IntOp::Mul,
-            dst: h,
-            a: h,
-            imm: 31,
-        });
-        insts.push(Inst::Int {
-            op: IntOp::Add,
-            dst: h,
-            a: h,
-            b: w,
-        });
+        mix(&mut insts, h, w, 31);
     }
     blocks.push(Block {
         insts,
@@ -348,18 +337,8 @@ fn random_function(seed: u64) -> Function {
         vars.push(Ty::I32);
         insts.push(Inst::IConst { dst: h, value: 3 });
         for _ in 0..3 {
-            insts.push(Inst::IntImm {
-                op: IntOp::Mul,
-                dst: h,
-                a: h,
-                imm: 7,
-            });
-            insts.push(Inst::Int {
-                op: IntOp::Add,
-                dst: h,
-                a: h,
-                b: r.pick(&ints),
-            });
+            let v = r.pick(&ints);
+            mix(&mut insts, h, v, 7);
         }
         let term = if r.next(3) == 0 {
             // Or rejoin the main path.
@@ -672,6 +651,22 @@ fn rotate_idiom(r: &mut Rng, insts: &mut Vec<Inst>, ints: &[Var], new: &mut dyn 
     });
 }
 
+/// Appends `h = h * k + v`, the step of the hashes random functions return.
+fn mix(insts: &mut Vec<Inst>, h: Var, v: Var, k: i32) {
+    insts.push(Inst::IntImm {
+        op: IntOp::Mul,
+        dst: h,
+        a: h,
+        imm: k,
+    });
+    insts.push(Inst::Int {
+        op: IntOp::Add,
+        dst: h,
+        a: h,
+        b: v,
+    });
+}
+
 /// How a run ends: a result, or a raise with its two arguments.
 #[derive(Debug, PartialEq)]
 enum End {
@@ -938,18 +933,7 @@ fn huge_functions_run() {
     let h = new(&mut vars);
     insts.push(Inst::Copy { dst: h, src: r });
     for &v in values.iter().rev() {
-        insts.push(Inst::IntImm {
-            op: IntOp::Mul,
-            dst: h,
-            a: h,
-            imm: 31,
-        });
-        insts.push(Inst::Int {
-            op: IntOp::Add,
-            dst: h,
-            a: h,
-            b: v,
-        });
+        mix(&mut insts, h, v, 31);
     }
     let f = Function {
         name: "huge".into(),
@@ -1128,18 +1112,7 @@ fn random_loop_function(seed: u64) -> Function {
     let h = new(Ty::I32);
     let mut insts = vec![Inst::IConst { dst: h, value: 17 }];
     for &v in &ints {
-        insts.push(Inst::IntImm {
-            op: IntOp::Mul,
-            dst: h,
-            a: h,
-            imm: 31,
-        });
-        insts.push(Inst::Int {
-            op: IntOp::Add,
-            dst: h,
-            a: h,
-            b: v,
-        });
+        mix(&mut insts, h, v, 31);
     }
     blocks.push(Block {
         insts,
