@@ -558,6 +558,7 @@ impl Emitter<'_> {
             IntOp::Shl => dynasm!(self.a ; .arch x64 ; shl Rd(d), cl),
             IntOp::ShrS => dynasm!(self.a ; .arch x64 ; sar Rd(d), cl),
             IntOp::ShrU => dynasm!(self.a ; .arch x64 ; shr Rd(d), cl),
+            IntOp::RotR => dynasm!(self.a ; .arch x64 ; ror Rd(d), cl),
             IntOp::DivS | IntOp::RemS => unreachable!("division is not two-address"),
         }
     }
@@ -580,7 +581,7 @@ impl Emitter<'_> {
                 self.divide(op == IntOp::RemS, rb);
                 self.commit_gpr(dst, Rq::RAX);
             }
-            IntOp::Shl | IntOp::ShrS | IntOp::ShrU => {
+            IntOp::Shl | IntOp::ShrS | IntOp::ShrU | IntOp::RotR => {
                 self.load_gpr(Rq::RCX, b);
                 let d = self.def_gpr(dst, Rq::RAX);
                 self.load_gpr(d, a);
@@ -686,7 +687,7 @@ impl Emitter<'_> {
                 alu_imm(&mut self.a, alu, d, imm);
                 self.commit_gpr(dst, d);
             }
-            IntOp::Shl | IntOp::ShrS | IntOp::ShrU => {
+            IntOp::Shl | IntOp::ShrS | IntOp::ShrU | IntOp::RotR => {
                 let d = self.def_gpr(dst, Rq::RAX);
                 self.load_gpr(d, a);
                 let n = (imm & 31) as i8;
@@ -694,6 +695,7 @@ impl Emitter<'_> {
                     match op {
                         IntOp::Shl => dynasm!(self.a ; .arch x64 ; shl Rd(d), n),
                         IntOp::ShrS => dynasm!(self.a ; .arch x64 ; sar Rd(d), n),
+                        IntOp::RotR => dynasm!(self.a ; .arch x64 ; ror Rd(d), n),
                         _ => dynasm!(self.a ; .arch x64 ; shr Rd(d), n),
                     }
                 }

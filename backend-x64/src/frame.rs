@@ -71,6 +71,23 @@ pub struct Frame {
     /// Per GC root slot: whether setting up the shadow-stack frame zeroes it (see
     /// [`slots_to_zero`]).
     zero: Vec<bool>,
+    /// Whether the prologue checks the machine-stack limit (see [`needs_stack_check`]).
+    check_stack: bool,
+}
+
+/// The most machine stack, in bytes, that a function calling nothing may use without checking
+/// the limit: its caller checked its own frame against a limit that keeps far more than this
+/// (`STACK_MARGIN`, 256 KiB on the host board) in reserve for natives.
+pub const UNCHECKED_LEAF_BYTES: i32 = 1024;
+
+/// Whether a function must check the machine-stack limit on entry: it calls something (a leaf
+/// cannot recurse, and a raise never returns) or its frame is large.
+fn needs_stack_check(f: &Function, frame_bytes: i32) -> bool {
+    let calls = f
+        .blocks
+        .iter()
+        .any(|b| b.insts.iter().any(|i| matches!(i, Inst::Call { .. })));
+    calls || frame_bytes > UNCHECKED_LEAF_BYTES
 }
 
 impl Frame {
@@ -110,7 +127,9 @@ impl Frame {
         if calls_anything && (8 + 8 * saved.len() as i32 + locals) % 16 != 0 {
             locals += 8;
         }
+        let check_stack = needs_stack_check(f, 8 * saved.len() as i32 + locals);
         Frame {
+            check_stack,
             saved,
             locals,
             out_args,
@@ -166,7 +185,8 @@ impl Frame {
     }
 
     /// Emits the prologue: the frame (unless wrapped), the machine-stack check (for the whole
-    /// frame, even when it is set up later) and the parameter moves.
+    /// frame, even when it is set up later; leaves with small frames skip it) and the parameter
+    /// moves.
     pub fn prologue(
         &self,
         a: &mut Asm,
@@ -176,20 +196,24 @@ impl Frame {
         overflow: Overflow,
     ) {
         if self.wrapped {
-            let bytes = 8 * self.saved.len() as i32 + self.locals;
-            dynasm!(a
-                ; .arch x64
-                ; lea rax, [rsp - bytes]
-                ; cmp rax, QWORD [r14 + CTX_STACK_LIMIT]
-                ; jb =>overflow.entry
-            );
+            if self.check_stack {
+                let bytes = 8 * self.saved.len() as i32 + self.locals;
+                dynasm!(a
+                    ; .arch x64
+                    ; lea rax, [rsp - bytes]
+                    ; cmp rax, QWORD [r14 + CTX_STACK_LIMIT]
+                    ; jb =>overflow.entry
+                );
+            }
         } else {
             self.push_frame(a);
-            dynasm!(a
-                ; .arch x64
-                ; cmp rsp, QWORD [r14 + CTX_STACK_LIMIT]
-                ; jb =>overflow.body
-            );
+            if self.check_stack {
+                dynasm!(a
+                    ; .arch x64
+                    ; cmp rsp, QWORD [r14 + CTX_STACK_LIMIT]
+                    ; jb =>overflow.body
+                );
+            }
             if self.shadow_bytes > 0 {
                 self.enter_shadow_frame(a, overflow.body);
             }

@@ -6,7 +6,7 @@
 //! address `r15 + a`. Calls go through the context's function and native tables, and every call
 //! is recorded as a [`CallSite`] so that run-time errors map back to source locations.
 //!
-//! Pipeline: liveness ([`ir::analysis`]) → register allocation by graph colouring with copy
+//! Pipeline: the shared optimisations ([`ir::opt`]) → liveness ([`ir::analysis`]) → register allocation by graph colouring with copy
 //! coalescing (`regalloc`) → frame layout, prologue and epilogue (`frame`) → instruction
 //! selection (`emit`), with parallel moves for parameters and call arguments (`moves`).
 //!
@@ -131,6 +131,10 @@ impl std::error::Error for CodegenError {}
 /// Compiles `f` to x86-64 machine code for the `host` board.
 pub fn compile(f: &ir::Function) -> Result<MachineCode, CodegenError> {
     ir::verify::verify(f).map_err(CodegenError::InvalidIr)?;
+    let mut optimized = f.clone();
+    ir::opt::optimize(&mut optimized);
+    debug_assert_eq!(ir::verify::verify(&optimized), Ok(()));
+    let f = &optimized;
     let live = ir::analysis::Liveness::compute(f);
     let alloc = regalloc::allocate(f, &live);
     let frame = frame::Frame::new(f, &live, &alloc, None);

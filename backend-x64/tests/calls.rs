@@ -478,6 +478,42 @@ fn prologue_checks_the_machine_stack() {
     );
 }
 
+/// A leaf (no calls) with a small frame skips the machine-stack check: its caller's check
+/// keeps a margin far larger than the leaf's frame. A leaf with a large frame still checks.
+#[test]
+fn small_leaves_skip_the_machine_stack_check() {
+    let (mut b, p) = Builder::new(&[Ty::I32, Ty::I32], Some(Ty::I32));
+    let zero = b.iconst(0);
+    let (raise, ok) = (b.block(), b.block());
+    b.branch(Cond::Eq, p[1], zero, raise, ok);
+    b.switch(raise);
+    b.raise(0, &[p[0], p[1]]);
+    b.switch(ok);
+    let q = b.int(IntOp::DivS, p[0], p[1]);
+    b.ret(q);
+    let mut m = Machine::compile(&[&b.finish()]);
+    m.set_stack_limit(u64::MAX);
+    assert_eq!(m.call_i32(0, &[Arg::I(42), Arg::I(6)]), 7);
+    assert_eq!(raised(m.call(0, &[Arg::I(42), Arg::I(0)])), 0);
+
+    // Enough simultaneously live loads to spill well past the unchecked size.
+    let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
+    let xs: Vec<_> = (0..200)
+        .map(|i| b.load(Width::W32, Ty::I32, p[0], 4 * i))
+        .collect();
+    let mut acc = xs[0];
+    for x in &xs[1..] {
+        acc = b.int(IntOp::Add, acc, *x);
+    }
+    b.ret(acc);
+    let mut m = Machine::compile(&[&b.finish()]);
+    m.set_arena_word(0x2000 + 4 * 199, 5);
+    assert_eq!(m.call_i32(0, &[Arg::I(0x2000)]), 5);
+    m.set_stack_limit(u64::MAX);
+    let o = m.call(0, &[Arg::I(0x2000)]);
+    assert_eq!(raised(o), Native::RaiseStackOverflow as u32);
+}
+
 #[test]
 fn prologue_checks_the_shadow_stack() {
     // f(r: Ref) = f(r) + r: r is a root across the recursive call.

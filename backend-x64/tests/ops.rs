@@ -22,7 +22,7 @@ const INTS: [i32; 14] = [
     i32::MIN,
 ];
 
-const INT_OPS: [IntOp; 11] = [
+const INT_OPS: [IntOp; 12] = [
     IntOp::Add,
     IntOp::Sub,
     IntOp::Mul,
@@ -34,6 +34,7 @@ const INT_OPS: [IntOp; 11] = [
     IntOp::Shl,
     IntOp::ShrS,
     IntOp::ShrU,
+    IntOp::RotR,
 ];
 
 /// `(a, b) -> a op b`, `(a, b) -> b op a` (the result lands in `b`'s register) and `a op a`.

@@ -108,7 +108,7 @@ const MEM_SIZE: usize = 0x800;
 /// The native that returns its first argument and records the shadow stack (see [`snapshot`]).
 const ID: u32 = 104;
 
-const INT_OPS: [IntOp; 11] = [
+const INT_OPS: [IntOp; 12] = [
     IntOp::Add,
     IntOp::Sub,
     IntOp::Mul,
@@ -120,6 +120,7 @@ const INT_OPS: [IntOp; 11] = [
     IntOp::Shl,
     IntOp::ShrS,
     IntOp::ShrU,
+    IntOp::RotR,
 ];
 const CONDS: [Cond; 8] = [
     Cond::Eq,
@@ -308,18 +309,7 @@ fn random_function(seed: u64) -> Function {
         } else {
             v
         };
-        insts.push(Inst::IntImm {
-            op: IntOp::Mul,
-            dst: h,
-            a: h,
-            imm: 31,
-        });
-        insts.push(Inst::Int {
-            op: IntOp::Add,
-            dst: h,
-            a: h,
-            b: w,
-        });
+        mix(&mut insts, h, w, 31);
     }
     blocks.push(Block {
         insts,
@@ -347,18 +337,8 @@ fn random_function(seed: u64) -> Function {
         vars.push(Ty::I32);
         insts.push(Inst::IConst { dst: h, value: 3 });
         for _ in 0..3 {
-            insts.push(Inst::IntImm {
-                op: IntOp::Mul,
-                dst: h,
-                a: h,
-                imm: 7,
-            });
-            insts.push(Inst::Int {
-                op: IntOp::Add,
-                dst: h,
-                a: h,
-                b: r.pick(&ints),
-            });
+            let v = r.pick(&ints);
+            mix(&mut insts, h, v, 7);
         }
         let term = if r.next(3) == 0 {
             // Or rejoin the main path.
@@ -423,6 +403,16 @@ fn random_inst(
             if r.next(2) == 0 {
                 let t = new(Ty::I32);
                 insts.push(Inst::Copy { dst: t, src: d });
+                if r.next(3) == 0 {
+                    // The source changes while the copy is live (copy propagation must not
+                    // read the source instead).
+                    insts.push(Inst::IntImm {
+                        op: IntOp::Xor,
+                        dst: d,
+                        a: d,
+                        imm: r.imm(),
+                    });
+                }
                 insts.push(Inst::IntImm {
                     op: IntOp::Add,
                     dst: i(r),
@@ -567,6 +557,7 @@ fn random_inst(
                 b: c,
             });
         }
+        14 if r.next(2) == 0 => rotate_idiom(r, insts, ints, new),
         14 => insts.push(Inst::Copy {
             dst: r.pick(floats),
             src: r.pick(floats),
@@ -579,6 +570,101 @@ fn random_inst(
             });
         }
     }
+}
+
+/// Appends `dst = (x >>> n) | (x << (c - n))` (or its left-rotating or constant forms) over
+/// fresh copies of random vars, as lowering writes `rotr`; `c` is sometimes not a multiple of
+/// 32, and sometimes the value is reassigned between the shifts, so that the rotate
+/// recognition (`ir::opt`) must also leave some alone.
+fn rotate_idiom(r: &mut Rng, insts: &mut Vec<Inst>, ints: &[Var], new: &mut dyn FnMut(Ty) -> Var) {
+    let (x, n, c) = (new(Ty::I32), new(Ty::I32), new(Ty::I32));
+    insts.push(Inst::Copy {
+        dst: x,
+        src: r.pick(ints),
+    });
+    insts.push(Inst::Copy {
+        dst: n,
+        src: r.pick(ints),
+    });
+    let value = r.pick(&[32, 32, 64, 0, 31, 33]);
+    insts.push(Inst::IConst { dst: c, value });
+    let (first, second, m) = (new(Ty::I32), new(Ty::I32), new(Ty::I32));
+    let (op1, op2) = if r.next(2) == 0 {
+        (IntOp::ShrU, IntOp::Shl)
+    } else {
+        (IntOp::Shl, IntOp::ShrU)
+    };
+    if r.next(3) == 0 {
+        let k = r.pick(&[0, 1, 7, 13, 31, 32]);
+        let j = r.pick(&[25, 19, 1, 0, 32 - k, 64 - k]);
+        insts.push(Inst::IntImm {
+            op: op1,
+            dst: first,
+            a: x,
+            imm: k,
+        });
+        insts.push(Inst::IntImm {
+            op: op2,
+            dst: second,
+            a: x,
+            imm: j,
+        });
+    } else {
+        insts.push(Inst::Int {
+            op: op1,
+            dst: first,
+            a: x,
+            b: n,
+        });
+        insts.push(Inst::Int {
+            op: IntOp::Sub,
+            dst: m,
+            a: c,
+            b: n,
+        });
+        if r.next(6) == 0 {
+            // x reassigned: the second shift sees another value.
+            insts.push(Inst::IntImm {
+                op: IntOp::Add,
+                dst: x,
+                a: x,
+                imm: 1,
+            });
+        }
+        insts.push(Inst::Int {
+            op: op2,
+            dst: second,
+            a: x,
+            b: m,
+        });
+    }
+    let (a, b) = if r.next(2) == 0 {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    insts.push(Inst::Int {
+        op: IntOp::Or,
+        dst: r.pick(ints),
+        a,
+        b,
+    });
+}
+
+/// Appends `h = h * k + v`, the step of the hashes random functions return.
+fn mix(insts: &mut Vec<Inst>, h: Var, v: Var, k: i32) {
+    insts.push(Inst::IntImm {
+        op: IntOp::Mul,
+        dst: h,
+        a: h,
+        imm: k,
+    });
+    insts.push(Inst::Int {
+        op: IntOp::Add,
+        dst: h,
+        a: h,
+        b: v,
+    });
 }
 
 /// How a run ends: a result, or a raise with its two arguments.
@@ -733,80 +819,85 @@ fn random_functions_match_the_interpreter() {
         // A shrink-wrapped function starts with its stack check, `lea rax, [rsp - n]`.
         let code = backend_x64::compile(&f).unwrap().code;
         wrapped += code.starts_with(&[0x48, 0x8d, 0x84, 0x24]) as u32;
-        let mut m = Machine::compile(&[&f]);
-        m.set_native(ID, snapshot as *const u8);
-        m.set_native(RAISE, raise_stub.ptr(dynasmrt::AssemblyOffset(0)));
-        for (k, args) in [[5u32, 7, 0xffff_fff0, 0x3fc0_0000], [0, 1, 2, 0xbf80_0000]]
-            .iter()
-            .enumerate()
-        {
-            let mut mem = vec![0u8; harness::machine::ARENA];
-            for (i, byte) in mem[MEM as usize..MEM as usize + MEM_SIZE]
-                .iter_mut()
-                .enumerate()
-            {
-                *byte = (i * 7 + k) as u8;
-            }
-            m.arena.copy_from_slice(&mem);
-            // Garbage where shadow-stack frames go: slots must be zeroed or written before any
-            // call can see them.
-            for a in (SHADOW_TOP as usize - 0x400..SHADOW_TOP as usize).step_by(4) {
-                m.arena[a..a + 4].copy_from_slice(&0xaaaa_aaaau32.to_le_bytes());
-            }
-            // A raise leaves its shadow-stack frames behind; a new run starts afresh.
-            m.set_word(CTX_SHADOW_SP, SHADOW_TOP);
-            let mut roots = Vec::new();
-            let want = interpret(&f, args, &mut mem, &mut roots);
-            CURRENT
-                .with(|c| *c.borrow_mut() = (m.ctx.as_ptr() as usize, m.arena.as_ptr() as usize));
-            SNAPSHOTS.with(|s| s.borrow_mut().clear());
-            let call_args = [
-                Arg::I(args[0] as i32),
-                Arg::I(args[1] as i32),
-                Arg::I(args[2] as i32),
-                Arg::F(f32::from_bits(args[3])),
-            ];
-            let got = match m.call(0, &call_args) {
-                Outcome::Return { word, .. } => End::Return(word),
-                Outcome::Raise { native: ESCAPE, .. } => {
-                    let word = |a: usize| u32::from_le_bytes(m.arena[a..a + 4].try_into().unwrap());
-                    assert_eq!(
-                        word(RAISED + 8),
-                        0,
-                        "seed {seed}: raise with rsp misaligned"
-                    );
-                    End::Raise(word(RAISED), word(RAISED + 4))
-                }
-                o => panic!("seed {seed}: {o:?}"),
-            };
-            assert_eq!(got, want, "seed {seed}, args {k}\n{f}");
-            assert!(
-                m.arena[MEM as usize..MEM as usize + MEM_SIZE]
-                    == mem[MEM as usize..MEM as usize + MEM_SIZE],
-                "seed {seed}, args {k}: memory differs\n{f}"
-            );
-            let snapshots = SNAPSHOTS.with(|s| s.borrow().clone());
-            assert_eq!(snapshots.len(), roots.len(), "seed {seed}: calls made");
-            for (n, (want, got)) in roots.iter().zip(&snapshots).enumerate() {
-                let traced = |w: &u32| *w == 0 || (0..5).any(|k| *w == (MEM + 0x100 * k) as u32);
-                assert!(
-                    got.iter().all(traced),
-                    "seed {seed}, args {k}, call {n}: garbage on the shadow stack {got:x?}\n{f}"
-                );
-                for value in want {
-                    assert!(
-                        got.contains(value),
-                        "seed {seed}, args {k}, call {n}: root {value:#x} not on the shadow \
-                         stack {got:x?}\n{f}"
-                    );
-                }
-            }
-        }
+        check_against_interpreter(seed, &f, &raise_stub);
     }
     assert!(
         wrapped > 150,
         "only {wrapped} functions were shrink-wrapped"
     );
+}
+
+/// Runs `f` natively with two sets of arguments and checks the result, the memory and the GC
+/// roots at every call against the interpreter.
+fn check_against_interpreter(seed: u64, f: &Function, raise_stub: &dynasmrt::ExecutableBuffer) {
+    let mut m = Machine::compile(&[f]);
+    m.set_native(ID, snapshot as *const u8);
+    m.set_native(RAISE, raise_stub.ptr(dynasmrt::AssemblyOffset(0)));
+    for (k, args) in [[5u32, 7, 0xffff_fff0, 0x3fc0_0000], [0, 1, 2, 0xbf80_0000]]
+        .iter()
+        .enumerate()
+    {
+        let mut mem = vec![0u8; harness::machine::ARENA];
+        for (i, byte) in mem[MEM as usize..MEM as usize + MEM_SIZE]
+            .iter_mut()
+            .enumerate()
+        {
+            *byte = (i * 7 + k) as u8;
+        }
+        m.arena.copy_from_slice(&mem);
+        // Garbage where shadow-stack frames go: slots must be zeroed or written before any
+        // call can see them.
+        for a in (SHADOW_TOP as usize - 0x400..SHADOW_TOP as usize).step_by(4) {
+            m.arena[a..a + 4].copy_from_slice(&0xaaaa_aaaau32.to_le_bytes());
+        }
+        // A raise leaves its shadow-stack frames behind; a new run starts afresh.
+        m.set_word(CTX_SHADOW_SP, SHADOW_TOP);
+        let mut roots = Vec::new();
+        let want = interpret(f, args, &mut mem, &mut roots);
+        CURRENT.with(|c| *c.borrow_mut() = (m.ctx.as_ptr() as usize, m.arena.as_ptr() as usize));
+        SNAPSHOTS.with(|s| s.borrow_mut().clear());
+        let call_args = [
+            Arg::I(args[0] as i32),
+            Arg::I(args[1] as i32),
+            Arg::I(args[2] as i32),
+            Arg::F(f32::from_bits(args[3])),
+        ];
+        let got = match m.call(0, &call_args) {
+            Outcome::Return { word, .. } => End::Return(word),
+            Outcome::Raise { native: ESCAPE, .. } => {
+                let word = |a: usize| u32::from_le_bytes(m.arena[a..a + 4].try_into().unwrap());
+                assert_eq!(
+                    word(RAISED + 8),
+                    0,
+                    "seed {seed}: raise with rsp misaligned"
+                );
+                End::Raise(word(RAISED), word(RAISED + 4))
+            }
+            o => panic!("seed {seed}: {o:?}"),
+        };
+        assert_eq!(got, want, "seed {seed}, args {k}\n{f}");
+        assert!(
+            m.arena[MEM as usize..MEM as usize + MEM_SIZE]
+                == mem[MEM as usize..MEM as usize + MEM_SIZE],
+            "seed {seed}, args {k}: memory differs\n{f}"
+        );
+        let snapshots = SNAPSHOTS.with(|s| s.borrow().clone());
+        assert_eq!(snapshots.len(), roots.len(), "seed {seed}: calls made");
+        for (n, (want, got)) in roots.iter().zip(&snapshots).enumerate() {
+            let traced = |w: &u32| *w == 0 || (0..5).any(|k| *w == (MEM + 0x100 * k) as u32);
+            assert!(
+                got.iter().all(traced),
+                "seed {seed}, args {k}, call {n}: garbage on the shadow stack {got:x?}\n{f}"
+            );
+            for value in want {
+                assert!(
+                    got.contains(value),
+                    "seed {seed}, args {k}, call {n}: root {value:#x} not on the shadow \
+                     stack {got:x?}\n{f}"
+                );
+            }
+        }
+    }
 }
 
 /// A function with thousands of vars live at once (past the allocator's edge budget, so it is
@@ -842,18 +933,7 @@ fn huge_functions_run() {
     let h = new(&mut vars);
     insts.push(Inst::Copy { dst: h, src: r });
     for &v in values.iter().rev() {
-        insts.push(Inst::IntImm {
-            op: IntOp::Mul,
-            dst: h,
-            a: h,
-            imm: 31,
-        });
-        insts.push(Inst::Int {
-            op: IntOp::Add,
-            dst: h,
-            a: h,
-            b: v,
-        });
+        mix(&mut insts, h, v, 31);
     }
     let f = Function {
         name: "huge".into(),
@@ -877,4 +957,306 @@ fn huge_functions_run() {
         let got = m.call_i32(0, &[Arg::I(x as i32)]) as u32;
         assert_eq!(End::Return(got), want);
     }
+}
+
+/// A random counted loop, `for (i = 0; i < (i0 & 15); i++) { … }`, shaped as lowering writes
+/// loops over arrays and objects, for the loop-invariant loads of `ir::opt`: loads of object
+/// words through `Ref` vars (often into vars assigned once), stores to those objects and to
+/// element-like memory through `I32` addresses, bounds-check-like branches to a raise, and
+/// sometimes a call, a reassigned address or a header that must not run twice. Objects sit at
+/// `MEM + 0x300` and `MEM + 0x400`; `I32` stores stay below `MEM + 0x100` (the IR's memory
+/// invariant).
+fn random_loop_function(seed: u64) -> Function {
+    let mut r = Rng(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0x1007);
+    let mut vars = vec![Ty::I32, Ty::I32, Ty::I32, Ty::F32];
+    let params: Vec<Var> = (0..4).map(Var).collect();
+    let mut new = |ty: Ty| {
+        vars.push(ty);
+        Var(vars.len() as u32 - 1)
+    };
+    let ints: Vec<Var> = (0..4).map(|_| new(Ty::I32)).collect();
+    let objs: Vec<Var> = (0..2).map(|_| new(Ty::Ref)).collect();
+    let (i, n, base) = (new(Ty::I32), new(Ty::I32), new(Ty::I32));
+    let (header, body, tail, exit, raise) = (1, 2, 3, 4, 5);
+    let mut blocks = Vec::new();
+
+    let mut insts = vec![
+        Inst::IConst { dst: i, value: 0 },
+        Inst::IntImm {
+            op: IntOp::And,
+            dst: n,
+            a: params[0],
+            imm: 15,
+        },
+        Inst::IConst {
+            dst: base,
+            value: MEM,
+        },
+    ];
+    for (k, &o) in objs.iter().enumerate() {
+        insts.push(Inst::IConst {
+            dst: o,
+            value: MEM + 0x300 + 0x100 * k as i32,
+        });
+        // Distinct contents (the memory pattern repeats every 0x100 bytes).
+        for w in 0..4 {
+            let c = new(Ty::I32);
+            let value = 0x0101_0101 * (1 + k as i32) + 0x1234 * w;
+            insts.push(Inst::IConst { dst: c, value });
+            insts.push(Inst::Store {
+                width: Width::W32,
+                src: c,
+                addr: o,
+                offset: 4 * w,
+            });
+        }
+    }
+    for &v in &ints {
+        insts.push(Inst::Copy {
+            dst: v,
+            src: params[r.next(3)],
+        });
+    }
+    blocks.push(Block {
+        insts,
+        term: Terminator::Jump(BlockId(header)),
+    });
+
+    // Header: maybe a load, maybe something that must not run twice; then the test.
+    let mut insts = Vec::new();
+    let mut header_load = None;
+    if r.next(2) == 0 {
+        let h = new(Ty::I32);
+        let o = r.pick(&objs);
+        insts.push(object_load(&mut r, h, o));
+        header_load = Some(h);
+        if r.next(4) == 0 {
+            // Reads what it assigns: the header cannot be copied into a guard.
+            let v = r.pick(&ints);
+            insts.push(Inst::IntImm {
+                op: IntOp::Add,
+                dst: v,
+                a: v,
+                imm: 3,
+            });
+        }
+    }
+    let term = if r.next(2) == 0 {
+        Terminator::Branch {
+            cond: Cond::LtS,
+            a: i,
+            b: n,
+            then: BlockId(body),
+            other: BlockId(exit),
+        }
+    } else {
+        Terminator::Branch {
+            cond: Cond::GeS,
+            a: i,
+            b: n,
+            then: BlockId(exit),
+            other: BlockId(body),
+        }
+    };
+    blocks.push(Block { insts, term });
+
+    for b in [body, tail] {
+        let mut insts = Vec::new();
+        if b == body {
+            // Every way back to the header passes here.
+            insts.push(Inst::IntImm {
+                op: IntOp::Add,
+                dst: i,
+                a: i,
+                imm: 1,
+            });
+        }
+        if let (true, Some(h)) = (b == body, header_load) {
+            let v = r.pick(&ints);
+            insts.push(Inst::Int {
+                op: IntOp::Xor,
+                dst: v,
+                a: v,
+                b: h,
+            });
+        }
+        for _ in 0..1 + r.next(6) {
+            loop_inst(&mut r, &mut insts, &ints, &objs, base, &mut new);
+        }
+        let term = if b == body {
+            match r.next(3) {
+                0 => Terminator::Jump(BlockId(tail)),
+                // A bounds check: the rest of the loop is not run on every entry.
+                1 => Terminator::Branch {
+                    cond: Cond::LtU,
+                    a: r.pick(&ints),
+                    b: r.pick(&ints),
+                    then: BlockId(tail),
+                    other: BlockId(raise),
+                },
+                _ => Terminator::Branch {
+                    cond: Cond::LtS,
+                    a: r.pick(&ints),
+                    b: base,
+                    then: BlockId(tail),
+                    other: BlockId(header),
+                },
+            }
+        } else {
+            Terminator::Jump(BlockId(header))
+        };
+        blocks.push(Block { insts, term });
+    }
+
+    // Exit: a hash of the ints.
+    let h = new(Ty::I32);
+    let mut insts = vec![Inst::IConst { dst: h, value: 17 }];
+    for &v in &ints {
+        mix(&mut insts, h, v, 31);
+    }
+    blocks.push(Block {
+        insts,
+        term: Terminator::Return(Some(h)),
+    });
+    blocks.push(Block {
+        insts: vec![],
+        term: Terminator::Raise {
+            native: RAISE,
+            args: vec![i, n],
+            loc: LocId(1),
+        },
+    });
+    debug_assert_eq!(blocks.len(), raise as usize + 1);
+    Function {
+        name: format!("loop{seed}"),
+        params,
+        ret: Some(Ty::I32),
+        vars,
+        blocks,
+        locs: vec![SourceLoc::default(); 3],
+        symbols: vec![],
+        callees: vec![],
+    }
+}
+
+/// A load of a word or byte of object `obj` into `dst`.
+fn object_load(r: &mut Rng, dst: Var, obj: Var) -> Inst {
+    let (width, offset) = if r.next(3) == 0 {
+        (Width::U8, r.next(16) as i32)
+    } else {
+        (Width::W32, 4 * r.next(4) as i32)
+    };
+    Inst::Load {
+        width,
+        dst,
+        addr: obj,
+        offset,
+    }
+}
+
+/// Appends one random loop-body instruction (or a short pattern) for [`random_loop_function`].
+fn loop_inst(
+    r: &mut Rng,
+    insts: &mut Vec<Inst>,
+    ints: &[Var],
+    objs: &[Var],
+    base: Var,
+    new: &mut dyn FnMut(Ty) -> Var,
+) {
+    let int = |r: &mut Rng| r.pick(ints);
+    match r.next(12) {
+        // A load into a var assigned once, folded into an int.
+        0..=3 => {
+            let t = new(Ty::I32);
+            let o = r.pick(objs);
+            insts.push(object_load(r, t, o));
+            let v = int(r);
+            insts.push(Inst::Int {
+                op: r.pick(&[IntOp::Add, IntOp::Xor, IntOp::Mul]),
+                dst: v,
+                a: v,
+                b: t,
+            });
+        }
+        4 => {
+            let v = int(r);
+            let o = r.pick(objs);
+            insts.push(object_load(r, v, o));
+        }
+        // A store to an object.
+        5 => {
+            let (width, offset) = if r.next(2) == 0 {
+                (Width::U8, r.next(16) as i32)
+            } else {
+                (Width::W32, 4 * r.next(4) as i32)
+            };
+            insts.push(Inst::Store {
+                width,
+                src: int(r),
+                addr: r.pick(objs),
+                offset,
+            });
+        }
+        // A store to element-like memory: base + ((x & 0x3f) << 2).
+        6 | 7 => {
+            let (t, a) = (new(Ty::I32), new(Ty::I32));
+            insts.push(Inst::IntImm {
+                op: IntOp::And,
+                dst: t,
+                a: int(r),
+                imm: 0x3f,
+            });
+            insts.push(Inst::IntImm {
+                op: IntOp::Shl,
+                dst: t,
+                a: t,
+                imm: 2,
+            });
+            insts.push(Inst::Int {
+                op: IntOp::Add,
+                dst: a,
+                a: base,
+                b: t,
+            });
+            insts.push(Inst::Store {
+                width: Width::W32,
+                src: int(r),
+                addr: a,
+                offset: 0,
+            });
+        }
+        8 => insts.push(Inst::Call {
+            dst: Some(int(r)),
+            callee: Callee::Native(ID),
+            args: vec![int(r)],
+            loc: LocId(2),
+        }),
+        // The address changes inside the loop.
+        9 => insts.push(Inst::Copy {
+            dst: objs[1],
+            src: objs[0],
+        }),
+        _ => insts.push(Inst::Int {
+            op: r.pick(&[IntOp::Add, IntOp::Sub, IntOp::Xor, IntOp::ShrU]),
+            dst: int(r),
+            a: int(r),
+            b: int(r),
+        }),
+    }
+}
+
+#[test]
+fn random_loops_match_the_interpreter() {
+    let raise_stub = raise_stub();
+    let mut hoisted = 0;
+    for seed in 0..3000 {
+        let f = random_loop_function(seed);
+        ir::verify::verify(&f).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{f}"));
+        let mut g = f.clone();
+        ir::opt::optimize(&mut g);
+        ir::verify::verify(&g).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{g}"));
+        hoisted += (g.blocks.len() > f.blocks.len()) as u32;
+        check_against_interpreter(seed, &f, &raise_stub);
+    }
+    assert!(hoisted > 300, "only {hoisted} loops had loads hoisted");
 }

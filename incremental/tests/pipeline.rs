@@ -42,3 +42,21 @@ print(s.startsWith("a") ? 1 : 2.5)
 "#,
     );
 }
+
+/// A cast of a reference (here `Node | null` to `Node`) tests for null, the object kind and the
+/// class inline; a reference is never a tagged number, so its low bits are not tested.
+#[test]
+fn reference_casts_do_not_test_number_tags() {
+    let listings = compile_all(
+        r#"
+class Node { next: Node | null; constructor() { this.next = null } }
+function second(n: Node | null): Node | null { return (n as Node).next }
+"#,
+    );
+    let second = listings
+        .iter()
+        .find(|l| l.starts_with("fn second"))
+        .expect("second");
+    assert!(second.contains("branch.GeU"), "{second}");
+    assert!(!second.contains("And v"), "{second}");
+}

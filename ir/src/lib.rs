@@ -15,8 +15,16 @@
 //! - a var is assigned before every use on every path (lowering zero-initializes source vars);
 //! - vars of type [`Ty::Ref`] or [`Ty::Any`] hold GC-traced words; a backend must keep any such var
 //!   that is live across a [`Inst::Call`] in a GC root slot ([`analysis::Liveness::live_across_calls`]).
+//!
+//! Memory (not checked by the verifier; lowering guarantees it and [`opt`] relies on it): a
+//! [`Inst::Load`] or [`Inst::Store`] whose address is a `Ref` var reaches a word or byte of the
+//! object that var points to, and a store through an `I32` address never writes a byte that is
+//! read through a `Ref` address. (Lowering reaches object headers and fields through `Ref`
+//! vars, and element storage and global cells, which no `Ref` var points into, through `I32`
+//! addresses.)
 
 pub mod analysis;
+pub mod opt;
 pub mod print;
 pub mod verify;
 
@@ -93,6 +101,8 @@ pub enum IntOp {
     ShrS,
     /// Logical shift right.
     ShrU,
+    /// Rotate right (produced by [`opt`] from the shift-and-or idiom, never by lowering).
+    RotR,
 }
 
 impl IntOp {
@@ -110,6 +120,7 @@ impl IntOp {
             IntOp::Shl => a.wrapping_shl(b as u32),
             IntOp::ShrS => a.wrapping_shr(b as u32),
             IntOp::ShrU => (a as u32).wrapping_shr(b as u32) as i32,
+            IntOp::RotR => (a as u32).rotate_right(b as u32 & 31) as i32,
         }
     }
 }

@@ -306,6 +306,7 @@ fn int_op(s: &str) -> Option<IntOp> {
         "Shl" => IntOp::Shl,
         "ShrS" => IntOp::ShrS,
         "ShrU" => IntOp::ShrU,
+        "RotR" => IntOp::RotR,
         _ => return None,
     })
 }

@@ -217,17 +217,20 @@ impl Lowerer {
     /// current; a tagged word (an integer or float) jumps to `tagged`, a small word (`undefined`,
     /// `false`, `true`) to `small`.
     fn object_kind(&mut self, word: Var, tagged: BlockId, small: BlockId) -> Var {
-        // Only words with the low bits 00 above `true` are object addresses.
-        let tag = self.b.var(Ty::I32);
-        self.b.emit(Inst::IntImm {
-            op: IntOp::And,
-            dst: tag,
-            a: word,
-            imm: 3,
-        });
-        let zero = self.b.iconst(Ty::I32, 0);
-        let untagged = self.continue_if(Cond::Eq, tag, zero, tagged);
-        self.b.switch_to(untagged);
+        // Only words with the low bits 00 above `true` are object addresses. A reference is
+        // never tagged: only its nullness needs testing.
+        if self.b.ty(word) != Ty::Ref {
+            let tag = self.b.var(Ty::I32);
+            self.b.emit(Inst::IntImm {
+                op: IntOp::And,
+                dst: tag,
+                a: word,
+                imm: 3,
+            });
+            let zero = self.b.iconst(Ty::I32, 0);
+            let untagged = self.continue_if(Cond::Eq, tag, zero, tagged);
+            self.b.switch_to(untagged);
+        }
         let first_address = self.b.iconst(Ty::I32, abi::TRUE as i32 + 1);
         let object = self.continue_if(Cond::GeU, word, first_address, small);
         self.b.switch_to(object);
