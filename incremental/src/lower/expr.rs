@@ -504,6 +504,9 @@ impl Lowerer {
     /// check.
     fn scaled_element_address(&mut self, arr: Var, index: Var, shift: i32, span: Span) -> Var {
         let len = self.b.load(Ty::I32, arr, abi::ARRAY_LEN);
+        // Loaded before the bounds check, like the length (the array is a valid reference
+        // either way), so that both loads can leave a loop together (`ir::opt`).
+        let data = self.b.load(Ty::I32, arr, abi::ARRAY_DATA);
         let (ok, fail) = (self.b.block(), self.b.block());
         self.b.terminate(Terminator::Branch {
             cond: Cond::LtU,
@@ -516,7 +519,6 @@ impl Lowerer {
         self.b
             .raise(Native::RaiseIndexOutOfRange, vec![index, len], span);
         self.b.switch_to(ok);
-        let data = self.b.load(Ty::I32, arr, abi::ARRAY_DATA);
         let offset = if shift == 0 {
             index
         } else {
