@@ -80,6 +80,13 @@ impl Builder {
         }
     }
 
+    /// Ends the current block with `dst = src` and a jump to `to`: one arm of a value that
+    /// several blocks compute and `to` joins.
+    pub fn copy_and_jump(&mut self, dst: Var, src: Var, to: BlockId) {
+        self.emit(Inst::Copy { dst, src });
+        self.terminate(Terminator::Jump(to));
+    }
+
     /// Ends the current block with a jump to `b` and continues at `b`.
     pub fn jump_to(&mut self, b: BlockId) {
         self.terminate(Terminator::Jump(b));

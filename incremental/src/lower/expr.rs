@@ -76,11 +76,7 @@ impl Lowerer {
                 for (block, arm) in [(bt, x), (bf, y)] {
                     self.b.switch_to(block);
                     let v = self.value(arm);
-                    self.b.emit(Inst::Copy {
-                        dst: result,
-                        src: v,
-                    });
-                    self.b.terminate(Terminator::Jump(join));
+                    self.b.copy_and_jump(result, v, join);
                 }
                 self.b.switch_to(join);
                 result

@@ -126,11 +126,7 @@ impl Lowerer {
         let r = self
             .call(Callee::Dynamic(slot), method_args, Some(Ty::Any), span)
             .expect("adapters return a value");
-        self.b.emit(Inst::Copy {
-            dst: result,
-            src: r,
-        });
-        self.b.terminate(Terminator::Jump(join));
+        self.b.copy_and_jump(result, r, join);
         self.b.switch_to(property_block);
         let f = self
             .b
@@ -197,18 +193,10 @@ impl Lowerer {
         }
         self.b.switch_to(ok);
         let reference = self.b.retype(word, Ty::Ref);
-        self.b.emit(Inst::Copy {
-            dst: result,
-            src: reference,
-        });
-        self.b.terminate(Terminator::Jump(join));
+        self.b.copy_and_jump(result, reference, join);
         self.b.switch_to(slow);
         let checked = self.unbox_ref(word, &rt, span);
-        self.b.emit(Inst::Copy {
-            dst: result,
-            src: checked,
-        });
-        self.b.terminate(Terminator::Jump(join));
+        self.b.copy_and_jump(result, checked, join);
         self.b.switch_to(join);
         result
     }
@@ -269,18 +257,10 @@ impl Lowerer {
             a: shifted,
             imm: 1,
         });
-        self.b.emit(Inst::Copy {
-            dst: result,
-            src: tagged,
-        });
-        self.b.terminate(Terminator::Jump(join));
+        self.b.copy_and_jump(result, tagged, join);
         self.b.switch_to(slow);
         let r = self.b.native_value(Native::AnyLength, vec![word], span);
-        self.b.emit(Inst::Copy {
-            dst: result,
-            src: r,
-        });
-        self.b.terminate(Terminator::Jump(join));
+        self.b.copy_and_jump(result, r, join);
         self.b.switch_to(join);
         result
     }
@@ -295,11 +275,7 @@ impl Lowerer {
         for (block, value) in [(yes, 1), (no, 0)] {
             self.b.switch_to(block);
             let v = self.b.iconst(Ty::I32, value);
-            self.b.emit(Inst::Copy {
-                dst: result,
-                src: v,
-            });
-            self.b.terminate(Terminator::Jump(join));
+            self.b.copy_and_jump(result, v, join);
         }
         self.b.switch_to(join);
         result
@@ -408,11 +384,7 @@ impl Lowerer {
         });
         for (block, v) in [(bt, yes), (bf, no)] {
             self.b.switch_to(block);
-            self.b.emit(Inst::Copy {
-                dst: result,
-                src: v,
-            });
-            self.b.terminate(Terminator::Jump(join));
+            self.b.copy_and_jump(result, v, join);
         }
         self.b.switch_to(join);
         result

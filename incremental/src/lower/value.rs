@@ -70,11 +70,7 @@ impl Lowerer {
                 self.b.terminate(Terminator::Jump(join));
                 self.b.switch_to(big);
                 let boxed = self.b.native_value(Native::BoxInt, vec![v], span);
-                self.b.emit(Inst::Copy {
-                    dst: result,
-                    src: boxed,
-                });
-                self.b.terminate(Terminator::Jump(join));
+                self.b.copy_and_jump(result, boxed, join);
                 self.b.switch_to(join);
                 result
             }
@@ -120,11 +116,7 @@ impl Lowerer {
             other: nonzero,
         });
         self.b.switch_to(zero);
-        self.b.emit(Inst::Copy {
-            dst: payload,
-            src: rotated,
-        });
-        self.b.terminate(Terminator::Jump(inline));
+        self.b.copy_and_jump(payload, rotated, inline);
         self.b.switch_to(nonzero);
         let moved = self.int_imm(IntOp::Sub, rotated, abi::FLOAT_WINDOW_BIAS as i32, Ty::I32);
         let from_window = self.int_imm(IntOp::Sub, moved, 1 << 24, Ty::I32);
@@ -143,18 +135,10 @@ impl Lowerer {
         self.b.switch_to(inline);
         let shifted = self.int_imm(IntOp::Shl, payload, 2, Ty::I32);
         let word = self.int_imm(IntOp::Or, shifted, 2, Ty::Any);
-        self.b.emit(Inst::Copy {
-            dst: result,
-            src: word,
-        });
-        self.b.terminate(Terminator::Jump(join));
+        self.b.copy_and_jump(result, word, join);
         self.b.switch_to(boxed);
         let word = self.b.native_value(Native::BoxFloat, vec![bits], span);
-        self.b.emit(Inst::Copy {
-            dst: result,
-            src: word,
-        });
-        self.b.terminate(Terminator::Jump(join));
+        self.b.copy_and_jump(result, word, join);
         self.b.switch_to(join);
         result
     }
@@ -271,18 +255,10 @@ impl Lowerer {
         });
         self.b.switch_to(yes);
         let f = fast(self, v);
-        self.b.emit(Inst::Copy {
-            dst: result,
-            src: f,
-        });
-        self.b.terminate(Terminator::Jump(join));
+        self.b.copy_and_jump(result, f, join);
         self.b.switch_to(no);
         let s = self.b.native_value(slow, vec![v], span);
-        self.b.emit(Inst::Copy {
-            dst: result,
-            src: s,
-        });
-        self.b.terminate(Terminator::Jump(join));
+        self.b.copy_and_jump(result, s, join);
         self.b.switch_to(join);
         result
     }
