@@ -320,13 +320,11 @@ impl BodyChecker<'_> {
     /// The result type of a block body (declared, or the common type of its `return`s, which
     /// are then converted to it), checking that a value is returned on every path.
     fn block_result(&mut self, stmts: Vec<hir::Stmt>, span: Span) -> (Vec<hir::Stmt>, Type) {
-        let ret = match std::mem::replace(&mut self.ret, Ret::Main) {
-            Ret::Declared(t) => t,
+        let (stmts, ret) = match std::mem::replace(&mut self.ret, Ret::Main) {
+            Ret::Declared(t) => (stmts, t),
             Ret::Infer(types) => {
                 let ret = super::body::common_result(types);
-                let stmts = self.convert_returns(stmts, &ret);
-                self.check_returns_everywhere(&stmts, &ret, span, "this arrow function");
-                return (stmts, ret);
+                (self.convert_returns(stmts, &ret), ret)
             }
             Ret::Main => unreachable!("an arrow body is never top-level code"),
         };
