@@ -603,3 +603,64 @@ pub mod host {
     /// Offset of the BlueScript function table: host code pointers (u64), one per slot.
     pub const CTX_FUNCTIONS: i32 = CTX_NATIVES + 8 * NATIVE_SLOTS as i32;
 }
+
+/// The ESP32 boards (`esp32-sim`, and the runtime firmware on an ESP32): where generated Xtensa
+/// code finds the runtime. Addresses are real ESP32 addresses: the code lives in instruction RAM,
+/// the context block, the function table and the machine stack in internal data RAM, and the data
+/// arena (data region, shadow stack, heap) in the external PSRAM window of an ESP32-WROVER.
+///
+/// Generated code follows the windowed ABI: a BlueScript function starts with `entry`, takes its
+/// arguments in `a2..a7` and returns its result in `a2` with `retw`; callers use `call8`/`callx8`
+/// (arguments in `a10..a15`, result in `a10`). Floats travel as their bits in address registers.
+/// - A BlueScript function `slot` is called by loading the word at `FUNCTION_TABLE + 4 * slot`
+///   and `callx8`-ing it.
+/// - Native `id` (`Native as u32`) is called with `callx8` at `NATIVE_VECTOR + 4 * id`. On the
+///   chip the firmware places a jump to the native there; the simulator intercepts execution at
+///   these addresses and runs the runtime's native with the caller's `a10..a15` as arguments,
+///   writes the result to the caller's `a10`, and returns to the caller. The return address the
+///   native sees (the call's) is what a run-time error reports, as on the host board.
+/// - The shadow stack pointer is the u32 at [`esp32::CTX_SHADOW_SP`](self::esp32::CTX_SHADOW_SP),
+///   its limit at [`esp32::CTX_SHADOW_LIMIT`](self::esp32::CTX_SHADOW_LIMIT); a function with GC
+///   root slots moves the pointer down in its prologue (raising a stack overflow below the
+///   limit) and back up before it returns, as on the host board.
+/// - The machine stack grows down from [`esp32::STACK_TOP`](self::esp32::STACK_TOP); an `entry`
+///   that would move `a1` below [`esp32::STACK_LIMIT`](self::esp32::STACK_LIMIT) raises a stack
+///   overflow (the simulator checks it; on the chip, the firmware's stack-end watchpoint).
+pub mod esp32 {
+    /// The native vector in instruction RAM: native `id` is entered at `NATIVE_VECTOR + 4 * id`.
+    pub const NATIVE_VECTOR: u32 = 0x4008_0000;
+    /// Number of native vector entries; the last one is where unset function slots point, and
+    /// entering it raises an error.
+    pub const NATIVE_SLOTS: u32 = 128;
+    /// The vector entry that unset function-table slots hold.
+    pub const UNSET_SLOT_ENTRY: u32 = NATIVE_VECTOR + 4 * (NATIVE_SLOTS - 1);
+    /// First address of the code region (instruction RAM after the native vector).
+    pub const CODE_BASE: u32 = NATIVE_VECTOR + 4 * NATIVE_SLOTS;
+    /// One past the last address of instruction RAM.
+    pub const CODE_END: u32 = 0x400A_0000;
+    /// The context block in internal data RAM.
+    pub const CONTEXT: u32 = 0x3FFB_0000;
+    /// Address of the shadow-stack pointer (u32): the lowest used slot.
+    pub const CTX_SHADOW_SP: u32 = CONTEXT;
+    /// Address of the shadow-stack limit (u32): the shadow stack may not grow below it.
+    pub const CTX_SHADOW_LIMIT: u32 = CONTEXT + 4;
+    /// The function table: slot `s` holds the code address of its function at
+    /// `FUNCTION_TABLE + 4 * s`.
+    pub const FUNCTION_TABLE: u32 = CONTEXT + 0x100;
+    /// Number of function-table slots.
+    pub const FUNCTION_SLOTS: u32 = 4096;
+    /// One past the highest machine-stack address: `a1` at the start of a run.
+    pub const STACK_TOP: u32 = 0x4000_0000;
+    /// The machine stack may not go below this address (64 KiB of stack).
+    pub const STACK_LIMIT: u32 = STACK_TOP - (64 << 10);
+    /// First address of the data arena (the PSRAM window).
+    pub const ARENA_BASE: u32 = 0x3F80_0000;
+    /// Size of the data arena: 4 MiB of PSRAM.
+    pub const ARENA_SIZE: u32 = 4 << 20;
+    /// Size of the data region at the start of the arena.
+    pub const DATA_SIZE: u32 = 256 << 10;
+    /// Size of the shadow stack after the data region.
+    pub const SHADOW_SIZE: u32 = 64 << 10;
+    /// The largest heap: the rest of the arena.
+    pub const MAX_HEAP_SIZE: u32 = ARENA_SIZE - DATA_SIZE - SHADOW_SIZE;
+}

@@ -72,6 +72,25 @@ impl MemoryMap {
         }
     }
 
+    /// The ESP32 boards' map ([`crate::abi::esp32`]): code in instruction RAM after the native
+    /// vector, and the data arena in the PSRAM window: a 256 KiB data region, a 64 KiB shadow
+    /// stack, then a heap of `heap_size` bytes (rounded down to 4 bytes). A port must reject
+    /// heaps larger than [`MAX_HEAP_SIZE`](crate::abi::esp32::MAX_HEAP_SIZE), which do not fit.
+    pub const fn esp32(heap_size: u32) -> MemoryMap {
+        use crate::abi::esp32::*;
+        let heap_size = heap_size & !3;
+        MemoryMap {
+            code_base: CODE_BASE,
+            code_size: CODE_END - CODE_BASE,
+            data_base: ARENA_BASE,
+            data_size: DATA_SIZE,
+            shadow_base: ARENA_BASE + DATA_SIZE,
+            shadow_size: SHADOW_SIZE,
+            heap_base: ARENA_BASE + DATA_SIZE + SHADOW_SIZE,
+            heap_size,
+        }
+    }
+
     /// Size of the data arena (data region + shadow stack + heap).
     pub fn arena_size(&self) -> u32 {
         self.data_size + self.shadow_size + self.heap_size
@@ -272,6 +291,16 @@ pub(crate) mod tests {
         assert_eq!(m.shadow_base, 0x2010_0000);
         assert_eq!(m.heap_base, 0x2014_0000);
         assert_eq!(m.arena_size(), (1 << 20) + (256 << 10) + (4 << 20));
+    }
+
+    #[test]
+    fn esp32_map_fits_the_psram_window() {
+        use crate::abi::esp32::{ARENA_BASE, ARENA_SIZE, MAX_HEAP_SIZE};
+        let m = MemoryMap::esp32(MAX_HEAP_SIZE);
+        assert_eq!(m.validate(), Ok(()));
+        assert_eq!(m.data_base, ARENA_BASE);
+        assert_eq!(m.heap_end(), ARENA_BASE + ARENA_SIZE);
+        assert!(m.in_code(0x4008_0200, 4) && !m.in_code(0x4008_01fc, 4));
     }
 
     #[test]
