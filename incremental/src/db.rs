@@ -164,6 +164,22 @@ pub enum FunctionSyntax {
     Missing,
 }
 
+/// The part of its file's signatures that one function's check reads (see
+/// [`check::slice`]): a signature change re-checks only the functions whose slice it changes.
+#[salsa::tracked(returns(ref))]
+pub fn body_signatures<'db>(
+    db: &'db dyn salsa::Database,
+    file: SourceFile,
+    name: FunctionName<'db>,
+) -> Signatures {
+    let used = match function_syntax(db, file, name) {
+        FunctionSyntax::Function(callable) => check::slice::function_names_used(callable),
+        FunctionSyntax::Main(items) => check::slice::main_names_used(items),
+        FunctionSyntax::Missing => Default::default(),
+    };
+    check::slice::slice(signatures(db, file), &used)
+}
+
 /// Checks one function against its file's signatures.
 #[salsa::tracked(returns(ref))]
 pub fn check_function<'db>(
@@ -171,7 +187,7 @@ pub fn check_function<'db>(
     file: SourceFile,
     name: FunctionName<'db>,
 ) -> Checked {
-    let sigs = signatures(db, file);
+    let sigs = body_signatures(db, file, name);
     match function_syntax(db, file, name) {
         FunctionSyntax::Function(callable) => check::check_function(file.path(db), callable, sigs),
         FunctionSyntax::Main(items) => check::check_main(file.path(db), items, sigs),
@@ -217,6 +233,21 @@ fn arrow_body<'db>(
         .get(n)
 }
 
+/// The IR of one function as code generation sees it: source locations blanked (their
+/// indices kept), so that an edit that only moves a function (whitespace, comments, a longer
+/// function above it) changes no machine code. The linker's source map reads the locations
+/// from [`lower_function`], so run-time errors still name the right line.
+#[salsa::tracked(returns(ref))]
+pub fn codegen_ir<'db>(
+    db: &'db dyn salsa::Database,
+    file: SourceFile,
+    name: FunctionName<'db>,
+) -> Option<Arc<ir::Function>> {
+    let mut f = ir::Function::clone(lower_function(db, file, name).as_ref()?);
+    f.locs.fill(ir::SourceLoc::default());
+    Some(Arc::new(f))
+}
+
 /// Generates host machine code for one function; `None` when it has errors.
 #[salsa::tracked(returns(ref))]
 pub fn compile_function<'db>(
@@ -224,7 +255,7 @@ pub fn compile_function<'db>(
     file: SourceFile,
     name: FunctionName<'db>,
 ) -> Option<Result<Arc<backend_x64::MachineCode>, String>> {
-    let f = lower_function(db, file, name).as_ref()?;
+    let f = codegen_ir(db, file, name).as_ref()?;
     Some(
         backend_x64::compile(f)
             .map(Arc::new)

@@ -6,6 +6,7 @@ use incremental::build;
 use incremental::db::{self, Compiler, FunctionName, SourceFile};
 use incremental::modules::{self, Loader, Module};
 use salsa::Setter;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const PROGRAM: &str = "function a(x: integer): integer { return x + 1 }\n\
@@ -77,6 +78,123 @@ fn an_unchanged_text_reruns_nothing() {
     let log = db.take_log();
     assert_eq!(count(&log, "check_function"), 0, "{log:#?}");
     assert_eq!(count(&log, "compile_function"), 0, "{log:#?}");
+}
+
+/// Salsa's log names a query by an id of its arguments, given out in the order of first use:
+/// compiles each function of `file` on its own, in order, first thing in the database, and
+/// returns which function every logged query execution belongs to.
+fn compile_each(db: &Compiler, file: SourceFile) -> BTreeMap<String, String> {
+    let names = {
+        let fresh = Compiler::default();
+        let copy = SourceFile::new(&fresh, file.path(db).clone(), file.text(db).clone(), 0);
+        db::function_names(&fresh, copy).clone()
+    };
+    db.start_logging();
+    let mut owner = BTreeMap::new();
+    for name in names {
+        let n = FunctionName::new(db, name.clone());
+        assert!(
+            db::compile_function(db, file, n)
+                .as_ref()
+                .is_some_and(|c| c.is_ok())
+        );
+        owner.extend(db.take_log().into_iter().map(|e| (e, name.clone())));
+    }
+    compile_all(db, file);
+    owner
+}
+
+/// The functions for which `query` ran, according to `log`, sorted.
+fn ran_for(owner: &BTreeMap<String, String>, log: &[String], query: &str) -> Vec<String> {
+    let mut names: Vec<String> = log
+        .iter()
+        .filter(|e| e.starts_with(&format!("{query}(")))
+        .map(|e| owner.get(e).cloned().unwrap_or_else(|| e.clone()))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_longer_body_regenerates_the_code_of_that_function_only() {
+    let mut db = Compiler::default();
+    let file = SourceFile::new(&db, "main.bs".into(), PROGRAM.into(), 0);
+    let owner = compile_each(&db, file);
+    let before_main = code(&db, file, "<main>");
+    db.start_logging();
+    // Longer text in `a` moves `b` and `<main>`: they are checked again (their spans moved)
+    // but their machine code is the same, so code generation runs for `a` alone.
+    file.set_text(&mut db)
+        .to(PROGRAM.replace("x + 1", "x + 1000 + 1"));
+    compile_all(&db, file);
+    let log = db.take_log();
+    assert_eq!(ran_for(&owner, &log, "compile_function"), ["a"], "{log:#?}");
+    assert!(Arc::ptr_eq(&before_main, &code(&db, file, "<main>")));
+}
+
+#[test]
+fn a_comment_or_whitespace_edit_regenerates_no_code_and_moves_error_locations() {
+    let mut db = Compiler::default();
+    let file = SourceFile::new(&db, "main.bs".into(), PROGRAM.into(), 0);
+    compile_all(&db, file);
+    let main_loc = |db: &Compiler| {
+        let main = FunctionName::new(db, "<main>".to_string());
+        let f = db::lower_function(db, file, main).clone().unwrap();
+        f.locs.iter().map(|l| l.start).max().unwrap()
+    };
+    let loc_before = main_loc(&db);
+    db.start_logging();
+    let prefix = "// a comment\n\n   ";
+    file.set_text(&mut db).to(format!(
+        "{prefix}{}",
+        PROGRAM.replace("{ return", "{   return")
+    ));
+    compile_all(&db, file);
+    let log = db.take_log();
+    assert_eq!(count(&log, "compile_function"), 0, "{log:#?}");
+    // What run-time errors report comes from the lowered IR, which moved with the text.
+    let loc_after = main_loc(&db);
+    let moved = prefix.len() + 2 * PROGRAM.matches("{ return").count();
+    assert_eq!(loc_after, loc_before + moved as u32);
+}
+
+const CALLERS: &str = "function a(x: integer): integer { return x + 1 }\n\
+function b(x: integer): integer { return a(x) * 2 }\n\
+function c(x: integer): integer { return x * 3 }\n\
+let g = 4\n\
+print(b(3) + c(g))\n";
+
+#[test]
+fn a_changed_signature_rechecks_exactly_its_callers() {
+    let mut db = Compiler::default();
+    let file = SourceFile::new(&db, "main.bs".into(), CALLERS.into(), 0);
+    let owner = compile_each(&db, file);
+    db.start_logging();
+    let edited = CALLERS.replace(
+        "(x: integer): integer { return x + 1 }",
+        "(x: float): integer { return 1       }",
+    );
+    file.set_text(&mut db).to(edited.clone());
+    compile_all(&db, file);
+    let log = db.take_log();
+    // `a` itself and its one caller `b`; not `c`, and not `<main>`, which calls `b` only. (The
+    // edit keeps the line's length: spans are file offsets, so a longer line would re-check the
+    // functions below it, though not regenerate their code.)
+    assert_eq!(
+        ran_for(&owner, &log, "check_function"),
+        ["a", "b"],
+        "{log:#?}"
+    );
+    // A global's type: only the top-level code, which declares and reads it.
+    file.set_text(&mut db)
+        .to(edited.replace("let g = 4", "let g: any = 4"));
+    compile_all(&db, file);
+    let log = db.take_log();
+    assert_eq!(
+        ran_for(&owner, &log, "check_function"),
+        ["<main>"],
+        "{log:#?}"
+    );
 }
 
 /// Modules held in memory, by path (`./name` names `name.bs`).

@@ -16,6 +16,7 @@ pub mod items;
 mod members;
 mod narrow;
 mod signatures;
+pub mod slice;
 mod type_expr;
 
 pub use adapter::{adapter_body, builtin_adapter_body, closure_adapter_body};
