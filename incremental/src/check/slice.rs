@@ -3,7 +3,7 @@
 //! types, not names). Checking a body against its slice instead of the whole file's
 //! signatures is what makes a changed signature re-check only the bodies that name it.
 
-use super::items::Callable;
+use super::items::{Callable, unqualify};
 use super::signatures::Signatures;
 use std::collections::BTreeSet;
 use syntax::ast::{self, Expr, Item, Stmt};
@@ -57,7 +57,11 @@ pub fn slice(sigs: &Signatures, used: &BTreeSet<String>) -> Signatures {
         .map(|(l, t)| (l.clone(), t.clone()))
         .collect();
     let reachable: BTreeSet<&String> = scope.values().collect();
-    let keep = |name: &String| reachable.contains(name) || used.contains(name);
+    // Class members (`C.m@file`, `C::x@file`) are reached through types, so all of them stay.
+    let keep = |name: &String| {
+        let local = unqualify(name).map_or(name.as_str(), |(local, _)| local);
+        reachable.contains(name) || used.contains(name) || member(local)
+    };
     Signatures {
         functions: sigs
             .functions
