@@ -74,16 +74,6 @@ impl Board {
         self.client.run(image.entry, on_output)
     }
 
-    /// Loads `image` into the device and runs its entry point, passing output to `on_output`.
-    pub fn run_image(
-        &mut self,
-        image: &Image,
-        on_output: impl FnMut(u8, &[u8]),
-    ) -> Result<RunOutcome, ClientError> {
-        self.load(image)?;
-        self.run(image, on_output)
-    }
-
     /// The device's heap statistics since its last reset (the peak use among them).
     pub fn heap_stats(&mut self) -> Result<HeapStats, ClientError> {
         self.client.heap_stats()

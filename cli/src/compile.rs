@@ -3,8 +3,10 @@
 //! `pkg/sub`).
 
 use crate::project::{Package, Target, join_display};
+use incremental::check::Interface;
 use incremental::db::{Compiler, SourceFile};
 use incremental::modules::{self, Loader, Module};
+use salsa::Setter;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,8 @@ pub struct Program {
     pub entry: SourceFile,
     /// Every module, in initialization order (the entry file last).
     pub modules: Vec<SourceFile>,
+    /// The number of its first file in its session, once it joined one.
+    first_file: Option<u32>,
 }
 
 impl Program {
@@ -41,7 +45,56 @@ impl Program {
         let mut db = Compiler::default();
         let entry = modules::load(&mut db, entry, &mut loader);
         let modules = modules::init_order(&db, entry);
-        Ok(Program { db, entry, modules })
+        Ok(Program {
+            db,
+            entry,
+            modules,
+            first_file: None,
+        })
+    }
+
+    /// A program whose entry file is `text`, shown as `path` and importing relative to the
+    /// current directory (a REPL cell).
+    pub fn from_text(path: &str, text: &str) -> Program {
+        let packages = [Package {
+            entry: PathBuf::from(path),
+            entry_display: path.to_string(),
+            dependencies: Default::default(),
+        }];
+        let mut loader = FileLoader {
+            packages: &packages,
+            files: HashMap::from([(path.to_string(), (PathBuf::from(path), 0))]),
+        };
+        let entry = Module {
+            identity: path.to_string(),
+            path: path.to_string(),
+            text: text.to_string(),
+        };
+        let mut db = Compiler::default();
+        let entry = modules::load(&mut db, entry, &mut loader);
+        let modules = modules::init_order(&db, entry);
+        Program {
+            db,
+            entry,
+            modules,
+            first_file: None,
+        }
+    }
+
+    /// Makes this program the next of a session: its entry file sees `prelude`, the names
+    /// earlier programs defined, and its modules are numbered from `first_index` on, after
+    /// the files of the earlier programs (so that run-time error locations tell them apart).
+    /// Only the first call has an effect: a program recompiled after an edit keeps both.
+    /// Returns the number after its last file.
+    pub fn join_session(&mut self, prelude: &Interface, first_index: u32) -> u32 {
+        let first = *self.first_file.get_or_insert_with(|| {
+            self.entry.set_prelude(&mut self.db).to(prelude.clone());
+            for (i, m) in self.modules.iter().enumerate() {
+                m.set_index(&mut self.db).to(first_index + i as u32);
+            }
+            first_index
+        });
+        first + self.modules.len() as u32
     }
 
     /// The program's name in messages: its entry file's path.

@@ -5,6 +5,7 @@ mod commands;
 mod compile;
 mod project;
 mod report;
+mod session;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -35,8 +36,9 @@ enum Command {
     )]
     Run {
         /// Project directories, manifests or `.bs` files (default: `.`). Several run one after
-        /// another on the same device, which is reset in between; a run-time error in one does
-        /// not stop the next.
+        /// another on the same device as one session: each sees the globals and functions of
+        /// the ones before, and a function defined again replaces the earlier one; a run-time
+        /// error in one does not stop the next.
         paths: Vec<PathBuf>,
         /// The board to run on (overrides the manifest): `host`.
         #[arg(long)]

@@ -174,10 +174,12 @@ fn heap_stats_report_each_program_after_a_collection() {
             && !heap[0].ends_with("; 0 collections"),
         "{err}"
     );
-    // The device was reset: nothing of the first program is left, and the counts are its own.
-    assert_eq!(
-        heap[1],
-        "heap: 0 objects (0 bytes) live after collection; peak 0 of 4096 bytes; 0 collections"
+    // One session: the first program's global still holds its string, and the counts are
+    // the second program's own.
+    assert!(
+        heap[1].starts_with("heap: 1 object (16 bytes) live after collection; peak ")
+            && heap[1].ends_with(" of 4096 bytes; 0 collections"),
+        "{err}"
     );
 }
 

@@ -1,7 +1,7 @@
 //! The driver: from the entry file of a program in the database (its modules loaded with
 //! [`crate::modules::load`]) to a linked [`Image`], or the diagnostics that prevent it.
 
-use crate::check::items::{adapter_name, qualify};
+use crate::check::items::{adapter_name, qualify, unqualify};
 use crate::check::{self, Signatures};
 use crate::db::{self, Compiler, FunctionName, MAIN, SourceFile};
 use crate::diagnostic::Diagnostic;
@@ -9,6 +9,8 @@ use crate::hir;
 use crate::link::{self, ClassLayout, Image, LinkError, LinkInput, LinkTarget, MethodEntry};
 use crate::lower;
 use crate::modules::init_order;
+use crate::session;
+use crate::shadow::Shadow;
 use crate::types::Type;
 use device::abi;
 use std::collections::BTreeMap;
@@ -27,6 +29,8 @@ pub enum BuildError {
     Codegen(String),
     /// The program does not fit the device.
     Link(LinkError),
+    /// The change cannot be patched into the running program (the reason): it must restart.
+    Unpatchable(String),
 }
 
 /// Checks the program whose entry file is `entry` and returns the diagnostics of all its
@@ -40,6 +44,19 @@ pub fn check(db: &Compiler, entry: SourceFile) -> Vec<Diagnostic> {
 
 /// Compiles and links the program whose entry file is `entry` for a fresh `target` device.
 pub fn build(db: &Compiler, entry: SourceFile, target: &LinkTarget) -> Result<Image, BuildError> {
+    build_onto(db, entry, &Shadow::new(*target)).map(|(image, _)| image)
+}
+
+/// Compiles the program whose entry file is `entry` and plans the smallest patch that makes
+/// the device `shadow` mirrors run it: only new or changed code and new data are loaded. A
+/// definition of the entry file that replaces one of an earlier program of the session (see
+/// [`SourceFile::prelude`]) takes over its slot or storage. Returns the patch and the shadow
+/// machine as it will be once the device has applied it.
+pub fn build_onto(
+    db: &Compiler,
+    entry: SourceFile,
+    shadow: &Shadow,
+) -> Result<(Image, Shadow), BuildError> {
     let diagnostics = check(db, entry);
     if !diagnostics.is_empty() {
         return Err(BuildError::Diagnostics(diagnostics));
@@ -47,12 +64,42 @@ pub fn build(db: &Compiler, entry: SourceFile, target: &LinkTarget) -> Result<Im
     let modules = init_order(db, entry);
     let mut inputs = builtin_adapters()?.to_vec();
     let mut classes = BTreeMap::new();
+    let mut globals = BTreeMap::new();
     for &file in &modules {
         inputs.extend(module_functions(db, file)?);
-        classes.extend(class_layouts(db::signatures(db, file)));
+        let sigs = db::signatures(db, file);
+        classes.extend(class_layouts(sigs));
+        globals.extend(sigs.globals.iter().map(|(n, g)| (n.clone(), g.ty.clone())));
     }
     inputs.push(start_function(db, &modules)?);
-    link::link(&inputs, &classes, START, target).map_err(BuildError::Link)
+    for (name, ty) in &globals {
+        if let Some(old) = shadow.globals.get(name)
+            && old != ty
+        {
+            return Err(BuildError::Unpatchable(format!(
+                "the type of global `{}` changed from {old} to {ty}",
+                local_name(name)
+            )));
+        }
+    }
+    let mut base = shadow.clone();
+    let entry_sigs = db::signatures(db, entry);
+    session::take_over_redefinitions(&mut base, entry.prelude(db), entry_sigs);
+    let (image, mut next) =
+        link::link_onto(&base, &inputs, &classes, START).map_err(|e| match e {
+            LinkError::ClassChanged(class) => {
+                BuildError::Unpatchable(format!("the layout of class `{class}` changed"))
+            }
+            e => BuildError::Link(e),
+        })?;
+    next.globals.extend(globals);
+    next.names = session::names_after(entry.prelude(db), entry_sigs);
+    Ok((image, next))
+}
+
+/// The name users wrote for program-wide name `name`.
+fn local_name(name: &str) -> &str {
+    unqualify(name).map_or(name, |(local, _)| local)
 }
 
 /// The compiled functions of one module, named program-wide.

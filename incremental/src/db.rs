@@ -37,6 +37,12 @@ pub struct SourceFile {
     #[default]
     #[returns(ref)]
     pub imports: BTreeMap<String, Resolution>,
+    /// What earlier programs of a session (REPL cells, `bs run a.bs b.bs`) defined: the
+    /// file sees those names without importing them, and its own definitions of the same names
+    /// replace them. Empty outside sessions.
+    #[default]
+    #[returns(ref)]
+    pub prelude: Interface,
 }
 
 /// What an import specifier resolved to.
@@ -73,7 +79,12 @@ pub fn signatures(db: &dyn salsa::Database, file: SourceFile) -> Signatures {
                 .into(),
         )),
     };
-    check::signatures(file.path(db), &parse(db, file).file, &imports)
+    check::signatures(
+        file.path(db),
+        &parse(db, file).file,
+        &imports,
+        file.prelude(db),
+    )
 }
 
 /// What a file shows the modules that import it (its own query, so that an edit that leaves

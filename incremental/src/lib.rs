@@ -10,4 +10,6 @@ pub mod hir;
 pub mod link;
 pub mod lower;
 pub mod modules;
+pub mod session;
+pub mod shadow;
 pub mod types;

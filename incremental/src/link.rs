@@ -9,6 +9,8 @@ use ir::{DataSymbol, RuntimeType, SourceLoc};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+pub use crate::shadow::{Loaded, Shadow};
+
 /// The device a program is linked for: its memory map (as it reported it in the handshake) and
 /// its number of function-table slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,14 +43,16 @@ pub struct Image {
     pub roots: Vec<(u32, u32)>,
     /// The code address of the entry function.
     pub entry: u32,
-    /// Maps return addresses of calls to source locations.
+    /// Maps return addresses of calls to source locations (of everything loaded so far).
     pub source_map: SourceMap,
+    /// The bytes of machine code among `loads` (the functions loaded are `slots`).
+    pub code_bytes: u32,
 }
 
 /// Code addresses of call sites and the source locations they came from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SourceMap {
-    sites: BTreeMap<u32, SourceLoc>,
+    pub(crate) sites: BTreeMap<u32, SourceLoc>,
 }
 
 impl SourceMap {
@@ -85,6 +89,9 @@ pub enum LinkError {
     /// A relocation could not be applied.
     #[error("relocation failed: {0}")]
     Reloc(String),
+    /// A class already on the device has a different layout now.
+    #[error("the layout of class `{0}` changed")]
+    ClassChanged(String),
 }
 
 /// Links `functions` for a fresh device; `classes` gives the layout of every class whose
@@ -95,82 +102,138 @@ pub fn link(
     entry: &str,
     target: &LinkTarget,
 ) -> Result<Image, LinkError> {
-    let map = &target.memory;
-    if functions.len() as u32 > target.slots {
-        return Err(LinkError::TooManyFunctions(
-            functions.len() as u32,
-            target.slots,
-        ));
-    }
-    let slot_of: BTreeMap<&str, u32> = functions
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.name.as_str(), i as u32))
-        .collect();
-    let cx = DataContext {
-        classes,
-        slot_of: &slot_of,
-    };
-    let data = DataLayout::place(functions, &cx, map)?;
-    let mut code_addr = BTreeMap::new();
-    let mut next = map.code_base;
+    link_onto(&Shadow::new(*target), functions, classes, entry).map(|(image, _)| image)
+}
+
+/// Links `functions` against what `shadow` says the device holds: functions keep their slots,
+/// data symbols their addresses, and a function whose code is already loaded is not loaded
+/// again. Returns the patch (only what is new) and the shadow machine as it will be once the
+/// device has applied it.
+pub fn link_onto(
+    shadow: &Shadow,
+    functions: &[LinkInput],
+    classes: &BTreeMap<String, ClassLayout>,
+    entry: &str,
+) -> Result<(Image, Shadow), LinkError> {
+    let mut next = shadow.clone();
+    let map = next.target.memory;
     for f in functions {
-        code_addr.insert(f.name.as_str(), next);
-        next += (f.code.code.len() as u32).next_multiple_of(16);
+        next.slot_for(&f.name)?;
     }
-    let code_used = next - map.code_base;
-    if code_used > map.code_size {
-        return Err(LinkError::TooLarge {
-            what: "code",
-            need: code_used,
-            have: map.code_size,
-        });
+    for (key, layout) in classes {
+        let placed = next
+            .data
+            .contains_key(&DataSymbol::ClassDescriptor(key.clone()));
+        match next.classes.get(key) {
+            Some(old) if placed && old != layout => {
+                return Err(LinkError::ClassChanged(layout.name.clone()));
+            }
+            _ => {
+                next.classes.insert(key.clone(), layout.clone());
+            }
+        }
     }
+    let cx = DataContext {
+        classes: &next.classes,
+        slot_of: &next.slots,
+    };
+    let data = DataLayout::place(functions, &cx, &next.data, next.next_data, &map)?;
     let mut image = Image {
         loads: data.loads,
         slots: Vec::new(),
-        roots: data.roots,
+        roots: data.roots.clone(),
         entry: 0,
         source_map: SourceMap::default(),
+        code_bytes: 0,
     };
+    let mut entry_addr = None;
     for f in functions {
-        let base = code_addr[f.name.as_str()];
-        let mut bytes = f.code.code.clone();
-        for reloc in &f.code.relocs {
-            let target = match *reloc {
-                Reloc::Slot { callee, .. } => {
-                    let name = &f.ir.callees[callee as usize];
-                    *slot_of
-                        .get(name.as_str())
-                        .ok_or_else(|| LinkError::MissingFunction {
-                            caller: f.name.clone(),
-                            callee: name.clone(),
-                        })?
+        let bytes = relocate(f, &next.slots, &data.addresses)?;
+        let slot = next.slots[&f.name];
+        let version = version_of(&bytes);
+        let base = match next.loaded.get(&slot) {
+            Some(loaded) if loaded.version == version => loaded.addr,
+            _ => {
+                let base = next.next_code;
+                let end = base.saturating_add((bytes.len() as u32).next_multiple_of(16));
+                if end - map.code_base > map.code_size {
+                    return Err(LinkError::TooLarge {
+                        what: "code",
+                        need: end - map.code_base,
+                        have: map.code_size,
+                    });
                 }
-                Reloc::Data { sym, .. } => data.addresses[&f.ir.symbols[sym as usize]],
-            };
-            reloc
-                .patch(&mut bytes, target)
-                .map_err(|e| LinkError::Reloc(e.to_string()))?;
-        }
+                next.next_code = end;
+                next.loaded.insert(
+                    slot,
+                    Loaded {
+                        name: f.name.clone(),
+                        addr: base,
+                        size: bytes.len() as u32,
+                        version,
+                    },
+                );
+                image.slots.push((slot, base));
+                image.code_bytes += bytes.len() as u32;
+                image.loads.push((base, bytes));
+                base
+            }
+        };
         for site in &f.code.call_sites {
             if let Some(loc) = f.ir.locs.get(site.loc.0 as usize) {
-                image
-                    .source_map
+                next.source_map
                     .sites
                     .insert(base + site.return_offset, *loc);
             }
         }
-        image.slots.push((slot_of[f.name.as_str()], base));
-        image.loads.push((base, bytes));
+        if f.name == entry {
+            entry_addr = Some(base);
+        }
     }
-    image.entry = *code_addr
-        .get(entry)
-        .ok_or_else(|| LinkError::MissingFunction {
-            caller: "the program".into(),
-            callee: entry.to_string(),
-        })?;
-    Ok(image)
+    image.entry = entry_addr.ok_or_else(|| LinkError::MissingFunction {
+        caller: "the program".into(),
+        callee: entry.to_string(),
+    })?;
+    next.data = data.addresses;
+    next.next_data = data.end;
+    next.roots.extend(data.roots);
+    image.source_map = next.source_map.clone();
+    Ok((image, next))
+}
+
+/// The machine code of `f` with its relocations resolved.
+fn relocate(
+    f: &LinkInput,
+    slot_of: &BTreeMap<String, u32>,
+    addresses: &BTreeMap<DataSymbol, u32>,
+) -> Result<Vec<u8>, LinkError> {
+    let mut bytes = f.code.code.clone();
+    for reloc in &f.code.relocs {
+        let target = match *reloc {
+            Reloc::Slot { callee, .. } => {
+                let name = &f.ir.callees[callee as usize];
+                *slot_of
+                    .get(name.as_str())
+                    .ok_or_else(|| LinkError::MissingFunction {
+                        caller: f.name.clone(),
+                        callee: name.clone(),
+                    })?
+            }
+            Reloc::Data { sym, .. } => addresses[&f.ir.symbols[sym as usize]],
+        };
+        reloc
+            .patch(&mut bytes, target)
+            .map_err(|e| LinkError::Reloc(e.to_string()))?;
+    }
+    Ok(bytes)
+}
+
+/// A fingerprint of linked machine code: equal code is not loaded again.
+fn version_of(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
 }
 
 /// A class's run-time layout, as its descriptor shows it to the runtime.
@@ -201,15 +264,18 @@ pub struct MethodEntry {
 
 /// Where every data symbol goes, and the bytes to load there.
 struct DataLayout {
+    /// Every symbol's address, those placed before included.
     addresses: BTreeMap<DataSymbol, u32>,
     loads: Vec<(u32, Vec<u8>)>,
     roots: Vec<(u32, u32)>,
+    /// The first free data address after the new symbols.
+    end: u32,
 }
 
 /// What the data layout needs to resolve references from symbols to the rest of the program.
 struct DataContext<'a> {
     classes: &'a BTreeMap<String, ClassLayout>,
-    slot_of: &'a BTreeMap<&'a str, u32>,
+    slot_of: &'a BTreeMap<String, u32>,
 }
 
 impl DataContext<'_> {
@@ -377,19 +443,22 @@ pub fn runtime_type_kind(ty: &RuntimeType) -> u32 {
 }
 
 impl DataLayout {
+    /// Places, from `start` on, every symbol the functions use (and everything those refer
+    /// to) that `placed` has no address for yet.
     fn place(
         functions: &[LinkInput],
         cx: &DataContext,
+        placed: &BTreeMap<DataSymbol, u32>,
+        start: u32,
         map: &MemoryMap,
     ) -> Result<DataLayout, LinkError> {
-        // Every symbol the functions use, and everything those symbols refer to.
         let mut symbols: BTreeSet<DataSymbol> = BTreeSet::new();
         let mut work: Vec<DataSymbol> = functions
             .iter()
             .flat_map(|f| f.ir.symbols.iter().cloned())
             .collect();
         while let Some(sym) = work.pop() {
-            if symbols.contains(&sym) {
+            if symbols.contains(&sym) || placed.contains_key(&sym) {
                 continue;
             }
             work.extend(cx.dependencies(&sym)?);
@@ -401,16 +470,17 @@ impl DataLayout {
             .partition(|s| matches!(s, DataSymbol::Global { traced: true, .. }));
         let traced_count = traced.len() as u32;
         let ordered: Vec<DataSymbol> = traced.into_iter().chain(rest).collect();
-        let mut addresses: BTreeMap<DataSymbol, u32> = BTreeMap::new();
+        let mut addresses = placed.clone();
         let mut size = 0u32;
         for sym in &ordered {
-            addresses.insert(sym.clone(), map.data_base + size);
+            addresses.insert(sym.clone(), start + size);
             size = size.saturating_add(cx.size(sym)?);
         }
-        if size > map.data_size {
+        let used = (start - map.data_base).saturating_add(size);
+        if used > map.data_size {
             return Err(LinkError::TooLarge {
                 what: "data",
-                need: size,
+                need: used,
                 have: map.data_size,
             });
         }
@@ -420,19 +490,20 @@ impl DataLayout {
         }
         debug_assert_eq!(bytes.len() as u32, size);
         let roots = if traced_count > 0 {
-            vec![(map.data_base, traced_count)]
+            vec![(start, traced_count)]
         } else {
             Vec::new()
         };
         let loads = if bytes.is_empty() {
             Vec::new()
         } else {
-            vec![(map.data_base, bytes)]
+            vec![(start, bytes)]
         };
         Ok(DataLayout {
             addresses,
             loads,
             roots,
+            end: start + size,
         })
     }
 }

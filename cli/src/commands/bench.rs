@@ -254,6 +254,7 @@ fn time_bs(
         }
         Err(BuildError::Codegen(e)) => return Ok(Err(format!("code generation failed: {e}"))),
         Err(BuildError::Link(e)) => return Ok(Err(format!("link error: {e}"))),
+        Err(BuildError::Unpatchable(e)) => return Ok(Err(format!("link error: {e}"))),
     };
     let mut best: Option<Duration> = None;
     let mut peak_heap = None;

@@ -1,16 +1,17 @@
 //! `bs run [PATH…]`: compile, link for the board's memory map, load, run, and report output and
 //! run-time errors with their source location.
 
-use crate::board::{self, Board};
-use crate::{compile, project, report};
-use device::client::RunOutcome;
+use crate::board;
+use crate::session::{Compiled, Session};
+use crate::{compile, project};
 use device::heap::HeapStats;
-use incremental::build::{self, BuildError};
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Runs each target in `paths` (default: the current directory) on one device, in order;
-/// returns whether every program compiled and ran without error. With `heap_stats`, each
+/// Runs each target in `paths` (default: the current directory) on one device, in order, as
+/// one session: each program sees the globals and functions of the ones before it, and a
+/// function defined again (with the same signature) replaces the earlier one for every caller.
+/// Returns whether every program compiled and ran without error. With `heap_stats`, each
 /// program that ran is followed by a collection on the device and a [`heap_line`] on standard
 /// error.
 pub fn run(
@@ -28,65 +29,48 @@ pub fn run(
             .collect::<miette::Result<Vec<_>>>()?
     };
     let board_name = board_name.unwrap_or(&targets[0].board);
-    let mut board = board::start(board_name, heap_size.or(targets[0].heap_size))?;
+    let board = board::start(board_name, heap_size.or(targets[0].heap_size))?;
+    let mut session = Session::start(board);
     let mut all_ok = true;
-    for (i, target) in targets.iter().enumerate() {
-        if i > 0 {
-            board.reset().map_err(|e| board::device_error(&e))?;
-        }
-        all_ok &= run_one(&mut board, target, heap_stats)?;
+    for target in &targets {
+        all_ok &= run_one(&mut session, target, heap_stats)?;
     }
     Ok(all_ok)
 }
 
-/// Compiles and runs one target on `board` (then reports the heap, with `heap_stats`).
-fn run_one(board: &mut Board, target: &project::Target, heap_stats: bool) -> miette::Result<bool> {
-    let program = compile::Program::load(target)?;
-    let image = match build::build(&program.db, program.entry, &board.link_target()) {
-        Ok(image) => image,
-        Err(BuildError::Diagnostics(diags)) => {
-            report::print_diagnostics(program.name(), &diags, |f| program.text(f));
+/// Compiles and runs one target in `session` (then reports the heap, with `heap_stats`).
+fn run_one(
+    session: &mut Session,
+    target: &project::Target,
+    heap_stats: bool,
+) -> miette::Result<bool> {
+    let mut program = compile::Program::load(target)?;
+    let (image, next) = match session.compile(&mut program)? {
+        Compiled::Patch(image, next) => (image, next),
+        Compiled::Unpatchable(reason) => {
+            eprintln!(
+                "error: {reason}; a program of a session cannot change what an earlier one defined"
+            );
             return Ok(false);
         }
-        Err(BuildError::Codegen(e)) => {
-            return Err(miette::miette!(
-                help = "this is a compiler bug; please report it",
-                "code generation failed: {e}"
-            ));
-        }
-        Err(BuildError::Link(e)) => {
-            return Err(miette::miette!(
-                help = "raise the board's memory sizes in bluescript.toml",
-                "{e}"
-            ));
-        }
+        Compiled::Failed => return Ok(false),
     };
+    session.apply(program, &image, *next)?;
+    let board = session.board();
     let before = if heap_stats {
         Some(board.heap_stats().map_err(|e| board::device_error(&e))?)
     } else {
         None
     };
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let outcome = board
-        .run_image(&image, |stream, bytes| {
-            // Output goes out as it arrives; a closed pipe is no reason to stop the device.
-            let _ = if stream == device::abi::STREAM_STDERR as u8 {
-                stderr.lock().write_all(bytes)
-            } else {
-                stdout
-                    .lock()
-                    .write_all(bytes)
-                    .and_then(|()| stdout.lock().flush())
-            };
-        })
-        .map_err(|e| board::device_error(&e))?;
-    let ok = report_outcome(&program, &image, outcome);
+    let ok = session.execute(&image)?;
     if let Some(before) = before {
-        let after = board.collect().map_err(|e| board::device_error(&e))?;
+        let after = session
+            .board()
+            .collect()
+            .map_err(|e| board::device_error(&e))?;
         // The collection just made is not the program's.
         let caused = after.collections.saturating_sub(before.collections + 1);
-        let _ = stdout.lock().flush();
+        let _ = std::io::stdout().lock().flush();
         eprintln!("{}", heap_line(&after, caused));
     }
     Ok(ok)
@@ -104,33 +88,6 @@ pub fn heap_line(after: &HeapStats, collections: u32) -> String {
         after.heap_size,
         plural(collections, "collection", "collections"),
     )
-}
-
-/// Prints a run-time error with its source location; returns whether the run completed.
-fn report_outcome(
-    program: &compile::Program,
-    image: &incremental::link::Image,
-    outcome: RunOutcome,
-) -> bool {
-    match outcome {
-        RunOutcome::Completed => true,
-        RunOutcome::RuntimeError {
-            code_addr, message, ..
-        } => {
-            let db = &program.db;
-            let location = image.source_map.lookup(code_addr).and_then(|loc| {
-                let file = program.module(loc.file)?;
-                Some((
-                    file.path(db).as_str(),
-                    file.text(db).as_str(),
-                    loc.start,
-                    loc.end,
-                ))
-            });
-            eprint!("{}", report::runtime_error(&message, location));
-            false
-        }
-    }
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ impl Signatures {
     }
 
     /// Adds every item of `other` (keyed by program-wide names, so nothing collides).
-    pub(super) fn merge(&mut self, other: &Signatures) {
+    pub fn merge(&mut self, other: &Signatures) {
         self.functions
             .extend(other.functions.iter().map(|(k, v)| (k.clone(), v.clone())));
         self.globals
@@ -156,11 +156,14 @@ struct Resolver<'a> {
 }
 
 /// Computes the signatures of every top-level item of `source`, the file at `module`;
-/// `imports` gives the interface of the module an import specifier names.
+/// `imports` gives the interface of the module an import specifier names; `prelude` holds
+/// what earlier programs of a session defined (the file sees those names unless it declares
+/// them again, and then with the same signature).
 pub fn signatures<'i>(
     module: &str,
     source: &ast::SourceFile,
     imports: &dyn Fn(&str) -> Result<&'i Interface, ImportError>,
+    prelude: &Interface,
 ) -> Signatures {
     let mut r = Resolver {
         module,
@@ -189,6 +192,13 @@ pub fn signatures<'i>(
             out.globals.insert(qualify(&name, module), info);
         }
     }
+    r.check_redefinitions(prelude, &out);
+    for (local, qualified) in &prelude.exports {
+        if !r.types.scope.contains_key(local) {
+            r.types.scope.insert(local.clone(), qualified.clone());
+        }
+    }
+    out.merge(&prelude.items);
     out.merge(&r.types);
     super::classes::check_overrides(module, &out.classes, &out.functions, &mut r.sink);
     out.scope = std::mem::take(&mut r.types.scope);
@@ -197,6 +207,34 @@ pub fn signatures<'i>(
 }
 
 impl Resolver<'_> {
+    /// Reports the functions and globals of this file that replace a definition of an earlier
+    /// program of the session (`prelude`) with a different signature or type.
+    fn check_redefinitions(&mut self, prelude: &Interface, own: &Signatures) {
+        for (local, old) in &prelude.exports {
+            let new = qualify(local, self.module);
+            if self.types.scope.get(local) != Some(&new) {
+                continue;
+            }
+            let (span, changed) = if let Some(c) = self.callables.get(local) {
+                let same = prelude.items.functions.get(old) == own.functions.get(&new);
+                (c.decl.name.span, !same)
+            } else if let Some((d, _)) = self.globals.get(local) {
+                let old_ty = prelude.items.globals.get(old).map(|g| &g.ty);
+                (d.name.span, old_ty != own.globals.get(&new).map(|g| &g.ty))
+            } else {
+                continue;
+            };
+            if changed {
+                self.sink.error_hint(
+                    "E0250",
+                    span,
+                    format!("`{local}` is already defined with a different type"),
+                    "a redefinition must keep the parameter, result or variable types; use a new name",
+                );
+            }
+        }
+    }
+
     fn collect<'i>(&mut self, imports: &dyn Fn(&str) -> Result<&'i Interface, ImportError>) {
         let source = self.source;
         let module = self.module;

@@ -89,9 +89,8 @@ mod tests {
 
     fn sigs_of(src: &str) -> (ast::SourceFile, Signatures) {
         let file = syntax::parse(src).file;
-        let sigs = crate::check::signatures("m.bs", &file, &|_: &str| {
-            Err(crate::check::ImportError::NotFound("none".into()))
-        });
+        let none = |_: &str| Err(crate::check::ImportError::NotFound("none".into()));
+        let sigs = crate::check::signatures("m.bs", &file, &none, &Default::default());
         (file, sigs)
     }
 

@@ -1,0 +1,168 @@
+//! A session on one board: programs (the files of `bs run a.bs b.bs`, REPL cells, the saves of
+//! `bs watch`) are compiled against the shadow machine, the host's mirror of the device, so
+//! that each loads only what is new and links against what the device already holds. The
+//! shadow machine is replaced by the one the patch leads to only after the device has
+//! acknowledged every message of the patch.
+
+use crate::board::{self, Board};
+use crate::compile::Program;
+use crate::report;
+use device::client::RunOutcome;
+use incremental::build::{self, BuildError};
+use incremental::link::Image;
+use incremental::shadow::Shadow;
+use std::io::Write;
+
+/// A board and what the host knows it holds.
+pub struct Session {
+    board: Board,
+    shadow: Shadow,
+    /// Every program loaded since the last reset (their files explain run-time errors).
+    programs: Vec<Program>,
+    /// The number the next program's first file gets.
+    next_file: u32,
+}
+
+/// What compiling a program against the session gave.
+pub enum Compiled {
+    /// The patch that makes the device run it, and the shadow machine after it.
+    Patch(Image, Box<Shadow>),
+    /// It cannot be patched in: the reason (a global's type or a class layout changed).
+    Unpatchable(String),
+    /// It has compile errors (already printed).
+    Failed,
+}
+
+impl Session {
+    /// A session on `board`, which holds nothing yet.
+    pub fn start(board: Board) -> Session {
+        let shadow = Shadow::new(board.link_target());
+        Session {
+            board,
+            shadow,
+            programs: Vec::new(),
+            next_file: 0,
+        }
+    }
+
+    /// The board.
+    pub fn board(&mut self) -> &mut Board {
+        &mut self.board
+    }
+
+    /// What the host knows the device holds.
+    pub fn shadow(&self) -> &Shadow {
+        &self.shadow
+    }
+
+    /// Clears the device and forgets everything loaded.
+    pub fn reset(&mut self) -> miette::Result<()> {
+        self.board.reset().map_err(|e| board::device_error(&e))?;
+        self.shadow = Shadow::new(self.board.link_target());
+        self.programs.clear();
+        self.next_file = 0;
+        Ok(())
+    }
+
+    /// Compiles `program` against the session (it sees what earlier programs defined) and
+    /// plans its patch; compile errors are printed.
+    pub fn compile(&mut self, program: &mut Program) -> miette::Result<Compiled> {
+        let end = program.join_session(self.shadow.names(), self.next_file);
+        self.next_file = self.next_file.max(end);
+        match build::build_onto(&program.db, program.entry, &self.shadow) {
+            Ok((image, next)) => Ok(Compiled::Patch(image, Box::new(next))),
+            Err(BuildError::Diagnostics(diags)) => {
+                report::print_diagnostics(program.name(), &diags, |f| program.text(f));
+                Ok(Compiled::Failed)
+            }
+            Err(BuildError::Unpatchable(reason)) => Ok(Compiled::Unpatchable(reason)),
+            Err(BuildError::Codegen(e)) => Err(miette::miette!(
+                help = "this is a compiler bug; please report it",
+                "code generation failed: {e}"
+            )),
+            Err(BuildError::Link(e)) => Err(miette::miette!(
+                help = "raise the board's memory sizes in bluescript.toml",
+                "{e}"
+            )),
+        }
+    }
+
+    /// Sends the patch `image` of `program` to the device; once the device has acknowledged
+    /// all of it, `next` becomes the shadow machine.
+    pub fn apply(&mut self, program: Program, image: &Image, next: Shadow) -> miette::Result<()> {
+        self.board
+            .load(image)
+            .map_err(|e| board::device_error(&e))?;
+        self.shadow = next;
+        self.programs.push(program);
+        Ok(())
+    }
+
+    /// Takes back the program loaded last (to compile an edit of it against the session and
+    /// [`Session::apply`] it again).
+    pub fn take_last(&mut self) -> Option<Program> {
+        self.programs.pop()
+    }
+
+    /// Compiles `program` against the session, loads it and runs it; returns whether it
+    /// compiled and ran without error.
+    pub fn run(&mut self, mut program: Program) -> miette::Result<bool> {
+        match self.compile(&mut program)? {
+            Compiled::Patch(image, next) => {
+                self.apply(program, &image, *next)?;
+                self.execute(&image)
+            }
+            Compiled::Unpatchable(reason) => {
+                eprintln!("error: {reason}; run it on its own or restart the session");
+                Ok(false)
+            }
+            Compiled::Failed => Ok(false),
+        }
+    }
+
+    /// Runs the entry point of `image` (already applied), printing its output as it arrives
+    /// and a run-time error with its source location; returns whether it completed.
+    pub fn execute(&mut self, image: &Image) -> miette::Result<bool> {
+        let stdout = std::io::stdout();
+        let stderr = std::io::stderr();
+        let outcome = self
+            .board
+            .run(image, |stream, bytes| {
+                // Output goes out as it arrives; a closed pipe is no reason to stop the device.
+                let _ = if stream == device::abi::STREAM_STDERR as u8 {
+                    stderr.lock().write_all(bytes)
+                } else {
+                    stdout
+                        .lock()
+                        .write_all(bytes)
+                        .and_then(|()| stdout.lock().flush())
+                };
+            })
+            .map_err(|e| board::device_error(&e))?;
+        Ok(self.report(image, outcome))
+    }
+
+    /// Prints a run-time error with its source location; returns whether the run completed.
+    fn report(&self, image: &Image, outcome: RunOutcome) -> bool {
+        match outcome {
+            RunOutcome::Completed => true,
+            RunOutcome::RuntimeError {
+                code_addr, message, ..
+            } => {
+                let location = image.source_map.lookup(code_addr).and_then(|loc| {
+                    self.programs.iter().find_map(|p| {
+                        let file = p.module(loc.file)?;
+                        Some((
+                            file.path(&p.db).as_str(),
+                            file.text(&p.db).as_str(),
+                            loc.start,
+                            loc.end,
+                        ))
+                    })
+                });
+                eprint!("{}", report::runtime_error(&message, location));
+                false
+            }
+        }
+    }
+}
