@@ -53,6 +53,25 @@ enum Command {
         /// collections`.
         #[arg(long)]
         heap_stats: bool,
+        /// After the program ran, enter the REPL in the same session: its globals and
+        /// functions are there to use and redefine.
+        #[arg(long)]
+        repl: bool,
+    },
+    /// Type BlueScript a cell at a time; each cell runs natively on the board at once.
+    #[command(after_help = "Examples:
+  bs repl
+  echo 'let x = 6 * 7\nprint(x)' | bs repl
+  bs run --repl demo/    # run a project, then continue in the REPL
+
+In the REPL: :help, :mem, :reset, :quit. A cell with an open `{` continues on the next line.")]
+    Repl {
+        /// The board to run on: `host`.
+        #[arg(long)]
+        board: Option<String>,
+        /// Heap size in bytes.
+        #[arg(long)]
+        heap_size: Option<u32>,
     },
     /// Report compile errors without running anything.
     #[command(after_help = "Example:\n  bs check src/main.bs")]
@@ -95,8 +114,33 @@ fn main() -> ExitCode {
             paths,
             board,
             heap_size,
+            heap_stats: _,
+            repl: true,
+        } => match paths.as_slice() {
+            [] | [_] => commands::repl::run(
+                Some(
+                    paths
+                        .first()
+                        .map_or(std::path::Path::new("."), |p| p.as_path()),
+                ),
+                board.as_deref(),
+                heap_size,
+            ),
+            _ => Err(miette::miette!(
+                help = "name one project or file",
+                "`bs run --repl` runs one program before the REPL"
+            )),
+        },
+        Command::Run {
+            paths,
+            board,
+            heap_size,
             heap_stats,
+            repl: false,
         } => commands::run::run(&paths, board.as_deref(), heap_size, heap_stats),
+        Command::Repl { board, heap_size } => {
+            commands::repl::run(None, board.as_deref(), heap_size)
+        }
         Command::Check { path } => commands::check::run(path.as_deref()),
         Command::Bench {
             names,
