@@ -29,6 +29,7 @@ pub fn run(
     };
     let board_name = board_name.unwrap_or(&targets[0].board);
     let mut board = board::start(board_name, heap_size.or(targets[0].heap_size))?;
+    board.interrupt_on_ctrl_c()?;
     let mut all_ok = true;
     for (i, target) in targets.iter().enumerate() {
         if i > 0 {
