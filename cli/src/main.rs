@@ -3,6 +3,7 @@
 mod board;
 mod commands;
 mod compile;
+mod interrupt;
 mod project;
 mod report;
 mod session;

@@ -510,6 +510,10 @@ natives! {
     AnyArrayShift = 74 (Any) -> Any,
     /// `a.unshift(v)` on an `any` array → new length.
     AnyArrayUnshift = 75 (Any, Any) -> I32,
+    /// Raise [`ErrorKind::Interrupted`]: generated code polls the interrupt flag
+    /// (`MemoryMap::interrupt_flag`) at loop back-edges and function entries and calls this
+    /// when the host has interrupted the run.
+    RaiseInterrupted = 76 () -> None,
 }
 
 /// A built-in method that an `any` receiver can call by name: the receiver's kind, the name

@@ -21,6 +21,8 @@ pub mod protocol;
 pub mod runtime;
 #[cfg(feature = "std")]
 pub mod std_io;
+#[cfg(feature = "std")]
+pub mod threaded;
 
 #[cfg(all(feature = "host", target_arch = "x86_64", target_os = "linux"))]
 pub mod host;

@@ -39,6 +39,7 @@ fn run(
         Native::RaiseIndexOutOfRange => Err(RuntimeError::index_out_of_range(a as i32, b as i32)),
         Native::RaiseDivisionByZero => Err(RuntimeError::division_by_zero()),
         Native::RaiseStackOverflow => Err(RuntimeError::stack_overflow()),
+        Native::RaiseInterrupted => Err(RuntimeError::interrupted()),
         Native::RaiseTypeError => {
             let expected = string::bytes(mem, a).unwrap_or(b"value");
             Err(any::type_error(mem, expected, b))
@@ -245,7 +246,7 @@ mod tests {
         let mut rt = rt();
         let mut io = Capture::default();
         let expected = string::create(&mut rt, b"string").unwrap();
-        let cases: [(Native, &[u32], ErrorKind, &[u8]); 5] = [
+        let cases: [(Native, &[u32], ErrorKind, &[u8]); 6] = [
             (
                 Native::RaiseIndexOutOfRange,
                 &[5, 3],
@@ -263,6 +264,12 @@ mod tests {
                 &[],
                 ErrorKind::StackOverflow,
                 b"stack overflow",
+            ),
+            (
+                Native::RaiseInterrupted,
+                &[],
+                ErrorKind::Interrupted,
+                b"interrupted",
             ),
             (
                 Native::RaiseTypeError,

@@ -299,7 +299,9 @@ impl DataContext<'_> {
     fn dependencies(&self, sym: &DataSymbol) -> Result<Vec<DataSymbol>, LinkError> {
         let string = |s: &str| DataSymbol::Str(s.as_bytes().to_vec());
         Ok(match sym {
-            DataSymbol::Global { .. } | DataSymbol::Str(_) => Vec::new(),
+            DataSymbol::Global { .. } | DataSymbol::Str(_) | DataSymbol::InterruptFlag => {
+                Vec::new()
+            }
             DataSymbol::ArrayDescriptor {
                 type_name,
                 elem_type,
@@ -341,6 +343,8 @@ impl DataContext<'_> {
                 abi::FUNC_CAPTURE_TRACED as u32 + 4 * f.captures.len() as u32
             }
             DataSymbol::StaticClosure(_) => 8,
+            // The board's word, never placed (see `DataLayout::place`).
+            DataSymbol::InterruptFlag => 0,
         })
     }
 
@@ -413,6 +417,8 @@ impl DataContext<'_> {
                     addr(DataSymbol::FunctionDescriptor(f.clone())),
                 ]);
             }
+            // The board's word, never placed (see `DataLayout::place`).
+            DataSymbol::InterruptFlag => {}
         }
         out.extend(words.iter().flat_map(|w| w.to_le_bytes()));
         Ok(())
@@ -464,24 +470,28 @@ impl DataLayout {
             work.extend(cx.dependencies(&sym)?);
             symbols.insert(sym);
         }
+        let mut addresses = placed.clone();
+        // The board's own word: not placed, at the address the board reported.
+        if symbols.remove(&DataSymbol::InterruptFlag) {
+            addresses.insert(DataSymbol::InterruptFlag, map.interrupt_flag());
+        }
         // Traced globals first so that they form one root range; then everything else.
         let (traced, rest): (Vec<DataSymbol>, Vec<DataSymbol>) = symbols
             .into_iter()
             .partition(|s| matches!(s, DataSymbol::Global { traced: true, .. }));
         let traced_count = traced.len() as u32;
         let ordered: Vec<DataSymbol> = traced.into_iter().chain(rest).collect();
-        let mut addresses = placed.clone();
         let mut size = 0u32;
         for sym in &ordered {
             addresses.insert(sym.clone(), start + size);
             size = size.saturating_add(cx.size(sym)?);
         }
         let used = (start - map.data_base).saturating_add(size);
-        if used > map.data_size {
+        if used > map.linkable_data_size() {
             return Err(LinkError::TooLarge {
                 what: "data",
                 need: used,
-                have: map.data_size,
+                have: map.linkable_data_size(),
             });
         }
         let mut bytes: Vec<u8> = Vec::with_capacity(size as usize);

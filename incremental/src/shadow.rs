@@ -108,7 +108,7 @@ impl Shadow {
             code_used: self.next_code - map.code_base,
             code_size: map.code_size,
             data_used: self.next_data - map.data_base,
-            data_size: map.data_size,
+            data_size: map.linkable_data_size(),
             slots_used: self.next_slot,
             slots: self.target.slots,
         }

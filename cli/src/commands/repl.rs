@@ -36,7 +36,9 @@ pub fn run(
         .or(target.as_ref().map(|t| t.board.as_str()))
         .unwrap_or("host");
     let heap_size = heap_size.or(target.as_ref().and_then(|t| t.heap_size));
-    let mut session = Session::start(board::start(board_name, heap_size)?);
+    let board = board::start(board_name, heap_size)?;
+    board.interrupt_on_ctrl_c()?;
+    let mut session = Session::start(board);
     let mut all_ok = true;
     if let Some(target) = &target {
         all_ok &= session.run(Program::load(target)?)?;

@@ -30,6 +30,7 @@ pub fn run(
     };
     let board_name = board_name.unwrap_or(&targets[0].board);
     let board = board::start(board_name, heap_size.or(targets[0].heap_size))?;
+    board.interrupt_on_ctrl_c()?;
     let mut session = Session::start(board);
     let mut all_ok = true;
     for target in &targets {
