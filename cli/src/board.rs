@@ -66,12 +66,15 @@ impl Board {
     }
 
     /// Loads `image` into the device (code, data, function slots, roots) without running it.
+    /// The code and data go where nothing refers to them yet; the slot swaps are then
+    /// committed all at once, so that a failure part-way leaves the device running what it
+    /// ran before.
     pub fn load(&mut self, image: &Image) -> Result<(), ClientError> {
         for (addr, bytes) in &image.loads {
             self.client.load(*addr, bytes)?;
         }
-        for &(slot, addr) in &image.slots {
-            self.client.set_slot(slot, addr)?;
+        for swaps in image.slots.chunks(device::patch::MAX_STAGED_SWAPS) {
+            self.client.swap_slots(swaps)?;
         }
         for &(addr, count) in &image.roots {
             self.client.add_roots(addr, count)?;

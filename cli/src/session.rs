@@ -90,9 +90,14 @@ impl Session {
     /// Sends the patch `image` of `program` to the device; once the device has acknowledged
     /// all of it, `next` becomes the shadow machine.
     pub fn apply(&mut self, program: Program, image: &Image, next: Shadow) -> miette::Result<()> {
-        self.board
-            .load(image)
-            .map_err(|e| board::device_error(&e))?;
+        // On failure the shadow machine stays as it was, which is what the device still runs:
+        // the code and data sent went where nothing refers to them, and no slot was swapped.
+        self.board.load(image).map_err(|e| {
+            miette::miette!(
+                help = "the device still runs the previous program; save again to retry",
+                "the patch was not applied: {e}"
+            )
+        })?;
         self.shadow = next;
         self.programs.push(program);
         Ok(())

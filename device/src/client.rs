@@ -246,6 +246,25 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
         self.request(HostMessage::SetSlot { slot, addr })
     }
 
+    /// Applies the slot swaps `swaps` at once (see [`crate::patch`]): stages each, then
+    /// commits them. On any error the device keeps its old table; the staged swaps are then
+    /// abandoned so that the next patch starts from nothing.
+    pub fn swap_slots(&mut self, swaps: &[(u32, u32)]) -> Result<(), ClientError> {
+        let result = swaps
+            .iter()
+            .try_for_each(|&(slot, addr)| self.request(HostMessage::StageSlot { slot, addr }))
+            .and_then(|()| {
+                self.request(HostMessage::Commit {
+                    count: swaps.len() as u32,
+                })
+            });
+        if result.is_err() {
+            // A count that cannot match: the device empties its staging area and says so.
+            let _ = self.request(HostMessage::Commit { count: u32::MAX });
+        }
+        result
+    }
+
     /// Registers `count` words at `addr` in the data region as permanent GC roots.
     pub fn add_roots(&mut self, addr: u32, count: u32) -> Result<(), ClientError> {
         self.request(HostMessage::AddRoots { addr, count })

@@ -8,6 +8,7 @@ use embedded_io::{Read, Write};
 
 use crate::error::{RuntimeError, TextBuf};
 use crate::memory::MemError;
+use crate::patch::{PatchError, Staged};
 use crate::protocol::frame::FrameReader;
 use crate::protocol::message::{CONFIGURE_GC_STRESS, DeviceMessage, HelloInfo, HostMessage};
 use crate::protocol::{MAX_PAYLOAD, ProtocolError, VERSION};
@@ -32,6 +33,8 @@ pub enum LoadError {
     },
     /// The global root set is full.
     RootsFull,
+    /// A slot swap could not be staged, or a patch not committed.
+    Patch(PatchError),
 }
 
 impl fmt::Display for LoadError {
@@ -46,6 +49,7 @@ impl fmt::Display for LoadError {
             }
             LoadError::Misaligned { addr } => write!(f, "root address {addr:#010x} is not aligned"),
             LoadError::RootsFull => f.write_str("too many root ranges"),
+            LoadError::Patch(e) => write!(f, "{e}"),
         }
     }
 }
@@ -187,12 +191,17 @@ const ERROR_TEXT: usize = 160;
 pub struct Device<P: Port> {
     port: P,
     rt: Runtime,
+    staged: Staged,
 }
 
 impl<P: Port> Device<P> {
     /// A device over a board and a runtime.
     pub fn new(port: P, rt: Runtime) -> Self {
-        Device { port, rt }
+        Device {
+            port,
+            rt,
+            staged: Staged::default(),
+        }
     }
 
     /// The runtime.
@@ -283,6 +292,8 @@ impl<P: Port> Device<P> {
             },
             // No program runs, so there is nothing to stop (and no reply, see the message).
             HostMessage::Interrupt => return Ok(()),
+            HostMessage::StageSlot { slot, addr } => self.stage_slot(slot, addr),
+            HostMessage::Commit { count } => self.commit(count),
         };
         match result {
             Ok(()) => reply(w, DeviceMessage::Ack),
@@ -301,6 +312,29 @@ impl<P: Port> Device<P> {
         } else {
             Err(MemError::OutOfRange { addr, len }.into())
         }
+    }
+
+    /// Stages a slot swap after checking it, so that the commit cannot fail half-way.
+    fn stage_slot(&mut self, slot: u32, addr: u32) -> Result<(), LoadError> {
+        let slots = self.port.function_slots();
+        if slot >= slots {
+            return Err(LoadError::BadSlot { slot, slots });
+        }
+        if addr != 0 && !self.rt.map().in_code(addr, 1) {
+            return Err(MemError::OutOfRange { addr, len: 1 }.into());
+        }
+        self.staged.stage(slot, addr).map_err(LoadError::Patch)
+    }
+
+    /// Applies the staged swaps, if there are `count`, in one critical section.
+    fn commit(&mut self, count: u32) -> Result<(), LoadError> {
+        let swaps = self.staged.take(count).map_err(LoadError::Patch)?;
+        let port = &mut self.port;
+        critical_section::with(|_| {
+            swaps
+                .iter()
+                .try_for_each(|&(slot, addr)| port.set_slot(slot, addr))
+        })
     }
 
     /// Registers global roots, which must lie in the data region.
@@ -623,6 +657,63 @@ mod tests {
         assert_eq!(row(&stats[2]), (16, 4080, 1, 2, 48));
         assert_eq!(stats[3], stats[2]);
         assert_eq!(stats[3].heap_size, 4096);
+    }
+
+    #[test]
+    fn a_patch_with_a_corrupt_frame_changes_nothing_and_the_next_one_commits() {
+        let map = small_map(4096);
+        let (old, new) = (map.code_base, map.code_base + 16);
+        let mut input = request(&[
+            HostMessage::SetSlot { slot: 0, addr: old },
+            HostMessage::SetSlot { slot: 1, addr: old },
+            HostMessage::StageSlot { slot: 0, addr: new },
+        ]);
+        let mut corrupt = request(&[HostMessage::StageSlot { slot: 1, addr: new }]);
+        corrupt[9] ^= 1;
+        input.extend(corrupt);
+        input.extend(request(&[HostMessage::Commit { count: 2 }]));
+        // The failed patch changed nothing: the old program is what runs.
+        let (_, port) = session(&input);
+        assert_eq!(port.slots[..2], [old, old]);
+        input.extend(request(&[
+            // Swaps that could not be applied are refused when staged, not at the commit.
+            HostMessage::StageSlot { slot: 9, addr: new },
+            HostMessage::StageSlot {
+                slot: 0,
+                addr: map.data_base,
+            },
+            HostMessage::Commit { count: 0 },
+            // The host re-syncs: the whole patch again.
+            HostMessage::StageSlot { slot: 0, addr: new },
+            HostMessage::StageSlot { slot: 1, addr: new },
+            HostMessage::Commit { count: 2 },
+        ]));
+        let (replies, port) = session(&input);
+        let texts: Vec<&str> = replies
+            .iter()
+            .map(|r| match r {
+                DeviceMessage::Ack => "ack",
+                DeviceMessage::Error { message } => core::str::from_utf8(message).unwrap(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "ack",
+                "ack",
+                "ack",
+                "corrupt frame: checksum mismatch",
+                "incomplete patch: 1 of 2 slot swaps arrived; nothing was changed",
+                "function slot 9 out of range (the device has 4)",
+                &format!("address out of range: 1 bytes at {:#010x}", map.data_base),
+                "ack",
+                "ack",
+                "ack",
+                "ack",
+            ]
+        );
+        assert_eq!(port.slots[..2], [new, new]);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod math;
 pub mod memory;
 pub mod natives;
 pub mod objects;
+pub mod patch;
 pub mod protocol;
 pub mod runtime;
 #[cfg(feature = "std")]

@@ -13,6 +13,8 @@
 //! | 0x08 | `Configure` | flags u32 (bit 0: collect on every allocation) |
 //! | 0x09 | `Collect` | — (since version 2) |
 //! | 0x0a | `Interrupt` | — (since version 3; no reply) |
+//! | 0x0b | `StageSlot` | slot u32, code address u32 (since version 4) |
+//! | 0x0c | `Commit` | number of staged swaps u32 (since version 4) |
 //!
 //! Device → host:
 //! | type | message | payload |
@@ -34,6 +36,10 @@
 //! `RuntimeError` of kind `Interrupted`; any other request gets an `Error` reply (and the run goes
 //! on). `Interrupt` itself is never answered, so that it cannot race with the run's own replies;
 //! between runs it does nothing.
+//!
+//! A patch (see [`crate::patch`]) loads its code and data with `Load`, stages its slot swaps
+//! with `StageSlot` and applies them all at once with `Commit`, which succeeds only when the
+//! number of swaps it names is the number staged; otherwise nothing changes.
 
 use embedded_io::Write;
 
@@ -63,6 +69,10 @@ pub const HOST_CONFIGURE: u8 = 0x08;
 pub const HOST_COLLECT: u8 = 0x09;
 /// Type byte of [`HostMessage::Interrupt`].
 pub const HOST_INTERRUPT: u8 = 0x0a;
+/// Type byte of [`HostMessage::StageSlot`].
+pub const HOST_STAGE_SLOT: u8 = 0x0b;
+/// Type byte of [`HostMessage::Commit`].
+pub const HOST_COMMIT: u8 = 0x0c;
 /// Type byte of [`DeviceMessage::HelloAck`].
 pub const DEVICE_HELLO_ACK: u8 = 0x81;
 /// Type byte of [`DeviceMessage::Ack`].
@@ -132,6 +142,20 @@ pub enum HostMessage<'a> {
     /// Stop the running program at its next poll; it ends with a run-time error of kind
     /// `Interrupted`. Never answered; does nothing between runs.
     Interrupt,
+    /// Stage a swap of function slot `slot` to code address `addr`, applied by the next
+    /// [`HostMessage::Commit`].
+    StageSlot {
+        /// The slot number.
+        slot: u32,
+        /// The code address (0 clears the slot).
+        addr: u32,
+    },
+    /// Apply every staged slot swap at once, if there are `count` of them (otherwise none),
+    /// and empty the staging area (a count that cannot match, `u32::MAX`, abandons them).
+    Commit {
+        /// The number of swaps the host staged.
+        count: u32,
+    },
 }
 
 /// What the device tells the host in [`DeviceMessage::HelloAck`].
@@ -276,6 +300,10 @@ impl<'a> HostMessage<'a> {
             HostMessage::Configure { flags } => (HOST_CONFIGURE, Head::new().u32(flags), &[]),
             HostMessage::Collect => (HOST_COLLECT, Head::new(), &[]),
             HostMessage::Interrupt => (HOST_INTERRUPT, Head::new(), &[]),
+            HostMessage::StageSlot { slot, addr } => {
+                (HOST_STAGE_SLOT, Head::new().u32(slot).u32(addr), &[])
+            }
+            HostMessage::Commit { count } => (HOST_COMMIT, Head::new().u32(count), &[]),
         };
         write_frame(w, kind, &[head.as_bytes(), tail])
     }
@@ -293,6 +321,8 @@ impl<'a> HostMessage<'a> {
             HostMessage::Configure { .. } => "Configure",
             HostMessage::Collect => "Collect",
             HostMessage::Interrupt => "Interrupt",
+            HostMessage::StageSlot { .. } => "StageSlot",
+            HostMessage::Commit { .. } => "Commit",
         }
     }
 
@@ -322,6 +352,11 @@ impl<'a> HostMessage<'a> {
             HOST_CONFIGURE => HostMessage::Configure { flags: c.u32()? },
             HOST_COLLECT => HostMessage::Collect,
             HOST_INTERRUPT => HostMessage::Interrupt,
+            HOST_STAGE_SLOT => HostMessage::StageSlot {
+                slot: c.u32()?,
+                addr: c.u32()?,
+            },
+            HOST_COMMIT => HostMessage::Commit { count: c.u32()? },
             kind => return Err(ProtocolError::UnknownType { kind }),
         };
         c.end()?;
