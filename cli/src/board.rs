@@ -60,6 +60,16 @@ impl Board {
         self.client.interrupter()
     }
 
+    /// A handle that patches the running program from another thread.
+    pub fn patcher(&self) -> device::patcher::Patcher<ChildStdin> {
+        self.client.patcher()
+    }
+
+    /// The largest request payload the device accepts.
+    pub fn max_payload(&self) -> usize {
+        self.client.info().max_payload as usize
+    }
+
     /// Makes Ctrl-C interrupt the programs this board runs (see [`crate::interrupt`]).
     pub fn interrupt_on_ctrl_c(&self) -> miette::Result<()> {
         crate::interrupt::install(self.interrupter(), self.client.process_id())

@@ -20,6 +20,8 @@ pub struct Program {
     pub modules: Vec<SourceFile>,
     /// The number of its first file in its session, once it joined one.
     first_file: Option<u32>,
+    /// Where each module's file is on disk (none for a REPL cell).
+    disk: Vec<(SourceFile, PathBuf)>,
 }
 
 impl Program {
@@ -45,12 +47,53 @@ impl Program {
         let mut db = Compiler::default();
         let entry = modules::load(&mut db, entry, &mut loader);
         let modules = modules::init_order(&db, entry);
+        let disk = modules
+            .iter()
+            .filter_map(|m| Some((*m, loader.files.get(m.path(&db))?.0.clone())))
+            .collect();
         Ok(Program {
             db,
             entry,
             modules,
             first_file: None,
+            disk,
         })
+    }
+
+    /// Reads every module's file again and gives the database the texts that changed; returns
+    /// whether any did (a file that cannot be read keeps its old text).
+    pub fn refresh(&mut self) -> bool {
+        let mut changed = false;
+        for (file, path) in &self.disk {
+            let Ok(text) = read_text(path) else { continue };
+            if *file.text(&self.db) != text {
+                file.set_text(&mut self.db).to(text);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// The directories that hold the program's files.
+    pub fn directories(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = self
+            .disk
+            .iter()
+            .map(|(_, p)| {
+                p.parent()
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            })
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    d
+                }
+            })
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        dirs
     }
 
     /// A program whose entry file is `text`, shown as `path` and importing relative to the
@@ -78,6 +121,7 @@ impl Program {
             entry,
             modules,
             first_file: None,
+            disk: Vec::new(),
         }
     }
 

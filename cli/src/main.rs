@@ -74,6 +74,20 @@ In the REPL: :help, :mem, :reset, :quit. A cell with an open `{` continues on th
         #[arg(long)]
         heap_size: Option<u32>,
     },
+    /// Run a project, then patch it on every save while it runs, keeping its state.
+    #[command(
+        after_help = "Examples:\n  bs watch              # the project in this directory\n  bs watch demo/main.bs\n\nEach save prints one line such as `patched 2 functions (316 bytes) in 4.2 ms`. A change\nthat cannot be patched (a global's type, a class layout, the top-level statements)\nrestarts the program and says why; a compile error is shown and the old program keeps\nrunning. Ctrl-C stops the program (a save patches and runs it again); twice quits."
+    )]
+    Watch {
+        /// A project directory, its `bluescript.toml`, or a `.bs` file (default: `.`).
+        path: Option<PathBuf>,
+        /// The board to run on (overrides the manifest): `host`.
+        #[arg(long)]
+        board: Option<String>,
+        /// Heap size in bytes (overrides the manifest).
+        #[arg(long)]
+        heap_size: Option<u32>,
+    },
     /// Report compile errors without running anything.
     #[command(after_help = "Example:\n  bs check src/main.bs")]
     Check {
@@ -142,6 +156,11 @@ fn main() -> ExitCode {
         Command::Repl { board, heap_size } => {
             commands::repl::run(None, board.as_deref(), heap_size)
         }
+        Command::Watch {
+            path,
+            board,
+            heap_size,
+        } => commands::watch::run(path.as_deref(), board.as_deref(), heap_size),
         Command::Check { path } => commands::check::run(path.as_deref()),
         Command::Bench {
             names,

@@ -8,14 +8,21 @@ use crate::board::{self, Board};
 use crate::compile::Program;
 use crate::report;
 use device::client::RunOutcome;
+use device::patcher::{PatchOutcome, Patcher};
 use incremental::build::{self, BuildError};
 use incremental::link::Image;
 use incremental::shadow::Shadow;
 use std::io::Write;
+use std::process::ChildStdin;
 
 /// A board and what the host knows it holds.
 pub struct Session {
     board: Board,
+    state: State,
+}
+
+/// What the host knows about a session's device, apart from the connection.
+pub struct State {
     shadow: Shadow,
     /// Every program loaded since the last reset (their files explain run-time errors).
     programs: Vec<Program>,
@@ -39,9 +46,11 @@ impl Session {
         let shadow = Shadow::new(board.link_target());
         Session {
             board,
-            shadow,
-            programs: Vec::new(),
-            next_file: 0,
+            state: State {
+                shadow,
+                programs: Vec::new(),
+                next_file: 0,
+            },
         }
     }
 
@@ -52,18 +61,118 @@ impl Session {
 
     /// What the host knows the device holds.
     pub fn shadow(&self) -> &Shadow {
-        &self.shadow
+        &self.state.shadow
     }
 
     /// Clears the device and forgets everything loaded.
     pub fn reset(&mut self) -> miette::Result<()> {
         self.board.reset().map_err(|e| board::device_error(&e))?;
-        self.shadow = Shadow::new(self.board.link_target());
-        self.programs.clear();
-        self.next_file = 0;
+        self.state = State {
+            shadow: Shadow::new(self.board.link_target()),
+            programs: Vec::new(),
+            next_file: 0,
+        };
         Ok(())
     }
 
+    /// Compiles `program` against the session; see [`State::compile`].
+    pub fn compile(&mut self, program: &mut Program) -> miette::Result<Compiled> {
+        self.state.compile(program)
+    }
+
+    /// Sends the patch `image` of `program` to the device; once the device has acknowledged
+    /// all of it, `next` becomes the shadow machine.
+    pub fn apply(&mut self, program: Program, image: &Image, next: Shadow) -> miette::Result<()> {
+        // On failure the shadow machine stays as it was, which is what the device still runs:
+        // the code and data sent went where nothing refers to them, and no slot was swapped.
+        self.board.load(image).map_err(|e| {
+            miette::miette!(
+                help = "the device still runs the previous program; save again to retry",
+                "the patch was not applied: {e}"
+            )
+        })?;
+        self.state.commit(program, next);
+        Ok(())
+    }
+
+    /// The session's state (to compile against it).
+    pub fn state(&mut self) -> &mut State {
+        &mut self.state
+    }
+
+    /// Takes back the program loaded last (to compile an edit of it against the session and
+    /// [`Session::apply`] it again).
+    pub fn take_last(&mut self) -> Option<Program> {
+        self.state.programs.pop()
+    }
+
+    /// Puts back a program taken with [`Session::take_last`] that was not patched in.
+    pub fn put_back(&mut self, program: Program) {
+        self.state.programs.push(program);
+    }
+
+    /// Compiles `program` against the session, loads it and runs it; returns whether it
+    /// compiled and ran without error.
+    pub fn run(&mut self, mut program: Program) -> miette::Result<bool> {
+        match self.compile(&mut program)? {
+            Compiled::Patch(image, next) => {
+                self.apply(program, &image, *next)?;
+                self.execute(&image)
+            }
+            Compiled::Unpatchable(reason) => {
+                eprintln!("error: {reason}; run it on its own or restart the session");
+                Ok(false)
+            }
+            Compiled::Failed => Ok(false),
+        }
+    }
+
+    /// Runs the entry point of `image` (already applied), printing its output as it arrives
+    /// and a run-time error with its source location; returns whether it completed.
+    pub fn execute(&mut self, image: &Image) -> miette::Result<bool> {
+        let outcome = self
+            .board
+            .run(image, print_output)
+            .map_err(|e| board::device_error(&e))?;
+        Ok(self.state.report(image, outcome))
+    }
+
+    /// Like [`Session::execute`], but runs the program on another thread while `meanwhile`
+    /// runs on this one, with a [`Live`] handle that patches the running program; `on_end` is
+    /// called on the run's thread once the program stopped.
+    pub fn execute_while<T>(
+        &mut self,
+        image: &Image,
+        on_end: impl FnOnce() + Send,
+        meanwhile: impl FnOnce(&mut Live<'_>) -> T,
+    ) -> miette::Result<(bool, T)> {
+        let patcher = self.board.patcher();
+        let interrupter = self.board.interrupter();
+        let max_payload = self.board.max_payload();
+        let board = &mut self.board;
+        let state = &mut self.state;
+        let (outcome, result) = std::thread::scope(|s| {
+            let run = s.spawn(move || {
+                let outcome = board.run(image, print_output);
+                on_end();
+                outcome
+            });
+            let mut live = Live {
+                state: &mut *state,
+                patcher: &patcher,
+                interrupter: &interrupter,
+                max_payload,
+            };
+            let result = meanwhile(&mut live);
+            let outcome = run.join().expect("the run thread does not panic");
+            (outcome, result)
+        });
+        let outcome = outcome.map_err(|e| board::device_error(&e))?;
+        Ok((state.report(image, outcome), result))
+    }
+}
+
+impl State {
     /// Compiles `program` against the session (it sees what earlier programs defined) and
     /// plans its patch; compile errors are printed.
     pub fn compile(&mut self, program: &mut Program) -> miette::Result<Compiled> {
@@ -87,64 +196,15 @@ impl Session {
         }
     }
 
-    /// Sends the patch `image` of `program` to the device; once the device has acknowledged
-    /// all of it, `next` becomes the shadow machine.
-    pub fn apply(&mut self, program: Program, image: &Image, next: Shadow) -> miette::Result<()> {
-        // On failure the shadow machine stays as it was, which is what the device still runs:
-        // the code and data sent went where nothing refers to them, and no slot was swapped.
-        self.board.load(image).map_err(|e| {
-            miette::miette!(
-                help = "the device still runs the previous program; save again to retry",
-                "the patch was not applied: {e}"
-            )
-        })?;
+    /// What the host knows the device holds.
+    pub fn shadow(&self) -> &Shadow {
+        &self.shadow
+    }
+
+    /// The device acknowledged the patch of `program`: `next` is what it holds now.
+    fn commit(&mut self, program: Program, next: Shadow) {
         self.shadow = next;
         self.programs.push(program);
-        Ok(())
-    }
-
-    /// Takes back the program loaded last (to compile an edit of it against the session and
-    /// [`Session::apply`] it again).
-    pub fn take_last(&mut self) -> Option<Program> {
-        self.programs.pop()
-    }
-
-    /// Compiles `program` against the session, loads it and runs it; returns whether it
-    /// compiled and ran without error.
-    pub fn run(&mut self, mut program: Program) -> miette::Result<bool> {
-        match self.compile(&mut program)? {
-            Compiled::Patch(image, next) => {
-                self.apply(program, &image, *next)?;
-                self.execute(&image)
-            }
-            Compiled::Unpatchable(reason) => {
-                eprintln!("error: {reason}; run it on its own or restart the session");
-                Ok(false)
-            }
-            Compiled::Failed => Ok(false),
-        }
-    }
-
-    /// Runs the entry point of `image` (already applied), printing its output as it arrives
-    /// and a run-time error with its source location; returns whether it completed.
-    pub fn execute(&mut self, image: &Image) -> miette::Result<bool> {
-        let stdout = std::io::stdout();
-        let stderr = std::io::stderr();
-        let outcome = self
-            .board
-            .run(image, |stream, bytes| {
-                // Output goes out as it arrives; a closed pipe is no reason to stop the device.
-                let _ = if stream == device::abi::STREAM_STDERR as u8 {
-                    stderr.lock().write_all(bytes)
-                } else {
-                    stdout
-                        .lock()
-                        .write_all(bytes)
-                        .and_then(|()| stdout.lock().flush())
-                };
-            })
-            .map_err(|e| board::device_error(&e))?;
-        Ok(self.report(image, outcome))
     }
 
     /// Prints a run-time error with its source location; returns whether the run completed.
@@ -170,4 +230,75 @@ impl Session {
             }
         }
     }
+}
+
+/// The session while a program runs on another thread: compiles against it, patches the
+/// running program, or interrupts it.
+pub struct Live<'s> {
+    state: &'s mut State,
+    patcher: &'s Patcher<ChildStdin>,
+    interrupter: &'s device::client::Interrupter<ChildStdin>,
+    max_payload: usize,
+}
+
+impl Live<'_> {
+    /// The session's state (to compile against it).
+    pub fn state(&mut self) -> &mut State {
+        self.state
+    }
+
+    /// Takes back the program loaded last.
+    pub fn take_last(&mut self) -> Option<Program> {
+        self.state.programs.pop()
+    }
+
+    /// Puts back a program taken with [`Live::take_last`] that was not patched in.
+    pub fn put_back(&mut self, program: Program) {
+        self.state.programs.push(program);
+    }
+
+    /// Patches the running program with `image` (code and data loads and slot swaps only:
+    /// nothing that needs new roots); once the device acknowledged all of it, `next` is the
+    /// shadow machine and `program` the session's last. Functions running now finish in
+    /// their old version. Otherwise `program` is put back as the last program unchanged (its
+    /// old version is what the device runs).
+    pub fn patch(
+        &mut self,
+        program: Program,
+        image: &Image,
+        next: Shadow,
+    ) -> miette::Result<PatchOutcome> {
+        let loads: Vec<(u32, &[u8])> = image
+            .loads
+            .iter()
+            .map(|(a, b)| (*a, b.as_slice()))
+            .collect();
+        let result = self.patcher.apply(&loads, &image.slots, self.max_payload);
+        if let Ok(PatchOutcome::Applied) = result {
+            self.state.commit(program, next);
+        } else {
+            self.state.programs.push(program);
+        }
+        result.map_err(|e| {
+            miette::miette!(
+                help = "the device still runs the previous version; save again to retry",
+                "the patch was not applied: {e}"
+            )
+        })
+    }
+
+    /// Asks the running program to stop.
+    pub fn interrupt(&self) {
+        let _ = self.interrupter.interrupt();
+    }
+}
+
+/// Prints a program's output as it arrives (a closed pipe is no reason to stop the device).
+fn print_output(stream: u8, bytes: &[u8]) {
+    let _ = if stream == device::abi::STREAM_STDERR as u8 {
+        std::io::stderr().lock().write_all(bytes)
+    } else {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes).and_then(|()| out.flush())
+    };
 }

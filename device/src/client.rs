@@ -9,6 +9,7 @@ use crate::abi::ErrorKind;
 use crate::error::Lossy;
 use crate::heap::HeapStats;
 use crate::memory::MemoryMap;
+use crate::patcher::{self, PatchReply, Patcher, RunReplies};
 use crate::protocol::frame::FrameReader;
 use crate::protocol::message::{CONFIGURE_GC_STRESS, DeviceMessage, HostMessage};
 use crate::protocol::{MAX_PAYLOAD, ProtocolError, VERSION};
@@ -109,6 +110,8 @@ pub struct DeviceClient<R: io::Read, W: io::Write> {
     frames: FrameReader<Vec<u8>>,
     info: DeviceInfo,
     child: Option<Child>,
+    /// What runs share with a [`Patcher`].
+    run_replies: RunReplies,
 }
 
 impl DeviceClient<ChildStdout, ChildStdin> {
@@ -158,6 +161,7 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
                 board: String::new(),
             },
             child: None,
+            run_replies: RunReplies::default(),
         };
         client.send(HostMessage::Hello { version: VERSION })?;
         client.info = match client.receive()? {
@@ -190,13 +194,24 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
         }
     }
 
+    /// A handle that patches the running program from another thread (see
+    /// [`crate::patcher`]). One at a time: a new one replaces the old.
+    pub fn patcher(&self) -> Patcher<W> {
+        Patcher::new(Arc::clone(&self.writer), Arc::clone(&self.run_replies))
+    }
+
     /// Sends one message and flushes.
     fn send(&mut self, msg: HostMessage<'_>) -> Result<(), ClientError> {
         send_on(&self.writer, msg)
     }
 
-    /// Receives one reply.
+    /// Receives one reply, skipping the replies to patch messages of a run that ended before
+    /// they were answered (see [`crate::patcher`]).
     fn receive(&mut self) -> Result<DeviceMessage<'_>, ClientError> {
+        // They come first: the device answers requests in order.
+        for _ in 0..patcher::take_strays(&self.run_replies) {
+            self.frames.read_frame(&mut self.reader)?;
+        }
         let frame = self.frames.read_frame(&mut self.reader)?;
         Ok(DeviceMessage::decode(frame)?)
     }
@@ -318,9 +333,24 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
         &mut self,
         mut on_output: impl FnMut(u8, &[u8]),
     ) -> Result<RunOutcome, ClientError> {
+        patcher::set_running(&self.run_replies, true);
+        let outcome = self.receive_run(&mut on_output);
+        patcher::set_running(&self.run_replies, false);
+        outcome
+    }
+
+    /// The replies of a run, up to how it ended; replies to patch messages go to the patcher.
+    fn receive_run(
+        &mut self,
+        on_output: &mut impl FnMut(u8, &[u8]),
+    ) -> Result<RunOutcome, ClientError> {
+        let shared = Arc::clone(&self.run_replies);
         loop {
             match self.receive()? {
                 DeviceMessage::Output { stream, bytes } => on_output(stream, bytes),
+                DeviceMessage::Ack if patcher::pass_on(&shared, PatchReply::Ack) => {}
+                DeviceMessage::Error { message }
+                    if patcher::pass_on(&shared, PatchReply::Refused(text(message))) => {}
                 DeviceMessage::Done => return Ok(RunOutcome::Completed),
                 DeviceMessage::RuntimeError {
                     kind,
@@ -340,7 +370,7 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
 }
 
 /// Sends `msg` on a shared writer and flushes.
-fn send_on<W: io::Write>(
+pub(crate) fn send_on<W: io::Write>(
     writer: &Mutex<io::BufWriter<W>>,
     msg: HostMessage<'_>,
 ) -> Result<(), ClientError> {

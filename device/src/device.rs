@@ -103,11 +103,22 @@ pub trait RunControl {
     fn interrupt(&self);
     /// Clears the interrupt flag (between runs).
     fn clear_interrupt(&self);
+    /// Copies `bytes` to `addr` in the code or data region while a program runs. The host
+    /// sends only addresses that nothing on the device refers to yet (the code and data of a
+    /// patch), so the running program cannot see a half-written function.
+    fn load(&self, addr: u32, bytes: &[u8]) -> Result<(), LoadError>;
+    /// Stages a slot swap of a patch sent while a program runs (see [`crate::patch`]).
+    fn stage_slot(&self, slot: u32, addr: u32) -> Result<(), LoadError>;
+    /// Applies the staged swaps at once if there are `count`: a function running now finishes
+    /// in its old version, and its next call runs the new one.
+    fn commit(&self, count: u32) -> Result<(), LoadError>;
 }
 
 /// Serves one request that arrived while a program runs (see [`RunControl`]): `Interrupt` asks
-/// `control` to stop the program and is not answered; a corrupt or truncated frame, or any other
-/// request, gets an [`DeviceMessage::Error`] reply (not flushed) and the run goes on.
+/// `control` to stop the program and is not answered; the messages of a patch (`Load`,
+/// `StageSlot`, `Commit`) are carried out through `control` and answered `Ack` or `Error`; a
+/// corrupt or truncated frame, or any other request, gets an [`DeviceMessage::Error`] reply
+/// (not flushed) and the run goes on.
 pub fn serve_during_run<C, E, W>(
     control: &C,
     request: Result<HostMessage<'_>, ProtocolError<E>>,
@@ -123,10 +134,26 @@ where
             control.interrupt();
             return Ok(());
         }
+        Ok(
+            msg @ (HostMessage::Load { .. }
+            | HostMessage::StageSlot { .. }
+            | HostMessage::Commit { .. }),
+        ) => {
+            let result = match msg {
+                HostMessage::Load { addr, bytes } => control.load(addr, bytes),
+                HostMessage::StageSlot { slot, addr } => control.stage_slot(slot, addr),
+                HostMessage::Commit { count } => control.commit(count),
+                _ => unreachable!("matched above"),
+            };
+            match result {
+                Ok(()) => reply::<(), W>(w, DeviceMessage::Ack),
+                Err(e) => reply_error::<(), W>(w, format_args!("{e}")),
+            }
+        }
         Ok(msg) => reply_error::<(), W>(
             w,
             format_args!(
-                "`{}` is not allowed while a program runs (only `Interrupt` is)",
+                "`{}` is not allowed while a program runs (only `Interrupt` and patches are)",
                 msg.name()
             ),
         ),

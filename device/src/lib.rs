@@ -18,6 +18,8 @@ pub mod memory;
 pub mod natives;
 pub mod objects;
 pub mod patch;
+#[cfg(feature = "std")]
+pub mod patcher;
 pub mod protocol;
 pub mod runtime;
 #[cfg(feature = "std")]

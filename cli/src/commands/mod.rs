@@ -5,3 +5,4 @@ pub mod check;
 pub mod new;
 pub mod repl;
 pub mod run;
+pub mod watch;

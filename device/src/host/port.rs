@@ -1,17 +1,19 @@
 //! The host board: generated x86-64 code runs natively in this process.
 
 use std::io;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Instant;
 
 use super::ctx::Ctx;
 use super::mmap::{Mapping, READ_WRITE, READ_WRITE_EXEC};
 use super::natives::{HostIo, RunEnv, RunScope, Thunks};
 use super::trampoline::bs_device_enter;
-use crate::abi::host::NATIVE_SLOTS;
+use crate::abi::host::{self as abi, NATIVE_SLOTS};
 use crate::device::{Fault, LoadError, OutputSink, Port, RunControl};
 use crate::error::RuntimeError;
 use crate::memory::{MemError, Memory, MemoryMap};
+use crate::patch::Staged;
 use crate::runtime::Runtime;
 
 /// How far above the real end of the machine stack generated code must stop: room for the
@@ -68,7 +70,19 @@ impl HostPort {
         let offset = (self.map.interrupt_flag() - self.map.data_base) as usize;
         // SAFETY: the flag is a 4-aligned word inside the arena mapping (the map was validated).
         let flag = unsafe { self.arena.ptr().add(offset) }.cast::<AtomicU32>();
-        HostRunControl { flag }
+        // SAFETY: the function table starts CTX_FUNCTIONS bytes into the context block.
+        let functions =
+            unsafe { self.ctx.ptr().add(abi::CTX_FUNCTIONS as usize) }.cast::<AtomicU64>();
+        HostRunControl {
+            flag,
+            map: self.map,
+            arena: self.arena.ptr(),
+            code: self.code.ptr(),
+            functions,
+            slots: self.ctx.slots(),
+            unset: self.thunks.unset_slot(),
+            staged: Mutex::new(Box::default()),
+        }
     }
 
     /// The arena bias: host address of device address 0 (r15).
@@ -93,10 +107,23 @@ impl HostPort {
 /// order and makes them visible to other cores).
 pub struct HostRunControl {
     flag: *const AtomicU32,
+    map: MemoryMap,
+    /// Host address of the data region's first byte.
+    arena: *mut u8,
+    /// Host address of the code region's first byte.
+    code: *mut u8,
+    /// The function table (host code addresses, read by generated code with plain loads).
+    functions: *const AtomicU64,
+    slots: u32,
+    /// What an empty slot points at.
+    unset: u64,
+    /// The swaps of a patch sent during a run.
+    staged: Mutex<Box<Staged>>,
 }
 
-// SAFETY: the flag is only accessed atomically, and the arena it points into outlives every use
-// (`HostPort::run_control`).
+// SAFETY: the flag and the function table are only accessed atomically; loads during a run
+// write only to code and data that nothing refers to yet (the host's promise, see
+// `RunControl::load`); the mappings outlive every use (`HostPort::run_control`).
 unsafe impl Send for HostRunControl {}
 // SAFETY: as for `Send`.
 unsafe impl Sync for HostRunControl {}
@@ -116,6 +143,59 @@ impl RunControl for HostRunControl {
     fn clear_interrupt(&self) {
         self.flag().store(0, Ordering::SeqCst);
     }
+
+    fn load(&self, addr: u32, bytes: &[u8]) -> Result<(), LoadError> {
+        let len = bytes.len() as u32;
+        let target = if self.map.in_code(addr, len) {
+            // SAFETY: the range is inside the code mapping.
+            unsafe { self.code.add((addr - self.map.code_base) as usize) }
+        } else if self.map.in_data(addr, len) {
+            // SAFETY: the range is inside the data region, at the start of the arena mapping.
+            unsafe { self.arena.add((addr - self.map.data_base) as usize) }
+        } else {
+            return Err(MemError::OutOfRange { addr, len }.into());
+        };
+        // SAFETY: inside a mapping (checked above); nothing reads these bytes until a slot
+        // swap points at them.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), target, bytes.len()) };
+        Ok(())
+    }
+
+    fn stage_slot(&self, slot: u32, addr: u32) -> Result<(), LoadError> {
+        if slot >= self.slots {
+            return Err(LoadError::BadSlot {
+                slot,
+                slots: self.slots,
+            });
+        }
+        if addr != 0 && !self.map.in_code(addr, 1) {
+            return Err(MemError::OutOfRange { addr, len: 1 }.into());
+        }
+        lock(&self.staged)
+            .stage(slot, addr)
+            .map_err(LoadError::Patch)
+    }
+
+    fn commit(&self, count: u32) -> Result<(), LoadError> {
+        let mut staged = lock(&self.staged);
+        let swaps = staged.take(count).map_err(LoadError::Patch)?;
+        critical_section::with(|_| {
+            for &(slot, addr) in swaps {
+                let target = match addr {
+                    0 => self.unset,
+                    a => self.code as u64 + (a - self.map.code_base) as u64,
+                };
+                // SAFETY: slot < slots (checked when staged) keeps the word inside the table.
+                unsafe { &*self.functions.add(slot as usize) }.store(target, Ordering::SeqCst);
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Locks `m`, whatever a panicking holder left behind (the staging area stays consistent).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The lowest address of the current thread's stack.
