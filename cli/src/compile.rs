@@ -6,7 +6,7 @@ use crate::project::{Package, Target, join_display};
 use incremental::check::Interface;
 use incremental::db::{Compiler, SourceFile};
 use incremental::modules::{self, Loader, Module};
-use salsa::Setter;
+use salsa::{Durability, Setter};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -47,6 +47,7 @@ impl Program {
         let mut db = Compiler::default();
         let entry = modules::load(&mut db, entry, &mut loader);
         let modules = modules::init_order(&db, entry);
+        settle(&mut db, &modules);
         let disk = modules
             .iter()
             .filter_map(|m| Some((*m, loader.files.get(m.path(&db))?.0.clone())))
@@ -67,7 +68,10 @@ impl Program {
         for (file, path) in &self.disk {
             let Ok(text) = read_text(path) else { continue };
             if *file.text(&self.db) != text {
-                file.set_text(&mut self.db).to(text);
+                // An edited file is volatile from now on; the others stay settled.
+                file.set_text(&mut self.db)
+                    .with_durability(Durability::LOW)
+                    .to(text);
                 changed = true;
             }
         }
@@ -132,9 +136,16 @@ impl Program {
     /// Returns the number after its last file.
     pub fn join_session(&mut self, prelude: &Interface, first_index: u32) -> u32 {
         let first = *self.first_file.get_or_insert_with(|| {
-            self.entry.set_prelude(&mut self.db).to(prelude.clone());
+            let settled = Durability::MEDIUM;
+            let entry = self.entry;
+            entry
+                .set_prelude(&mut self.db)
+                .with_durability(settled)
+                .to(prelude.clone());
             for (i, m) in self.modules.iter().enumerate() {
-                m.set_index(&mut self.db).to(first_index + i as u32);
+                m.set_index(&mut self.db)
+                    .with_durability(settled)
+                    .to(first_index + i as u32);
             }
             first_index
         });
@@ -160,6 +171,30 @@ impl Program {
             .iter()
             .copied()
             .find(|m| m.index(&self.db) == index)
+    }
+}
+
+/// Marks every input of `modules` as rarely changing (medium durability), so that after an
+/// edit salsa re-validates the queries of the files that were not edited at once, without
+/// walking their dependencies: a one-function edit costs the same in a large project.
+fn settle(db: &mut Compiler, modules: &[SourceFile]) {
+    for &m in modules {
+        let text = m.text(db).clone();
+        m.set_text(db).with_durability(Durability::MEDIUM).to(text);
+        let path = m.path(db).clone();
+        m.set_path(db).with_durability(Durability::MEDIUM).to(path);
+        let index = m.index(db);
+        m.set_index(db)
+            .with_durability(Durability::MEDIUM)
+            .to(index);
+        let imports = m.imports(db).clone();
+        m.set_imports(db)
+            .with_durability(Durability::MEDIUM)
+            .to(imports);
+        let prelude = m.prelude(db).clone();
+        m.set_prelude(db)
+            .with_durability(Durability::MEDIUM)
+            .to(prelude);
     }
 }
 

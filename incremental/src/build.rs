@@ -13,6 +13,7 @@ use crate::session;
 use crate::shadow::Shadow;
 use crate::types::Type;
 use device::abi;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
@@ -36,9 +37,26 @@ pub enum BuildError {
 /// Checks the program whose entry file is `entry` and returns the diagnostics of all its
 /// modules, in initialization order (empty when it compiles).
 pub fn check(db: &Compiler, entry: SourceFile) -> Vec<Diagnostic> {
-    init_order(db, entry)
-        .into_iter()
-        .flat_map(|file| db::diagnostics(db, file))
+    per_module(db, &init_order(db, entry), |db, file| {
+        db::diagnostics(db, file)
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// `f` of every module of `modules`, in order, computed in parallel (each thread queries its
+/// own handle on the database).
+fn per_module<T: Send>(
+    db: &Compiler,
+    modules: &[SourceFile],
+    f: impl Fn(&Compiler, SourceFile) -> T + Sync,
+) -> Vec<T> {
+    let base = std::sync::Mutex::new(db.clone());
+    let handle = || base.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    modules
+        .par_iter()
+        .map_init(handle, |db, &file| f(db, file))
         .collect()
 }
 
@@ -65,8 +83,10 @@ pub fn build_onto(
     let mut inputs = builtin_adapters()?.to_vec();
     let mut classes = BTreeMap::new();
     let mut globals = BTreeMap::new();
+    for functions in per_module(db, &modules, module_functions) {
+        inputs.extend(functions?);
+    }
     for &file in &modules {
-        inputs.extend(module_functions(db, file)?);
         let sigs = db::signatures(db, file);
         classes.extend(class_layouts(sigs));
         globals.extend(sigs.globals.iter().map(|(n, g)| (n.clone(), g.ty.clone())));

@@ -22,7 +22,7 @@ pub struct LinkTarget {
 }
 
 /// One function ready to link: its IR (for symbols and callees) and machine code.
-#[derive(Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkInput {
     /// The function's name (unique in the program).
     pub name: String,
@@ -137,7 +137,16 @@ pub fn link_onto(
         classes: &next.classes,
         slot_of: &next.slots,
     };
-    let data = DataLayout::place(functions, &cx, &next.data, next.next_data, &map)?;
+    // The very code and IR linked before (the shadow machine holds them, so their addresses
+    // are never reused): same bytes, same symbols, same call sites; nothing to do.
+    let unchanged = |f: &LinkInput| {
+        next.loaded.get(&next.slots[&f.name]).is_some_and(|loaded| {
+            Arc::ptr_eq(&loaded.linked.code, &f.code) && Arc::ptr_eq(&loaded.linked.ir, &f.ir)
+        })
+    };
+    let (same, changed): (Vec<&LinkInput>, Vec<&LinkInput>) =
+        functions.iter().partition(|f| unchanged(f));
+    let data = DataLayout::place(&changed, &cx, &next.data, next.next_data, &map)?;
     let mut image = Image {
         loads: data.loads,
         slots: Vec::new(),
@@ -146,13 +155,20 @@ pub fn link_onto(
         source_map: SourceMap::default(),
         code_bytes: 0,
     };
-    let mut entry_addr = None;
-    for f in functions {
-        let bytes = relocate(f, &next.slots, &data.addresses)?;
+    let mut entry_addr = same
+        .iter()
+        .find(|f| f.name == entry)
+        .and_then(|f| next.loaded.get(&next.slots[&f.name]))
+        .map(|loaded| loaded.addr);
+    for f in changed {
         let slot = next.slots[&f.name];
+        let bytes = relocate(f, &next.slots, &data.addresses)?;
         let version = version_of(&bytes);
-        let base = match next.loaded.get(&slot) {
-            Some(loaded) if loaded.version == version => loaded.addr,
+        let base = match next.loaded.get_mut(&slot) {
+            Some(loaded) if loaded.version == version => {
+                loaded.linked = f.clone();
+                loaded.addr
+            }
             _ => {
                 let base = next.next_code;
                 let end = base.saturating_add((bytes.len() as u32).next_multiple_of(16));
@@ -171,6 +187,7 @@ pub fn link_onto(
                         addr: base,
                         size: bytes.len() as u32,
                         version,
+                        linked: f.clone(),
                     },
                 );
                 image.slots.push((slot, base));
@@ -452,7 +469,7 @@ impl DataLayout {
     /// Places, from `start` on, every symbol the functions use (and everything those refer
     /// to) that `placed` has no address for yet.
     fn place(
-        functions: &[LinkInput],
+        functions: &[&LinkInput],
         cx: &DataContext,
         placed: &BTreeMap<DataSymbol, u32>,
         start: u32,

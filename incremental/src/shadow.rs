@@ -7,7 +7,7 @@
 //! device acknowledges.
 
 use crate::check::Interface;
-use crate::link::{ClassLayout, LinkError, LinkTarget, SourceMap};
+use crate::link::{ClassLayout, LinkError, LinkInput, LinkTarget, SourceMap};
 use crate::types::Type;
 use ir::DataSymbol;
 use std::collections::BTreeMap;
@@ -52,6 +52,8 @@ pub struct Loaded {
     pub size: u32,
     /// A fingerprint of its linked bytes.
     pub version: u64,
+    /// What it was linked from (an unchanged function is recognized by these very values).
+    pub linked: LinkInput,
 }
 
 /// What the host knows about the device's memory use.

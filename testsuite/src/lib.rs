@@ -13,6 +13,8 @@
 //! `main.err`, `main.args`) is its one entry point, and every other `.bs` file in the directory
 //! and below is a module it imports, never a program of its own.
 
+pub mod generate;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

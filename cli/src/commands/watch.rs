@@ -181,7 +181,7 @@ fn watch_running(live: &mut Live<'_>, rx: &Receiver<Event>) -> Ended {
 /// Reads the program's files again and compiles what changed against `state`.
 fn change(state: &mut State, program: &mut Program) -> Change {
     // Editors save in several steps: the events of one save come together.
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::thread::sleep(std::time::Duration::from_millis(10));
     if !program.refresh() {
         return Change::Nothing;
     }
