@@ -65,6 +65,11 @@ impl Board {
         crate::interrupt::install(self.interrupter(), self.client.process_id())
     }
 
+    /// Writes one 32-bit word to the data region (a global the host sets before a run).
+    pub fn write_word(&mut self, addr: u32, value: u32) -> Result<(), ClientError> {
+        self.client.load(addr, &value.to_le_bytes())
+    }
+
     /// Loads `image` into the device (code, data, function slots, roots) without running it.
     pub fn load(&mut self, image: &Image) -> Result<(), ClientError> {
         for (addr, bytes) in &image.loads {

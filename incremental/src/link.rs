@@ -43,6 +43,9 @@ pub struct Image {
     pub entry: u32,
     /// Maps return addresses of calls to source locations.
     pub source_map: SourceMap,
+    /// The address of every global's cell, by qualified name (the host writes some before a
+    /// run, such as the test selection of `bs test`).
+    pub globals: BTreeMap<String, u32>,
 }
 
 /// Code addresses of call sites and the source locations they came from.
@@ -132,6 +135,14 @@ pub fn link(
         roots: data.roots,
         entry: 0,
         source_map: SourceMap::default(),
+        globals: data
+            .addresses
+            .iter()
+            .filter_map(|(sym, &addr)| match sym {
+                DataSymbol::Global { name, .. } => Some((name.clone(), addr)),
+                _ => None,
+            })
+            .collect(),
     };
     for f in functions {
         let base = code_addr[f.name.as_str()];

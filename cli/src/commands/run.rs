@@ -43,24 +43,8 @@ pub fn run(
 /// Compiles and runs one target on `board` (then reports the heap, with `heap_stats`).
 fn run_one(board: &mut Board, target: &project::Target, heap_stats: bool) -> miette::Result<bool> {
     let program = compile::Program::load(target)?;
-    let image = match build::build(&program.db, program.entry, &board.link_target()) {
-        Ok(image) => image,
-        Err(BuildError::Diagnostics(diags)) => {
-            report::print_diagnostics(program.name(), &diags, |f| program.text(f));
-            return Ok(false);
-        }
-        Err(BuildError::Codegen(e)) => {
-            return Err(miette::miette!(
-                help = "this is a compiler bug; please report it",
-                "code generation failed: {e}"
-            ));
-        }
-        Err(BuildError::Link(e)) => {
-            return Err(miette::miette!(
-                help = "raise the board's memory sizes in bluescript.toml",
-                "{e}"
-            ));
-        }
+    let Some(image) = build_image(&program, board)? else {
+        return Ok(false);
     };
     let before = if heap_stats {
         Some(board.heap_stats().map_err(|e| board::device_error(&e))?)
@@ -93,6 +77,28 @@ fn run_one(board: &mut Board, target: &project::Target, heap_stats: bool) -> mie
     Ok(ok)
 }
 
+/// Compiles `program` and links it for `board`; compile errors are printed (and give `None`).
+pub fn build_image(
+    program: &compile::Program,
+    board: &Board,
+) -> miette::Result<Option<incremental::link::Image>> {
+    match build::build(&program.db, program.entry, &board.link_target()) {
+        Ok(image) => Ok(Some(image)),
+        Err(BuildError::Diagnostics(diags)) => {
+            report::print_diagnostics(program.name(), &diags, |f| program.text(f));
+            Ok(None)
+        }
+        Err(BuildError::Codegen(e)) => Err(miette::miette!(
+            help = "this is a compiler bug; please report it",
+            "code generation failed: {e}"
+        )),
+        Err(BuildError::Link(e)) => Err(miette::miette!(
+            help = "raise the board's memory sizes in bluescript.toml",
+            "{e}"
+        )),
+    }
+}
+
 /// The `--heap-stats` line: `after` is the statistics right after a collection with only the
 /// permanent roots, `collections` the number of collections the program caused.
 pub fn heap_line(after: &HeapStats, collections: u32) -> String {
@@ -118,20 +124,33 @@ fn report_outcome(
         RunOutcome::RuntimeError {
             code_addr, message, ..
         } => {
-            let db = &program.db;
-            let location = image.source_map.lookup(code_addr).and_then(|loc| {
-                let file = program.module(loc.file)?;
-                Some((
-                    file.path(db).as_str(),
-                    file.text(db).as_str(),
-                    loc.start,
-                    loc.end,
-                ))
-            });
-            eprint!("{}", report::runtime_error(&message, location));
+            eprint!(
+                "{}",
+                runtime_error_text(program, image, &message, code_addr)
+            );
             false
         }
     }
+}
+
+/// The report of a run-time error: its message and the source line of `code_addr`.
+pub fn runtime_error_text(
+    program: &compile::Program,
+    image: &incremental::link::Image,
+    message: &str,
+    code_addr: u32,
+) -> String {
+    let db = &program.db;
+    let location = image.source_map.lookup(code_addr).and_then(|loc| {
+        let file = program.module(loc.file)?;
+        Some((
+            file.path(db).as_str(),
+            file.text(db).as_str(),
+            loc.start,
+            loc.end,
+        ))
+    });
+    report::runtime_error(message, location)
 }
 
 #[cfg(test)]
