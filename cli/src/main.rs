@@ -24,7 +24,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create a new project directory with a manifest and a hello-world program.
+    /// Create a new project directory with a manifest, a hello-world program and an example test.
     #[command(after_help = "Example:\n  bs new blink")]
     New {
         /// The project (and directory) name.
