@@ -75,6 +75,11 @@ impl Board {
         crate::interrupt::install(self.interrupter(), self.client.process_id())
     }
 
+    /// Writes one 32-bit word to the data region (a global the host sets before a run).
+    pub fn write_word(&mut self, addr: u32, value: u32) -> Result<(), ClientError> {
+        self.client.load(addr, &value.to_le_bytes())
+    }
+
     /// Loads `image` into the device (code, data, function slots, roots) without running it.
     /// The code and data go where nothing refers to them yet; the slot swaps are then
     /// committed all at once, so that a failure part-way leaves the device running what it

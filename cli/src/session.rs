@@ -5,6 +5,7 @@
 //! acknowledged every message of the patch.
 
 use crate::board::{self, Board};
+use crate::commands::run;
 use crate::compile::Program;
 use crate::report;
 use device::client::RunOutcome;
@@ -214,18 +215,16 @@ impl State {
             RunOutcome::RuntimeError {
                 code_addr, message, ..
             } => {
-                let location = image.source_map.lookup(code_addr).and_then(|loc| {
-                    self.programs.iter().find_map(|p| {
-                        let file = p.module(loc.file)?;
-                        Some((
-                            file.path(&p.db).as_str(),
-                            file.text(&p.db).as_str(),
-                            loc.start,
-                            loc.end,
-                        ))
-                    })
-                });
-                eprint!("{}", report::runtime_error(&message, location));
+                let owner = image
+                    .source_map
+                    .lookup(code_addr)
+                    .and_then(|loc| self.programs.iter().find(|p| p.module(loc.file).is_some()));
+                match owner {
+                    Some(p) => {
+                        eprint!("{}", run::runtime_error_text(p, image, &message, code_addr))
+                    }
+                    None => eprint!("{}", report::runtime_error(&message, None)),
+                }
                 false
             }
         }

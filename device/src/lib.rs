@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod abi;
+pub mod assertions;
 #[cfg(feature = "std")]
 pub mod client;
 pub mod device;

@@ -2,6 +2,7 @@
 //! takes the arguments as 32-bit words (floats as their bits) and returns the result word.
 
 use crate::abi::{self, Native};
+use crate::assertions;
 use crate::error::RuntimeError;
 use crate::math;
 use crate::objects::ops::{self, Arith};
@@ -40,6 +41,9 @@ fn run(
         Native::RaiseDivisionByZero => Err(RuntimeError::division_by_zero()),
         Native::RaiseStackOverflow => Err(RuntimeError::stack_overflow()),
         Native::RaiseInterrupted => Err(RuntimeError::interrupted()),
+        Native::AssertTrue => assertions::assert_true(a),
+        Native::AssertEqual => assertions::assert_equal(mem, a, b),
+        Native::ListTest => assertions::list_test(mem, io, a),
         Native::RaiseTypeError => {
             let expected = string::bytes(mem, a).unwrap_or(b"value");
             Err(any::type_error(mem, expected, b))

@@ -47,6 +47,9 @@ pub struct Image {
     pub source_map: SourceMap,
     /// The bytes of machine code among `loads` (the functions loaded are `slots`).
     pub code_bytes: u32,
+    /// The address of every global's cell, by qualified name (the host writes some before a
+    /// run, such as the test selection of `bs test`).
+    pub globals: BTreeMap<String, u32>,
 }
 
 /// Code addresses of call sites and the source locations they came from.
@@ -154,6 +157,14 @@ pub fn link_onto(
         entry: 0,
         source_map: SourceMap::default(),
         code_bytes: 0,
+        globals: data
+            .addresses
+            .iter()
+            .filter_map(|(sym, &addr)| match sym {
+                DataSymbol::Global { name, .. } => Some((name.clone(), addr)),
+                _ => None,
+            })
+            .collect(),
     };
     let mut entry_addr = same
         .iter()

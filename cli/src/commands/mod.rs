@@ -5,4 +5,5 @@ pub mod check;
 pub mod new;
 pub mod repl;
 pub mod run;
+pub mod test;
 pub mod watch;

@@ -1,10 +1,11 @@
 //! `bs run [PATH…]`: compile, link for the board's memory map, load, run, and report output and
 //! run-time errors with their source location.
 
-use crate::board;
+use crate::board::{self, Board};
 use crate::session::{Compiled, Session};
-use crate::{compile, project};
+use crate::{compile, project, report};
 use device::heap::HeapStats;
+use incremental::build::{self, BuildError};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -89,6 +90,51 @@ pub fn heap_line(after: &HeapStats, collections: u32) -> String {
         after.heap_size,
         plural(collections, "collection", "collections"),
     )
+}
+
+/// Compiles `program` and links it for a fresh `board`; compile errors are printed (and give
+/// `None`).
+pub fn build_image(
+    program: &compile::Program,
+    board: &Board,
+) -> miette::Result<Option<incremental::link::Image>> {
+    match build::build(&program.db, program.entry, &board.link_target()) {
+        Ok(image) => Ok(Some(image)),
+        Err(BuildError::Diagnostics(diags)) => {
+            report::print_diagnostics(program.name(), &diags, |f| program.text(f));
+            Ok(None)
+        }
+        Err(BuildError::Codegen(e)) => Err(miette::miette!(
+            help = "this is a compiler bug; please report it",
+            "code generation failed: {e}"
+        )),
+        Err(BuildError::Link(e)) => Err(miette::miette!(
+            help = "raise the board's memory sizes in bluescript.toml",
+            "{e}"
+        )),
+        // A fresh device holds nothing an edit could conflict with.
+        Err(BuildError::Unpatchable(e)) => Err(miette::miette!("{e}")),
+    }
+}
+
+/// The report of a run-time error: its message and the source line of `code_addr`.
+pub fn runtime_error_text(
+    program: &compile::Program,
+    image: &incremental::link::Image,
+    message: &str,
+    code_addr: u32,
+) -> String {
+    let db = &program.db;
+    let location = image.source_map.lookup(code_addr).and_then(|loc| {
+        let file = program.module(loc.file)?;
+        Some((
+            file.path(db).as_str(),
+            file.text(db).as_str(),
+            loc.start,
+            loc.end,
+        ))
+    });
+    report::runtime_error(message, location)
 }
 
 #[cfg(test)]

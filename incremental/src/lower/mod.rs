@@ -8,6 +8,7 @@ mod builder;
 mod closures;
 mod expr;
 mod objects;
+pub mod testing;
 mod value;
 
 use crate::hir::{self, Body};
