@@ -181,19 +181,8 @@ impl State {
         self.next_file = self.next_file.max(end);
         match build::build_onto(&program.db, program.entry, &self.shadow) {
             Ok((image, next)) => Ok(Compiled::Patch(image, Box::new(next))),
-            Err(BuildError::Diagnostics(diags)) => {
-                report::print_diagnostics(program.name(), &diags, |f| program.text(f));
-                Ok(Compiled::Failed)
-            }
             Err(BuildError::Unpatchable(reason)) => Ok(Compiled::Unpatchable(reason)),
-            Err(BuildError::Codegen(e)) => Err(miette::miette!(
-                help = "this is a compiler bug; please report it",
-                "code generation failed: {e}"
-            )),
-            Err(BuildError::Link(e)) => Err(miette::miette!(
-                help = "raise the board's memory sizes in bluescript.toml",
-                "{e}"
-            )),
+            Err(e) => run::report_build_error(program, e).map(|()| Compiled::Failed),
         }
     }
 

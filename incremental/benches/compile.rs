@@ -6,27 +6,8 @@ use device::memory::MemoryMap;
 use incremental::build;
 use incremental::db::Compiler;
 use incremental::link::LinkTarget;
-use incremental::modules::{self, Loader, Module};
+use incremental::modules::{self, InMemory, Module};
 use std::time::Instant;
-
-/// The files of a generated project, by path.
-struct Files(Vec<(String, String)>);
-
-impl Loader for Files {
-    fn load(&mut self, _importer: &str, specifier: &str) -> Result<Module, String> {
-        let path = format!("{}.bs", specifier.trim_start_matches("./"));
-        let (_, text) = self
-            .0
-            .iter()
-            .find(|(p, _)| *p == path)
-            .ok_or_else(|| format!("no module `{path}`"))?;
-        Ok(Module {
-            identity: path.clone(),
-            path,
-            text: text.clone(),
-        })
-    }
-}
 
 fn main() {
     let target = LinkTarget {
@@ -45,7 +26,7 @@ fn main() {
                 path: files[0].0.clone(),
                 text: files[0].1.clone(),
             };
-            let entry = modules::load(&mut db, entry, &mut Files(files.clone()));
+            let entry = modules::load(&mut db, entry, &mut InMemory(files.clone()));
             let image = build::build(&db, entry, &target).expect("the generated project compiles");
             times.push(start.elapsed().as_secs_f64() * 1e3);
             assert!(image.code_bytes > 0);

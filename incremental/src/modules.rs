@@ -31,6 +31,26 @@ pub struct Module {
     pub text: String,
 }
 
+/// Modules held in memory as `(path, text)`, for tests and benchmarks: `./name` (from any
+/// importer) names the module at `name.bs`.
+pub struct InMemory(pub Vec<(String, String)>);
+
+impl Loader for InMemory {
+    fn load(&mut self, _importer: &str, specifier: &str) -> Result<Module, String> {
+        let path = format!("{}.bs", specifier.trim_start_matches("./"));
+        let (_, text) = self
+            .0
+            .iter()
+            .find(|(p, _)| *p == path)
+            .ok_or_else(|| format!("no module `{path}`"))?;
+        Ok(Module {
+            identity: path.clone(),
+            path,
+            text: text.clone(),
+        })
+    }
+}
+
 /// Adds `entry` (as file 0) and every module it imports, transitively, to `db`, and records
 /// what each import specifier resolved to. Returns the entry file.
 pub fn load(db: &mut Compiler, entry: Module, loader: &mut dyn Loader) -> SourceFile {

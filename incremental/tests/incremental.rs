@@ -4,7 +4,7 @@
 use backend_x64::MachineCode;
 use incremental::build;
 use incremental::db::{self, Compiler, FunctionName, SourceFile};
-use incremental::modules::{self, Loader, Module};
+use incremental::modules::{self, InMemory, Module};
 use salsa::Setter;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -197,25 +197,6 @@ fn a_changed_signature_rechecks_exactly_its_callers() {
     );
 }
 
-/// Modules held in memory, by path (`./name` names `name.bs`).
-struct Memory(Vec<(&'static str, String)>);
-
-impl Loader for Memory {
-    fn load(&mut self, _importer: &str, specifier: &str) -> Result<Module, String> {
-        let path = format!("{}.bs", specifier.trim_start_matches("./"));
-        let (_, text) = self
-            .0
-            .iter()
-            .find(|(p, _)| *p == path)
-            .ok_or_else(|| format!("no module `{path}`"))?;
-        Ok(Module {
-            identity: path.clone(),
-            path,
-            text: text.clone(),
-        })
-    }
-}
-
 const UTIL: &str = "function helper(x: integer): integer { return x + 1 }\n\
 export function f(x: integer): integer { return helper(x) }\n";
 
@@ -231,7 +212,11 @@ fn editing_a_module_rechecks_its_importers_only_when_its_interface_changes() {
         path: "main.bs".into(),
         text: MAIN.into(),
     };
-    let main = modules::load(&mut db, entry, &mut Memory(vec![("util.bs", UTIL.into())]));
+    let main = modules::load(
+        &mut db,
+        entry,
+        &mut InMemory(vec![("util.bs".into(), UTIL.into())]),
+    );
     let order = modules::init_order(&db, main);
     assert_eq!(order.len(), 2);
     let util = order[0];

@@ -100,20 +100,27 @@ pub fn build_image(
 ) -> miette::Result<Option<incremental::link::Image>> {
     match build::build(&program.db, program.entry, &board.link_target()) {
         Ok(image) => Ok(Some(image)),
-        Err(BuildError::Diagnostics(diags)) => {
+        Err(e) => report_build_error(program, e).map(|()| None),
+    }
+}
+
+/// Prints the compile errors of `program` (`Ok`), or turns a failure that is not the
+/// program's fault into an error.
+pub fn report_build_error(program: &compile::Program, e: BuildError) -> miette::Result<()> {
+    match e {
+        BuildError::Diagnostics(diags) => {
             report::print_diagnostics(program.name(), &diags, |f| program.text(f));
-            Ok(None)
+            Ok(())
         }
-        Err(BuildError::Codegen(e)) => Err(miette::miette!(
+        BuildError::Codegen(e) => Err(miette::miette!(
             help = "this is a compiler bug; please report it",
             "code generation failed: {e}"
         )),
-        Err(BuildError::Link(e)) => Err(miette::miette!(
+        BuildError::Link(e) => Err(miette::miette!(
             help = "raise the board's memory sizes in bluescript.toml",
             "{e}"
         )),
-        // A fresh device holds nothing an edit could conflict with.
-        Err(BuildError::Unpatchable(e)) => Err(miette::miette!("{e}")),
+        BuildError::Unpatchable(e) => Err(miette::miette!(help = "restart the session", "{e}")),
     }
 }
 
