@@ -396,9 +396,10 @@ fn an_endless_loop_is_interrupted_and_other_requests_are_refused_meanwhile() {
     HostMessage::Run { entry: endless }
         .write(&mut frames)
         .unwrap();
-    HostMessage::Load {
+    // A slot set outside a staged patch (`StageSlot` and `Commit`) is refused during a run.
+    HostMessage::SetSlot {
+        slot: 0,
         addr: p.print42,
-        bytes: b"x",
     }
     .write(&mut frames)
     .unwrap();
@@ -414,7 +415,7 @@ fn an_endless_loop_is_interrupted_and_other_requests_are_refused_meanwhile() {
     };
     assert_eq!(
         refusal(client.expect_ack()),
-        "`Load` is not allowed while a program runs (only `Interrupt` is)"
+        "`SetSlot` is not allowed while a program runs (only `Interrupt` and patches are)"
     );
     assert_eq!(
         refusal(client.expect_ack()),
