@@ -250,7 +250,7 @@ mod tests {
         let mut rt = rt();
         let mut io = Capture::default();
         let expected = string::create(&mut rt, b"string").unwrap();
-        let cases: [(Native, &[u32], ErrorKind, &[u8]); 6] = [
+        let cases: [(Native, &[u32], ErrorKind, &[u8]); 9] = [
             (
                 Native::RaiseIndexOutOfRange,
                 &[5, 3],
@@ -276,6 +276,24 @@ mod tests {
                 b"interrupted",
             ),
             (
+                Native::AssertTrue,
+                &[0],
+                ErrorKind::AssertionFailed,
+                b"assertion failed",
+            ),
+            (
+                Native::AssertEqual,
+                &[int(4), int(5)],
+                ErrorKind::AssertionFailed,
+                b"assertion failed: expected 5, got 4",
+            ),
+            (
+                Native::AssertEqual,
+                &[expected, int(1)],
+                ErrorKind::AssertionFailed,
+                b"assertion failed: expected 1, got \"string\"",
+            ),
+            (
                 Native::RaiseTypeError,
                 &[expected, int(1)],
                 ErrorKind::TypeError,
@@ -291,6 +309,15 @@ mod tests {
         for (n, args, kind, message) in cases {
             let e = call(&mut rt, &mut io, n, args).unwrap_err();
             assert_eq!((e.kind, e.message_bytes()), (kind, message), "{n:?}");
+        }
+        // Passing assertions: numbers compare by value, strings by content.
+        let same = string::create(&mut rt, b"string").unwrap();
+        for (n, args) in [
+            (Native::AssertTrue, &[1][..]),
+            (Native::AssertEqual, &[int(2), any::float_word(2.0)]),
+            (Native::AssertEqual, &[same, expected]),
+        ] {
+            assert_eq!(call(&mut rt, &mut io, n, args).ok(), Some(0), "{n:?}");
         }
     }
 

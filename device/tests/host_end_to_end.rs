@@ -447,3 +447,61 @@ fn an_endless_loop_is_interrupted_and_other_requests_are_refused_meanwhile() {
         }
     ));
 }
+
+#[test]
+fn a_device_whose_input_ends_during_an_endless_run_interrupts_it_and_exits() {
+    use device::protocol::frame::FrameReader;
+    use device::protocol::message::DeviceMessage;
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+
+    let map = device::memory::MemoryMap::host(device::host::HostConfig::default().heap_size);
+    let flag = map.interrupt_flag();
+    let mut a = Asm::default();
+    a.enter()
+        .bytes(&[0x41, 0x8B, 0x87])
+        .bytes(&flag.to_le_bytes())
+        .bytes(&[0x85, 0xC0, 0x74, 0xF5])
+        .call_native(Native::RaiseInterrupted)
+        .leave();
+    let mut input = Vec::new();
+    for msg in [
+        HostMessage::Load {
+            addr: map.code_base,
+            bytes: &a.0,
+        },
+        HostMessage::Run {
+            entry: map.code_base,
+        },
+    ] {
+        msg.write(&mut input).unwrap();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bs-device-host"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("device starts");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&input).unwrap();
+    // The end of input reaches the device while the loop runs (or before it starts, when it is
+    // served as soon as the run begins).
+    drop(stdin);
+    let mut out = Vec::new();
+    child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+    assert!(child.wait().unwrap().success());
+    let mut reader = FrameReader::new(vec![0u8; 1 << 16]);
+    let mut rest = &out[..];
+    let ack = reader.read_frame(&mut rest).unwrap();
+    assert_eq!(
+        DeviceMessage::decode::<()>(ack).unwrap(),
+        DeviceMessage::Ack
+    );
+    let end = reader.read_frame(&mut rest).unwrap();
+    assert!(matches!(
+        DeviceMessage::decode::<()>(end).unwrap(),
+        DeviceMessage::RuntimeError {
+            kind: ErrorKind::Interrupted,
+            ..
+        }
+    ));
+}
