@@ -99,9 +99,10 @@ function leaf(): integer { return 1 }
         0,
     );
     let main = db::function_names(&db, file)
-        .into_iter()
+        .iter()
         .find(|n| n.starts_with("<main>"))
-        .expect("<main>");
+        .expect("<main>")
+        .clone();
     let n = FunctionName::new(&db, main);
     let mut f: ir::Function = (**db::lower_function(&db, file, n).as_ref().unwrap()).clone();
     ir::opt::optimize(&mut f);
