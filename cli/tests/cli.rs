@@ -320,7 +320,7 @@ fn sample_project_reports_every_kind_of_outcome() {
     assert_eq!(without_time(&text(&out.stdout)), expected);
     let xml = std::fs::read_to_string(&junit).unwrap();
     let _ = std::fs::remove_file(&junit);
-    assert!(xml.contains("tests=\"7\" failures=\"5\""), "{xml}");
+    assert!(xml.contains("tests=\"8\" failures=\"6\""), "{xml}");
     assert!(
         xml.contains("<testcase classname=\"counter\" name=\"starts at zero\"/>"),
         "{xml}"

@@ -109,10 +109,7 @@ fn run(
         }
         Native::PowInt => Ok(ops::pow_int(a as i32, b as i32) as u32),
         Native::PowFloat => Ok(libm::powf(f32::from_bits(a), f32::from_bits(b)).to_bits()),
-        Native::TimeDelay => {
-            io.delay_ms((a as i32).max(0) as u32);
-            Ok(0)
-        }
+        Native::TimeDelay => delay(rt, io, (a as i32).max(0) as u32),
         Native::NewInstance => instance::create(rt, a),
         Native::NewClosure => closure::create(rt, a),
         Native::NewCell => cell::create(rt, a != 0),
@@ -163,6 +160,27 @@ fn print_any(rt: &mut Runtime, io: &mut dyn NativeIo, w: u32) -> Result<u32, Run
     });
     rt.print_bytes(io, t.as_bytes());
     Ok(0)
+}
+
+/// Longest wait between two looks at the interrupt flag during `time.delay`.
+const DELAY_SLICE_MS: u32 = 10;
+
+/// `time.delay(ms)`: waits in slices, so that an interrupt from the host stops a long delay
+/// as a poll in generated code would.
+fn delay(rt: &Runtime, io: &mut dyn NativeIo, ms: u32) -> Result<u32, RuntimeError> {
+    let flag = rt.map().interrupt_flag();
+    let mut left = ms;
+    loop {
+        if rt.mem.read_u32_volatile(flag)? != 0 {
+            return Err(RuntimeError::interrupted());
+        }
+        if left == 0 {
+            return Ok(0);
+        }
+        let slice = left.min(DELAY_SLICE_MS);
+        io.delay_ms(slice);
+        left -= slice;
+    }
 }
 
 #[cfg(test)]
@@ -243,6 +261,37 @@ mod tests {
         assert_eq!(io.0.len(), 2);
         assert_eq!(text.len(), LINE_CAPACITY + 2);
         assert!(text.ends_with(b"77\n"));
+    }
+
+    /// Records the slices `time.delay` waits.
+    #[derive(Default)]
+    struct Sleeper(Vec<u32>);
+
+    impl NativeIo for Sleeper {
+        fn output(&mut self, _stream: u8, _bytes: &[u8]) {}
+        fn now_ms(&mut self) -> f32 {
+            0.0
+        }
+        fn delay_ms(&mut self, ms: u32) {
+            self.0.push(ms);
+        }
+    }
+
+    #[test]
+    fn a_delay_waits_in_slices_and_stops_when_interrupted() {
+        let mut rt = rt();
+        let mut io = Sleeper::default();
+        assert_eq!(
+            call(&mut rt, &mut io, Native::TimeDelay, &[25]).ok(),
+            Some(0)
+        );
+        assert_eq!(io.0, [10, 10, 5]);
+        let flag = rt.map().interrupt_flag();
+        rt.mem.write_u32(flag, 1).unwrap();
+        let mut io = Sleeper::default();
+        let e = call(&mut rt, &mut io, Native::TimeDelay, &[100_000]).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Interrupted);
+        assert!(io.0.is_empty());
     }
 
     #[test]
