@@ -132,11 +132,11 @@ impl Board {
 
 /// Serves the device protocol on standard input and output as the esp32-sim board.
 pub fn serve_esp32_sim(heap_size: Option<u32>) -> miette::Result<()> {
-    let mut config = device::esp32_sim::Esp32SimConfig::default();
-    if let Some(h) = heap_size {
-        config.heap_size = h;
-    }
-    device::esp32_sim::serve(std::io::stdin(), std::io::stdout(), config)
+    let options = device::process::Options {
+        heap_size,
+        ..Default::default()
+    };
+    device::esp32_sim::serve(std::io::stdin(), std::io::stdout(), options)
         .map_err(|e| miette::miette!("esp32-sim device stopped: {e}"))
 }
 

@@ -20,6 +20,8 @@ pub mod math;
 pub mod memory;
 pub mod natives;
 pub mod objects;
+#[cfg(feature = "std")]
+pub mod process;
 pub mod protocol;
 pub mod runtime;
 #[cfg(feature = "std")]

@@ -86,10 +86,10 @@ enum Item {
     Inst(Inst),
     /// Two instructions a branch must not separate (the second uses what the first computes).
     Pair(Inst, Inst),
-    /// A branch over the next `skip` items.
-    Skip(fn(i32) -> Inst, usize),
-    /// A branch back to the item `back` places earlier (loops).
-    Back(fn(i32) -> Inst, usize),
+    /// A branch (its offset still 0) over the next `skip` items.
+    Skip(Inst, usize),
+    /// A branch (its offset still 0) back to the item `back` places earlier (loops).
+    Back(Inst, usize),
     /// `call{4,8,12}` of the helper function.
     Call(CallOp),
     /// `l32i a{n+1}, a2, 0; callx{n}` of the helper function (its address is data word 0).
@@ -103,7 +103,7 @@ impl Item {
         match self {
             Item::Inst(i) => i.size(),
             Item::Pair(a, b) => a.size() + b.size(),
-            Item::Skip(make, _) | Item::Back(make, _) => make(0).size(),
+            Item::Skip(branch, _) | Item::Back(branch, _) => branch.size(),
             Item::Call(_) => 3,
             Item::Callx(_) => 6,
             Item::Call0(_) => 9,
@@ -407,200 +407,61 @@ impl Gen<'_> {
     /// A forward branch over the next few items (which are then generated).
     fn branch(&mut self, depth: u32) {
         let skip = self.rng.range(0, 3) as usize;
-        let kind = self.rng.below(7);
-        let make: fn(i32) -> Inst = match kind {
-            0 => [
-                |o| Inst::Branch {
-                    op: BranchOp::Beq,
-                    s: Reg::A3,
-                    t: Reg::A4,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Blt,
-                    s: Reg::A5,
-                    t: Reg::A6,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bgeu,
-                    s: Reg::A7,
-                    t: Reg::A8,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bany,
-                    s: Reg::A9,
-                    t: Reg::A3,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bnall,
-                    s: Reg::A10,
-                    t: Reg::A11,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bbs,
-                    s: Reg::A12,
-                    t: Reg::A4,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bbc,
-                    s: Reg::A13,
-                    t: Reg::A5,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bne,
-                    s: Reg::A14,
-                    t: Reg::A6,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bge,
-                    s: Reg::A4,
-                    t: Reg::A9,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bltu,
-                    s: Reg::A8,
-                    t: Reg::A3,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Ball,
-                    s: Reg::A6,
-                    t: Reg::A7,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bnone,
-                    s: Reg::A5,
-                    t: Reg::A12,
-                    offset: o,
-                },
-            ][self.rng.below(12) as usize],
-            1 => [
-                |o| Inst::BranchZ {
-                    op: BranchZOp::Beqz,
-                    s: Reg::A3,
-                    offset: o,
-                },
-                |o| Inst::BranchZ {
-                    op: BranchZOp::Bnez,
-                    s: Reg::A7,
-                    offset: o,
-                },
-                |o| Inst::BranchZ {
-                    op: BranchZOp::Bltz,
-                    s: Reg::A11,
-                    offset: o,
-                },
-                |o| Inst::BranchZ {
-                    op: BranchZOp::Bgez,
-                    s: Reg::A14,
-                    offset: o,
-                },
-                |o| Inst::BranchZN {
-                    op: BranchZNOp::BeqzN,
-                    s: Reg::A5,
-                    offset: o,
-                },
-                |o| Inst::BranchZN {
-                    op: BranchZNOp::BnezN,
-                    s: Reg::A9,
-                    offset: o,
-                },
-            ][self.rng.below(6) as usize],
-            2 => [
-                |o| Inst::BranchImm {
-                    op: BranchImmOp::Beqi,
-                    s: Reg::A4,
-                    imm: 1,
-                    offset: o,
-                },
-                |o| Inst::BranchImm {
-                    op: BranchImmOp::Bnei,
-                    s: Reg::A6,
-                    imm: -1,
-                    offset: o,
-                },
-                |o| Inst::BranchImm {
-                    op: BranchImmOp::Blti,
-                    s: Reg::A8,
-                    imm: 8,
-                    offset: o,
-                },
-                |o| Inst::BranchImm {
-                    op: BranchImmOp::Bgei,
-                    s: Reg::A10,
-                    imm: 256,
-                    offset: o,
-                },
-                |o| Inst::BranchImm {
-                    op: BranchImmOp::Bltui,
-                    s: Reg::A12,
-                    imm: 32768,
-                    offset: o,
-                },
-                |o| Inst::BranchImm {
-                    op: BranchImmOp::Bgeui,
-                    s: Reg::A13,
-                    imm: 12,
-                    offset: o,
-                },
-            ][self.rng.below(6) as usize],
-            3 => [
-                |o| Inst::BranchBit {
-                    op: BranchBitOp::Bbsi,
-                    s: Reg::A3,
-                    bit: 0,
-                    offset: o,
-                },
-                |o| Inst::BranchBit {
-                    op: BranchBitOp::Bbci,
-                    s: Reg::A5,
-                    bit: 31,
-                    offset: o,
-                },
-                |o| Inst::BranchBit {
-                    op: BranchBitOp::Bbsi,
-                    s: Reg::A9,
-                    bit: 7,
-                    offset: o,
-                },
-                |o| Inst::BranchBit {
-                    op: BranchBitOp::Bbci,
-                    s: Reg::A11,
-                    bit: 16,
-                    offset: o,
-                },
-            ][self.rng.below(4) as usize],
+        let (s, t) = (self.src(), self.src());
+        let branch = match self.rng.below(7) {
+            0 => Inst::Branch {
+                op: self.rng.pick(BranchOp::ALL),
+                s,
+                t,
+                offset: 0,
+            },
+            1 => Inst::BranchZ {
+                op: self.rng.pick(BranchZOp::ALL),
+                s,
+                offset: 0,
+            },
+            2 => Inst::BranchZN {
+                op: self.rng.pick(BranchZNOp::ALL),
+                s,
+                offset: 0,
+            },
+            3 => {
+                let op = self.rng.pick(BranchImmOp::ALL);
+                let table = match op {
+                    BranchImmOp::Bltui | BranchImmOp::Bgeui => B4CONSTU,
+                    _ => B4CONST,
+                };
+                Inst::BranchImm {
+                    op,
+                    s,
+                    imm: self.rng.pick(&table),
+                    offset: 0,
+                }
+            }
+            4 => {
+                let op = self.rng.pick(BranchBitOp::ALL);
+                Inst::BranchBit {
+                    op,
+                    s,
+                    bit: self.rng.below(32) as u8,
+                    offset: 0,
+                }
+            }
             // The prologue writes every boolean register.
-            4 => [
-                |o| Inst::BranchBool {
-                    op: BranchBoolOp::Bt,
-                    s: BReg::B0,
-                    offset: o,
-                },
-                |o| Inst::BranchBool {
-                    op: BranchBoolOp::Bf,
-                    s: BReg::B0,
-                    offset: o,
-                },
-            ][self.rng.below(2) as usize],
-            _ => |o| Inst::J { offset: o },
+            5 => Inst::BranchBool {
+                op: self.rng.pick(BranchBoolOp::ALL),
+                s: self.breg(),
+                offset: 0,
+            },
+            _ => Inst::J { offset: 0 },
         };
         // `beqz.n`/`bnez.n` cannot branch to the next instruction.
-        let skip = if make(0).is_narrow() {
+        let skip = if branch.is_narrow() {
             skip.max(1)
         } else {
             skip
         };
-        self.items.push(Item::Skip(make, skip));
+        self.items.push(Item::Skip(branch, skip));
         for _ in 0..skip {
             self.item(depth + 1);
         }
@@ -624,14 +485,12 @@ impl Gen<'_> {
             imm: -1,
         });
         let back = self.items.len() - start;
-        self.items.push(Item::Back(
-            |o| Inst::BranchZ {
-                op: BranchZOp::Bnez,
-                s: Reg::A15,
-                offset: o,
-            },
-            back,
-        ));
+        let bnez = Inst::BranchZ {
+            op: BranchZOp::Bnez,
+            s: reg(COUNTER),
+            offset: 0,
+        };
+        self.items.push(Item::Back(bnez, back));
     }
 
     /// A call of the recursive helper, deep enough to overflow the window sometimes, or of
@@ -671,6 +530,20 @@ impl Gen<'_> {
             3 if depth == 0 && self.rng.chance(40) => self.call(),
             _ => self.plain(),
         }
+    }
+}
+
+/// `branch` with its PC-relative operand set to `offset`.
+fn with_offset(branch: Inst, offset: i32) -> Inst {
+    match branch {
+        Inst::Branch { op, s, t, .. } => Inst::Branch { op, s, t, offset },
+        Inst::BranchZ { op, s, .. } => Inst::BranchZ { op, s, offset },
+        Inst::BranchZN { op, s, .. } => Inst::BranchZN { op, s, offset },
+        Inst::BranchImm { op, s, imm, .. } => Inst::BranchImm { op, s, imm, offset },
+        Inst::BranchBit { op, s, bit, .. } => Inst::BranchBit { op, s, bit, offset },
+        Inst::BranchBool { op, s, .. } => Inst::BranchBool { op, s, offset },
+        Inst::J { .. } => Inst::J { offset },
+        other => panic!("not a branch: {other:?}"),
     }
 }
 
@@ -854,8 +727,8 @@ fn case(rng: &mut Rng, index: usize) -> Case {
                 code.extend(enc(a));
                 *b
             }
-            Item::Skip(make, skip) => make((addrs[k + 1 + skip] - at) as i32),
-            Item::Back(make, back) => make(addrs[k - back] as i32 - at as i32),
+            Item::Skip(branch, skip) => with_offset(*branch, (addrs[k + 1 + skip] - at) as i32),
+            Item::Back(branch, back) => with_offset(*branch, addrs[k - back] as i32 - at as i32),
             Item::Call(op) => Inst::Call {
                 op: *op,
                 offset: call_offset(at, helper_at),

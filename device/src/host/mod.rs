@@ -15,12 +15,10 @@ pub mod port;
 pub mod trampoline;
 
 use std::fmt;
-use std::io::{self, BufReader, BufWriter};
+use std::io;
 
 use crate::device::{Device, ServeError};
 use crate::memory::{MemError, MemoryMap};
-use crate::protocol::MAX_PAYLOAD;
-use crate::std_io::FromStd;
 use port::HostPort;
 
 /// Stack size of the thread that runs generated code.
@@ -103,10 +101,5 @@ fn serve_on_this_thread<R: io::Read, W: io::Write>(
     let mut rt = port.runtime().map_err(HostError::Memory)?;
     rt.gc_stress = config.gc_stress;
     let mut device = Device::new(port, rt);
-    let mut r = FromStd(BufReader::new(input));
-    let mut w = FromStd(BufWriter::new(output));
-    let mut buf = vec![0u8; MAX_PAYLOAD];
-    device
-        .serve(&mut r, &mut w, &mut buf)
-        .map_err(HostError::Io)
+    crate::process::serve(&mut device, input, output).map_err(HostError::Io)
 }

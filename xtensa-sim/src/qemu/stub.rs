@@ -86,6 +86,17 @@ fn addi(t: Reg, s: Reg, imm: i32) -> Inst {
     Inst::Addi { t, s, imm }
 }
 
+/// Loads the address of the table entry of the case being run (the cursor has moved past it)
+/// into `into`, through `a2`.
+fn current_entry(a: &mut Asm, cursor: Label, into: Reg) {
+    a.to(cursor, |o| Inst::L32r {
+        t: Reg::A2,
+        offset: o,
+    });
+    a.inst(l32i(into, Reg::A2, 0));
+    a.inst(addi(into, into, -(ENTRY_SIZE as i32)));
+}
+
 /// `simcall` write(1, `a4`, `a5`).
 fn write_stdout(a: &mut Asm) {
     a.inst(movi(Reg::A2, 4));
@@ -211,12 +222,7 @@ pub(crate) fn build() -> Stub {
         s: Reg::A9,
     });
     let case_return = a.here();
-    a.to(cursor, |o| Inst::L32r {
-        t: Reg::A3,
-        offset: o,
-    });
-    a.inst(l32i(Reg::A6, Reg::A3, 0));
-    a.inst(addi(Reg::A6, Reg::A6, -(ENTRY_SIZE as i32)));
+    current_entry(&mut a, cursor, Reg::A6);
     a.inst(movi(Reg::A5, 0));
     a.inst(s32i(Reg::A5, Reg::A6, ENTRY_RECORD));
     a.inst(s32i(Reg::A10, Reg::A6, ENTRY_RECORD + 4));
@@ -243,39 +249,19 @@ pub(crate) fn build() -> Stub {
         a.pad_to(VECBASE + vector);
         a.to(fault, |o| Inst::J { offset: o });
     }
-    // A fault: record the cause and PC, make window 0 the only live one again, leave the
-    // exception mode and report.
+    // A fault: record the cause and PC, make window 0 the only live one again (with every
+    // register cleared), leave the exception mode and report.
     a.pad_to(FAULT_HANDLER);
     a.bind(fault);
+    current_entry(&mut a, cursor, Reg::A4);
     a.raw(asm::rsr(2, sr::EXCCAUSE));
     a.raw(asm::rsr(3, sr::EPC1));
-    a.to(cursor, |o| Inst::L32r {
-        t: Reg::A4,
-        offset: o,
-    });
-    a.inst(l32i(Reg::A4, Reg::A4, 0));
-    a.inst(addi(Reg::A4, Reg::A4, -(ENTRY_SIZE as i32)));
     a.inst(movi(Reg::A5, 1));
     a.inst(s32i(Reg::A5, Reg::A4, ENTRY_RECORD));
     a.inst(s32i(Reg::A2, Reg::A4, ENTRY_RECORD + 8));
     a.inst(s32i(Reg::A3, Reg::A4, ENTRY_RECORD + 12));
-    a.inst(movi(Reg::A5, 0));
-    a.raw(asm::wsr(5, sr::WINDOWBASE));
-    a.raw(asm::RSYNC);
-    a.inst(movi(Reg::A2, 1));
-    a.raw(asm::wsr(2, sr::WINDOWSTART));
-    a.to(ps, |o| Inst::L32r {
-        t: Reg::A2,
-        offset: o,
-    });
-    a.raw(asm::wsr(2, sr::PS));
-    a.raw(asm::RSYNC);
-    a.to(cursor, |o| Inst::L32r {
-        t: Reg::A3,
-        offset: o,
-    });
-    a.inst(l32i(Reg::A6, Reg::A3, 0));
-    a.inst(addi(Reg::A6, Reg::A6, -(ENTRY_SIZE as i32)));
+    clear_state(&mut a, ps, ps_excm);
+    current_entry(&mut a, cursor, Reg::A6);
     a.to(report, |o| Inst::J { offset: o });
     Stub {
         reset,
