@@ -10,7 +10,9 @@
 //! DFPU NaN rule; the ESP32's (64 registers, FPU2000 NaN rule) are unit-tested in the crate.
 
 use backend_xtensa::*;
-use xtensa_sim::qemu::{Case, Outcome, Status, code_base, data_base, run_qemu, run_sim};
+use xtensa_sim::qemu::{
+    Case, Outcome, Status, code_base, data_base, run_qemu, run_sim, run_sim_with,
+};
 
 /// SplitMix64: a tiny deterministic generator (the registry is not reachable from the test
 /// machines, so no `rand`).

@@ -118,15 +118,21 @@ pub fn run_qemu(cases: &[Case]) -> Result<Vec<Outcome>, QemuError> {
 
 /// Runs the cases in the simulator, configured like QEMU's `de233_fpu`.
 pub fn run_sim(cases: &[Case]) -> Vec<Outcome> {
+    run_sim_with(cases, 32)
+}
+
+/// Runs the cases in the simulator with `physical_registers` address registers (64: the
+/// ESP32's; window spills then happen later, so only the stacks may differ from QEMU's).
+pub fn run_sim_with(cases: &[Case], physical_registers: u32) -> Vec<Outcome> {
     let ret = stub::build().case_return;
     cases
         .iter()
         .enumerate()
-        .map(|(i, case)| run_sim_case(i, case, ret))
+        .map(|(i, case)| run_sim_case(i, case, ret, physical_registers))
         .collect()
 }
 
-fn run_sim_case(i: usize, case: &Case, ret: u32) -> Outcome {
+fn run_sim_case(i: usize, case: &Case, ret: u32, physical_registers: u32) -> Outcome {
     let region = |name, base, size, executable| RegionSpec {
         name,
         base,
@@ -140,7 +146,7 @@ fn run_sim_case(i: usize, case: &Case, ret: u32) -> Outcome {
             region("data", data_base(i), layout::DATA_STRIDE, false),
             region("stack", stack_base(i), layout::STACK_STRIDE, false),
         ],
-        physical_registers: 32,
+        physical_registers,
         stack_limit: None,
         intercept: ret..ret + 1,
         nan_rule: NanRule::LastOperandQuieted,
