@@ -10,8 +10,10 @@
 //! DFPU NaN rule; the ESP32's (64 registers, FPU2000 NaN rule) are unit-tested in the crate.
 
 use backend_xtensa::*;
+use xtensa_sim::qemu::layout::STACK_STRIDE;
 use xtensa_sim::qemu::{
-    Case, Outcome, Status, code_base, data_base, run_qemu, run_sim, run_sim_with,
+    Case, Outcome, Segment, Status, code_base, data_base, run_qemu, run_sim, run_sim_with,
+    stack_base,
 };
 
 /// SplitMix64: a tiny deterministic generator (the registry is not reachable from the test
@@ -789,24 +791,35 @@ fn case(rng: &mut Rng, index: usize) -> Case {
     for a in &mut args[1..] {
         *a = rng.word();
     }
+    let segment = |addr, bytes: Vec<u8>, code| Segment { addr, bytes, code };
+    let mut code = code;
+    code.resize(code.len().next_multiple_of(4), 0);
     Case {
-        code,
-        entry: 0,
+        segments: vec![
+            segment(code_base(index), code, true),
+            segment(data_base(index), data, false),
+        ],
+        entry: code_base(index),
         args,
-        data,
+        stack_base: stack_base(index),
+        stack_size: STACK_STRIDE,
     }
 }
 
 fn describe(case: &Case, q: &Outcome, s: &Outcome) -> String {
     let mut out = format!("qemu: {:?}\nsim:  {:?}\n", q.status, s.status);
-    for (name, a, b) in [("data", &q.data, &s.data), ("stack", &q.stack, &s.stack)] {
+    let named = [
+        ("code", &q.segments[0], &s.segments[0]),
+        ("data", &q.segments[1], &s.segments[1]),
+    ];
+    for (name, a, b) in named.into_iter().chain([("stack", &q.stack, &s.stack)]) {
         for (j, (x, y)) in a.chunks(4).zip(b.chunks(4)).enumerate() {
             if x != y {
                 out += &format!("{name} +{:#x}: qemu {x:02x?} sim {y:02x?}\n", 4 * j);
             }
         }
     }
-    out += &disasm(&case.code, 0);
+    out += &disasm(&case.segments[0].bytes, case.entry);
     out
 }
 
@@ -826,8 +839,8 @@ fn random_programs_match_qemu() {
         let n = (count - done).min(xtensa_sim::qemu::MAX_BATCH);
         let cases: Vec<Case> = (0..n).map(|i| case(&mut rng, i)).collect();
         let q = run_qemu(&cases).expect("qemu-system-xtensa runs (scripts/test installs it)");
-        let s = run_sim(&cases);
-        let esp32 = run_sim_with(&cases, 64);
+        let s = run_sim(&cases).expect("valid cases");
+        let esp32 = run_sim_with(&cases, 64).expect("valid cases");
         for (i, ((c, q), s)) in cases.iter().zip(&q).zip(&s).enumerate() {
             assert!(
                 q == s,
@@ -838,7 +851,7 @@ fn random_programs_match_qemu() {
             // With the ESP32's 64 registers, frames spill later: only the stacks differ.
             let e = &esp32[i];
             assert!(
-                (q.status, &q.data) == (e.status, &e.data),
+                (q.status, &q.segments) == (e.status, &e.segments),
                 "case {} (seed {seed}) differs with 64 registers:\n{}",
                 done + i,
                 describe(c, q, e)
@@ -854,5 +867,126 @@ fn random_programs_match_qemu() {
     assert!(
         faults > 0 && spills > count / 20,
         "{faults} faults, {spills} cases with spills"
+    );
+}
+
+/// Encodes `insts` one after another.
+fn assemble(insts: &[Inst]) -> Vec<u8> {
+    insts
+        .iter()
+        .flat_map(|i| encode(i).expect("encodable").as_bytes().to_vec())
+        .collect()
+}
+
+#[test]
+fn cases_at_the_esp32_addresses_run_in_qemu_too() {
+    // The esp32-sim board's addresses (device::abi::esp32): code in instruction RAM, the
+    // function table in data RAM, the data arena in PSRAM, the stack below 0x4000_0000.
+    const CODE: u32 = 0x4008_0200;
+    const TABLE: u32 = 0x3ffb_0100;
+    const ARENA: u32 = 0x3f80_0000;
+    const CALLEE: u32 = CODE + 0x100;
+    // f: a literal pool, then a = arena[0]; arena[1] = table[1](a); return arena[1].
+    let mut code = [TABLE, ARENA]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect::<Vec<u8>>();
+    let body = [
+        Inst::Entry {
+            s: Reg::A1,
+            frame: 32,
+        },
+        Inst::L32r {
+            t: Reg::A8,
+            offset: l32r_offset(CODE + 11, CODE),
+        },
+        Inst::Mem {
+            op: MemOp::L32i,
+            t: Reg::A8,
+            s: Reg::A8,
+            offset: 4,
+        },
+        // a3 survives the call (a8..a15 become the callee's a0..a7).
+        Inst::L32r {
+            t: Reg::A3,
+            offset: l32r_offset(CODE + 17, CODE + 4),
+        },
+        Inst::Mem {
+            op: MemOp::L32i,
+            t: Reg::A10,
+            s: Reg::A3,
+            offset: 0,
+        },
+        Inst::Callx {
+            op: CallxOp::Callx8,
+            s: Reg::A8,
+        },
+        Inst::Mem {
+            op: MemOp::S32i,
+            t: Reg::A10,
+            s: Reg::A3,
+            offset: 4,
+        },
+        Inst::mov(Reg::A2, Reg::A10),
+        Inst::Retw,
+    ];
+    code.extend(assemble(&body));
+    code.resize(0x100, 0);
+    // g(x) = 2x + 1.
+    code.extend(assemble(&[
+        Inst::Entry {
+            s: Reg::A1,
+            frame: 32,
+        },
+        Inst::Slli {
+            r: Reg::A2,
+            s: Reg::A2,
+            sa: 1,
+        },
+        Inst::Addi {
+            t: Reg::A2,
+            s: Reg::A2,
+            imm: 1,
+        },
+        Inst::Retw,
+    ]));
+    code.resize(code.len().next_multiple_of(4), 0);
+    let word_bytes = |words: &[u32]| words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let case = Case {
+        segments: vec![
+            Segment {
+                addr: CODE,
+                bytes: code,
+                code: true,
+            },
+            Segment {
+                addr: TABLE,
+                bytes: word_bytes(&[0, CALLEE]),
+                code: false,
+            },
+            Segment {
+                addr: ARENA,
+                bytes: word_bytes(&[20, 0]),
+                code: false,
+            },
+        ],
+        entry: CODE + 8,
+        args: [0; 6],
+        stack_base: 0x3fff_0000,
+        stack_size: 0x1_0000,
+    };
+    let q = run_qemu(std::slice::from_ref(&case)).expect("qemu-system-xtensa runs");
+    let s = run_sim(std::slice::from_ref(&case)).expect("valid case");
+    assert_eq!(q[0].status, Status::Returned(41));
+    assert_eq!(q[0].segments[2], word_bytes(&[20, 41]));
+    assert!(q == s, "{}", describe(&case, &q[0], &s[0]));
+
+    // Memory the harness itself uses is refused.
+    let mut bad = case.clone();
+    bad.segments[2].addr = 0x1000;
+    let e = run_qemu(&[bad]).unwrap_err();
+    assert!(
+        e.to_string().contains("outside the RAM cases may use"),
+        "{e}"
     );
 }
