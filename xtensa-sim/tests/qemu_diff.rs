@@ -792,7 +792,6 @@ fn case(rng: &mut Rng, index: usize) -> Case {
         *a = rng.word();
     }
     let segment = |addr, bytes: Vec<u8>, code| Segment { addr, bytes, code };
-    let mut code = code;
     code.resize(code.len().next_multiple_of(4), 0);
     Case {
         segments: vec![
