@@ -10,10 +10,9 @@
 //! DFPU NaN rule; the ESP32's (64 registers, FPU2000 NaN rule) are unit-tested in the crate.
 
 use backend_xtensa::*;
-use xtensa_sim::qemu::layout::STACK_STRIDE;
 use xtensa_sim::qemu::{
-    Case, Outcome, Segment, Status, code_base, data_base, run_qemu, run_sim, run_sim_with,
-    stack_base,
+    Case, Outcome, Program, Segment, Status, code_base, data_base, run_programs_in_qemu,
+    run_programs_in_sim, run_qemu, run_sim, run_sim_with,
 };
 
 /// SplitMix64: a tiny deterministic generator (the registry is not reachable from the test
@@ -791,34 +790,24 @@ fn case(rng: &mut Rng, index: usize) -> Case {
     for a in &mut args[1..] {
         *a = rng.word();
     }
-    let segment = |addr, bytes: Vec<u8>, code| Segment { addr, bytes, code };
-    code.resize(code.len().next_multiple_of(4), 0);
     Case {
-        segments: vec![
-            segment(code_base(index), code, true),
-            segment(data_base(index), data, false),
-        ],
-        entry: code_base(index),
+        code,
+        entry: 0,
         args,
-        stack_base: stack_base(index),
-        stack_size: STACK_STRIDE,
+        data,
     }
 }
 
-fn describe(case: &Case, q: &Outcome, s: &Outcome) -> String {
+fn describe(code: &[u8], entry: u32, q: &Outcome, s: &Outcome) -> String {
     let mut out = format!("qemu: {:?}\nsim:  {:?}\n", q.status, s.status);
-    let named = [
-        ("code", &q.segments[0], &s.segments[0]),
-        ("data", &q.segments[1], &s.segments[1]),
-    ];
-    for (name, a, b) in named.into_iter().chain([("stack", &q.stack, &s.stack)]) {
+    for (name, a, b) in [("data", &q.data, &s.data), ("stack", &q.stack, &s.stack)] {
         for (j, (x, y)) in a.chunks(4).zip(b.chunks(4)).enumerate() {
             if x != y {
                 out += &format!("{name} +{:#x}: qemu {x:02x?} sim {y:02x?}\n", 4 * j);
             }
         }
     }
-    out += &disasm(&case.segments[0].bytes, case.entry);
+    out += &disasm(code, entry);
     out
 }
 
@@ -838,22 +827,22 @@ fn random_programs_match_qemu() {
         let n = (count - done).min(xtensa_sim::qemu::MAX_BATCH);
         let cases: Vec<Case> = (0..n).map(|i| case(&mut rng, i)).collect();
         let q = run_qemu(&cases).expect("qemu-system-xtensa runs (scripts/test installs it)");
-        let s = run_sim(&cases).expect("valid cases");
-        let esp32 = run_sim_with(&cases, 64).expect("valid cases");
+        let s = run_sim(&cases);
+        let esp32 = run_sim_with(&cases, 64);
         for (i, ((c, q), s)) in cases.iter().zip(&q).zip(&s).enumerate() {
             assert!(
                 q == s,
                 "case {} (seed {seed}) differs:\n{}",
                 done + i,
-                describe(c, q, s)
+                describe(&c.code, code_base(i), q, s)
             );
             // With the ESP32's 64 registers, frames spill later: only the stacks differ.
             let e = &esp32[i];
             assert!(
-                (q.status, &q.segments) == (e.status, &e.segments),
+                (q.status, &q.data) == (e.status, &e.data),
                 "case {} (seed {seed}) differs with 64 registers:\n{}",
                 done + i,
-                describe(c, q, e)
+                describe(&c.code, code_base(i), q, e)
             );
             faults += usize::from(matches!(q.status, Status::Fault { .. }));
             // Below the root frame (64 bytes) and the case's frame (64 bytes): spilled callees.
@@ -951,7 +940,7 @@ fn cases_at_the_esp32_addresses_run_in_qemu_too() {
     ]));
     code.resize(code.len().next_multiple_of(4), 0);
     let word_bytes = |words: &[u32]| words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    let case = Case {
+    let program = Program {
         segments: vec![
             Segment {
                 addr: CODE,
@@ -974,16 +963,26 @@ fn cases_at_the_esp32_addresses_run_in_qemu_too() {
         stack_base: 0x3fff_0000,
         stack_size: 0x1_0000,
     };
-    let q = run_qemu(std::slice::from_ref(&case)).expect("qemu-system-xtensa runs");
-    let s = run_sim(std::slice::from_ref(&case)).expect("valid case");
+    let programs = std::slice::from_ref(&program);
+    let q = run_programs_in_qemu(programs).expect("qemu-system-xtensa runs");
     assert_eq!(q[0].status, Status::Returned(41));
     assert_eq!(q[0].segments[2], word_bytes(&[20, 41]));
-    assert!(q == s, "{}", describe(&case, &q[0], &s[0]));
+    for registers in [32, 64] {
+        let s = run_programs_in_sim(programs, registers).expect("valid program");
+        assert_eq!(
+            (&s[0].status, &s[0].segments),
+            (&q[0].status, &q[0].segments)
+        );
+    }
+    assert_eq!(
+        run_programs_in_sim(programs, 32).unwrap()[0].stack,
+        q[0].stack
+    );
 
     // Memory the harness itself uses is refused.
-    let mut bad = case.clone();
+    let mut bad = program.clone();
     bad.segments[2].addr = 0x1000;
-    let e = run_qemu(&[bad]).unwrap_err();
+    let e = run_programs_in_qemu(&[bad]).unwrap_err();
     assert!(
         e.to_string().contains("outside the RAM cases may use"),
         "{e}"

@@ -2,12 +2,13 @@
 //! `de233_fpu`, semihosting) and in the simulator, and reports what each case left behind, so
 //! that tests can compare the two.
 //!
-//! A [`Case`] is a windowed function (`entry` … `retw`) with its arguments, the memory it
+//! A [`Program`] is a windowed function (`entry` … `retw`) with its arguments, the memory it
 //! starts with (its [`Segment`]s: code, data, tables, at any addresses QEMU's RAM has, the
 //! ESP32's included) and a stack. It is called as [`Sim::call8`](crate::Sim::call8) calls
-//! (arguments in `a2..a7`, the root frame's `a0` and `a2..a7` zero), and its [`Outcome`] is
-//! the returned `a2` or the exception it raised, plus every segment and the whole stack
-//! afterwards (window spills included). [`layout`] has a layout for batches of small cases.
+//! (arguments in `a2..a7`, the root frame's `a0` and `a2..a7` zero), and its
+//! [`ProgramOutcome`] is the returned `a2` or the exception it raised, plus every segment and
+//! the whole stack afterwards (window spills included). A [`Case`] is the simple form: code and
+//! a data block placed by the batch layout of [`layout`] ([`run_qemu`], [`run_sim`]).
 //!
 //! In QEMU a generated ELF image runs a stub (`stub.rs`) from the reset vector: it sets up
 //! windowed mode and the FPU, installs the window vectors every Xtensa runtime uses (those the
@@ -47,9 +48,9 @@ pub struct Segment {
     pub code: bool,
 }
 
-/// One function to run.
+/// One function to run, with the memory it starts with at the addresses it wants.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Case {
+pub struct Program {
     /// The memory it starts with; segments must not overlap each other or the stack and must
     /// lie in `layout::HARNESS_END..layout::RAM_END`, outside the high stub.
     pub segments: Vec<Segment>,
@@ -78,17 +79,145 @@ pub enum Status {
     },
     /// It ran out of the simulator's instruction budget (QEMU has none).
     OutOfFuel,
+    /// It was not run: its code or data does not fit the batch layout.
+    Invalid,
 }
 
-/// What a case left behind.
+/// What a [`Program`] left behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramOutcome {
+    /// How it ended.
+    pub status: Status,
+    /// Each segment's bytes afterwards, in the program's order.
+    pub segments: Vec<Vec<u8>>,
+    /// Its whole stack afterwards.
+    pub stack: Vec<u8>,
+}
+
+/// A function in the batch layout: the `i`-th case of a list (counting from 0 again every
+/// [`MAX_BATCH`] cases) has its code at [`code_base`]`(i)`, its data at [`data_base`]`(i)` and
+/// its stack at [`stack_base`]`(i)`; code that uses absolute addresses must be built for those.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    /// Machine code; at most [`layout::CODE_STRIDE`] bytes.
+    pub code: Vec<u8>,
+    /// The byte offset of the function's `entry` in `code`.
+    pub entry: u32,
+    /// The arguments, `a2..a7` of the function.
+    pub args: [u32; 6],
+    /// The initial data block; at most [`layout::DATA_STRIDE`] bytes, a multiple of 4.
+    pub data: Vec<u8>,
+}
+
+/// What a [`Case`] left behind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// How it ended.
     pub status: Status,
-    /// Each segment's bytes afterwards, in the case's order.
-    pub segments: Vec<Vec<u8>>,
+    /// Its data block afterwards.
+    pub data: Vec<u8>,
     /// Its whole stack afterwards.
     pub stack: Vec<u8>,
+}
+
+impl Case {
+    /// The program this case is as the `index`-th of a batch.
+    pub fn program(&self, index: usize) -> Program {
+        let index = index % MAX_BATCH;
+        let mut code = self.code.clone();
+        code.resize(code.len().next_multiple_of(4), 0);
+        Program {
+            segments: vec![
+                Segment {
+                    addr: code_base(index),
+                    bytes: code,
+                    code: true,
+                },
+                Segment {
+                    addr: data_base(index),
+                    bytes: self.data.clone(),
+                    code: false,
+                },
+            ],
+            entry: code_base(index) + self.entry,
+            args: self.args,
+            stack_base: stack_base(index),
+            stack_size: layout::STACK_STRIDE,
+        }
+    }
+
+    /// What is wrong with this case's sizes, if anything.
+    fn check(&self) -> Result<(), String> {
+        if self.code.len() > layout::CODE_STRIDE as usize {
+            return Err(format!(
+                "{} bytes of code do not fit in a case's slot",
+                self.code.len()
+            ));
+        }
+        if self.data.len() > layout::DATA_STRIDE as usize || !self.data.len().is_multiple_of(4) {
+            return Err(format!(
+                "{} bytes of data are not whole words in a case's slot",
+                self.data.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl ProgramOutcome {
+    /// The outcome of the case whose program this ran.
+    fn into_case(self) -> Outcome {
+        Outcome {
+            status: self.status,
+            data: self.segments.into_iter().nth(1).unwrap_or_default(),
+            stack: self.stack,
+        }
+    }
+}
+
+/// The programs of `cases`, checked.
+fn programs(cases: &[Case]) -> Result<Vec<Program>, QemuError> {
+    cases
+        .iter()
+        .enumerate()
+        .map(|(index, case)| {
+            case.check()
+                .map(|()| case.program(index))
+                .map_err(|reason| QemuError::BadCase { index, reason })
+        })
+        .collect()
+}
+
+/// Runs the cases in QEMU (see [`run_programs_in_qemu`]).
+pub fn run_qemu(cases: &[Case]) -> Result<Vec<Outcome>, QemuError> {
+    let outcomes = run_programs_in_qemu(&programs(cases)?)?;
+    Ok(outcomes
+        .into_iter()
+        .map(ProgramOutcome::into_case)
+        .collect())
+}
+
+/// Runs the cases in the simulator, configured like QEMU's `de233_fpu`. A case whose code or
+/// data does not fit its slot ends with [`Status::Invalid`].
+pub fn run_sim(cases: &[Case]) -> Vec<Outcome> {
+    run_sim_with(cases, 32)
+}
+
+/// Runs the cases in the simulator with `physical_registers` address registers (32 or 64; with
+/// the ESP32's 64, window spills happen later, so only the stacks may differ from QEMU's).
+pub fn run_sim_with(cases: &[Case], physical_registers: u32) -> Vec<Outcome> {
+    cases
+        .iter()
+        .enumerate()
+        .map(|(index, case)| match case.check() {
+            Ok(()) => run_sim_program(&case.program(index), physical_registers).into_case(),
+            Err(_) => Outcome {
+                status: Status::Invalid,
+                data: Vec::new(),
+                stack: Vec::new(),
+            },
+        })
+        .collect()
 }
 
 /// Why QEMU could not run a batch.
@@ -136,8 +265,8 @@ fn stub_for(entry: u32) -> u32 {
     }
 }
 
-/// What is wrong with a case's memory, if anything.
-fn check(case: &Case) -> Result<(), String> {
+/// What is wrong with a program's memory, if anything.
+fn check(case: &Program) -> Result<(), String> {
     if case.entry >> 30 > 1 {
         return Err(format!("entry {:#010x} is outside QEMU's RAM", case.entry));
     }
@@ -174,17 +303,17 @@ fn check(case: &Case) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks every case.
-fn check_all(cases: &[Case]) -> Result<(), QemuError> {
+/// Checks every program.
+fn check_all(cases: &[Program]) -> Result<(), QemuError> {
     for (index, case) in cases.iter().enumerate() {
         check(case).map_err(|reason| QemuError::BadCase { index, reason })?;
     }
     Ok(())
 }
 
-/// Runs the cases in QEMU, [`MAX_BATCH`] per process (and a new process where the entry
+/// Runs the programs in QEMU, [`MAX_BATCH`] per process (and a new process where the entry
 /// points change 1 GiB region).
-pub fn run_qemu(cases: &[Case]) -> Result<Vec<Outcome>, QemuError> {
+pub fn run_programs_in_qemu(cases: &[Program]) -> Result<Vec<ProgramOutcome>, QemuError> {
     check_all(cases)?;
     let mut out = Vec::with_capacity(cases.len());
     let mut rest = cases;
@@ -201,23 +330,21 @@ pub fn run_qemu(cases: &[Case]) -> Result<Vec<Outcome>, QemuError> {
     Ok(out)
 }
 
-/// Runs the cases in the simulator, configured like QEMU's `de233_fpu`.
-pub fn run_sim(cases: &[Case]) -> Result<Vec<Outcome>, QemuError> {
-    run_sim_with(cases, 32)
-}
-
-/// Runs the cases in the simulator with `physical_registers` address registers (32 or 64;
-/// with the ESP32's 64, window spills happen later, so only the stacks may differ from
-/// QEMU's).
-pub fn run_sim_with(cases: &[Case], physical_registers: u32) -> Result<Vec<Outcome>, QemuError> {
+/// Runs the programs in the simulator with `physical_registers` address registers (32, like
+/// QEMU's `de233_fpu`, or the ESP32's 64).
+pub fn run_programs_in_sim(
+    cases: &[Program],
+    physical_registers: u32,
+) -> Result<Vec<ProgramOutcome>, QemuError> {
     check_all(cases)?;
     Ok(cases
         .iter()
-        .map(|case| run_sim_case(case, physical_registers))
+        .map(|case| run_sim_program(case, physical_registers))
         .collect())
 }
 
-fn run_sim_case(case: &Case, physical_registers: u32) -> Outcome {
+/// Runs a checked program in the simulator.
+fn run_sim_program(case: &Program, physical_registers: u32) -> ProgramOutcome {
     let ret = stub::build(stub_for(case.entry)).case_return;
     let region = |base, size, executable| RegionSpec {
         name: "case",
@@ -267,7 +394,7 @@ fn run_sim_case(case: &Case, physical_registers: u32) -> Outcome {
         .map(|s| read(s.addr, s.bytes.len()))
         .collect();
     let stack = read(case.stack_base, case.stack_size as usize);
-    Outcome {
+    ProgramOutcome {
         status,
         segments,
         stack,
@@ -276,7 +403,7 @@ fn run_sim_case(case: &Case, physical_registers: u32) -> Outcome {
 
 /// The ELF image that runs `cases` (at most [`MAX_BATCH`], checked, all callable from the
 /// stub at `stub_at`).
-fn image(cases: &[Case], stub_at: u32) -> Vec<u8> {
+fn image(cases: &[Program], stub_at: u32) -> Vec<u8> {
     let stub = stub::build(stub_at);
     let mut table = Vec::new();
     let mut lists = Vec::new();
@@ -323,7 +450,7 @@ fn temp_path() -> PathBuf {
     std::env::temp_dir().join(format!("xtensa-sim-{}-{n}.elf", std::process::id()))
 }
 
-fn run_batch(cases: &[Case], stub_at: u32) -> Result<Vec<Outcome>, QemuError> {
+fn run_batch(cases: &[Program], stub_at: u32) -> Result<Vec<ProgramOutcome>, QemuError> {
     let path = temp_path();
     std::fs::write(&path, image(cases, stub_at))?;
     let result = run_image(&path, cases);
@@ -331,7 +458,7 @@ fn run_batch(cases: &[Case], stub_at: u32) -> Result<Vec<Outcome>, QemuError> {
     result
 }
 
-fn run_image(path: &std::path::Path, cases: &[Case]) -> Result<Vec<Outcome>, QemuError> {
+fn run_image(path: &std::path::Path, cases: &[Program]) -> Result<Vec<ProgramOutcome>, QemuError> {
     let mut child = Command::new("qemu-system-xtensa")
         .args([
             "-M",
@@ -396,7 +523,7 @@ fn run_image(path: &std::path::Path, cases: &[Case]) -> Result<Vec<Outcome>, Qem
                     pc: word(3),
                 }
             };
-            Outcome {
+            ProgramOutcome {
                 status,
                 segments: case.segments.iter().map(|s| take(s.bytes.len())).collect(),
                 stack: take(case.stack_size as usize),
