@@ -1,12 +1,7 @@
 //! What every device process (`bs-device-host`, `bs-device-esp32-sim`) shares: its command
-//! line and serving the protocol on standard streams.
+//! line.
 
-use std::io::{self, BufReader, BufWriter};
 use std::process::ExitCode;
-
-use crate::device::{Device, Port, ServeError};
-use crate::protocol::MAX_PAYLOAD;
-use crate::std_io::FromStd;
 
 /// The options of a device process; `None` leaves the board's default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -66,18 +61,6 @@ pub fn main<E: std::fmt::Display>(
             ExitCode::from(2)
         }
     }
-}
-
-/// Serves requests from `input` on `device`, replying on `output`, until `input` ends.
-pub fn serve<P: Port>(
-    device: &mut Device<P>,
-    input: impl io::Read,
-    output: impl io::Write,
-) -> Result<(), ServeError<io::Error, io::Error>> {
-    let mut r = FromStd(BufReader::new(input));
-    let mut w = FromStd(BufWriter::new(output));
-    let mut buf = vec![0u8; MAX_PAYLOAD];
-    device.serve(&mut r, &mut w, &mut buf)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use backend_xtensa::{BranchZOp, CallxOp, Inst, MemOp, Reg, RrrOp, encode};
 use device::abi::esp32::{FUNCTION_TABLE, MAX_HEAP_SIZE, NATIVE_VECTOR};
 use device::abi::{ErrorKind, KIND_STRING, Native};
 use device::client::{ClientError, DeviceClient, RunOutcome};
+use device::protocol::message::HostMessage;
 
 mod common;
 
@@ -351,4 +352,50 @@ fn the_host_board_does_not_count_instructions() {
         matches!(&e, ClientError::Device(m) if m.contains("does not count instructions")),
         "{e}"
     );
+}
+
+#[test]
+fn an_endless_loop_is_interrupted() {
+    let mut client = start(&[]);
+    let p = load_program(&mut client);
+    // Poll the interrupt flag as generated code does, then raise.
+    let flag = client.info().map.interrupt_flag();
+    let mut f = Func::new();
+    f.lit(Reg::A9, flag)
+        .inst(Inst::Mem {
+            op: MemOp::L32i,
+            t: Reg::A8,
+            s: Reg::A9,
+            offset: 0,
+        })
+        .inst(Inst::BranchZ {
+            op: BranchZOp::Beqz,
+            s: Reg::A8,
+            offset: -3,
+        })
+        .native(Native::RaiseInterrupted);
+    let at = client.info().map.code_base + 0x800;
+    let raise_return = f.here(at);
+    let endless = f.load(&mut client, at);
+    for _ in 0..2 {
+        let mut frame = Vec::new();
+        HostMessage::Run { entry: endless }
+            .write(&mut frame)
+            .unwrap();
+        client.send_raw(&frame).unwrap();
+        client.interrupter().interrupt().unwrap();
+        assert_eq!(
+            client.finish_run(|_, _| {}).unwrap(),
+            RunOutcome::RuntimeError {
+                kind: ErrorKind::Interrupted,
+                code_addr: raise_return,
+                message: "interrupted".into(),
+            }
+        );
+        // The flag is clear again for the next run.
+        assert_eq!(
+            run(&mut client, p.print42),
+            (RunOutcome::Completed, vec![(1, "42\n".into())])
+        );
+    }
 }

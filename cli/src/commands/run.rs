@@ -45,6 +45,7 @@ pub fn run(
             board.name()
         ));
     }
+    board.interrupt_on_ctrl_c()?;
     let mut all_ok = true;
     for (i, target) in targets.iter().enumerate() {
         if i > 0 {
@@ -65,24 +66,8 @@ fn run_one(board: &mut Board, target: &project::Target, reports: Reports) -> mie
             board.name()
         ));
     }
-    let image = match build::build(&program.db, program.entry, &board.link_target()) {
-        Ok(image) => image,
-        Err(BuildError::Diagnostics(diags)) => {
-            report::print_diagnostics(program.name(), &diags, |f| program.text(f));
-            return Ok(false);
-        }
-        Err(BuildError::Codegen(e)) => {
-            return Err(miette::miette!(
-                help = "this is a compiler bug; please report it",
-                "code generation failed: {e}"
-            ));
-        }
-        Err(BuildError::Link(e)) => {
-            return Err(miette::miette!(
-                help = "raise the board's memory sizes in bluescript.toml",
-                "{e}"
-            ));
-        }
+    let Some(image) = build_image(&program, board)? else {
+        return Ok(false);
     };
     let before = if reports.heap_stats {
         Some(board.heap_stats().map_err(|e| board::device_error(&e))?)
@@ -120,6 +105,28 @@ fn run_one(board: &mut Board, target: &project::Target, reports: Reports) -> mie
     Ok(ok)
 }
 
+/// Compiles `program` and links it for `board`; compile errors are printed (and give `None`).
+pub fn build_image(
+    program: &compile::Program,
+    board: &Board,
+) -> miette::Result<Option<incremental::link::Image>> {
+    match build::build(&program.db, program.entry, &board.link_target()) {
+        Ok(image) => Ok(Some(image)),
+        Err(BuildError::Diagnostics(diags)) => {
+            report::print_diagnostics(program.name(), &diags, |f| program.text(f));
+            Ok(None)
+        }
+        Err(BuildError::Codegen(e)) => Err(miette::miette!(
+            help = "this is a compiler bug; please report it",
+            "code generation failed: {e}"
+        )),
+        Err(BuildError::Link(e)) => Err(miette::miette!(
+            help = "raise the board's memory sizes in bluescript.toml",
+            "{e}"
+        )),
+    }
+}
+
 /// The `--heap-stats` line: `after` is the statistics right after a collection with only the
 /// permanent roots, `collections` the number of collections the program caused.
 pub fn heap_line(after: &HeapStats, collections: u32) -> String {
@@ -145,20 +152,33 @@ fn report_outcome(
         RunOutcome::RuntimeError {
             code_addr, message, ..
         } => {
-            let db = &program.db;
-            let location = image.source_map.lookup(code_addr).and_then(|loc| {
-                let file = program.module(loc.file)?;
-                Some((
-                    file.path(db).as_str(),
-                    file.text(db).as_str(),
-                    loc.start,
-                    loc.end,
-                ))
-            });
-            eprint!("{}", report::runtime_error(&message, location));
+            eprint!(
+                "{}",
+                runtime_error_text(program, image, &message, code_addr)
+            );
             false
         }
     }
+}
+
+/// The report of a run-time error: its message and the source line of `code_addr`.
+pub fn runtime_error_text(
+    program: &compile::Program,
+    image: &incremental::link::Image,
+    message: &str,
+    code_addr: u32,
+) -> String {
+    let db = &program.db;
+    let location = image.source_map.lookup(code_addr).and_then(|loc| {
+        let file = program.module(loc.file)?;
+        Some((
+            file.path(db).as_str(),
+            file.text(db).as_str(),
+            loc.start,
+            loc.end,
+        ))
+    });
+    report::runtime_error(message, location)
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@
 //! ([`crate::natives::dispatch`]) on the caller's `a10..a15` and returns its result in `a10`.
 //! A native that raises ends the run with the call's return address as the fault address, as
 //! on the host board. The instructions of the latest run are counted
-//! ([`Port::instructions`](crate::device::Port::instructions)).
+//! ([`Port::instructions`](crate::device::Port::instructions)). Requests that arrive during a
+//! run are read on another thread ([`crate::threaded`]); `Interrupt` sets the program's
+//! interrupt flag between slices of simulated instructions.
 
 pub mod port;
 
@@ -24,7 +26,8 @@ use std::io;
 use crate::device::{Device, ServeError};
 use crate::memory::MemError;
 use crate::process::Options;
-pub use port::{Esp32SimPort, SetupError};
+use crate::protocol::MAX_PAYLOAD;
+pub use port::{Esp32SimControl, Esp32SimPort, SetupError};
 
 /// Why an `esp32-sim` device stopped.
 #[derive(Debug)]
@@ -53,7 +56,7 @@ impl std::error::Error for Esp32SimError {}
 /// until `input` ends. The heap is at most, and by default,
 /// [`MAX_HEAP_SIZE`](crate::abi::esp32::MAX_HEAP_SIZE) bytes; the function slots at most,
 /// and by default, [`FUNCTION_SLOTS`](crate::abi::esp32::FUNCTION_SLOTS).
-pub fn serve<R: io::Read, W: io::Write>(
+pub fn serve<R: io::Read + Send, W: io::Write + Send>(
     input: R,
     output: W,
     options: Options,
@@ -64,6 +67,14 @@ pub fn serve<R: io::Read, W: io::Write>(
     let mut port = Esp32SimPort::new(heap_size, slots).map_err(Esp32SimError::Setup)?;
     let mut rt = port.runtime().map_err(Esp32SimError::Memory)?;
     rt.gc_stress = options.gc_stress;
+    let control = port.run_control();
     let mut device = Device::new(port, rt);
-    crate::process::serve(&mut device, input, output).map_err(Esp32SimError::Io)
+    crate::threaded::serve(
+        &mut device,
+        &control,
+        input,
+        io::BufWriter::new(output),
+        MAX_PAYLOAD,
+    )
+    .map_err(Esp32SimError::Io)
 }
