@@ -331,6 +331,15 @@ fn the_esp32_sim_board_starts_and_says_xtensa_code_generation_is_not_supported_y
     std::fs::write(dir.join("src/main.bs"), "print(1)\n").unwrap();
     let out = bs(&dir, &["run"]);
     assert!(text(&out.stderr).contains("not supported yet: Xtensa code generation"));
+    // So does `bs test`, which builds the same way.
+    std::fs::write(dir.join("src/main.test.bs"), "test('one', () => {})\n").unwrap();
+    let out = bs(&dir, &["test"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("not supported yet: Xtensa code generation"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -59,13 +59,6 @@ pub fn run(
 /// Compiles and runs one target on `board` (then reports what `reports` asks for).
 fn run_one(board: &mut Board, target: &project::Target, reports: Reports) -> miette::Result<bool> {
     let program = compile::Program::load(target)?;
-    if board.runs_xtensa() {
-        return Err(miette::miette!(
-            help = "run on `--board host` until the Xtensa code generator lands",
-            "not supported yet: Xtensa code generation (the {} board runs Xtensa code)",
-            board.name()
-        ));
-    }
     let Some(image) = build_image(&program, board)? else {
         return Ok(false);
     };
@@ -110,6 +103,13 @@ pub fn build_image(
     program: &compile::Program,
     board: &Board,
 ) -> miette::Result<Option<incremental::link::Image>> {
+    if board.runs_xtensa() {
+        return Err(miette::miette!(
+            help = "run on `--board host` until the Xtensa code generator lands",
+            "not supported yet: Xtensa code generation (the {} board runs Xtensa code)",
+            board.name()
+        ));
+    }
     match build::build(&program.db, program.entry, &board.link_target()) {
         Ok(image) => Ok(Some(image)),
         Err(BuildError::Diagnostics(diags)) => {
