@@ -401,6 +401,9 @@ fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
     assert!(
         stderr.starts_with("** runtime error: interrupted at endless.bs:3:8\n"),
         "{stderr}"
+    );
+}
+
 #[test]
 fn the_esp32_sim_board_starts_and_says_xtensa_code_generation_is_not_supported_yet() {
     let dir = temp_dir("esp32-sim");
