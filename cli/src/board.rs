@@ -16,6 +16,12 @@ pub struct Board {
 
 /// Starts board `name` (the host board is this executable in its `device-host` role).
 pub fn start(name: &str, heap_size: Option<u32>) -> miette::Result<Board> {
+    if crate::manifest::KNOWN_BOARDS.contains(&name) && !BOARDS.contains(&name) {
+        return Err(miette::miette!(
+            help = "run on the `host` board for now: `--board host`",
+            "the board `{name}` is not supported yet"
+        ));
+    }
     if !BOARDS.contains(&name) {
         return Err(miette::miette!(
             help = "the boards are: host",

@@ -3,6 +3,8 @@
 mod board;
 mod commands;
 mod compile;
+mod deps;
+mod manifest;
 mod project;
 mod report;
 
@@ -51,12 +53,16 @@ enum Command {
         /// collections`.
         #[arg(long)]
         heap_stats: bool,
+        #[command(flatten)]
+        deps: deps::Options,
     },
     /// Report compile errors without running anything.
     #[command(after_help = "Example:\n  bs check src/main.bs")]
     Check {
         /// A project directory, its `bluescript.toml`, or a `.bs` file (default: `.`).
         path: Option<PathBuf>,
+        #[command(flatten)]
+        deps: deps::Options,
     },
     /// Run the benchmarks on the host board and compare them with their C versions at gcc -O2.
     #[command(
@@ -94,8 +100,9 @@ fn main() -> ExitCode {
             board,
             heap_size,
             heap_stats,
-        } => commands::run::run(&paths, board.as_deref(), heap_size, heap_stats),
-        Command::Check { path } => commands::check::run(path.as_deref()),
+            deps,
+        } => commands::run::run(&paths, board.as_deref(), heap_size, heap_stats, deps),
+        Command::Check { path, deps } => commands::check::run(path.as_deref(), deps),
         Command::Bench {
             names,
             dir,

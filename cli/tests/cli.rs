@@ -114,7 +114,11 @@ fn bad_input_gets_clear_errors() {
     assert!(text(&out.stderr).contains("cannot find the file"));
     let out = bs(&dir, &["run"]);
     assert!(text(&out.stderr).contains("no `bluescript.toml`"));
-    std::fs::write(dir.join("bluescript.toml"), "[board]\nname = \"esp99\"\n").unwrap();
+    std::fs::write(
+        dir.join("bluescript.toml"),
+        "[package]\nname = \"bad\"\n[board]\nname = \"esp99\"\n",
+    )
+    .unwrap();
     let out = bs(&dir, &["run"]);
     let err = text(&out.stderr);
     assert!(

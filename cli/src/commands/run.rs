@@ -2,7 +2,7 @@
 //! run-time errors with their source location.
 
 use crate::board::{self, Board};
-use crate::{compile, project, report};
+use crate::{compile, deps, project, report};
 use device::client::RunOutcome;
 use device::heap::HeapStats;
 use incremental::build::{self, BuildError};
@@ -18,13 +18,15 @@ pub fn run(
     board_name: Option<&str>,
     heap_size: Option<u32>,
     heap_stats: bool,
+    options: deps::Options,
 ) -> miette::Result<bool> {
+    let mut resolver = deps::Resolver::new(options);
     let targets = if paths.is_empty() {
-        vec![project::resolve(None)?]
+        vec![project::resolve(None, false, &mut resolver)?]
     } else {
         paths
             .iter()
-            .map(|p| project::resolve(Some(p)))
+            .map(|p| project::resolve(Some(p), false, &mut resolver))
             .collect::<miette::Result<Vec<_>>>()?
     };
     let board_name = board_name.unwrap_or(&targets[0].board);
@@ -42,7 +44,8 @@ pub fn run(
 /// Compiles and runs one target on `board` (then reports the heap, with `heap_stats`).
 fn run_one(board: &mut Board, target: &project::Target, heap_stats: bool) -> miette::Result<bool> {
     let program = compile::Program::load(target)?;
-    let image = match build::build(&program.db, program.entry, &board.link_target()) {
+    let link_target = target.link_target(board.link_target());
+    let image = match build::build(&program.db, program.entry, &link_target) {
         Ok(image) => image,
         Err(BuildError::Diagnostics(diags)) => {
             report::print_diagnostics(program.name(), &diags, |f| program.text(f));
