@@ -9,7 +9,7 @@ mod project;
 mod report;
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// BlueScript: a typed TypeScript subset compiled to native code for microcontrollers.
@@ -81,6 +81,37 @@ enum Command {
         #[arg(long)]
         heap_size: Option<u32>,
     },
+    /// Add a dependency to the project in this directory (or replace it) and lock it.
+    #[command(
+        after_help = "Examples:\n  bs add geometry --path ../geometry\n  bs add sensors --git https://example.org/sensors.git --tag v1.2.0\n  bs add log --git file:///srv/git/log --branch main"
+    )]
+    Add {
+        /// The name imports use: `import { f } from 'NAME'`.
+        name: String,
+        /// A package directory, relative to the manifest.
+        #[arg(long, conflicts_with = "git", required_unless_present = "git")]
+        path: Option<String>,
+        /// A git repository URL (`file://…` included).
+        #[arg(long)]
+        git: Option<String>,
+        /// A commit of the git repository.
+        #[arg(long, requires = "git", conflicts_with_all = ["tag", "branch"])]
+        rev: Option<String>,
+        /// A tag of the git repository.
+        #[arg(long, requires = "git", conflicts_with = "branch")]
+        tag: Option<String>,
+        /// A branch of the git repository (default: its default branch).
+        #[arg(long, requires = "git")]
+        branch: Option<String>,
+        #[command(flatten)]
+        deps: deps::Options,
+    },
+    /// Remove a dependency from the project in this directory.
+    #[command(after_help = "Example:\n  bs remove geometry")]
+    Remove {
+        /// The dependency's name under `[dependencies]`.
+        name: String,
+    },
     /// Serve the device protocol on stdin/stdout as the host board (used by `bs` itself).
     #[command(name = "device-host", hide = true)]
     DeviceHost {
@@ -109,6 +140,19 @@ fn main() -> ExitCode {
             runs,
             heap_size,
         } => commands::bench::run(&names, dir.as_deref(), runs, heap_size),
+        Command::Add {
+            name,
+            path,
+            git,
+            rev,
+            tag,
+            branch,
+            deps,
+        } => {
+            let source = commands::add::source(path, git, rev, tag, branch);
+            commands::add::add(Path::new("."), &name, &source, deps).map(|()| true)
+        }
+        Command::Remove { name } => commands::add::remove(Path::new("."), &name).map(|()| true),
         Command::DeviceHost { heap_size } => board::serve_host(heap_size).map(|()| true),
     };
     match result {

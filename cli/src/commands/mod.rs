@@ -1,5 +1,6 @@
 //! One module per `bs` subcommand.
 
+pub mod add;
 pub mod bench;
 pub mod check;
 pub mod new;
