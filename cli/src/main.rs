@@ -4,9 +4,12 @@ mod board;
 mod commands;
 mod compile;
 mod deps;
+mod git;
+mod lock;
 mod manifest;
 mod project;
 mod report;
+mod store;
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,8 @@
 //! Finding what to build: a project directory with a `bluescript.toml`, or a single `.bs` file;
 //! and the packages of its dependencies, transitively.
 
-use crate::manifest::{Dependency, DependencySource, MANIFEST, Manifest};
+use crate::deps::Resolver;
+use crate::manifest::{DependencySource, MANIFEST, Manifest};
 use incremental::link::LinkTarget;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -54,19 +55,13 @@ pub struct Package {
     pub dependencies: BTreeMap<String, usize>,
 }
 
-/// Finds the directory of a dependency that is not a local path (a git dependency).
-pub trait Fetcher {
-    /// The directory holding `dep`, declared in `manifest`.
-    fn fetch(&mut self, manifest: &Manifest, dep: &Dependency) -> miette::Result<PathBuf>;
-}
-
 /// Resolves `path` (a project directory, a manifest, or a `.bs` file; default: the current
-/// directory) to a build target; git dependencies come from `fetcher`. `release` selects the
-/// release profile's settings.
+/// directory) to a build target; git dependencies come from `resolver`, which writes the
+/// project's lock. `release` selects the release profile's settings.
 pub fn resolve(
     path: Option<&Path>,
     release: bool,
-    fetcher: &mut dyn Fetcher,
+    resolver: &mut Resolver,
 ) -> miette::Result<Target> {
     let path = path
         .map(Path::to_path_buf)
@@ -99,7 +94,9 @@ pub fn resolve(
     let manifest = manifest_path(&path)?;
     let manifest = Manifest::read(&manifest)?;
     let mut packages = Vec::new();
-    read_package(&manifest, "", fetcher, &mut packages, &mut HashMap::new())?;
+    resolver.begin(&manifest)?;
+    read_package(&manifest, "", resolver, &mut packages, &mut HashMap::new())?;
+    resolver.finish(&manifest)?;
     Ok(Target {
         entry: packages[0].entry.clone(),
         display: packages[0].entry_display.clone(),
@@ -136,7 +133,7 @@ pub fn manifest_path(path: &Path) -> miette::Result<PathBuf> {
 fn read_package(
     manifest: &Manifest,
     display_dir: &str,
-    fetcher: &mut dyn Fetcher,
+    resolver: &mut Resolver,
     packages: &mut Vec<Package>,
     seen: &mut HashMap<PathBuf, usize>,
 ) -> miette::Result<usize> {
@@ -166,8 +163,8 @@ fn read_package(
             DependencySource::Path(path) => {
                 (manifest.dir().join(path), join_display(display_dir, path))
             }
-            DependencySource::Git { .. } => {
-                let dir = fetcher.fetch(manifest, dep)?;
+            DependencySource::Git { url, reference } => {
+                let dir = resolver.fetch(manifest, dep, url, reference)?;
                 let display = dir.display().to_string();
                 (dir, display)
             }
@@ -185,7 +182,7 @@ fn read_package(
             Some(&i) => i,
             None => {
                 let dep_manifest = Manifest::read(&dep_manifest)?;
-                read_package(&dep_manifest, &display, fetcher, packages, seen)?
+                read_package(&dep_manifest, &display, resolver, packages, seen)?
             }
         };
         packages[index]

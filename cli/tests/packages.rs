@@ -139,3 +139,174 @@ fn add_and_remove_keep_comments_order_and_formatting() {
         "[package]\nname = \"app\"\n\n[dependencies]\nunits = { path = \"../units\" }\n"
     );
 }
+
+/// Runs `git ARGS` in `dir` with a fixed identity.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.org")
+        .env("GIT_COMMITTER_NAME", "test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.org")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+    text(&out.stdout).trim().to_string()
+}
+
+/// A git repository at `dir/name` holding a package `name` whose entry file is `main`, with
+/// one commit tagged `v1`; returns its `file://` URL.
+fn git_package(dir: &Path, name: &str, main: &str) -> String {
+    let repo = dir.join(name);
+    write_files(
+        &repo,
+        &[
+            (
+                "bluescript.toml",
+                &format!("[package]\nname = \"{name}\"\n"),
+            ),
+            ("src/main.bs", main),
+        ],
+    );
+    git(&repo, &["init", "--quiet", "--initial-branch=main"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "--quiet", "-m", "first"]);
+    git(&repo, &["tag", "v1"]);
+    format!("file://{}", repo.display())
+}
+
+/// The `sha256 = "…"` value of a lock file.
+fn locked_hash(lock: &str) -> String {
+    let line = lock
+        .lines()
+        .find(|l| l.starts_with("sha256 = "))
+        .expect("a hash");
+    line.trim_start_matches("sha256 = ")
+        .trim_matches('"')
+        .to_string()
+}
+
+#[test]
+fn git_dependencies_are_locked_stored_and_checked() {
+    let dir = temp_dir("git");
+    let home = dir.join("home");
+    let url = git_package(
+        &dir,
+        "mathlib",
+        "export function sq(x: integer): integer { return x * x }\n",
+    );
+    write_files(
+        &dir,
+        &[
+            ("app/bluescript.toml", "[package]\nname = \"app\"\n"),
+            (
+                "app/src/main.bs",
+                "import { sq } from 'mathlib'\nprint(sq(7))\n",
+            ),
+        ],
+    );
+    let app = dir.join("app");
+    bs_ok(
+        &app,
+        &home,
+        &["add", "mathlib", "--git", &url, "--tag", "v1"],
+    );
+    let lock = std::fs::read_to_string(app.join("bluescript.lock")).unwrap();
+    let rev = git(&dir.join("mathlib"), &["rev-parse", "v1"]);
+    assert!(lock.contains(&format!("rev = \"{rev}\"")), "{lock}");
+    assert!(lock.contains("reference = \"tag=v1\""), "{lock}");
+    let hash = locked_hash(&lock);
+    assert_eq!(hash.len(), 64);
+    let stored = home.join("store").join(format!("{hash}-mathlib"));
+    assert!(stored.join("src/main.bs").is_file());
+    assert!(!stored.join(".git").exists(), "the store keeps files only");
+    assert_eq!(bs_ok(&app, &home, &["run"]), "49\n");
+
+    // Locked and offline: the store answers, and says so.
+    let out = bs(&app, &home, &["run", "--locked", "--offline", "--verbose"]);
+    assert_eq!(text(&out.stdout), "49\n");
+    assert!(text(&out.stderr).contains("store hit: mathlib"));
+    assert!(!text(&out.stderr).contains("Fetching"));
+
+    // The upstream moves on; a branch dependency would change the lock.
+    write_files(
+        &dir,
+        &[(
+            "mathlib/src/main.bs",
+            "export function sq(x: integer): integer { return x * x + 1 }\n",
+        )],
+    );
+    git(
+        &dir.join("mathlib"),
+        &["commit", "--quiet", "-am", "second"],
+    );
+    let manifest = std::fs::read_to_string(app.join("bluescript.toml")).unwrap();
+    let err = bs_err(
+        &app,
+        &home,
+        &[
+            "add", "mathlib", "--git", &url, "--branch", "main", "--locked",
+        ],
+    );
+    assert!(err.contains("`--locked` forbids"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(app.join("bluescript.toml")).unwrap(),
+        manifest
+    );
+    assert_eq!(
+        std::fs::read_to_string(app.join("bluescript.lock")).unwrap(),
+        lock
+    );
+    // The tag still pins the first commit.
+    assert_eq!(bs_ok(&app, &home, &["run", "--locked"]), "49\n");
+    bs_ok(
+        &app,
+        &home,
+        &["add", "mathlib", "--git", &url, "--branch", "main"],
+    );
+    assert_eq!(bs_ok(&app, &home, &["run", "--locked"]), "50\n");
+    let lock_main = std::fs::read_to_string(app.join("bluescript.lock")).unwrap();
+    assert!(
+        lock_main.contains("reference = \"branch=main\""),
+        "{lock_main}"
+    );
+
+    // A missing lock under `--locked`.
+    std::fs::remove_file(app.join("bluescript.lock")).unwrap();
+    let err = bs_err(&app, &home, &["run", "--locked"]);
+    assert!(err.contains("not in `bluescript.lock`"), "{err}");
+    // Offline with an empty store cannot fetch.
+    std::fs::write(app.join("bluescript.lock"), &lock_main).unwrap();
+    let err = bs_err(&app, &dir.join("empty-home"), &["run", "--offline"]);
+    assert!(
+        err.contains("not in the store") && err.contains("--offline"),
+        "{err}"
+    );
+
+    // Files changed in the store are a tampered dependency.
+    let main_hash = locked_hash(&lock_main);
+    let stored = home.join("store").join(format!("{main_hash}-mathlib"));
+    std::fs::write(
+        stored.join("src/main.bs"),
+        "export function sq(x: integer): integer { return 0 }\n",
+    )
+    .unwrap();
+    let err = bs_err(&app, &home, &["run"]);
+    assert!(
+        err.contains("tampered with") && err.contains(&main_hash),
+        "{err}"
+    );
+    // Deleting the copy fetches it again, and it checks out.
+    std::fs::remove_dir_all(&stored).unwrap();
+    assert_eq!(bs_ok(&app, &home, &["run"]), "50\n");
+
+    // A lock whose hash does not match the repository's content is refused.
+    let forged = lock_main.replace(&main_hash, &"0".repeat(64));
+    std::fs::write(app.join("bluescript.lock"), forged).unwrap();
+    let err = bs_err(&app, &dir.join("fresh-home"), &["run"]);
+    assert!(
+        err.contains("has SHA-256") && err.contains(&main_hash) && err.contains("0000000000"),
+        "{err}"
+    );
+}
