@@ -39,6 +39,22 @@ pub fn start(name: &str, heap_size: Option<u32>) -> miette::Result<Board> {
     Ok(Board { client })
 }
 
+/// What the linker needs to know about board `name` with a heap of `heap_size` bytes (default:
+/// the board's), without starting it: the same as a started board's [`Board::link_target`].
+pub fn link_target(name: &str, heap_size: Option<u32>) -> miette::Result<LinkTarget> {
+    if name != "host" {
+        return Err(miette::miette!(
+            help = "build for the `host` board for now",
+            "building for the board `{name}` is not supported yet"
+        ));
+    }
+    let config = device::host::HostConfig::default();
+    Ok(LinkTarget {
+        memory: device::memory::MemoryMap::host(heap_size.unwrap_or(config.heap_size)),
+        slots: config.function_slots,
+    })
+}
+
 /// The message for a failure to talk to the device.
 pub fn device_error(e: &ClientError) -> miette::Report {
     miette::miette!(

@@ -34,7 +34,7 @@ pub struct Resolver {
     /// The entries this resolution used.
     new: Lock,
     /// Directories already resolved in this resolution.
-    done: BTreeMap<(String, String, GitReference), PathBuf>,
+    done: BTreeMap<(String, String, GitReference), (PathBuf, String)>,
 }
 
 impl Resolver {
@@ -97,17 +97,19 @@ impl Resolver {
         Ok(self.store.as_ref().expect("just opened"))
     }
 
-    /// The directory holding `dep` of `manifest`, a git dependency on `url` at `reference`.
+    /// The directory holding `dep` of `manifest`, a git dependency on `url` at `reference`,
+    /// and how messages show it: `NAME@HASH` (the first 16 digits of its content hash), the
+    /// same in every project and store location.
     pub fn fetch(
         &mut self,
         manifest: &Manifest,
         dep: &Dependency,
         url: &str,
         reference: &GitReference,
-    ) -> miette::Result<PathBuf> {
+    ) -> miette::Result<(PathBuf, String)> {
         let key = (dep.name.clone(), url.to_string(), reference.clone());
-        if let Some(dir) = self.done.get(&key) {
-            return Ok(dir.clone());
+        if let Some(done) = self.done.get(&key) {
+            return Ok(done.clone());
         }
         let fail = |message: String| manifest.error_at(dep.span.clone(), &message);
         let locked = self
@@ -137,10 +139,11 @@ impl Resolver {
             None => self.fetch_new(&dep.name, url, reference).map_err(fail)?,
         };
         let dir = self.store()?.entry(&entry.sha256, &entry.name);
+        let display = format!("{}@{}", entry.name, &entry.sha256[..16]);
         self.new.packages.push(entry);
         self.new.packages.sort();
-        self.done.insert(key, dir.clone());
-        Ok(dir)
+        self.done.insert(key, (dir.clone(), display.clone()));
+        Ok((dir, display))
     }
 
     /// Makes sure the store holds the files `entry` pins, fetching them when it does not (and

@@ -89,12 +89,20 @@ impl Lock {
                         .map(str::to_string)
                         .ok_or(format!("a package has no `{key}` string"))
                 };
+                let hex = |key: &str, len: usize| {
+                    let v = field(key)?;
+                    if v.len() == len && v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        Ok(v)
+                    } else {
+                        Err(format!("`{key}` must be {len} hex digits"))
+                    }
+                };
                 packages.push(Locked {
                     name: field("name")?,
                     git: field("git")?,
                     reference: parse_reference(&field("reference")?)?,
-                    rev: field("rev")?,
-                    sha256: field("sha256")?,
+                    rev: hex("rev", 40)?,
+                    sha256: hex("sha256", 64)?,
                 });
             }
         }
@@ -184,5 +192,7 @@ mod tests {
         assert!(text.contains("reference = \"tag=v1\""), "{text}");
         assert!(Lock::parse("version = 2\n").is_err());
         assert!(Lock::parse("version = 1\n[[package]]\nname = \"x\"\n").is_err());
+        let short = text.replacen(&"b".repeat(64), "bbb", 1);
+        assert!(Lock::parse(&short).unwrap_err().contains("64 hex digits"));
     }
 }

@@ -1,5 +1,6 @@
 //! `bs`: compile BlueScript on this computer and run it natively on a board.
 
+mod artifacts;
 mod board;
 mod commands;
 mod compile;
@@ -67,6 +68,19 @@ enum Command {
         #[command(flatten)]
         deps: deps::Options,
     },
+    /// Compile and link a project, reusing the compiled modules the store holds.
+    #[command(
+        after_help = "Examples:\n  bs build\n  bs build --verbose   # which modules came from the store"
+    )]
+    Build {
+        /// A project directory or its `bluescript.toml` (default: `.`).
+        path: Option<PathBuf>,
+        #[command(flatten)]
+        deps: deps::Options,
+    },
+    /// Delete from the store what no registered project's lock or last build still needs.
+    #[command(after_help = "Example:\n  bs gc")]
+    Gc,
     /// Run the benchmarks on the host board and compare them with their C versions at gcc -O2.
     #[command(
         after_help = "Examples:\n  bs bench                   # every benchmark in testsuite/benchmarks\n  bs bench richards nbody    # some of them\n  bs bench --dir DIR --runs 1"
@@ -137,6 +151,8 @@ fn main() -> ExitCode {
             deps,
         } => commands::run::run(&paths, board.as_deref(), heap_size, heap_stats, deps),
         Command::Check { path, deps } => commands::check::run(path.as_deref(), deps),
+        Command::Build { path, deps } => commands::build::run(path.as_deref(), deps),
+        Command::Gc => commands::gc::run().map(|()| true),
         Command::Bench {
             names,
             dir,

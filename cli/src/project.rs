@@ -164,9 +164,7 @@ fn read_package(
                 (manifest.dir().join(path), join_display(display_dir, path))
             }
             DependencySource::Git { url, reference } => {
-                let dir = resolver.fetch(manifest, dep, url, reference)?;
-                let display = dir.display().to_string();
-                (dir, display)
+                resolver.fetch(manifest, dep, url, reference)?
             }
         };
         let dep_manifest = dir.join(MANIFEST);

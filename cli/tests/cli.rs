@@ -8,6 +8,7 @@ fn bs(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("BS_HOME", std::env::temp_dir().join("bs-cli-test-home"))
         .output()
         .expect("bs starts")
 }

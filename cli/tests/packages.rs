@@ -310,3 +310,95 @@ fn git_dependencies_are_locked_stored_and_checked() {
         "{err}"
     );
 }
+
+/// The names in the store of `home`.
+fn store_entries(home: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(home.join("store"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".tmp")
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn compiled_modules_are_reused_from_the_store_and_gc_keeps_what_projects_need() {
+    let dir = temp_dir("store");
+    let home = dir.join("home");
+    let url = git_package(
+        &dir,
+        "mathlib",
+        "export function sq(x: integer): integer { return x * x }\n",
+    );
+    let manifest = |name: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\n\n[dependencies]\nmathlib = {{ git = \"{url}\", tag = \"v1\" }}\n"
+        )
+    };
+    write_files(
+        &dir,
+        &[
+            ("one/bluescript.toml", &manifest("one")),
+            (
+                "one/src/main.bs",
+                "import { sq } from 'mathlib'\nprint(sq(3))\n",
+            ),
+            ("two/bluescript.toml", &manifest("two")),
+            (
+                "two/src/main.bs",
+                "import { sq } from 'mathlib'\nprint(sq(4))\n",
+            ),
+        ],
+    );
+    let one = dir.join("one");
+    let two = dir.join("two");
+    let out = bs_ok(&one, &home, &["build"]);
+    assert!(
+        out.contains("2 modules (0 from the store, 2 compiled)"),
+        "{out}"
+    );
+    // A second cold build (a new process) compiles nothing.
+    let second = bs(&one, &home, &["build", "--verbose"]);
+    let (out, err) = (text(&second.stdout), text(&second.stderr));
+    assert!(out.contains("(2 from the store, 0 compiled)"), "{out}");
+    assert!(err.contains("store hit: module src/main.bs"), "{err}");
+    assert!(err.contains("store hit: module mathlib@"), "{err}");
+    assert_eq!(bs_ok(&one, &home, &["run"]), "9\n");
+
+    // Another project with the same dependency reuses its compiled module.
+    let out = bs_ok(&two, &home, &["build"]);
+    assert!(out.contains("(1 from the store, 1 compiled)"), "{out}");
+    assert_eq!(bs_ok(&two, &home, &["run"]), "16\n");
+
+    // An edit compiles the edited module only.
+    write_files(
+        &dir,
+        &[(
+            "one/src/main.bs",
+            "import { sq } from 'mathlib'\nprint(sq(5))\n",
+        )],
+    );
+    let out = bs_ok(&one, &home, &["build"]);
+    assert!(out.contains("(1 from the store, 1 compiled)"), "{out}");
+    // The store: the dependency's sources, its module, and the old and new `one` and `two`
+    // main modules.
+    assert_eq!(store_entries(&home).len(), 5, "{:?}", store_entries(&home));
+
+    // gc deletes the old build of `one`'s main module only.
+    let out = bs_ok(&one, &home, &["gc"]);
+    assert_eq!(out, "Deleted 1 store entries; kept 4 for 2 projects\n");
+    assert_eq!(bs_ok(&one, &home, &["run", "--offline"]), "25\n");
+    // A project that is gone needs nothing.
+    std::fs::remove_dir_all(&two).unwrap();
+    let out = bs_ok(&one, &home, &["gc"]);
+    assert_eq!(out, "Deleted 1 store entries; kept 3 for 1 projects\n");
+    // Without the dependency, its sources and module go too.
+    bs_ok(&one, &home, &["remove", "mathlib"]);
+    write_files(&dir, &[("one/src/main.bs", "print(6)\n")]);
+    assert_eq!(bs_ok(&one, &home, &["run"]), "6\n");
+    let out = bs_ok(&one, &home, &["gc"]);
+    assert_eq!(out, "Deleted 3 store entries; kept 1 for 1 projects\n");
+    assert_eq!(store_entries(&home).len(), 1);
+    assert!(store_entries(&home)[0].ends_with("-main.bsmod"));
+}

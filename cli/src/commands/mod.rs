@@ -2,6 +2,8 @@
 
 pub mod add;
 pub mod bench;
+pub mod build;
 pub mod check;
+pub mod gc;
 pub mod new;
 pub mod run;

@@ -5,7 +5,6 @@ use crate::board::{self, Board};
 use crate::{compile, deps, project, report};
 use device::client::RunOutcome;
 use device::heap::HeapStats;
-use incremental::build::{self, BuildError};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -36,33 +35,22 @@ pub fn run(
         if i > 0 {
             board.reset().map_err(|e| board::device_error(&e))?;
         }
-        all_ok &= run_one(&mut board, target, heap_stats)?;
+        all_ok &= run_one(&mut board, target, heap_stats, options.verbose)?;
     }
     Ok(all_ok)
 }
 
 /// Compiles and runs one target on `board` (then reports the heap, with `heap_stats`).
-fn run_one(board: &mut Board, target: &project::Target, heap_stats: bool) -> miette::Result<bool> {
+fn run_one(
+    board: &mut Board,
+    target: &project::Target,
+    heap_stats: bool,
+    verbose: bool,
+) -> miette::Result<bool> {
     let program = compile::Program::load(target)?;
     let link_target = target.link_target(board.link_target());
-    let image = match build::build(&program.db, program.entry, &link_target) {
-        Ok(image) => image,
-        Err(BuildError::Diagnostics(diags)) => {
-            report::print_diagnostics(program.name(), &diags, |f| program.text(f));
-            return Ok(false);
-        }
-        Err(BuildError::Codegen(e)) => {
-            return Err(miette::miette!(
-                help = "this is a compiler bug; please report it",
-                "code generation failed: {e}"
-            ));
-        }
-        Err(BuildError::Link(e)) => {
-            return Err(miette::miette!(
-                help = "raise the board's memory sizes in bluescript.toml",
-                "{e}"
-            ));
-        }
+    let Some((image, _)) = super::build::link(&program, target, &link_target, verbose)? else {
+        return Ok(false);
     };
     let before = if heap_stats {
         Some(board.heap_stats().map_err(|e| board::device_error(&e))?)
