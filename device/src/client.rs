@@ -239,6 +239,12 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
         self.request(HostMessage::AddRoots { addr, count })
     }
 
+    /// Boots the release image `image` (a whole `.bsimg` file, which must fit in one frame):
+    /// the device checks it and loads it in place of its program state.
+    pub fn boot(&mut self, image: &[u8]) -> Result<(), ClientError> {
+        self.request(HostMessage::Boot { image })
+    }
+
     /// Clears the device's heap, roots, function table and data region.
     pub fn reset(&mut self) -> Result<(), ClientError> {
         self.request(HostMessage::Reset)

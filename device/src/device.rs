@@ -32,6 +32,10 @@ pub enum LoadError {
     },
     /// The global root set is full.
     RootsFull,
+    /// A release image is corrupt or not a release image.
+    Image(crate::image::ImageError),
+    /// A release image was built for another runtime version or memory map.
+    ImageMismatch(&'static str),
 }
 
 impl fmt::Display for LoadError {
@@ -46,6 +50,10 @@ impl fmt::Display for LoadError {
             }
             LoadError::Misaligned { addr } => write!(f, "root address {addr:#010x} is not aligned"),
             LoadError::RootsFull => f.write_str("too many root ranges"),
+            LoadError::Image(e) => write!(f, "{e}"),
+            LoadError::ImageMismatch(what) => {
+                write!(f, "the image was built for another {what}; rebuild it")
+            }
         }
     }
 }
@@ -222,11 +230,44 @@ impl<P: Port> Device<P> {
                 Ok(stats) => return reply(w, DeviceMessage::Stats(stats)),
                 Err(e) => Err(LoadError::Memory(e)),
             },
+            HostMessage::Boot { image } => self.boot(image),
         };
         match result {
             Ok(()) => reply(w, DeviceMessage::Ack),
             Err(e) => reply_error(w, format_args!("{e}")),
         }
+    }
+
+    /// Boots the release image `bytes`: every check first (checksum, runtime version, memory
+    /// map), then a reset, then its sections. A failure while loading leaves the device reset.
+    fn boot(&mut self, bytes: &[u8]) -> Result<(), LoadError> {
+        use crate::image::{self, Image};
+        let img = Image::parse(bytes).map_err(LoadError::Image)?;
+        let map = self.rt.map();
+        if img.header.runtime_version != u32::from(VERSION) {
+            return Err(LoadError::ImageMismatch("runtime version"));
+        }
+        if img.header.code_base != map.code_base || img.header.data_base != map.data_base {
+            return Err(LoadError::ImageMismatch("memory map"));
+        }
+        self.port.clear_slots();
+        self.rt.reset()?;
+        let loaded = img.sections().try_for_each(|section| {
+            let section = section.map_err(LoadError::Image)?;
+            match section.kind {
+                image::SECTION_CODE | image::SECTION_DATA => self.load(section.addr, section.bytes),
+                image::SECTION_SLOTS => image::word_pairs(section.bytes)
+                    .try_for_each(|(slot, addr)| self.port.set_slot(slot, addr)),
+                image::SECTION_ROOTS => image::word_pairs(section.bytes)
+                    .try_for_each(|(addr, count)| self.add_roots(addr, count)),
+                _ => Ok(()),
+            }
+        });
+        if loaded.is_err() {
+            self.port.clear_slots();
+            let _ = self.rt.reset();
+        }
+        loaded
     }
 
     /// Copies `bytes` into the code region (through the board) or the data region.

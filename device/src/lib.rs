@@ -13,6 +13,7 @@ pub mod device;
 pub mod error;
 pub mod gc;
 pub mod heap;
+pub mod image;
 pub mod math;
 pub mod memory;
 pub mod natives;

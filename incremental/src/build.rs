@@ -16,7 +16,7 @@ use std::sync::{Arc, OnceLock};
 
 /// The function the image starts at: it runs each module's top-level code in initialization
 /// order.
-const START: &str = "<start>";
+pub(crate) const START: &str = "<start>";
 
 /// Why a program could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +90,7 @@ pub fn link_modules(
 
 /// The functions of a whole program (built-in adapters first, `<start>` last) and its class
 /// layouts.
-fn link_inputs(
+pub(crate) fn link_inputs(
     db: &Compiler,
     modules: &[SourceFile],
     artifacts: &[ModuleArtifact],

@@ -54,6 +54,9 @@ pub const HOST_RESET: u8 = 0x07;
 pub const HOST_CONFIGURE: u8 = 0x08;
 /// Type byte of [`HostMessage::Collect`].
 pub const HOST_COLLECT: u8 = 0x09;
+/// Type byte of [`HostMessage::Boot`] (0x0a is taken by an interrupt message on another
+/// branch).
+pub const HOST_BOOT: u8 = 0x0b;
 /// Type byte of [`DeviceMessage::HelloAck`].
 pub const DEVICE_HELLO_ACK: u8 = 0x81;
 /// Type byte of [`DeviceMessage::Ack`].
@@ -120,6 +123,13 @@ pub enum HostMessage<'a> {
     /// global ranges; static data is never collected), and answer [`DeviceMessage::Stats`]:
     /// then in use and live objects are exact.
     Collect,
+    /// Boot a release image ([`crate::image`]): check its checksum, runtime version and
+    /// addresses, clear the program state, then load its sections. Nothing is loaded from an
+    /// image that fails a check. Answered by `Ack`; a `Run` of its entry point follows.
+    Boot {
+        /// The whole `.bsimg` file.
+        image: &'a [u8],
+    },
 }
 
 /// What the device tells the host in [`DeviceMessage::HelloAck`].
@@ -263,6 +273,7 @@ impl<'a> HostMessage<'a> {
             HostMessage::Reset => (HOST_RESET, Head::new(), &[]),
             HostMessage::Configure { flags } => (HOST_CONFIGURE, Head::new().u32(flags), &[]),
             HostMessage::Collect => (HOST_COLLECT, Head::new(), &[]),
+            HostMessage::Boot { image } => (HOST_BOOT, Head::new(), image),
         };
         write_frame(w, kind, &[head.as_bytes(), tail])
     }
@@ -292,6 +303,7 @@ impl<'a> HostMessage<'a> {
             HOST_RESET => HostMessage::Reset,
             HOST_CONFIGURE => HostMessage::Configure { flags: c.u32()? },
             HOST_COLLECT => HostMessage::Collect,
+            HOST_BOOT => return Ok(HostMessage::Boot { image: c.rest() }),
             kind => return Err(ProtocolError::UnknownType { kind }),
         };
         c.end()?;
@@ -449,6 +461,7 @@ mod tests {
                 flags: CONFIGURE_GC_STRESS,
             },
             HostMessage::Collect,
+            HostMessage::Boot { image: &data },
         ];
         let mut buf = vec![0u8; 256];
         for m in msgs {
