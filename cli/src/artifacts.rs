@@ -9,7 +9,6 @@ use crate::compile::Program;
 use crate::store::{self, Store};
 use incremental::build::{self, BuildError, ModuleArtifact};
 use incremental::db::{Resolution, SourceFile};
-use incremental::link::{Image, LinkTarget};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -36,22 +35,26 @@ pub struct KeyBase {
     pub profile: &'static str,
 }
 
-/// Builds `program` for `target`, loading the modules whose artifacts are in `store` and
-/// storing the others. With `verbose`, says which modules came from the store.
-pub fn build(
+/// Compiles the modules of `program`, in initialization order, loading those whose artifacts
+/// are in `store` and storing the others. With `verbose`, says which modules came from the
+/// store.
+pub fn compile(
     program: &Program,
-    target: &LinkTarget,
     base: &KeyBase,
     store: &Store,
     verbose: bool,
-) -> Result<(Image, Usage), BuildError> {
+) -> Result<(Vec<ModuleArtifact>, Usage), BuildError> {
     let db = &program.db;
     let Some(identity) = compiler_identity() else {
         // Without knowing which compiler this is, stored artifacts cannot be trusted.
-        let image = build::build(db, program.entry, target)?;
-        let compiled = program.modules.len();
+        let artifacts = program
+            .modules
+            .iter()
+            .map(|&file| build::compile_module(db, file))
+            .collect::<Result<Vec<_>, _>>()?;
+        let compiled = artifacts.len();
         return Ok((
-            image,
+            artifacts,
             Usage {
                 compiled,
                 ..Usage::default()
@@ -107,8 +110,7 @@ pub fn build(
     if !diagnostics.is_empty() {
         return Err(BuildError::Diagnostics(diagnostics));
     }
-    let image = build::link_modules(db, &program.modules, &artifacts, target)?;
-    Ok((image, usage))
+    Ok((artifacts, usage))
 }
 
 /// The store entry name of a module at `path`: its file name, as `<stem>.bsmod`.
@@ -164,7 +166,7 @@ fn module_key(
 
 /// This compiler: its version and the SHA-256 of the running `bs` executable, so that a
 /// rebuilt compiler never reuses another's artifacts (none when the executable cannot be read).
-fn compiler_identity() -> Option<&'static str> {
+pub fn compiler_identity() -> Option<&'static str> {
     static IDENTITY: OnceLock<Option<String>> = OnceLock::new();
     IDENTITY
         .get_or_init(|| {

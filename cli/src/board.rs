@@ -96,14 +96,23 @@ impl Board {
         self.client.run(image.entry, on_output)
     }
 
-    /// Loads `image` into the device and runs its entry point, passing output to `on_output`.
-    pub fn run_image(
-        &mut self,
-        image: &Image,
-        on_output: impl FnMut(u8, &[u8]),
-    ) -> Result<RunOutcome, ClientError> {
-        self.load(image)?;
-        self.run(image, on_output)
+    /// Boots the release image `bytes` (a `.bsimg` file): the device checks it and loads it
+    /// in place of its program state.
+    pub fn boot(&mut self, bytes: &[u8]) -> miette::Result<()> {
+        let max = self.client.info().max_payload as usize;
+        if bytes.len() > max {
+            return Err(miette::miette!(
+                help = "run it without `--release`",
+                "booting a release image larger than {max} bytes ({} here) is not supported yet",
+                bytes.len()
+            ));
+        }
+        self.client.boot(bytes).map_err(|e| match e {
+            ClientError::Device(message) => {
+                miette::miette!("the device refused the release image: {message}")
+            }
+            other => device_error(&other),
+        })
     }
 
     /// The device's heap statistics since its last reset (the peak use among them).

@@ -2,6 +2,7 @@
 
 mod artifacts;
 mod board;
+mod bsimg;
 mod commands;
 mod compile;
 mod deps;
@@ -57,6 +58,9 @@ enum Command {
         /// collections`.
         #[arg(long)]
         heap_stats: bool,
+        /// Build the release image (`target/release/NAME.bsimg`) and boot it.
+        #[arg(long)]
+        release: bool,
         #[command(flatten)]
         deps: deps::Options,
     },
@@ -75,8 +79,25 @@ enum Command {
     Build {
         /// A project directory or its `bluescript.toml` (default: `.`).
         path: Option<PathBuf>,
+        /// Write the release image `target/release/NAME.bsimg`: the whole program at fixed
+        /// addresses, direct calls, no unreachable functions, byte-identical for the same
+        /// inputs.
+        #[arg(long)]
+        release: bool,
         #[command(flatten)]
         deps: deps::Options,
+    },
+    /// Show what is inside a release image: sections, functions and their sizes, input hashes.
+    #[command(after_help = "Example:\n  bs inspect target/release/blink.bsimg")]
+    Inspect {
+        /// A `.bsimg` file.
+        image: PathBuf,
+    },
+    /// Write a project's firmware and release image to a board over serial.
+    #[command(after_help = "Example:\n  bs flash")]
+    Flash {
+        /// A project directory or its `bluescript.toml` (default: `.`).
+        path: Option<PathBuf>,
     },
     /// Delete from the store what no registered project's lock or last build still needs.
     #[command(after_help = "Example:\n  bs gc")]
@@ -148,10 +169,24 @@ fn main() -> ExitCode {
             board,
             heap_size,
             heap_stats,
+            release,
             deps,
-        } => commands::run::run(&paths, board.as_deref(), heap_size, heap_stats, deps),
+        } => commands::run::run(
+            &paths,
+            board.as_deref(),
+            heap_size,
+            heap_stats,
+            release,
+            deps,
+        ),
         Command::Check { path, deps } => commands::check::run(path.as_deref(), deps),
-        Command::Build { path, deps } => commands::build::run(path.as_deref(), deps),
+        Command::Build {
+            path,
+            release,
+            deps,
+        } => commands::build::run(path.as_deref(), release, deps),
+        Command::Inspect { image } => commands::inspect::run(&image).map(|()| true),
+        Command::Flash { path } => commands::inspect::flash(path.as_deref()).map(|()| true),
         Command::Gc => commands::gc::run().map(|()| true),
         Command::Bench {
             names,

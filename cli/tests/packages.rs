@@ -402,3 +402,144 @@ fn compiled_modules_are_reused_from_the_store_and_gc_keeps_what_projects_need() 
     assert_eq!(store_entries(&home).len(), 1);
     assert!(store_entries(&home)[0].ends_with("-main.bsmod"));
 }
+
+/// Writes a project `app` with a path dependency `geometry` and a git dependency `mathlib`
+/// under `dir`.
+fn two_dependency_project(dir: &Path, url: &str) {
+    write_files(
+        dir,
+        &[
+            (
+                "app/bluescript.toml",
+                &format!(
+                    "[package]\nname = \"app\"\n\n[dependencies]\ngeometry = {{ path = \"../geometry\" }}\nmathlib = {{ git = \"{url}\", tag = \"v1\" }}\n"
+                ),
+            ),
+            (
+                "app/src/main.bs",
+                "import { area } from 'geometry'\nimport { sq } from 'mathlib'\n\
+                 function unused(x: integer): integer { return x + 1 }\n\
+                 print(area(3, 4) + sq(5))\n",
+            ),
+            (
+                "geometry/bluescript.toml",
+                "[package]\nname = \"geometry\"\n",
+            ),
+            (
+                "geometry/src/main.bs",
+                "export function area(w: integer, h: integer): integer { return w * h }\n",
+            ),
+        ],
+    );
+}
+
+/// The SHA-256 of a file, in hex, as `sha256sum` prints it.
+fn sha256_of(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum runs");
+    text(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn release_images_are_byte_identical_boot_and_can_be_inspected() {
+    let dir = temp_dir("release");
+    let url = git_package(
+        &dir,
+        "mathlib",
+        "export function sq(x: integer): integer { return x * x }\n",
+    );
+    let (a, b) = (dir.join("a"), dir.join("elsewhere/b"));
+    two_dependency_project(&a, &url);
+    two_dependency_project(&b, &url);
+    let built = bs(
+        &a.join("app"),
+        &dir.join("home-a"),
+        &["build", "--release", "--verbose"],
+    );
+    let (out, err) = (text(&built.stdout), text(&built.stderr));
+    // `unused`, and the `any` adapters of the two exported functions, which nothing calls.
+    assert!(out.contains("(3 unreachable dropped)"), "{out}");
+    assert!(
+        err.contains("dropped (unreachable): unused@src/main.bs"),
+        "{err}"
+    );
+    // Another directory, another store, another environment.
+    let other = Command::new(env!("CARGO_BIN_EXE_bs"))
+        .args(["build", "--release"])
+        .current_dir(b.join("app"))
+        .env("BS_HOME", dir.join("home-b"))
+        .env("TZ", "Pacific/Auckland")
+        .env("LANG", "de_DE.UTF-8")
+        .env("SOURCE_DATE_EPOCH", "12345")
+        .env("BS_SOME_SETTING", "x")
+        .output()
+        .unwrap();
+    assert!(other.status.success(), "{}", text(&other.stderr));
+    let image_a = a.join("app/target/release/app.bsimg");
+    let image_b = b.join("app/target/release/app.bsimg");
+    let hash = sha256_of(&image_a);
+    assert_eq!(hash.len(), 64);
+    assert_eq!(hash, sha256_of(&image_b));
+    // A rebuild later (through the store now) writes the same bytes again.
+    bs_ok(&a.join("app"), &dir.join("home-a"), &["build", "--release"]);
+    assert_eq!(sha256_of(&image_a), hash);
+
+    // Calls between BlueScript functions are direct: a 2-byte no-op and `call rel32`.
+    let bytes = std::fs::read(&image_a).unwrap();
+    assert!(bytes.windows(3).any(|w| w == [0x66, 0x90, 0xE8]));
+
+    assert_eq!(
+        bs_ok(&a.join("app"), &dir.join("home-a"), &["run", "--release"]),
+        "37\n"
+    );
+    let shown = bs_ok(
+        &a.join("app"),
+        &dir.join("home-a"),
+        &["inspect", "target/release/app.bsimg"],
+    );
+    for part in [
+        "checksum:",
+        "  code ",
+        "<start>",
+        "area@../geometry/src/main.bs",
+        "sq@mathlib@",
+        "module src/main.bs",
+        "compiler",
+    ] {
+        assert!(shown.contains(part), "`{part}` missing in:\n{shown}");
+    }
+    assert!(!shown.contains("unused"), "{shown}");
+
+    // A corrupt image is refused with a clear error.
+    let mut corrupt = bytes.clone();
+    corrupt[40] ^= 0xFF;
+    std::fs::write(dir.join("corrupt.bsimg"), corrupt).unwrap();
+    let err = bs_err(&dir, &dir.join("home-a"), &["inspect", "corrupt.bsimg"]);
+    assert!(err.contains("corrupt"), "{err}");
+}
+
+#[test]
+fn boards_without_tooling_say_what_is_not_supported_yet() {
+    let dir = temp_dir("esp32");
+    let home = dir.join("home");
+    write_files(
+        &dir,
+        &[
+            (
+                "bluescript.toml",
+                "[package]\nname = \"blink\"\n[board]\nname = \"esp32\"\n",
+            ),
+            ("src/main.bs", "print(1)\n"),
+        ],
+    );
+    let err = bs_err(&dir, &home, &["flash"]);
+    assert!(err.contains("set `board.firmware`"), "{err}");
+    let err = bs_err(&dir, &home, &["build", "--release"]);
+    assert!(err.contains("not supported yet"), "{err}");
+}

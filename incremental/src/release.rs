@@ -25,8 +25,8 @@ pub struct Release {
     pub image: Image,
     /// Every function kept: name, code address and size in bytes, in address order.
     pub functions: Vec<(String, u32, u32)>,
-    /// How many functions were dropped as unreachable.
-    pub dropped: usize,
+    /// The functions dropped as unreachable.
+    pub dropped: Vec<String>,
 }
 
 /// Links the program of `modules` (in initialization order) from their `artifacts` for
@@ -45,7 +45,11 @@ pub fn link_release(
         .filter(|f| reachable.contains(&f.name))
         .cloned()
         .collect();
-    let dropped = inputs.len() - kept.len();
+    let dropped = inputs
+        .iter()
+        .filter(|f| !reachable.contains(&f.name))
+        .map(|f| f.name.clone())
+        .collect();
     let mut image = link::link(&kept, &classes, START, target).map_err(BuildError::Link)?;
     // `link` gives slot i to function i and loads each function at its own address.
     let address: BTreeMap<&str, u32> = kept
@@ -189,5 +193,32 @@ fn symbol_refs(
                 .collect();
             (names, refs)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_call_becomes_a_no_op_and_a_direct_call_of_the_same_length() {
+        // nop; call qword [r14 + 0x1234]; ret
+        let mut code = vec![0x90, 0x41, 0xFF, 0x96, 0x34, 0x12, 0, 0, 0xC3];
+        make_direct(&mut code, 4, 0x4000_0000, 0x4000_0100).unwrap();
+        // The call ends at 0x4000_0008, as the table call did: 0x100 - 8 = 0xF8.
+        assert_eq!(code, [0x90, 0x66, 0x90, 0xE8, 0xF8, 0, 0, 0, 0xC3]);
+        // Backwards.
+        let mut code = vec![0x41, 0xFF, 0x96, 0, 0, 0, 0];
+        make_direct(&mut code, 3, 0x4000_0100, 0x4000_0000).unwrap();
+        assert_eq!(&code[3..], (-0x107i32).to_le_bytes());
+    }
+
+    #[test]
+    fn anything_but_a_table_call_is_refused() {
+        let mut code = vec![0x48, 0x8B, 0x86, 0, 0, 0, 0];
+        assert!(make_direct(&mut code, 3, 0, 0).is_err());
+        assert!(make_direct(&mut code, 1, 0, 0).is_err());
+        let mut short = vec![0x41, 0xFF, 0x96, 0];
+        assert!(make_direct(&mut short, 3, 0, 0).is_err());
     }
 }

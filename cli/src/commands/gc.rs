@@ -1,8 +1,8 @@
 //! `bs gc`: delete what no registered project needs from the store. A project needs the
-//! dependency sources its `bluescript.lock` pins and the compiled modules its last build
-//! used (`target/bs-last-build`). Projects that no longer exist are forgotten.
+//! dependency sources its `bluescript.lock` pins and the compiled modules its last build in
+//! each profile used (`target/bs-last-build.dev`, `target/bs-last-build.release`). Projects that no longer exist are forgotten.
 
-use super::build::LAST_BUILD;
+use super::build::last_build;
 use crate::lock::{LOCK, Lock};
 use crate::manifest::MANIFEST;
 use crate::store::Store;
@@ -51,8 +51,10 @@ fn needs(dir: &Path) -> miette::Result<Vec<String>> {
         .flat_map(|l| l.packages)
         .map(|p| format!("{}-{}", p.sha256, p.name))
         .collect();
-    if let Ok(text) = std::fs::read_to_string(dir.join(LAST_BUILD)) {
-        needed.extend(text.lines().filter(|l| !l.is_empty()).map(str::to_string));
+    for profile in ["dev", "release"] {
+        if let Ok(text) = std::fs::read_to_string(last_build(dir, profile)) {
+            needed.extend(text.lines().filter(|l| !l.is_empty()).map(str::to_string));
+        }
     }
     Ok(needed)
 }

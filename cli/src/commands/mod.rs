@@ -5,5 +5,6 @@ pub mod bench;
 pub mod build;
 pub mod check;
 pub mod gc;
+pub mod inspect;
 pub mod new;
 pub mod run;

@@ -17,15 +17,16 @@ pub fn run(
     board_name: Option<&str>,
     heap_size: Option<u32>,
     heap_stats: bool,
+    release: bool,
     options: deps::Options,
 ) -> miette::Result<bool> {
     let mut resolver = deps::Resolver::new(options);
     let targets = if paths.is_empty() {
-        vec![project::resolve(None, false, &mut resolver)?]
+        vec![project::resolve(None, release, &mut resolver)?]
     } else {
         paths
             .iter()
-            .map(|p| project::resolve(Some(p), false, &mut resolver))
+            .map(|p| project::resolve(Some(p), release, &mut resolver))
             .collect::<miette::Result<Vec<_>>>()?
     };
     let board_name = board_name.unwrap_or(&targets[0].board);
@@ -35,22 +36,35 @@ pub fn run(
         if i > 0 {
             board.reset().map_err(|e| board::device_error(&e))?;
         }
-        all_ok &= run_one(&mut board, target, heap_stats, options.verbose)?;
+        all_ok &= run_one(&mut board, target, heap_stats, release, options.verbose)?;
     }
     Ok(all_ok)
 }
 
-/// Compiles and runs one target on `board` (then reports the heap, with `heap_stats`).
+/// Compiles and runs one target on `board` (then reports the heap, with `heap_stats`); with
+/// `release`, builds its release image and boots that.
 fn run_one(
     board: &mut Board,
     target: &project::Target,
     heap_stats: bool,
+    release: bool,
     verbose: bool,
 ) -> miette::Result<bool> {
     let program = compile::Program::load(target)?;
     let link_target = target.link_target(board.link_target());
-    let Some((image, _)) = super::build::link(&program, target, &link_target, verbose)? else {
-        return Ok(false);
+    let image = if release {
+        let Some(built) = super::build::release_image(&program, target, &link_target, verbose)?
+        else {
+            return Ok(false);
+        };
+        board.boot(&built.bytes)?;
+        built.release.image
+    } else {
+        let Some((image, _)) = super::build::link(&program, target, &link_target, verbose)? else {
+            return Ok(false);
+        };
+        board.load(&image).map_err(|e| board::device_error(&e))?;
+        image
     };
     let before = if heap_stats {
         Some(board.heap_stats().map_err(|e| board::device_error(&e))?)
@@ -60,7 +74,7 @@ fn run_one(
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let outcome = board
-        .run_image(&image, |stream, bytes| {
+        .run(&image, |stream, bytes| {
             // Output goes out as it arrives; a closed pipe is no reason to stop the device.
             let _ = if stream == device::abi::STREAM_STDERR as u8 {
                 stderr.lock().write_all(bytes)
