@@ -1,6 +1,9 @@
 //! End-to-end tests of the `bs` command as a user runs it.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{temp_dir, text, write_files};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn bs(dir: &Path, args: &[&str]) -> Output {
@@ -11,18 +14,6 @@ fn bs(dir: &Path, args: &[&str]) -> Output {
         .env("BS_HOME", std::env::temp_dir().join("bs-cli-test-home"))
         .output()
         .expect("bs starts")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A fresh temporary directory for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bs-cli-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }
 
 #[test]
@@ -198,14 +189,6 @@ fn a_long_console_error_line_goes_entirely_to_stderr() {
 }
 
 /// Writes `files` (path relative to `dir`, text) under `dir`.
-fn write_files(dir: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("files are in a directory")).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
-
 #[test]
 fn imports_from_dependency_packages_declared_in_the_manifest() {
     let dir = temp_dir("packages");

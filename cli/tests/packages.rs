@@ -1,7 +1,10 @@
 //! End-to-end tests of project management through the real `bs`: `bs add`/`bs remove`, git
 //! dependencies from local `file://` repositories, `bluescript.lock`, the store and `bs gc`.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{temp_dir, text, write_files};
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// Runs `bs` in `dir` with its home (store and project registry) in `home`.
@@ -32,26 +35,6 @@ fn bs_err(dir: &Path, home: &Path, args: &[&str]) -> String {
     let out = bs(dir, home, args);
     assert!(!out.status.success(), "bs {args:?} should fail");
     text(&out.stderr)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A fresh temporary directory for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bs-pkg-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn write_files(dir: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("files are in a directory")).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
 }
 
 const APP_MANIFEST: &str = r#"# My application.
@@ -176,6 +159,15 @@ fn git_package(dir: &Path, name: &str, main: &str) -> String {
     format!("file://{}", repo.display())
 }
 
+/// The package `mathlib` exporting `sq` in a git repository under `dir`; returns its URL.
+fn mathlib(dir: &Path) -> String {
+    git_package(
+        dir,
+        "mathlib",
+        "export function sq(x: integer): integer { return x * x }\n",
+    )
+}
+
 /// The `sha256 = "…"` value of a lock file.
 fn locked_hash(lock: &str) -> String {
     let line = lock
@@ -191,11 +183,7 @@ fn locked_hash(lock: &str) -> String {
 fn git_dependencies_are_locked_stored_and_checked() {
     let dir = temp_dir("git");
     let home = dir.join("home");
-    let url = git_package(
-        &dir,
-        "mathlib",
-        "export function sq(x: integer): integer { return x * x }\n",
-    );
+    let url = mathlib(&dir);
     write_files(
         &dir,
         &[
@@ -326,11 +314,7 @@ fn store_entries(home: &Path) -> Vec<String> {
 fn compiled_modules_are_reused_from_the_store_and_gc_keeps_what_projects_need() {
     let dir = temp_dir("store");
     let home = dir.join("home");
-    let url = git_package(
-        &dir,
-        "mathlib",
-        "export function sq(x: integer): integer { return x * x }\n",
-    );
+    let url = mathlib(&dir);
     let manifest = |name: &str| {
         format!(
             "[package]\nname = \"{name}\"\n\n[dependencies]\nmathlib = {{ git = \"{url}\", tag = \"v1\" }}\n"
@@ -449,11 +433,7 @@ fn sha256_of(path: &Path) -> String {
 #[test]
 fn release_images_are_byte_identical_boot_and_can_be_inspected() {
     let dir = temp_dir("release");
-    let url = git_package(
-        &dir,
-        "mathlib",
-        "export function sq(x: integer): integer { return x * x }\n",
-    );
+    let url = mathlib(&dir);
     let (a, b) = (dir.join("a"), dir.join("elsewhere/b"));
     two_dependency_project(&a, &url);
     two_dependency_project(&b, &url);
