@@ -71,9 +71,16 @@ pub fn compile(
         keys.insert(file, key.clone());
         let name = entry_name(file.path(db));
         let entry = store.entry(&key, &name);
-        let stored = std::fs::read(&entry)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<ModuleArtifact>(&bytes).ok());
+        let stored = std::fs::read(&entry).ok().and_then(|bytes| {
+            let artifact = unseal(&bytes).and_then(|json| serde_json::from_slice(json).ok());
+            if artifact.is_none() {
+                eprintln!(
+                    "warning: the stored module `{}` is damaged; compiling it again",
+                    entry.display()
+                );
+            }
+            artifact
+        });
         let artifact = match stored {
             Some(artifact) => {
                 if verbose {
@@ -86,11 +93,10 @@ pub fn compile(
                 Ok(artifact) => {
                     usage.compiled += 1;
                     // A store that cannot be written only costs the next build time.
-                    let written = serde_json::to_vec(&artifact).ok().map(|bytes| {
-                        // An unreadable entry (cut short by a crash before renames were
-                        // atomic, or edited) is replaced.
+                    let written = serde_json::to_vec(&artifact).ok().map(|json| {
+                        // A damaged entry is replaced.
                         let _ = store.delete(&format!("{key}-{name}"));
-                        store.write_file(&key, &name, &bytes)
+                        store.write_file(&key, &name, &seal(&json))
                     });
                     if let Some(Err(e)) = written {
                         eprintln!("warning: {e}");
@@ -111,6 +117,22 @@ pub fn compile(
         return Err(BuildError::Diagnostics(diagnostics));
     }
     Ok((artifacts, usage))
+}
+
+/// A stored artifact: the SHA-256 of its JSON in hex, a newline, and the JSON, so that an
+/// entry changed after it was written is noticed.
+fn seal(json: &[u8]) -> Vec<u8> {
+    let mut out = store::sha256_hex(json).into_bytes();
+    out.push(b'\n');
+    out.extend_from_slice(json);
+    out
+}
+
+/// The JSON of a stored artifact whose hash matches it.
+fn unseal(bytes: &[u8]) -> Option<&[u8]> {
+    let (hash, json) = bytes.split_at_checked(64)?;
+    let json = json.strip_prefix(b"\n")?;
+    (hash == store::sha256_hex(json).as_bytes()).then_some(json)
 }
 
 /// The store entry name of a module at `path`: its file name, as `<stem>.bsmod`.
@@ -183,6 +205,16 @@ pub fn compiler_identity() -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::entry_name;
+
+    #[test]
+    fn a_sealed_artifact_must_match_its_hash() {
+        let sealed = super::seal(b"{\"a\":1}");
+        assert_eq!(super::unseal(&sealed), Some(&b"{\"a\":1}"[..]));
+        let mut changed = sealed.clone();
+        *changed.last_mut().unwrap() = b']';
+        assert_eq!(super::unseal(&changed), None);
+        assert_eq!(super::unseal(b"short"), None);
+    }
 
     #[test]
     fn entry_names_are_plain_file_names() {

@@ -99,14 +99,6 @@ impl Board {
     /// Boots the release image `bytes` (a `.bsimg` file): the device checks it and loads it
     /// in place of its program state.
     pub fn boot(&mut self, bytes: &[u8]) -> miette::Result<()> {
-        let max = self.client.info().max_payload as usize;
-        if bytes.len() > max {
-            return Err(miette::miette!(
-                help = "run it without `--release`",
-                "booting a release image larger than {max} bytes ({} here) is not supported yet",
-                bytes.len()
-            ));
-        }
         self.client.boot(bytes).map_err(|e| match e {
             ClientError::Device(message) => {
                 miette::miette!("the device refused the release image: {message}")

@@ -55,7 +55,12 @@ fn git(dir: Option<&Path>, args: &[&str]) -> Result<String, GitError> {
 /// Clones `url` into `into` (which must not exist), without checking anything out.
 pub fn clone(url: &str, into: &Path) -> Result<(), GitError> {
     let into = into.to_string_lossy();
-    git(None, &["clone", "--quiet", "--no-checkout", url, &into]).map(drop)
+    // `--`: a URL is never an option.
+    git(
+        None,
+        &["clone", "--quiet", "--no-checkout", "--", url, &into],
+    )
+    .map(drop)
 }
 
 /// The full hash of the commit `reference` names in the clone `repo`.

@@ -173,9 +173,12 @@ impl Manifest {
         })
     }
 
-    /// The directory holding the manifest.
+    /// The directory holding the manifest (`.` for a bare `bluescript.toml`).
     pub fn dir(&self) -> &Path {
-        self.path.parent().unwrap_or(Path::new("."))
+        match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        }
     }
 
     /// The profile named `release` or `dev`.
@@ -407,7 +410,16 @@ impl Reader<'_> {
             let refs: Vec<(&str, String)> = ["rev", "tag", "branch"]
                 .into_iter()
                 .filter_map(|k| fields.get(k).map(|i| (k, i)))
-                .map(|(k, i)| Ok((k, self.string(i, &format!("{what}.{k}"))?)))
+                .map(|(k, i)| {
+                    let value = self.string(i, &format!("{what}.{k}"))?;
+                    // Git would read a leading `-` as an option.
+                    if value.is_empty() || value.starts_with('-') {
+                        return Err(
+                            self.error(i.span(), format!("`{what}.{k}` must name a git {k}"))
+                        );
+                    }
+                    Ok((k, value))
+                })
                 .collect::<miette::Result<_>>()?;
             let span = entry.span().or(key_span).unwrap_or(0..0);
             let source = match (path, git) {
@@ -680,6 +692,11 @@ heap-size = 16384
                 "[package]\nname = 3\n",
                 "`package.name` must be a string",
                 "3",
+            ),
+            (
+                "[package]\nname = \"x\"\n[dependencies]\na = { git = \"u\", rev = \"--upload-pack=x\" }\n",
+                "must name a git rev",
+                "\"--upload-pack=x\"",
             ),
         ];
         for (text, message, at) in cases {

@@ -350,6 +350,20 @@ fn compiled_modules_are_reused_from_the_store_and_gc_keeps_what_projects_need() 
     assert!(err.contains("store hit: module mathlib@"), "{err}");
     assert_eq!(bs_ok(&one, &home, &["run"]), "9\n");
 
+    // A stored module changed after it was written is noticed and compiled again.
+    let main_module = std::fs::read_to_string(one.join("target/bs-last-build.dev"))
+        .unwrap()
+        .lines()
+        .last()
+        .map(|l| home.join("store").join(l))
+        .expect("the last build lists the entry module last");
+    let stored = std::fs::read_to_string(&main_module).unwrap();
+    std::fs::write(&main_module, stored.replacen("\"code\"", "\"code\" ", 1)).unwrap();
+    let again = bs(&one, &home, &["build"]);
+    assert!(text(&again.stderr).contains("is damaged; compiling it again"));
+    assert!(text(&again.stdout).contains("(1 from the store, 1 compiled)"));
+    assert_eq!(std::fs::read_to_string(&main_module).unwrap(), stored);
+
     // Another project with the same dependency reuses its compiled module.
     let out = bs_ok(&two, &home, &["build"]);
     assert!(out.contains("(1 from the store, 1 compiled)"), "{out}");

@@ -67,6 +67,8 @@ pub struct Section<'a> {
     pub addr: u32,
     /// The payload.
     pub bytes: &'a [u8],
+    /// Where the payload starts in the image.
+    pub offset: usize,
 }
 
 /// Why an image was refused.
@@ -175,7 +177,12 @@ impl<'a> Image<'a> {
                 .get(start..start.checked_add(len).ok_or(ImageError::Truncated)?)
                 .ok_or(ImageError::Truncated)?;
             at = start + len.next_multiple_of(4);
-            Ok(Section { kind, addr, bytes })
+            Ok(Section {
+                kind,
+                addr,
+                bytes,
+                offset: HEADER_LEN + start,
+            })
         })
     }
 }
@@ -307,6 +314,8 @@ mod tests {
         let sections: std::vec::Vec<_> = image.sections().map(Result::unwrap).collect();
         assert_eq!(sections.len(), 3);
         assert_eq!(sections[0].bytes, [0xC3, 0x90, 0x90]);
+        let at = sections[0].offset;
+        assert_eq!(bytes[at..at + 3], [0xC3, 0x90, 0x90]);
         assert_eq!(
             word_pairs(sections[1].bytes).collect::<std::vec::Vec<_>>(),
             [(0, 0x4000_0000)]

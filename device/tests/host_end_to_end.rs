@@ -412,4 +412,40 @@ fn boots_a_checked_release_image_and_refuses_a_corrupt_one() {
     let (outcome, output) = run(&mut client, code_base);
     assert!(matches!(outcome, RunOutcome::Completed), "{outcome:?}");
     assert_eq!(output, [(1, "42".to_string())]);
+
+    // An image larger than a frame is staged in pieces.
+    let big = Writer::new(header)
+        .section(image::SECTION_DATA, map.data_base, vec![7; 200_000])
+        .section(image::SECTION_CODE, code_base, {
+            let mut code = entry.0.clone();
+            code.resize(64, 0xCC);
+            code.extend_from_slice(&f.0);
+            code
+        })
+        .pairs(image::SECTION_SLOTS, &[(3, f_addr)])
+        .finish();
+    assert!(big.len() > device::protocol::MAX_PAYLOAD);
+    client.boot(&big).expect("a big image boots");
+    let (outcome, output) = run(&mut client, code_base);
+    assert!(matches!(outcome, RunOutcome::Completed), "{outcome:?}");
+    assert_eq!(output, [(1, "42".to_string())]);
+
+    // Anything else between staging and booting abandons the staged image.
+    let request = |client: &mut Client, msg: HostMessage<'_>| {
+        let mut frame = Vec::new();
+        msg.write(&mut frame).unwrap();
+        client.send_raw(&frame).unwrap();
+        client.expect_ack()
+    };
+    let stage = HostMessage::Stage {
+        offset: 0,
+        bytes: &good,
+    };
+    request(&mut client, stage).unwrap();
+    client.heap_stats().unwrap();
+    let boot = HostMessage::Boot {
+        len: good.len() as u32,
+    };
+    let err = request(&mut client, boot).unwrap_err().to_string();
+    assert!(err.contains("no image is staged"), "{err}");
 }

@@ -54,9 +54,11 @@ pub const HOST_RESET: u8 = 0x07;
 pub const HOST_CONFIGURE: u8 = 0x08;
 /// Type byte of [`HostMessage::Collect`].
 pub const HOST_COLLECT: u8 = 0x09;
-/// Type byte of [`HostMessage::Boot`] (0x0a is taken by an interrupt message on another
+/// Type byte of [`HostMessage::Stage`] (0x0a is taken by an interrupt message on another
 /// branch).
-pub const HOST_BOOT: u8 = 0x0b;
+pub const HOST_STAGE: u8 = 0x0b;
+/// Type byte of [`HostMessage::Boot`].
+pub const HOST_BOOT: u8 = 0x0c;
 /// Type byte of [`DeviceMessage::HelloAck`].
 pub const DEVICE_HELLO_ACK: u8 = 0x81;
 /// Type byte of [`DeviceMessage::Ack`].
@@ -123,12 +125,21 @@ pub enum HostMessage<'a> {
     /// global ranges; static data is never collected), and answer [`DeviceMessage::Stats`]:
     /// then in use and live objects are exact.
     Collect,
-    /// Boot a release image ([`crate::image`]): check its checksum, runtime version and
-    /// addresses, clear the program state, then load its sections. Nothing is loaded from an
-    /// image that fails a check. Answered by `Ack`; a `Run` of its entry point follows.
+    /// Copy part of a release image ([`crate::image`]) into the staging area (the heap, which
+    /// a stage at offset 0 empties along with the rest of the program state). Any message but
+    /// `Stage`, `Boot` or `Hello` abandons a staged image.
+    Stage {
+        /// Where the bytes go in the image.
+        offset: u32,
+        /// The bytes.
+        bytes: &'a [u8],
+    },
+    /// Boot the staged release image of `len` bytes: check its checksum, runtime version and
+    /// addresses, then load its sections. Nothing is loaded from an image that fails a check.
+    /// Answered by `Ack`; a `Run` of its entry point follows.
     Boot {
-        /// The whole `.bsimg` file.
-        image: &'a [u8],
+        /// The image's length in bytes.
+        len: u32,
     },
 }
 
@@ -273,7 +284,8 @@ impl<'a> HostMessage<'a> {
             HostMessage::Reset => (HOST_RESET, Head::new(), &[]),
             HostMessage::Configure { flags } => (HOST_CONFIGURE, Head::new().u32(flags), &[]),
             HostMessage::Collect => (HOST_COLLECT, Head::new(), &[]),
-            HostMessage::Boot { image } => (HOST_BOOT, Head::new(), image),
+            HostMessage::Stage { offset, bytes } => (HOST_STAGE, Head::new().u32(offset), bytes),
+            HostMessage::Boot { len } => (HOST_BOOT, Head::new().u32(len), &[]),
         };
         write_frame(w, kind, &[head.as_bytes(), tail])
     }
@@ -303,7 +315,14 @@ impl<'a> HostMessage<'a> {
             HOST_RESET => HostMessage::Reset,
             HOST_CONFIGURE => HostMessage::Configure { flags: c.u32()? },
             HOST_COLLECT => HostMessage::Collect,
-            HOST_BOOT => return Ok(HostMessage::Boot { image: c.rest() }),
+            HOST_STAGE => {
+                let offset = c.u32()?;
+                return Ok(HostMessage::Stage {
+                    offset,
+                    bytes: c.rest(),
+                });
+            }
+            HOST_BOOT => HostMessage::Boot { len: c.u32()? },
             kind => return Err(ProtocolError::UnknownType { kind }),
         };
         c.end()?;
@@ -461,7 +480,11 @@ mod tests {
                 flags: CONFIGURE_GC_STRESS,
             },
             HostMessage::Collect,
-            HostMessage::Boot { image: &data },
+            HostMessage::Stage {
+                offset: 64,
+                bytes: &data,
+            },
+            HostMessage::Boot { len: 1234 },
         ];
         let mut buf = vec![0u8; 256];
         for m in msgs {
