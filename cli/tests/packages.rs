@@ -537,3 +537,53 @@ fn boards_without_tooling_say_what_is_not_supported_yet() {
     let err = bs_err(&dir, &home, &["build", "--release"]);
     assert!(err.contains("not supported yet"), "{err}");
 }
+
+#[test]
+fn profiles_and_memory_limits_of_the_manifest_apply() {
+    let dir = temp_dir("profiles");
+    let home = dir.join("home");
+    write_files(
+        &dir,
+        &[
+            (
+                "bluescript.toml",
+                "[package]\nname = \"limits\"\n\n[profile.release]\nheap-size = 8192\n",
+            ),
+            (
+                "src/main.bs",
+                "let xs = [1, 2, 3]\nprint(xs[1])\nprint(xs[3])\n",
+            ),
+        ],
+    );
+    // The release profile's heap, and run-time errors located in a release image too.
+    let out = bs(&dir, &home, &["run", "--release", "--heap-stats"]);
+    assert_eq!(text(&out.stdout), "2\n");
+    let err = text(&out.stderr);
+    assert!(err.contains("of 8192 bytes"), "{err}");
+    assert!(err.contains("src/main.bs:3"), "{err}");
+    // The development profile keeps the board's default heap.
+    let err = text(&bs(&dir, &home, &["run", "--heap-stats"]).stderr);
+    assert!(err.contains("of 4194304 bytes"), "{err}");
+
+    // A program larger than `board.code-size` does not link.
+    let big: String = (0..100)
+        .map(|i| {
+            format!("function f{i}(x: integer): integer {{ return x * {i} + 1 }}\nprint(f{i}(2))\n")
+        })
+        .collect();
+    write_files(
+        &dir,
+        &[
+            (
+                "bluescript.toml",
+                "[package]\nname = \"limits\"\n[board]\ncode-size = 4096\n",
+            ),
+            ("src/main.bs", &big),
+        ],
+    );
+    let err = bs_err(&dir, &home, &["build"]);
+    assert!(
+        err.contains("does not fit in the device's 4096 bytes"),
+        "{err}"
+    );
+}
