@@ -7,6 +7,7 @@ mod commands;
 mod compile;
 mod deps;
 mod git;
+mod interrupt;
 mod lock;
 mod manifest;
 mod project;
@@ -30,7 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create a new project directory with a manifest and a hello-world program.
+    /// Create a new project directory with a manifest, a hello-world program and an example test.
     #[command(after_help = "Example:\n  bs new blink")]
     New {
         /// The project (and directory) name.
@@ -63,6 +64,24 @@ enum Command {
         release: bool,
         #[command(flatten)]
         deps: deps::Options,
+    },
+    /// Run the project's tests on a board: `test("name", () => { … })` calls in `*.test.bs`
+    /// files and in the files under `tests/`, each test alone, reported like `cargo test`.
+    #[command(
+        after_help = "Examples:\n  bs test                      # every test of the project here\n  bs test parse                # the tests whose name contains `parse`\n  bs test --timeout 2 --junit report.xml"
+    )]
+    Test {
+        /// Run only the tests whose `file::name` contains this text.
+        filter: Option<String>,
+        /// The board to run on (overrides the manifest): `host`.
+        #[arg(long)]
+        board: Option<String>,
+        /// Seconds a test may run before it is interrupted and fails.
+        #[arg(long, default_value_t = 10.0)]
+        timeout: f64,
+        /// Also write the results as JUnit XML to this file.
+        #[arg(long)]
+        junit: Option<PathBuf>,
     },
     /// Report compile errors without running anything.
     #[command(after_help = "Example:\n  bs check src/main.bs")]
@@ -188,6 +207,23 @@ fn main() -> ExitCode {
         Command::Inspect { image } => commands::inspect::run(&image).map(|()| true),
         Command::Flash { path } => commands::inspect::flash(path.as_deref()).map(|()| true),
         Command::Gc => commands::gc::run().map(|()| true),
+        Command::Test {
+            filter,
+            board,
+            timeout,
+            junit,
+        } => match std::time::Duration::try_from_secs_f64(timeout) {
+            Ok(timeout) => commands::test::run(
+                filter.as_deref(),
+                board.as_deref(),
+                timeout,
+                junit.as_deref(),
+            ),
+            Err(_) => Err(miette::miette!(
+                help = "give a number of seconds, such as `--timeout 2.5`",
+                "`--timeout {timeout}` is not a duration"
+            )),
+        },
         Command::Bench {
             names,
             dir,

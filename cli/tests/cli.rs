@@ -22,7 +22,12 @@ fn new_project_runs_its_template() {
     let out = bs(&dir, &["new", "demo"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let project = dir.join("demo");
-    for file in ["bluescript.toml", "src/main.bs", ".gitignore"] {
+    for file in [
+        "bluescript.toml",
+        "src/main.bs",
+        "src/greet.test.bs",
+        ".gitignore",
+    ] {
         assert!(project.join(file).is_file(), "{file} missing");
     }
     let run = bs(&project, &["run"]);
@@ -30,6 +35,13 @@ fn new_project_runs_its_template() {
     assert_eq!(
         text(&run.stdout),
         "Hello, BlueScript!\n1 + 2 + ... + 10 = 55\n"
+    );
+    let test = bs(&project, &["test"]);
+    assert!(test.status.success(), "{}", text(&test.stderr));
+    assert!(
+        text(&test.stdout).contains("test greet::greets by name ... ok\n"),
+        "{}",
+        text(&test.stdout)
     );
     let again = bs(&dir, &["new", "demo"]);
     assert!(!again.status.success());

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod abi;
+pub mod assertions;
 #[cfg(feature = "std")]
 pub mod client;
 pub mod device;
@@ -22,6 +23,8 @@ pub mod protocol;
 pub mod runtime;
 #[cfg(feature = "std")]
 pub mod std_io;
+#[cfg(feature = "std")]
+pub mod threaded;
 
 #[cfg(all(feature = "host", target_arch = "x86_64", target_os = "linux"))]
 pub mod host;

@@ -449,3 +449,82 @@ fn boots_a_checked_release_image_and_refuses_a_corrupt_one() {
     let err = request(&mut client, boot).unwrap_err().to_string();
     assert!(err.contains("no image is staged"), "{err}");
 }
+
+/// Loads at `at` an endless loop that polls the interrupt flag as generated code does
+/// (`mov eax, [r15 + flag]; test eax, eax; jz loop; call RaiseInterrupted`) and returns the
+/// address that raising call returns to.
+fn load_polling_loop(client: &mut Client, at: u32) -> u32 {
+    let flag = client.info().map.interrupt_flag();
+    let mut a = Asm::default();
+    a.enter()
+        .bytes(&[0x41, 0x8B, 0x87])
+        .bytes(&flag.to_le_bytes())
+        .bytes(&[0x85, 0xC0, 0x74, 0xF5])
+        .call_native(Native::RaiseInterrupted);
+    let raise_return = at + a.len();
+    a.leave();
+    client.load(at, &a.0).unwrap();
+    raise_return
+}
+
+#[test]
+fn an_endless_loop_is_interrupted_and_other_requests_are_refused_meanwhile() {
+    let mut client = start(&[]);
+    let p = load_program(&mut client);
+    let endless = client.info().map.code_base + 0x500;
+    let raise_return = load_polling_loop(&mut client, endless);
+    let mut frames = Vec::new();
+    HostMessage::Run { entry: endless }
+        .write(&mut frames)
+        .unwrap();
+    HostMessage::Load {
+        addr: p.print42,
+        bytes: b"x",
+    }
+    .write(&mut frames)
+    .unwrap();
+    let mut corrupt = Vec::new();
+    HostMessage::HeapStats.write(&mut corrupt).unwrap();
+    corrupt[8] ^= 1;
+    frames.extend(corrupt);
+    client.send_raw(&frames).unwrap();
+    // Both refusals come while the program still runs: only the interrupt below stops it.
+    let refusal = |r: Result<(), ClientError>| match r {
+        Err(ClientError::Device(m)) => m,
+        other => panic!("expected an error reply, got {other:?}"),
+    };
+    assert_eq!(
+        refusal(client.expect_ack()),
+        "`Load` is not allowed while a program runs (only `Interrupt` is)"
+    );
+    assert_eq!(
+        refusal(client.expect_ack()),
+        "corrupt frame: checksum mismatch"
+    );
+    client.interrupter().interrupt().unwrap();
+    assert_eq!(
+        client.finish_run(|_, _| {}).unwrap(),
+        RunOutcome::RuntimeError {
+            kind: ErrorKind::Interrupted,
+            code_addr: raise_return,
+            message: "interrupted".into(),
+        }
+    );
+    // The device is ready, the flag is clear again, and an interrupt between runs does nothing.
+    client.interrupter().interrupt().unwrap();
+    assert_eq!(
+        run(&mut client, p.print42),
+        (RunOutcome::Completed, vec![(1, "42\n".into())])
+    );
+    let mut out = Vec::new();
+    HostMessage::Run { entry: endless }.write(&mut out).unwrap();
+    client.send_raw(&out).unwrap();
+    client.interrupter().interrupt().unwrap();
+    assert!(matches!(
+        client.finish_run(|_, _| {}).unwrap(),
+        RunOutcome::RuntimeError {
+            kind: ErrorKind::Interrupted,
+            ..
+        }
+    ));
+}

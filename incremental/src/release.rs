@@ -168,7 +168,9 @@ fn symbol_refs(
     classes: &BTreeMap<String, ClassLayout>,
 ) -> (Vec<String>, Vec<DataSymbol>) {
     match sym {
-        DataSymbol::Global { .. } | DataSymbol::Str(_) => (Vec::new(), Vec::new()),
+        DataSymbol::Global { .. } | DataSymbol::Str(_) | DataSymbol::InterruptFlag => {
+            (Vec::new(), Vec::new())
+        }
         DataSymbol::ArrayDescriptor { elem_type, .. } => {
             (Vec::new(), elem_type.aux_symbol().into_iter().collect())
         }

@@ -180,7 +180,7 @@ fn compile_modules(
 }
 
 /// `result`, with compile errors printed (then `None`) and other build errors as reports.
-fn reported<T>(
+pub fn reported<T>(
     program: &compile::Program,
     result: Result<T, BuildError>,
 ) -> miette::Result<Option<T>> {

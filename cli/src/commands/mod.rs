@@ -8,3 +8,4 @@ pub mod gc;
 pub mod inspect;
 pub mod new;
 pub mod run;
+pub mod test;

@@ -31,6 +31,7 @@ pub fn run(
     };
     let board_name = board_name.unwrap_or(&targets[0].board);
     let mut board = board::start(board_name, heap_size.or(targets[0].heap_size))?;
+    board.interrupt_on_ctrl_c()?;
     let mut all_ok = true;
     for (i, target) in targets.iter().enumerate() {
         if i > 0 {
@@ -97,6 +98,15 @@ fn run_one(
     Ok(ok)
 }
 
+/// Compiles `program` and links it for `board`; compile errors are printed (and give `None`).
+pub fn build_image(
+    program: &compile::Program,
+    board: &Board,
+) -> miette::Result<Option<incremental::link::Image>> {
+    let built = incremental::build::build(&program.db, program.entry, &board.link_target());
+    super::build::reported(program, built)
+}
+
 /// The `--heap-stats` line: `after` is the statistics right after a collection with only the
 /// permanent roots, `collections` the number of collections the program caused.
 pub fn heap_line(after: &HeapStats, collections: u32) -> String {
@@ -122,20 +132,33 @@ fn report_outcome(
         RunOutcome::RuntimeError {
             code_addr, message, ..
         } => {
-            let db = &program.db;
-            let location = image.source_map.lookup(code_addr).and_then(|loc| {
-                let file = program.module(loc.file)?;
-                Some((
-                    file.path(db).as_str(),
-                    file.text(db).as_str(),
-                    loc.start,
-                    loc.end,
-                ))
-            });
-            eprint!("{}", report::runtime_error(&message, location));
+            eprint!(
+                "{}",
+                runtime_error_text(program, image, &message, code_addr)
+            );
             false
         }
     }
+}
+
+/// The report of a run-time error: its message and the source line of `code_addr`.
+pub fn runtime_error_text(
+    program: &compile::Program,
+    image: &incremental::link::Image,
+    message: &str,
+    code_addr: u32,
+) -> String {
+    let db = &program.db;
+    let location = image.source_map.lookup(code_addr).and_then(|loc| {
+        let file = program.module(loc.file)?;
+        Some((
+            file.path(db).as_str(),
+            file.text(db).as_str(),
+            loc.start,
+            loc.end,
+        ))
+    });
+    report::runtime_error(message, location)
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@
 //! | 0x07 | `Reset` | — |
 //! | 0x08 | `Configure` | flags u32 (bit 0: collect on every allocation) |
 //! | 0x09 | `Collect` | — (since version 2) |
+//! | 0x0a | `Interrupt` | — (since version 3; no reply) |
+//! | 0x0b | `Stage` | offset u32, bytes… of a release image (since version 4) |
+//! | 0x0c | `Boot` | image length u32 (since version 4) |
 //!
 //! Device → host:
 //! | type | message | payload |
@@ -27,6 +30,12 @@
 //! `HeapStats` and `Collect` are both answered by `Stats`; after `Collect` (a full collection
 //! whose only roots are the registered global ranges) its "in use" and "live objects" are
 //! exactly the bytes and the number of the objects the globals reach.
+//!
+//! While a program runs the device keeps reading frames: `Interrupt` makes the running program
+//! stop at its next poll (a loop back-edge or a function entry), and the run then ends with a
+//! `RuntimeError` of kind `Interrupted`; any other request gets an `Error` reply (and the run goes
+//! on). `Interrupt` itself is never answered, so that it cannot race with the run's own replies;
+//! between runs it does nothing.
 
 use embedded_io::Write;
 
@@ -54,8 +63,9 @@ pub const HOST_RESET: u8 = 0x07;
 pub const HOST_CONFIGURE: u8 = 0x08;
 /// Type byte of [`HostMessage::Collect`].
 pub const HOST_COLLECT: u8 = 0x09;
-/// Type byte of [`HostMessage::Stage`] (0x0a is taken by an interrupt message on another
-/// branch).
+/// Type byte of [`HostMessage::Interrupt`].
+pub const HOST_INTERRUPT: u8 = 0x0a;
+/// Type byte of [`HostMessage::Stage`].
 pub const HOST_STAGE: u8 = 0x0b;
 /// Type byte of [`HostMessage::Boot`].
 pub const HOST_BOOT: u8 = 0x0c;
@@ -125,6 +135,9 @@ pub enum HostMessage<'a> {
     /// global ranges; static data is never collected), and answer [`DeviceMessage::Stats`]:
     /// then in use and live objects are exact.
     Collect,
+    /// Stop the running program at its next poll; it ends with a run-time error of kind
+    /// `Interrupted`. Never answered; does nothing between runs.
+    Interrupt,
     /// Copy part of a release image ([`crate::image`]) into the staging area (the heap, which
     /// a stage at offset 0 empties along with the rest of the program state). Any message but
     /// `Stage`, `Boot` or `Hello` abandons a staged image.
@@ -284,10 +297,29 @@ impl<'a> HostMessage<'a> {
             HostMessage::Reset => (HOST_RESET, Head::new(), &[]),
             HostMessage::Configure { flags } => (HOST_CONFIGURE, Head::new().u32(flags), &[]),
             HostMessage::Collect => (HOST_COLLECT, Head::new(), &[]),
+            HostMessage::Interrupt => (HOST_INTERRUPT, Head::new(), &[]),
             HostMessage::Stage { offset, bytes } => (HOST_STAGE, Head::new().u32(offset), bytes),
             HostMessage::Boot { len } => (HOST_BOOT, Head::new().u32(len), &[]),
         };
         write_frame(w, kind, &[head.as_bytes(), tail])
+    }
+
+    /// The message's name, as in the table above (`Load`), for error messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            HostMessage::Hello { .. } => "Hello",
+            HostMessage::Load { .. } => "Load",
+            HostMessage::SetSlot { .. } => "SetSlot",
+            HostMessage::AddRoots { .. } => "AddRoots",
+            HostMessage::Run { .. } => "Run",
+            HostMessage::HeapStats => "HeapStats",
+            HostMessage::Reset => "Reset",
+            HostMessage::Configure { .. } => "Configure",
+            HostMessage::Collect => "Collect",
+            HostMessage::Interrupt => "Interrupt",
+            HostMessage::Stage { .. } => "Stage",
+            HostMessage::Boot { .. } => "Boot",
+        }
     }
 
     /// Decodes a received frame.
@@ -315,6 +347,7 @@ impl<'a> HostMessage<'a> {
             HOST_RESET => HostMessage::Reset,
             HOST_CONFIGURE => HostMessage::Configure { flags: c.u32()? },
             HOST_COLLECT => HostMessage::Collect,
+            HOST_INTERRUPT => HostMessage::Interrupt,
             HOST_STAGE => {
                 let offset = c.u32()?;
                 return Ok(HostMessage::Stage {
@@ -480,6 +513,7 @@ mod tests {
                 flags: CONFIGURE_GC_STRESS,
             },
             HostMessage::Collect,
+            HostMessage::Interrupt,
             HostMessage::Stage {
                 offset: 64,
                 bytes: &data,
