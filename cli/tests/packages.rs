@@ -4,7 +4,7 @@
 mod common;
 
 use common::{temp_dir, text, write_files};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Runs `bs` in `dir` with its home (store and project registry) in `home`.
@@ -518,19 +518,24 @@ fn release_images_are_byte_identical_boot_and_can_be_inspected() {
     assert!(err.contains("corrupt"), "{err}");
 }
 
-#[test]
-fn boards_without_tooling_say_what_is_not_supported_yet() {
-    let dir = temp_dir("esp32");
-    let home = dir.join("home");
+/// A project with `manifest` and `src/main.bs` in a fresh directory for test `name`; returns
+/// the directory and a home for `bs` in it.
+fn project(name: &str, manifest: &str, main: &str) -> (PathBuf, PathBuf) {
+    let dir = temp_dir(name);
     write_files(
         &dir,
-        &[
-            (
-                "bluescript.toml",
-                "[package]\nname = \"blink\"\n[board]\nname = \"esp32\"\n",
-            ),
-            ("src/main.bs", "print(1)\n"),
-        ],
+        &[("bluescript.toml", manifest), ("src/main.bs", main)],
+    );
+    let home = dir.join("home");
+    (dir, home)
+}
+
+#[test]
+fn boards_without_tooling_say_what_is_not_supported_yet() {
+    let (dir, home) = project(
+        "esp32",
+        "[package]\nname = \"blink\"\n[board]\nname = \"esp32\"\n",
+        "print(1)\n",
     );
     let err = bs_err(&dir, &home, &["flash"]);
     assert!(err.contains("set `board.firmware`"), "{err}");
@@ -540,20 +545,10 @@ fn boards_without_tooling_say_what_is_not_supported_yet() {
 
 #[test]
 fn profiles_and_memory_limits_of_the_manifest_apply() {
-    let dir = temp_dir("profiles");
-    let home = dir.join("home");
-    write_files(
-        &dir,
-        &[
-            (
-                "bluescript.toml",
-                "[package]\nname = \"limits\"\n\n[profile.release]\nheap-size = 8192\n",
-            ),
-            (
-                "src/main.bs",
-                "let xs = [1, 2, 3]\nprint(xs[1])\nprint(xs[3])\n",
-            ),
-        ],
+    let (dir, home) = project(
+        "profiles",
+        "[package]\nname = \"limits\"\n\n[profile.release]\nheap-size = 8192\n",
+        "let xs = [1, 2, 3]\nprint(xs[1])\nprint(xs[3])\n",
     );
     // The release profile's heap, and run-time errors located in a release image too.
     let out = bs(&dir, &home, &["run", "--release", "--heap-stats"]);
