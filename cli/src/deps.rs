@@ -90,11 +90,12 @@ impl Resolver {
     }
 
     /// The store, opened on first use.
-    pub fn store(&mut self) -> miette::Result<&Store> {
-        if self.store.is_none() {
-            self.store = Some(Store::open().map_err(|e| miette::miette!("{e}"))?);
-        }
-        Ok(self.store.as_ref().expect("just opened"))
+    fn store(&mut self) -> miette::Result<&Store> {
+        let store = match self.store.take() {
+            Some(store) => store,
+            None => Store::open().map_err(|e| miette::miette!("{e}"))?,
+        };
+        Ok(self.store.insert(store))
     }
 
     /// The directory holding `dep` of `manifest`, a git dependency on `url` at `reference`,
