@@ -423,7 +423,7 @@ fn the_esp32_sim_board_starts_and_says_xtensa_code_generation_is_not_supported_y
     // The manifest may name the board too.
     std::fs::write(
         dir.join("bluescript.toml"),
-        "[board]\nname = \"esp32-sim\"\n",
+        "[package]\nname = \"sim\"\n\n[board]\nname = \"esp32-sim\"\n",
     )
     .unwrap();
     std::fs::create_dir_all(dir.join("src")).unwrap();
