@@ -1,6 +1,6 @@
 //! Loading a program into the compiler database: the entry file and every module it imports,
 //! found relative to the importing file (`./x`, `../x`) or in a dependency package (`pkg`,
-//! `pkg/sub`).
+//! `pkg/sub`, in the package's source directory).
 
 use crate::project::{Package, Target, join_display};
 use incremental::check::Interface;
@@ -106,6 +106,8 @@ impl Program {
         let packages = [Package {
             entry: PathBuf::from(path),
             entry_display: path.to_string(),
+            source: PathBuf::from("."),
+            source_display: String::new(),
             dependencies: Default::default(),
         }];
         let mut loader = FileLoader {
@@ -254,12 +256,11 @@ impl FileLoader<'_> {
             return Ok((package.entry.clone(), package.entry_display.clone(), index));
         };
         let rel = with_extension(sub);
-        let dir = package.entry.parent().unwrap_or(Path::new("."));
-        let display_dir = package
-            .entry_display
-            .rsplit_once('/')
-            .map_or("", |(d, _)| d);
-        Ok((dir.join(&rel), join_display(display_dir, &rel), index))
+        Ok((
+            package.source.join(&rel),
+            join_display(&package.source_display, &rel),
+            index,
+        ))
     }
 }
 

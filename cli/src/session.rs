@@ -10,8 +10,8 @@ use crate::compile::Program;
 use crate::report;
 use device::client::RunOutcome;
 use device::patcher::{PatchOutcome, Patcher};
-use incremental::build::{self, BuildError};
-use incremental::link::Image;
+use incremental::build::{self, BuildError, ModuleArtifact};
+use incremental::link::{Image, LinkTarget};
 use incremental::shadow::Shadow;
 use std::io::Write;
 use std::process::ChildStdin;
@@ -19,6 +19,8 @@ use std::process::ChildStdin;
 /// A board and what the host knows it holds.
 pub struct Session {
     board: Board,
+    /// What the board offers, narrowed by the project's manifest.
+    link_target: LinkTarget,
     state: State,
 }
 
@@ -42,11 +44,12 @@ pub enum Compiled {
 }
 
 impl Session {
-    /// A session on `board`, which holds nothing yet.
-    pub fn start(board: Board) -> Session {
-        let shadow = Shadow::new(board.link_target());
+    /// A session on `board`, which holds nothing yet, linking for `link_target`.
+    pub fn start(board: Board, link_target: LinkTarget) -> Session {
+        let shadow = Shadow::new(link_target);
         Session {
             board,
+            link_target,
             state: State {
                 shadow,
                 programs: Vec::new(),
@@ -69,7 +72,7 @@ impl Session {
     pub fn reset(&mut self) -> miette::Result<()> {
         self.board.reset().map_err(|e| board::device_error(&e))?;
         self.state = State {
-            shadow: Shadow::new(self.board.link_target()),
+            shadow: Shadow::new(self.link_target),
             programs: Vec::new(),
             next_file: 0,
         };
@@ -177,9 +180,43 @@ impl State {
     /// Compiles `program` against the session (it sees what earlier programs defined) and
     /// plans its patch; compile errors are printed.
     pub fn compile(&mut self, program: &mut Program) -> miette::Result<Compiled> {
+        self.join(program);
+        let planned = build::build_onto(&program.db, program.entry, &self.shadow);
+        Self::planned(program, planned)
+    }
+
+    /// Whether nothing was loaded in the session yet.
+    pub fn is_fresh(&self) -> bool {
+        self.programs.is_empty() && self.next_file == 0
+    }
+
+    /// Like [`State::compile`], from the modules of `program` compiled elsewhere (through the
+    /// project's store); only for the first program of a fresh session, whose modules are
+    /// numbered and named as if compiled alone.
+    pub fn compile_from(
+        &mut self,
+        program: &mut Program,
+        artifacts: &[ModuleArtifact],
+    ) -> miette::Result<Compiled> {
+        self.join(program);
+        let (db, entry) = (&program.db, program.entry);
+        let planned =
+            build::link_modules_onto(db, entry, &program.modules, artifacts, &self.shadow);
+        Self::planned(program, planned)
+    }
+
+    /// Makes `program` a program of the session: it sees the names earlier ones defined.
+    fn join(&mut self, program: &mut Program) {
         let end = program.join_session(self.shadow.names(), self.next_file);
         self.next_file = self.next_file.max(end);
-        match build::build_onto(&program.db, program.entry, &self.shadow) {
+    }
+
+    /// What a planned patch of `program` gives; compile errors are printed.
+    fn planned(
+        program: &Program,
+        planned: Result<(Image, Shadow), BuildError>,
+    ) -> miette::Result<Compiled> {
+        match planned {
             Ok((image, next)) => Ok(Compiled::Patch(image, Box::new(next))),
             Err(BuildError::Unpatchable(reason)) => Ok(Compiled::Unpatchable(reason)),
             Err(e) => run::report_build_error(program, e).map(|()| Compiled::Failed),
@@ -282,7 +319,7 @@ impl Live<'_> {
 }
 
 /// Prints a program's output as it arrives (a closed pipe is no reason to stop the device).
-fn print_output(stream: u8, bytes: &[u8]) {
+pub fn print_output(stream: u8, bytes: &[u8]) {
     let _ = if stream == device::abi::STREAM_STDERR as u8 {
         std::io::stderr().lock().write_all(bytes)
     } else {

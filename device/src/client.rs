@@ -285,6 +285,23 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
         self.request(HostMessage::AddRoots { addr, count })
     }
 
+    /// Boots the release image `image` (a whole `.bsimg` file), staged in as many frames as
+    /// needed: the device checks it and loads it in place of its program state.
+    pub fn boot(&mut self, image: &[u8]) -> Result<(), ClientError> {
+        let chunk = (self.info.max_payload as usize)
+            .saturating_sub(LOAD_HEADER)
+            .max(1);
+        for (i, part) in image.chunks(chunk).enumerate() {
+            self.request(HostMessage::Stage {
+                offset: (i * chunk) as u32,
+                bytes: part,
+            })?;
+        }
+        self.request(HostMessage::Boot {
+            len: image.len() as u32,
+        })
+    }
+
     /// Clears the device's heap, roots, function table and data region.
     pub fn reset(&mut self) -> Result<(), ClientError> {
         self.request(HostMessage::Reset)
@@ -301,6 +318,15 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
         self.send(HostMessage::HeapStats)?;
         match self.receive()? {
             DeviceMessage::Stats(s) => Ok(s),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// How many instructions the latest run executed (boards that count them: the simulators).
+    pub fn instructions(&mut self) -> Result<u64, ClientError> {
+        self.send(HostMessage::RunStats)?;
+        match self.receive()? {
+            DeviceMessage::RunStats { instructions } => Ok(instructions),
             other => Err(unexpected(&other)),
         }
     }

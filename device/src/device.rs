@@ -35,6 +35,12 @@ pub enum LoadError {
     RootsFull,
     /// A slot swap could not be staged, or a patch not committed.
     Patch(PatchError),
+    /// A release image is corrupt or not a release image.
+    Image(crate::image::ImageError),
+    /// A release image cannot be booted, and why.
+    Boot(&'static str),
+    /// What this board does not support yet.
+    Unsupported(&'static str),
 }
 
 impl fmt::Display for LoadError {
@@ -50,6 +56,9 @@ impl fmt::Display for LoadError {
             LoadError::Misaligned { addr } => write!(f, "root address {addr:#010x} is not aligned"),
             LoadError::RootsFull => f.write_str("too many root ranges"),
             LoadError::Patch(e) => write!(f, "{e}"),
+            LoadError::Image(e) => write!(f, "{e}"),
+            LoadError::Boot(why) => write!(f, "cannot boot the image: {why}"),
+            LoadError::Unsupported(what) => write!(f, "not supported yet: {what}"),
         }
     }
 }
@@ -91,6 +100,10 @@ pub trait Port {
     /// Runs the entry point at code address `entry` (inside the code region) with an empty
     /// shadow stack, natives working on `rt` and printing to `out`.
     fn run(&mut self, entry: u32, rt: &mut Runtime, out: &mut dyn OutputSink) -> Result<(), Fault>;
+    /// The number of instructions the latest run executed, on boards that count them.
+    fn instructions(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// What a board offers the requests that arrive while a program runs. The device reads them
@@ -219,6 +232,8 @@ pub struct Device<P: Port> {
     port: P,
     rt: Runtime,
     staged: Staged,
+    /// Whether the heap holds a release image being staged ([`HostMessage::Stage`]).
+    staging: bool,
 }
 
 impl<P: Port> Device<P> {
@@ -228,6 +243,7 @@ impl<P: Port> Device<P> {
             port,
             rt,
             staged: Staged::default(),
+            staging: false,
         }
     }
 
@@ -281,6 +297,17 @@ impl<P: Port> Device<P> {
         max_payload: u32,
     ) -> Result<(), ServeError<RE, W::Error>> {
         let map = self.rt.map();
+        let staging_message = matches!(
+            msg,
+            HostMessage::Stage { .. } | HostMessage::Boot { .. } | HostMessage::Hello { .. }
+        );
+        if self.staging && !staging_message {
+            // The heap holds image bytes, not objects: it must be empty again.
+            self.staging = false;
+            if let Err(e) = self.rt.reset_heap() {
+                return reply_error(w, format_args!("{e}"));
+            }
+        }
         let result = match msg {
             HostMessage::Hello { version } if version != VERSION => {
                 return reply_error(
@@ -321,11 +348,127 @@ impl<P: Port> Device<P> {
             HostMessage::Interrupt => return Ok(()),
             HostMessage::StageSlot { slot, addr } => self.stage_slot(slot, addr),
             HostMessage::Commit { count } => self.commit(count),
+            HostMessage::RunStats => return self.run_stats(w),
+            HostMessage::Stage { offset, bytes } => self.stage(offset, bytes),
+            HostMessage::Boot { len } => self.boot(len),
         };
         match result {
             Ok(()) => reply(w, DeviceMessage::Ack),
             Err(e) => reply_error(w, format_args!("{e}")),
         }
+    }
+
+    /// Answers how many instructions the latest run executed, if the board counts them.
+    fn run_stats<RE, W: Write>(&mut self, w: &mut W) -> Result<(), ServeError<RE, W::Error>> {
+        match self.port.instructions() {
+            Some(instructions) => reply(w, DeviceMessage::RunStats { instructions }),
+            None => {
+                let board = core::str::from_utf8(self.port.board_name()).unwrap_or("this");
+                reply_error(
+                    w,
+                    format_args!("the {board} board does not count instructions (or has not run)"),
+                )
+            }
+        }
+    }
+
+    /// Copies part of a release image into the staging area, the heap; a stage at offset 0
+    /// clears the program state first.
+    fn stage(&mut self, offset: u32, bytes: &[u8]) -> Result<(), LoadError> {
+        if offset == 0 {
+            self.port.clear_slots();
+            self.rt.reset()?;
+            self.staging = true;
+        }
+        if !self.staging {
+            return Err(LoadError::Boot("stage the image from offset 0 first"));
+        }
+        let map = self.rt.map();
+        let fits = offset
+            .checked_add(bytes.len() as u32)
+            .is_some_and(|end| end <= map.heap_size);
+        if !fits {
+            return Err(LoadError::Boot("the image is larger than the heap"));
+        }
+        Ok(self.rt.mem.write_bytes(map.heap_base + offset, bytes)?)
+    }
+
+    /// Boots the staged release image of `len` bytes: every check first (checksum, runtime
+    /// version, memory map), then its sections, then an empty heap. A failure while loading
+    /// leaves the device reset.
+    fn boot(&mut self, len: u32) -> Result<(), LoadError> {
+        if !core::mem::take(&mut self.staging) {
+            return Err(LoadError::Boot("no image is staged"));
+        }
+        let loaded = self.load_staged(len);
+        let emptied = self.rt.reset_heap().map_err(LoadError::from);
+        if loaded.is_err() || emptied.is_err() {
+            self.port.clear_slots();
+            let _ = self.rt.reset();
+        }
+        loaded.and(emptied)
+    }
+
+    /// Checks the image of `len` bytes staged in the heap and loads its sections.
+    fn load_staged(&mut self, len: u32) -> Result<(), LoadError> {
+        use crate::image::{self, Image};
+        /// Sections an image may have (the host writes at most 7).
+        const MAX_SECTIONS: usize = 16;
+        let map = self.rt.map();
+        if len > map.heap_size {
+            return Err(LoadError::Boot("the image is larger than the heap"));
+        }
+        // Where each section's payload is in the heap, gathered first: loading writes memory.
+        let mut sections = [(0u32, 0u32, 0u32, 0u32); MAX_SECTIONS];
+        let mut count = 0;
+        {
+            let img =
+                Image::parse(self.rt.mem.bytes(map.heap_base, len)?).map_err(LoadError::Image)?;
+            if img.header.runtime_version != u32::from(VERSION) {
+                return Err(LoadError::Boot("it was built for another runtime version"));
+            }
+            if img.header.code_base != map.code_base || img.header.data_base != map.data_base {
+                return Err(LoadError::Boot("it was built for another memory map"));
+            }
+            for section in img.sections() {
+                let s = section.map_err(LoadError::Image)?;
+                let slot = sections
+                    .get_mut(count)
+                    .ok_or(LoadError::Boot("it has too many sections"))?;
+                *slot = (
+                    s.kind,
+                    s.addr,
+                    map.heap_base + s.offset as u32,
+                    s.bytes.len() as u32,
+                );
+                count += 1;
+            }
+        }
+        for &(kind, addr, src, len) in &sections[..count] {
+            match kind {
+                image::SECTION_CODE if map.in_code(addr, len) => {
+                    self.port.load_code(addr, self.rt.mem.bytes(src, len)?)?;
+                }
+                image::SECTION_DATA if map.in_data(addr, len) => {
+                    self.rt.mem.copy_within(src, addr, len)?;
+                }
+                image::SECTION_CODE | image::SECTION_DATA => {
+                    return Err(MemError::OutOfRange { addr, len }.into());
+                }
+                image::SECTION_SLOTS | image::SECTION_ROOTS => {
+                    for at in (src..src + len / 8 * 8).step_by(8) {
+                        let (a, b) = (self.rt.mem.read_u32(at)?, self.rt.mem.read_u32(at + 4)?);
+                        if kind == image::SECTION_SLOTS {
+                            self.port.set_slot(a, b)?;
+                        } else {
+                            self.add_roots(a, b)?;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Copies `bytes` into the code region (through the board) or the data region.

@@ -25,6 +25,39 @@ pub fn call(
     r
 }
 
+/// What a board's native entry point was entered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// Native number `id` (which may be a number no native has).
+    Native(u32),
+    /// The entry that unset function-table slots point to.
+    UnsetSlot,
+}
+
+/// Runs what a board's native entry point was entered for, on the call's argument words (at
+/// least as many as the native has parameters; extra words are ignored). Every board
+/// dispatches its native calls here.
+pub fn dispatch(
+    rt: &mut Runtime,
+    io: &mut dyn NativeIo,
+    entry: Entry,
+    args: &[u32],
+) -> Result<u32, RuntimeError> {
+    match entry {
+        Entry::Native(id) => match Native::from_id(id) {
+            Some(n) => call(rt, io, n, &args[..n.params().len().min(args.len())]),
+            None => Err(RuntimeError::new(
+                abi::ErrorKind::TypeError,
+                format_args!("call of an unknown native function"),
+            )),
+        },
+        Entry::UnsetSlot => Err(RuntimeError::new(
+            abi::ErrorKind::TypeError,
+            format_args!("call of a function that is not loaded"),
+        )),
+    }
+}
+
 /// `call` without the clean-up.
 fn run(
     rt: &mut Runtime,
@@ -109,10 +142,7 @@ fn run(
         }
         Native::PowInt => Ok(ops::pow_int(a as i32, b as i32) as u32),
         Native::PowFloat => Ok(libm::powf(f32::from_bits(a), f32::from_bits(b)).to_bits()),
-        Native::TimeDelay => {
-            io.delay_ms((a as i32).max(0) as u32);
-            Ok(0)
-        }
+        Native::TimeDelay => delay(rt, io, (a as i32).max(0) as u32),
         Native::NewInstance => instance::create(rt, a),
         Native::NewClosure => closure::create(rt, a),
         Native::NewCell => cell::create(rt, a != 0),
@@ -165,6 +195,27 @@ fn print_any(rt: &mut Runtime, io: &mut dyn NativeIo, w: u32) -> Result<u32, Run
     Ok(0)
 }
 
+/// Longest wait between two looks at the interrupt flag during `time.delay`.
+const DELAY_SLICE_MS: u32 = 10;
+
+/// `time.delay(ms)`: waits in slices, so that an interrupt from the host stops a long delay
+/// as a poll in generated code would.
+fn delay(rt: &Runtime, io: &mut dyn NativeIo, ms: u32) -> Result<u32, RuntimeError> {
+    let flag = rt.map().interrupt_flag();
+    let mut left = ms;
+    loop {
+        if rt.mem.read_u32_volatile(flag)? != 0 {
+            return Err(RuntimeError::interrupted());
+        }
+        if left == 0 {
+            return Ok(0);
+        }
+        let slice = left.min(DELAY_SLICE_MS);
+        io.delay_ms(slice);
+        left -= slice;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +241,26 @@ mod tests {
 
     fn int(v: i32) -> u32 {
         ((v as u32) << 1) | 1
+    }
+
+    #[test]
+    fn dispatch_runs_natives_and_refuses_unset_slots_and_unknown_numbers() {
+        let mut rt = rt();
+        let mut io = Capture::default();
+        let id = Native::IntToString as u32;
+        let s = dispatch(&mut rt, &mut io, Entry::Native(id), &[42, 7, 7, 7, 7, 7]).unwrap();
+        assert_eq!(crate::objects::string::bytes(&rt.mem, s).unwrap(), b"42");
+        let unset = dispatch(&mut rt, &mut io, Entry::UnsetSlot, &[]).unwrap_err();
+        assert_eq!(unset.kind, ErrorKind::TypeError);
+        assert_eq!(
+            unset.message_bytes(),
+            b"call of a function that is not loaded"
+        );
+        let unknown = dispatch(&mut rt, &mut io, Entry::Native(9999), &[]).unwrap_err();
+        assert_eq!(
+            unknown.message_bytes(),
+            b"call of an unknown native function"
+        );
     }
 
     #[test]
@@ -245,12 +316,43 @@ mod tests {
         assert!(text.ends_with(b"77\n"));
     }
 
+    /// Records the slices `time.delay` waits.
+    #[derive(Default)]
+    struct Sleeper(Vec<u32>);
+
+    impl NativeIo for Sleeper {
+        fn output(&mut self, _stream: u8, _bytes: &[u8]) {}
+        fn now_ms(&mut self) -> f32 {
+            0.0
+        }
+        fn delay_ms(&mut self, ms: u32) {
+            self.0.push(ms);
+        }
+    }
+
+    #[test]
+    fn a_delay_waits_in_slices_and_stops_when_interrupted() {
+        let mut rt = rt();
+        let mut io = Sleeper::default();
+        assert_eq!(
+            call(&mut rt, &mut io, Native::TimeDelay, &[25]).ok(),
+            Some(0)
+        );
+        assert_eq!(io.0, [10, 10, 5]);
+        let flag = rt.map().interrupt_flag();
+        rt.mem.write_u32(flag, 1).unwrap();
+        let mut io = Sleeper::default();
+        let e = call(&mut rt, &mut io, Native::TimeDelay, &[100_000]).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Interrupted);
+        assert!(io.0.is_empty());
+    }
+
     #[test]
     fn raising_natives_return_errors() {
         let mut rt = rt();
         let mut io = Capture::default();
         let expected = string::create(&mut rt, b"string").unwrap();
-        let cases: [(Native, &[u32], ErrorKind, &[u8]); 6] = [
+        let cases: [(Native, &[u32], ErrorKind, &[u8]); 9] = [
             (
                 Native::RaiseIndexOutOfRange,
                 &[5, 3],
@@ -276,6 +378,24 @@ mod tests {
                 b"interrupted",
             ),
             (
+                Native::AssertTrue,
+                &[0],
+                ErrorKind::AssertionFailed,
+                b"assertion failed",
+            ),
+            (
+                Native::AssertEqual,
+                &[int(4), int(5)],
+                ErrorKind::AssertionFailed,
+                b"assertion failed: expected 5, got 4",
+            ),
+            (
+                Native::AssertEqual,
+                &[expected, int(1)],
+                ErrorKind::AssertionFailed,
+                b"assertion failed: expected 1, got \"string\"",
+            ),
+            (
                 Native::RaiseTypeError,
                 &[expected, int(1)],
                 ErrorKind::TypeError,
@@ -291,6 +411,15 @@ mod tests {
         for (n, args, kind, message) in cases {
             let e = call(&mut rt, &mut io, n, args).unwrap_err();
             assert_eq!((e.kind, e.message_bytes()), (kind, message), "{n:?}");
+        }
+        // Passing assertions: numbers compare by value, strings by content.
+        let same = string::create(&mut rt, b"string").unwrap();
+        for (n, args) in [
+            (Native::AssertTrue, &[1][..]),
+            (Native::AssertEqual, &[int(2), any::float_word(2.0)]),
+            (Native::AssertEqual, &[same, expected]),
+        ] {
+            assert_eq!(call(&mut rt, &mut io, n, args).ok(), Some(0), "{n:?}");
         }
     }
 

@@ -19,7 +19,7 @@ use std::sync::{Arc, OnceLock};
 
 /// The function the image starts at: it runs each module's top-level code in initialization
 /// order.
-const START: &str = "<start>";
+pub(crate) const START: &str = "<start>";
 
 /// Why a program could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,18 +80,66 @@ pub fn build_onto(
         return Err(BuildError::Diagnostics(diagnostics));
     }
     let modules = init_order(db, entry);
-    let mut inputs = builtin_adapters()?.to_vec();
-    let mut classes = BTreeMap::new();
-    let mut globals = BTreeMap::new();
-    for functions in per_module(db, &modules, module_functions) {
-        inputs.extend(functions?);
+    let compiled = per_module(db, &modules, compile_module)
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    link_modules_onto(db, entry, &modules, &compiled, shadow)
+}
+
+/// Everything a link needs from one module: its compiled functions and the layouts of the
+/// classes it defines or imports. It depends only on the module's source, path and number and
+/// on the modules it imports, so it can be kept between builds.
+#[derive(Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ModuleArtifact {
+    /// Its functions, named program-wide.
+    pub functions: Vec<LinkInput>,
+    /// Class layouts by qualified name.
+    pub classes: BTreeMap<String, ClassLayout>,
+}
+
+/// Compiles one module of a program (its diagnostics are an error).
+pub fn compile_module(db: &Compiler, file: SourceFile) -> Result<ModuleArtifact, BuildError> {
+    let diagnostics = db::diagnostics(db, file);
+    if !diagnostics.is_empty() {
+        return Err(BuildError::Diagnostics(diagnostics));
     }
-    for &file in &modules {
+    Ok(ModuleArtifact {
+        functions: module_functions(db, file)?,
+        classes: class_layouts(db::signatures(db, file)),
+    })
+}
+
+/// Links a program from its modules in initialization order (`modules`, as
+/// [`init_order`] gives them) and their artifacts, for a fresh `target` device.
+pub fn link_modules(
+    db: &Compiler,
+    modules: &[SourceFile],
+    artifacts: &[ModuleArtifact],
+    target: &LinkTarget,
+) -> Result<Image, BuildError> {
+    let Some(&entry) = modules.last() else {
+        return Err(BuildError::Codegen("a program without modules".to_string()));
+    };
+    link_modules_onto(db, entry, modules, artifacts, &Shadow::new(*target)).map(|(image, _)| image)
+}
+
+/// Plans the patch that makes the device `shadow` mirrors run the program whose entry file is
+/// `entry`, from its modules in initialization order and their artifacts (see
+/// [`build_onto`]); returns it with the shadow machine as it will be once applied.
+pub fn link_modules_onto(
+    db: &Compiler,
+    entry: SourceFile,
+    modules: &[SourceFile],
+    artifacts: &[ModuleArtifact],
+    shadow: &Shadow,
+) -> Result<(Image, Shadow), BuildError> {
+    let (inputs, classes) = link_inputs(db, modules, artifacts)?;
+    let mut globals = BTreeMap::new();
+    for &file in modules {
         let sigs = db::signatures(db, file);
-        classes.extend(class_layouts(sigs));
         globals.extend(sigs.globals.iter().map(|(n, g)| (n.clone(), g.ty.clone())));
     }
-    inputs.push(start_function(db, &modules)?);
     for (name, ty) in &globals {
         if let Some(old) = shadow.globals.get(name)
             && old != ty
@@ -120,6 +168,23 @@ pub fn build_onto(
 /// The name users wrote for program-wide name `name`.
 fn local_name(name: &str) -> &str {
     unqualify(name).map_or(name, |(local, _)| local)
+}
+
+/// The functions of a whole program (built-in adapters first, `<start>` last) and its class
+/// layouts.
+pub(crate) fn link_inputs(
+    db: &Compiler,
+    modules: &[SourceFile],
+    artifacts: &[ModuleArtifact],
+) -> Result<(Vec<LinkInput>, BTreeMap<String, ClassLayout>), BuildError> {
+    let mut inputs = builtin_adapters()?.to_vec();
+    let mut classes = BTreeMap::new();
+    for artifact in artifacts {
+        inputs.extend(artifact.functions.iter().cloned());
+        classes.extend(artifact.classes.clone());
+    }
+    inputs.push(start_function(db, modules)?);
+    Ok((inputs, classes))
 }
 
 /// The compiled functions of one module, named program-wide.

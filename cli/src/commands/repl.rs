@@ -5,8 +5,8 @@
 
 use crate::board;
 use crate::compile::Program;
-use crate::project;
 use crate::session::Session;
+use crate::{deps, project};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 use std::io::{BufRead, IsTerminal};
@@ -31,14 +31,21 @@ pub fn run(
     board_name: Option<&str>,
     heap_size: Option<u32>,
 ) -> miette::Result<bool> {
-    let target = entry.map(|p| project::resolve(Some(p))).transpose()?;
+    let target = entry
+        .map(|p| project::resolve(Some(p), false, &mut deps::Resolver::new(Default::default())))
+        .transpose()?;
     let board_name = board_name
         .or(target.as_ref().map(|t| t.board.as_str()))
         .unwrap_or("host");
     let heap_size = heap_size.or(target.as_ref().and_then(|t| t.heap_size));
     let board = board::start(board_name, heap_size)?;
+    super::run::ensure_code_generator(&board)?;
     board.interrupt_on_ctrl_c()?;
-    let mut session = Session::start(board);
+    let link_target = match &target {
+        Some(target) => target.link_target(board.link_target()),
+        None => board.link_target(),
+    };
+    let mut session = Session::start(board, link_target);
     let mut all_ok = true;
     if let Some(target) = &target {
         all_ok &= session.run(Program::load(target)?)?;

@@ -3,51 +3,89 @@
 
 use crate::board::{self, Board};
 use crate::session::{Compiled, Session};
-use crate::{compile, project, report};
+use crate::{compile, deps, project, report};
+use device::client::RunOutcome;
 use device::heap::HeapStats;
-use incremental::build::{self, BuildError};
+use incremental::build::BuildError;
 use std::io::Write;
 use std::path::PathBuf;
+
+/// What to report after each program besides its output.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reports {
+    /// A collection on the device and a [`heap_line`] on standard error.
+    pub heap_stats: bool,
+    /// The instructions the program executed (`instructions: N` on standard error), on boards
+    /// that count them.
+    pub instructions: bool,
+}
 
 /// Runs each target in `paths` (default: the current directory) on one device, in order, as
 /// one session: each program sees the globals and functions of the ones before it, and a
 /// function defined again (with the same signature) replaces the earlier one for every caller.
-/// Returns whether every program compiled and ran without error. With `heap_stats`, each
-/// program that ran is followed by a collection on the device and a [`heap_line`] on standard
-/// error.
+/// Returns whether every program compiled and ran without error, reporting after each program
+/// what `reports` asks for. With `release`, each program's release image is built and booted
+/// instead (a release image replaces everything on the device, so there is no session).
 pub fn run(
     paths: &[PathBuf],
     board_name: Option<&str>,
     heap_size: Option<u32>,
-    heap_stats: bool,
+    reports: Reports,
+    release: bool,
+    options: deps::Options,
 ) -> miette::Result<bool> {
+    let mut resolver = deps::Resolver::new(options);
     let targets = if paths.is_empty() {
-        vec![project::resolve(None)?]
+        vec![project::resolve(None, release, &mut resolver)?]
     } else {
         paths
             .iter()
-            .map(|p| project::resolve(Some(p)))
+            .map(|p| project::resolve(Some(p), release, &mut resolver))
             .collect::<miette::Result<Vec<_>>>()?
     };
     let board_name = board_name.unwrap_or(&targets[0].board);
     let board = board::start(board_name, heap_size.or(targets[0].heap_size))?;
+    if reports.instructions && !board.runs_xtensa() {
+        return Err(miette::miette!(
+            help = "instructions are counted by the simulated boards: --board esp32-sim",
+            "the {} board does not count instructions",
+            board.name()
+        ));
+    }
+    ensure_code_generator(&board)?;
     board.interrupt_on_ctrl_c()?;
-    let mut session = Session::start(board);
+    let link_target = targets[0].link_target(board.link_target());
+    let mut session = Session::start(board, link_target);
     let mut all_ok = true;
     for target in &targets {
-        all_ok &= run_one(&mut session, target, heap_stats)?;
+        all_ok &= if release {
+            run_release(session.board(), target, reports, options.verbose)?
+        } else {
+            run_one(&mut session, target, reports, options.verbose)?
+        };
     }
     Ok(all_ok)
 }
 
-/// Compiles and runs one target in `session` (then reports the heap, with `heap_stats`).
+/// Compiles and runs one target in `session` (then reports what `reports` asks for). The first
+/// program of a session that is a project compiles its modules through the store.
 fn run_one(
     session: &mut Session,
     target: &project::Target,
-    heap_stats: bool,
+    reports: Reports,
+    verbose: bool,
 ) -> miette::Result<bool> {
     let mut program = compile::Program::load(target)?;
-    let (image, next) = match session.compile(&mut program)? {
+    let compiled = if session.state().is_fresh() && target.manifest.is_some() {
+        let Some((artifacts, _)) = super::build::compile_modules(&program, target, "dev", verbose)?
+        else {
+            return Ok(false);
+        };
+        session.state().compile_from(&mut program, &artifacts)?
+    } else {
+        session.compile(&mut program)?
+    };
+    let (image, next) = match compiled {
         Compiled::Patch(image, next) => (image, next),
         Compiled::Unpatchable(reason) => {
             eprintln!(
@@ -58,24 +96,98 @@ fn run_one(
         Compiled::Failed => return Ok(false),
     };
     session.apply(program, &image, *next)?;
-    let board = session.board();
-    let before = if heap_stats {
-        Some(board.heap_stats().map_err(|e| board::device_error(&e))?)
-    } else {
-        None
-    };
+    let before = heap_before(session.board(), reports)?;
     let ok = session.execute(&image)?;
+    report_after(session.board(), reports, before)?;
+    Ok(ok)
+}
+
+/// Builds the release image of one target, boots it on `board` and runs it (then reports what
+/// `reports` asks for).
+fn run_release(
+    board: &mut Board,
+    target: &project::Target,
+    reports: Reports,
+    verbose: bool,
+) -> miette::Result<bool> {
+    let program = compile::Program::load(target)?;
+    let link_target = target.link_target(board.link_target());
+    let Some(built) = super::build::release_image(&program, target, &link_target, verbose)? else {
+        return Ok(false);
+    };
+    board.boot(&built.bytes)?;
+    let image = built.release.image;
+    let before = heap_before(board, reports)?;
+    let outcome = board
+        .run(&image, crate::session::print_output)
+        .map_err(|e| board::device_error(&e))?;
+    let ok = report_outcome(&program, &image, outcome);
+    report_after(board, reports, before)?;
+    Ok(ok)
+}
+
+/// The heap statistics before a run, when `reports` asks for the heap line.
+fn heap_before(board: &mut Board, reports: Reports) -> miette::Result<Option<HeapStats>> {
+    if reports.heap_stats {
+        Ok(Some(
+            board.heap_stats().map_err(|e| board::device_error(&e))?,
+        ))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Prints what `reports` asks for after a run: the instructions it executed and the heap
+/// line (`before` is the statistics from [`heap_before`]).
+fn report_after(
+    board: &mut Board,
+    reports: Reports,
+    before: Option<HeapStats>,
+) -> miette::Result<()> {
+    if reports.instructions {
+        let n = board.instructions().map_err(|e| board::device_error(&e))?;
+        let _ = std::io::stdout().lock().flush();
+        eprintln!("instructions: {n}");
+    }
     if let Some(before) = before {
-        let after = session
-            .board()
-            .collect()
-            .map_err(|e| board::device_error(&e))?;
+        let after = board.collect().map_err(|e| board::device_error(&e))?;
         // The collection just made is not the program's.
         let caused = after.collections.saturating_sub(before.collections + 1);
         let _ = std::io::stdout().lock().flush();
         eprintln!("{}", heap_line(&after, caused));
     }
-    Ok(ok)
+    Ok(())
+}
+
+/// Compiles `program` and links it for a fresh `board`; compile errors are printed (and give
+/// `None`).
+pub fn build_image(
+    program: &compile::Program,
+    board: &Board,
+) -> miette::Result<Option<incremental::link::Image>> {
+    ensure_code_generator(board)?;
+    match incremental::build::build(&program.db, program.entry, &board.link_target()) {
+        Ok(image) => Ok(Some(image)),
+        Err(e) => report_build_error(program, e).map(|()| None),
+    }
+}
+
+/// Prints the compile errors of `program` (`Ok`), or turns a failure that is not the
+/// program's fault into an error.
+pub fn report_build_error(program: &compile::Program, e: BuildError) -> miette::Result<()> {
+    super::build::reported::<()>(program, Err(e)).map(|_| ())
+}
+
+/// Fails with "not supported yet" on boards whose code generator has not landed.
+pub fn ensure_code_generator(board: &Board) -> miette::Result<()> {
+    if board.runs_xtensa() {
+        return Err(miette::miette!(
+            help = "run on `--board host` until the Xtensa code generator lands",
+            "not supported yet: Xtensa code generation (the {} board runs Xtensa code)",
+            board.name()
+        ));
+    }
+    Ok(())
 }
 
 /// The `--heap-stats` line: `after` is the statistics right after a collection with only the
@@ -92,35 +204,23 @@ pub fn heap_line(after: &HeapStats, collections: u32) -> String {
     )
 }
 
-/// Compiles `program` and links it for a fresh `board`; compile errors are printed (and give
-/// `None`).
-pub fn build_image(
+/// Prints a run-time error with its source location; returns whether the run completed.
+fn report_outcome(
     program: &compile::Program,
-    board: &Board,
-) -> miette::Result<Option<incremental::link::Image>> {
-    match build::build(&program.db, program.entry, &board.link_target()) {
-        Ok(image) => Ok(Some(image)),
-        Err(e) => report_build_error(program, e).map(|()| None),
-    }
-}
-
-/// Prints the compile errors of `program` (`Ok`), or turns a failure that is not the
-/// program's fault into an error.
-pub fn report_build_error(program: &compile::Program, e: BuildError) -> miette::Result<()> {
-    match e {
-        BuildError::Diagnostics(diags) => {
-            report::print_diagnostics(program.name(), &diags, |f| program.text(f));
-            Ok(())
+    image: &incremental::link::Image,
+    outcome: RunOutcome,
+) -> bool {
+    match outcome {
+        RunOutcome::Completed => true,
+        RunOutcome::RuntimeError {
+            code_addr, message, ..
+        } => {
+            eprint!(
+                "{}",
+                runtime_error_text(program, image, &message, code_addr)
+            );
+            false
         }
-        BuildError::Codegen(e) => Err(miette::miette!(
-            help = "this is a compiler bug; please report it",
-            "code generation failed: {e}"
-        )),
-        BuildError::Link(e) => Err(miette::miette!(
-            help = "raise the board's memory sizes in bluescript.toml",
-            "{e}"
-        )),
-        BuildError::Unpatchable(e) => Err(miette::miette!(help = "restart the session", "{e}")),
     }
 }
 

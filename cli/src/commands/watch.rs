@@ -7,6 +7,7 @@
 
 use crate::board;
 use crate::compile::Program;
+use crate::deps;
 use crate::project::{self, Target};
 use crate::session::{Compiled, Live, Session, State};
 use device::patcher::PatchOutcome;
@@ -54,13 +55,15 @@ pub fn run(
     board_name: Option<&str>,
     heap_size: Option<u32>,
 ) -> miette::Result<bool> {
-    let target = project::resolve(path)?;
+    let target = project::resolve(path, false, &mut deps::Resolver::new(Default::default()))?;
     let board = board::start(
         board_name.unwrap_or(&target.board),
         heap_size.or(target.heap_size),
     )?;
+    super::run::ensure_code_generator(&board)?;
     board.interrupt_on_ctrl_c()?;
-    let mut session = Session::start(board);
+    let link_target = target.link_target(board.link_target());
+    let mut session = Session::start(board, link_target);
     let (events, rx) = mpsc::channel::<Event>();
     let changes = events.clone();
     let mut watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {

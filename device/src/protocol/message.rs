@@ -13,8 +13,11 @@
 //! | 0x08 | `Configure` | flags u32 (bit 0: collect on every allocation) |
 //! | 0x09 | `Collect` | — (since version 2) |
 //! | 0x0a | `Interrupt` | — (since version 3; no reply) |
-//! | 0x0b | `StageSlot` | slot u32, code address u32 (since version 4) |
-//! | 0x0c | `Commit` | number of staged swaps u32 (since version 4) |
+//! | 0x0b | `RunStats` | — (since version 4) |
+//! | 0x0c | `Stage` | offset u32, bytes… of a release image (since version 4) |
+//! | 0x0d | `Boot` | image length u32 (since version 4) |
+//! | 0x0e | `StageSlot` | slot u32, code address u32 (since version 5) |
+//! | 0x0f | `Commit` | number of staged swaps u32 (since version 5) |
 //!
 //! Device → host:
 //! | type | message | payload |
@@ -26,6 +29,7 @@
 //! | 0x85 | `RuntimeError` | kind u8, code address u32, message… |
 //! | 0x86 | `Stats` | heap size, in use, free, live objects, collections, peak (u32 each) |
 //! | 0x87 | `Error` | message… |
+//! | 0x88 | `RunStats` | (since version 4) instructions executed by the latest run, u64 as low and high u32 |
 //!
 //! `HeapStats` and `Collect` are both answered by `Stats`; after `Collect` (a full collection
 //! whose only roots are the registered global ranges) its "in use" and "live objects" are
@@ -69,10 +73,14 @@ pub const HOST_CONFIGURE: u8 = 0x08;
 pub const HOST_COLLECT: u8 = 0x09;
 /// Type byte of [`HostMessage::Interrupt`].
 pub const HOST_INTERRUPT: u8 = 0x0a;
+/// Type byte of [`HostMessage::Stage`].
+pub const HOST_STAGE: u8 = 0x0c;
+/// Type byte of [`HostMessage::Boot`].
+pub const HOST_BOOT: u8 = 0x0d;
 /// Type byte of [`HostMessage::StageSlot`].
-pub const HOST_STAGE_SLOT: u8 = 0x0b;
+pub const HOST_STAGE_SLOT: u8 = 0x0e;
 /// Type byte of [`HostMessage::Commit`].
-pub const HOST_COMMIT: u8 = 0x0c;
+pub const HOST_COMMIT: u8 = 0x0f;
 /// Type byte of [`DeviceMessage::HelloAck`].
 pub const DEVICE_HELLO_ACK: u8 = 0x81;
 /// Type byte of [`DeviceMessage::Ack`].
@@ -87,6 +95,10 @@ pub const DEVICE_RUNTIME_ERROR: u8 = 0x85;
 pub const DEVICE_STATS: u8 = 0x86;
 /// Type byte of [`DeviceMessage::Error`].
 pub const DEVICE_ERROR: u8 = 0x87;
+/// Type byte of [`HostMessage::RunStats`].
+pub const HOST_RUN_STATS: u8 = 0x0b;
+/// Type byte of [`DeviceMessage::RunStats`].
+pub const DEVICE_RUN_STATS: u8 = 0x88;
 
 /// Bit of [`HostMessage::Configure`]'s flags: collect garbage before every allocation.
 pub const CONFIGURE_GC_STRESS: u32 = 1;
@@ -142,6 +154,25 @@ pub enum HostMessage<'a> {
     /// Stop the running program at its next poll; it ends with a run-time error of kind
     /// `Interrupted`. Never answered; does nothing between runs.
     Interrupt,
+    /// Ask how many instructions the latest run executed; boards that count them (the
+    /// simulators) answer [`DeviceMessage::RunStats`], others [`DeviceMessage::Error`].
+    RunStats,
+    /// Copy part of a release image ([`crate::image`]) into the staging area (the heap, which
+    /// a stage at offset 0 empties along with the rest of the program state). Any message but
+    /// `Stage`, `Boot` or `Hello` abandons a staged image.
+    Stage {
+        /// Where the bytes go in the image.
+        offset: u32,
+        /// The bytes.
+        bytes: &'a [u8],
+    },
+    /// Boot the staged release image of `len` bytes: check its checksum, runtime version and
+    /// addresses, then load its sections. Nothing is loaded from an image that fails a check.
+    /// Answered by `Ack`; a `Run` of its entry point follows.
+    Boot {
+        /// The image's length in bytes.
+        len: u32,
+    },
     /// Stage a swap of function slot `slot` to code address `addr`, applied by the next
     /// [`HostMessage::Commit`].
     StageSlot {
@@ -205,6 +236,11 @@ pub enum DeviceMessage<'a> {
     Error {
         /// What went wrong.
         message: &'a [u8],
+    },
+    /// The answer to [`HostMessage::RunStats`].
+    RunStats {
+        /// Instructions the latest run executed.
+        instructions: u64,
     },
 }
 
@@ -300,6 +336,9 @@ impl<'a> HostMessage<'a> {
             HostMessage::Configure { flags } => (HOST_CONFIGURE, Head::new().u32(flags), &[]),
             HostMessage::Collect => (HOST_COLLECT, Head::new(), &[]),
             HostMessage::Interrupt => (HOST_INTERRUPT, Head::new(), &[]),
+            HostMessage::RunStats => (HOST_RUN_STATS, Head::new(), &[]),
+            HostMessage::Stage { offset, bytes } => (HOST_STAGE, Head::new().u32(offset), bytes),
+            HostMessage::Boot { len } => (HOST_BOOT, Head::new().u32(len), &[]),
             HostMessage::StageSlot { slot, addr } => {
                 (HOST_STAGE_SLOT, Head::new().u32(slot).u32(addr), &[])
             }
@@ -321,6 +360,9 @@ impl<'a> HostMessage<'a> {
             HostMessage::Configure { .. } => "Configure",
             HostMessage::Collect => "Collect",
             HostMessage::Interrupt => "Interrupt",
+            HostMessage::RunStats => "RunStats",
+            HostMessage::Stage { .. } => "Stage",
+            HostMessage::Boot { .. } => "Boot",
             HostMessage::StageSlot { .. } => "StageSlot",
             HostMessage::Commit { .. } => "Commit",
         }
@@ -352,6 +394,15 @@ impl<'a> HostMessage<'a> {
             HOST_CONFIGURE => HostMessage::Configure { flags: c.u32()? },
             HOST_COLLECT => HostMessage::Collect,
             HOST_INTERRUPT => HostMessage::Interrupt,
+            HOST_RUN_STATS => HostMessage::RunStats,
+            HOST_STAGE => {
+                let offset = c.u32()?;
+                return Ok(HostMessage::Stage {
+                    offset,
+                    bytes: c.rest(),
+                });
+            }
+            HOST_BOOT => HostMessage::Boot { len: c.u32()? },
             HOST_STAGE_SLOT => HostMessage::StageSlot {
                 slot: c.u32()?,
                 addr: c.u32()?,
@@ -409,6 +460,12 @@ impl<'a> DeviceMessage<'a> {
                 (DEVICE_STATS, head, &[])
             }
             DeviceMessage::Error { message } => (DEVICE_ERROR, Head::new(), message),
+            DeviceMessage::RunStats { instructions } => {
+                let head = Head::new()
+                    .u32(instructions as u32)
+                    .u32((instructions >> 32) as u32);
+                (DEVICE_RUN_STATS, head, &[])
+            }
         };
         write_frame(w, kind, &[head.as_bytes(), tail])
     }
@@ -466,6 +523,13 @@ impl<'a> DeviceMessage<'a> {
                 peak: c.u32()?,
             }),
             DEVICE_ERROR => return Ok(DeviceMessage::Error { message: c.rest() }),
+            DEVICE_RUN_STATS => {
+                let low = c.u32()?;
+                let high = c.u32()?;
+                DeviceMessage::RunStats {
+                    instructions: u64::from(high) << 32 | u64::from(low),
+                }
+            }
             kind => return Err(ProtocolError::UnknownType { kind }),
         };
         c.end()?;
@@ -515,6 +579,12 @@ mod tests {
             },
             HostMessage::Collect,
             HostMessage::Interrupt,
+            HostMessage::RunStats,
+            HostMessage::Stage {
+                offset: 64,
+                bytes: &data,
+            },
+            HostMessage::Boot { len: 1234 },
         ];
         let mut buf = vec![0u8; 256];
         for m in msgs {
@@ -562,6 +632,9 @@ mod tests {
             DeviceMessage::Stats(stats),
             DeviceMessage::Error {
                 message: b"corrupt frame",
+            },
+            DeviceMessage::RunStats {
+                instructions: 0x1_2345_6789,
             },
         ];
         let mut buf = vec![0u8; 256];
