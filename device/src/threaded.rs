@@ -328,7 +328,7 @@ mod tests {
         assert!(replies.contains(&"output spinning\n".to_string()));
         assert!(
             replies.contains(
-                &"error `HeapStats` is not allowed while a program runs (only `Interrupt` is)"
+                &"error `HeapStats` is not allowed while a program runs (only `Interrupt` and patches are)"
                     .to_string()
             )
         );
