@@ -39,7 +39,8 @@ enum Command {
         /// another on the same device, which is reset in between; a run-time error in one does
         /// not stop the next.
         paths: Vec<PathBuf>,
-        /// The board to run on (overrides the manifest): `host`.
+        /// The board to run on (overrides the manifest): `host` or `esp32-sim` (the ESP32
+        /// simulator; its Xtensa code generation is not supported yet).
         #[arg(long)]
         board: Option<String>,
         /// Heap size in bytes (overrides the manifest).
@@ -52,6 +53,10 @@ enum Command {
         /// collections`.
         #[arg(long)]
         heap_stats: bool,
+        /// After each program, print the instructions it executed to standard error, as in
+        /// `instructions: 123456` (boards that count them: esp32-sim).
+        #[arg(long)]
+        instructions: bool,
     },
     /// Run the project's tests on a board: `test("name", () => { … })` calls in `*.test.bs`
     /// files and in the files under `tests/`, each test alone, reported like `cargo test`.
@@ -101,6 +106,13 @@ enum Command {
         #[arg(long)]
         heap_size: Option<u32>,
     },
+    /// Serve the device protocol on stdin/stdout as the esp32-sim board (used by `bs` itself).
+    #[command(name = "device-esp32-sim", hide = true)]
+    DeviceEsp32Sim {
+        /// Heap size in bytes.
+        #[arg(long)]
+        heap_size: Option<u32>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -113,7 +125,14 @@ fn main() -> ExitCode {
             board,
             heap_size,
             heap_stats,
-        } => commands::run::run(&paths, board.as_deref(), heap_size, heap_stats),
+            instructions,
+        } => {
+            let reports = commands::run::Reports {
+                heap_stats,
+                instructions,
+            };
+            commands::run::run(&paths, board.as_deref(), heap_size, reports)
+        }
         Command::Test {
             filter,
             board,
@@ -139,6 +158,7 @@ fn main() -> ExitCode {
             heap_size,
         } => commands::bench::run(&names, dir.as_deref(), runs, heap_size),
         Command::DeviceHost { heap_size } => board::serve_host(heap_size).map(|()| true),
+        Command::DeviceEsp32Sim { heap_size } => board::serve_esp32_sim(heap_size).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

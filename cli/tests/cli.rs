@@ -403,3 +403,65 @@ fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_esp32_sim_board_starts_and_says_xtensa_code_generation_is_not_supported_yet() {
+    let dir = temp_dir("esp32-sim");
+    std::fs::write(dir.join("a.bs"), "print(1 + 2)\n").unwrap();
+    let out = bs(&dir, &["run", "--board", "esp32-sim", "a.bs"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("not supported yet: Xtensa code generation") && err.contains("--board host"),
+        "{err}"
+    );
+    let out = bs(
+        &dir,
+        &[
+            "run",
+            "--board",
+            "esp32-sim",
+            "--heap-size",
+            "99999999",
+            "a.bs",
+        ],
+    );
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("does not fit in the esp32-sim board's PSRAM arena"),
+        "{err}"
+    );
+    // The manifest may name the board too.
+    std::fs::write(
+        dir.join("bluescript.toml"),
+        "[board]\nname = \"esp32-sim\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/main.bs"), "print(1)\n").unwrap();
+    let out = bs(&dir, &["run"]);
+    assert!(text(&out.stderr).contains("not supported yet: Xtensa code generation"));
+    // So does `bs test`, which builds the same way.
+    std::fs::write(dir.join("src/main.test.bs"), "test('one', () => {})\n").unwrap();
+    let out = bs(&dir, &["test"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("not supported yet: Xtensa code generation"),
+        "{err}"
+    );
+}
+
+#[test]
+fn instruction_counts_need_a_board_that_counts_them() {
+    let dir = temp_dir("instructions");
+    std::fs::write(dir.join("a.bs"), "print(1)\n").unwrap();
+    let out = bs(&dir, &["run", "--instructions", "a.bs"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("the host board does not count instructions") && err.contains("esp32-sim"),
+        "{err}"
+    );
+}

@@ -9,12 +9,12 @@ use device::abi::{ErrorKind, KIND_STRING, Native};
 use device::client::{ClientError, DeviceClient, RunOutcome};
 use device::protocol::message::HostMessage;
 
-type Client = DeviceClient<std::process::ChildStdout, std::process::ChildStdin>;
+mod common;
+
+use common::{Client, run};
 
 fn start(args: &[&str]) -> Client {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bs-device-host"));
-    cmd.args(args);
-    DeviceClient::spawn(cmd).expect("device starts")
+    common::start(env!("CARGO_BIN_EXE_bs-device-host"), args)
 }
 
 /// A tiny x86-64 assembler for the few instructions these tests need.
@@ -152,17 +152,6 @@ fn load_program(client: &mut Client) -> Program {
     }
 }
 
-/// Runs `entry`, collecting output as (stream, text).
-fn run(client: &mut Client, entry: u32) -> (RunOutcome, Vec<(u8, String)>) {
-    let mut out = Vec::new();
-    let outcome = client
-        .run(entry, |stream, bytes| {
-            out.push((stream, String::from_utf8_lossy(bytes).into_owned()))
-        })
-        .unwrap();
-    (outcome, out)
-}
-
 #[test]
 fn handshake_reports_the_host_memory_map() {
     let client = start(&["--heap-size", "65536"]);
@@ -233,35 +222,7 @@ fn runs_code_reports_errors_and_stays_up() {
 fn natives_allocate_print_to_both_streams_and_collect() {
     let mut client = start(&["--heap-size", "4096"]);
     let p = load_program(&mut client);
-    let (outcome, out) = run(&mut client, p.strings);
-    assert_eq!(outcome, RunOutcome::Completed);
-    assert_eq!(out, vec![(1, "hellohello\n".into()), (2, "hello\n".into())]);
-    let stats = client.heap_stats().unwrap();
-    assert_eq!(
-        (stats.heap_size, stats.live_objects, stats.in_use),
-        (4096, 1, 20)
-    );
-
-    // 4096 bytes hold fewer than 300 such strings: without collection this would fail.
-    for _ in 0..300 {
-        assert_eq!(run(&mut client, p.strings).0, RunOutcome::Completed);
-    }
-    let stats = client.heap_stats().unwrap();
-    assert!(stats.collections > 0, "{stats:?}");
-    assert!(stats.peak <= 4096);
-    // No global holds the strings: a collection on request frees every one of them.
-    let after = client.collect().unwrap();
-    assert_eq!((after.live_objects, after.in_use, after.free), (0, 0, 4096));
-    assert_eq!(
-        (after.collections, after.peak),
-        (stats.collections + 1, stats.peak)
-    );
-
-    client.set_gc_stress(true).unwrap();
-    assert_eq!(run(&mut client, p.strings).1[0], (1, "hellohello\n".into()));
-    client.reset().unwrap();
-    let stats = client.heap_stats().unwrap();
-    assert_eq!((stats.live_objects, stats.in_use), (0, 0));
+    common::strings_are_collected(&mut client, p.strings);
 }
 
 #[test]
