@@ -1,5 +1,8 @@
 //! End-to-end tests of the `bs` command as a user runs it.
 
+mod common;
+
+use common::{temp_dir, text, write_files};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -9,20 +12,9 @@ fn bs(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("BS_HOME", std::env::temp_dir().join("bs-cli-test-home"))
         .output()
         .expect("bs starts")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A fresh temporary directory for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bs-cli-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }
 
 #[test]
@@ -127,7 +119,11 @@ fn bad_input_gets_clear_errors() {
     assert!(text(&out.stderr).contains("cannot find the file"));
     let out = bs(&dir, &["run"]);
     assert!(text(&out.stderr).contains("no `bluescript.toml`"));
-    std::fs::write(dir.join("bluescript.toml"), "[board]\nname = \"esp99\"\n").unwrap();
+    std::fs::write(
+        dir.join("bluescript.toml"),
+        "[package]\nname = \"bad\"\n[board]\nname = \"esp99\"\n",
+    )
+    .unwrap();
     let out = bs(&dir, &["run"]);
     let err = text(&out.stderr);
     assert!(
@@ -206,14 +202,6 @@ fn a_long_console_error_line_goes_entirely_to_stderr() {
 }
 
 /// Writes `files` (path relative to `dir`, text) under `dir`.
-fn write_files(dir: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("files are in a directory")).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
-
 #[test]
 fn imports_from_dependency_packages_declared_in_the_manifest() {
     let dir = temp_dir("packages");
@@ -435,7 +423,7 @@ fn the_esp32_sim_board_starts_and_says_xtensa_code_generation_is_not_supported_y
     // The manifest may name the board too.
     std::fs::write(
         dir.join("bluescript.toml"),
-        "[board]\nname = \"esp32-sim\"\n",
+        "[package]\nname = \"sim\"\n\n[board]\nname = \"esp32-sim\"\n",
     )
     .unwrap();
     std::fs::create_dir_all(dir.join("src")).unwrap();

@@ -10,4 +10,5 @@ pub mod hir;
 pub mod link;
 pub mod lower;
 pub mod modules;
+pub mod release;
 pub mod types;

@@ -2,10 +2,9 @@
 //! run-time errors with their source location.
 
 use crate::board::{self, Board};
-use crate::{compile, project, report};
+use crate::{compile, deps, project, report};
 use device::client::RunOutcome;
 use device::heap::HeapStats;
-use incremental::build::{self, BuildError};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -27,13 +26,16 @@ pub fn run(
     board_name: Option<&str>,
     heap_size: Option<u32>,
     reports: Reports,
+    release: bool,
+    options: deps::Options,
 ) -> miette::Result<bool> {
+    let mut resolver = deps::Resolver::new(options);
     let targets = if paths.is_empty() {
-        vec![project::resolve(None)?]
+        vec![project::resolve(None, release, &mut resolver)?]
     } else {
         paths
             .iter()
-            .map(|p| project::resolve(Some(p)))
+            .map(|p| project::resolve(Some(p), release, &mut resolver))
             .collect::<miette::Result<Vec<_>>>()?
     };
     let board_name = board_name.unwrap_or(&targets[0].board);
@@ -51,16 +53,36 @@ pub fn run(
         if i > 0 {
             board.reset().map_err(|e| board::device_error(&e))?;
         }
-        all_ok &= run_one(&mut board, target, reports)?;
+        all_ok &= run_one(&mut board, target, reports, release, options.verbose)?;
     }
     Ok(all_ok)
 }
 
-/// Compiles and runs one target on `board` (then reports what `reports` asks for).
-fn run_one(board: &mut Board, target: &project::Target, reports: Reports) -> miette::Result<bool> {
+/// Compiles and runs one target on `board` (then reports what `reports` asks for); with
+/// `release`, builds its release image and boots that.
+fn run_one(
+    board: &mut Board,
+    target: &project::Target,
+    reports: Reports,
+    release: bool,
+    verbose: bool,
+) -> miette::Result<bool> {
+    ensure_code_generator(board)?;
     let program = compile::Program::load(target)?;
-    let Some(image) = build_image(&program, board)? else {
-        return Ok(false);
+    let link_target = target.link_target(board.link_target());
+    let image = if release {
+        let Some(built) = super::build::release_image(&program, target, &link_target, verbose)?
+        else {
+            return Ok(false);
+        };
+        board.boot(&built.bytes)?;
+        built.release.image
+    } else {
+        let Some((image, _)) = super::build::link(&program, target, &link_target, verbose)? else {
+            return Ok(false);
+        };
+        board.load(&image).map_err(|e| board::device_error(&e))?;
+        image
     };
     let before = if reports.heap_stats {
         Some(board.heap_stats().map_err(|e| board::device_error(&e))?)
@@ -70,7 +92,7 @@ fn run_one(board: &mut Board, target: &project::Target, reports: Reports) -> mie
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let outcome = board
-        .run_image(&image, |stream, bytes| {
+        .run(&image, |stream, bytes| {
             // Output goes out as it arrives; a closed pipe is no reason to stop the device.
             let _ = if stream == device::abi::STREAM_STDERR as u8 {
                 stderr.lock().write_all(bytes)
@@ -103,6 +125,13 @@ pub fn build_image(
     program: &compile::Program,
     board: &Board,
 ) -> miette::Result<Option<incremental::link::Image>> {
+    ensure_code_generator(board)?;
+    let built = incremental::build::build(&program.db, program.entry, &board.link_target());
+    super::build::reported(program, built)
+}
+
+/// Fails with "not supported yet" on boards whose code generator has not landed.
+fn ensure_code_generator(board: &Board) -> miette::Result<()> {
     if board.runs_xtensa() {
         return Err(miette::miette!(
             help = "run on `--board host` until the Xtensa code generator lands",
@@ -110,21 +139,7 @@ pub fn build_image(
             board.name()
         ));
     }
-    match build::build(&program.db, program.entry, &board.link_target()) {
-        Ok(image) => Ok(Some(image)),
-        Err(BuildError::Diagnostics(diags)) => {
-            report::print_diagnostics(program.name(), &diags, |f| program.text(f));
-            Ok(None)
-        }
-        Err(BuildError::Codegen(e)) => Err(miette::miette!(
-            help = "this is a compiler bug; please report it",
-            "code generation failed: {e}"
-        )),
-        Err(BuildError::Link(e)) => Err(miette::miette!(
-            help = "raise the board's memory sizes in bluescript.toml",
-            "{e}"
-        )),
-    }
+    Ok(())
 }
 
 /// The `--heap-stats` line: `after` is the statistics right after a collection with only the
