@@ -516,7 +516,7 @@ natives! {
     /// `a.unshift(v)` on an `any` array → new length.
     AnyArrayUnshift = 75 (Any, Any) -> I32,
     /// Raise [`ErrorKind::Interrupted`]: generated code polls the interrupt flag
-    /// (`MemoryMap::interrupt_flag`) at loop back-edges and function entries and calls this
+    /// (`MemoryMap::interrupt_flag`) at loop back-edges and before calls and calls this
     /// when the host has interrupted the run.
     RaiseInterrupted = 76 () -> None,
     /// `assert(cond)`: raises [`ErrorKind::AssertionFailed`] unless `cond` is 1.

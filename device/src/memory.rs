@@ -97,7 +97,7 @@ impl MemoryMap {
     }
 
     /// The interrupt flag: the last word of the data region, which the host's linker never
-    /// fills. Generated code polls it (at loop back-edges and function entries) and stops the run
+    /// fills. Generated code polls it (at loop back-edges and before calls) and stops the run
     /// with an `Interrupted` error when it is not zero; the device sets it when the host sends
     /// `Interrupt` during a run and clears it between runs.
     pub fn interrupt_flag(&self) -> u32 {

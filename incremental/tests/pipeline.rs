@@ -61,10 +61,11 @@ function second(n: Node | null): Node | null { return (n as Node).next }
     assert!(!second.contains("And v"), "{second}");
 }
 
-/// Every function entry and every loop back-edge polls the board's interrupt flag, and the
-/// optimizer keeps the polls inside the loops.
+/// Every loop back-edge and every block that calls a BlueScript function polls the board's
+/// interrupt flag (a function that calls nothing and has no loop does not), and the optimizer
+/// keeps the polls inside the loops.
 #[test]
-fn interrupt_polls_guard_every_entry_and_back_edge() {
+fn interrupt_polls_guard_every_back_edge_and_call() {
     let listings = compile_all(
         r#"
 function spin(n: integer): integer {
@@ -74,6 +75,10 @@ function spin(n: integer): integer {
     return t
 }
 function leaf(): integer { return 1 }
+function twice(n: integer): integer {
+    if (n < 2) return n
+    return leaf() + twice(n - 1)
+}
 "#,
     );
     let find = |name: &str| {
@@ -83,13 +88,21 @@ function leaf(): integer { return 1 }
             .expect(name)
     };
     let polls = |l: &str| l.matches("symaddr InterruptFlag").count();
-    assert_eq!(polls(find("spin")), 3, "{}", find("spin"));
-    assert_eq!(polls(find("leaf")), 1, "{}", find("leaf"));
+    assert_eq!(polls(find("spin")), 2, "{}", find("spin"));
+    assert_eq!(polls(find("leaf")), 0, "{}", find("leaf"));
+    assert_eq!(polls(find("twice")), 1, "{}", find("twice"));
     let raise = format!(
         "raise native#{} ()",
         device::abi::Native::RaiseInterrupted as u32
     );
-    assert_eq!(find("spin").matches(&raise).count(), 3);
+    assert_eq!(find("spin").matches(&raise).count(), 2);
+    // The poll of `twice` comes before the calls, not before `n < 2`.
+    let twice = find("twice");
+    let (first_poll, first_compare) = (
+        twice.find("symaddr InterruptFlag").unwrap(),
+        twice.find("branch.LtS").unwrap(),
+    );
+    assert!(first_compare < first_poll, "{twice}");
 
     let db = Compiler::default();
     let file = SourceFile::new(

@@ -36,7 +36,7 @@
 //! exactly the bytes and the number of the objects the globals reach.
 //!
 //! While a program runs the device keeps reading frames: `Interrupt` makes the running program
-//! stop at its next poll (a loop back-edge or a function entry), and the run then ends with a
+//! stop at its next poll (a loop back-edge or a call), and the run then ends with a
 //! `RuntimeError` of kind `Interrupted`; any other request gets an `Error` reply (and the run goes
 //! on). `Interrupt` itself is never answered, so that it cannot race with the run's own replies;
 //! between runs it does nothing.

@@ -7,6 +7,7 @@
 mod builder;
 mod closures;
 mod expr;
+mod interrupt;
 mod objects;
 pub mod testing;
 mod value;
@@ -38,9 +39,10 @@ pub fn lower(body: &Body, file: u32) -> ir::Function {
         l.locals.push(v);
     }
     let params = l.prologue(body);
-    l.poll_interrupt(body.span);
     l.stmts(&body.stmts);
-    l.b.finish(params, body.ret.ir_ty())
+    let mut f = l.b.finish(params, body.ret.ir_ty());
+    interrupt::poll_before_calls(&mut f);
+    f
 }
 
 /// The IR type of values of a (non-void) type.
@@ -183,27 +185,5 @@ impl Lowerer {
         self.poll_interrupt(span.unwrap_or(self.span));
         self.b.terminate(ir::Terminator::Jump(head));
         self.b.switch_to(exit);
-    }
-
-    /// Stops the program with an `Interrupted` error, attributed to `span`, when the device's
-    /// interrupt flag is set: a volatile load, a compare and a rarely taken branch. Lowering
-    /// puts one at every function entry and loop back-edge, so that no endless loop or
-    /// recursion escapes it, on every backend.
-    fn poll_interrupt(&mut self, span: Span) {
-        let flag = self.b.sym_addr(ir::DataSymbol::InterruptFlag);
-        let set = self.b.load(Ty::I32, flag, 0);
-        let zero = self.b.iconst(Ty::I32, 0);
-        let (stop, go) = (self.b.block(), self.b.block());
-        self.b.terminate(ir::Terminator::Branch {
-            cond: ir::Cond::Ne,
-            a: set,
-            b: zero,
-            then: stop,
-            other: go,
-        });
-        self.b.switch_to(stop);
-        self.b
-            .raise(device::abi::Native::RaiseInterrupted, vec![], span);
-        self.b.switch_to(go);
     }
 }
