@@ -26,6 +26,7 @@
 pub mod analysis;
 pub mod opt;
 pub mod print;
+pub mod regalloc;
 pub mod verify;
 
 use std::fmt;
