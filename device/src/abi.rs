@@ -510,6 +510,8 @@ natives! {
     AnyArrayShift = 74 (Any) -> Any,
     /// `a.unshift(v)` on an `any` array → new length.
     AnyArrayUnshift = 75 (Any, Any) -> I32,
+    /// Float `a / b` (the ESP32's FPU has no division instruction).
+    FloatDiv = 76 (F32, F32) -> F32,
 }
 
 /// A built-in method that an `any` receiver can call by name: the receiver's kind, the name

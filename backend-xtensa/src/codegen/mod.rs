@@ -1,0 +1,169 @@
+//! IR → Xtensa machine code for the ESP32 boards, following the windowed-ABI contract of
+//! [`device::abi::esp32`].
+//!
+//! Pipeline: the shared optimisations ([`ir::opt`]) → float divisions become calls of the
+//! [`FloatDiv`](device::abi::Native::FloatDiv) native (the ESP32's FPU has no `div.s`) →
+//! liveness → the shared graph-colouring allocator ([`ir::regalloc`]) over this target's
+//! registers (`regs`) → instruction selection with the frame, shadow-stack root slots and
+//! parallel moves (`select`) → layout with literal pools and branch relaxation (`asm`).
+
+mod asm;
+mod regs;
+mod select;
+
+pub use asm::CHUNK;
+
+use device::abi::Native;
+use device::abi::esp32::{FUNCTION_SLOTS, FUNCTION_TABLE};
+use ir::{Callee, FloatOp, Function, Inst, LocId};
+
+/// A call instruction in the generated code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallSite {
+    /// Byte offset, from the start of the code, right after the `callx8`: the return address
+    /// the callee sees.
+    pub return_offset: u32,
+    /// The source location of the call (`LocId(0)` for the prologue's shadow-stack overflow).
+    pub loc: LocId,
+}
+
+/// The machine code of one function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineCode {
+    /// Literal pools and instructions; must be placed at a 4-byte-aligned address.
+    pub code: Vec<u8>,
+    /// Offset of the function's `entry` instruction (after its first literal pool): the
+    /// address the function table holds.
+    pub entry: u32,
+    /// Every call instruction, in code order.
+    pub call_sites: Vec<CallSite>,
+    /// Literal words the linker must patch, in code order.
+    pub relocs: Vec<Reloc>,
+}
+
+/// A 32-bit little-endian literal word in the code that the linker patches with
+/// [`Reloc::patch`]; the placeholder is 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reloc {
+    /// The address of the function-table entry of [`ir::Function::callees`]`[callee]`:
+    /// `FUNCTION_TABLE + 4 * slot`.
+    Slot {
+        /// Byte offset of the literal.
+        offset: u32,
+        /// Index into [`ir::Function::callees`].
+        callee: u32,
+    },
+    /// The device address of [`ir::Function::symbols`]`[sym]`.
+    Data {
+        /// Byte offset of the literal.
+        offset: u32,
+        /// Index into [`ir::Function::symbols`].
+        sym: u32,
+    },
+}
+
+impl Reloc {
+    /// Byte offset of the patched literal.
+    pub fn offset(&self) -> u32 {
+        match *self {
+            Reloc::Slot { offset, .. } | Reloc::Data { offset, .. } => offset,
+        }
+    }
+
+    /// Resolves this relocation in `code` (the [`MachineCode::code`] it came with): `target` is
+    /// the function-table slot for [`Reloc::Slot`] and the device address for [`Reloc::Data`].
+    pub fn patch(&self, code: &mut [u8], target: u32) -> Result<(), CodegenError> {
+        let value = match self {
+            Reloc::Slot { .. } if target >= FUNCTION_SLOTS => {
+                return Err(CodegenError::SlotOutOfRange(target));
+            }
+            Reloc::Slot { .. } => FUNCTION_TABLE + 4 * target,
+            Reloc::Data { .. } => target,
+        };
+        let at = self.offset() as usize;
+        code[at..at + 4].copy_from_slice(&value.to_le_bytes());
+        Ok(())
+    }
+}
+
+/// Why a function could not be compiled or patched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodegenError {
+    /// The IR broke an invariant checked by [`ir::verify::verify`].
+    #[error("invalid IR: {0}")]
+    InvalidIr(String),
+    /// A call to a native number outside the native vector.
+    #[error("native {0} is outside the native vector")]
+    NativeOutOfRange(u32),
+    /// A function-table slot outside the table.
+    #[error("function slot {0} is outside the function table")]
+    SlotOutOfRange(u32),
+    /// The function is too large for its jumps, literals or frame.
+    #[error("the function is too large for Xtensa code (jumps, literals or stack frame)")]
+    TooLarge,
+    /// The encoder rejected an instruction (a bug in this backend).
+    #[error("encoder error: {0}")]
+    Encode(String),
+}
+
+/// The most interference edges a function may have (about 16 MiB of adjacency lists).
+const EDGE_BUDGET: usize = 2_000_000;
+
+/// Compiles `f` to Xtensa machine code for the ESP32 boards.
+pub fn compile(f: &Function) -> Result<MachineCode, CodegenError> {
+    compile_with_chunk(f, CHUNK)
+}
+
+/// [`compile`] with at most `chunk` code bytes between literal pools (tests use small chunks).
+pub fn compile_with_chunk(f: &Function, chunk: u32) -> Result<MachineCode, CodegenError> {
+    ir::verify::verify(f).map_err(CodegenError::InvalidIr)?;
+    let mut f = f.clone();
+    ir::opt::optimize(&mut f);
+    divisions_to_calls(&mut f);
+    debug_assert_eq!(ir::verify::verify(&f), Ok(()));
+    let live = ir::analysis::Liveness::compute(&f);
+    let no_clobbers = |_: &Inst| 0;
+    let constraints = ir::regalloc::Constraints {
+        hints: regs::hints(&f),
+        clobbers: &no_clobbers,
+        frameless: &[],
+        budget: EDGE_BUDGET,
+    };
+    let alloc = ir::regalloc::allocate(&f, &live, &regs::registers(), &constraints)
+        .ok_or(CodegenError::TooLarge)?;
+    let assembled = select::select(&f, &alloc, chunk)?;
+    Ok(MachineCode {
+        code: assembled.code,
+        entry: assembled.entry,
+        call_sites: assembled
+            .calls
+            .into_iter()
+            .map(|(return_offset, loc)| CallSite { return_offset, loc })
+            .collect(),
+        relocs: assembled
+            .relocs
+            .into_iter()
+            .map(|r| match r.literal {
+                asm::Literal::Slot(callee) => Reloc::Slot { offset: r.offset, callee },
+                asm::Literal::Data(sym) => Reloc::Data { offset: r.offset, sym },
+                asm::Literal::Word(_) => unreachable!("constant literals are not relocated"),
+            })
+            .collect(),
+    })
+}
+
+/// Replaces every float division by a call of the `FloatDiv` native: the ESP32's FPU has no
+/// division instruction, only the steps of a Newton–Raphson sequence, and a native gives the
+/// exactly rounded quotient every board computes.
+fn divisions_to_calls(f: &mut Function) {
+    for inst in f.blocks.iter_mut().flat_map(|b| &mut b.insts) {
+        if let Inst::Float { op: FloatOp::Div, dst, a, b } = *inst {
+            *inst = Inst::Call {
+                dst: Some(dst),
+                callee: Callee::Native(Native::FloatDiv as u32),
+                args: vec![a, b],
+                loc: LocId(0),
+            };
+        }
+    }
+}
