@@ -24,6 +24,7 @@
 //! addresses.)
 
 pub mod analysis;
+pub mod builder;
 pub mod moves;
 pub mod opt;
 pub mod print;

@@ -392,3 +392,85 @@ impl Assembler {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode;
+
+    /// Decodes `code` from `entry` to the end; with `islands`, every `j` jumps over a literal
+    /// island.
+    fn listing(a: &Assembled, islands: bool) -> Vec<(u32, Inst)> {
+        let mut out = Vec::new();
+        let mut pc = a.entry;
+        while (pc as usize) < a.code.len() {
+            let (inst, len) = decode(&a.code[pc as usize..]).expect("an instruction");
+            out.push((pc, inst));
+            pc = match inst {
+                // An island: continue after it.
+                Inst::J { offset } if islands => (pc as i64 + offset as i64) as u32,
+                _ => pc + len as u32,
+            };
+        }
+        out
+    }
+
+    #[test]
+    fn a_far_branch_becomes_an_inverted_branch_over_a_jump() {
+        let mut a = Assembler::new(CHUNK);
+        let (near, far) = (a.label(), a.label());
+        a.branch(Cond::Rr(BranchOp::Blt, Reg::A2, Reg::A3), far);
+        a.branch(Cond::Z(BranchZOp::Beqz, Reg::A2), near);
+        for _ in 0..100 {
+            a.inst(Inst::Nop);
+        }
+        a.bind(near);
+        for _ in 0..1000 {
+            a.inst(Inst::Nop);
+        }
+        a.bind(far);
+        a.inst(Inst::RetwN);
+        let out = a.finish().unwrap();
+        let l = listing(&out, false);
+        let target = 9 + 1100 * 3;
+        assert_eq!(l[0].1, Inst::Branch { op: BranchOp::Bge, s: Reg::A2, t: Reg::A3, offset: 6 });
+        assert_eq!(l[1].1.target(l[1].0), Some(target));
+        assert!(matches!(l[1].1, Inst::J { .. }));
+        // beqz reaches ±2 KiB: it stays short.
+        assert_eq!(l[2].1.target(l[2].0), Some(9 + 100 * 3));
+        assert!(matches!(l[2].1, Inst::BranchZ { .. }));
+    }
+
+    #[test]
+    fn literal_pools_stay_in_range_and_dedup() {
+        let mut a = Assembler::new(256);
+        for k in 0..400u32 {
+            a.l32r(Reg::A2, Literal::Word(k % 150));
+            a.l32r(Reg::A3, Literal::Slot(k % 3));
+        }
+        let end = a.label();
+        a.bind(end);
+        a.inst(Inst::RetwN);
+        let out = a.finish().unwrap();
+        let loads: Vec<(u32, Inst)> = listing(&out, true)
+            .into_iter()
+            .filter(|(_, i)| matches!(i, Inst::L32r { .. }))
+            .collect();
+        assert_eq!(loads.len(), 800);
+        for (k, (pc, inst)) in loads.iter().enumerate() {
+            let at = inst.target(*pc).unwrap();
+            assert!(at < *pc && pc - at < 256 + 4 * 100, "literal too far from {pc:#x}");
+            let word =
+                u32::from_le_bytes(out.code[at as usize..at as usize + 4].try_into().unwrap());
+            if k % 2 == 0 {
+                assert_eq!(word, (k as u32 / 2) % 150);
+            } else {
+                let r = out.relocs.iter().find(|r| r.offset == at).expect("a relocation");
+                assert_eq!(r.literal, Literal::Slot((k as u32 / 2) % 3));
+            }
+        }
+        // Several pools, each holding one copy of a literal.
+        let pools = out.relocs.iter().filter(|r| r.literal == Literal::Slot(0)).count();
+        assert!(pools > 5, "{pools} pools");
+    }
+}

@@ -167,3 +167,57 @@ fn divisions_to_calls(f: &mut Function) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ir::builder::Builder;
+    use ir::{Cond, IntOp, Ty};
+
+    /// The instructions of `f`'s code from its entry, one per line without addresses and bytes.
+    fn listing(f: &Function) -> Vec<String> {
+        let c = compile(f).unwrap();
+        crate::disasm(&c.code[c.entry as usize..], c.entry)
+            .lines()
+            .map(|l| l.split("  ").last().unwrap().trim().to_string())
+            .collect()
+    }
+
+    /// `fib(n)`: parameters and results stay in their ABI registers, the value live across the
+    /// second call survives in a preserved register, constants compare by `bgei`, the callee is
+    /// loaded from its function-table entry.
+    #[test]
+    fn fib_compiles_to_the_expected_code() {
+        let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
+        let two = b.iconst(2);
+        let (small, big) = (b.block(), b.block());
+        b.branch(Cond::LtS, p[0], two, small, big);
+        b.switch(small);
+        b.ret(p[0]);
+        b.switch(big);
+        let n1 = b.int_imm(IntOp::Sub, p[0], 1);
+        let a = b.call(Callee::Slot(0), &[n1], Some(Ty::I32)).unwrap();
+        let n2 = b.int_imm(IntOp::Sub, p[0], 2);
+        let c = b.call(Callee::Slot(0), &[n2], Some(Ty::I32)).unwrap();
+        let r = b.int(IntOp::Add, a, c);
+        b.ret(r);
+        let l = listing(&b.finish());
+        let want = [
+            "entry a1, 32",
+            "bgei a2, 2, 0xc",
+            "retw.n",
+            "addi.n a10, a2, -1",
+            "l32r a8, 0x0",
+            "l32i.n a8, a8, 0",
+            "callx8 a8",
+            "mov.n a7, a10",
+            "addi a10, a2, -2",
+            "l32r a8, 0x0",
+            "l32i.n a8, a8, 0",
+            "callx8 a8",
+            "add.n a2, a7, a10",
+            "retw.n",
+        ];
+        assert_eq!(l, want);
+    }
+}

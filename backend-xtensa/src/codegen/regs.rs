@@ -73,7 +73,7 @@ pub fn arg_register(first: u8, i: usize) -> Option<Reg> {
 }
 
 /// The allocator hints: parameters in `a2…`, arguments of calls in `a10…` (the first time a
-/// var is passed), results of calls in `a10`.
+/// var is passed), results of calls in `a10`, returned vars in `a2`.
 pub fn hints(f: &ir::Function) -> Vec<u64> {
     let mut hints = vec![0u64; f.vars.len()];
     let mut prefer = |v: ir::Var, r: Option<Reg>| {
@@ -86,6 +86,11 @@ pub fn hints(f: &ir::Function) -> Vec<u64> {
     };
     for (i, &p) in f.params.iter().enumerate() {
         prefer(p, arg_register(FIRST_PARAM, i));
+    }
+    for block in &f.blocks {
+        if let ir::Terminator::Return(Some(v)) = block.term {
+            prefer(v, Some(Reg::A2));
+        }
     }
     for inst in f.blocks.iter().flat_map(|b| &b.insts) {
         if let ir::Inst::Call { args, dst, .. } = inst {
