@@ -75,6 +75,20 @@ enum Command {
         #[arg(long)]
         heap_size: Option<u32>,
     },
+    /// Print the machine code of a program's functions with their source lines.
+    #[command(
+        after_help = "Examples:\n  bs disasm fib.bs --board esp32-sim       # every function, as Xtensa code\n  bs disasm fib.bs fib '<main>' --board esp32-sim"
+    )]
+    Disasm {
+        /// A `.bs` file, a project directory or its `bluescript.toml`.
+        file: PathBuf,
+        /// Function names (default: all): `fib`, `Point.area`, `<main>`.
+        functions: Vec<String>,
+        /// The board whose code to show (overrides the manifest): `esp32-sim`, `esp32`,
+        /// `esp32s3` (Xtensa); x86-64 for `host` is not supported yet.
+        #[arg(long)]
+        board: Option<String>,
+    },
     /// Serve the device protocol on stdin/stdout as the host board (used by `bs` itself).
     #[command(name = "device-host", hide = true)]
     DeviceHost {
@@ -102,6 +116,11 @@ fn main() -> ExitCode {
             runs,
             heap_size,
         } => commands::bench::run(&names, dir.as_deref(), runs, heap_size),
+        Command::Disasm {
+            file,
+            functions,
+            board,
+        } => commands::disasm::run(&file, &functions, board.as_deref()),
         Command::DeviceHost { heap_size } => board::serve_host(heap_size).map(|()| true),
     };
     match result {

@@ -280,3 +280,33 @@ fn broken_dependencies_point_into_the_manifest() {
     let err = text(&bs(&dir, &["run"]).stderr);
     assert!(err.contains("dependency `versioned` needs a path"), "{err}");
 }
+
+#[test]
+fn disasm_lists_xtensa_code_with_source_lines() {
+    let dir = temp_dir("disasm");
+    std::fs::write(
+        dir.join("gcd.bs"),
+        "function gcd(a: integer, b: integer): integer {\n  while (b != 0) {\n    let t = a % b\n    a = b\n    b = t\n  }\n  return a\n}\nprint(gcd(12, 18))\n",
+    )
+    .unwrap();
+    let out = bs(&dir, &["disasm", "gcd.bs", "gcd", "--board", "esp32-sim"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listing = text(&out.stdout);
+    assert!(listing.starts_with("gcd@gcd.bs: "), "{listing}");
+    assert!(listing.contains("entry a1, 32"), "{listing}");
+    assert!(listing.contains("rems a"), "{listing}");
+    assert!(listing.contains("; gcd.bs:3: let t = a % b"), "{listing}");
+    assert!(!listing.contains("<main>"), "{listing}");
+    let all = bs(&dir, &["disasm", "gcd.bs", "--board", "esp32"]);
+    assert!(text(&all.stdout).contains("<main>@gcd.bs"));
+    let host = bs(&dir, &["disasm", "gcd.bs"]);
+    assert!(!host.status.success());
+    assert!(
+        text(&host.stderr).contains("not supported yet"),
+        "{}",
+        text(&host.stderr)
+    );
+    let missing = bs(&dir, &["disasm", "gcd.bs", "lcm", "--board", "esp32-sim"]);
+    assert!(!missing.status.success());
+    assert!(text(&missing.stderr).contains("has no function `lcm`"));
+}

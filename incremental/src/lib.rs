@@ -10,4 +10,5 @@ pub mod hir;
 pub mod link;
 pub mod lower;
 pub mod modules;
+pub mod target;
 pub mod types;

@@ -2,7 +2,7 @@
 //! function-table slots, patches relocations, and produces the load plan plus the source map
 //! that turns a faulting code address back into a source location.
 
-use backend_x64::{MachineCode, Reloc};
+use crate::target::{Code, RelocTarget};
 use device::abi;
 use device::memory::MemoryMap;
 use ir::{DataSymbol, RuntimeType, SourceLoc};
@@ -27,7 +27,7 @@ pub struct LinkInput {
     /// Its IR.
     pub ir: Arc<ir::Function>,
     /// Its machine code.
-    pub code: Arc<MachineCode>,
+    pub code: Code,
 }
 
 /// Everything to send to a device to run a program.
@@ -116,7 +116,7 @@ pub fn link(
     let mut next = map.code_base;
     for f in functions {
         code_addr.insert(f.name.as_str(), next);
-        next += (f.code.code.len() as u32).next_multiple_of(16);
+        next += (f.code.bytes().len() as u32).next_multiple_of(16);
     }
     let code_used = next - map.code_base;
     if code_used > map.code_size {
@@ -135,10 +135,10 @@ pub fn link(
     };
     for f in functions {
         let base = code_addr[f.name.as_str()];
-        let mut bytes = f.code.code.clone();
-        for reloc in &f.code.relocs {
-            let target = match *reloc {
-                Reloc::Slot { callee, .. } => {
+        let mut bytes = f.code.bytes().to_vec();
+        for (i, reloc) in f.code.reloc_targets().into_iter().enumerate() {
+            let target = match reloc {
+                RelocTarget::Slot(callee) => {
                     let name = &f.ir.callees[callee as usize];
                     *slot_of
                         .get(name.as_str())
@@ -147,25 +147,25 @@ pub fn link(
                             callee: name.clone(),
                         })?
                 }
-                Reloc::Data { sym, .. } => data.addresses[&f.ir.symbols[sym as usize]],
+                RelocTarget::Data(sym) => data.addresses[&f.ir.symbols[sym as usize]],
             };
-            reloc
-                .patch(&mut bytes, target)
-                .map_err(|e| LinkError::Reloc(e.to_string()))?;
+            f.code
+                .patch(&mut bytes, i, target)
+                .map_err(LinkError::Reloc)?;
         }
-        for site in &f.code.call_sites {
-            if let Some(loc) = f.ir.locs.get(site.loc.0 as usize) {
-                image
-                    .source_map
-                    .sites
-                    .insert(base + site.return_offset, *loc);
+        for (return_offset, loc) in f.code.call_sites() {
+            if let Some(loc) = f.ir.locs.get(loc.0 as usize) {
+                image.source_map.sites.insert(base + return_offset, *loc);
             }
         }
-        image.slots.push((slot_of[f.name.as_str()], base));
+        image
+            .slots
+            .push((slot_of[f.name.as_str()], base + f.code.entry()));
         image.loads.push((base, bytes));
     }
-    image.entry = *code_addr
-        .get(entry)
+    let entry_fn = functions.iter().find(|f| f.name == entry);
+    image.entry = entry_fn
+        .map(|f| code_addr[f.name.as_str()] + f.code.entry())
         .ok_or_else(|| LinkError::MissingFunction {
             caller: "the program".into(),
             callee: entry.to_string(),

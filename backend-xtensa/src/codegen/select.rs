@@ -589,6 +589,12 @@ impl Sel<'_> {
     }
 
     fn int(&mut self, op: IntOp, dst: Var, a: Var, b: Var) {
+        let commutes = matches!(op, IntOp::Add | IntOp::Mul | IntOp::And | IntOp::Or | IntOp::Xor);
+        match (self.place(a), self.place(b)) {
+            (_, Place::Imm(c)) => return self.int_imm(op, dst, a, c),
+            (Place::Imm(c), _) if commutes => return self.int_imm(op, dst, b, c),
+            _ => {}
+        }
         let ra = self.read(a, SCRATCH);
         let rb = self.read(b, SCRATCH2);
         let d = self.def(dst);

@@ -2,5 +2,6 @@
 
 pub mod bench;
 pub mod check;
+pub mod disasm;
 pub mod new;
 pub mod run;
