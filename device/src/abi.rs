@@ -636,6 +636,9 @@ pub mod esp32 {
     pub const NATIVE_SLOTS: u32 = 128;
     /// The vector entry that unset function-table slots hold.
     pub const UNSET_SLOT_ENTRY: u32 = NATIVE_VECTOR + 4 * (NATIVE_SLOTS - 1);
+    /// The return address a run's entry point is called with (the vector entry before
+    /// [`UNSET_SLOT_ENTRY`]): reaching it ends the run. Natives are numbered below it.
+    pub const RUN_RETURN: u32 = NATIVE_VECTOR + 4 * (NATIVE_SLOTS - 2);
     /// First address of the code region (instruction RAM after the native vector).
     pub const CODE_BASE: u32 = NATIVE_VECTOR + 4 * NATIVE_SLOTS;
     /// One past the last address of instruction RAM.

@@ -259,6 +259,15 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
         }
     }
 
+    /// How many instructions the latest run executed (boards that count them: the simulators).
+    pub fn instructions(&mut self) -> Result<u64, ClientError> {
+        self.send(HostMessage::RunStats)?;
+        match self.receive()? {
+            DeviceMessage::RunStats { instructions } => Ok(instructions),
+            other => Err(unexpected(&other)),
+        }
+    }
+
     /// Makes the device collect garbage now, with only its permanent roots (the globals of
     /// every module; static data is never collected), and returns the heap statistics after
     /// that collection: in use and live objects are then exact.

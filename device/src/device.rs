@@ -87,6 +87,10 @@ pub trait Port {
     /// Runs the entry point at code address `entry` (inside the code region) with an empty
     /// shadow stack, natives working on `rt` and printing to `out`.
     fn run(&mut self, entry: u32, rt: &mut Runtime, out: &mut dyn OutputSink) -> Result<(), Fault>;
+    /// The number of instructions the latest run executed, on boards that count them.
+    fn instructions(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Why [`Device::serve`] stopped.
@@ -222,10 +226,25 @@ impl<P: Port> Device<P> {
                 Ok(stats) => return reply(w, DeviceMessage::Stats(stats)),
                 Err(e) => Err(LoadError::Memory(e)),
             },
+            HostMessage::RunStats => return self.run_stats(w),
         };
         match result {
             Ok(()) => reply(w, DeviceMessage::Ack),
             Err(e) => reply_error(w, format_args!("{e}")),
+        }
+    }
+
+    /// Answers how many instructions the latest run executed, if the board counts them.
+    fn run_stats<RE, W: Write>(&mut self, w: &mut W) -> Result<(), ServeError<RE, W::Error>> {
+        match self.port.instructions() {
+            Some(instructions) => reply(w, DeviceMessage::RunStats { instructions }),
+            None => {
+                let board = core::str::from_utf8(self.port.board_name()).unwrap_or("this");
+                reply_error(
+                    w,
+                    format_args!("the {board} board does not count instructions (or has not run)"),
+                )
+            }
         }
     }
 

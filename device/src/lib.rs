@@ -1,7 +1,8 @@
 //! The device runtime: a small, `no_std` core that receives machine code and data, places them at
 //! addresses the host chose, runs entry points, collects garbage and reports back; plus (feature
-//! `host`) the port that runs it as a local process executing x86-64 code, and (feature `std`)
-//! the client the host uses to drive a device.
+//! `host`) the port that runs it as a local process executing x86-64 code, (feature
+//! `esp32-sim`) the port that runs it as a local process executing Xtensa code in a simulator,
+//! and (feature `std`) the client the host uses to drive a device.
 
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![warn(missing_docs)]
@@ -11,6 +12,8 @@ pub mod abi;
 pub mod client;
 pub mod device;
 pub mod error;
+#[cfg(feature = "esp32-sim")]
+pub mod esp32_sim;
 pub mod gc;
 pub mod heap;
 pub mod math;

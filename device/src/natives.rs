@@ -24,6 +24,39 @@ pub fn call(
     r
 }
 
+/// What a board's native entry point was entered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// Native number `id` (which may be a number no native has).
+    Native(u32),
+    /// The entry that unset function-table slots point to.
+    UnsetSlot,
+}
+
+/// Runs what a board's native entry point was entered for, on the call's argument words (at
+/// least as many as the native has parameters; extra words are ignored). Every board
+/// dispatches its native calls here.
+pub fn dispatch(
+    rt: &mut Runtime,
+    io: &mut dyn NativeIo,
+    entry: Entry,
+    args: &[u32],
+) -> Result<u32, RuntimeError> {
+    match entry {
+        Entry::Native(id) => match Native::from_id(id) {
+            Some(n) => call(rt, io, n, &args[..n.params().len().min(args.len())]),
+            None => Err(RuntimeError::new(
+                abi::ErrorKind::TypeError,
+                format_args!("call of an unknown native function"),
+            )),
+        },
+        Entry::UnsetSlot => Err(RuntimeError::new(
+            abi::ErrorKind::TypeError,
+            format_args!("call of a function that is not loaded"),
+        )),
+    }
+}
+
 /// `call` without the clean-up.
 fn run(
     rt: &mut Runtime,
@@ -186,6 +219,26 @@ mod tests {
 
     fn int(v: i32) -> u32 {
         ((v as u32) << 1) | 1
+    }
+
+    #[test]
+    fn dispatch_runs_natives_and_refuses_unset_slots_and_unknown_numbers() {
+        let mut rt = rt();
+        let mut io = Capture::default();
+        let id = Native::IntToString as u32;
+        let s = dispatch(&mut rt, &mut io, Entry::Native(id), &[42, 7, 7, 7, 7, 7]).unwrap();
+        assert_eq!(crate::objects::string::bytes(&rt.mem, s).unwrap(), b"42");
+        let unset = dispatch(&mut rt, &mut io, Entry::UnsetSlot, &[]).unwrap_err();
+        assert_eq!(unset.kind, ErrorKind::TypeError);
+        assert_eq!(
+            unset.message_bytes(),
+            b"call of a function that is not loaded"
+        );
+        let unknown = dispatch(&mut rt, &mut io, Entry::Native(9999), &[]).unwrap_err();
+        assert_eq!(
+            unknown.message_bytes(),
+            b"call of an unknown native function"
+        );
     }
 
     #[test]

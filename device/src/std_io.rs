@@ -1,4 +1,33 @@
-//! Adapters from `std::io` streams to the `embedded_io` traits the protocol is written against.
+//! Adapters from `std::io` streams to the `embedded_io` traits the protocol is written against,
+//! and the natives' I/O for a device that runs as a process on the host computer.
+
+use std::time::Instant;
+
+use crate::device::OutputSink;
+use crate::runtime::NativeIo;
+
+/// The natives' I/O in a device process (every simulated board): output through the device's
+/// sink, time since the board started, delays by sleeping.
+pub struct ProcessIo<'a> {
+    /// Where output goes.
+    pub out: &'a mut dyn OutputSink,
+    /// When the board started.
+    pub start: Instant,
+}
+
+impl NativeIo for ProcessIo<'_> {
+    fn output(&mut self, stream: u8, bytes: &[u8]) {
+        self.out.output(stream, bytes);
+    }
+
+    fn now_ms(&mut self) -> f32 {
+        self.start.elapsed().as_secs_f64() as f32 * 1000.0
+    }
+
+    fn delay_ms(&mut self, ms: u32) {
+        std::thread::sleep(std::time::Duration::from_millis(ms as u64));
+    }
+}
 
 /// A `std::io` reader or writer used as an `embedded_io` one.
 #[derive(Debug)]

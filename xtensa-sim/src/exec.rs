@@ -98,9 +98,10 @@ fn fetch(sim: &mut Sim, pc: u32) -> Result<Decoded, Fault> {
     if let Some(d) = region.decoded[off] {
         return Ok(d);
     }
-    let end = (off + 3).min(region.bytes.len());
+    let mut bytes = [0; 3];
+    let n = region.peek(off, &mut bytes);
     let (inst, len) =
-        backend_xtensa::decode(&region.bytes[off..end]).ok_or(Fault::IllegalInstruction { pc })?;
+        backend_xtensa::decode(&bytes[..n]).ok_or(Fault::IllegalInstruction { pc })?;
     let d = Decoded {
         inst,
         len: len as u8,

@@ -63,6 +63,8 @@ mod exec;
 mod fault;
 pub mod fpu;
 mod memory;
+#[cfg(feature = "qemu")]
+pub mod qemu;
 mod window;
 
 pub use cpu::{Config, ConfigError, ROOT_FRAME, Sim, Stop};

@@ -28,10 +28,51 @@ pub struct RegionSpec {
     pub executable: bool,
 }
 
+/// A region's bytes: a heap allocation owned through a raw pointer, so that an embedder may
+/// keep a pointer into it (see [`Memory::region_ptr`]) while the simulator also reads and
+/// writes it; all access goes through raw-pointer copies, never through references.
+struct Bytes {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Bytes {
+    fn zeroed(len: usize) -> Bytes {
+        let ptr = Box::into_raw(vec![0u8; len].into_boxed_slice()).cast::<u8>();
+        Bytes { ptr, len }
+    }
+
+    /// Copies `out.len()` bytes at `off` (the caller checked the range).
+    #[inline]
+    fn read(&self, off: usize, out: &mut [u8]) {
+        debug_assert!(off + out.len() <= self.len);
+        // SAFETY: the range lies inside the allocation, which lives as long as `self`.
+        unsafe { std::ptr::copy_nonoverlapping(self.ptr.add(off), out.as_mut_ptr(), out.len()) }
+    }
+
+    /// Copies `bytes` to `off` (the caller checked the range).
+    #[inline]
+    fn write(&mut self, off: usize, bytes: &[u8]) {
+        debug_assert!(off + bytes.len() <= self.len);
+        // SAFETY: the range lies inside the allocation, which lives as long as `self`.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.ptr.add(off), bytes.len()) }
+    }
+}
+
+impl Drop for Bytes {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` and `len` came from `Box::into_raw` of a boxed slice of that length.
+        drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(self.ptr, self.len)) });
+    }
+}
+
+// SAFETY: `Bytes` owns its allocation exclusively, like a `Box<[u8]>`.
+unsafe impl Send for Bytes {}
+
 /// A region with its contents and, when executable, its decode cache.
 pub(crate) struct Region {
     pub(crate) spec: RegionSpec,
-    pub(crate) bytes: Vec<u8>,
+    bytes: Bytes,
     /// One entry per byte address when executable: the instruction decoded there, if any yet.
     pub(crate) decoded: Vec<Option<crate::exec::Decoded>>,
 }
@@ -44,10 +85,17 @@ impl Region {
             Vec::new()
         };
         Region {
-            bytes: vec![0; spec.size as usize],
+            bytes: Bytes::zeroed(spec.size as usize),
             decoded,
             spec,
         }
+    }
+
+    /// Up to `out.len()` bytes at `off`, stopping at the region's end; the number copied.
+    pub(crate) fn peek(&self, off: usize, out: &mut [u8]) -> usize {
+        let n = out.len().min(self.bytes.len.saturating_sub(off));
+        self.bytes.read(off, &mut out[..n]);
+        n
     }
 
     /// The offset of `len` bytes at `addr` in this region, if they lie inside it.
@@ -137,7 +185,7 @@ impl Memory {
         let (i, off) = self
             .find(addr, len)
             .ok_or(MemoryError::Unmapped { addr, len })?;
-        buf.copy_from_slice(&self.regions[i].bytes[off..off + buf.len()]);
+        self.regions[i].bytes.read(off, buf);
         Ok(())
     }
 
@@ -148,7 +196,7 @@ impl Memory {
             .find(addr, len)
             .ok_or(MemoryError::Unmapped { addr, len })?;
         let region = &mut self.regions[i];
-        region.bytes[off..off + bytes.len()].copy_from_slice(bytes);
+        region.bytes.write(off, bytes);
         region.invalidate(off, bytes.len());
         Ok(())
     }
@@ -165,21 +213,17 @@ impl Memory {
         self.write(addr, &value.to_le_bytes())
     }
 
-    /// The bytes of a whole region, by its base address (for embedders that keep data there).
-    pub fn region_bytes(&self, base: u32) -> Option<&[u8]> {
+    /// The host address and size of the bytes of the non-executable region starting at `base`.
+    ///
+    /// The pointer stays valid, for reads and writes of that many bytes, as long as this
+    /// `Memory` lives: an embedder may keep data the program shares there (the ESP32 boards'
+    /// data arena). It must not touch those bytes while [`Sim::run`](crate::Sim::run) runs.
+    /// Executable regions are excluded: their decode cache must see every write.
+    pub fn region_ptr(&mut self, base: u32) -> Option<(*mut u8, usize)> {
         self.regions
             .iter()
-            .find(|r| r.spec.base == base)
-            .map(|r| &r.bytes[..])
-    }
-
-    /// The bytes of a whole non-executable region, mutably (executable regions have a decode
-    /// cache that must see every write: use [`Memory::write`]).
-    pub fn region_bytes_mut(&mut self, base: u32) -> Option<&mut [u8]> {
-        self.regions
-            .iter_mut()
             .find(|r| r.spec.base == base && !r.spec.executable)
-            .map(|r| &mut r.bytes[..])
+            .map(|r| (r.bytes.ptr, r.bytes.len))
     }
 
     /// Loads `N` bytes at `addr` for the program at `pc`, with the chip's access rules.
@@ -187,7 +231,7 @@ impl Memory {
     pub(crate) fn load<const N: usize>(&mut self, pc: u32, addr: u32) -> Result<[u8; N], Fault> {
         let (i, off) = self.checked(pc, addr, N as u32)?;
         let mut out = [0; N];
-        out.copy_from_slice(&self.regions[i].bytes[off..off + N]);
+        self.regions[i].bytes.read(off, &mut out);
         Ok(out)
     }
 
@@ -201,7 +245,7 @@ impl Memory {
     ) -> Result<(), Fault> {
         let (i, off) = self.checked(pc, addr, N as u32)?;
         let region = &mut self.regions[i];
-        region.bytes[off..off + N].copy_from_slice(&bytes);
+        region.bytes.write(off, &bytes);
         region.invalidate(off, N);
         Ok(())
     }

@@ -10,17 +10,16 @@
 
 use std::cell::Cell;
 use std::io;
-use std::time::Instant;
 
 use super::ctx::Ctx;
 use super::mmap::{Mapping, READ_EXEC, READ_WRITE};
 use super::trampoline::bs_device_unwind;
 use crate::abi::host::{CTX_NATIVE_ID, CTX_NATIVE_RETURN, NATIVE_SLOTS};
-use crate::abi::{ErrorKind, Native, NativeTy};
-use crate::device::OutputSink;
+use crate::abi::{Native, NativeTy};
 use crate::error::RuntimeError;
 use crate::natives;
-use crate::runtime::{NativeIo, Runtime};
+use crate::runtime::Runtime;
+use crate::std_io::ProcessIo;
 
 /// Native number recorded by the thunk of an unset function slot.
 pub const ID_UNSET_SLOT: u32 = u32::MAX;
@@ -34,33 +33,11 @@ pub struct RunEnv<'a> {
     /// The runtime.
     pub rt: &'a mut Runtime,
     /// Output and clock.
-    pub io: HostIo<'a>,
+    pub io: ProcessIo<'a>,
     /// The context block of the run.
     pub ctx: &'a Ctx,
     /// The error that stopped the run, if any.
     pub fault: Option<RuntimeError>,
-}
-
-/// Output through the device's sink, time from the port's start.
-pub struct HostIo<'a> {
-    /// Where output goes.
-    pub out: &'a mut dyn OutputSink,
-    /// When the port started.
-    pub start: Instant,
-}
-
-impl NativeIo for HostIo<'_> {
-    fn output(&mut self, stream: u8, bytes: &[u8]) {
-        self.out.output(stream, bytes);
-    }
-
-    fn now_ms(&mut self) -> f32 {
-        self.start.elapsed().as_secs_f64() as f32 * 1000.0
-    }
-
-    fn delay_ms(&mut self, ms: u32) {
-        std::thread::sleep(std::time::Duration::from_millis(ms as u64));
-    }
 }
 
 thread_local! {
@@ -104,19 +81,11 @@ fn enter(args: [u32; 3]) -> u32 {
     // nothing else touches it while generated code (and so this native) runs.
     let env = unsafe { &mut *env };
     env.rt.shadow_sp = env.ctx.shadow_sp();
-    let id = env.ctx.native_id();
-    let result = match Native::from_id(id) {
-        Some(n) => natives::call(env.rt, &mut env.io, n, &args[..n.params().len()]),
-        None if id == ID_UNSET_SLOT => Err(RuntimeError::new(
-            ErrorKind::TypeError,
-            format_args!("call of a function that is not loaded"),
-        )),
-        None => Err(RuntimeError::new(
-            ErrorKind::TypeError,
-            format_args!("call of an unknown native function"),
-        )),
+    let entry = match env.ctx.native_id() {
+        ID_UNSET_SLOT => natives::Entry::UnsetSlot,
+        id => natives::Entry::Native(id),
     };
-    match result {
+    match natives::dispatch(env.rt, &mut env.io, entry, &args) {
         Ok(v) => v,
         Err(e) => raise(env, e),
     }

@@ -5,13 +5,14 @@ use std::time::Instant;
 
 use super::ctx::Ctx;
 use super::mmap::{Mapping, READ_WRITE, READ_WRITE_EXEC};
-use super::natives::{HostIo, RunEnv, RunScope, Thunks};
+use super::natives::{RunEnv, RunScope, Thunks};
 use super::trampoline::bs_device_enter;
 use crate::abi::host::NATIVE_SLOTS;
 use crate::device::{Fault, LoadError, OutputSink, Port};
 use crate::error::RuntimeError;
 use crate::memory::{MemError, Memory, MemoryMap};
 use crate::runtime::Runtime;
+use crate::std_io::ProcessIo;
 
 /// How far above the real end of the machine stack generated code must stop: room for the
 /// natives (and the Rust code they call) that run after the last stack check.
@@ -149,7 +150,7 @@ impl Port for HostPort {
         let bias = self.bias();
         let mut env = RunEnv {
             rt,
-            io: HostIo {
+            io: ProcessIo {
                 out,
                 start: self.start,
             },

@@ -12,6 +12,7 @@
 //! | 0x07 | `Reset` | — |
 //! | 0x08 | `Configure` | flags u32 (bit 0: collect on every allocation) |
 //! | 0x09 | `Collect` | — (since version 2) |
+//! | 0x0A | `RunStats` | — |
 //!
 //! Device → host:
 //! | type | message | payload |
@@ -23,6 +24,7 @@
 //! | 0x85 | `RuntimeError` | kind u8, code address u32, message… |
 //! | 0x86 | `Stats` | heap size, in use, free, live objects, collections, peak (u32 each) |
 //! | 0x87 | `Error` | message… |
+//! | 0x88 | `RunStats` | instructions executed by the latest run, u64 as low and high u32 |
 //!
 //! `HeapStats` and `Collect` are both answered by `Stats`; after `Collect` (a full collection
 //! whose only roots are the registered global ranges) its "in use" and "live objects" are
@@ -68,6 +70,10 @@ pub const DEVICE_RUNTIME_ERROR: u8 = 0x85;
 pub const DEVICE_STATS: u8 = 0x86;
 /// Type byte of [`DeviceMessage::Error`].
 pub const DEVICE_ERROR: u8 = 0x87;
+/// Type byte of [`HostMessage::RunStats`].
+pub const HOST_RUN_STATS: u8 = 0x0A;
+/// Type byte of [`DeviceMessage::RunStats`].
+pub const DEVICE_RUN_STATS: u8 = 0x88;
 
 /// Bit of [`HostMessage::Configure`]'s flags: collect garbage before every allocation.
 pub const CONFIGURE_GC_STRESS: u32 = 1;
@@ -120,6 +126,9 @@ pub enum HostMessage<'a> {
     /// global ranges; static data is never collected), and answer [`DeviceMessage::Stats`]:
     /// then in use and live objects are exact.
     Collect,
+    /// Ask how many instructions the latest run executed; boards that count them (the
+    /// simulators) answer [`DeviceMessage::RunStats`], others [`DeviceMessage::Error`].
+    RunStats,
 }
 
 /// What the device tells the host in [`DeviceMessage::HelloAck`].
@@ -169,6 +178,11 @@ pub enum DeviceMessage<'a> {
     Error {
         /// What went wrong.
         message: &'a [u8],
+    },
+    /// The answer to [`HostMessage::RunStats`].
+    RunStats {
+        /// Instructions the latest run executed.
+        instructions: u64,
     },
 }
 
@@ -263,6 +277,7 @@ impl<'a> HostMessage<'a> {
             HostMessage::Reset => (HOST_RESET, Head::new(), &[]),
             HostMessage::Configure { flags } => (HOST_CONFIGURE, Head::new().u32(flags), &[]),
             HostMessage::Collect => (HOST_COLLECT, Head::new(), &[]),
+            HostMessage::RunStats => (HOST_RUN_STATS, Head::new(), &[]),
         };
         write_frame(w, kind, &[head.as_bytes(), tail])
     }
@@ -292,6 +307,7 @@ impl<'a> HostMessage<'a> {
             HOST_RESET => HostMessage::Reset,
             HOST_CONFIGURE => HostMessage::Configure { flags: c.u32()? },
             HOST_COLLECT => HostMessage::Collect,
+            HOST_RUN_STATS => HostMessage::RunStats,
             kind => return Err(ProtocolError::UnknownType { kind }),
         };
         c.end()?;
@@ -344,6 +360,12 @@ impl<'a> DeviceMessage<'a> {
                 (DEVICE_STATS, head, &[])
             }
             DeviceMessage::Error { message } => (DEVICE_ERROR, Head::new(), message),
+            DeviceMessage::RunStats { instructions } => {
+                let head = Head::new()
+                    .u32(instructions as u32)
+                    .u32((instructions >> 32) as u32);
+                (DEVICE_RUN_STATS, head, &[])
+            }
         };
         write_frame(w, kind, &[head.as_bytes(), tail])
     }
@@ -401,6 +423,13 @@ impl<'a> DeviceMessage<'a> {
                 peak: c.u32()?,
             }),
             DEVICE_ERROR => return Ok(DeviceMessage::Error { message: c.rest() }),
+            DEVICE_RUN_STATS => {
+                let low = c.u32()?;
+                let high = c.u32()?;
+                DeviceMessage::RunStats {
+                    instructions: u64::from(high) << 32 | u64::from(low),
+                }
+            }
             kind => return Err(ProtocolError::UnknownType { kind }),
         };
         c.end()?;
@@ -449,6 +478,7 @@ mod tests {
                 flags: CONFIGURE_GC_STRESS,
             },
             HostMessage::Collect,
+            HostMessage::RunStats,
         ];
         let mut buf = vec![0u8; 256];
         for m in msgs {
@@ -496,6 +526,9 @@ mod tests {
             DeviceMessage::Stats(stats),
             DeviceMessage::Error {
                 message: b"corrupt frame",
+            },
+            DeviceMessage::RunStats {
+                instructions: 0x1_2345_6789,
             },
         ];
         let mut buf = vec![0u8; 256];

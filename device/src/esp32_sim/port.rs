@@ -1,0 +1,264 @@
+//! The `esp32-sim` board's [`Port`]: the ESP32 memory map in an Xtensa simulator, generated
+//! code run from a sentinel `callx8`, and native-vector calls dispatched to the runtime.
+
+use std::time::Instant;
+
+use xtensa_sim::{Access, Config, NanRule, RegionSpec, Sim, Stop};
+
+use crate::abi::esp32::*;
+use crate::device::{Fault, LoadError, OutputSink, Port};
+use crate::error::RuntimeError;
+use crate::memory::{MemError, Memory, MemoryMap};
+use crate::natives::{self, Entry};
+use crate::runtime::Runtime;
+use crate::std_io::ProcessIo;
+
+/// Instructions simulated between checks for the end of a run (a run has no time limit, as on
+/// the host board; this only bounds each call into the simulator).
+const FUEL: u64 = 1 << 30;
+
+/// Internal data RAM: the context block, the function table and the machine stack.
+const DRAM: u32 = CONTEXT;
+
+/// The `esp32-sim` board: a simulated ESP32 whose PSRAM window holds the runtime's arena.
+pub struct Esp32SimPort {
+    sim: Sim,
+    map: MemoryMap,
+    slots: u32,
+    start: Instant,
+    /// Instructions the latest run executed.
+    last_run: Option<u64>,
+}
+
+/// Why the board could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetupError {
+    /// The heap does not fit in the PSRAM arena.
+    HeapTooLarge {
+        /// The heap size asked for.
+        heap_size: u32,
+    },
+    /// More function slots than the function table has.
+    TooManySlots {
+        /// The number asked for.
+        slots: u32,
+    },
+    /// The memory map is unusable.
+    Memory(MemError),
+}
+
+impl core::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SetupError::HeapTooLarge { heap_size } => write!(
+                f,
+                "a heap of {heap_size} bytes does not fit: the esp32-sim board's heap is at \
+                 most {MAX_HEAP_SIZE} bytes (the PSRAM arena after the data region and shadow \
+                 stack); choose a smaller --heap-size"
+            ),
+            SetupError::TooManySlots { slots } => write!(
+                f,
+                "{slots} function slots do not fit: the esp32-sim board has at most \
+                 {FUNCTION_SLOTS}"
+            ),
+            SetupError::Memory(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+impl Esp32SimPort {
+    /// A board with a heap of `heap_size` bytes and `slots` function slots.
+    pub fn new(heap_size: u32, slots: u32) -> Result<Esp32SimPort, SetupError> {
+        if heap_size > MAX_HEAP_SIZE {
+            return Err(SetupError::HeapTooLarge { heap_size });
+        }
+        if slots > FUNCTION_SLOTS {
+            return Err(SetupError::TooManySlots { slots });
+        }
+        let map = MemoryMap::esp32(heap_size);
+        map.validate().map_err(SetupError::Memory)?;
+        let region = |name, base, end: u32, access, executable| RegionSpec {
+            name,
+            base,
+            size: end - base,
+            access,
+            executable,
+        };
+        let config = Config {
+            regions: vec![
+                region("iram", NATIVE_VECTOR, CODE_END, Access::WordOnly, true),
+                region("dram", DRAM, STACK_TOP, Access::Any, false),
+                region(
+                    "psram",
+                    ARENA_BASE,
+                    ARENA_BASE + map.arena_size(),
+                    Access::Any,
+                    false,
+                ),
+            ],
+            physical_registers: 64,
+            stack_limit: Some(STACK_LIMIT),
+            intercept: NATIVE_VECTOR..CODE_BASE,
+            nan_rule: NanRule::FirstOperand,
+        };
+        let sim = Sim::new(&config).expect("the ESP32 regions are disjoint");
+        let mut port = Esp32SimPort {
+            sim,
+            map,
+            slots,
+            start: Instant::now(),
+            last_run: None,
+        };
+        port.clear_slots();
+        Ok(port)
+    }
+
+    /// A runtime whose arena is the simulator's PSRAM region.
+    pub fn runtime(&mut self) -> Result<Runtime, MemError> {
+        let (ptr, len) = self
+            .sim
+            .memory
+            .region_ptr(ARENA_BASE)
+            .expect("the PSRAM region exists");
+        if (len as u64) < self.map.arena_size() as u64 {
+            return Err(MemError::BadMap);
+        }
+        // SAFETY: the region's bytes live as long as the simulator, which this port owns, and
+        // the port outlives the runtime in a `Device`. The simulator touches them only inside
+        // `Sim::run`, while no runtime method runs (natives run between `Sim::run` calls).
+        let mem = unsafe { Memory::from_raw(ptr, self.map)? };
+        Runtime::new(mem)
+    }
+
+    fn write_word(&mut self, addr: u32, value: u32) {
+        // The context block and function table are inside the DRAM region.
+        self.sim
+            .memory
+            .write_u32(addr, value)
+            .expect("address inside DRAM");
+    }
+
+    fn read_word(&mut self, addr: u32) -> u32 {
+        self.sim.memory.read_u32(addr).expect("address inside DRAM")
+    }
+
+    /// Runs one native-vector call the simulator stopped at; `Err` ends the run.
+    fn native_call(
+        &mut self,
+        pc: u32,
+        rt: &mut Runtime,
+        io: &mut ProcessIo<'_>,
+    ) -> Result<(), Fault> {
+        let entry = if pc == UNSET_SLOT_ENTRY {
+            Entry::UnsetSlot
+        } else if (pc - NATIVE_VECTOR).is_multiple_of(4) {
+            Entry::Native((pc - NATIVE_VECTOR) / 4)
+        } else {
+            Entry::Native(u32::MAX)
+        };
+        let args: [u32; 6] = core::array::from_fn(|i| self.sim.call_arg(i as u32));
+        rt.shadow_sp = self.read_word(CTX_SHADOW_SP);
+        match natives::dispatch(rt, io, entry, &args) {
+            Ok(result) => {
+                self.sim.return_from_call(result);
+                Ok(())
+            }
+            Err(error) => Err(Fault {
+                error,
+                code_addr: self.sim.call_return_address(),
+            }),
+        }
+    }
+}
+
+/// The run-time error of a fault of the simulated processor.
+fn machine_fault(fault: xtensa_sim::Fault) -> Fault {
+    let error = match fault {
+        xtensa_sim::Fault::StackOverflow { .. } => RuntimeError::stack_overflow(),
+        xtensa_sim::Fault::DivideByZero { .. } => RuntimeError::division_by_zero(),
+        other => RuntimeError::new(
+            crate::abi::ErrorKind::TypeError,
+            format_args!("the Xtensa code faulted: {other}"),
+        ),
+    };
+    Fault {
+        error,
+        code_addr: fault.pc(),
+    }
+}
+
+impl Port for Esp32SimPort {
+    fn board_name(&self) -> &[u8] {
+        b"esp32-sim"
+    }
+
+    fn function_slots(&self) -> u32 {
+        self.slots
+    }
+
+    fn load_code(&mut self, addr: u32, bytes: &[u8]) -> Result<(), LoadError> {
+        let len = bytes.len() as u32;
+        if !self.map.in_code(addr, len) {
+            return Err(MemError::OutOfRange { addr, len }.into());
+        }
+        self.sim
+            .memory
+            .write(addr, bytes)
+            .map_err(|_| LoadError::Memory(MemError::OutOfRange { addr, len }))
+    }
+
+    fn set_slot(&mut self, slot: u32, addr: u32) -> Result<(), LoadError> {
+        let slots = self.slots;
+        if slot >= slots {
+            return Err(LoadError::BadSlot { slot, slots });
+        }
+        let target = match addr {
+            0 => UNSET_SLOT_ENTRY,
+            a if self.map.in_code(a, 1) => a,
+            a => return Err(MemError::OutOfRange { addr: a, len: 1 }.into()),
+        };
+        self.write_word(FUNCTION_TABLE + 4 * slot, target);
+        Ok(())
+    }
+
+    fn clear_slots(&mut self) {
+        for slot in 0..self.slots {
+            self.write_word(FUNCTION_TABLE + 4 * slot, UNSET_SLOT_ENTRY);
+        }
+    }
+
+    fn run(&mut self, entry: u32, rt: &mut Runtime, out: &mut dyn OutputSink) -> Result<(), Fault> {
+        let map = self.map;
+        self.write_word(CTX_SHADOW_SP, map.shadow_top());
+        self.write_word(CTX_SHADOW_LIMIT, map.shadow_base);
+        self.sim.reset_windows();
+        self.sim
+            .call8(entry, RUN_RETURN, STACK_TOP, &[])
+            .expect("the stack top is inside DRAM");
+        let before = self.sim.instructions();
+        let mut io = ProcessIo {
+            out,
+            start: self.start,
+        };
+        let result = loop {
+            match self.sim.run(FUEL) {
+                Ok(Stop::Intercepted(RUN_RETURN)) => break Ok(()),
+                Ok(Stop::Intercepted(pc)) => {
+                    if let Err(fault) = self.native_call(pc, rt, &mut io) {
+                        break Err(fault);
+                    }
+                }
+                Ok(Stop::OutOfFuel) => {}
+                Err(fault) => break Err(machine_fault(fault)),
+            }
+        };
+        self.last_run = Some(self.sim.instructions() - before);
+        result
+    }
+
+    fn instructions(&self) -> Option<u64> {
+        self.last_run
+    }
+}

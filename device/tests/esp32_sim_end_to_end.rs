@@ -1,0 +1,375 @@
+//! End-to-end tests of the esp32-sim board: spawn `bs-device-esp32-sim`, load hand-assembled
+//! Xtensa functions (windowed ABI, natives through the native vector, calls through the
+//! function table) and drive them with the client.
+#![cfg(feature = "esp32-sim")]
+
+use std::process::Command;
+
+use backend_xtensa::{BranchZOp, CallxOp, Inst, MemOp, Reg, RrrOp, encode};
+use device::abi::esp32::{FUNCTION_TABLE, MAX_HEAP_SIZE, NATIVE_VECTOR};
+use device::abi::{ErrorKind, KIND_STRING, Native};
+use device::client::{ClientError, DeviceClient, RunOutcome};
+
+type Client = DeviceClient<std::process::ChildStdout, std::process::ChildStdin>;
+
+fn start(args: &[&str]) -> Client {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bs-device-esp32-sim"));
+    cmd.args(args);
+    DeviceClient::spawn(cmd).expect("device starts")
+}
+
+/// A windowed function: a literal pool, then `entry a1, 32`, the body and `retw`.
+struct Func {
+    pool: Vec<u32>,
+    body: Vec<Step>,
+}
+
+enum Step {
+    Inst(Inst),
+    /// `l32r` of a pool word.
+    Lit(Reg, usize),
+}
+
+impl Func {
+    fn new() -> Func {
+        Func {
+            pool: Vec::new(),
+            body: vec![Step::Inst(Inst::Entry {
+                s: Reg::A1,
+                frame: 32,
+            })],
+        }
+    }
+    fn inst(&mut self, i: Inst) -> &mut Self {
+        self.body.push(Step::Inst(i));
+        self
+    }
+    fn lit(&mut self, r: Reg, value: u32) -> &mut Self {
+        self.pool.push(value);
+        self.body.push(Step::Lit(r, self.pool.len() - 1));
+        self
+    }
+    fn movi(&mut self, r: Reg, imm: i32) -> &mut Self {
+        self.inst(Inst::Movi { t: r, imm })
+    }
+    /// `callx8` of native `n` with the arguments already in `a10..`.
+    fn native(&mut self, n: Native) -> &mut Self {
+        self.lit(Reg::A8, NATIVE_VECTOR + 4 * n as u32)
+            .inst(Inst::Callx {
+                op: CallxOp::Callx8,
+                s: Reg::A8,
+            })
+    }
+    /// `callx8` of function-table slot `slot`.
+    fn slot(&mut self, slot: u32) -> &mut Self {
+        self.lit(Reg::A8, FUNCTION_TABLE + 4 * slot)
+            .inst(Inst::Mem {
+                op: MemOp::L32i,
+                t: Reg::A8,
+                s: Reg::A8,
+                offset: 0,
+            })
+            .inst(Inst::Callx {
+                op: CallxOp::Callx8,
+                s: Reg::A8,
+            })
+    }
+    /// The address of the next instruction, for a function loaded at `base`.
+    fn here(&self, base: u32) -> u32 {
+        self.assemble(base).0.len() as u32 + base
+    }
+    /// The bytes at `base` (4-aligned) and the entry point.
+    fn assemble(&self, base: u32) -> (Vec<u8>, u32) {
+        let mut bytes: Vec<u8> = self.pool.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let entry = base + bytes.len() as u32;
+        for step in &self.body {
+            let pc = base + bytes.len() as u32;
+            let inst = match *step {
+                Step::Inst(i) => i,
+                Step::Lit(t, k) => Inst::L32r {
+                    t,
+                    offset: backend_xtensa::l32r_offset(pc, base + 4 * k as u32),
+                },
+            };
+            bytes.extend_from_slice(encode(&inst).expect("encodable").as_bytes());
+        }
+        (bytes, entry)
+    }
+    /// Appends `retw`, loads the function at `base` and returns its entry point.
+    fn load(&mut self, client: &mut Client, base: u32) -> u32 {
+        self.inst(Inst::Retw);
+        let (bytes, entry) = self.assemble(base);
+        // Instruction RAM takes whole words.
+        let mut bytes = bytes;
+        bytes.resize(bytes.len().next_multiple_of(4), 0);
+        client.load(base, &bytes).unwrap();
+        entry
+    }
+}
+
+struct Program {
+    print42: u32,
+    raise: u32,
+    raise_return: u32,
+    sum: u32,
+    recurse: u32,
+    strings: u32,
+    unset: u32,
+    unset_return: u32,
+    narrow_iram: u32,
+}
+
+fn load_program(client: &mut Client) -> Program {
+    let map = client.info().map;
+    let code = map.code_base;
+    let hello = map.data_base;
+    let mut data = Vec::new();
+    data.extend_from_slice(&KIND_STRING.to_le_bytes());
+    data.extend_from_slice(&5u32.to_le_bytes());
+    data.extend_from_slice(b"hello\0\0\0");
+    client.load(hello, &data).unwrap();
+
+    let print42 = Func::new()
+        .movi(Reg::A10, 42)
+        .native(Native::PrintInt)
+        .movi(Reg::A10, 1)
+        .native(Native::PrintEnd)
+        .load(client, code);
+
+    let mut f = Func::new();
+    f.movi(Reg::A10, 5)
+        .movi(Reg::A11, 3)
+        .native(Native::RaiseIndexOutOfRange);
+    let raise_return = f.here(code + 0x100);
+    let raise = f.load(client, code + 0x100);
+
+    // sum(n) = n == 0 ? 0 : n + sum(n - 1), through slot 1; run: print(sum(1000)).
+    let sum_fn = Func::new()
+        // Over the next six 3-byte instructions to the final `retw` (a2 is 0 there).
+        .inst(Inst::BranchZ {
+            op: BranchZOp::Beqz,
+            s: Reg::A2,
+            offset: 21,
+        })
+        .inst(Inst::Addi {
+            t: Reg::A10,
+            s: Reg::A2,
+            imm: -1,
+        })
+        .slot(1)
+        .inst(Inst::Rrr {
+            op: RrrOp::Add,
+            r: Reg::A2,
+            s: Reg::A2,
+            t: Reg::A10,
+        })
+        .inst(Inst::Retw)
+        .load(client, code + 0x200);
+    client.set_slot(1, sum_fn).unwrap();
+    let sum = Func::new()
+        .movi(Reg::A10, 1000)
+        .slot(1)
+        .native(Native::PrintInt)
+        .movi(Reg::A10, 1)
+        .native(Native::PrintEnd)
+        .load(client, code + 0x300);
+
+    // Endless recursion through slot 0.
+    let recurse = Func::new().slot(0).load(client, code + 0x400);
+    client.set_slot(0, recurse).unwrap();
+
+    // print(hello + hello) to stdout; print(hello) to stderr.
+    let strings = Func::new()
+        .lit(Reg::A10, hello)
+        .lit(Reg::A11, hello)
+        .native(Native::StringConcat)
+        .native(Native::PrintRef)
+        .movi(Reg::A10, 1)
+        .native(Native::PrintEnd)
+        .lit(Reg::A10, hello)
+        .native(Native::PrintRef)
+        .movi(Reg::A10, 2)
+        .native(Native::PrintEnd)
+        .load(client, code + 0x500);
+
+    let mut f = Func::new();
+    f.slot(5);
+    let unset_return = f.here(code + 0x600);
+    let unset = f.load(client, code + 0x600);
+
+    // A byte load from instruction RAM, which the ESP32 refuses.
+    let narrow_iram = Func::new()
+        .lit(Reg::A9, code)
+        .inst(Inst::Mem {
+            op: MemOp::L8ui,
+            t: Reg::A9,
+            s: Reg::A9,
+            offset: 0,
+        })
+        .load(client, code + 0x700);
+
+    Program {
+        print42,
+        raise,
+        raise_return,
+        sum,
+        recurse,
+        strings,
+        unset,
+        unset_return,
+        narrow_iram,
+    }
+}
+
+/// Runs `entry`, collecting output as (stream, text).
+fn run(client: &mut Client, entry: u32) -> (RunOutcome, Vec<(u8, String)>) {
+    let mut out = Vec::new();
+    let outcome = client
+        .run(entry, |stream, bytes| {
+            out.push((stream, String::from_utf8_lossy(bytes).into_owned()))
+        })
+        .unwrap();
+    (outcome, out)
+}
+
+#[test]
+fn handshake_reports_the_esp32_memory_map() {
+    let client = start(&["--heap-size", "65536"]);
+    let info = client.info();
+    assert_eq!(info.board, "esp32-sim");
+    assert_eq!(info.map, device::memory::MemoryMap::esp32(65536));
+    assert_eq!(info.function_slots, 4096);
+}
+
+#[test]
+fn heaps_larger_than_the_psram_arena_are_refused() {
+    let out = Command::new(env!("CARGO_BIN_EXE_bs-device-esp32-sim"))
+        .args(["--heap-size", &(MAX_HEAP_SIZE + 4).to_string()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("does not fit") && stderr.contains(&MAX_HEAP_SIZE.to_string()),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn runs_code_reports_errors_and_stays_up() {
+    let mut client = start(&[]);
+    let p = load_program(&mut client);
+
+    assert_eq!(
+        run(&mut client, p.print42),
+        (RunOutcome::Completed, vec![(1, "42\n".into())])
+    );
+    // entry, movi, l32r, callx8, movi, l32r, callx8, retw: the natives are not counted.
+    assert_eq!(client.instructions().unwrap(), 8);
+
+    assert_eq!(
+        run(&mut client, p.raise),
+        (
+            RunOutcome::RuntimeError {
+                kind: ErrorKind::IndexOutOfRange,
+                code_addr: p.raise_return,
+                message: "array index out of range: 5 (length 3)".into(),
+            },
+            vec![]
+        )
+    );
+
+    // 1000 nested windowed calls: the register window overflows and underflows.
+    assert_eq!(
+        run(&mut client, p.sum),
+        (RunOutcome::Completed, vec![(1, "500500\n".into())])
+    );
+    assert!(client.instructions().unwrap() > 1000 * 7);
+
+    let (outcome, _) = run(&mut client, p.recurse);
+    assert_eq!(
+        outcome,
+        RunOutcome::RuntimeError {
+            kind: ErrorKind::StackOverflow,
+            // The `entry` that would have gone below the stack limit.
+            code_addr: p.recurse,
+            message: "stack overflow".into(),
+        }
+    );
+
+    assert_eq!(
+        run(&mut client, p.unset).0,
+        RunOutcome::RuntimeError {
+            kind: ErrorKind::TypeError,
+            code_addr: p.unset_return,
+            message: "call of a function that is not loaded".into(),
+        }
+    );
+
+    let (outcome, _) = run(&mut client, p.narrow_iram);
+    assert!(
+        matches!(&outcome, RunOutcome::RuntimeError { kind: ErrorKind::TypeError, message, .. }
+            if message.starts_with("the Xtensa code faulted: load/store error")),
+        "{outcome:?}"
+    );
+
+    assert_eq!(
+        run(&mut client, p.print42),
+        (RunOutcome::Completed, vec![(1, "42\n".into())])
+    );
+}
+
+#[test]
+fn natives_allocate_print_to_both_streams_and_collect() {
+    let mut client = start(&["--heap-size", "4096"]);
+    let p = load_program(&mut client);
+    let (outcome, out) = run(&mut client, p.strings);
+    assert_eq!(outcome, RunOutcome::Completed);
+    assert_eq!(out, vec![(1, "hellohello\n".into()), (2, "hello\n".into())]);
+    // 4096 bytes hold fewer than 300 such strings: without collection this would fail.
+    for _ in 0..300 {
+        assert_eq!(run(&mut client, p.strings).0, RunOutcome::Completed);
+    }
+    let stats = client.heap_stats().unwrap();
+    assert!(stats.collections > 0, "{stats:?}");
+    let after = client.collect().unwrap();
+    assert_eq!((after.live_objects, after.in_use), (0, 0));
+}
+
+#[test]
+fn float_natives_take_and_return_bits_in_address_registers() {
+    let mut client = start(&[]);
+    let code = client.info().map.code_base;
+    let entry = Func::new()
+        .lit(Reg::A10, 2.0f32.to_bits())
+        .native(Native::MathSqrt)
+        .native(Native::PrintFloat)
+        .native(Native::PrintSpace)
+        .lit(Reg::A10, 1.0f32.to_bits())
+        .lit(Reg::A11, 0.0f32.to_bits())
+        .native(Native::MathAtan2)
+        .native(Native::PrintFloat)
+        .movi(Reg::A10, 1)
+        .native(Native::PrintEnd)
+        .load(&mut client, code);
+    assert_eq!(
+        run(&mut client, entry),
+        (
+            RunOutcome::Completed,
+            vec![(1, "1.414214 1.570796\n".into())]
+        )
+    );
+}
+
+#[cfg(all(feature = "host", target_arch = "x86_64", target_os = "linux"))]
+#[test]
+fn the_host_board_does_not_count_instructions() {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bs-device-host"));
+    cmd.arg("--heap-size").arg("65536");
+    let mut client = DeviceClient::spawn(cmd).unwrap();
+    let e = client.instructions().unwrap_err();
+    assert!(
+        matches!(&e, ClientError::Device(m) if m.contains("does not count instructions")),
+        "{e}"
+    );
+}
