@@ -29,7 +29,7 @@ mod format;
 pub mod isa;
 mod print;
 
-pub use codegen::{CallSite, CodegenError, MachineCode, Reloc, compile, compile_with_chunk};
+pub use codegen::{CallSite, CodegenError, MachineCode, Reloc, abi, compile, compile_with_chunk};
 pub use decode::{decode, length};
 pub use encode::{EncodeError, Encoded, encode};
 pub use isa::*;

@@ -73,3 +73,20 @@ fn xtensa_programs_link_for_the_esp32_map() {
     }
     assert!(image.slots.iter().any(|&(_, a)| a == image.entry));
 }
+
+/// The numbers of the ESP32 contract that `backend-xtensa` repeats (it cannot depend on the
+/// device crate) equal the device's.
+#[test]
+fn the_code_generator_agrees_with_the_device_abi() {
+    use backend_xtensa::abi;
+    use device::abi::Native;
+    use device::abi::esp32;
+    assert_eq!(abi::NATIVE_VECTOR, esp32::NATIVE_VECTOR);
+    assert_eq!(abi::NATIVE_SLOTS, esp32::NATIVE_SLOTS);
+    assert_eq!(abi::FUNCTION_TABLE, esp32::FUNCTION_TABLE);
+    assert_eq!(abi::FUNCTION_SLOTS, esp32::FUNCTION_SLOTS);
+    assert_eq!(abi::CTX_SHADOW_SP, esp32::CTX_SHADOW_SP);
+    assert_eq!(abi::CTX_SHADOW_SP + 4, esp32::CTX_SHADOW_LIMIT);
+    assert_eq!(abi::RAISE_STACK_OVERFLOW, Native::RaiseStackOverflow as u32);
+    assert_eq!(abi::FLOAT_DIV, Native::FloatDiv as u32);
+}

@@ -25,6 +25,7 @@
 
 pub mod analysis;
 pub mod builder;
+pub mod interp;
 pub mod moves;
 pub mod opt;
 pub mod print;

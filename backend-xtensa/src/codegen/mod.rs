@@ -1,20 +1,20 @@
 //! IR → Xtensa machine code for the ESP32 boards, following the windowed-ABI contract of
-//! [`device::abi::esp32`].
+//! `device::abi::esp32` (its numbers are in `abi`).
 //!
 //! Pipeline: the shared optimisations ([`ir::opt`]) → float divisions become calls of the
-//! [`FloatDiv`](device::abi::Native::FloatDiv) native (the ESP32's FPU has no `div.s`) →
+//! `FloatDiv` native (the ESP32's FPU has no `div.s`) →
 //! liveness → the shared graph-colouring allocator ([`ir::regalloc`]) over this target's
 //! registers (`regs`) → instruction selection with the frame, shadow-stack root slots and
 //! parallel moves (`select`) → layout with literal pools and branch relaxation (`asm`).
 
+pub mod abi;
 mod asm;
 mod regs;
 mod select;
 
 pub use asm::CHUNK;
 
-use device::abi::Native;
-use device::abi::esp32::{FUNCTION_SLOTS, FUNCTION_TABLE};
+use abi::{FLOAT_DIV, FUNCTION_SLOTS, FUNCTION_TABLE};
 use ir::{Callee, FloatOp, Function, Inst, LocId};
 
 /// A call instruction in the generated code.
@@ -160,7 +160,7 @@ fn divisions_to_calls(f: &mut Function) {
         if let Inst::Float { op: FloatOp::Div, dst, a, b } = *inst {
             *inst = Inst::Call {
                 dst: Some(dst),
-                callee: Callee::Native(Native::FloatDiv as u32),
+                callee: Callee::Native(FLOAT_DIV),
                 args: vec![a, b],
                 loc: LocId(0),
             };

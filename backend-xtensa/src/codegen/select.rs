@@ -12,11 +12,12 @@
 //! written to its slot.
 
 use super::CodegenError;
+use super::abi::{
+    CTX_SHADOW_SP, FUNCTION_TABLE, NATIVE_SLOTS, NATIVE_VECTOR, RAISE_STACK_OVERFLOW,
+};
 use super::asm::{Assembled, Assembler, Cond as Br, Label, Literal};
 use super::regs::*;
 use crate::isa::*;
-use device::abi::Native;
-use device::abi::esp32::{CTX_SHADOW_SP, NATIVE_SLOTS, NATIVE_VECTOR};
 use ir::moves::Move;
 use ir::regalloc::{Allocation, Home};
 use ir::{Callee, Cond, FloatOp, Function, Inst as I, IntOp, LocId, Terminator, UnOp, Var, Width};
@@ -74,7 +75,7 @@ pub fn select(f: &Function, alloc: &Allocation, chunk: u32) -> Result<Assembled,
     }
     if let Some(l) = s.overflow {
         s.a.bind(l);
-        s.call_native(Native::RaiseStackOverflow as u32, LocId(0))?;
+        s.call_native(RAISE_STACK_OVERFLOW, LocId(0))?;
     }
     s.a.finish()
 }
@@ -407,7 +408,7 @@ impl Sel<'_> {
         if let Callee::Dynamic(slot) = callee {
             // The slot's table entry, into a9 before the arguments take their registers.
             let r = self.read(slot, SCRATCH2);
-            self.a.l32r(SCRATCH, Literal::Word(device::abi::esp32::FUNCTION_TABLE));
+            self.a.l32r(SCRATCH, Literal::Word(FUNCTION_TABLE));
             self.a.inst(Inst::Rrr { op: RrrOp::Addx4, r: SCRATCH2, s: r, t: SCRATCH });
             self.load_word(SCRATCH2, SCRATCH2, 0);
         }
