@@ -1,31 +1,44 @@
-//! Talking to boards: starting the host board's device process, sending a linked image and
-//! running it, and serving as that device process (`bs device-host`).
+//! Talking to boards: starting a board's device process, sending a linked image and running
+//! it, and serving as that device process (`bs device-host`, `bs device-esp32-sim`).
 
 use device::client::{ClientError, DeviceClient, RunOutcome};
 use device::heap::HeapStats;
 use incremental::link::{Image, LinkTarget};
 use std::process::{ChildStdin, ChildStdout, Command};
 
-/// The boards this version can run on.
-pub const BOARDS: &[&str] = &["host"];
+/// The boards this version can run on, and the `bs` subcommand that serves each.
+const BOARDS: &[(&str, &str)] = &[("host", "device-host"), ("esp32-sim", "device-esp32-sim")];
+
+/// Whether `name` is a board this version can run on.
+pub fn is_board(name: &str) -> bool {
+    BOARDS.iter().any(|(board, _)| *board == name)
+}
 
 /// A connected board.
 pub struct Board {
     client: DeviceClient<ChildStdout, ChildStdin>,
 }
 
-/// Starts board `name` (the host board is this executable in its `device-host` role).
+/// Starts board `name` (each board is this executable in a `device-…` role).
 pub fn start(name: &str, heap_size: Option<u32>) -> miette::Result<Board> {
-    if !BOARDS.contains(&name) {
+    let Some(&(_, role)) = BOARDS.iter().find(|(board, _)| *board == name) else {
+        let names: Vec<&str> = BOARDS.iter().map(|(board, _)| *board).collect();
         return Err(miette::miette!(
-            help = "the boards are: host",
+            help = format!("the boards are: {}", names.join(", ")),
             "unknown board `{name}`"
+        ));
+    };
+    let max_heap = device::abi::esp32::MAX_HEAP_SIZE;
+    if let Some(h) = heap_size.filter(|&h| name == "esp32-sim" && h > max_heap) {
+        return Err(miette::miette!(
+            help = format!("choose a heap of at most {max_heap} bytes"),
+            "a heap of {h} bytes does not fit in the esp32-sim board's PSRAM arena"
         ));
     }
     let exe = std::env::current_exe()
         .map_err(|e| miette::miette!("cannot find the `bs` executable: {e}"))?;
     let mut command = Command::new(exe);
-    command.arg("device-host");
+    command.arg(role);
     if let Some(h) = heap_size {
         command.arg("--heap-size").arg(h.to_string());
     }
@@ -42,6 +55,21 @@ pub fn device_error(e: &ClientError) -> miette::Report {
 }
 
 impl Board {
+    /// The board's name, as its device reported it.
+    pub fn name(&self) -> &str {
+        &self.client.info().board
+    }
+
+    /// Whether the board runs Xtensa code (the ESP32 boards) rather than x86-64.
+    pub fn runs_xtensa(&self) -> bool {
+        self.name().starts_with("esp32")
+    }
+
+    /// How many instructions the latest run executed (boards that count them).
+    pub fn instructions(&mut self) -> Result<u64, ClientError> {
+        self.client.instructions()
+    }
+
     /// What the linker needs to know about this device.
     pub fn link_target(&self) -> LinkTarget {
         let info = self.client.info();
@@ -100,6 +128,16 @@ impl Board {
     pub fn reset(&mut self) -> Result<(), ClientError> {
         self.client.reset()
     }
+}
+
+/// Serves the device protocol on standard input and output as the esp32-sim board.
+pub fn serve_esp32_sim(heap_size: Option<u32>) -> miette::Result<()> {
+    let mut config = device::esp32_sim::Esp32SimConfig::default();
+    if let Some(h) = heap_size {
+        config.heap_size = h;
+    }
+    device::esp32_sim::serve(std::io::stdin(), std::io::stdout(), config)
+        .map_err(|e| miette::miette!("esp32-sim device stopped: {e}"))
 }
 
 /// Serves the device protocol on standard input and output as the host board.

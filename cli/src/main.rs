@@ -38,7 +38,8 @@ enum Command {
         /// another on the same device, which is reset in between; a run-time error in one does
         /// not stop the next.
         paths: Vec<PathBuf>,
-        /// The board to run on (overrides the manifest): `host`.
+        /// The board to run on (overrides the manifest): `host` or `esp32-sim` (the ESP32
+        /// simulator, running the Xtensa code an ESP32 would get).
         #[arg(long)]
         board: Option<String>,
         /// Heap size in bytes (overrides the manifest).
@@ -51,6 +52,10 @@ enum Command {
         /// collections`.
         #[arg(long)]
         heap_stats: bool,
+        /// After each program, print the instructions it executed to standard error, as in
+        /// `instructions: 123456` (boards that count them: esp32-sim).
+        #[arg(long)]
+        instructions: bool,
     },
     /// Report compile errors without running anything.
     #[command(after_help = "Example:\n  bs check src/main.bs")]
@@ -96,6 +101,13 @@ enum Command {
         #[arg(long)]
         heap_size: Option<u32>,
     },
+    /// Serve the device protocol on stdin/stdout as the esp32-sim board (used by `bs` itself).
+    #[command(name = "device-esp32-sim", hide = true)]
+    DeviceEsp32Sim {
+        /// Heap size in bytes.
+        #[arg(long)]
+        heap_size: Option<u32>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -108,7 +120,14 @@ fn main() -> ExitCode {
             board,
             heap_size,
             heap_stats,
-        } => commands::run::run(&paths, board.as_deref(), heap_size, heap_stats),
+            instructions,
+        } => {
+            let reports = commands::run::Reports {
+                heap_stats,
+                instructions,
+            };
+            commands::run::run(&paths, board.as_deref(), heap_size, reports)
+        }
         Command::Check { path } => commands::check::run(path.as_deref()),
         Command::Bench {
             names,
@@ -122,6 +141,7 @@ fn main() -> ExitCode {
             board,
         } => commands::disasm::run(&file, &functions, board.as_deref()),
         Command::DeviceHost { heap_size } => board::serve_host(heap_size).map(|()| true),
+        Command::DeviceEsp32Sim { heap_size } => board::serve_esp32_sim(heap_size).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -166,7 +166,7 @@ fn read_project(manifest: &Manifest) -> miette::Result<Target> {
     let board = match doc.get("board").and_then(|b| b.get("name")) {
         None => "host".to_string(),
         Some(item) => match item.as_str() {
-            Some(name) if crate::board::BOARDS.contains(&name) => name.to_string(),
+            Some(name) if crate::board::is_board(name) => name.to_string(),
             Some(other) => return Err(manifest.error(item, &format!("unknown board `{other}`"))),
             None => return Err(manifest.error(item, "`board.name` must be a string")),
         },

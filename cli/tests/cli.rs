@@ -310,3 +310,59 @@ fn disasm_lists_xtensa_code_with_source_lines() {
     assert!(!missing.status.success());
     assert!(text(&missing.stderr).contains("has no function `lcm`"));
 }
+
+#[test]
+fn programs_run_on_the_esp32_sim_board() {
+    let dir = temp_dir("esp32-sim");
+    std::fs::write(dir.join("a.bs"), "print(1 + 2)\n").unwrap();
+    let out = bs(&dir, &["run", "--board", "esp32-sim", "a.bs"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "3\n");
+    let out = bs(
+        &dir,
+        &[
+            "run",
+            "--board",
+            "esp32-sim",
+            "--heap-size",
+            "99999999",
+            "a.bs",
+        ],
+    );
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("does not fit in the esp32-sim board's PSRAM arena"),
+        "{err}"
+    );
+    // The manifest may name the board too; a run-time error names its source line.
+    std::fs::write(
+        dir.join("bluescript.toml"),
+        "[board]\nname = \"esp32-sim\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/main.bs"),
+        "let xs = [1, 2]\nprint(xs[0])\nprint(xs[5])\n",
+    )
+    .unwrap();
+    let out = bs(&dir, &["run"]);
+    assert!(!out.status.success());
+    assert_eq!(text(&out.stdout), "1\n");
+    let err = text(&out.stderr);
+    assert!(err.contains("main.bs:3"), "{err}");
+}
+
+#[test]
+fn instruction_counts_need_a_board_that_counts_them() {
+    let dir = temp_dir("instructions");
+    std::fs::write(dir.join("a.bs"), "print(1)\n").unwrap();
+    let out = bs(&dir, &["run", "--instructions", "a.bs"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("the host board does not count instructions") && err.contains("esp32-sim"),
+        "{err}"
+    );
+}

@@ -10,7 +10,7 @@
 //! DFPU NaN rule; the ESP32's (64 registers, FPU2000 NaN rule) are unit-tested in the crate.
 
 use backend_xtensa::*;
-use xtensa_sim::qemu::{Case, Outcome, Status, data_base, run_qemu, run_sim};
+use xtensa_sim::qemu::{Case, Outcome, Status, code_base, data_base, run_qemu, run_sim};
 
 /// SplitMix64: a tiny deterministic generator (the registry is not reachable from the test
 /// machines, so no `rand`).
@@ -92,6 +92,10 @@ enum Item {
     Back(fn(i32) -> Inst, usize),
     /// `call{4,8,12}` of the helper function.
     Call(CallOp),
+    /// `l32i a{n+1}, a2, 0; callx{n}` of the helper function (its address is data word 0).
+    Callx(CallxOp),
+    /// `mov save, a0; call0 helper0; mov a0, save` (the call0 ABI inside a windowed function).
+    Call0(Reg),
 }
 
 impl Item {
@@ -101,6 +105,8 @@ impl Item {
             Item::Pair(a, b) => a.size() + b.size(),
             Item::Skip(make, _) | Item::Back(make, _) => make(0).size(),
             Item::Call(_) => 3,
+            Item::Callx(_) => 6,
+            Item::Call0(_) => 9,
         }
     }
 }
@@ -292,10 +298,11 @@ impl Gen<'_> {
                     s: Reg::A2,
                     offset: 4 * self.rng.below(16),
                 },
+                // Into the register dump area, past the helpers' addresses in words 0 and 1.
                 _ => Inst::S32iN {
                     t: self.src(),
                     s: Reg::A2,
-                    offset: 4 * self.rng.below(16),
+                    offset: 4 * (2 + self.rng.below(14)),
                 },
             },
             15 | 16 => {
@@ -367,13 +374,13 @@ impl Gen<'_> {
                 let op = self.rng.pick(FpMemOp::ALL);
                 let offset = 4 * self.rng.below(32);
                 if matches!(op, FpMemOp::Lsip | FpMemOp::Ssip) {
-                    // Post-increment through a temporary pointer into the scratch area.
-                    // (Into the register dump area, which the epilogue overwrites.)
+                    // Post-increment through a temporary pointer into the register dump
+                    // area (which the epilogue overwrites), past the helpers' addresses.
                     let p = self.dst();
                     let at = Inst::Addi {
                         t: p,
                         s: Reg::A2,
-                        imm: 4 * self.rng.below(32) as i32,
+                        imm: 4 * (2 + self.rng.below(16)) as i32,
                     };
                     let offset = 4 * self.rng.below(16);
                     let mem = Inst::FpMem {
@@ -627,12 +634,19 @@ impl Gen<'_> {
         ));
     }
 
-    /// A call of the recursive helper, deep enough to overflow the window sometimes.
+    /// A call of the recursive helper, deep enough to overflow the window sometimes, or of
+    /// the call0 helper.
     fn call(&mut self) {
-        let (op, n) = self.rng.pick(&[
-            (CallOp::Call4, 4u8),
-            (CallOp::Call8, 8),
-            (CallOp::Call12, 12),
+        if self.rng.chance(20) {
+            // Not a5 or a12, which the call0 helper writes.
+            let save = reg(self.rng.range(6, 11) as u8);
+            self.items.push(Item::Call0(save));
+            return;
+        }
+        let (op, opx, n) = self.rng.pick(&[
+            (CallOp::Call4, CallxOp::Callx4, 4u8),
+            (CallOp::Call8, CallxOp::Callx8, 8),
+            (CallOp::Call12, CallxOp::Callx12, 12),
         ]);
         let depth = self.rng.range(0, 24);
         self.push(Inst::Movi {
@@ -643,7 +657,11 @@ impl Gen<'_> {
         if n + 3 <= 15 {
             self.push(Inst::mov(reg(n + 3), x));
         }
-        self.items.push(Item::Call(op));
+        if self.rng.chance(50) {
+            self.items.push(Item::Call(op));
+        } else {
+            self.items.push(Item::Callx(opx));
+        }
     }
 
     fn item(&mut self, depth: u32) {
@@ -653,6 +671,35 @@ impl Gen<'_> {
             3 if depth == 0 && self.rng.chance(40) => self.call(),
             _ => self.plain(),
         }
+    }
+}
+
+/// The call0 helper: mixes a3 into a12 and a12 into a5 of the caller's window, returns with
+/// `ret`.
+fn helper0() -> Vec<Inst> {
+    vec![
+        Inst::Rrr {
+            op: RrrOp::Sub,
+            r: Reg::A12,
+            s: Reg::A12,
+            t: Reg::A3,
+        },
+        Inst::Rrr {
+            op: RrrOp::Xor,
+            r: Reg::A5,
+            s: Reg::A5,
+            t: Reg::A12,
+        },
+        Inst::RetN,
+    ]
+}
+
+fn callx_increment(op: CallxOp) -> u8 {
+    match op {
+        CallxOp::Callx0 => 0,
+        CallxOp::Callx4 => 1,
+        CallxOp::Callx8 => 2,
+        CallxOp::Callx12 => 3,
     }
 }
 
@@ -786,6 +833,12 @@ fn case(rng: &mut Rng, index: usize) -> Case {
     }
     addrs.push(pc);
     let helper_at = (pc + 3) & !3;
+    let helper0_at = helper_at
+        + helper()
+            .iter()
+            .map(Inst::size)
+            .sum::<u32>()
+            .next_multiple_of(4);
     let mut code = Vec::new();
     let enc = |i: &Inst| {
         encode(i)
@@ -807,11 +860,34 @@ fn case(rng: &mut Rng, index: usize) -> Case {
                 op: *op,
                 offset: call_offset(at, helper_at),
             },
+            Item::Callx(op) => {
+                let t = reg(4 * callx_increment(*op) + 1);
+                code.extend(enc(&Inst::Mem {
+                    op: MemOp::L32i,
+                    t,
+                    s: Reg::A2,
+                    offset: 0,
+                }));
+                Inst::Callx { op: *op, s: t }
+            }
+            Item::Call0(save) => {
+                code.extend(enc(&Inst::mov(*save, Reg::A0)));
+                let call = Inst::Call {
+                    op: CallOp::Call0,
+                    offset: call_offset(at + 3, helper0_at),
+                };
+                code.extend(enc(&call));
+                Inst::mov(Reg::A0, *save)
+            }
         };
         code.extend(enc(&inst));
     }
     code.resize(helper_at as usize, 0);
     for i in helper() {
+        code.extend(enc(&i));
+    }
+    code.resize(helper0_at as usize, 0);
+    for i in helper0() {
         code.extend(enc(&i));
     }
 
@@ -830,6 +906,9 @@ fn case(rng: &mut Rng, index: usize) -> Case {
         };
         data[4 * w..4 * w + 4].copy_from_slice(&v.to_le_bytes());
     }
+    // Data words 0 and 1 (never dumped to) hold the helpers' addresses.
+    data[..4].copy_from_slice(&(code_base(index) + helper_at).to_le_bytes());
+    data[4..8].copy_from_slice(&(code_base(index) + helper0_at).to_le_bytes());
     let mut args = [0u32; 6];
     args[0] = data_base(index);
     for a in &mut args[1..] {

@@ -6,18 +6,28 @@ use crate::{compile, project, report};
 use device::client::RunOutcome;
 use device::heap::HeapStats;
 use incremental::build::{self, BuildError};
+use incremental::target::Target;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// What to report after each program besides its output.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reports {
+    /// A collection on the device and a [`heap_line`] on standard error.
+    pub heap_stats: bool,
+    /// The instructions the program executed (`instructions: N` on standard error), on boards
+    /// that count them.
+    pub instructions: bool,
+}
+
 /// Runs each target in `paths` (default: the current directory) on one device, in order;
-/// returns whether every program compiled and ran without error. With `heap_stats`, each
-/// program that ran is followed by a collection on the device and a [`heap_line`] on standard
-/// error.
+/// returns whether every program compiled and ran without error, reporting after each
+/// program what `reports` asks for.
 pub fn run(
     paths: &[PathBuf],
     board_name: Option<&str>,
     heap_size: Option<u32>,
-    heap_stats: bool,
+    reports: Reports,
 ) -> miette::Result<bool> {
     let targets = if paths.is_empty() {
         vec![project::resolve(None)?]
@@ -29,19 +39,31 @@ pub fn run(
     };
     let board_name = board_name.unwrap_or(&targets[0].board);
     let mut board = board::start(board_name, heap_size.or(targets[0].heap_size))?;
+    if reports.instructions && !board.runs_xtensa() {
+        return Err(miette::miette!(
+            help = "instructions are counted by the simulated boards: --board esp32-sim",
+            "the {} board does not count instructions",
+            board.name()
+        ));
+    }
     let mut all_ok = true;
     for (i, target) in targets.iter().enumerate() {
         if i > 0 {
             board.reset().map_err(|e| board::device_error(&e))?;
         }
-        all_ok &= run_one(&mut board, target, heap_stats)?;
+        all_ok &= run_one(&mut board, target, reports)?;
     }
     Ok(all_ok)
 }
 
-/// Compiles and runs one target on `board` (then reports the heap, with `heap_stats`).
-fn run_one(board: &mut Board, target: &project::Target, heap_stats: bool) -> miette::Result<bool> {
-    let program = compile::Program::load(target)?;
+/// Compiles and runs one target on `board` (then reports what `reports` asks for).
+fn run_one(board: &mut Board, target: &project::Target, reports: Reports) -> miette::Result<bool> {
+    let mut program = compile::Program::load(target)?;
+    program.db.set_target(if board.runs_xtensa() {
+        Target::Xtensa
+    } else {
+        Target::X64
+    });
     let image = match build::build(&program.db, program.entry, &board.link_target()) {
         Ok(image) => image,
         Err(BuildError::Diagnostics(diags)) => {
@@ -61,7 +83,7 @@ fn run_one(board: &mut Board, target: &project::Target, heap_stats: bool) -> mie
             ));
         }
     };
-    let before = if heap_stats {
+    let before = if reports.heap_stats {
         Some(board.heap_stats().map_err(|e| board::device_error(&e))?)
     } else {
         None
@@ -82,6 +104,11 @@ fn run_one(board: &mut Board, target: &project::Target, heap_stats: bool) -> mie
         })
         .map_err(|e| board::device_error(&e))?;
     let ok = report_outcome(&program, &image, outcome);
+    if reports.instructions {
+        let n = board.instructions().map_err(|e| board::device_error(&e))?;
+        let _ = stdout.lock().flush();
+        eprintln!("instructions: {n}");
+    }
     if let Some(before) = before {
         let after = board.collect().map_err(|e| board::device_error(&e))?;
         // The collection just made is not the program's.
