@@ -21,9 +21,11 @@ use ir::{Callee, FloatOp, Function, Inst, LocId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CallSite {
     /// Byte offset, from the start of the code, right after the `callx8`: the return address
-    /// the callee sees.
+    /// the callee sees. The first call site is the function's `entry` instruction itself, where
+    /// a machine-stack overflow faults.
     pub return_offset: u32,
-    /// The source location of the call (`LocId(0)` for the prologue's shadow-stack overflow).
+    /// The source location of the call (`LocId(0)` for the `entry` and the prologue's
+    /// shadow-stack overflow).
     pub loc: LocId,
 }
 
@@ -135,9 +137,10 @@ pub fn compile_with_chunk(f: &Function, chunk: u32) -> Result<MachineCode, Codeg
     Ok(MachineCode {
         code: assembled.code,
         entry: assembled.entry,
-        call_sites: assembled
-            .calls
-            .into_iter()
+        // The `entry` instruction is where a machine-stack overflow faults: it reports the
+        // function's location, as the shadow-stack overflow call does.
+        call_sites: std::iter::once((assembled.entry, LocId(0)))
+            .chain(assembled.calls)
             .map(|(return_offset, loc)| CallSite { return_offset, loc })
             .collect(),
         relocs: assembled
@@ -201,7 +204,11 @@ mod tests {
         let c = b.call(Callee::Slot(0), &[n2], Some(Ty::I32)).unwrap();
         let r = b.int(IntOp::Add, a, c);
         b.ret(r);
-        let l = listing(&b.finish());
+        let f = b.finish();
+        let code = compile(&f).unwrap();
+        assert_eq!(code.call_sites[0].return_offset, code.entry, "the entry is a call site");
+        assert_eq!(code.call_sites.len(), 3);
+        let l = listing(&f);
         let want = [
             "entry a1, 32",
             "bgei a2, 2, 0xc",
