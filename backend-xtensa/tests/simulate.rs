@@ -465,3 +465,30 @@ fn long_bodies_relax_branches_and_split_literal_pools() {
     }
     assert_eq!(m.call_word(0, &[3]) as i32, want);
 }
+
+/// A full shadow stack raises a stack overflow from the prologue, through the path placed
+/// before the entry point (no relaxed branch in the prologue).
+#[test]
+fn a_full_shadow_stack_raises_a_stack_overflow() {
+    let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
+    let r = b.var(Ty::Ref);
+    b.push(ir::Inst::IConst { dst: r, value: 0x1000 });
+    b.call(Callee::Native(100), &[p[0]], None);
+    let s = b.var(Ty::I32);
+    b.push(ir::Inst::Int { op: IntOp::Add, dst: s, a: r, b: p[0] });
+    b.ret(s);
+    let f = b.finish();
+    let mut m = Machine::compile(&[&f]);
+    m.native = Box::new(|_, id| (id == 100).then_some(0));
+    assert_eq!(m.call_word(0, &[1]), 0x1001);
+    let code = &m.code[0];
+    assert!(code.start < code.entry, "the overflow path precedes the entry");
+    let listing = backend_xtensa::disasm(&code.code[code.entry as usize..], code.entry);
+    assert!(listing.contains("bltu a7, a9,"), "{listing}");
+    assert!(!listing.contains(" j "), "{listing}");
+    m.sim.memory.write_u32(device::abi::esp32::CTX_SHADOW_LIMIT, SHADOW_TOP).unwrap();
+    match m.call(0, &[1]) {
+        Outcome::Raised(id, _, _) => assert_eq!(id, Native::RaiseStackOverflow as u32),
+        other => panic!("{other:?}"),
+    }
+}

@@ -4,8 +4,9 @@
 //! nothing changes (sizes only grow, so it ends):
 //! - **literal pools**: `l32r` loads a word from below itself, at most 256 KiB back. The code is
 //!   cut into chunks of at most [`Assembler::chunk`] bytes; each chunk's distinct literals go
-//!   in a pool just before it: the first pool at the start of the function (execution enters
-//!   after it, at [`Assembled::entry`]), the others in islands that the code jumps over;
+//!   in a pool just before it: the first pool at the start of the function (the instructions
+//!   start after it, at [`Assembled::start`]; execution enters at [`Assembled::entry`]), the
+//!   others in islands that the code jumps over;
 //! - **branch relaxation**: a conditional branch whose target is out of its range becomes the
 //!   inverted branch over a `j` to the target;
 //! - **addresses** of labels and call sites.
@@ -122,6 +123,8 @@ enum Item {
     L32r(Reg, Literal),
     /// The position of a label.
     Bind(Label),
+    /// The function's entry point.
+    Entry,
 }
 
 impl Item {
@@ -136,7 +139,7 @@ impl Item {
                 }
             }
             Item::Jump(_) | Item::L32r(..) => 3,
-            Item::Bind(_) => 0,
+            Item::Bind(_) | Item::Entry => 0,
         }
     }
 }
@@ -156,6 +159,8 @@ pub struct Assembled {
     /// Literal pools and instructions.
     pub code: Vec<u8>,
     /// Offset of the first instruction (after the first literal pool).
+    pub start: u32,
+    /// Offset of the function's entry point ([`Assembler::mark_entry`], else `start`).
     pub entry: u32,
     /// Return offsets of the calls, with their locations, in code order.
     pub calls: Vec<(u32, LocId)>,
@@ -214,6 +219,11 @@ impl Assembler {
     /// Places `l` here.
     pub fn bind(&mut self, l: Label) {
         self.items.push(Item::Bind(l));
+    }
+
+    /// Marks the function's entry point here (code before it is only reached by branches).
+    pub fn mark_entry(&mut self) {
+        self.items.push(Item::Entry);
     }
 
     /// Appends an instruction without a PC-relative operand.
@@ -378,18 +388,19 @@ impl Assembler {
                     let l = Inst::L32r { t: *t, offset: l32r_offset(pc, at) };
                     put(pc, encode(&l).map_err(|_| CodegenError::TooLarge)?);
                 }
-                Item::Bind(_) => {}
+                Item::Bind(_) | Item::Entry => {}
             }
         }
         for (at, w) in words {
             code[at as usize..at as usize + 4].copy_from_slice(&w.to_le_bytes());
         }
-        Ok(Assembled {
-            code,
-            entry: layout.pools[0].start + 4 * layout.pools[0].literals.len() as u32,
-            calls,
-            relocs,
-        })
+        let start = layout.pools[0].start + 4 * layout.pools[0].literals.len() as u32;
+        let entry = self
+            .items
+            .iter()
+            .position(|i| matches!(i, Item::Entry))
+            .map_or(start, |i| layout.addr[i]);
+        Ok(Assembled { code, start, entry, calls, relocs })
     }
 }
 
@@ -402,7 +413,7 @@ mod tests {
     /// island.
     fn listing(a: &Assembled, islands: bool) -> Vec<(u32, Inst)> {
         let mut out = Vec::new();
-        let mut pc = a.entry;
+        let mut pc = a.start;
         while (pc as usize) < a.code.len() {
             let (inst, len) = decode(&a.code[pc as usize..]).expect("an instruction");
             out.push((pc, inst));

@@ -2,7 +2,7 @@
 //! `device::abi::esp32` (its numbers are in `abi`).
 //!
 //! Pipeline: the shared optimisations ([`ir::opt`]) → float divisions become calls of the
-//! `FloatDiv` native (the ESP32's FPU has no `div.s`) →
+//! `FloatDiv` native (the ESP32's FPU has no `div.s`), and loops test at their bottom →
 //! liveness → the shared graph-colouring allocator ([`ir::regalloc`]) over this target's
 //! registers (`regs`) → instruction selection with the frame, shadow-stack root slots and
 //! parallel moves (`select`) → layout with literal pools and branch relaxation (`asm`).
@@ -15,14 +15,14 @@ mod select;
 pub use asm::CHUNK;
 
 use abi::{FLOAT_DIV, FUNCTION_SLOTS, FUNCTION_TABLE};
-use ir::{Callee, FloatOp, Function, Inst, LocId};
+use ir::{Callee, FloatOp, Function, Inst, LocId, Terminator};
 
 /// A call instruction in the generated code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CallSite {
     /// Byte offset, from the start of the code, right after the `callx8`: the return address
-    /// the callee sees. The first call site is the function's `entry` instruction itself, where
-    /// a machine-stack overflow faults.
+    /// the callee sees. The function's `entry` instruction is a call site too: a machine-stack
+    /// overflow faults there.
     pub return_offset: u32,
     /// The source location of the call (`LocId(0)` for the `entry` and the prologue's
     /// shadow-stack overflow).
@@ -34,8 +34,10 @@ pub struct CallSite {
 pub struct MachineCode {
     /// Literal pools and instructions; must be placed at a 4-byte-aligned address.
     pub code: Vec<u8>,
-    /// Offset of the function's `entry` instruction (after its first literal pool): the
-    /// address the function table holds.
+    /// Offset of the first instruction (after the first literal pool).
+    pub start: u32,
+    /// Offset of the function's `entry` instruction: the address the function table holds.
+    /// Only the shadow-stack overflow path (a native call) may come between `start` and it.
     pub entry: u32,
     /// Every call instruction, in code order.
     pub call_sites: Vec<CallSite>,
@@ -122,6 +124,7 @@ pub fn compile_with_chunk(f: &Function, chunk: u32) -> Result<MachineCode, Codeg
     let mut f = f.clone();
     ir::opt::optimize(&mut f);
     divisions_to_calls(&mut f);
+    test_at_the_bottom(&mut f);
     debug_assert_eq!(ir::verify::verify(&f), Ok(()));
     let live = ir::analysis::Liveness::compute(&f);
     let no_clobbers = |_: &Inst| 0;
@@ -134,15 +137,18 @@ pub fn compile_with_chunk(f: &Function, chunk: u32) -> Result<MachineCode, Codeg
     let alloc = ir::regalloc::allocate(&f, &live, &regs::registers(), &constraints)
         .ok_or(CodegenError::TooLarge)?;
     let assembled = select::select(&f, &alloc, chunk)?;
+    let mut call_sites: Vec<CallSite> = std::iter::once((assembled.entry, LocId(0)))
+        .chain(assembled.calls)
+        .map(|(return_offset, loc)| CallSite { return_offset, loc })
+        .collect();
+    call_sites.sort_by_key(|c| c.return_offset);
     Ok(MachineCode {
         code: assembled.code,
+        start: assembled.start,
         entry: assembled.entry,
         // The `entry` instruction is where a machine-stack overflow faults: it reports the
         // function's location, as the shadow-stack overflow call does.
-        call_sites: std::iter::once((assembled.entry, LocId(0)))
-            .chain(assembled.calls)
-            .map(|(return_offset, loc)| CallSite { return_offset, loc })
-            .collect(),
+        call_sites,
         relocs: assembled
             .relocs
             .into_iter()
@@ -153,6 +159,22 @@ pub fn compile_with_chunk(f: &Function, chunk: u32) -> Result<MachineCode, Codeg
             })
             .collect(),
     })
+}
+
+/// Replaces every jump to a block that only branches (a loop's test) by a copy of that branch,
+/// so that a loop tests its condition at its bottom instead of jumping back to the test.
+fn test_at_the_bottom(f: &mut Function) {
+    for i in 0..f.blocks.len() {
+        if let Terminator::Jump(t) = f.blocks[i].term {
+            let target = f.block(t);
+            if t.0 as usize != i
+                && target.insts.is_empty()
+                && matches!(target.term, Terminator::Branch { .. })
+            {
+                f.blocks[i].term = target.term.clone();
+            }
+        }
+    }
 }
 
 /// Replaces every float division by a call of the `FloatDiv` native: the ESP32's FPU has no
@@ -180,7 +202,7 @@ mod tests {
     /// The instructions of `f`'s code from its entry, one per line without addresses and bytes.
     fn listing(f: &Function) -> Vec<String> {
         let c = compile(f).unwrap();
-        crate::disasm(&c.code[c.entry as usize..], c.entry)
+        crate::disasm(&c.code[c.start as usize..], c.start)
             .lines()
             .map(|l| l.split("  ").last().unwrap().trim().to_string())
             .collect()
@@ -207,6 +229,7 @@ mod tests {
         let f = b.finish();
         let code = compile(&f).unwrap();
         assert_eq!(code.call_sites[0].return_offset, code.entry, "the entry is a call site");
+        assert_eq!(code.start, code.entry, "no shadow-stack frame, no overflow path");
         assert_eq!(code.call_sites.len(), 3);
         let l = listing(&f);
         let want = [

@@ -61,21 +61,40 @@ pub fn select(f: &Function, alloc: &Allocation, chunk: u32) -> Result<Assembled,
     if frame > 32760 {
         return Err(CodegenError::TooLarge);
     }
+    let mut uses = vec![0u32; f.vars.len()];
+    for block in &f.blocks {
+        for inst in &block.insts {
+            inst.for_each_use(|v| uses[v.0 as usize] += 1);
+        }
+        block.term.for_each_use(|v| uses[v.0 as usize] += 1);
+    }
     let mut a = Assembler::new(chunk);
     let blocks = (0..f.blocks.len()).map(|_| a.label()).collect();
     let mut s = Sel { f, alloc, a, frame, out_args, blocks, overflow: None };
+    if alloc.shadow_slots > 0 {
+        // The shadow-stack overflow path goes before the entry point, within a short
+        // backward branch of the prologue's check.
+        let overflow = s.a.label();
+        s.overflow = Some(overflow);
+        s.a.bind(overflow);
+        s.call_native(RAISE_STACK_OVERFLOW, LocId(0))?;
+    }
+    s.a.mark_entry();
     s.prologue()?;
     for (i, &b) in alloc.order.iter().enumerate() {
         let next = alloc.order.get(i + 1).copied();
         s.a.bind(s.blocks[b.0 as usize]);
-        for inst in &f.block(b).insts {
-            s.inst(inst)?;
+        let insts = &f.block(b).insts;
+        let mut i = 0;
+        while i < insts.len() {
+            if s.scaled_add(&insts[i], insts.get(i + 1), &uses) {
+                i += 2;
+            } else {
+                s.inst(&insts[i])?;
+                i += 1;
+            }
         }
         s.terminator(&f.block(b).term, next.map(|n| s.blocks[n.0 as usize]))?;
-    }
-    if let Some(l) = s.overflow {
-        s.a.bind(l);
-        s.call_native(RAISE_STACK_OVERFLOW, LocId(0))?;
     }
     s.a.finish()
 }
@@ -315,26 +334,44 @@ impl Sel<'_> {
         self.a.inst(Inst::Entry { s: SP, frame: self.frame });
         let shadow = self.alloc.shadow_slots;
         let param_in_base = self.f.params.len() > (SHADOW_BASE.index() - FIRST_PARAM) as usize;
-        if shadow > 0 {
-            if param_in_base {
-                self.mov(SCRATCH2, SHADOW_BASE);
-            }
+        if let Some(overflow) = self.overflow {
             let bytes = 4 * shadow as i32;
             if bytes > 32000 {
                 return Err(CodegenError::TooLarge);
             }
-            let overflow = self.a.label();
-            self.overflow = Some(overflow);
             self.a.l32r(SCRATCH, Literal::Word(CTX_SHADOW_SP));
-            self.load_word(SHADOW_BASE, SCRATCH, 0);
-            self.load_word(SCRATCH, SCRATCH, 4);
-            self.add_imm(SHADOW_BASE, SHADOW_BASE, -bytes);
-            self.a.branch(Br::Rr(BranchOp::Bltu, SHADOW_BASE, SCRATCH), overflow);
-            self.a.l32r(SCRATCH, Literal::Word(CTX_SHADOW_SP));
+            if param_in_base {
+                // a9 keeps the parameter arriving in a7: the limit takes a8's context address,
+                // which is loaded again to store the new pointer.
+                self.mov(SCRATCH2, SHADOW_BASE);
+                self.load_word(SHADOW_BASE, SCRATCH, 0);
+                self.add_imm(SHADOW_BASE, SHADOW_BASE, -bytes);
+                self.load_word(SCRATCH, SCRATCH, 4);
+                self.a.branch(Br::Rr(BranchOp::Bltu, SHADOW_BASE, SCRATCH), overflow);
+                self.a.l32r(SCRATCH, Literal::Word(CTX_SHADOW_SP));
+            } else {
+                self.load_word(SCRATCH2, SCRATCH, 4);
+                self.load_word(SHADOW_BASE, SCRATCH, 0);
+                self.add_imm(SHADOW_BASE, SHADOW_BASE, -bytes);
+                self.a.branch(Br::Rr(BranchOp::Bltu, SHADOW_BASE, SCRATCH2), overflow);
+            }
             self.store_word(SHADOW_BASE, SCRATCH, 0);
-            self.movi(SCRATCH, 0);
-            for k in 0..shadow {
-                self.store_word(SCRATCH, SHADOW_BASE, 4 * k as i32);
+            // Zero the slots, except those the parameters' roots are written to next.
+            let written: Vec<u32> = self
+                .f
+                .params
+                .iter()
+                .filter_map(|p| match self.alloc.homes[p.0 as usize] {
+                    Some(Home::Shadow(s)) => Some(s),
+                    _ => self.alloc.roots[p.0 as usize],
+                })
+                .collect();
+            let zero: Vec<u32> = (0..shadow).filter(|k| !written.contains(k)).collect();
+            if !zero.is_empty() {
+                self.movi(SCRATCH, 0);
+                for k in zero {
+                    self.store_word(SCRATCH, SHADOW_BASE, 4 * k as i32);
+                }
             }
         }
         let mut moves = Vec::new();
@@ -455,7 +492,9 @@ impl Sel<'_> {
             I::Copy { dst, src } => {
                 let (s, d) = (self.place(src), self.place(dst));
                 self.copy(s, d);
-                if self.alloc.roots[dst.0 as usize].is_some() {
+                let root = self.alloc.roots[dst.0 as usize];
+                // A source with the same root slot has its value there already.
+                if root.is_some() && root != self.alloc.roots[src.0 as usize] {
                     let r = self.read(dst, SCRATCH);
                     self.root(dst, r);
                 }
@@ -541,6 +580,33 @@ impl Sel<'_> {
             I::Call { dst, callee, ref args, loc } => self.call(dst, callee, args, loc)?,
         }
         Ok(())
+    }
+
+    /// `t = x << k; d = t + y` (or `y + t`) with `k` in 1..=3 and `t` used nowhere else: one
+    /// `addx2`/`addx4`/`addx8`, as array indexing needs. Returns whether it applied.
+    fn scaled_add(&mut self, first: &I, second: Option<&I>, uses: &[u32]) -> bool {
+        let (
+            &I::IntImm { op: IntOp::Shl, dst: t, a: x, imm: k @ 1..=3 },
+            Some(&I::Int { op: IntOp::Add, dst, a, b }),
+        ) = (first, second)
+        else {
+            return false;
+        };
+        let y = match (a == t, b == t) {
+            (true, false) => b,
+            (false, true) => a,
+            _ => return false,
+        };
+        if uses[t.0 as usize] != 1 || x == t || y == t {
+            return false;
+        }
+        let rx = self.read(x, SCRATCH);
+        let ry = self.read(y, SCRATCH2);
+        let d = self.def(dst);
+        let op = [RrrOp::Addx2, RrrOp::Addx4, RrrOp::Addx8][k as usize - 1];
+        self.a.inst(Inst::Rrr { op, r: d, s: rx, t: ry });
+        self.done(dst, d);
+        true
     }
 
     fn unary(&mut self, op: UnOp, dst: Var, src: Var) {

@@ -2,7 +2,7 @@
 //! function (or the named ones), with the source line of each stretch of code before it.
 //!
 //! Xtensa code (the ESP32 boards) is listed with `backend-xtensa`'s disassembler, from the
-//! function's entry point (its literal pool comes first). Code generators only keep source
+//! function's first instruction (its literal pool comes first). Code generators only keep source
 //! locations for calls, so a source line heads the instructions that lead up to and make a
 //! call (or raise an error).
 
@@ -88,10 +88,10 @@ fn listing(out: &mut String, program: &compile::Program, ir: &ir::Function, code
         out,
         "{}: {} bytes of code, {} of literals",
         ir.name,
-        xtensa.code.len() as u32 - xtensa.entry,
-        xtensa.entry
+        xtensa.code.len() as u32 - xtensa.start,
+        xtensa.start
     );
-    let text = backend_xtensa::disasm(&xtensa.code[xtensa.entry as usize..], xtensa.entry);
+    let text = backend_xtensa::disasm(&xtensa.code[xtensa.start as usize..], xtensa.start);
     // Each call site's line heads the code from the previous call site to it.
     let mut sites = xtensa.call_sites.iter().peekable();
     let mut last_line = None;
