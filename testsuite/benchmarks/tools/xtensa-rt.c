@@ -38,3 +38,21 @@ void exit(int status) {
     (void)status;
     __builtin_trap();
 }
+
+int memcmp(const void *a, const void *b, size_t n) {
+    const unsigned char *p = a, *q = b;
+    for (; n; n--, p++, q++) {
+        if (*p != *q) return *p - *q;
+    }
+    return 0;
+}
+
+// The lx106 has no division instructions and libgcc divides in software; the ESP32 has the
+// DIV32 option. gcc's division helpers are one instruction each here (a2 = a2 op a3, call0),
+// written as bytes since the lx106 assembler does not know them: the C versions pay only the
+// call and return around the ESP32's division.
+__asm__(".text\n.align 4\n"
+        ".global __divsi3\n.type __divsi3, @function\n__divsi3:\n.byte 0x30, 0x22, 0xd2\nret.n\n"
+        ".align 4\n.global __udivsi3\n.type __udivsi3, @function\n__udivsi3:\n.byte 0x30, 0x22, 0xc2\nret.n\n"
+        ".align 4\n.global __modsi3\n.type __modsi3, @function\n__modsi3:\n.byte 0x30, 0x22, 0xf2\nret.n\n"
+        ".align 4\n.global __umodsi3\n.type __umodsi3, @function\n__umodsi3:\n.byte 0x30, 0x22, 0xe2\nret.n\n");
