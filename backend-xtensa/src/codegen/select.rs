@@ -356,16 +356,19 @@ impl Sel<'_> {
                 self.a.branch(Br::Rr(BranchOp::Bltu, SHADOW_BASE, SCRATCH2), overflow);
             }
             self.store_word(SHADOW_BASE, SCRATCH, 0);
-            // Zero the slots, except those the parameters' roots are written to next.
-            let written: Vec<u32> = self
-                .f
-                .params
+            // Zero the slots, except those written before any call can see them: the
+            // parameters' and those of the vars the entry block defines before its first call.
+            let early_defs = self.f.blocks[0]
+                .insts
                 .iter()
-                .filter_map(|p| match self.alloc.homes[p.0 as usize] {
-                    Some(Home::Shadow(s)) => Some(s),
-                    _ => self.alloc.roots[p.0 as usize],
-                })
-                .collect();
+                .take_while(|i| !matches!(i, I::Call { .. }))
+                .filter_map(I::def);
+            let slot = |v: Var| match self.alloc.homes[v.0 as usize] {
+                Some(Home::Shadow(s)) => Some(s),
+                _ => self.alloc.roots[v.0 as usize],
+            };
+            let written: Vec<u32> =
+                self.f.params.iter().copied().chain(early_defs).filter_map(slot).collect();
             let zero: Vec<u32> = (0..shadow).filter(|k| !written.contains(k)).collect();
             if !zero.is_empty() {
                 self.movi(SCRATCH, 0);
