@@ -492,3 +492,18 @@ fn a_full_shadow_stack_raises_a_stack_overflow() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A byte loaded into a float var keeps its value as the float's bits (the IR allows any
+/// type for a load's destination).
+#[test]
+fn a_byte_load_into_a_float_var() {
+    let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
+    let f = b.load(Width::U8, Ty::F32, p[0], 1);
+    let r = b.unary(UnOp::FloatBits, f);
+    b.ret(r);
+    let func = b.finish();
+    let mut m = Machine::compile(&[&func]);
+    let base = ARENA_BASE + 0x2000;
+    m.sim.memory.write_u32(base, 0x1234_5678).unwrap();
+    assert_eq!(m.call_word(0, &[base]), 0x56);
+}

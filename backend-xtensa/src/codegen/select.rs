@@ -555,9 +555,6 @@ impl Sel<'_> {
                         let d = self.def(dst);
                         let (s, offset) = self.address(base, offset, 255, 1, d);
                         self.a.inst(Inst::Mem { op: MemOp::L8ui, t: d, s, offset });
-                        if let Place::F(_) = self.place(dst) {
-                            unreachable!("byte loads give words");
-                        }
                         self.done(dst, d);
                     }
                 }
