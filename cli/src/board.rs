@@ -1,9 +1,10 @@
 //! Talking to boards: starting a board's device process, sending a linked image and running
 //! it, and serving as that device process (`bs device-host`, `bs device-esp32-sim`).
 
-use device::client::{ClientError, DeviceClient, RunOutcome};
+use device::client::{ClientError, DeviceClient, Interrupter, RunOutcome};
 use device::heap::HeapStats;
 use incremental::link::{Image, LinkTarget};
+use std::os::unix::process::CommandExt;
 use std::process::{ChildStdin, ChildStdout, Command};
 
 /// The boards this version can run on, and the `bs` subcommand that serves each.
@@ -39,6 +40,9 @@ pub fn start(name: &str, heap_size: Option<u32>) -> miette::Result<Board> {
         .map_err(|e| miette::miette!("cannot find the `bs` executable: {e}"))?;
     let mut command = Command::new(exe);
     command.arg(role);
+    // Its own process group, so that Ctrl-C in the terminal reaches only `bs`, which interrupts
+    // the program instead of losing the device.
+    command.process_group(0);
     if let Some(h) = heap_size {
         command.arg("--heap-size").arg(h.to_string());
     }
@@ -77,6 +81,21 @@ impl Board {
             memory: info.map,
             slots: info.function_slots,
         }
+    }
+
+    /// A handle that interrupts the running program from another thread.
+    pub fn interrupter(&self) -> Interrupter<ChildStdin> {
+        self.client.interrupter()
+    }
+
+    /// Makes Ctrl-C interrupt the programs this board runs (see [`crate::interrupt`]).
+    pub fn interrupt_on_ctrl_c(&self) -> miette::Result<()> {
+        crate::interrupt::install(self.interrupter(), self.client.process_id())
+    }
+
+    /// Writes one 32-bit word to the data region (a global the host sets before a run).
+    pub fn write_word(&mut self, addr: u32, value: u32) -> Result<(), ClientError> {
+        self.client.load(addr, &value.to_le_bytes())
     }
 
     /// Loads `image` into the device (code, data, function slots, roots) without running it.
@@ -132,11 +151,11 @@ impl Board {
 
 /// Serves the device protocol on standard input and output as the esp32-sim board.
 pub fn serve_esp32_sim(heap_size: Option<u32>) -> miette::Result<()> {
-    let mut config = device::esp32_sim::Esp32SimConfig::default();
-    if let Some(h) = heap_size {
-        config.heap_size = h;
-    }
-    device::esp32_sim::serve(std::io::stdin(), std::io::stdout(), config)
+    let options = device::process::Options {
+        heap_size,
+        ..Default::default()
+    };
+    device::esp32_sim::serve(std::io::stdin(), std::io::stdout(), options)
         .map_err(|e| miette::miette!("esp32-sim device stopped: {e}"))
 }
 

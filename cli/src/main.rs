@@ -3,6 +3,7 @@
 mod board;
 mod commands;
 mod compile;
+mod interrupt;
 mod project;
 mod report;
 
@@ -23,7 +24,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create a new project directory with a manifest and a hello-world program.
+    /// Create a new project directory with a manifest, a hello-world program and an example test.
     #[command(after_help = "Example:\n  bs new blink")]
     New {
         /// The project (and directory) name.
@@ -56,6 +57,24 @@ enum Command {
         /// `instructions: 123456` (boards that count them: esp32-sim).
         #[arg(long)]
         instructions: bool,
+    },
+    /// Run the project's tests on a board: `test("name", () => { … })` calls in `*.test.bs`
+    /// files and in the files under `tests/`, each test alone, reported like `cargo test`.
+    #[command(
+        after_help = "Examples:\n  bs test                      # every test of the project here\n  bs test parse                # the tests whose name contains `parse`\n  bs test --timeout 2 --junit report.xml"
+    )]
+    Test {
+        /// Run only the tests whose `file::name` contains this text.
+        filter: Option<String>,
+        /// The board to run on (overrides the manifest): `host`.
+        #[arg(long)]
+        board: Option<String>,
+        /// Seconds a test may run before it is interrupted and fails.
+        #[arg(long, default_value_t = 10.0)]
+        timeout: f64,
+        /// Also write the results as JUnit XML to this file.
+        #[arg(long)]
+        junit: Option<PathBuf>,
     },
     /// Report compile errors without running anything.
     #[command(after_help = "Example:\n  bs check src/main.bs")]
@@ -128,6 +147,23 @@ fn main() -> ExitCode {
             };
             commands::run::run(&paths, board.as_deref(), heap_size, reports)
         }
+        Command::Test {
+            filter,
+            board,
+            timeout,
+            junit,
+        } => match std::time::Duration::try_from_secs_f64(timeout) {
+            Ok(timeout) => commands::test::run(
+                filter.as_deref(),
+                board.as_deref(),
+                timeout,
+                junit.as_deref(),
+            ),
+            Err(_) => Err(miette::miette!(
+                help = "give a number of seconds, such as `--timeout 2.5`",
+                "`--timeout {timeout}` is not a duration"
+            )),
+        },
         Command::Check { path } => commands::check::run(path.as_deref()),
         Command::Bench {
             names,

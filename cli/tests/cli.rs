@@ -30,7 +30,12 @@ fn new_project_runs_its_template() {
     let out = bs(&dir, &["new", "demo"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let project = dir.join("demo");
-    for file in ["bluescript.toml", "src/main.bs", ".gitignore"] {
+    for file in [
+        "bluescript.toml",
+        "src/main.bs",
+        "src/greet.test.bs",
+        ".gitignore",
+    ] {
         assert!(project.join(file).is_file(), "{file} missing");
     }
     let run = bs(&project, &["run"]);
@@ -38,6 +43,13 @@ fn new_project_runs_its_template() {
     assert_eq!(
         text(&run.stdout),
         "Hello, BlueScript!\n1 + 2 + ... + 10 = 55\n"
+    );
+    let test = bs(&project, &["test"]);
+    assert!(test.status.success(), "{}", text(&test.stderr));
+    assert!(
+        text(&test.stdout).contains("test greet::greets by name ... ok\n"),
+        "{}",
+        text(&test.stdout)
     );
     let again = bs(&dir, &["new", "demo"]);
     assert!(!again.status.success());
@@ -352,6 +364,15 @@ fn programs_run_on_the_esp32_sim_board() {
     assert_eq!(text(&out.stdout), "1\n");
     let err = text(&out.stderr);
     assert!(err.contains("main.bs:3"), "{err}");
+    // `bs test` builds the same way.
+    std::fs::write(
+        dir.join("src/main.test.bs"),
+        "test('one', () => { assertEqual(1 + 1, 2) })\n",
+    )
+    .unwrap();
+    let out = bs(&dir, &["test"]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("one"), "{}", text(&out.stdout));
 }
 
 #[test]

@@ -257,6 +257,8 @@ pub const STATIC_CLOSURE_HEADER: u32 = KIND_CLOSURE;
 pub const STREAM_STDOUT: u32 = 1;
 /// Standard error (`console.error`).
 pub const STREAM_STDERR: u32 = 2;
+/// The names of a program's tests, one per output frame ([`Native::ListTest`]).
+pub const STREAM_TEST: u32 = 3;
 
 /// The kind of a run-time error, reported with the faulting code address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -277,6 +279,8 @@ pub enum ErrorKind {
     /// A property or method that an `any` value lacks, or calling a value that is not a
     /// function (or with the wrong number of arguments).
     NoSuchProperty = 7,
+    /// A failed `assert` or `assertEqual` (in a test).
+    AssertionFailed = 8,
 }
 
 impl ErrorKind {
@@ -291,6 +295,7 @@ impl ErrorKind {
             StackOverflow,
             Interrupted,
             NoSuchProperty,
+            AssertionFailed,
         ]
         .into_iter()
         .find(|k| *k as u8 == n)
@@ -510,8 +515,19 @@ natives! {
     AnyArrayShift = 74 (Any) -> Any,
     /// `a.unshift(v)` on an `any` array → new length.
     AnyArrayUnshift = 75 (Any, Any) -> I32,
+    /// Raise [`ErrorKind::Interrupted`]: generated code polls the interrupt flag
+    /// (`MemoryMap::interrupt_flag`) at loop back-edges and function entries and calls this
+    /// when the host has interrupted the run.
+    RaiseInterrupted = 76 () -> None,
+    /// `assert(cond)`: raises [`ErrorKind::AssertionFailed`] unless `cond` is 1.
+    AssertTrue = 77 (I32) -> None,
+    /// `assertEqual(actual, expected)`: raises [`ErrorKind::AssertionFailed`], showing both
+    /// values, unless they are equal as `===` compares them.
+    AssertEqual = 78 (Any, Any) -> None,
+    /// Sends a test's name (a string) on [`STREAM_TEST`] (`bs test` listing a program's tests).
+    ListTest = 79 (Ref) -> None,
     /// Float `a / b` (the ESP32's FPU has no division instruction).
-    FloatDiv = 76 (F32, F32) -> F32,
+    FloatDiv = 80 (F32, F32) -> F32,
 }
 
 /// A built-in method that an `any` receiver can call by name: the receiver's kind, the name

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::abi::ErrorKind;
 use crate::error::Lossy;
@@ -104,7 +105,7 @@ fn text(bytes: &[u8]) -> String {
 /// the client is dropped.
 pub struct DeviceClient<R: io::Read, W: io::Write> {
     reader: FromStd<R>,
-    writer: FromStd<io::BufWriter<W>>,
+    writer: Arc<Mutex<io::BufWriter<W>>>,
     frames: FrameReader<Vec<u8>>,
     info: DeviceInfo,
     child: Option<Child>,
@@ -147,7 +148,7 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
     pub fn connect(reader: R, writer: W) -> Result<Self, ClientError> {
         let mut client = DeviceClient {
             reader: FromStd(reader),
-            writer: FromStd(io::BufWriter::new(writer)),
+            writer: Arc::new(Mutex::new(io::BufWriter::new(writer))),
             frames: FrameReader::new(vec![0u8; MAX_PAYLOAD]),
             info: DeviceInfo {
                 version: 0,
@@ -177,11 +178,21 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
         &self.info
     }
 
+    /// The process id of the device process started by [`DeviceClient::spawn`], if any.
+    pub fn process_id(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// A handle that interrupts the running program from another thread.
+    pub fn interrupter(&self) -> Interrupter<W> {
+        Interrupter {
+            writer: Arc::clone(&self.writer),
+        }
+    }
+
     /// Sends one message and flushes.
     fn send(&mut self, msg: HostMessage<'_>) -> Result<(), ClientError> {
-        msg.write(&mut self.writer)?;
-        embedded_io::Write::flush(&mut self.writer)?;
-        Ok(())
+        send_on(&self.writer, msg)
     }
 
     /// Receives one reply.
@@ -192,8 +203,9 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
 
     /// Sends raw bytes (for example a deliberately corrupt frame) and flushes.
     pub fn send_raw(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
-        embedded_io::Write::write_all(&mut self.writer, bytes)?;
-        embedded_io::Write::flush(&mut self.writer)?;
+        let mut w = lock(&self.writer);
+        io::Write::write_all(&mut *w, bytes)?;
+        io::Write::flush(&mut *w)?;
         Ok(())
     }
 
@@ -284,9 +296,18 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
     pub fn run(
         &mut self,
         entry: u32,
-        mut on_output: impl FnMut(u8, &[u8]),
+        on_output: impl FnMut(u8, &[u8]),
     ) -> Result<RunOutcome, ClientError> {
         self.send(HostMessage::Run { entry })?;
+        self.finish_run(on_output)
+    }
+
+    /// Receives the rest of a run that was started with a raw `Run` frame: its output (passed to
+    /// `on_output`) and how it ended.
+    pub fn finish_run(
+        &mut self,
+        mut on_output: impl FnMut(u8, &[u8]),
+    ) -> Result<RunOutcome, ClientError> {
         loop {
             match self.receive()? {
                 DeviceMessage::Output { stream, bytes } => on_output(stream, bytes),
@@ -304,6 +325,45 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
                 }
                 other => return Err(unexpected(&other)),
             }
+        }
+    }
+}
+
+/// Sends `msg` on a shared writer and flushes.
+fn send_on<W: io::Write>(
+    writer: &Mutex<io::BufWriter<W>>,
+    msg: HostMessage<'_>,
+) -> Result<(), ClientError> {
+    let mut w = FromStd(&mut *lock(writer));
+    msg.write(&mut w)?;
+    embedded_io::Write::flush(&mut w)?;
+    Ok(())
+}
+
+/// Locks the writer; a panic elsewhere while it was locked leaves nothing half-done that
+/// matters here (a frame is written whole before the next is begun).
+fn lock<W>(writer: &Mutex<W>) -> MutexGuard<'_, W> {
+    writer.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Interrupts the program a [`DeviceClient`] is running, from another thread (a Ctrl-C
+/// handler, a timeout): the run then ends with a run-time error of kind
+/// [`ErrorKind::Interrupted`]. Harmless when no program runs.
+pub struct Interrupter<W: io::Write> {
+    writer: Arc<Mutex<io::BufWriter<W>>>,
+}
+
+impl<W: io::Write> Interrupter<W> {
+    /// Sends `Interrupt` to the device.
+    pub fn interrupt(&self) -> Result<(), ClientError> {
+        send_on(&self.writer, HostMessage::Interrupt)
+    }
+}
+
+impl<W: io::Write> Clone for Interrupter<W> {
+    fn clone(&self) -> Self {
+        Interrupter {
+            writer: Arc::clone(&self.writer),
         }
     }
 }

@@ -93,6 +93,51 @@ pub trait Port {
     }
 }
 
+/// What a board offers the requests that arrive while a program runs. The device reads them
+/// on another thread (host port), between simulated instructions or in a receive interrupt,
+/// while generated code runs, so every method must be safe to call concurrently with the running
+/// program and with the device's own thread.
+pub trait RunControl {
+    /// Asks the running program to stop at its next poll: sets the interrupt flag
+    /// ([`MemoryMap::interrupt_flag`](crate::memory::MemoryMap::interrupt_flag)) to 1.
+    fn interrupt(&self);
+    /// Clears the interrupt flag (between runs).
+    fn clear_interrupt(&self);
+}
+
+/// Serves one request that arrived while a program runs (see [`RunControl`]): `Interrupt` asks
+/// `control` to stop the program and is not answered; a corrupt or truncated frame, or any other
+/// request, gets an [`DeviceMessage::Error`] reply (not flushed) and the run goes on.
+pub fn serve_during_run<C, E, W>(
+    control: &C,
+    request: Result<HostMessage<'_>, ProtocolError<E>>,
+    w: &mut W,
+) -> Result<(), ProtocolError<W::Error>>
+where
+    C: RunControl + ?Sized,
+    E: fmt::Debug,
+    W: Write,
+{
+    let result = match request {
+        Ok(HostMessage::Interrupt) => {
+            control.interrupt();
+            return Ok(());
+        }
+        Ok(msg) => reply_error::<(), W>(
+            w,
+            format_args!(
+                "`{}` is not allowed while a program runs (only `Interrupt` is)",
+                msg.name()
+            ),
+        ),
+        Err(e) => reply_error(w, format_args!("{e}")),
+    };
+    result.map_err(|e| match e {
+        ServeError::Write(e) => e,
+        ServeError::Read(()) => unreachable!("replying reads nothing"),
+    })
+}
+
 /// Why [`Device::serve`] stopped.
 #[derive(Debug)]
 pub enum ServeError<R, W> {
@@ -172,18 +217,32 @@ impl<P: Port> Device<P> {
         let mut reader = FrameReader::new(buf);
         loop {
             match reader.read_frame(r).and_then(HostMessage::decode) {
-                Ok(msg) => self.handle(msg, w, max_payload)?,
                 Err(ProtocolError::Eof) => return Ok(()),
-                Err(ProtocolError::Io(e)) => return Err(ServeError::Read(e)),
-                Err(e) => reply_error(w, format_args!("{e}"))?,
+                request => self.serve_request(request, w, max_payload)?,
             }
             w.flush()
                 .map_err(|e| ServeError::Write(ProtocolError::Io(e)))?;
         }
     }
 
+    /// Serves one received request as [`serve`](Self::serve) does: carries it out and writes
+    /// its reply (or replies, for a run's output; not flushed), or answers a corrupt frame with
+    /// an `Error` reply. A read failure is returned as [`ServeError::Read`].
+    pub fn serve_request<E: fmt::Debug, W: Write>(
+        &mut self,
+        request: Result<HostMessage<'_>, ProtocolError<E>>,
+        w: &mut W,
+        max_payload: u32,
+    ) -> Result<(), ServeError<E, W::Error>> {
+        match request {
+            Ok(msg) => self.handle(msg, w, max_payload),
+            Err(ProtocolError::Io(e)) => Err(ServeError::Read(e)),
+            Err(e) => reply_error(w, format_args!("{e}")),
+        }
+    }
+
     /// Carries out one request and writes its reply (or replies, for a run's output).
-    pub fn handle<RE, W: Write>(
+    fn handle<RE, W: Write>(
         &mut self,
         msg: HostMessage<'_>,
         w: &mut W,
@@ -212,7 +271,7 @@ impl<P: Port> Device<P> {
             HostMessage::Load { addr, bytes } => self.load(addr, bytes),
             HostMessage::SetSlot { slot, addr } => self.port.set_slot(slot, addr),
             HostMessage::AddRoots { addr, count } => self.add_roots(addr, count),
-            HostMessage::Run { entry } => return self.run(entry, w),
+            HostMessage::Run { entry } => return self.run(entry, w, || {}),
             HostMessage::HeapStats => return reply(w, DeviceMessage::Stats(self.rt.heap_stats())),
             HostMessage::Reset => {
                 self.port.clear_slots();
@@ -226,6 +285,8 @@ impl<P: Port> Device<P> {
                 Ok(stats) => return reply(w, DeviceMessage::Stats(stats)),
                 Err(e) => Err(LoadError::Memory(e)),
             },
+            // No program runs, so there is nothing to stop (and no reply, see the message).
+            HostMessage::Interrupt => return Ok(()),
             HostMessage::RunStats => return self.run_stats(w),
         };
         match result {
@@ -278,9 +339,19 @@ impl<P: Port> Device<P> {
             .map_err(|_| LoadError::RootsFull)
     }
 
-    /// Runs an entry point, streaming its output, and replies `Done` or `RuntimeError`.
-    fn run<RE, W: Write>(&mut self, entry: u32, w: &mut W) -> Result<(), ServeError<RE, W::Error>> {
+    /// Runs an entry point, streaming its output, and replies `Done` or `RuntimeError` (or
+    /// `Error` when the entry is not in the code region). `ended` is called once the program
+    /// has stopped, before that reply is written: a device that serves requests during the run
+    /// (see [`RunControl`]) stops doing so there, so that the host's next request, sent after
+    /// the reply, is served as usual.
+    pub fn run<RE, W: Write>(
+        &mut self,
+        entry: u32,
+        w: &mut W,
+        ended: impl FnOnce(),
+    ) -> Result<(), ServeError<RE, W::Error>> {
         if !self.rt.map().in_code(entry, 1) {
+            ended();
             let e = LoadError::Memory(MemError::OutOfRange {
                 addr: entry,
                 len: 1,
@@ -311,6 +382,7 @@ impl<P: Port> Device<P> {
                 }
             }
         };
+        ended();
         if let Some(e) = sink.failed {
             return Err(ServeError::Write(e));
         }

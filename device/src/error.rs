@@ -117,6 +117,11 @@ impl RuntimeError {
         Self::new(ErrorKind::StackOverflow, format_args!("stack overflow"))
     }
 
+    /// `interrupted` (the host stopped the run).
+    pub fn interrupted() -> Self {
+        Self::new(ErrorKind::Interrupted, format_args!("interrupted"))
+    }
+
     /// `out of memory (heap 65536 bytes)`.
     pub fn out_of_memory(heap_size: u32) -> Self {
         Self::new(

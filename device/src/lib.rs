@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod abi;
+pub mod assertions;
 #[cfg(feature = "std")]
 pub mod client;
 pub mod device;
@@ -20,10 +21,14 @@ pub mod math;
 pub mod memory;
 pub mod natives;
 pub mod objects;
+#[cfg(feature = "std")]
+pub mod process;
 pub mod protocol;
 pub mod runtime;
 #[cfg(feature = "std")]
 pub mod std_io;
+#[cfg(feature = "std")]
+pub mod threaded;
 
 #[cfg(all(feature = "host", target_arch = "x86_64", target_os = "linux"))]
 pub mod host;

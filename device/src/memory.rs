@@ -96,6 +96,20 @@ impl MemoryMap {
         self.data_size + self.shadow_size + self.heap_size
     }
 
+    /// The interrupt flag: the last word of the data region, which the host's linker never
+    /// fills. Generated code polls it (at loop back-edges and function entries) and stops the run
+    /// with an `Interrupted` error when it is not zero; the device sets it when the host sends
+    /// `Interrupt` during a run and clears it between runs.
+    pub fn interrupt_flag(&self) -> u32 {
+        self.data_base + self.data_size - 4
+    }
+
+    /// The bytes of the data region the host may fill with statics and globals: all of it but
+    /// the [interrupt flag](Self::interrupt_flag).
+    pub fn linkable_data_size(&self) -> u32 {
+        self.data_size - 4
+    }
+
     /// One past the highest shadow-stack address: the initial shadow-stack pointer.
     pub fn shadow_top(&self) -> u32 {
         self.shadow_base + self.shadow_size
@@ -121,7 +135,8 @@ impl MemoryMap {
         within(addr, len, self.data_base, self.data_size)
     }
 
-    /// Checks that the arena regions are 4-byte aligned, contiguous and inside the address space.
+    /// Checks that the arena regions are 4-byte aligned, contiguous and inside the address space,
+    /// and that the data region has room for the interrupt flag.
     pub fn validate(&self) -> Result<(), MemError> {
         let aligned = [
             self.data_base,
@@ -134,7 +149,9 @@ impl MemoryMap {
         let contiguous = self.data_base.checked_add(self.data_size) == Some(self.shadow_base)
             && self.shadow_base.checked_add(self.shadow_size) == Some(self.heap_base)
             && self.heap_base.checked_add(self.heap_size).is_some();
-        if aligned && contiguous && self.code_base.checked_add(self.code_size).is_some() {
+        // The data region holds at least the interrupt flag.
+        let flag = self.data_size >= 4;
+        if aligned && contiguous && flag && self.code_base.checked_add(self.code_size).is_some() {
             Ok(())
         } else {
             Err(MemError::BadMap)

@@ -2,6 +2,7 @@
 //! takes the arguments as 32-bit words (floats as their bits) and returns the result word.
 
 use crate::abi::{self, Native};
+use crate::assertions;
 use crate::error::RuntimeError;
 use crate::math;
 use crate::objects::ops::{self, Arith};
@@ -72,6 +73,10 @@ fn run(
         Native::RaiseIndexOutOfRange => Err(RuntimeError::index_out_of_range(a as i32, b as i32)),
         Native::RaiseDivisionByZero => Err(RuntimeError::division_by_zero()),
         Native::RaiseStackOverflow => Err(RuntimeError::stack_overflow()),
+        Native::RaiseInterrupted => Err(RuntimeError::interrupted()),
+        Native::AssertTrue => assertions::assert_true(a),
+        Native::AssertEqual => assertions::assert_equal(mem, a, b),
+        Native::ListTest => assertions::list_test(mem, io, a),
         Native::RaiseTypeError => {
             let expected = string::bytes(mem, a).unwrap_or(b"value");
             Err(any::type_error(mem, expected, b))
@@ -299,7 +304,7 @@ mod tests {
         let mut rt = rt();
         let mut io = Capture::default();
         let expected = string::create(&mut rt, b"string").unwrap();
-        let cases: [(Native, &[u32], ErrorKind, &[u8]); 5] = [
+        let cases: [(Native, &[u32], ErrorKind, &[u8]); 6] = [
             (
                 Native::RaiseIndexOutOfRange,
                 &[5, 3],
@@ -317,6 +322,12 @@ mod tests {
                 &[],
                 ErrorKind::StackOverflow,
                 b"stack overflow",
+            ),
+            (
+                Native::RaiseInterrupted,
+                &[],
+                ErrorKind::Interrupted,
+                b"interrupted",
             ),
             (
                 Native::RaiseTypeError,

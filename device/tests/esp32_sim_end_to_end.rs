@@ -9,13 +9,14 @@ use backend_xtensa::{BranchZOp, CallxOp, Inst, MemOp, Reg, RrrOp, encode};
 use device::abi::esp32::{FUNCTION_TABLE, MAX_HEAP_SIZE, NATIVE_VECTOR};
 use device::abi::{ErrorKind, KIND_STRING, Native};
 use device::client::{ClientError, DeviceClient, RunOutcome};
+use device::protocol::message::HostMessage;
 
-type Client = DeviceClient<std::process::ChildStdout, std::process::ChildStdin>;
+mod common;
+
+use common::{Client, run};
 
 fn start(args: &[&str]) -> Client {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bs-device-esp32-sim"));
-    cmd.args(args);
-    DeviceClient::spawn(cmd).expect("device starts")
+    common::start(env!("CARGO_BIN_EXE_bs-device-esp32-sim"), args)
 }
 
 /// A windowed function: a literal pool, then `entry a1, 32`, the body and `retw`.
@@ -221,17 +222,6 @@ fn load_program(client: &mut Client) -> Program {
     }
 }
 
-/// Runs `entry`, collecting output as (stream, text).
-fn run(client: &mut Client, entry: u32) -> (RunOutcome, Vec<(u8, String)>) {
-    let mut out = Vec::new();
-    let outcome = client
-        .run(entry, |stream, bytes| {
-            out.push((stream, String::from_utf8_lossy(bytes).into_owned()))
-        })
-        .unwrap();
-    (outcome, out)
-}
-
 #[test]
 fn handshake_reports_the_esp32_memory_map() {
     let client = start(&["--heap-size", "65536"]);
@@ -323,17 +313,7 @@ fn runs_code_reports_errors_and_stays_up() {
 fn natives_allocate_print_to_both_streams_and_collect() {
     let mut client = start(&["--heap-size", "4096"]);
     let p = load_program(&mut client);
-    let (outcome, out) = run(&mut client, p.strings);
-    assert_eq!(outcome, RunOutcome::Completed);
-    assert_eq!(out, vec![(1, "hellohello\n".into()), (2, "hello\n".into())]);
-    // 4096 bytes hold fewer than 300 such strings: without collection this would fail.
-    for _ in 0..300 {
-        assert_eq!(run(&mut client, p.strings).0, RunOutcome::Completed);
-    }
-    let stats = client.heap_stats().unwrap();
-    assert!(stats.collections > 0, "{stats:?}");
-    let after = client.collect().unwrap();
-    assert_eq!((after.live_objects, after.in_use), (0, 0));
+    common::strings_are_collected(&mut client, p.strings);
 }
 
 #[test]
@@ -372,4 +352,50 @@ fn the_host_board_does_not_count_instructions() {
         matches!(&e, ClientError::Device(m) if m.contains("does not count instructions")),
         "{e}"
     );
+}
+
+#[test]
+fn an_endless_loop_is_interrupted() {
+    let mut client = start(&[]);
+    let p = load_program(&mut client);
+    // Poll the interrupt flag as generated code does, then raise.
+    let flag = client.info().map.interrupt_flag();
+    let mut f = Func::new();
+    f.lit(Reg::A9, flag)
+        .inst(Inst::Mem {
+            op: MemOp::L32i,
+            t: Reg::A8,
+            s: Reg::A9,
+            offset: 0,
+        })
+        .inst(Inst::BranchZ {
+            op: BranchZOp::Beqz,
+            s: Reg::A8,
+            offset: -3,
+        })
+        .native(Native::RaiseInterrupted);
+    let at = client.info().map.code_base + 0x800;
+    let raise_return = f.here(at);
+    let endless = f.load(&mut client, at);
+    for _ in 0..2 {
+        let mut frame = Vec::new();
+        HostMessage::Run { entry: endless }
+            .write(&mut frame)
+            .unwrap();
+        client.send_raw(&frame).unwrap();
+        client.interrupter().interrupt().unwrap();
+        assert_eq!(
+            client.finish_run(|_, _| {}).unwrap(),
+            RunOutcome::RuntimeError {
+                kind: ErrorKind::Interrupted,
+                code_addr: raise_return,
+                message: "interrupted".into(),
+            }
+        );
+        // The flag is clear again for the next run.
+        assert_eq!(
+            run(&mut client, p.print42),
+            (RunOutcome::Completed, vec![(1, "42\n".into())])
+        );
+    }
 }

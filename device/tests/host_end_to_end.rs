@@ -9,12 +9,12 @@ use device::abi::{ErrorKind, KIND_STRING, Native};
 use device::client::{ClientError, DeviceClient, RunOutcome};
 use device::protocol::message::HostMessage;
 
-type Client = DeviceClient<std::process::ChildStdout, std::process::ChildStdin>;
+mod common;
+
+use common::{Client, run};
 
 fn start(args: &[&str]) -> Client {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bs-device-host"));
-    cmd.args(args);
-    DeviceClient::spawn(cmd).expect("device starts")
+    common::start(env!("CARGO_BIN_EXE_bs-device-host"), args)
 }
 
 /// A tiny x86-64 assembler for the few instructions these tests need.
@@ -152,17 +152,6 @@ fn load_program(client: &mut Client) -> Program {
     }
 }
 
-/// Runs `entry`, collecting output as (stream, text).
-fn run(client: &mut Client, entry: u32) -> (RunOutcome, Vec<(u8, String)>) {
-    let mut out = Vec::new();
-    let outcome = client
-        .run(entry, |stream, bytes| {
-            out.push((stream, String::from_utf8_lossy(bytes).into_owned()))
-        })
-        .unwrap();
-    (outcome, out)
-}
-
 #[test]
 fn handshake_reports_the_host_memory_map() {
     let client = start(&["--heap-size", "65536"]);
@@ -233,35 +222,7 @@ fn runs_code_reports_errors_and_stays_up() {
 fn natives_allocate_print_to_both_streams_and_collect() {
     let mut client = start(&["--heap-size", "4096"]);
     let p = load_program(&mut client);
-    let (outcome, out) = run(&mut client, p.strings);
-    assert_eq!(outcome, RunOutcome::Completed);
-    assert_eq!(out, vec![(1, "hellohello\n".into()), (2, "hello\n".into())]);
-    let stats = client.heap_stats().unwrap();
-    assert_eq!(
-        (stats.heap_size, stats.live_objects, stats.in_use),
-        (4096, 1, 20)
-    );
-
-    // 4096 bytes hold fewer than 300 such strings: without collection this would fail.
-    for _ in 0..300 {
-        assert_eq!(run(&mut client, p.strings).0, RunOutcome::Completed);
-    }
-    let stats = client.heap_stats().unwrap();
-    assert!(stats.collections > 0, "{stats:?}");
-    assert!(stats.peak <= 4096);
-    // No global holds the strings: a collection on request frees every one of them.
-    let after = client.collect().unwrap();
-    assert_eq!((after.live_objects, after.in_use, after.free), (0, 0, 4096));
-    assert_eq!(
-        (after.collections, after.peak),
-        (stats.collections + 1, stats.peak)
-    );
-
-    client.set_gc_stress(true).unwrap();
-    assert_eq!(run(&mut client, p.strings).1[0], (1, "hellohello\n".into()));
-    client.reset().unwrap();
-    let stats = client.heap_stats().unwrap();
-    assert_eq!((stats.live_objects, stats.in_use), (0, 0));
+    common::strings_are_collected(&mut client, p.strings);
 }
 
 #[test]
@@ -367,4 +328,83 @@ fn a_process_that_is_no_device_is_reported_closed() {
         .err()
         .expect("handshake fails");
     assert!(matches!(e, ClientError::Closed), "{e}");
+}
+
+/// Loads at `at` an endless loop that polls the interrupt flag as generated code does
+/// (`mov eax, [r15 + flag]; test eax, eax; jz loop; call RaiseInterrupted`) and returns the
+/// address that raising call returns to.
+fn load_polling_loop(client: &mut Client, at: u32) -> u32 {
+    let flag = client.info().map.interrupt_flag();
+    let mut a = Asm::default();
+    a.enter()
+        .bytes(&[0x41, 0x8B, 0x87])
+        .bytes(&flag.to_le_bytes())
+        .bytes(&[0x85, 0xC0, 0x74, 0xF5])
+        .call_native(Native::RaiseInterrupted);
+    let raise_return = at + a.len();
+    a.leave();
+    client.load(at, &a.0).unwrap();
+    raise_return
+}
+
+#[test]
+fn an_endless_loop_is_interrupted_and_other_requests_are_refused_meanwhile() {
+    let mut client = start(&[]);
+    let p = load_program(&mut client);
+    let endless = client.info().map.code_base + 0x500;
+    let raise_return = load_polling_loop(&mut client, endless);
+    let mut frames = Vec::new();
+    HostMessage::Run { entry: endless }
+        .write(&mut frames)
+        .unwrap();
+    HostMessage::Load {
+        addr: p.print42,
+        bytes: b"x",
+    }
+    .write(&mut frames)
+    .unwrap();
+    let mut corrupt = Vec::new();
+    HostMessage::HeapStats.write(&mut corrupt).unwrap();
+    corrupt[8] ^= 1;
+    frames.extend(corrupt);
+    client.send_raw(&frames).unwrap();
+    // Both refusals come while the program still runs: only the interrupt below stops it.
+    let refusal = |r: Result<(), ClientError>| match r {
+        Err(ClientError::Device(m)) => m,
+        other => panic!("expected an error reply, got {other:?}"),
+    };
+    assert_eq!(
+        refusal(client.expect_ack()),
+        "`Load` is not allowed while a program runs (only `Interrupt` is)"
+    );
+    assert_eq!(
+        refusal(client.expect_ack()),
+        "corrupt frame: checksum mismatch"
+    );
+    client.interrupter().interrupt().unwrap();
+    assert_eq!(
+        client.finish_run(|_, _| {}).unwrap(),
+        RunOutcome::RuntimeError {
+            kind: ErrorKind::Interrupted,
+            code_addr: raise_return,
+            message: "interrupted".into(),
+        }
+    );
+    // The device is ready, the flag is clear again, and an interrupt between runs does nothing.
+    client.interrupter().interrupt().unwrap();
+    assert_eq!(
+        run(&mut client, p.print42),
+        (RunOutcome::Completed, vec![(1, "42\n".into())])
+    );
+    let mut out = Vec::new();
+    HostMessage::Run { entry: endless }.write(&mut out).unwrap();
+    client.send_raw(&out).unwrap();
+    client.interrupter().interrupt().unwrap();
+    assert!(matches!(
+        client.finish_run(|_, _| {}).unwrap(),
+        RunOutcome::RuntimeError {
+            kind: ErrorKind::Interrupted,
+            ..
+        }
+    ));
 }

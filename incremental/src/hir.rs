@@ -223,6 +223,12 @@ pub enum Builtin {
     AnyShift,
     /// `a.unshift(x)` on an `any` array.
     AnyUnshift,
+    /// `test(name, body)`: declares a test (see `lower` for how `bs test` selects one).
+    Test,
+    /// `assert(cond)`.
+    Assert,
+    /// `assertEqual(actual, expected)` (both `any`).
+    AssertEqual,
 }
 
 /// A `Math` function. `Abs`, `Min` and `Max` work on integers when every argument is an

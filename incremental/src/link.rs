@@ -43,6 +43,9 @@ pub struct Image {
     pub entry: u32,
     /// Maps return addresses of calls to source locations.
     pub source_map: SourceMap,
+    /// The address of every global's cell, by qualified name (the host writes some before a
+    /// run, such as the test selection of `bs test`).
+    pub globals: BTreeMap<String, u32>,
 }
 
 /// Code addresses of call sites and the source locations they came from.
@@ -132,6 +135,14 @@ pub fn link(
         roots: data.roots,
         entry: 0,
         source_map: SourceMap::default(),
+        globals: data
+            .addresses
+            .iter()
+            .filter_map(|(sym, &addr)| match sym {
+                DataSymbol::Global { name, .. } => Some((name.clone(), addr)),
+                _ => None,
+            })
+            .collect(),
     };
     for f in functions {
         let base = code_addr[f.name.as_str()];
@@ -233,7 +244,9 @@ impl DataContext<'_> {
     fn dependencies(&self, sym: &DataSymbol) -> Result<Vec<DataSymbol>, LinkError> {
         let string = |s: &str| DataSymbol::Str(s.as_bytes().to_vec());
         Ok(match sym {
-            DataSymbol::Global { .. } | DataSymbol::Str(_) => Vec::new(),
+            DataSymbol::Global { .. } | DataSymbol::Str(_) | DataSymbol::InterruptFlag => {
+                Vec::new()
+            }
             DataSymbol::ArrayDescriptor {
                 type_name,
                 elem_type,
@@ -275,6 +288,8 @@ impl DataContext<'_> {
                 abi::FUNC_CAPTURE_TRACED as u32 + 4 * f.captures.len() as u32
             }
             DataSymbol::StaticClosure(_) => 8,
+            // The board's word, never placed (see `DataLayout::place`).
+            DataSymbol::InterruptFlag => 0,
         })
     }
 
@@ -347,6 +362,8 @@ impl DataContext<'_> {
                     addr(DataSymbol::FunctionDescriptor(f.clone())),
                 ]);
             }
+            // The board's word, never placed (see `DataLayout::place`).
+            DataSymbol::InterruptFlag => {}
         }
         out.extend(words.iter().flat_map(|w| w.to_le_bytes()));
         Ok(())
@@ -395,23 +412,27 @@ impl DataLayout {
             work.extend(cx.dependencies(&sym)?);
             symbols.insert(sym);
         }
+        // The board's own word: not placed, at the address the board reported.
+        let mut addresses: BTreeMap<DataSymbol, u32> = BTreeMap::new();
+        if symbols.remove(&DataSymbol::InterruptFlag) {
+            addresses.insert(DataSymbol::InterruptFlag, map.interrupt_flag());
+        }
         // Traced globals first so that they form one root range; then everything else.
         let (traced, rest): (Vec<DataSymbol>, Vec<DataSymbol>) = symbols
             .into_iter()
             .partition(|s| matches!(s, DataSymbol::Global { traced: true, .. }));
         let traced_count = traced.len() as u32;
         let ordered: Vec<DataSymbol> = traced.into_iter().chain(rest).collect();
-        let mut addresses: BTreeMap<DataSymbol, u32> = BTreeMap::new();
         let mut size = 0u32;
         for sym in &ordered {
             addresses.insert(sym.clone(), map.data_base + size);
             size = size.saturating_add(cx.size(sym)?);
         }
-        if size > map.data_size {
+        if size > map.linkable_data_size() {
             return Err(LinkError::TooLarge {
                 what: "data",
                 need: size,
-                have: map.data_size,
+                have: map.linkable_data_size(),
             });
         }
         let mut bytes: Vec<u8> = Vec::with_capacity(size as usize);

@@ -21,7 +21,9 @@
 //! object that var points to, and a store through an `I32` address never writes a byte that is
 //! read through a `Ref` address. (Lowering reaches object headers and fields through `Ref`
 //! vars, and element storage and global cells, which no `Ref` var points into, through `I32`
-//! addresses.)
+//! addresses.) A load through the address of a volatile symbol ([`DataSymbol::is_volatile`],
+//! the interrupt flag) reads a word the device changes while the program runs: optimizations
+//! keep every such load in place.
 
 pub mod analysis;
 pub mod builder;
@@ -386,6 +388,19 @@ pub enum DataSymbol {
     FunctionDescriptor(FunctionDescriptor),
     /// A static closure object (no captures) for a top-level function used as a value.
     StaticClosure(FunctionDescriptor),
+    /// The board's interrupt flag: a word that the device sets while the program runs when the
+    /// host interrupts it. The linker resolves it to the address the board reported and places
+    /// nothing there. It is [volatile](DataSymbol::is_volatile).
+    InterruptFlag,
+}
+
+impl DataSymbol {
+    /// Whether the word changes behind the program's back: every load through its address
+    /// must stay where lowering put it (no optimization hoists, merges or removes it; see
+    /// [`Function::volatile_addresses`]).
+    pub fn is_volatile(&self) -> bool {
+        matches!(self, DataSymbol::InterruptFlag)
+    }
 }
 
 /// A run-time type (`device::abi` `TYPE_*` kinds): what the runtime checks a value against.
@@ -453,6 +468,35 @@ impl Function {
     /// The block with id `b`.
     pub fn block(&self, b: BlockId) -> &Block {
         &self.blocks[b.0 as usize]
+    }
+
+    /// For every var (by index), whether it may hold the address of a
+    /// [volatile](DataSymbol::is_volatile) symbol: assigned a `SymAddr` of one, or copied from
+    /// such a var. Loads through these vars are volatile.
+    pub fn volatile_addresses(&self) -> Vec<bool> {
+        let mut volatile = vec![false; self.vars.len()];
+        let insts = || self.blocks.iter().flat_map(|b| b.insts.iter());
+        for inst in insts() {
+            if let Inst::SymAddr { dst, sym } = *inst
+                && self.symbols[sym as usize].is_volatile()
+            {
+                volatile[dst.0 as usize] = true;
+            }
+        }
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for inst in insts() {
+                if let Inst::Copy { dst, src } = *inst
+                    && volatile[src.0 as usize]
+                    && !volatile[dst.0 as usize]
+                {
+                    volatile[dst.0 as usize] = true;
+                    changed = true;
+                }
+            }
+        }
+        volatile
     }
 }
 

@@ -755,4 +755,31 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn random_bytes_fault_or_run_but_never_panic() {
+        // SplitMix64 over seeds; any byte soup must end in a stop or a fault.
+        let mut state = 7u64;
+        let mut next = move || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let z = (state ^ (state >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            let z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        for _ in 0..2000 {
+            let mut sim = sim(&[], 32);
+            let bytes: Vec<u8> = (0..96).map(|_| next() as u8).collect();
+            // Start with `entry` so that windowed code has a frame.
+            let entry = encode(&Inst::Entry {
+                s: Reg::A1,
+                frame: 32,
+            })
+            .unwrap();
+            sim.memory.write(CODE, entry.as_bytes()).unwrap();
+            sim.memory.write(CODE + 3, &bytes).unwrap();
+            let args: Vec<u32> = (0..6).map(|_| next() as u32).collect();
+            sim.call8(CODE, SENTINEL, STACK_TOP, &args).unwrap();
+            let _ = sim.run(500);
+        }
+    }
 }

@@ -15,6 +15,9 @@
 //!   RAM, division by zero, `entry` below the stack limit, `break`) stop the run with a
 //!   [`Fault`] carrying the PC; nothing panics.
 //!
+//! Feature `qemu`: `xtensa_sim::qemu`, the differential harness that runs the same code in
+//! `qemu-system-xtensa` and in the simulator.
+//!
 //! # Calling out to the embedder
 //! [`Config::intercept`] is a range of addresses the simulator never executes: when the PC
 //! reaches one, [`Sim::run`] returns [`Stop::Intercepted`] with it. Two uses:

@@ -10,7 +10,10 @@
 //! DFPU NaN rule; the ESP32's (64 registers, FPU2000 NaN rule) are unit-tested in the crate.
 
 use backend_xtensa::*;
-use xtensa_sim::qemu::{Case, Outcome, Status, code_base, data_base, run_qemu, run_sim};
+use xtensa_sim::qemu::{
+    Case, Outcome, Program, Segment, Status, code_base, data_base, run_programs_in_qemu,
+    run_programs_in_sim, run_qemu, run_sim, run_sim_with,
+};
 
 /// SplitMix64: a tiny deterministic generator (the registry is not reachable from the test
 /// machines, so no `rand`).
@@ -86,10 +89,10 @@ enum Item {
     Inst(Inst),
     /// Two instructions a branch must not separate (the second uses what the first computes).
     Pair(Inst, Inst),
-    /// A branch over the next `skip` items.
-    Skip(fn(i32) -> Inst, usize),
-    /// A branch back to the item `back` places earlier (loops).
-    Back(fn(i32) -> Inst, usize),
+    /// A branch (its offset still 0) over the next `skip` items.
+    Skip(Inst, usize),
+    /// A branch (its offset still 0) back to the item `back` places earlier (loops).
+    Back(Inst, usize),
     /// `call{4,8,12}` of the helper function.
     Call(CallOp),
     /// `l32i a{n+1}, a2, 0; callx{n}` of the helper function (its address is data word 0).
@@ -103,7 +106,7 @@ impl Item {
         match self {
             Item::Inst(i) => i.size(),
             Item::Pair(a, b) => a.size() + b.size(),
-            Item::Skip(make, _) | Item::Back(make, _) => make(0).size(),
+            Item::Skip(branch, _) | Item::Back(branch, _) => branch.size(),
             Item::Call(_) => 3,
             Item::Callx(_) => 6,
             Item::Call0(_) => 9,
@@ -407,200 +410,61 @@ impl Gen<'_> {
     /// A forward branch over the next few items (which are then generated).
     fn branch(&mut self, depth: u32) {
         let skip = self.rng.range(0, 3) as usize;
-        let kind = self.rng.below(7);
-        let make: fn(i32) -> Inst = match kind {
-            0 => [
-                |o| Inst::Branch {
-                    op: BranchOp::Beq,
-                    s: Reg::A3,
-                    t: Reg::A4,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Blt,
-                    s: Reg::A5,
-                    t: Reg::A6,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bgeu,
-                    s: Reg::A7,
-                    t: Reg::A8,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bany,
-                    s: Reg::A9,
-                    t: Reg::A3,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bnall,
-                    s: Reg::A10,
-                    t: Reg::A11,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bbs,
-                    s: Reg::A12,
-                    t: Reg::A4,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bbc,
-                    s: Reg::A13,
-                    t: Reg::A5,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bne,
-                    s: Reg::A14,
-                    t: Reg::A6,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bge,
-                    s: Reg::A4,
-                    t: Reg::A9,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bltu,
-                    s: Reg::A8,
-                    t: Reg::A3,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Ball,
-                    s: Reg::A6,
-                    t: Reg::A7,
-                    offset: o,
-                },
-                |o| Inst::Branch {
-                    op: BranchOp::Bnone,
-                    s: Reg::A5,
-                    t: Reg::A12,
-                    offset: o,
-                },
-            ][self.rng.below(12) as usize],
-            1 => [
-                |o| Inst::BranchZ {
-                    op: BranchZOp::Beqz,
-                    s: Reg::A3,
-                    offset: o,
-                },
-                |o| Inst::BranchZ {
-                    op: BranchZOp::Bnez,
-                    s: Reg::A7,
-                    offset: o,
-                },
-                |o| Inst::BranchZ {
-                    op: BranchZOp::Bltz,
-                    s: Reg::A11,
-                    offset: o,
-                },
-                |o| Inst::BranchZ {
-                    op: BranchZOp::Bgez,
-                    s: Reg::A14,
-                    offset: o,
-                },
-                |o| Inst::BranchZN {
-                    op: BranchZNOp::BeqzN,
-                    s: Reg::A5,
-                    offset: o,
-                },
-                |o| Inst::BranchZN {
-                    op: BranchZNOp::BnezN,
-                    s: Reg::A9,
-                    offset: o,
-                },
-            ][self.rng.below(6) as usize],
-            2 => [
-                |o| Inst::BranchImm {
-                    op: BranchImmOp::Beqi,
-                    s: Reg::A4,
-                    imm: 1,
-                    offset: o,
-                },
-                |o| Inst::BranchImm {
-                    op: BranchImmOp::Bnei,
-                    s: Reg::A6,
-                    imm: -1,
-                    offset: o,
-                },
-                |o| Inst::BranchImm {
-                    op: BranchImmOp::Blti,
-                    s: Reg::A8,
-                    imm: 8,
-                    offset: o,
-                },
-                |o| Inst::BranchImm {
-                    op: BranchImmOp::Bgei,
-                    s: Reg::A10,
-                    imm: 256,
-                    offset: o,
-                },
-                |o| Inst::BranchImm {
-                    op: BranchImmOp::Bltui,
-                    s: Reg::A12,
-                    imm: 32768,
-                    offset: o,
-                },
-                |o| Inst::BranchImm {
-                    op: BranchImmOp::Bgeui,
-                    s: Reg::A13,
-                    imm: 12,
-                    offset: o,
-                },
-            ][self.rng.below(6) as usize],
-            3 => [
-                |o| Inst::BranchBit {
-                    op: BranchBitOp::Bbsi,
-                    s: Reg::A3,
-                    bit: 0,
-                    offset: o,
-                },
-                |o| Inst::BranchBit {
-                    op: BranchBitOp::Bbci,
-                    s: Reg::A5,
-                    bit: 31,
-                    offset: o,
-                },
-                |o| Inst::BranchBit {
-                    op: BranchBitOp::Bbsi,
-                    s: Reg::A9,
-                    bit: 7,
-                    offset: o,
-                },
-                |o| Inst::BranchBit {
-                    op: BranchBitOp::Bbci,
-                    s: Reg::A11,
-                    bit: 16,
-                    offset: o,
-                },
-            ][self.rng.below(4) as usize],
+        let (s, t) = (self.src(), self.src());
+        let branch = match self.rng.below(7) {
+            0 => Inst::Branch {
+                op: self.rng.pick(BranchOp::ALL),
+                s,
+                t,
+                offset: 0,
+            },
+            1 => Inst::BranchZ {
+                op: self.rng.pick(BranchZOp::ALL),
+                s,
+                offset: 0,
+            },
+            2 => Inst::BranchZN {
+                op: self.rng.pick(BranchZNOp::ALL),
+                s,
+                offset: 0,
+            },
+            3 => {
+                let op = self.rng.pick(BranchImmOp::ALL);
+                let table = match op {
+                    BranchImmOp::Bltui | BranchImmOp::Bgeui => B4CONSTU,
+                    _ => B4CONST,
+                };
+                Inst::BranchImm {
+                    op,
+                    s,
+                    imm: self.rng.pick(&table),
+                    offset: 0,
+                }
+            }
+            4 => {
+                let op = self.rng.pick(BranchBitOp::ALL);
+                Inst::BranchBit {
+                    op,
+                    s,
+                    bit: self.rng.below(32) as u8,
+                    offset: 0,
+                }
+            }
             // The prologue writes every boolean register.
-            4 => [
-                |o| Inst::BranchBool {
-                    op: BranchBoolOp::Bt,
-                    s: BReg::B0,
-                    offset: o,
-                },
-                |o| Inst::BranchBool {
-                    op: BranchBoolOp::Bf,
-                    s: BReg::B0,
-                    offset: o,
-                },
-            ][self.rng.below(2) as usize],
-            _ => |o| Inst::J { offset: o },
+            5 => Inst::BranchBool {
+                op: self.rng.pick(BranchBoolOp::ALL),
+                s: self.breg(),
+                offset: 0,
+            },
+            _ => Inst::J { offset: 0 },
         };
         // `beqz.n`/`bnez.n` cannot branch to the next instruction.
-        let skip = if make(0).is_narrow() {
+        let skip = if branch.is_narrow() {
             skip.max(1)
         } else {
             skip
         };
-        self.items.push(Item::Skip(make, skip));
+        self.items.push(Item::Skip(branch, skip));
         for _ in 0..skip {
             self.item(depth + 1);
         }
@@ -624,14 +488,12 @@ impl Gen<'_> {
             imm: -1,
         });
         let back = self.items.len() - start;
-        self.items.push(Item::Back(
-            |o| Inst::BranchZ {
-                op: BranchZOp::Bnez,
-                s: Reg::A15,
-                offset: o,
-            },
-            back,
-        ));
+        let bnez = Inst::BranchZ {
+            op: BranchZOp::Bnez,
+            s: reg(COUNTER),
+            offset: 0,
+        };
+        self.items.push(Item::Back(bnez, back));
     }
 
     /// A call of the recursive helper, deep enough to overflow the window sometimes, or of
@@ -671,6 +533,20 @@ impl Gen<'_> {
             3 if depth == 0 && self.rng.chance(40) => self.call(),
             _ => self.plain(),
         }
+    }
+}
+
+/// `branch` with its PC-relative operand set to `offset`.
+fn with_offset(branch: Inst, offset: i32) -> Inst {
+    match branch {
+        Inst::Branch { op, s, t, .. } => Inst::Branch { op, s, t, offset },
+        Inst::BranchZ { op, s, .. } => Inst::BranchZ { op, s, offset },
+        Inst::BranchZN { op, s, .. } => Inst::BranchZN { op, s, offset },
+        Inst::BranchImm { op, s, imm, .. } => Inst::BranchImm { op, s, imm, offset },
+        Inst::BranchBit { op, s, bit, .. } => Inst::BranchBit { op, s, bit, offset },
+        Inst::BranchBool { op, s, .. } => Inst::BranchBool { op, s, offset },
+        Inst::J { .. } => Inst::J { offset },
+        other => panic!("not a branch: {other:?}"),
     }
 }
 
@@ -854,8 +730,8 @@ fn case(rng: &mut Rng, index: usize) -> Case {
                 code.extend(enc(a));
                 *b
             }
-            Item::Skip(make, skip) => make((addrs[k + 1 + skip] - at) as i32),
-            Item::Back(make, back) => make(addrs[k - back] as i32 - at as i32),
+            Item::Skip(branch, skip) => with_offset(*branch, (addrs[k + 1 + skip] - at) as i32),
+            Item::Back(branch, back) => with_offset(*branch, addrs[k - back] as i32 - at as i32),
             Item::Call(op) => Inst::Call {
                 op: *op,
                 offset: call_offset(at, helper_at),
@@ -922,7 +798,7 @@ fn case(rng: &mut Rng, index: usize) -> Case {
     }
 }
 
-fn describe(case: &Case, q: &Outcome, s: &Outcome) -> String {
+fn describe(code: &[u8], entry: u32, q: &Outcome, s: &Outcome) -> String {
     let mut out = format!("qemu: {:?}\nsim:  {:?}\n", q.status, s.status);
     for (name, a, b) in [("data", &q.data, &s.data), ("stack", &q.stack, &s.stack)] {
         for (j, (x, y)) in a.chunks(4).zip(b.chunks(4)).enumerate() {
@@ -931,7 +807,7 @@ fn describe(case: &Case, q: &Outcome, s: &Outcome) -> String {
             }
         }
     }
-    out += &disasm(&case.code, 0);
+    out += &disasm(code, entry);
     out
 }
 
@@ -952,12 +828,21 @@ fn random_programs_match_qemu() {
         let cases: Vec<Case> = (0..n).map(|i| case(&mut rng, i)).collect();
         let q = run_qemu(&cases).expect("qemu-system-xtensa runs (scripts/test installs it)");
         let s = run_sim(&cases);
+        let esp32 = run_sim_with(&cases, 64);
         for (i, ((c, q), s)) in cases.iter().zip(&q).zip(&s).enumerate() {
             assert!(
                 q == s,
                 "case {} (seed {seed}) differs:\n{}",
                 done + i,
-                describe(c, q, s)
+                describe(&c.code, code_base(i), q, s)
+            );
+            // With the ESP32's 64 registers, frames spill later: only the stacks differ.
+            let e = &esp32[i];
+            assert!(
+                (q.status, &q.data) == (e.status, &e.data),
+                "case {} (seed {seed}) differs with 64 registers:\n{}",
+                done + i,
+                describe(&c.code, code_base(i), q, e)
             );
             faults += usize::from(matches!(q.status, Status::Fault { .. }));
             // Below the root frame (64 bytes) and the case's frame (64 bytes): spilled callees.
@@ -970,5 +855,136 @@ fn random_programs_match_qemu() {
     assert!(
         faults > 0 && spills > count / 20,
         "{faults} faults, {spills} cases with spills"
+    );
+}
+
+/// Encodes `insts` one after another.
+fn assemble(insts: &[Inst]) -> Vec<u8> {
+    insts
+        .iter()
+        .flat_map(|i| encode(i).expect("encodable").as_bytes().to_vec())
+        .collect()
+}
+
+#[test]
+fn cases_at_the_esp32_addresses_run_in_qemu_too() {
+    // The esp32-sim board's addresses (device::abi::esp32): code in instruction RAM, the
+    // function table in data RAM, the data arena in PSRAM, the stack below 0x4000_0000.
+    const CODE: u32 = 0x4008_0200;
+    const TABLE: u32 = 0x3ffb_0100;
+    const ARENA: u32 = 0x3f80_0000;
+    const CALLEE: u32 = CODE + 0x100;
+    // f: a literal pool, then a = arena[0]; arena[1] = table[1](a); return arena[1].
+    let mut code = [TABLE, ARENA]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect::<Vec<u8>>();
+    let body = [
+        Inst::Entry {
+            s: Reg::A1,
+            frame: 32,
+        },
+        Inst::L32r {
+            t: Reg::A8,
+            offset: l32r_offset(CODE + 11, CODE),
+        },
+        Inst::Mem {
+            op: MemOp::L32i,
+            t: Reg::A8,
+            s: Reg::A8,
+            offset: 4,
+        },
+        // a3 survives the call (a8..a15 become the callee's a0..a7).
+        Inst::L32r {
+            t: Reg::A3,
+            offset: l32r_offset(CODE + 17, CODE + 4),
+        },
+        Inst::Mem {
+            op: MemOp::L32i,
+            t: Reg::A10,
+            s: Reg::A3,
+            offset: 0,
+        },
+        Inst::Callx {
+            op: CallxOp::Callx8,
+            s: Reg::A8,
+        },
+        Inst::Mem {
+            op: MemOp::S32i,
+            t: Reg::A10,
+            s: Reg::A3,
+            offset: 4,
+        },
+        Inst::mov(Reg::A2, Reg::A10),
+        Inst::Retw,
+    ];
+    code.extend(assemble(&body));
+    code.resize(0x100, 0);
+    // g(x) = 2x + 1.
+    code.extend(assemble(&[
+        Inst::Entry {
+            s: Reg::A1,
+            frame: 32,
+        },
+        Inst::Slli {
+            r: Reg::A2,
+            s: Reg::A2,
+            sa: 1,
+        },
+        Inst::Addi {
+            t: Reg::A2,
+            s: Reg::A2,
+            imm: 1,
+        },
+        Inst::Retw,
+    ]));
+    code.resize(code.len().next_multiple_of(4), 0);
+    let word_bytes = |words: &[u32]| words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let program = Program {
+        segments: vec![
+            Segment {
+                addr: CODE,
+                bytes: code,
+                code: true,
+            },
+            Segment {
+                addr: TABLE,
+                bytes: word_bytes(&[0, CALLEE]),
+                code: false,
+            },
+            Segment {
+                addr: ARENA,
+                bytes: word_bytes(&[20, 0]),
+                code: false,
+            },
+        ],
+        entry: CODE + 8,
+        args: [0; 6],
+        stack_base: 0x3fff_0000,
+        stack_size: 0x1_0000,
+    };
+    let programs = std::slice::from_ref(&program);
+    let q = run_programs_in_qemu(programs).expect("qemu-system-xtensa runs");
+    assert_eq!(q[0].status, Status::Returned(41));
+    assert_eq!(q[0].segments[2], word_bytes(&[20, 41]));
+    for registers in [32, 64] {
+        let s = run_programs_in_sim(programs, registers).expect("valid program");
+        assert_eq!(
+            (&s[0].status, &s[0].segments),
+            (&q[0].status, &q[0].segments)
+        );
+    }
+    assert_eq!(
+        run_programs_in_sim(programs, 32).unwrap()[0].stack,
+        q[0].stack
+    );
+
+    // Memory the harness itself uses is refused.
+    let mut bad = program.clone();
+    bad.segments[2].addr = 0x1000;
+    let e = run_programs_in_qemu(&[bad]).unwrap_err();
+    assert!(
+        e.to_string().contains("outside the RAM cases may use"),
+        "{e}"
     );
 }

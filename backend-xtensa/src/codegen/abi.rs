@@ -16,4 +16,4 @@ pub const CTX_SHADOW_SP: u32 = 0x3FFB_0000;
 /// `device::abi::Native::RaiseStackOverflow`.
 pub const RAISE_STACK_OVERFLOW: u32 = 2;
 /// `device::abi::Native::FloatDiv`.
-pub const FLOAT_DIV: u32 = 76;
+pub const FLOAT_DIV: u32 = 80;

@@ -5,3 +5,4 @@ pub mod check;
 pub mod disasm;
 pub mod new;
 pub mod run;
+pub mod test;

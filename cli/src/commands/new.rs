@@ -1,13 +1,11 @@
-//! `bs new NAME`: a project directory with a manifest, a hello-world entry file and a .gitignore.
+//! `bs new NAME`: a project directory with a manifest, a hello-world entry file, a module with
+//! its test, and a .gitignore.
 
 use crate::project::MANIFEST;
 use std::path::Path;
 
 const MAIN_BS: &str = r#"// The entry point of your program: top-level statements run in order.
-
-function greet(name: string): string {
-    return "Hello, " + name + "!"
-}
+import { greet } from './greet'
 
 let total = 0
 for (let i = 1; i <= 10; i++) {
@@ -16,6 +14,21 @@ for (let i = 1; i <= 10; i++) {
 
 print(greet("BlueScript"))
 console.log("1 + 2 + ... + 10 =", total)
+"#;
+
+const GREET_BS: &str = r#"// A module: `export` what other files may import.
+
+export function greet(name: string): string {
+    return "Hello, " + name + "!"
+}
+"#;
+
+const GREET_TEST_BS: &str = r#"// Tests: `bs test` runs every `test` of the `*.test.bs` files and of `tests/`.
+import { greet } from './greet'
+
+test("greets by name", () => {
+    assertEqual(greet("Ada"), "Hello, Ada!")
+})
 "#;
 
 /// Creates the project `name` in the current directory.
@@ -49,7 +62,11 @@ pub fn run(name: &str) -> miette::Result<()> {
         .map_err(|e| miette::miette!("cannot create `{name}`: {e}"))?;
     write(&dir.join(MANIFEST), &manifest)?;
     write(&dir.join("src/main.bs"), MAIN_BS)?;
+    write(&dir.join("src/greet.bs"), GREET_BS)?;
+    write(&dir.join("src/greet.test.bs"), GREET_TEST_BS)?;
     write(&dir.join(".gitignore"), "/target\n")?;
-    println!("Created project `{name}`. Run it with:\n    cd {name} && bs run");
+    println!(
+        "Created project `{name}`. Run it and its tests with:\n    cd {name} && bs run && bs test"
+    );
     Ok(())
 }

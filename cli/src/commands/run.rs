@@ -46,6 +46,7 @@ pub fn run(
             board.name()
         ));
     }
+    board.interrupt_on_ctrl_c()?;
     let mut all_ok = true;
     for (i, target) in targets.iter().enumerate() {
         if i > 0 {
@@ -59,29 +60,8 @@ pub fn run(
 /// Compiles and runs one target on `board` (then reports what `reports` asks for).
 fn run_one(board: &mut Board, target: &project::Target, reports: Reports) -> miette::Result<bool> {
     let mut program = compile::Program::load(target)?;
-    program.db.set_target(if board.runs_xtensa() {
-        Target::Xtensa
-    } else {
-        Target::X64
-    });
-    let image = match build::build(&program.db, program.entry, &board.link_target()) {
-        Ok(image) => image,
-        Err(BuildError::Diagnostics(diags)) => {
-            report::print_diagnostics(program.name(), &diags, |f| program.text(f));
-            return Ok(false);
-        }
-        Err(BuildError::Codegen(e)) => {
-            return Err(miette::miette!(
-                help = "this is a compiler bug; please report it",
-                "code generation failed: {e}"
-            ));
-        }
-        Err(BuildError::Link(e)) => {
-            return Err(miette::miette!(
-                help = "raise the board's memory sizes in bluescript.toml",
-                "{e}"
-            ));
-        }
+    let Some(image) = build_image(&mut program, board)? else {
+        return Ok(false);
     };
     let before = if reports.heap_stats {
         Some(board.heap_stats().map_err(|e| board::device_error(&e))?)
@@ -119,6 +99,34 @@ fn run_one(board: &mut Board, target: &project::Target, reports: Reports) -> mie
     Ok(ok)
 }
 
+/// Compiles `program` for `board`'s instruction set and links it for the board; compile errors
+/// are printed (and give `None`).
+pub fn build_image(
+    program: &mut compile::Program,
+    board: &Board,
+) -> miette::Result<Option<incremental::link::Image>> {
+    program.db.set_target(if board.runs_xtensa() {
+        Target::Xtensa
+    } else {
+        Target::X64
+    });
+    match build::build(&program.db, program.entry, &board.link_target()) {
+        Ok(image) => Ok(Some(image)),
+        Err(BuildError::Diagnostics(diags)) => {
+            report::print_diagnostics(program.name(), &diags, |f| program.text(f));
+            Ok(None)
+        }
+        Err(BuildError::Codegen(e)) => Err(miette::miette!(
+            help = "this is a compiler bug; please report it",
+            "code generation failed: {e}"
+        )),
+        Err(BuildError::Link(e)) => Err(miette::miette!(
+            help = "raise the board's memory sizes in bluescript.toml",
+            "{e}"
+        )),
+    }
+}
+
 /// The `--heap-stats` line: `after` is the statistics right after a collection with only the
 /// permanent roots, `collections` the number of collections the program caused.
 pub fn heap_line(after: &HeapStats, collections: u32) -> String {
@@ -144,20 +152,33 @@ fn report_outcome(
         RunOutcome::RuntimeError {
             code_addr, message, ..
         } => {
-            let db = &program.db;
-            let location = image.source_map.lookup(code_addr).and_then(|loc| {
-                let file = program.module(loc.file)?;
-                Some((
-                    file.path(db).as_str(),
-                    file.text(db).as_str(),
-                    loc.start,
-                    loc.end,
-                ))
-            });
-            eprint!("{}", report::runtime_error(&message, location));
+            eprint!(
+                "{}",
+                runtime_error_text(program, image, &message, code_addr)
+            );
             false
         }
     }
+}
+
+/// The report of a run-time error: its message and the source line of `code_addr`.
+pub fn runtime_error_text(
+    program: &compile::Program,
+    image: &incremental::link::Image,
+    message: &str,
+    code_addr: u32,
+) -> String {
+    let db = &program.db;
+    let location = image.source_map.lookup(code_addr).and_then(|loc| {
+        let file = program.module(loc.file)?;
+        Some((
+            file.path(db).as_str(),
+            file.text(db).as_str(),
+            loc.start,
+            loc.end,
+        ))
+    });
+    report::runtime_error(message, location)
 }
 
 #[cfg(test)]

@@ -14,40 +14,20 @@
 //! ([`crate::natives::dispatch`]) on the caller's `a10..a15` and returns its result in `a10`.
 //! A native that raises ends the run with the call's return address as the fault address, as
 //! on the host board. The instructions of the latest run are counted
-//! ([`Port::instructions`](crate::device::Port::instructions)).
+//! ([`Port::instructions`](crate::device::Port::instructions)). Requests that arrive during a
+//! run are read on another thread ([`crate::threaded`]); `Interrupt` sets the program's
+//! interrupt flag between slices of simulated instructions.
 
 pub mod port;
 
 use std::fmt;
-use std::io::{self, BufReader, BufWriter};
+use std::io;
 
 use crate::device::{Device, ServeError};
 use crate::memory::MemError;
+use crate::process::Options;
 use crate::protocol::MAX_PAYLOAD;
-use crate::std_io::FromStd;
-pub use port::{Esp32SimPort, SetupError};
-
-/// Options of an `esp32-sim` device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Esp32SimConfig {
-    /// Heap size in bytes (rounded down to a multiple of 4), at most
-    /// [`MAX_HEAP_SIZE`](crate::abi::esp32::MAX_HEAP_SIZE).
-    pub heap_size: u32,
-    /// Number of function slots.
-    pub function_slots: u32,
-    /// Collect garbage before every allocation.
-    pub gc_stress: bool,
-}
-
-impl Default for Esp32SimConfig {
-    fn default() -> Self {
-        Esp32SimConfig {
-            heap_size: crate::abi::esp32::MAX_HEAP_SIZE,
-            function_slots: crate::abi::esp32::FUNCTION_SLOTS,
-            gc_stress: false,
-        }
-    }
-}
+pub use port::{Esp32SimControl, Esp32SimPort, SetupError};
 
 /// Why an `esp32-sim` device stopped.
 #[derive(Debug)]
@@ -73,21 +53,28 @@ impl fmt::Display for Esp32SimError {
 impl std::error::Error for Esp32SimError {}
 
 /// Runs an `esp32-sim` device that reads requests from `input` and writes replies to `output`
-/// until `input` ends.
-pub fn serve<R: io::Read, W: io::Write>(
+/// until `input` ends. The heap is at most, and by default,
+/// [`MAX_HEAP_SIZE`](crate::abi::esp32::MAX_HEAP_SIZE) bytes; the function slots at most,
+/// and by default, [`FUNCTION_SLOTS`](crate::abi::esp32::FUNCTION_SLOTS).
+pub fn serve<R: io::Read + Send, W: io::Write + Send>(
     input: R,
     output: W,
-    config: Esp32SimConfig,
+    options: Options,
 ) -> Result<(), Esp32SimError> {
-    let mut port =
-        Esp32SimPort::new(config.heap_size, config.function_slots).map_err(Esp32SimError::Setup)?;
+    use crate::abi::esp32::{FUNCTION_SLOTS, MAX_HEAP_SIZE};
+    let heap_size = options.heap_size.unwrap_or(MAX_HEAP_SIZE);
+    let slots = options.function_slots.unwrap_or(FUNCTION_SLOTS);
+    let mut port = Esp32SimPort::new(heap_size, slots).map_err(Esp32SimError::Setup)?;
     let mut rt = port.runtime().map_err(Esp32SimError::Memory)?;
-    rt.gc_stress = config.gc_stress;
+    rt.gc_stress = options.gc_stress;
+    let control = port.run_control();
     let mut device = Device::new(port, rt);
-    let mut r = FromStd(BufReader::new(input));
-    let mut w = FromStd(BufWriter::new(output));
-    let mut buf = vec![0u8; MAX_PAYLOAD];
-    device
-        .serve(&mut r, &mut w, &mut buf)
-        .map_err(Esp32SimError::Io)
+    crate::threaded::serve(
+        &mut device,
+        &control,
+        input,
+        io::BufWriter::new(output),
+        MAX_PAYLOAD,
+    )
+    .map_err(Esp32SimError::Io)
 }

@@ -1,21 +1,22 @@
 //! The `esp32-sim` board's [`Port`]: the ESP32 memory map in an Xtensa simulator, generated
 //! code run from a sentinel `callx8`, and native-vector calls dispatched to the runtime.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use xtensa_sim::{Access, Config, NanRule, RegionSpec, Sim, Stop};
 
 use crate::abi::esp32::*;
-use crate::device::{Fault, LoadError, OutputSink, Port};
+use crate::device::{Fault, LoadError, OutputSink, Port, RunControl};
 use crate::error::RuntimeError;
 use crate::memory::{MemError, Memory, MemoryMap};
 use crate::natives::{self, Entry};
 use crate::runtime::Runtime;
 use crate::std_io::ProcessIo;
 
-/// Instructions simulated between checks for the end of a run (a run has no time limit, as on
-/// the host board; this only bounds each call into the simulator).
-const FUEL: u64 = 1 << 30;
+/// Instructions simulated between looks at the interrupt request (about a few milliseconds).
+const FUEL: u64 = 1 << 20;
 
 /// Internal data RAM: the context block, the function table and the machine stack.
 const DRAM: u32 = CONTEXT;
@@ -28,6 +29,26 @@ pub struct Esp32SimPort {
     start: Instant,
     /// Instructions the latest run executed.
     last_run: Option<u64>,
+    /// Set by [`Esp32SimControl::interrupt`] from the thread that reads requests.
+    interrupt: Arc<AtomicBool>,
+}
+
+/// Interrupts an `esp32-sim` board's running program from any thread (see
+/// [`Esp32SimPort::run_control`]): the request is a flag the board copies into the simulated
+/// interrupt flag ([`MemoryMap::interrupt_flag`]) between slices of simulated instructions, so
+/// the simulator's memory is only ever touched by the thread that runs it.
+pub struct Esp32SimControl {
+    interrupt: Arc<AtomicBool>,
+}
+
+impl RunControl for Esp32SimControl {
+    fn interrupt(&self) {
+        self.interrupt.store(true, Ordering::SeqCst);
+    }
+
+    fn clear_interrupt(&self) {
+        self.interrupt.store(false, Ordering::SeqCst);
+    }
 }
 
 /// Why the board could not be built.
@@ -110,9 +131,29 @@ impl Esp32SimPort {
             slots,
             start: Instant::now(),
             last_run: None,
+            interrupt: Arc::new(AtomicBool::new(false)),
         };
         port.clear_slots();
         Ok(port)
+    }
+
+    /// What the thread that reads requests during a run uses to interrupt it.
+    pub fn run_control(&self) -> Esp32SimControl {
+        Esp32SimControl {
+            interrupt: Arc::clone(&self.interrupt),
+        }
+    }
+
+    /// Copies a pending interrupt request into the simulated interrupt flag.
+    fn forward_interrupt(&mut self) {
+        if self.interrupt.load(Ordering::SeqCst) {
+            let flag = self.map.interrupt_flag();
+            // The flag is the last word of the data region, inside the PSRAM region.
+            self.sim
+                .memory
+                .write_u32(flag, 1)
+                .expect("flag inside PSRAM");
+        }
     }
 
     /// A runtime whose arena is the simulator's PSRAM region.
@@ -233,6 +274,11 @@ impl Port for Esp32SimPort {
         let map = self.map;
         self.write_word(CTX_SHADOW_SP, map.shadow_top());
         self.write_word(CTX_SHADOW_LIMIT, map.shadow_base);
+        // A request that arrives from now on is forwarded at the next slice.
+        self.sim
+            .memory
+            .write_u32(map.interrupt_flag(), 0)
+            .expect("flag inside PSRAM");
         self.sim.reset_windows();
         self.sim
             .call8(entry, RUN_RETURN, STACK_TOP, &[])
@@ -243,6 +289,7 @@ impl Port for Esp32SimPort {
             start: self.start,
         };
         let result = loop {
+            self.forward_interrupt();
             match self.sim.run(FUEL) {
                 Ok(Stop::Intercepted(RUN_RETURN)) => break Ok(()),
                 Ok(Stop::Intercepted(pc)) => {

@@ -15,12 +15,12 @@ pub mod port;
 pub mod trampoline;
 
 use std::fmt;
-use std::io::{self, BufReader, BufWriter};
+use std::io::{self, BufWriter};
 
 use crate::device::{Device, ServeError};
 use crate::memory::{MemError, MemoryMap};
 use crate::protocol::MAX_PAYLOAD;
-use crate::std_io::FromStd;
+use crate::threaded;
 use port::HostPort;
 
 /// Stack size of the thread that runs generated code.
@@ -74,7 +74,9 @@ impl fmt::Display for HostError {
 impl std::error::Error for HostError {}
 
 /// Runs a host device that reads requests from `input` and writes replies to `output` until
-/// `input` ends. Generated code runs on a dedicated thread with a [`RUN_STACK_SIZE`] stack.
+/// `input` ends. Generated code runs on a dedicated thread with a [`RUN_STACK_SIZE`] stack;
+/// another thread keeps reading requests while it runs ([`threaded::serve`]), so that
+/// `Interrupt` can stop it.
 pub fn serve<R, W>(input: R, output: W, config: HostConfig) -> Result<(), HostError>
 where
     R: io::Read + Send,
@@ -92,7 +94,7 @@ where
 }
 
 /// The body of [`serve`], on the run thread.
-fn serve_on_this_thread<R: io::Read, W: io::Write>(
+fn serve_on_this_thread<R: io::Read + Send, W: io::Write + Send>(
     input: R,
     output: W,
     config: HostConfig,
@@ -102,11 +104,14 @@ fn serve_on_this_thread<R: io::Read, W: io::Write>(
     let port = HostPort::new(map, config.function_slots).map_err(HostError::Setup)?;
     let mut rt = port.runtime().map_err(HostError::Memory)?;
     rt.gc_stress = config.gc_stress;
+    let control = port.run_control();
     let mut device = Device::new(port, rt);
-    let mut r = FromStd(BufReader::new(input));
-    let mut w = FromStd(BufWriter::new(output));
-    let mut buf = vec![0u8; MAX_PAYLOAD];
-    device
-        .serve(&mut r, &mut w, &mut buf)
-        .map_err(HostError::Io)
+    threaded::serve(
+        &mut device,
+        &control,
+        input,
+        BufWriter::new(output),
+        MAX_PAYLOAD,
+    )
+    .map_err(HostError::Io)
 }

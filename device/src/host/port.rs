@@ -1,6 +1,7 @@
 //! The host board: generated x86-64 code runs natively in this process.
 
 use std::io;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use super::ctx::Ctx;
@@ -8,7 +9,7 @@ use super::mmap::{Mapping, READ_WRITE, READ_WRITE_EXEC};
 use super::natives::{RunEnv, RunScope, Thunks};
 use super::trampoline::bs_device_enter;
 use crate::abi::host::NATIVE_SLOTS;
-use crate::device::{Fault, LoadError, OutputSink, Port};
+use crate::device::{Fault, LoadError, OutputSink, Port, RunControl};
 use crate::error::RuntimeError;
 use crate::memory::{MemError, Memory, MemoryMap};
 use crate::runtime::Runtime;
@@ -62,6 +63,15 @@ impl HostPort {
         Runtime::new(mem)
     }
 
+    /// The control over this port's runs that another thread uses while a program runs. It
+    /// points into the arena: use it only while the port lives.
+    pub fn run_control(&self) -> HostRunControl {
+        let offset = (self.map.interrupt_flag() - self.map.data_base) as usize;
+        // SAFETY: the flag is a 4-aligned word inside the arena mapping (the map was validated).
+        let flag = unsafe { self.arena.ptr().add(offset) }.cast::<AtomicU32>();
+        HostRunControl { flag }
+    }
+
     /// The arena bias: host address of device address 0 (r15).
     fn bias(&self) -> u64 {
         (self.arena.ptr() as u64).wrapping_sub(self.map.data_base as u64)
@@ -76,6 +86,36 @@ impl HostPort {
         for slot in 0..self.ctx.slots() {
             self.ctx.set_function(slot, self.thunks.unset_slot());
         }
+    }
+}
+
+/// Sets and clears a host port's interrupt flag from any thread (see [`HostPort::run_control`]).
+/// Generated code reads the flag with plain loads, which see the store (x86-64 keeps stores in
+/// order and makes them visible to other cores).
+pub struct HostRunControl {
+    flag: *const AtomicU32,
+}
+
+// SAFETY: the flag is only accessed atomically, and the arena it points into outlives every use
+// (`HostPort::run_control`).
+unsafe impl Send for HostRunControl {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for HostRunControl {}
+
+impl HostRunControl {
+    fn flag(&self) -> &AtomicU32 {
+        // SAFETY: see `HostPort::run_control`.
+        unsafe { &*self.flag }
+    }
+}
+
+impl RunControl for HostRunControl {
+    fn interrupt(&self) {
+        self.flag().store(1, Ordering::SeqCst);
+    }
+
+    fn clear_interrupt(&self) {
+        self.flag().store(0, Ordering::SeqCst);
     }
 }
 

@@ -12,7 +12,8 @@
 //! | 0x07 | `Reset` | — |
 //! | 0x08 | `Configure` | flags u32 (bit 0: collect on every allocation) |
 //! | 0x09 | `Collect` | — (since version 2) |
-//! | 0x0A | `RunStats` | — |
+//! | 0x0a | `Interrupt` | — (since version 3; no reply) |
+//! | 0x0b | `RunStats` | — |
 //!
 //! Device → host:
 //! | type | message | payload |
@@ -29,6 +30,12 @@
 //! `HeapStats` and `Collect` are both answered by `Stats`; after `Collect` (a full collection
 //! whose only roots are the registered global ranges) its "in use" and "live objects" are
 //! exactly the bytes and the number of the objects the globals reach.
+//!
+//! While a program runs the device keeps reading frames: `Interrupt` makes the running program
+//! stop at its next poll (a loop back-edge or a function entry), and the run then ends with a
+//! `RuntimeError` of kind `Interrupted`; any other request gets an `Error` reply (and the run goes
+//! on). `Interrupt` itself is never answered, so that it cannot race with the run's own replies;
+//! between runs it does nothing.
 
 use embedded_io::Write;
 
@@ -56,6 +63,8 @@ pub const HOST_RESET: u8 = 0x07;
 pub const HOST_CONFIGURE: u8 = 0x08;
 /// Type byte of [`HostMessage::Collect`].
 pub const HOST_COLLECT: u8 = 0x09;
+/// Type byte of [`HostMessage::Interrupt`].
+pub const HOST_INTERRUPT: u8 = 0x0a;
 /// Type byte of [`DeviceMessage::HelloAck`].
 pub const DEVICE_HELLO_ACK: u8 = 0x81;
 /// Type byte of [`DeviceMessage::Ack`].
@@ -71,7 +80,7 @@ pub const DEVICE_STATS: u8 = 0x86;
 /// Type byte of [`DeviceMessage::Error`].
 pub const DEVICE_ERROR: u8 = 0x87;
 /// Type byte of [`HostMessage::RunStats`].
-pub const HOST_RUN_STATS: u8 = 0x0A;
+pub const HOST_RUN_STATS: u8 = 0x0b;
 /// Type byte of [`DeviceMessage::RunStats`].
 pub const DEVICE_RUN_STATS: u8 = 0x88;
 
@@ -126,6 +135,9 @@ pub enum HostMessage<'a> {
     /// global ranges; static data is never collected), and answer [`DeviceMessage::Stats`]:
     /// then in use and live objects are exact.
     Collect,
+    /// Stop the running program at its next poll; it ends with a run-time error of kind
+    /// `Interrupted`. Never answered; does nothing between runs.
+    Interrupt,
     /// Ask how many instructions the latest run executed; boards that count them (the
     /// simulators) answer [`DeviceMessage::RunStats`], others [`DeviceMessage::Error`].
     RunStats,
@@ -277,9 +289,27 @@ impl<'a> HostMessage<'a> {
             HostMessage::Reset => (HOST_RESET, Head::new(), &[]),
             HostMessage::Configure { flags } => (HOST_CONFIGURE, Head::new().u32(flags), &[]),
             HostMessage::Collect => (HOST_COLLECT, Head::new(), &[]),
+            HostMessage::Interrupt => (HOST_INTERRUPT, Head::new(), &[]),
             HostMessage::RunStats => (HOST_RUN_STATS, Head::new(), &[]),
         };
         write_frame(w, kind, &[head.as_bytes(), tail])
+    }
+
+    /// The message's name, as in the table above (`Load`), for error messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            HostMessage::Hello { .. } => "Hello",
+            HostMessage::Load { .. } => "Load",
+            HostMessage::SetSlot { .. } => "SetSlot",
+            HostMessage::AddRoots { .. } => "AddRoots",
+            HostMessage::Run { .. } => "Run",
+            HostMessage::HeapStats => "HeapStats",
+            HostMessage::Reset => "Reset",
+            HostMessage::Configure { .. } => "Configure",
+            HostMessage::Collect => "Collect",
+            HostMessage::Interrupt => "Interrupt",
+            HostMessage::RunStats => "RunStats",
+        }
     }
 
     /// Decodes a received frame.
@@ -307,6 +337,7 @@ impl<'a> HostMessage<'a> {
             HOST_RESET => HostMessage::Reset,
             HOST_CONFIGURE => HostMessage::Configure { flags: c.u32()? },
             HOST_COLLECT => HostMessage::Collect,
+            HOST_INTERRUPT => HostMessage::Interrupt,
             HOST_RUN_STATS => HostMessage::RunStats,
             kind => return Err(ProtocolError::UnknownType { kind }),
         };
@@ -478,6 +509,7 @@ mod tests {
                 flags: CONFIGURE_GC_STRESS,
             },
             HostMessage::Collect,
+            HostMessage::Interrupt,
             HostMessage::RunStats,
         ];
         let mut buf = vec![0u8; 256];

@@ -28,7 +28,8 @@ use core::fmt;
 /// |---|---|
 /// | 1 | the first |
 /// | 2 | `Collect` (a collection on request, answered by `Stats`) |
-pub const VERSION: u8 = 2;
+/// | 3 | `Interrupt` (stop the running program); the device reads requests during a run |
+pub const VERSION: u8 = 3;
 /// The two bytes every frame starts with.
 pub const MAGIC: [u8; 2] = [0xB5, 0x53];
 /// The largest payload, in bytes.

@@ -68,6 +68,12 @@ impl BodyChecker<'_> {
             let args = self.check_args(args);
             return Expr::new(ExprKind::Builtin(Builtin::Print, args), Type::Void, span);
         }
+        if let Some((builtin, params)) = test_api(&id.name) {
+            let Some(args) = self.arguments(&id.name, &params, args, span) else {
+                return Expr::new(ExprKind::Undefined, Type::Error, span);
+            };
+            return Expr::new(ExprKind::Builtin(builtin, args), Type::Void, span);
+        }
         self.check_args(args);
         let e = self.expr(&ast::Expr::Ident(id.clone()), None);
         if e.ty == Type::Error {
@@ -331,4 +337,24 @@ impl BodyChecker<'_> {
         }
         call
     }
+}
+
+/// The test API (`bs test`): `test(name: string, body: () => void)`, `assert(cond: boolean)`,
+/// `assertEqual(actual: any, expected: any)`; the builtin and the parameter types of `name`.
+fn test_api(name: &str) -> Option<(Builtin, Vec<Type>)> {
+    Some(match name {
+        "test" => {
+            let body = crate::types::FunctionType {
+                params: Vec::new(),
+                ret: Type::Void,
+            };
+            (
+                Builtin::Test,
+                vec![Type::String, Type::Function(Box::new(body))],
+            )
+        }
+        "assert" => (Builtin::Assert, vec![Type::Boolean]),
+        "assertEqual" => (Builtin::AssertEqual, vec![Type::Any, Type::Any]),
+        _ => return None,
+    })
 }

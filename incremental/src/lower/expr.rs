@@ -544,7 +544,7 @@ impl Lowerer {
         }
     }
 
-    fn load_global(&mut self, name: &str, ty: &Type) -> Var {
+    pub(super) fn load_global(&mut self, name: &str, ty: &Type) -> Var {
         let addr = self.b.sym_addr(Self::global_symbol(name, ty));
         self.b.load(ir_ty(ty), addr, 0)
     }
@@ -692,6 +692,10 @@ impl Lowerer {
             self.b.native(Native::PrintEnd, vec![stream], span);
             return None;
         }
+        if b == Builtin::Test {
+            self.test_declaration(&args[0], &args[1], span);
+            return None;
+        }
         let mut vals: Vec<Var> = args.iter().map(|a| self.value(a)).collect();
         if let Builtin::Math(f) = b {
             return Some(self.math(f, &vals, ty, span));
@@ -717,7 +721,9 @@ impl Lowerer {
             Builtin::AnyPop => Native::AnyArrayPop,
             Builtin::AnyShift => Native::AnyArrayShift,
             Builtin::AnyUnshift => Native::AnyArrayUnshift,
-            Builtin::Print | Builtin::PrintError | Builtin::Math(_) => {
+            Builtin::Assert => Native::AssertTrue,
+            Builtin::AssertEqual => Native::AssertEqual,
+            Builtin::Print | Builtin::PrintError | Builtin::Math(_) | Builtin::Test => {
                 unreachable!("handled above")
             }
         };

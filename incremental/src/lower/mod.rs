@@ -8,12 +8,14 @@ mod builder;
 mod closures;
 mod expr;
 mod objects;
+pub mod testing;
 mod value;
 
 use crate::hir::{self, Body};
 use crate::types::Type;
 use builder::Builder;
 use ir::{BlockId, Ty, Var};
+use syntax::Span;
 
 /// Lowers one checked body. `file` numbers the source file for run-time error locations.
 pub fn lower(body: &Body, file: u32) -> ir::Function {
@@ -27,6 +29,7 @@ pub fn lower(body: &Body, file: u32) -> ir::Function {
         types: body.locals.clone(),
         cells,
         loops: Vec::new(),
+        span: body.span,
     };
     // Location 0 is the function itself: backends attribute entry checks (stack overflow) to it.
     l.b.loc(body.span);
@@ -35,6 +38,7 @@ pub fn lower(body: &Body, file: u32) -> ir::Function {
         l.locals.push(v);
     }
     let params = l.prologue(body);
+    l.poll_interrupt(body.span);
     l.stmts(&body.stmts);
     l.b.finish(params, body.ret.ir_ty())
 }
@@ -62,6 +66,8 @@ struct Lowerer {
     cells: Vec<bool>,
     /// `(continue target, break target)` of the enclosing loops, innermost last.
     loops: Vec<(BlockId, BlockId)>,
+    /// The body's span (a loop without condition or step reports an interrupt there).
+    span: Span,
 }
 
 impl Lowerer {
@@ -172,7 +178,32 @@ impl Lowerer {
             self.refresh_cells(step.fresh, e.span);
             self.expr(e);
         }
+        // Every back-edge passes here (`continue` jumps to `cont`).
+        let span = cond.or(step.step).map(|e| e.span);
+        self.poll_interrupt(span.unwrap_or(self.span));
         self.b.terminate(ir::Terminator::Jump(head));
         self.b.switch_to(exit);
+    }
+
+    /// Stops the program with an `Interrupted` error, attributed to `span`, when the device's
+    /// interrupt flag is set: a volatile load, a compare and a rarely taken branch. Lowering
+    /// puts one at every function entry and loop back-edge, so that no endless loop or
+    /// recursion escapes it, on every backend.
+    fn poll_interrupt(&mut self, span: Span) {
+        let flag = self.b.sym_addr(ir::DataSymbol::InterruptFlag);
+        let set = self.b.load(Ty::I32, flag, 0);
+        let zero = self.b.iconst(Ty::I32, 0);
+        let (stop, go) = (self.b.block(), self.b.block());
+        self.b.terminate(ir::Terminator::Branch {
+            cond: ir::Cond::Ne,
+            a: set,
+            b: zero,
+            then: stop,
+            other: go,
+        });
+        self.b.switch_to(stop);
+        self.b
+            .raise(device::abi::Native::RaiseInterrupted, vec![], span);
+        self.b.switch_to(go);
     }
 }

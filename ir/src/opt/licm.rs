@@ -2,6 +2,9 @@
 //! reassigns) that nothing in the loop can change is done once, before the loop. This takes
 //! array lengths, fields and the like out of loops that make no calls.
 //!
+//! Volatile loads (through the address of the interrupt flag, which the device sets while the
+//! program runs) are never hoisted.
+//!
 //! Memory: by the IR's invariant, stores through `I32` addresses (elements, globals) never write
 //! a word read through a `Ref` address, so only stores through `Ref` or `Any` addresses whose
 //! bytes overlap the load's offset (whatever their base) can change it; a call can change
@@ -87,6 +90,7 @@ fn hoist(f: &mut Function, l: &Loop) {
         })
         .collect();
     let live = Liveness::compute(f);
+    let volatile = f.volatile_addresses();
     let invariant = |inst: &Inst| match *inst {
         Inst::Load {
             width,
@@ -96,6 +100,7 @@ fn hoist(f: &mut Function, l: &Loop) {
         } => {
             let (lo, hi) = range(width, offset);
             f.ty(addr) == Ty::Ref
+                && !volatile[addr.0 as usize]
                 && defs_in_loop[addr.0 as usize] == 0
                 && defs_in_loop[dst.0 as usize] == 1
                 && !live.live_in[h.0 as usize].contains(dst.0 as usize)
@@ -310,6 +315,32 @@ mod tests {
                     addr: A,
                     offset: 8,
                 }]
+    }
+
+    #[test]
+    fn a_volatile_load_stays_in_the_loop() {
+        // The flag's address in a `Ref` var that the loop never reassigns: only volatility
+        // keeps its load in the body, while the array length still leaves.
+        const FLAG: Var = Var(6);
+        const POLL: Var = Var(7);
+        let poll = Inst::Load {
+            width: Width::W32,
+            dst: POLL,
+            addr: FLAG,
+            offset: 0,
+        };
+        let mut f = fill(vec![poll.clone()]);
+        f.vars[FLAG.0 as usize] = Ty::Ref;
+        f.vars.push(Ty::I32);
+        f.symbols.push(crate::DataSymbol::InterruptFlag);
+        f.blocks[0].insts.push(Inst::SymAddr { dst: FLAG, sym: 0 });
+        run(&mut f);
+        assert!(crate::verify::verify(&f).is_ok());
+        assert_eq!(f.blocks[2].insts, vec![poll], "{f}");
+        assert!(
+            f.blocks[7].insts.iter().all(|i| i.def() == Some(LEN)),
+            "{f}"
+        );
     }
 
     #[test]

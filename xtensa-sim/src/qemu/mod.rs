@@ -2,24 +2,26 @@
 //! `de233_fpu`, semihosting) and in the simulator, and reports what each case left behind, so
 //! that tests can compare the two.
 //!
-//! A [`Case`] is a windowed function (`entry` … `retw`) with its arguments and an initial data
-//! block. Case `i` of a batch has its code at [`code_base`]`(i)`, its data at
-//! [`data_base`]`(i)` and its own stack (see [`layout`]); code that uses absolute addresses
-//! must be built for those. Each case is called as [`Sim::call8`](crate::Sim::call8) calls
-//! (arguments in `a2..a7`, the root frame's `a0` and `a2..a7` zero), and its [`Outcome`] is
-//! the returned `a2` or the exception it raised, plus its data block and its whole stack
-//! afterwards (window spills included).
+//! A [`Program`] is a windowed function (`entry` … `retw`) with its arguments, the memory it
+//! starts with (its [`Segment`]s: code, data, tables, at any addresses QEMU's RAM has, the
+//! ESP32's included) and a stack. It is called as [`Sim::call8`](crate::Sim::call8) calls
+//! (arguments in `a2..a7`, the root frame's `a0` and `a2..a7` zero), and its
+//! [`ProgramOutcome`] is the returned `a2` or the exception it raised, plus every segment and
+//! the whole stack afterwards (window spills included). A [`Case`] is the simple form: code and
+//! a data block placed by the batch layout of [`layout`] ([`run_qemu`], [`run_sim`]).
 //!
 //! In QEMU a generated ELF image runs a stub (`stub.rs`) from the reset vector: it sets up
 //! windowed mode and the FPU, installs the window vectors every Xtensa runtime uses (those the
-//! simulator models) and a fault handler, calls the cases one after another, and writes each
-//! outcome to standard output with `simcall`. Before each case it zeroes every register (all
-//! 32 physical address registers, FP, booleans, SAR), as a fresh simulator has them, since a
-//! window spill stores registers a frame never wrote. One QEMU process runs up to [`MAX_BATCH`] cases.
+//! simulator models) and a fault handler, and runs the cases one after another: it zeroes
+//! every register (all 32 physical address registers, FP, booleans, SAR, as a fresh simulator
+//! has them, since a window spill stores registers a frame never wrote), copies the case's
+//! segments into place, zeroes its stack, calls it, and writes the outcome to standard output
+//! with `simcall`. One QEMU process runs up to [`MAX_BATCH`] cases.
 //!
-//! `de233_fpu` is an LX7 with 32 physical address registers and the DFPU; the simulator runs
-//! the cases with 32 registers and [`NanRule::LastOperandQuieted`] to match it. It has no
-//! `muluh`/`mulsh`, so cases must not use them.
+//! `de233_fpu` is an LX7 with 32 physical address registers and the DFPU; [`run_sim`] runs the
+//! cases with 32 registers and [`NanRule::LastOperandQuieted`] to match it. It has no
+//! `muluh`/`mulsh`, so cases must not use them, and its RAM takes any access, so the ESP32's
+//! word-only instruction RAM is not modelled here.
 
 mod asm;
 mod elf;
@@ -35,18 +37,32 @@ pub use layout::{MAX_BATCH, code_base, data_base, stack_base};
 
 use crate::{Access, Config, NanRule, RegionSpec, Sim, Stop};
 
-/// One function to run.
+/// Memory a case starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Case {
-    /// Machine code, loaded at [`code_base`] of the case's index; at most
-    /// [`layout::CODE_STRIDE`] bytes.
-    pub code: Vec<u8>,
-    /// The byte offset of the function's `entry` in `code`.
+pub struct Segment {
+    /// The first address, 4-aligned.
+    pub addr: u32,
+    /// The bytes, a multiple of 4.
+    pub bytes: Vec<u8>,
+    /// Whether it holds code (the simulator caches decoded instructions for it).
+    pub code: bool,
+}
+
+/// One function to run, with the memory it starts with at the addresses it wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    /// The memory it starts with; segments must not overlap each other or the stack and must
+    /// lie in `layout::HARNESS_END..layout::RAM_END`, outside the high stub.
+    pub segments: Vec<Segment>,
+    /// The address of the function's `entry`.
     pub entry: u32,
     /// The arguments, `a2..a7` of the function.
     pub args: [u32; 6],
-    /// The initial data block at [`data_base`]; at most [`layout::DATA_STRIDE`] bytes.
-    pub data: Vec<u8>,
+    /// The stack's lowest address, 4-aligned; zeroed before the call.
+    pub stack_base: u32,
+    /// The stack's size in bytes, a multiple of 4 (the root frame takes its top
+    /// [`ROOT_FRAME`](crate::ROOT_FRAME) bytes).
+    pub stack_size: u32,
 }
 
 /// How a case ended.
@@ -63,9 +79,37 @@ pub enum Status {
     },
     /// It ran out of the simulator's instruction budget (QEMU has none).
     OutOfFuel,
+    /// It was not run: its code or data does not fit the batch layout.
+    Invalid,
 }
 
-/// What a case left behind.
+/// What a [`Program`] left behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramOutcome {
+    /// How it ended.
+    pub status: Status,
+    /// Each segment's bytes afterwards, in the program's order.
+    pub segments: Vec<Vec<u8>>,
+    /// Its whole stack afterwards.
+    pub stack: Vec<u8>,
+}
+
+/// A function in the batch layout: the `i`-th case of a list (counting from 0 again every
+/// [`MAX_BATCH`] cases) has its code at [`code_base`]`(i)`, its data at [`data_base`]`(i)` and
+/// its stack at [`stack_base`]`(i)`; code that uses absolute addresses must be built for those.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    /// Machine code; at most [`layout::CODE_STRIDE`] bytes.
+    pub code: Vec<u8>,
+    /// The byte offset of the function's `entry` in `code`.
+    pub entry: u32,
+    /// The arguments, `a2..a7` of the function.
+    pub args: [u32; 6],
+    /// The initial data block; at most [`layout::DATA_STRIDE`] bytes, a multiple of 4.
+    pub data: Vec<u8>,
+}
+
+/// What a [`Case`] left behind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// How it ended.
@@ -76,12 +120,117 @@ pub struct Outcome {
     pub stack: Vec<u8>,
 }
 
+impl Case {
+    /// The program this case is as the `index`-th of a batch.
+    pub fn program(&self, index: usize) -> Program {
+        let index = index % MAX_BATCH;
+        let mut code = self.code.clone();
+        code.resize(code.len().next_multiple_of(4), 0);
+        Program {
+            segments: vec![
+                Segment {
+                    addr: code_base(index),
+                    bytes: code,
+                    code: true,
+                },
+                Segment {
+                    addr: data_base(index),
+                    bytes: self.data.clone(),
+                    code: false,
+                },
+            ],
+            entry: code_base(index) + self.entry,
+            args: self.args,
+            stack_base: stack_base(index),
+            stack_size: layout::STACK_STRIDE,
+        }
+    }
+
+    /// What is wrong with this case's sizes, if anything.
+    fn check(&self) -> Result<(), String> {
+        if self.code.len() > layout::CODE_STRIDE as usize {
+            return Err(format!(
+                "{} bytes of code do not fit in a case's slot",
+                self.code.len()
+            ));
+        }
+        if self.data.len() > layout::DATA_STRIDE as usize || !self.data.len().is_multiple_of(4) {
+            return Err(format!(
+                "{} bytes of data are not whole words in a case's slot",
+                self.data.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl ProgramOutcome {
+    /// The outcome of the case whose program this ran.
+    fn into_case(self) -> Outcome {
+        Outcome {
+            status: self.status,
+            data: self.segments.into_iter().nth(1).unwrap_or_default(),
+            stack: self.stack,
+        }
+    }
+}
+
+/// The programs of `cases`, checked.
+fn programs(cases: &[Case]) -> Result<Vec<Program>, QemuError> {
+    cases
+        .iter()
+        .enumerate()
+        .map(|(index, case)| {
+            case.check()
+                .map(|()| case.program(index))
+                .map_err(|reason| QemuError::BadCase { index, reason })
+        })
+        .collect()
+}
+
+/// Runs the cases in QEMU (see [`run_programs_in_qemu`]).
+pub fn run_qemu(cases: &[Case]) -> Result<Vec<Outcome>, QemuError> {
+    let outcomes = run_programs_in_qemu(&programs(cases)?)?;
+    Ok(outcomes
+        .into_iter()
+        .map(ProgramOutcome::into_case)
+        .collect())
+}
+
+/// Runs the cases in the simulator, configured like QEMU's `de233_fpu`. A case whose code or
+/// data does not fit its slot ends with [`Status::Invalid`].
+pub fn run_sim(cases: &[Case]) -> Vec<Outcome> {
+    run_sim_with(cases, 32)
+}
+
+/// Runs the cases in the simulator with `physical_registers` address registers (32 or 64; with
+/// the ESP32's 64, window spills happen later, so only the stacks may differ from QEMU's).
+pub fn run_sim_with(cases: &[Case], physical_registers: u32) -> Vec<Outcome> {
+    cases
+        .iter()
+        .enumerate()
+        .map(|(index, case)| match case.check() {
+            Ok(()) => run_sim_program(&case.program(index), physical_registers).into_case(),
+            Err(_) => Outcome {
+                status: Status::Invalid,
+                data: Vec::new(),
+                stack: Vec::new(),
+            },
+        })
+        .collect()
+}
+
 /// Why QEMU could not run a batch.
 #[derive(Debug, thiserror::Error)]
 pub enum QemuError {
-    /// A case's code or data is larger than its slot.
-    #[error("case {0}: code or data larger than its slot (see xtensa_sim::qemu::layout)")]
-    TooLarge(usize),
+    /// A case's memory is misaligned, overlaps, or lies outside the usable RAM.
+    #[error("case {index}: {reason}")]
+    BadCase {
+        /// The case's index in the list.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
     /// `qemu-system-xtensa` could not be started.
     #[error(
         "cannot run qemu-system-xtensa ({0}); install it with `apt-get install qemu-system-misc`"
@@ -107,118 +256,191 @@ pub enum QemuError {
 /// The simulator's instruction budget per case.
 pub const SIM_FUEL: u64 = 100_000_000;
 
-/// Runs the cases in QEMU, [`MAX_BATCH`] per process.
-pub fn run_qemu(cases: &[Case]) -> Result<Vec<Outcome>, QemuError> {
+/// The stub that can call `entry` (`retw` keeps the top two PC bits).
+fn stub_for(entry: u32) -> u32 {
+    if entry >> 30 == 0 {
+        layout::LOW_STUB
+    } else {
+        layout::HIGH_STUB
+    }
+}
+
+/// What is wrong with a program's memory, if anything.
+fn check(case: &Program) -> Result<(), String> {
+    if case.entry >> 30 > 1 {
+        return Err(format!("entry {:#010x} is outside QEMU's RAM", case.entry));
+    }
+    let mut ranges: Vec<(u32, u64, &str)> = case
+        .segments
+        .iter()
+        .map(|s| (s.addr, s.bytes.len() as u64, "segment"))
+        .collect();
+    ranges.push((case.stack_base, u64::from(case.stack_size), "stack"));
+    for (i, &(addr, len, what)) in ranges.iter().enumerate() {
+        let end = u64::from(addr) + len;
+        if addr % 4 != 0 || len % 4 != 0 {
+            return Err(format!("{what} at {addr:#010x} is not whole aligned words"));
+        }
+        if addr < layout::HARNESS_END || end > u64::from(layout::RAM_END) {
+            return Err(format!(
+                "{what} at {addr:#010x} is outside the RAM cases may use"
+            ));
+        }
+        let high = u64::from(layout::HIGH_STUB);
+        if u64::from(addr) < high + u64::from(layout::STUB_SIZE) && high < end {
+            return Err(format!(
+                "{what} at {addr:#010x} overlaps the harness's stub"
+            ));
+        }
+        for &(other, other_len, _) in &ranges[i + 1..] {
+            if u64::from(addr) < u64::from(other) + other_len && u64::from(other) < end {
+                return Err(format!(
+                    "{what} at {addr:#010x} overlaps memory at {other:#010x}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks every program.
+fn check_all(cases: &[Program]) -> Result<(), QemuError> {
+    for (index, case) in cases.iter().enumerate() {
+        check(case).map_err(|reason| QemuError::BadCase { index, reason })?;
+    }
+    Ok(())
+}
+
+/// Runs the programs in QEMU, [`MAX_BATCH`] per process (and a new process where the entry
+/// points change 1 GiB region).
+pub fn run_programs_in_qemu(cases: &[Program]) -> Result<Vec<ProgramOutcome>, QemuError> {
+    check_all(cases)?;
     let mut out = Vec::with_capacity(cases.len());
-    for batch in cases.chunks(MAX_BATCH) {
-        out.extend(run_batch(batch)?);
+    let mut rest = cases;
+    while let Some(first) = rest.first() {
+        let stub = stub_for(first.entry);
+        let n = rest
+            .iter()
+            .take(MAX_BATCH)
+            .take_while(|c| stub_for(c.entry) == stub)
+            .count();
+        out.extend(run_batch(&rest[..n], stub)?);
+        rest = &rest[n..];
     }
     Ok(out)
 }
 
-/// Runs the cases in the simulator, configured like QEMU's `de233_fpu`.
-pub fn run_sim(cases: &[Case]) -> Vec<Outcome> {
-    let ret = stub::build().case_return;
-    cases
+/// Runs the programs in the simulator with `physical_registers` address registers (32, like
+/// QEMU's `de233_fpu`, or the ESP32's 64).
+pub fn run_programs_in_sim(
+    cases: &[Program],
+    physical_registers: u32,
+) -> Result<Vec<ProgramOutcome>, QemuError> {
+    check_all(cases)?;
+    Ok(cases
         .iter()
-        .enumerate()
-        .map(|(i, case)| run_sim_case(i, case, ret))
-        .collect()
+        .map(|case| run_sim_program(case, physical_registers))
+        .collect())
 }
 
-fn run_sim_case(i: usize, case: &Case, ret: u32) -> Outcome {
-    let region = |name, base, size, executable| RegionSpec {
-        name,
+/// Runs a checked program in the simulator.
+fn run_sim_program(case: &Program, physical_registers: u32) -> ProgramOutcome {
+    let ret = stub::build(stub_for(case.entry)).case_return;
+    let region = |base, size, executable| RegionSpec {
+        name: "case",
         base,
         size,
         access: Access::Any,
         executable,
     };
+    let mut regions: Vec<RegionSpec> = case
+        .segments
+        .iter()
+        .map(|s| region(s.addr, s.bytes.len() as u32, s.code))
+        .collect();
+    regions.push(region(case.stack_base, case.stack_size, false));
     let config = Config {
-        regions: vec![
-            region("code", code_base(i), layout::CODE_STRIDE, true),
-            region("data", data_base(i), layout::DATA_STRIDE, false),
-            region("stack", stack_base(i), layout::STACK_STRIDE, false),
-        ],
-        physical_registers: 32,
+        regions,
+        physical_registers,
         stack_limit: None,
         intercept: ret..ret + 1,
         nan_rule: NanRule::LastOperandQuieted,
     };
-    let mut sim = Sim::new(&config).expect("the harness's regions are disjoint");
-    let loaded = sim
-        .memory
-        .write(code_base(i), &case.code)
-        .and_then(|()| sim.memory.write(data_base(i), &case.data))
-        .and_then(|()| {
-            let top = stack_base(i) + layout::STACK_STRIDE;
-            sim.call8(code_base(i) + case.entry, ret, top, &case.args)
-        });
-    let status = match loaded.map(|()| sim.run(SIM_FUEL)) {
-        Err(_) => Status::Fault {
-            cause: u32::MAX,
-            pc: 0,
-        },
-        Ok(Ok(Stop::Intercepted(_))) => Status::Returned(sim.reg(10)),
-        Ok(Ok(Stop::OutOfFuel)) => Status::OutOfFuel,
-        Ok(Err(fault)) => Status::Fault {
+    // `check` made the regions disjoint and whole words, so building and loading succeed.
+    let mut sim = Sim::new(&config).expect("checked regions");
+    for s in &case.segments {
+        sim.memory.write(s.addr, &s.bytes).expect("checked segment");
+    }
+    let top = case.stack_base + case.stack_size;
+    sim.call8(case.entry, ret, top, &case.args)
+        .expect("checked stack");
+    let status = match sim.run(SIM_FUEL) {
+        Ok(Stop::Intercepted(_)) => Status::Returned(sim.reg(10)),
+        Ok(Stop::OutOfFuel) => Status::OutOfFuel,
+        Err(fault) => Status::Fault {
             cause: fault.exccause().unwrap_or(u32::MAX),
             pc: fault.pc(),
         },
     };
-    let mut data = vec![0; case.data.len()];
-    let mut stack = vec![0; layout::STACK_STRIDE as usize];
     // The regions exist: these reads cannot fail.
-    let _ = sim.memory.read(data_base(i), &mut data);
-    let _ = sim.memory.read(stack_base(i), &mut stack);
-    Outcome {
+    let mut read = |addr, len: usize| {
+        let mut bytes = vec![0; len];
+        let _ = sim.memory.read(addr, &mut bytes);
+        bytes
+    };
+    let segments = case
+        .segments
+        .iter()
+        .map(|s| read(s.addr, s.bytes.len()))
+        .collect();
+    let stack = read(case.stack_base, case.stack_size as usize);
+    ProgramOutcome {
         status,
-        data,
+        segments,
         stack,
     }
 }
 
-/// The ELF image that runs `cases` (at most [`MAX_BATCH`]).
-fn image(cases: &[Case]) -> Result<Vec<u8>, QemuError> {
-    let stub = stub::build();
+/// The ELF image that runs `cases` (at most [`MAX_BATCH`], checked, all callable from the
+/// stub at `stub_at`).
+fn image(cases: &[Program], stub_at: u32) -> Vec<u8> {
+    let stub = stub::build(stub_at);
     let mut table = Vec::new();
-    let mut code = Vec::new();
-    let mut data = Vec::new();
-    for (i, case) in cases.iter().enumerate() {
-        if case.code.len() > layout::CODE_STRIDE as usize
-            || case.data.len() > layout::DATA_STRIDE as usize
-        {
-            return Err(QemuError::TooLarge(i));
+    let mut lists = Vec::new();
+    let mut staging = Vec::new();
+    for case in cases {
+        let list_at = layout::SEGMENT_LISTS + lists.len() as u32;
+        lists.extend((case.segments.len() as u32).to_le_bytes());
+        for s in &case.segments {
+            let staged = layout::STAGING + staging.len() as u32;
+            staging.extend_from_slice(&s.bytes);
+            for w in [staged, s.addr, s.bytes.len() as u32] {
+                lists.extend(w.to_le_bytes());
+            }
         }
-        code.resize(i * layout::CODE_STRIDE as usize, 0);
-        code.extend_from_slice(&case.code);
-        data.resize(i * layout::DATA_STRIDE as usize, 0);
-        data.extend_from_slice(&case.data);
-        let mut entry = [0u32; 16];
-        entry[0] = code_base(i) + case.entry;
-        entry[1] = stack_base(i) + layout::STACK_STRIDE;
-        entry[2..8].copy_from_slice(&case.args);
-        entry[8] = data_base(i);
-        entry[9] = case.data.len() as u32;
-        entry[10] = stack_base(i);
-        entry[11] = layout::STACK_STRIDE;
+        let mut entry = [0u32; (layout::ENTRY_SIZE / 4) as usize];
+        let word = |offset: u32| (offset / 4) as usize;
+        entry[word(layout::entry::FUNCTION)] = case.entry;
+        entry[word(layout::entry::STACK_TOP)] = case.stack_base + case.stack_size;
+        entry[word(layout::entry::ARGS)..word(layout::entry::ARGS) + 6].copy_from_slice(&case.args);
+        entry[word(layout::entry::SEGMENTS)] = list_at;
+        entry[word(layout::entry::STACK_BASE)] = case.stack_base;
+        entry[word(layout::entry::STACK_SIZE)] = case.stack_size;
         table.extend(entry.iter().flat_map(|w| w.to_le_bytes()));
     }
     table.extend_from_slice(&[0; layout::ENTRY_SIZE as usize]);
-    let mut low = stub.low;
-    low.resize((layout::CURSOR - layout::STUB) as usize, 0);
-    low.extend_from_slice(&layout::TABLE.to_le_bytes());
-    low.resize((layout::TABLE - layout::STUB) as usize, 0);
-    low.extend_from_slice(&table);
-    Ok(elf::executable(
+    elf::executable(
         layout::RESET,
         &[
             (layout::RESET, &stub.reset),
-            (layout::STUB, &low),
-            (layout::CODE, &code),
-            (layout::DATA, &data),
+            (stub.main_at, &stub.main),
+            (layout::VECBASE, &stub.vectors),
+            (layout::CURSOR, &layout::TABLE.to_le_bytes()),
+            (layout::TABLE, &table),
+            (layout::SEGMENT_LISTS, &lists),
+            (layout::STAGING, &staging),
         ],
-    ))
+    )
 }
 
 /// A file name in the temporary directory unique to this process and call.
@@ -228,15 +450,15 @@ fn temp_path() -> PathBuf {
     std::env::temp_dir().join(format!("xtensa-sim-{}-{n}.elf", std::process::id()))
 }
 
-fn run_batch(cases: &[Case]) -> Result<Vec<Outcome>, QemuError> {
+fn run_batch(cases: &[Program], stub_at: u32) -> Result<Vec<ProgramOutcome>, QemuError> {
     let path = temp_path();
-    std::fs::write(&path, image(cases)?)?;
+    std::fs::write(&path, image(cases, stub_at))?;
     let result = run_image(&path, cases);
     let _ = std::fs::remove_file(&path);
     result
 }
 
-fn run_image(path: &std::path::Path, cases: &[Case]) -> Result<Vec<Outcome>, QemuError> {
+fn run_image(path: &std::path::Path, cases: &[Program]) -> Result<Vec<ProgramOutcome>, QemuError> {
     let mut child = Command::new("qemu-system-xtensa")
         .args([
             "-M",
@@ -246,6 +468,7 @@ fn run_image(path: &std::path::Path, cases: &[Case]) -> Result<Vec<Outcome>, Qem
             "-semihosting",
             "-nographic",
         ])
+        .args(["-m", &format!("{}M", layout::RAM_MIB)])
         .args(["-monitor", "none", "-serial", "none", "-kernel"])
         .arg(path)
         .stdin(Stdio::null())
@@ -268,7 +491,10 @@ fn run_image(path: &std::path::Path, cases: &[Case]) -> Result<Vec<Outcome>, Qem
     let status = child.wait()?;
     let expected: usize = cases
         .iter()
-        .map(|c| 16 + c.data.len() + layout::STACK_STRIDE as usize)
+        .map(|c| {
+            let segments: usize = c.segments.iter().map(|s| s.bytes.len()).sum();
+            16 + segments + c.stack_size as usize
+        })
         .sum();
     if stdout.len() != expected {
         return Err(QemuError::Truncated {
@@ -297,10 +523,10 @@ fn run_image(path: &std::path::Path, cases: &[Case]) -> Result<Vec<Outcome>, Qem
                     pc: word(3),
                 }
             };
-            Outcome {
+            ProgramOutcome {
                 status,
-                data: take(case.data.len()),
-                stack: take(layout::STACK_STRIDE as usize),
+                segments: case.segments.iter().map(|s| take(s.bytes.len())).collect(),
+                stack: take(case.stack_size as usize),
             }
         })
         .collect())
