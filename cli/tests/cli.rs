@@ -371,7 +371,12 @@ fn programs_run_on_the_esp32_sim_board() {
     )
     .unwrap();
     let out = bs(&dir, &["test"]);
-    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     assert!(text(&out.stdout).contains("one"), "{}", text(&out.stdout));
 }
 
