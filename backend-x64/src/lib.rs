@@ -32,6 +32,7 @@ use std::fmt;
 
 /// A call instruction in the generated code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CallSite {
     /// Byte offset, from the start of the code, right after the call instruction: the return
     /// address the callee sees.
@@ -43,6 +44,7 @@ pub struct CallSite {
 
 /// The machine code of one function.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MachineCode {
     /// Position-independent x86-64 code; execution starts at offset 0.
     pub code: Vec<u8>,
@@ -54,6 +56,7 @@ pub struct MachineCode {
 
 /// A 32-bit little-endian field in the code that the linker patches with [`Reloc::patch`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Reloc {
     /// The displacement of `call qword [r14 + disp32]` calling [`ir::Function::callees`]`[callee]`
     /// through the function table. It must become `CTX_FUNCTIONS + 8 * slot`; the placeholder

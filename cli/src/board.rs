@@ -22,6 +22,12 @@ pub struct Board {
 
 /// Starts board `name` (each board is this executable in a `device-…` role).
 pub fn start(name: &str, heap_size: Option<u32>) -> miette::Result<Board> {
+    if crate::manifest::KNOWN_BOARDS.contains(&name) && !is_board(name) {
+        return Err(miette::miette!(
+            help = "run on the `esp32-sim` or `host` board for now: `--board esp32-sim`",
+            "the board `{name}` is not supported yet"
+        ));
+    }
     let Some(&(_, role)) = BOARDS.iter().find(|(board, _)| *board == name) else {
         let names: Vec<&str> = BOARDS.iter().map(|(board, _)| *board).collect();
         return Err(miette::miette!(
@@ -48,6 +54,22 @@ pub fn start(name: &str, heap_size: Option<u32>) -> miette::Result<Board> {
     }
     let client = DeviceClient::spawn(command).map_err(|e| device_error(&e))?;
     Ok(Board { client })
+}
+
+/// What the linker needs to know about board `name` with a heap of `heap_size` bytes (default:
+/// the board's), without starting it: the same as a started board's [`Board::link_target`].
+pub fn link_target(name: &str, heap_size: Option<u32>) -> miette::Result<LinkTarget> {
+    if name != "host" {
+        return Err(miette::miette!(
+            help = "build for the `host` board for now",
+            "building for the board `{name}` is not supported yet"
+        ));
+    }
+    let config = device::host::HostConfig::default();
+    Ok(LinkTarget {
+        memory: device::memory::MemoryMap::host(heap_size.unwrap_or(config.heap_size)),
+        slots: config.function_slots,
+    })
 }
 
 /// The message for a failure to talk to the device.
@@ -121,14 +143,15 @@ impl Board {
         self.client.run(image.entry, on_output)
     }
 
-    /// Loads `image` into the device and runs its entry point, passing output to `on_output`.
-    pub fn run_image(
-        &mut self,
-        image: &Image,
-        on_output: impl FnMut(u8, &[u8]),
-    ) -> Result<RunOutcome, ClientError> {
-        self.load(image)?;
-        self.run(image, on_output)
+    /// Boots the release image `bytes` (a `.bsimg` file): the device checks it and loads it
+    /// in place of its program state.
+    pub fn boot(&mut self, bytes: &[u8]) -> miette::Result<()> {
+        self.client.boot(bytes).map_err(|e| match e {
+            ClientError::Device(message) => {
+                miette::miette!("the device refused the release image: {message}")
+            }
+            other => device_error(&other),
+        })
     }
 
     /// The device's heap statistics since its last reset (the peak use among them).

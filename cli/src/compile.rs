@@ -1,6 +1,6 @@
 //! Loading a program into the compiler database: the entry file and every module it imports,
 //! found relative to the importing file (`./x`, `../x`) or in a dependency package (`pkg`,
-//! `pkg/sub`).
+//! `pkg/sub`, in the package's source directory).
 
 use crate::project::{Package, Target, join_display};
 use incremental::db::{Compiler, SourceFile};
@@ -39,6 +39,9 @@ impl Program {
             text,
         };
         let mut db = Compiler::default();
+        if let Some(code) = incremental::target::Target::for_board(&target.board) {
+            db.set_target(code);
+        }
         let entry = modules::load(&mut db, entry, &mut loader);
         let modules = modules::init_order(&db, entry);
         Ok(Program { db, entry, modules })
@@ -122,12 +125,11 @@ impl FileLoader<'_> {
             return Ok((package.entry.clone(), package.entry_display.clone(), index));
         };
         let rel = with_extension(sub);
-        let dir = package.entry.parent().unwrap_or(Path::new("."));
-        let display_dir = package
-            .entry_display
-            .rsplit_once('/')
-            .map_or("", |(d, _)| d);
-        Ok((dir.join(&rel), join_display(display_dir, &rel), index))
+        Ok((
+            package.source.join(&rel),
+            join_display(&package.source_display, &rel),
+            index,
+        ))
     }
 }
 

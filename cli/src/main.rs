@@ -1,14 +1,21 @@
 //! `bs`: compile BlueScript on this computer and run it natively on a board.
 
+mod artifacts;
 mod board;
+mod bsimg;
 mod commands;
 mod compile;
+mod deps;
+mod git;
 mod interrupt;
+mod lock;
+mod manifest;
 mod project;
 mod report;
+mod store;
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// BlueScript: a typed TypeScript subset compiled to native code for microcontrollers.
@@ -57,6 +64,11 @@ enum Command {
         /// `instructions: 123456` (boards that count them: esp32-sim).
         #[arg(long)]
         instructions: bool,
+        /// Build the release image (`target/release/NAME.bsimg`) and boot it.
+        #[arg(long)]
+        release: bool,
+        #[command(flatten)]
+        deps: deps::Options,
     },
     /// Run the project's tests on a board: `test("name", () => { … })` calls in `*.test.bs`
     /// files and in the files under `tests/`, each test alone, reported like `cargo test`.
@@ -81,7 +93,39 @@ enum Command {
     Check {
         /// A project directory, its `bluescript.toml`, or a `.bs` file (default: `.`).
         path: Option<PathBuf>,
+        #[command(flatten)]
+        deps: deps::Options,
     },
+    /// Compile and link a project, reusing the compiled modules the store holds.
+    #[command(
+        after_help = "Examples:\n  bs build\n  bs build --verbose   # which modules came from the store"
+    )]
+    Build {
+        /// A project directory or its `bluescript.toml` (default: `.`).
+        path: Option<PathBuf>,
+        /// Write the release image `target/release/NAME.bsimg`: the whole program at fixed
+        /// addresses, direct calls, no unreachable functions, byte-identical for the same
+        /// inputs.
+        #[arg(long)]
+        release: bool,
+        #[command(flatten)]
+        deps: deps::Options,
+    },
+    /// Show what is inside a release image: sections, functions and their sizes, input hashes.
+    #[command(after_help = "Example:\n  bs inspect target/release/blink.bsimg")]
+    Inspect {
+        /// A `.bsimg` file.
+        image: PathBuf,
+    },
+    /// Write a project's firmware and release image to a board over serial.
+    #[command(after_help = "Example:\n  bs flash")]
+    Flash {
+        /// A project directory or its `bluescript.toml` (default: `.`).
+        path: Option<PathBuf>,
+    },
+    /// Delete from the store what no registered project's lock or last build still needs.
+    #[command(after_help = "Example:\n  bs gc")]
+    Gc,
     /// Run the benchmarks on the host board and compare them with their C versions at gcc -O2.
     #[command(
         after_help = "Examples:\n  bs bench                   # every benchmark in testsuite/benchmarks\n  bs bench richards nbody    # some of them\n  bs bench --dir DIR --runs 1"
@@ -112,6 +156,39 @@ enum Command {
         /// `esp32s3` (Xtensa); x86-64 for `host` is not supported yet.
         #[arg(long)]
         board: Option<String>,
+        #[command(flatten)]
+        deps: deps::Options,
+    },
+    /// Add a dependency to the project in this directory (or replace it) and lock it.
+    #[command(
+        after_help = "Examples:\n  bs add geometry --path ../geometry\n  bs add sensors --git https://example.org/sensors.git --tag v1.2.0\n  bs add log --git file:///srv/git/log --branch main"
+    )]
+    Add {
+        /// The name imports use: `import { f } from 'NAME'`.
+        name: String,
+        /// A package directory, relative to the manifest.
+        #[arg(long, conflicts_with = "git", required_unless_present = "git")]
+        path: Option<String>,
+        /// A git repository URL (`file://…` included).
+        #[arg(long)]
+        git: Option<String>,
+        /// A commit of the git repository.
+        #[arg(long, requires = "git", conflicts_with_all = ["tag", "branch"])]
+        rev: Option<String>,
+        /// A tag of the git repository.
+        #[arg(long, requires = "git", conflicts_with = "branch")]
+        tag: Option<String>,
+        /// A branch of the git repository (default: its default branch).
+        #[arg(long, requires = "git")]
+        branch: Option<String>,
+        #[command(flatten)]
+        deps: deps::Options,
+    },
+    /// Remove a dependency from the project in this directory.
+    #[command(after_help = "Example:\n  bs remove geometry")]
+    Remove {
+        /// The dependency's name under `[dependencies]`.
+        name: String,
     },
     /// Serve the device protocol on stdin/stdout as the host board (used by `bs` itself).
     #[command(name = "device-host", hide = true)]
@@ -140,13 +217,24 @@ fn main() -> ExitCode {
             heap_size,
             heap_stats,
             instructions,
+            release,
+            deps,
         } => {
             let reports = commands::run::Reports {
                 heap_stats,
                 instructions,
             };
-            commands::run::run(&paths, board.as_deref(), heap_size, reports)
+            commands::run::run(&paths, board.as_deref(), heap_size, reports, release, deps)
         }
+        Command::Check { path, deps } => commands::check::run(path.as_deref(), deps),
+        Command::Build {
+            path,
+            release,
+            deps,
+        } => commands::build::run(path.as_deref(), release, deps),
+        Command::Inspect { image } => commands::inspect::run(&image).map(|()| true),
+        Command::Flash { path } => commands::inspect::flash(path.as_deref()).map(|()| true),
+        Command::Gc => commands::gc::run().map(|()| true),
         Command::Test {
             filter,
             board,
@@ -164,7 +252,6 @@ fn main() -> ExitCode {
                 "`--timeout {timeout}` is not a duration"
             )),
         },
-        Command::Check { path } => commands::check::run(path.as_deref()),
         Command::Bench {
             names,
             dir,
@@ -175,7 +262,21 @@ fn main() -> ExitCode {
             file,
             functions,
             board,
-        } => commands::disasm::run(&file, &functions, board.as_deref()),
+            deps,
+        } => commands::disasm::run(&file, &functions, board.as_deref(), deps),
+        Command::Add {
+            name,
+            path,
+            git,
+            rev,
+            tag,
+            branch,
+            deps,
+        } => {
+            let source = commands::add::source(path, git, rev, tag, branch);
+            commands::add::add(Path::new("."), &name, &source, deps).map(|()| true)
+        }
+        Command::Remove { name } => commands::add::remove(Path::new("."), &name).map(|()| true),
         Command::DeviceHost { heap_size } => board::serve_host(heap_size).map(|()| true),
         Command::DeviceEsp32Sim { heap_size } => board::serve_esp32_sim(heap_size).map(|()| true),
     };

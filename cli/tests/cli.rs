@@ -1,27 +1,20 @@
 //! End-to-end tests of the `bs` command as a user runs it.
 
+mod common;
+
+use common::{temp_dir, text, write_files};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn bs(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bs"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("BS_HOME", std::env::temp_dir().join("bs-cli-test-home"))
         .output()
         .expect("bs starts")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A fresh temporary directory for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bs-cli-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }
 
 #[test]
@@ -126,7 +119,11 @@ fn bad_input_gets_clear_errors() {
     assert!(text(&out.stderr).contains("cannot find the file"));
     let out = bs(&dir, &["run"]);
     assert!(text(&out.stderr).contains("no `bluescript.toml`"));
-    std::fs::write(dir.join("bluescript.toml"), "[board]\nname = \"esp99\"\n").unwrap();
+    std::fs::write(
+        dir.join("bluescript.toml"),
+        "[package]\nname = \"bad\"\n[board]\nname = \"esp99\"\n",
+    )
+    .unwrap();
     let out = bs(&dir, &["run"]);
     let err = text(&out.stderr);
     assert!(
@@ -205,14 +202,6 @@ fn a_long_console_error_line_goes_entirely_to_stderr() {
 }
 
 /// Writes `files` (path relative to `dir`, text) under `dir`.
-fn write_files(dir: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("files are in a directory")).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
-
 #[test]
 fn imports_from_dependency_packages_declared_in_the_manifest() {
     let dir = temp_dir("packages");
@@ -293,6 +282,116 @@ fn broken_dependencies_point_into_the_manifest() {
     assert!(err.contains("dependency `versioned` needs a path"), "{err}");
 }
 
+/// The sample project with passing, failing, erroring and endless tests.
+fn sample_project() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testsuite/test-project")
+}
+
+/// The report with its run time replaced by `…`.
+fn without_time(report: &str) -> String {
+    match report.rfind("finished in ") {
+        Some(at) => format!("{}finished in …\n", &report[..at]),
+        None => report.to_string(),
+    }
+}
+
+#[test]
+fn sample_project_reports_every_kind_of_outcome() {
+    let dir = sample_project();
+    let junit = std::env::temp_dir().join(format!("bs-junit-{}.xml", std::process::id()));
+    let out = bs(
+        &dir,
+        &["test", "--timeout", "1", "--junit", junit.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let expected = std::fs::read_to_string(dir.join("expected.out")).unwrap();
+    assert_eq!(without_time(&text(&out.stdout)), expected);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let _ = std::fs::remove_file(&junit);
+    assert!(xml.contains("tests=\"8\" failures=\"6\""), "{xml}");
+    assert!(
+        xml.contains("<testcase classname=\"counter\" name=\"starts at zero\"/>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("name=\"spins forever\">\n      <failure message=\"timed out\">"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn a_filter_selects_tests_and_passing_tests_exit_zero() {
+    let out = bs(&sample_project(), &["test", "zero"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(
+        report.starts_with("\nrunning 1 test\ntest counter::starts at zero ... ok\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("test result: ok. 1 passed; 0 failed;"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_bad_timeout_is_an_error() {
+    let out = bs(&sample_project(), &["test", "--timeout=-1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is not a duration"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
+    let dir = std::env::temp_dir().join(format!("bs-ctrl-c-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("endless.bs"),
+        "print(\"started\")\nlet n = 0\nwhile (true) {\n  n = n + 1\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("after.bs"), "print(\"still ready\")\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bs"))
+        .args(["run", "endless.bs", "after.bs"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bs starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert_eq!(first, "started\n");
+    // The program is now in its endless loop.
+    // SAFETY: sends a signal to our own child process.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert_eq!(rest, "still ready\n", "{stderr}");
+    assert!(
+        stderr.starts_with("** runtime error: interrupted at endless.bs:3:8\n"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn disasm_lists_xtensa_code_with_source_lines() {
     let dir = temp_dir("disasm");
@@ -350,7 +449,7 @@ fn programs_run_on_the_esp32_sim_board() {
     // The manifest may name the board too; a run-time error names its source line.
     std::fs::write(
         dir.join("bluescript.toml"),
-        "[board]\nname = \"esp32-sim\"\n",
+        "[package]\nname = \"sim\"\n\n[board]\nname = \"esp32-sim\"\n",
     )
     .unwrap();
     std::fs::create_dir_all(dir.join("src")).unwrap();

@@ -251,6 +251,23 @@ impl<R: io::Read, W: io::Write> DeviceClient<R, W> {
         self.request(HostMessage::AddRoots { addr, count })
     }
 
+    /// Boots the release image `image` (a whole `.bsimg` file), staged in as many frames as
+    /// needed: the device checks it and loads it in place of its program state.
+    pub fn boot(&mut self, image: &[u8]) -> Result<(), ClientError> {
+        let chunk = (self.info.max_payload as usize)
+            .saturating_sub(LOAD_HEADER)
+            .max(1);
+        for (i, part) in image.chunks(chunk).enumerate() {
+            self.request(HostMessage::Stage {
+                offset: (i * chunk) as u32,
+                bytes: part,
+            })?;
+        }
+        self.request(HostMessage::Boot {
+            len: image.len() as u32,
+        })
+    }
+
     /// Clears the device's heap, roots, function table and data region.
     pub fn reset(&mut self) -> Result<(), ClientError> {
         self.request(HostMessage::Reset)

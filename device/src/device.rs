@@ -32,6 +32,10 @@ pub enum LoadError {
     },
     /// The global root set is full.
     RootsFull,
+    /// A release image is corrupt or not a release image.
+    Image(crate::image::ImageError),
+    /// A release image cannot be booted, and why.
+    Boot(&'static str),
 }
 
 impl fmt::Display for LoadError {
@@ -46,6 +50,8 @@ impl fmt::Display for LoadError {
             }
             LoadError::Misaligned { addr } => write!(f, "root address {addr:#010x} is not aligned"),
             LoadError::RootsFull => f.write_str("too many root ranges"),
+            LoadError::Image(e) => write!(f, "{e}"),
+            LoadError::Boot(why) => write!(f, "cannot boot the image: {why}"),
         }
     }
 }
@@ -191,12 +197,18 @@ const ERROR_TEXT: usize = 160;
 pub struct Device<P: Port> {
     port: P,
     rt: Runtime,
+    /// Whether the heap holds a release image being staged ([`HostMessage::Stage`]).
+    staging: bool,
 }
 
 impl<P: Port> Device<P> {
     /// A device over a board and a runtime.
     pub fn new(port: P, rt: Runtime) -> Self {
-        Device { port, rt }
+        Device {
+            port,
+            rt,
+            staging: false,
+        }
     }
 
     /// The runtime.
@@ -249,6 +261,17 @@ impl<P: Port> Device<P> {
         max_payload: u32,
     ) -> Result<(), ServeError<RE, W::Error>> {
         let map = self.rt.map();
+        let staging_message = matches!(
+            msg,
+            HostMessage::Stage { .. } | HostMessage::Boot { .. } | HostMessage::Hello { .. }
+        );
+        if self.staging && !staging_message {
+            // The heap holds image bytes, not objects: it must be empty again.
+            self.staging = false;
+            if let Err(e) = self.rt.reset_heap() {
+                return reply_error(w, format_args!("{e}"));
+            }
+        }
         let result = match msg {
             HostMessage::Hello { version } if version != VERSION => {
                 return reply_error(
@@ -288,6 +311,8 @@ impl<P: Port> Device<P> {
             // No program runs, so there is nothing to stop (and no reply, see the message).
             HostMessage::Interrupt => return Ok(()),
             HostMessage::RunStats => return self.run_stats(w),
+            HostMessage::Stage { offset, bytes } => self.stage(offset, bytes),
+            HostMessage::Boot { len } => self.boot(len),
         };
         match result {
             Ok(()) => reply(w, DeviceMessage::Ack),
@@ -307,6 +332,105 @@ impl<P: Port> Device<P> {
                 )
             }
         }
+    }
+
+    /// Copies part of a release image into the staging area, the heap; a stage at offset 0
+    /// clears the program state first.
+    fn stage(&mut self, offset: u32, bytes: &[u8]) -> Result<(), LoadError> {
+        if offset == 0 {
+            self.port.clear_slots();
+            self.rt.reset()?;
+            self.staging = true;
+        }
+        if !self.staging {
+            return Err(LoadError::Boot("stage the image from offset 0 first"));
+        }
+        let map = self.rt.map();
+        let fits = offset
+            .checked_add(bytes.len() as u32)
+            .is_some_and(|end| end <= map.heap_size);
+        if !fits {
+            return Err(LoadError::Boot("the image is larger than the heap"));
+        }
+        Ok(self.rt.mem.write_bytes(map.heap_base + offset, bytes)?)
+    }
+
+    /// Boots the staged release image of `len` bytes: every check first (checksum, runtime
+    /// version, memory map), then its sections, then an empty heap. A failure while loading
+    /// leaves the device reset.
+    fn boot(&mut self, len: u32) -> Result<(), LoadError> {
+        if !core::mem::take(&mut self.staging) {
+            return Err(LoadError::Boot("no image is staged"));
+        }
+        let loaded = self.load_staged(len);
+        let emptied = self.rt.reset_heap().map_err(LoadError::from);
+        if loaded.is_err() || emptied.is_err() {
+            self.port.clear_slots();
+            let _ = self.rt.reset();
+        }
+        loaded.and(emptied)
+    }
+
+    /// Checks the image of `len` bytes staged in the heap and loads its sections.
+    fn load_staged(&mut self, len: u32) -> Result<(), LoadError> {
+        use crate::image::{self, Image};
+        /// Sections an image may have (the host writes at most 7).
+        const MAX_SECTIONS: usize = 16;
+        let map = self.rt.map();
+        if len > map.heap_size {
+            return Err(LoadError::Boot("the image is larger than the heap"));
+        }
+        // Where each section's payload is in the heap, gathered first: loading writes memory.
+        let mut sections = [(0u32, 0u32, 0u32, 0u32); MAX_SECTIONS];
+        let mut count = 0;
+        {
+            let img =
+                Image::parse(self.rt.mem.bytes(map.heap_base, len)?).map_err(LoadError::Image)?;
+            if img.header.runtime_version != u32::from(VERSION) {
+                return Err(LoadError::Boot("it was built for another runtime version"));
+            }
+            if img.header.code_base != map.code_base || img.header.data_base != map.data_base {
+                return Err(LoadError::Boot("it was built for another memory map"));
+            }
+            for section in img.sections() {
+                let s = section.map_err(LoadError::Image)?;
+                let slot = sections
+                    .get_mut(count)
+                    .ok_or(LoadError::Boot("it has too many sections"))?;
+                *slot = (
+                    s.kind,
+                    s.addr,
+                    map.heap_base + s.offset as u32,
+                    s.bytes.len() as u32,
+                );
+                count += 1;
+            }
+        }
+        for &(kind, addr, src, len) in &sections[..count] {
+            match kind {
+                image::SECTION_CODE if map.in_code(addr, len) => {
+                    self.port.load_code(addr, self.rt.mem.bytes(src, len)?)?;
+                }
+                image::SECTION_DATA if map.in_data(addr, len) => {
+                    self.rt.mem.copy_within(src, addr, len)?;
+                }
+                image::SECTION_CODE | image::SECTION_DATA => {
+                    return Err(MemError::OutOfRange { addr, len }.into());
+                }
+                image::SECTION_SLOTS | image::SECTION_ROOTS => {
+                    for at in (src..src + len / 8 * 8).step_by(8) {
+                        let (a, b) = (self.rt.mem.read_u32(at)?, self.rt.mem.read_u32(at + 4)?);
+                        if kind == image::SECTION_SLOTS {
+                            self.port.set_slot(a, b)?;
+                        } else {
+                            self.add_roots(a, b)?;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Copies `bytes` into the code region (through the board) or the data region.

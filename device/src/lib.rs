@@ -17,6 +17,7 @@ pub mod error;
 pub mod esp32_sim;
 pub mod gc;
 pub mod heap;
+pub mod image;
 pub mod math;
 pub mod memory;
 pub mod natives;

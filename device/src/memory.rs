@@ -219,6 +219,18 @@ impl Memory {
         }))
     }
 
+    /// Reads a little-endian u32 at `addr` with volatile loads, for a word that changes behind
+    /// the runtime's back while a program runs (the interrupt flag).
+    pub fn read_u32_volatile(&self, addr: u32) -> Result<u32, MemError> {
+        let off = self.offset(addr, 4)?;
+        let mut bytes = [0u8; 4];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            // SAFETY: `offset` checked that the four bytes lie inside the arena.
+            *b = unsafe { self.base.add(off + i).read_volatile() };
+        }
+        Ok(u32::from_le_bytes(bytes))
+    }
+
     /// Writes a little-endian u32 at `addr` (any alignment).
     pub fn write_u32(&mut self, addr: u32, value: u32) -> Result<(), MemError> {
         let off = self.offset(addr, 4)?;

@@ -142,10 +142,7 @@ fn run(
         }
         Native::PowInt => Ok(ops::pow_int(a as i32, b as i32) as u32),
         Native::PowFloat => Ok(libm::powf(f32::from_bits(a), f32::from_bits(b)).to_bits()),
-        Native::TimeDelay => {
-            io.delay_ms((a as i32).max(0) as u32);
-            Ok(0)
-        }
+        Native::TimeDelay => delay(rt, io, (a as i32).max(0) as u32),
         Native::NewInstance => instance::create(rt, a),
         Native::NewClosure => closure::create(rt, a),
         Native::NewCell => cell::create(rt, a != 0),
@@ -197,6 +194,27 @@ fn print_any(rt: &mut Runtime, io: &mut dyn NativeIo, w: u32) -> Result<u32, Run
     });
     rt.print_bytes(io, t.as_bytes());
     Ok(0)
+}
+
+/// Longest wait between two looks at the interrupt flag during `time.delay`.
+const DELAY_SLICE_MS: u32 = 10;
+
+/// `time.delay(ms)`: waits in slices, so that an interrupt from the host stops a long delay
+/// as a poll in generated code would.
+fn delay(rt: &Runtime, io: &mut dyn NativeIo, ms: u32) -> Result<u32, RuntimeError> {
+    let flag = rt.map().interrupt_flag();
+    let mut left = ms;
+    loop {
+        if rt.mem.read_u32_volatile(flag)? != 0 {
+            return Err(RuntimeError::interrupted());
+        }
+        if left == 0 {
+            return Ok(0);
+        }
+        let slice = left.min(DELAY_SLICE_MS);
+        io.delay_ms(slice);
+        left -= slice;
+    }
 }
 
 #[cfg(test)]
@@ -299,12 +317,43 @@ mod tests {
         assert!(text.ends_with(b"77\n"));
     }
 
+    /// Records the slices `time.delay` waits.
+    #[derive(Default)]
+    struct Sleeper(Vec<u32>);
+
+    impl NativeIo for Sleeper {
+        fn output(&mut self, _stream: u8, _bytes: &[u8]) {}
+        fn now_ms(&mut self) -> f32 {
+            0.0
+        }
+        fn delay_ms(&mut self, ms: u32) {
+            self.0.push(ms);
+        }
+    }
+
+    #[test]
+    fn a_delay_waits_in_slices_and_stops_when_interrupted() {
+        let mut rt = rt();
+        let mut io = Sleeper::default();
+        assert_eq!(
+            call(&mut rt, &mut io, Native::TimeDelay, &[25]).ok(),
+            Some(0)
+        );
+        assert_eq!(io.0, [10, 10, 5]);
+        let flag = rt.map().interrupt_flag();
+        rt.mem.write_u32(flag, 1).unwrap();
+        let mut io = Sleeper::default();
+        let e = call(&mut rt, &mut io, Native::TimeDelay, &[100_000]).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Interrupted);
+        assert!(io.0.is_empty());
+    }
+
     #[test]
     fn raising_natives_return_errors() {
         let mut rt = rt();
         let mut io = Capture::default();
         let expected = string::create(&mut rt, b"string").unwrap();
-        let cases: [(Native, &[u32], ErrorKind, &[u8]); 6] = [
+        let cases: [(Native, &[u32], ErrorKind, &[u8]); 9] = [
             (
                 Native::RaiseIndexOutOfRange,
                 &[5, 3],
@@ -330,6 +379,24 @@ mod tests {
                 b"interrupted",
             ),
             (
+                Native::AssertTrue,
+                &[0],
+                ErrorKind::AssertionFailed,
+                b"assertion failed",
+            ),
+            (
+                Native::AssertEqual,
+                &[int(4), int(5)],
+                ErrorKind::AssertionFailed,
+                b"assertion failed: expected 5, got 4",
+            ),
+            (
+                Native::AssertEqual,
+                &[expected, int(1)],
+                ErrorKind::AssertionFailed,
+                b"assertion failed: expected 1, got \"string\"",
+            ),
+            (
                 Native::RaiseTypeError,
                 &[expected, int(1)],
                 ErrorKind::TypeError,
@@ -345,6 +412,15 @@ mod tests {
         for (n, args, kind, message) in cases {
             let e = call(&mut rt, &mut io, n, args).unwrap_err();
             assert_eq!((e.kind, e.message_bytes()), (kind, message), "{n:?}");
+        }
+        // Passing assertions: numbers compare by value, strings by content.
+        let same = string::create(&mut rt, b"string").unwrap();
+        for (n, args) in [
+            (Native::AssertTrue, &[1][..]),
+            (Native::AssertEqual, &[int(2), any::float_word(2.0)]),
+            (Native::AssertEqual, &[same, expected]),
+        ] {
+            assert_eq!(call(&mut rt, &mut io, n, args).ok(), Some(0), "{n:?}");
         }
     }
 

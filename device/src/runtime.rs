@@ -87,6 +87,11 @@ impl Runtime {
         Ok(())
     }
 
+    /// Empties the heap (and nothing else): for after the heap held bytes that are not objects.
+    pub fn reset_heap(&mut self) -> Result<(), MemError> {
+        self.heap.reset(&mut self.mem)
+    }
+
     /// Registers `count` words at `addr` in the data region as permanent roots.
     pub fn add_roots(&mut self, addr: u32, count: u32) -> Result<(), RootSetFull> {
         self.roots.add(addr, count)

@@ -218,3 +218,128 @@ impl<W: io::Write> embedded_io::Write for Replies<'_, W> {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::ErrorKind;
+    use crate::device::{Fault, LoadError, OutputSink};
+    use crate::error::RuntimeError;
+    use crate::memory::tests::{small_map, test_memory};
+    use crate::protocol::message::DeviceMessage;
+    use crate::runtime::Runtime;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// A board whose programs print `spinning` and then run until interrupted.
+    struct SpinPort(Arc<AtomicBool>);
+
+    impl Port for SpinPort {
+        fn board_name(&self) -> &[u8] {
+            b"spin"
+        }
+        fn function_slots(&self) -> u32 {
+            1
+        }
+        fn load_code(&mut self, _addr: u32, _bytes: &[u8]) -> Result<(), LoadError> {
+            Ok(())
+        }
+        fn set_slot(&mut self, _slot: u32, _addr: u32) -> Result<(), LoadError> {
+            Ok(())
+        }
+        fn clear_slots(&mut self) {}
+        fn run(&mut self, _: u32, _: &mut Runtime, out: &mut dyn OutputSink) -> Result<(), Fault> {
+            out.output(1, b"spinning\n");
+            while !self.0.load(Ordering::SeqCst) {
+                std::thread::yield_now();
+            }
+            Err(Fault {
+                error: RuntimeError::interrupted(),
+                code_addr: 0,
+            })
+        }
+    }
+
+    /// The interrupt flag of [`SpinPort`].
+    struct Flag(Arc<AtomicBool>);
+
+    impl RunControl for Flag {
+        fn interrupt(&self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+        fn clear_interrupt(&self) {
+            self.0.store(false, Ordering::SeqCst);
+        }
+    }
+
+    /// Serves `requests` (then the end of input) on a spinning board; returns the replies as
+    /// text.
+    fn serve_all(requests: &[HostMessage<'_>]) -> Vec<String> {
+        let map = small_map(1024);
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut device = Device::new(
+            SpinPort(Arc::clone(&flag)),
+            Runtime::new(test_memory(map)).unwrap(),
+        );
+        let mut input = Vec::new();
+        for r in requests {
+            r.write(&mut input).unwrap();
+        }
+        let mut output = Vec::new();
+        serve(&mut device, &Flag(flag), &input[..], &mut output, 1024).unwrap();
+        let mut reader = FrameReader::new(vec![0u8; 1024]);
+        let mut rest = &output[..];
+        let mut replies = Vec::new();
+        while let Ok(frame) = reader.read_frame(&mut rest) {
+            replies.push(match DeviceMessage::decode::<()>(frame).unwrap() {
+                DeviceMessage::Output { bytes, .. } => {
+                    format!("output {}", String::from_utf8_lossy(bytes))
+                }
+                DeviceMessage::Error { message } => {
+                    format!("error {}", String::from_utf8_lossy(message))
+                }
+                DeviceMessage::RuntimeError { kind, .. } => format!("runtime error {kind:?}"),
+                other => format!("{other:?}"),
+            });
+        }
+        replies
+    }
+
+    #[test]
+    fn requests_during_a_run_are_refused_until_an_interrupt_stops_it() {
+        let entry = small_map(1024).code_base;
+        let replies = serve_all(&[
+            HostMessage::Interrupt,
+            HostMessage::Run { entry },
+            HostMessage::HeapStats,
+            HostMessage::Interrupt,
+        ]);
+        assert_eq!(replies.len(), 3, "{replies:?}");
+        // The refusal may come before or after the run's output; everything else is ordered.
+        assert!(replies.contains(&"output spinning\n".to_string()));
+        assert!(
+            replies.contains(
+                &"error `HeapStats` is not allowed while a program runs (only `Interrupt` is)"
+                    .to_string()
+            )
+        );
+        // The interrupt between runs did nothing; the one during the run stopped it.
+        assert_eq!(
+            replies[2],
+            format!("runtime error {:?}", ErrorKind::Interrupted)
+        );
+    }
+
+    #[test]
+    fn the_end_of_input_interrupts_a_run() {
+        let entry = small_map(1024).code_base;
+        let replies = serve_all(&[HostMessage::Run { entry }]);
+        assert_eq!(
+            replies,
+            [
+                "output spinning\n".to_string(),
+                format!("runtime error {:?}", ErrorKind::Interrupted)
+            ]
+        );
+    }
+}

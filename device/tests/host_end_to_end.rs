@@ -330,6 +330,87 @@ fn a_process_that_is_no_device_is_reported_closed() {
     assert!(matches!(e, ClientError::Closed), "{e}");
 }
 
+#[test]
+fn boots_a_checked_release_image_and_refuses_a_corrupt_one() {
+    use device::image::{self, Header, write::Writer};
+    let mut client = start(&[]);
+    let map = client.info().map;
+    let code_base = map.code_base;
+    // `f` prints 42 through the native table; the entry calls it through slot 3.
+    let mut f = Asm::default();
+    f.enter().edi(42).call_native(Native::PrintInt).leave();
+    let f_addr = code_base + 64;
+    let mut entry = Asm::default();
+    entry.enter().call_ctx(CTX_FUNCTIONS + 8 * 3).leave();
+    let mut code = entry.0.clone();
+    code.resize(64, 0xCC);
+    code.extend_from_slice(&f.0);
+    let header = Header {
+        runtime_version: u32::from(device::protocol::VERSION),
+        code_base,
+        data_base: map.data_base,
+        entry: code_base,
+    };
+    let good = Writer::new(header)
+        .section(image::SECTION_CODE, code_base, code)
+        .pairs(image::SECTION_SLOTS, &[(3, f_addr)])
+        .finish();
+
+    // A corrupt image is refused before anything is loaded, and the device stays up.
+    let mut corrupt = good.clone();
+    corrupt[image::HEADER_LEN + 20] ^= 0x01;
+    let err = client.boot(&corrupt).unwrap_err().to_string();
+    assert!(err.contains("corrupt"), "{err}");
+    let moved = Writer::new(Header {
+        code_base: code_base + 0x1000,
+        ..header
+    })
+    .finish();
+    let err = client.boot(&moved).unwrap_err().to_string();
+    assert!(err.contains("another memory map"), "{err}");
+
+    client.boot(&good).expect("a good image boots");
+    let (outcome, output) = run(&mut client, code_base);
+    assert!(matches!(outcome, RunOutcome::Completed), "{outcome:?}");
+    assert_eq!(output, [(1, "42".to_string())]);
+
+    // An image larger than a frame is staged in pieces.
+    let big = Writer::new(header)
+        .section(image::SECTION_DATA, map.data_base, vec![7; 200_000])
+        .section(image::SECTION_CODE, code_base, {
+            let mut code = entry.0.clone();
+            code.resize(64, 0xCC);
+            code.extend_from_slice(&f.0);
+            code
+        })
+        .pairs(image::SECTION_SLOTS, &[(3, f_addr)])
+        .finish();
+    assert!(big.len() > device::protocol::MAX_PAYLOAD);
+    client.boot(&big).expect("a big image boots");
+    let (outcome, output) = run(&mut client, code_base);
+    assert!(matches!(outcome, RunOutcome::Completed), "{outcome:?}");
+    assert_eq!(output, [(1, "42".to_string())]);
+
+    // Anything else between staging and booting abandons the staged image.
+    let request = |client: &mut Client, msg: HostMessage<'_>| {
+        let mut frame = Vec::new();
+        msg.write(&mut frame).unwrap();
+        client.send_raw(&frame).unwrap();
+        client.expect_ack()
+    };
+    let stage = HostMessage::Stage {
+        offset: 0,
+        bytes: &good,
+    };
+    request(&mut client, stage).unwrap();
+    client.heap_stats().unwrap();
+    let boot = HostMessage::Boot {
+        len: good.len() as u32,
+    };
+    let err = request(&mut client, boot).unwrap_err().to_string();
+    assert!(err.contains("no image is staged"), "{err}");
+}
+
 /// Loads at `at` an endless loop that polls the interrupt flag as generated code does
 /// (`mov eax, [r15 + flag]; test eax, eax; jz loop; call RaiseInterrupted`) and returns the
 /// address that raising call returns to.
@@ -403,6 +484,64 @@ fn an_endless_loop_is_interrupted_and_other_requests_are_refused_meanwhile() {
     assert!(matches!(
         client.finish_run(|_, _| {}).unwrap(),
         RunOutcome::RuntimeError {
+            kind: ErrorKind::Interrupted,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_device_whose_input_ends_during_an_endless_run_interrupts_it_and_exits() {
+    use device::protocol::frame::FrameReader;
+    use device::protocol::message::DeviceMessage;
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+
+    let map = device::memory::MemoryMap::host(device::host::HostConfig::default().heap_size);
+    let flag = map.interrupt_flag();
+    let mut a = Asm::default();
+    a.enter()
+        .bytes(&[0x41, 0x8B, 0x87])
+        .bytes(&flag.to_le_bytes())
+        .bytes(&[0x85, 0xC0, 0x74, 0xF5])
+        .call_native(Native::RaiseInterrupted)
+        .leave();
+    let mut input = Vec::new();
+    for msg in [
+        HostMessage::Load {
+            addr: map.code_base,
+            bytes: &a.0,
+        },
+        HostMessage::Run {
+            entry: map.code_base,
+        },
+    ] {
+        msg.write(&mut input).unwrap();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bs-device-host"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("device starts");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&input).unwrap();
+    // The end of input reaches the device while the loop runs (or before it starts, when it is
+    // served as soon as the run begins).
+    drop(stdin);
+    let mut out = Vec::new();
+    child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+    assert!(child.wait().unwrap().success());
+    let mut reader = FrameReader::new(vec![0u8; 1 << 16]);
+    let mut rest = &out[..];
+    let ack = reader.read_frame(&mut rest).unwrap();
+    assert_eq!(
+        DeviceMessage::decode::<()>(ack).unwrap(),
+        DeviceMessage::Ack
+    );
+    let end = reader.read_frame(&mut rest).unwrap();
+    assert!(matches!(
+        DeviceMessage::decode::<()>(end).unwrap(),
+        DeviceMessage::RuntimeError {
             kind: ErrorKind::Interrupted,
             ..
         }

@@ -17,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 /// The function the image starts at: it runs each module's top-level code in initialization
 /// order.
-const START: &str = "<start>";
+pub(crate) const START: &str = "<start>";
 
 /// Why a program could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,15 +46,65 @@ pub fn build(db: &Compiler, entry: SourceFile, target: &LinkTarget) -> Result<Im
         return Err(BuildError::Diagnostics(diagnostics));
     }
     let modules = init_order(db, entry);
-    let target_code = db::code_target(db);
-    let mut inputs = builtin_adapters(target_code)?.to_vec();
-    let mut classes = BTreeMap::new();
-    for &file in &modules {
-        inputs.extend(module_functions(db, file)?);
-        classes.extend(class_layouts(db::signatures(db, file)));
+    let compiled = modules
+        .iter()
+        .map(|&file| compile_module(db, file))
+        .collect::<Result<Vec<_>, _>>()?;
+    link_modules(db, &modules, &compiled, target)
+}
+
+/// Everything a link needs from one module: its compiled functions and the layouts of the
+/// classes it defines or imports. It depends only on the module's source, path and number and
+/// on the modules it imports, so it can be kept between builds.
+#[derive(Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ModuleArtifact {
+    /// Its functions, named program-wide.
+    pub functions: Vec<LinkInput>,
+    /// Class layouts by qualified name.
+    pub classes: BTreeMap<String, ClassLayout>,
+}
+
+/// Compiles one module of a program (its diagnostics are an error).
+pub fn compile_module(db: &Compiler, file: SourceFile) -> Result<ModuleArtifact, BuildError> {
+    let diagnostics = db::diagnostics(db, file);
+    if !diagnostics.is_empty() {
+        return Err(BuildError::Diagnostics(diagnostics));
     }
-    inputs.push(start_function(db, &modules, target_code)?);
+    Ok(ModuleArtifact {
+        functions: module_functions(db, file)?,
+        classes: class_layouts(db::signatures(db, file)),
+    })
+}
+
+/// Links a program from its modules in initialization order (`modules`, as
+/// [`init_order`] gives them) and their artifacts, for a fresh `target` device.
+pub fn link_modules(
+    db: &Compiler,
+    modules: &[SourceFile],
+    artifacts: &[ModuleArtifact],
+    target: &LinkTarget,
+) -> Result<Image, BuildError> {
+    let (inputs, classes) = link_inputs(db, modules, artifacts)?;
     link::link(&inputs, &classes, START, target).map_err(BuildError::Link)
+}
+
+/// The functions of a whole program (built-in adapters first, `<start>` last) and its class
+/// layouts.
+pub(crate) fn link_inputs(
+    db: &Compiler,
+    modules: &[SourceFile],
+    artifacts: &[ModuleArtifact],
+) -> Result<(Vec<LinkInput>, BTreeMap<String, ClassLayout>), BuildError> {
+    let target = db::code_target(db);
+    let mut inputs = builtin_adapters(target)?.to_vec();
+    let mut classes = BTreeMap::new();
+    for artifact in artifacts {
+        inputs.extend(artifact.functions.iter().cloned());
+        classes.extend(artifact.classes.clone());
+    }
+    inputs.push(start_function(db, modules, target)?);
+    Ok((inputs, classes))
 }
 
 /// The compiled functions of one module, named program-wide.

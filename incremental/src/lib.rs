@@ -10,5 +10,6 @@ pub mod hir;
 pub mod link;
 pub mod lower;
 pub mod modules;
+pub mod release;
 pub mod target;
 pub mod types;

@@ -21,6 +21,7 @@ pub struct LinkTarget {
 
 /// One function ready to link: its IR (for symbols and callees) and machine code.
 #[derive(Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LinkInput {
     /// The function's name (unique in the program).
     pub name: String,
@@ -186,6 +187,7 @@ pub fn link(
 
 /// A class's run-time layout, as its descriptor shows it to the runtime.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ClassLayout {
     /// The class name users see (`Point`).
     pub name: String,
@@ -199,6 +201,7 @@ pub struct ClassLayout {
 
 /// One entry of a class's method table.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MethodEntry {
     /// The method name.
     pub name: String,

@@ -52,6 +52,7 @@ pub enum RelocTarget {
 
 /// One function's machine code.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Code {
     /// x86-64 code.
     X64(Arc<backend_x64::MachineCode>),

@@ -60,3 +60,89 @@ function second(n: Node | null): Node | null { return (n as Node).next }
     assert!(second.contains("branch.GeU"), "{second}");
     assert!(!second.contains("And v"), "{second}");
 }
+
+/// Every function entry and every loop back-edge polls the board's interrupt flag, and the
+/// optimizer keeps the polls inside the loops.
+#[test]
+fn interrupt_polls_guard_every_entry_and_back_edge() {
+    let listings = compile_all(
+        r#"
+function spin(n: integer): integer {
+    let t = 0
+    while (t < n) { t++ }
+    for (let i = 0; i < n; i++) { if (i == 3) continue; t += i }
+    return t
+}
+function leaf(): integer { return 1 }
+"#,
+    );
+    let find = |name: &str| {
+        listings
+            .iter()
+            .find(|l| l.starts_with(&format!("fn {name}@")))
+            .expect(name)
+    };
+    let polls = |l: &str| l.matches("symaddr InterruptFlag").count();
+    assert_eq!(polls(find("spin")), 3, "{}", find("spin"));
+    assert_eq!(polls(find("leaf")), 1, "{}", find("leaf"));
+    let raise = format!(
+        "raise native#{} ()",
+        device::abi::Native::RaiseInterrupted as u32
+    );
+    assert_eq!(find("spin").matches(&raise).count(), 3);
+
+    let db = Compiler::default();
+    let file = SourceFile::new(
+        &db,
+        "main.bs".into(),
+        "let t = 0\nwhile (t < 10) { t++ }\n".into(),
+        0,
+    );
+    let main = db::function_names(&db, file)
+        .iter()
+        .find(|n| n.starts_with("<main>"))
+        .expect("<main>")
+        .clone();
+    let n = FunctionName::new(&db, main);
+    let mut f: ir::Function = (**db::lower_function(&db, file, n).as_ref().unwrap()).clone();
+    ir::opt::optimize(&mut f);
+    let volatile = f.volatile_addresses();
+    let polls = |b: &ir::Block| {
+        b.insts
+            .iter()
+            .any(|i| matches!(i, ir::Inst::Load { addr, .. } if volatile[addr.0 as usize]))
+    };
+    // Some block that polls lies on a cycle: it reaches itself.
+    let on_cycle = |start: usize| {
+        let mut seen = vec![false; f.blocks.len()];
+        let mut work = f.blocks[start].term.successors();
+        while let Some(b) = work.pop() {
+            if b.0 as usize == start {
+                return true;
+            }
+            if !std::mem::replace(&mut seen[b.0 as usize], true) {
+                work.extend(f.block(b).term.successors());
+            }
+        }
+        false
+    };
+    let poll_in_loop = (0..f.blocks.len()).any(|b| polls(&f.blocks[b]) && on_cycle(b));
+    assert!(poll_in_loop, "{f}");
+}
+
+/// `test`, `assert` and `assertEqual` are checked like functions with fixed signatures.
+#[test]
+fn test_api_calls_are_checked() {
+    let db = Compiler::default();
+    let src = "test(\"a\", (x: integer) => {})\nassert(1)\nassertEqual(1)\ntest(\"b\", () => { assertEqual([1], 1) })\n";
+    let file = SourceFile::new(&db, "main.bs".into(), src.into(), 0);
+    let messages: Vec<String> = db::diagnostics(&db, file)
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+    assert!(
+        messages[2].contains("`assertEqual` takes 2 arguments but 1 was given"),
+        "{messages:#?}"
+    );
+}

@@ -39,6 +39,7 @@ use std::fmt;
 /// The machine class of a var's value. Every class is one 32-bit word except that `F32` lives in
 /// floating-point registers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Ty {
     /// A signed or unsigned 32-bit integer (also booleans 0/1 and enum values).
     I32,
@@ -59,18 +60,22 @@ impl Ty {
 
 /// A virtual register, numbered within one function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Var(pub u32);
 
 /// A basic block, numbered within one function; block 0 is the entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BlockId(pub u32);
 
 /// An index into [`Function::locs`]: the source location an instruction came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LocId(pub u32);
 
 /// A source location: a file (index into the program's file list) and a byte span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SourceLoc {
     /// Which file, as numbered by the compiler driver.
     pub file: u32,
@@ -84,6 +89,7 @@ pub struct SourceLoc {
 /// divisor, and backends must give `i32::MIN / -1 == i32::MIN` and `i32::MIN % -1 == 0`.
 /// Shifts use the low 5 bits of the shift amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum IntOp {
     /// Wrapping addition.
     Add,
@@ -133,6 +139,7 @@ impl IntOp {
 
 /// Float binary operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum FloatOp {
     /// Addition.
     Add,
@@ -146,6 +153,7 @@ pub enum FloatOp {
 
 /// Unary operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum UnOp {
     /// Integer wrapping negation (I32 → I32).
     Neg,
@@ -167,6 +175,7 @@ pub enum UnOp {
 /// Comparison conditions. Integer conditions compare I32 (or Ref/Any words bit-for-bit, for
 /// `Eq`/`Ne`); float conditions compare F32 and are false when either side is NaN (except `FNe`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Cond {
     /// Equal.
     Eq,
@@ -228,6 +237,7 @@ impl Cond {
 
 /// The width of a memory access. Loads of `U8` zero-extend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Width {
     /// One byte.
     U8,
@@ -237,6 +247,7 @@ pub enum Width {
 
 /// What a call calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Callee {
     /// A BlueScript function through its function-table slot (patchable in development).
     /// The number indexes [`Function::callees`]; the slot itself is chosen at link time, so a
@@ -253,6 +264,7 @@ pub enum Callee {
 
 /// One instruction. `dst` vars are written; all other vars are read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Inst {
     /// `dst = value` for I32, Ref or Any vars (the raw 32-bit word).
     IConst { dst: Var, value: i32 },
@@ -316,6 +328,7 @@ pub enum Inst {
 
 /// How a block ends.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Terminator {
     /// Continue at another block.
     Jump(BlockId),
@@ -339,6 +352,7 @@ pub enum Terminator {
 
 /// A basic block: straight-line instructions and one terminator.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Block {
     /// Instructions in order.
     pub insts: Vec<Inst>,
@@ -348,6 +362,7 @@ pub struct Block {
 
 /// One function in IR form.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Function {
     /// The function's name, for listings and diagnostics.
     pub name: String,
@@ -369,6 +384,7 @@ pub struct Function {
 
 /// Static data a function refers to by address; the linker places each distinct symbol once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum DataSymbol {
     /// The 4-byte cell of a global variable, by its qualified name; `traced` cells are GC roots.
     Global { name: String, traced: bool },
@@ -405,6 +421,7 @@ impl DataSymbol {
 
 /// A run-time type (`device::abi` `TYPE_*` kinds): what the runtime checks a value against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum RuntimeType {
     /// Raw i32 integer or enum.
     Int,
@@ -446,6 +463,7 @@ impl RuntimeType {
 
 /// What the runtime needs to know about a function body that becomes a value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FunctionDescriptor {
     /// The function type's name (`(integer) => float`).
     pub type_name: String,

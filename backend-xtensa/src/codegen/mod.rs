@@ -18,6 +18,7 @@ use abi::{FLOAT_DIV, FUNCTION_SLOTS, FUNCTION_TABLE};
 use ir::{Callee, FloatOp, Function, Inst, LocId, Terminator};
 
 /// A call instruction in the generated code.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CallSite {
     /// Byte offset, from the start of the code, right after the `callx8`: the return address
@@ -30,6 +31,7 @@ pub struct CallSite {
 }
 
 /// The machine code of one function.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MachineCode {
     /// Literal pools and instructions; must be placed at a 4-byte-aligned address.
@@ -47,6 +49,7 @@ pub struct MachineCode {
 
 /// A 32-bit little-endian literal word in the code that the linker patches with
 /// [`Reloc::patch`]; the placeholder is 0.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reloc {
     /// The address of the function-table entry of [`ir::Function::callees`]`[callee]`:

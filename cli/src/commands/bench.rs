@@ -10,7 +10,7 @@
 //! counts on both sides (a device run longer than two seconds is not repeated).
 
 use crate::board::{self, Board};
-use crate::{compile, project};
+use crate::{compile, deps, project};
 use device::abi::STREAM_STDERR;
 use device::client::{ClientError, RunOutcome};
 use incremental::build::{self, BuildError};
@@ -241,7 +241,11 @@ fn time_bs(
     runs: u32,
     heap_size: Option<u32>,
 ) -> miette::Result<Result<Measurement, String>> {
-    let target = project::resolve(Some(&variant.file(b)))?;
+    let target = project::resolve(
+        Some(&variant.file(b)),
+        false,
+        &mut deps::Resolver::new(deps::Options::default()),
+    )?;
     let program = compile::Program::load(&target)?;
     let image = match build::build(&program.db, program.entry, &board.link_target()) {
         Ok(image) => image,

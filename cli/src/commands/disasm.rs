@@ -6,7 +6,7 @@
 //! locations for calls, so a source line heads the instructions that lead up to and make a
 //! call (or raise an error).
 
-use crate::{compile, project};
+use crate::{compile, deps, project};
 use incremental::db::{self, FunctionName};
 use incremental::target::{Code, Target};
 use std::fmt::Write as _;
@@ -14,8 +14,13 @@ use std::path::Path;
 
 /// Prints the disassembly of the functions of the program at `path` named in `names` (all when
 /// empty), compiled for `board` (default: the manifest's); returns whether it compiled.
-pub fn run(path: &Path, names: &[String], board: Option<&str>) -> miette::Result<bool> {
-    let target = project::resolve(Some(path))?;
+pub fn run(
+    path: &Path,
+    names: &[String],
+    board: Option<&str>,
+    options: deps::Options,
+) -> miette::Result<bool> {
+    let target = project::resolve(Some(path), false, &mut deps::Resolver::new(options))?;
     let board = board.unwrap_or(&target.board);
     let code_target = Target::for_board(board).ok_or_else(|| {
         miette::miette!(

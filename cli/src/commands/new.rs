@@ -1,7 +1,7 @@
 //! `bs new NAME`: a project directory with a manifest, a hello-world entry file, a module with
 //! its test, and a .gitignore.
 
-use crate::project::MANIFEST;
+use crate::manifest::{MANIFEST, is_valid_name};
 use std::path::Path;
 
 const MAIN_BS: &str = r#"// The entry point of your program: top-level statements run in order.
@@ -33,12 +33,7 @@ test("greets by name", () => {
 
 /// Creates the project `name` in the current directory.
 pub fn run(name: &str) -> miette::Result<()> {
-    let valid = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        && !name.starts_with('-');
-    if !valid {
+    if !is_valid_name(name) {
         return Err(miette::miette!(
             help = "use letters, digits, `-` and `_`, for example `bs new blink`",
             "`{name}` is not a valid project name"

@@ -2,10 +2,9 @@
 //! run-time errors with their source location.
 
 use crate::board::{self, Board};
-use crate::{compile, project, report};
+use crate::{compile, deps, project, report};
 use device::client::RunOutcome;
 use device::heap::HeapStats;
-use incremental::build::{self, BuildError};
 use incremental::target::Target;
 use std::io::Write;
 use std::path::PathBuf;
@@ -28,13 +27,16 @@ pub fn run(
     board_name: Option<&str>,
     heap_size: Option<u32>,
     reports: Reports,
+    release: bool,
+    options: deps::Options,
 ) -> miette::Result<bool> {
+    let mut resolver = deps::Resolver::new(options);
     let targets = if paths.is_empty() {
-        vec![project::resolve(None)?]
+        vec![project::resolve(None, release, &mut resolver)?]
     } else {
         paths
             .iter()
-            .map(|p| project::resolve(Some(p)))
+            .map(|p| project::resolve(Some(p), release, &mut resolver))
             .collect::<miette::Result<Vec<_>>>()?
     };
     let board_name = board_name.unwrap_or(&targets[0].board);
@@ -52,16 +54,40 @@ pub fn run(
         if i > 0 {
             board.reset().map_err(|e| board::device_error(&e))?;
         }
-        all_ok &= run_one(&mut board, target, reports)?;
+        all_ok &= run_one(&mut board, target, reports, release, options.verbose)?;
     }
     Ok(all_ok)
 }
 
-/// Compiles and runs one target on `board` (then reports what `reports` asks for).
-fn run_one(board: &mut Board, target: &project::Target, reports: Reports) -> miette::Result<bool> {
-    let mut program = compile::Program::load(target)?;
-    let Some(image) = build_image(&mut program, board)? else {
-        return Ok(false);
+/// Compiles and runs one target on `board` (then reports what `reports` asks for); with
+/// `release`, builds its release image and boots that.
+fn run_one(
+    board: &mut Board,
+    target: &project::Target,
+    reports: Reports,
+    release: bool,
+    verbose: bool,
+) -> miette::Result<bool> {
+    // Compiled for the board that runs it (which `--board` may have chosen over the manifest's).
+    let target = &project::Target {
+        board: board.name().to_string(),
+        ..target.clone()
+    };
+    let program = compile::Program::load(target)?;
+    let link_target = target.link_target(board.link_target());
+    let image = if release {
+        let Some(built) = super::build::release_image(&program, target, &link_target, verbose)?
+        else {
+            return Ok(false);
+        };
+        board.boot(&built.bytes)?;
+        built.release.image
+    } else {
+        let Some((image, _)) = super::build::link(&program, target, &link_target, verbose)? else {
+            return Ok(false);
+        };
+        board.load(&image).map_err(|e| board::device_error(&e))?;
+        image
     };
     let before = if reports.heap_stats {
         Some(board.heap_stats().map_err(|e| board::device_error(&e))?)
@@ -71,7 +97,7 @@ fn run_one(board: &mut Board, target: &project::Target, reports: Reports) -> mie
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let outcome = board
-        .run_image(&image, |stream, bytes| {
+        .run(&image, |stream, bytes| {
             // Output goes out as it arrives; a closed pipe is no reason to stop the device.
             let _ = if stream == device::abi::STREAM_STDERR as u8 {
                 stderr.lock().write_all(bytes)
@@ -110,21 +136,8 @@ pub fn build_image(
     } else {
         Target::X64
     });
-    match build::build(&program.db, program.entry, &board.link_target()) {
-        Ok(image) => Ok(Some(image)),
-        Err(BuildError::Diagnostics(diags)) => {
-            report::print_diagnostics(program.name(), &diags, |f| program.text(f));
-            Ok(None)
-        }
-        Err(BuildError::Codegen(e)) => Err(miette::miette!(
-            help = "this is a compiler bug; please report it",
-            "code generation failed: {e}"
-        )),
-        Err(BuildError::Link(e)) => Err(miette::miette!(
-            help = "raise the board's memory sizes in bluescript.toml",
-            "{e}"
-        )),
-    }
+    let built = incremental::build::build(&program.db, program.entry, &board.link_target());
+    super::build::reported(program, built)
 }
 
 /// The `--heap-stats` line: `after` is the statistics right after a collection with only the

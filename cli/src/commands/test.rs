@@ -9,7 +9,7 @@
 
 use crate::board::{self, Board};
 use crate::commands::run::{build_image, runtime_error_text};
-use crate::{compile, project};
+use crate::{compile, deps, project};
 use device::abi::{ErrorKind, STREAM_TEST};
 use device::client::{ClientError, RunOutcome};
 use incremental::link::Image;
@@ -43,7 +43,11 @@ pub fn run(
     timeout: Duration,
     junit: Option<&Path>,
 ) -> miette::Result<bool> {
-    let project = project::resolve(None)?;
+    let project = project::resolve(
+        None,
+        false,
+        &mut deps::Resolver::new(deps::Options::default()),
+    )?;
     let files = test_files(Path::new("."))?;
     let mut board = board::start(board_name.unwrap_or(&project.board), project.heap_size)?;
     board.interrupt_on_ctrl_c()?;

@@ -13,7 +13,9 @@
 //! | 0x08 | `Configure` | flags u32 (bit 0: collect on every allocation) |
 //! | 0x09 | `Collect` | — (since version 2) |
 //! | 0x0a | `Interrupt` | — (since version 3; no reply) |
-//! | 0x0b | `RunStats` | — |
+//! | 0x0b | `RunStats` | — (since version 4) |
+//! | 0x0c | `Stage` | offset u32, bytes… of a release image (since version 4) |
+//! | 0x0d | `Boot` | image length u32 (since version 4) |
 //!
 //! Device → host:
 //! | type | message | payload |
@@ -25,7 +27,7 @@
 //! | 0x85 | `RuntimeError` | kind u8, code address u32, message… |
 //! | 0x86 | `Stats` | heap size, in use, free, live objects, collections, peak (u32 each) |
 //! | 0x87 | `Error` | message… |
-//! | 0x88 | `RunStats` | instructions executed by the latest run, u64 as low and high u32 |
+//! | 0x88 | `RunStats` | (since version 4) instructions executed by the latest run, u64 as low and high u32 |
 //!
 //! `HeapStats` and `Collect` are both answered by `Stats`; after `Collect` (a full collection
 //! whose only roots are the registered global ranges) its "in use" and "live objects" are
@@ -65,6 +67,10 @@ pub const HOST_CONFIGURE: u8 = 0x08;
 pub const HOST_COLLECT: u8 = 0x09;
 /// Type byte of [`HostMessage::Interrupt`].
 pub const HOST_INTERRUPT: u8 = 0x0a;
+/// Type byte of [`HostMessage::Stage`].
+pub const HOST_STAGE: u8 = 0x0c;
+/// Type byte of [`HostMessage::Boot`].
+pub const HOST_BOOT: u8 = 0x0d;
 /// Type byte of [`DeviceMessage::HelloAck`].
 pub const DEVICE_HELLO_ACK: u8 = 0x81;
 /// Type byte of [`DeviceMessage::Ack`].
@@ -141,6 +147,22 @@ pub enum HostMessage<'a> {
     /// Ask how many instructions the latest run executed; boards that count them (the
     /// simulators) answer [`DeviceMessage::RunStats`], others [`DeviceMessage::Error`].
     RunStats,
+    /// Copy part of a release image ([`crate::image`]) into the staging area (the heap, which
+    /// a stage at offset 0 empties along with the rest of the program state). Any message but
+    /// `Stage`, `Boot` or `Hello` abandons a staged image.
+    Stage {
+        /// Where the bytes go in the image.
+        offset: u32,
+        /// The bytes.
+        bytes: &'a [u8],
+    },
+    /// Boot the staged release image of `len` bytes: check its checksum, runtime version and
+    /// addresses, then load its sections. Nothing is loaded from an image that fails a check.
+    /// Answered by `Ack`; a `Run` of its entry point follows.
+    Boot {
+        /// The image's length in bytes.
+        len: u32,
+    },
 }
 
 /// What the device tells the host in [`DeviceMessage::HelloAck`].
@@ -291,6 +313,8 @@ impl<'a> HostMessage<'a> {
             HostMessage::Collect => (HOST_COLLECT, Head::new(), &[]),
             HostMessage::Interrupt => (HOST_INTERRUPT, Head::new(), &[]),
             HostMessage::RunStats => (HOST_RUN_STATS, Head::new(), &[]),
+            HostMessage::Stage { offset, bytes } => (HOST_STAGE, Head::new().u32(offset), bytes),
+            HostMessage::Boot { len } => (HOST_BOOT, Head::new().u32(len), &[]),
         };
         write_frame(w, kind, &[head.as_bytes(), tail])
     }
@@ -309,6 +333,8 @@ impl<'a> HostMessage<'a> {
             HostMessage::Collect => "Collect",
             HostMessage::Interrupt => "Interrupt",
             HostMessage::RunStats => "RunStats",
+            HostMessage::Stage { .. } => "Stage",
+            HostMessage::Boot { .. } => "Boot",
         }
     }
 
@@ -339,6 +365,14 @@ impl<'a> HostMessage<'a> {
             HOST_COLLECT => HostMessage::Collect,
             HOST_INTERRUPT => HostMessage::Interrupt,
             HOST_RUN_STATS => HostMessage::RunStats,
+            HOST_STAGE => {
+                let offset = c.u32()?;
+                return Ok(HostMessage::Stage {
+                    offset,
+                    bytes: c.rest(),
+                });
+            }
+            HOST_BOOT => HostMessage::Boot { len: c.u32()? },
             kind => return Err(ProtocolError::UnknownType { kind }),
         };
         c.end()?;
@@ -511,6 +545,11 @@ mod tests {
             HostMessage::Collect,
             HostMessage::Interrupt,
             HostMessage::RunStats,
+            HostMessage::Stage {
+                offset: 64,
+                bytes: &data,
+            },
+            HostMessage::Boot { len: 1234 },
         ];
         let mut buf = vec![0u8; 256];
         for m in msgs {

@@ -29,7 +29,8 @@ use core::fmt;
 /// | 1 | the first |
 /// | 2 | `Collect` (a collection on request, answered by `Stats`) |
 /// | 3 | `Interrupt` (stop the running program); the device reads requests during a run |
-pub const VERSION: u8 = 3;
+/// | 4 | `RunStats` (instructions of the latest run), `Stage` and `Boot` (release images) |
+pub const VERSION: u8 = 4;
 /// The two bytes every frame starts with.
 pub const MAGIC: [u8; 2] = [0xB5, 0x53];
 /// The largest payload, in bytes.

@@ -13,7 +13,7 @@ use super::Lowerer;
 use crate::hir::Expr;
 use crate::types::Type;
 use device::abi::Native;
-use ir::{Cond, Inst, IntOp, Terminator, Ty};
+use ir::{Cond, IntOp, Terminator, Ty};
 use syntax::Span;
 
 /// The global the host sets to select what `test` calls do (see the module).
@@ -45,15 +45,7 @@ impl Lowerer {
         self.b.terminate(Terminator::Jump(join));
         self.b.switch_to(count);
         let calls = self.load_global(TEST_CALLS, &Type::Integer);
-        let one = self.b.iconst(Ty::I32, 1);
-        let calls_now = self.b.var(Ty::I32);
-        self.b.emit(Inst::Int {
-            op: IntOp::Add,
-            dst: calls_now,
-            a: calls,
-            b: one,
-        });
-        let calls = calls_now;
+        let calls = self.int_imm(IntOp::Add, calls, 1, Ty::I32);
         self.store_global(TEST_CALLS, &Type::Integer, calls);
         self.b.terminate(Terminator::Branch {
             cond: Cond::Eq,

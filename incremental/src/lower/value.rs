@@ -38,7 +38,8 @@ impl Lowerer {
         dst
     }
 
-    fn int_imm(&mut self, op: IntOp, a: Var, imm: i32, ty: Ty) -> Var {
+    /// `a op imm` into a new var of type `ty`.
+    pub(super) fn int_imm(&mut self, op: IntOp, a: Var, imm: i32, ty: Ty) -> Var {
         let dst = self.b.var(ty);
         self.b.emit(Inst::IntImm { op, dst, a, imm });
         dst
