@@ -21,49 +21,18 @@ pub enum Place {
 }
 
 /// One copy of a parallel move.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Move {
-    /// Where the value is.
-    pub src: Place,
-    /// Where it must go.
-    pub dst: Place,
-}
+pub type Move = ir::moves::Move<Place>;
 
 /// Emits `moves` as if all were done at once. Destinations must be distinct, and no memory
 /// destination may be the source of another move. Uses `rax` and `xmm15` as temporaries.
 pub fn parallel_move(a: &mut Asm, moves: &[Move]) {
-    // Stores to memory cannot clobber any source: do them first.
-    for m in moves.iter().filter(|m| matches!(m.dst, Place::Mem(..))) {
-        debug_assert!(!moves.iter().any(|o| o.src == m.dst));
+    let is_memory = |p: Place| matches!(p, Place::Mem(..));
+    let temp = |p: Place| match p {
+        Place::Xmm(_) => Place::Xmm(XMM_SCRATCH),
+        _ => Place::Gpr(Rq::RAX),
+    };
+    for m in ir::moves::sequence(moves, is_memory, temp) {
         copy(a, m.src, m.dst);
-    }
-    let mut pending: Vec<Move> = moves
-        .iter()
-        .filter(|m| !matches!(m.dst, Place::Mem(..)) && m.src != m.dst)
-        .copied()
-        .collect();
-    while !pending.is_empty() {
-        let ready = (0..pending.len()).find(|&i| !pending.iter().any(|o| o.src == pending[i].dst));
-        if let Some(i) = ready {
-            let m = pending.remove(i);
-            copy(a, m.src, m.dst);
-            continue;
-        }
-        // Every pending destination is still needed as a source: a cycle of registers. Park one
-        // source in a scratch register.
-        let parked = pending
-            .iter()
-            .map(|m| m.src)
-            .find(|s| matches!(s, Place::Gpr(_) | Place::Xmm(_)))
-            .expect("a move cycle goes through registers");
-        let temp = match parked {
-            Place::Xmm(_) => Place::Xmm(XMM_SCRATCH),
-            _ => Place::Gpr(Rq::RAX),
-        };
-        copy(a, parked, temp);
-        for m in pending.iter_mut().filter(|m| m.src == parked) {
-            m.src = temp;
-        }
     }
 }
 

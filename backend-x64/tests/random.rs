@@ -8,6 +8,7 @@ use device::abi::host::CTX_SHADOW_SP;
 use harness::machine::SHADOW_TOP;
 use harness::{Arg, Machine, Outcome};
 use ir::analysis::Liveness;
+use ir::interp::End;
 use ir::*;
 use std::cell::RefCell;
 
@@ -667,146 +668,57 @@ fn mix(insts: &mut Vec<Inst>, h: Var, v: Var, k: i32) {
     });
 }
 
-/// How a run ends: a result, or a raise with its two arguments.
-#[derive(Debug, PartialEq)]
-enum End {
-    Return(u32),
-    Raise(u32, u32),
+/// The interpreter's memory (the arena) and calls (every call is the `ID` native, which returns
+/// its first argument); records, for every call, the values of the traced vars live across it
+/// (which must be in GC root slots).
+struct Reference<'a> {
+    f: &'a Function,
+    live: Liveness,
+    mem: &'a mut [u8],
+    roots: &'a mut Vec<Vec<u32>>,
 }
 
-/// The reference semantics of the IR. Records, for every call, the values of the traced vars
-/// live across it (which must be in GC root slots).
+impl ir::interp::Host for Reference<'_> {
+    fn load(&mut self, width: Width, addr: u32) -> u32 {
+        let at = addr as usize;
+        match width {
+            Width::U8 => self.mem[at] as u32,
+            Width::W32 => u32::from_le_bytes(self.mem[at..at + 4].try_into().unwrap()),
+        }
+    }
+
+    fn store(&mut self, width: Width, addr: u32, value: u32) {
+        let at = addr as usize;
+        match width {
+            Width::U8 => self.mem[at] = value as u8,
+            Width::W32 => self.mem[at..at + 4].copy_from_slice(&value.to_le_bytes()),
+        }
+    }
+
+    fn call(&mut self, at: (BlockId, usize), vars: &[u32], _: Callee, args: &[u32]) -> u32 {
+        let (b, i) = at;
+        let lives = self.live.live_after_each(self.f, b);
+        let dst = self.f.block(b).insts[i].def();
+        let across = lives[i]
+            .iter()
+            .filter(|&x| Some(Var(x as u32)) != dst && self.f.vars[x].is_traced())
+            .map(|x| vars[x])
+            .collect();
+        self.roots.push(across);
+        args[0]
+    }
+}
+
+/// Runs `f` in the reference interpreter over the arena `mem`, recording the GC roots at calls.
 fn interpret(f: &Function, args: &[u32], mem: &mut [u8], roots: &mut Vec<Vec<u32>>) -> End {
     let live = Liveness::compute(f);
-    let mut v = vec![0u32; f.vars.len()];
-    for (p, a) in f.params.iter().zip(args) {
-        v[p.0 as usize] = *a;
-    }
-    let fl = |x: u32| f32::from_bits(x);
-    let mut b = BlockId(0);
-    loop {
-        let block = f.block(b);
-        // The vars live after each instruction.
-        let lives = live.live_after_each(f, b);
-        for (i, inst) in block.insts.iter().enumerate() {
-            if let Inst::Call { dst, .. } = inst {
-                let across = lives[i]
-                    .iter()
-                    .filter(|&x| Some(Var(x as u32)) != *dst && f.vars[x].is_traced())
-                    .map(|x| v[x])
-                    .collect();
-                roots.push(across);
-            }
-            match *inst {
-                Inst::IConst { dst, value } => v[dst.0 as usize] = value as u32,
-                Inst::FConst { dst, bits } => v[dst.0 as usize] = bits,
-                Inst::Copy { dst, src } => v[dst.0 as usize] = v[src.0 as usize],
-                Inst::Int { op, dst, a, b } => {
-                    v[dst.0 as usize] =
-                        op.apply(v[a.0 as usize] as i32, v[b.0 as usize] as i32) as u32
-                }
-                Inst::IntImm { op, dst, a, imm } => {
-                    v[dst.0 as usize] = op.apply(v[a.0 as usize] as i32, imm) as u32
-                }
-                Inst::Float { op, dst, a, b } => {
-                    let (x, y) = (fl(v[a.0 as usize]), fl(v[b.0 as usize]));
-                    v[dst.0 as usize] = match op {
-                        FloatOp::Add => x + y,
-                        FloatOp::Sub => x - y,
-                        FloatOp::Mul => x * y,
-                        FloatOp::Div => x / y,
-                    }
-                    .to_bits();
-                }
-                Inst::Unary { op, dst, src } => {
-                    let s = v[src.0 as usize];
-                    v[dst.0 as usize] = match op {
-                        UnOp::Neg => (s as i32).wrapping_neg() as u32,
-                        UnOp::Not => !s,
-                        UnOp::FNeg => (-fl(s)).to_bits(),
-                        UnOp::IntToFloat => (s as i32 as f32).to_bits(),
-                        UnOp::FloatToInt => fl(s) as i32 as u32,
-                        UnOp::FloatBits | UnOp::BitsFloat => s,
-                    };
-                }
-                Inst::Cmp { cond, dst, a, b } => {
-                    v[dst.0 as usize] = test(cond, v[a.0 as usize], v[b.0 as usize]) as u32
-                }
-                Inst::Load {
-                    width,
-                    dst,
-                    addr,
-                    offset,
-                } => {
-                    let at = (v[addr.0 as usize] as i32 + offset) as usize;
-                    v[dst.0 as usize] = match width {
-                        Width::U8 => mem[at] as u32,
-                        Width::W32 => u32::from_le_bytes(mem[at..at + 4].try_into().unwrap()),
-                    };
-                }
-                Inst::Store {
-                    width,
-                    src,
-                    addr,
-                    offset,
-                } => {
-                    let at = (v[addr.0 as usize] as i32 + offset) as usize;
-                    let s = v[src.0 as usize];
-                    match width {
-                        Width::U8 => mem[at] = s as u8,
-                        Width::W32 => mem[at..at + 4].copy_from_slice(&s.to_le_bytes()),
-                    }
-                }
-                Inst::Call { dst, ref args, .. } => {
-                    let first = v[args[0].0 as usize];
-                    if let Some(d) = dst {
-                        v[d.0 as usize] = first;
-                    }
-                }
-                Inst::SymAddr { .. } => unreachable!(),
-            }
-        }
-        match block.term {
-            Terminator::Jump(t) => b = t,
-            Terminator::Branch {
-                cond,
-                a,
-                b: y,
-                then,
-                other,
-            } => {
-                b = if test(cond, v[a.0 as usize], v[y.0 as usize]) {
-                    then
-                } else {
-                    other
-                }
-            }
-            Terminator::Return(r) => return End::Return(r.map_or(0, |r| v[r.0 as usize])),
-            Terminator::Raise { ref args, .. } => {
-                return End::Raise(v[args[0].0 as usize], v[args[1].0 as usize]);
-            }
-        }
-    }
-}
-
-fn test(cond: Cond, a: u32, b: u32) -> bool {
-    let (x, y) = (f32::from_bits(a), f32::from_bits(b));
-    match cond {
-        Cond::Eq => a == b,
-        Cond::Ne => a != b,
-        Cond::LtS => (a as i32) < (b as i32),
-        Cond::LeS => (a as i32) <= (b as i32),
-        Cond::GtS => (a as i32) > (b as i32),
-        Cond::GeS => (a as i32) >= (b as i32),
-        Cond::LtU => a < b,
-        Cond::GeU => a >= b,
-        Cond::FEq => x == y,
-        Cond::FNe => x != y,
-        Cond::FLt => x < y,
-        Cond::FLe => x <= y,
-        Cond::FGt => x > y,
-        Cond::FGe => x >= y,
-    }
+    let mut host = Reference {
+        f,
+        live,
+        mem,
+        roots,
+    };
+    ir::interp::interpret(f, args, &mut host)
 }
 
 #[test]
@@ -871,7 +783,7 @@ fn check_against_interpreter(seed: u64, f: &Function, raise_stub: &dynasmrt::Exe
                     0,
                     "seed {seed}: raise with rsp misaligned"
                 );
-                End::Raise(word(RAISED), word(RAISED + 4))
+                End::Raise(RAISE, vec![word(RAISED), word(RAISED + 4)])
             }
             o => panic!("seed {seed}: {o:?}"),
         };

@@ -22,12 +22,14 @@
 
 #![warn(missing_docs)]
 
+mod codegen;
 mod decode;
 mod encode;
 mod format;
 pub mod isa;
 mod print;
 
+pub use codegen::{CallSite, CodegenError, MachineCode, Reloc, abi, compile, compile_with_chunk};
 pub use decode::{decode, length};
 pub use encode::{EncodeError, Encoded, encode};
 pub use isa::*;

@@ -45,6 +45,9 @@ impl Program {
             text,
         };
         let mut db = Compiler::default();
+        if let Some(code) = incremental::target::Target::for_board(&target.board) {
+            db.set_target(code);
+        }
         let entry = modules::load(&mut db, entry, &mut loader);
         let modules = modules::init_order(&db, entry);
         settle(&mut db, &modules);

@@ -49,7 +49,7 @@ enum Command {
         /// error in one does not stop the next.
         paths: Vec<PathBuf>,
         /// The board to run on (overrides the manifest): `host` or `esp32-sim` (the ESP32
-        /// simulator; its Xtensa code generation is not supported yet).
+        /// simulator, running the Xtensa code an ESP32 would get).
         #[arg(long)]
         board: Option<String>,
         /// Heap size in bytes (overrides the manifest).
@@ -177,6 +177,22 @@ In the REPL: :help, :mem, :reset, :quit. A cell with an open `{` continues on th
         /// Heap size in bytes for the host board.
         #[arg(long)]
         heap_size: Option<u32>,
+    },
+    /// Print the machine code of a program's functions with their source lines.
+    #[command(
+        after_help = "Examples:\n  bs disasm fib.bs --board esp32-sim       # every function, as Xtensa code\n  bs disasm fib.bs fib '<main>' --board esp32-sim"
+    )]
+    Disasm {
+        /// A `.bs` file, a project directory or its `bluescript.toml`.
+        file: PathBuf,
+        /// Function names (default: all): `fib`, `Point.area`, `<main>`.
+        functions: Vec<String>,
+        /// The board whose code to show (overrides the manifest): `esp32-sim`, `esp32`,
+        /// `esp32s3` (Xtensa); x86-64 for `host` is not supported yet.
+        #[arg(long)]
+        board: Option<String>,
+        #[command(flatten)]
+        deps: deps::Options,
     },
     /// Add a dependency to the project in this directory (or replace it) and lock it.
     #[command(
@@ -307,6 +323,12 @@ fn main() -> ExitCode {
             runs,
             heap_size,
         } => commands::bench::run(&names, dir.as_deref(), runs, heap_size),
+        Command::Disasm {
+            file,
+            functions,
+            board,
+            deps,
+        } => commands::disasm::run(&file, &functions, board.as_deref(), deps),
         Command::Add {
             name,
             path,

@@ -13,6 +13,7 @@ use device::patcher::{PatchOutcome, Patcher};
 use incremental::build::{self, BuildError, ModuleArtifact};
 use incremental::link::{Image, LinkTarget};
 use incremental::shadow::Shadow;
+use incremental::target::Target;
 use std::io::Write;
 use std::process::ChildStdin;
 
@@ -31,6 +32,8 @@ pub struct State {
     programs: Vec<Program>,
     /// The number the next program's first file gets.
     next_file: u32,
+    /// The board's instruction set, which every program is compiled for.
+    code: Target,
 }
 
 /// What compiling a program against the session gave.
@@ -47,6 +50,7 @@ impl Session {
     /// A session on `board`, which holds nothing yet, linking for `link_target`.
     pub fn start(board: Board, link_target: LinkTarget) -> Session {
         let shadow = Shadow::new(link_target);
+        let code = run::code_target(&board);
         Session {
             board,
             link_target,
@@ -54,6 +58,7 @@ impl Session {
                 shadow,
                 programs: Vec::new(),
                 next_file: 0,
+                code,
             },
         }
     }
@@ -75,6 +80,7 @@ impl Session {
             shadow: Shadow::new(self.link_target),
             programs: Vec::new(),
             next_file: 0,
+            code: self.state.code,
         };
         Ok(())
     }
@@ -207,6 +213,7 @@ impl State {
 
     /// Makes `program` a program of the session: it sees the names earlier ones defined.
     fn join(&mut self, program: &mut Program) {
+        program.db.set_target(self.code);
         let end = program.join_session(self.shadow.names(), self.next_file);
         self.next_file = self.next_file.max(end);
     }

@@ -395,16 +395,42 @@ fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
 }
 
 #[test]
-fn the_esp32_sim_board_starts_and_says_xtensa_code_generation_is_not_supported_yet() {
+fn disasm_lists_xtensa_code_with_source_lines() {
+    let dir = temp_dir("disasm");
+    std::fs::write(
+        dir.join("gcd.bs"),
+        "function gcd(a: integer, b: integer): integer {\n  while (b != 0) {\n    let t = a % b\n    a = b\n    b = t\n  }\n  return a\n}\nprint(gcd(12, 18))\n",
+    )
+    .unwrap();
+    let out = bs(&dir, &["disasm", "gcd.bs", "gcd", "--board", "esp32-sim"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listing = text(&out.stdout);
+    assert!(listing.starts_with("gcd@gcd.bs: "), "{listing}");
+    assert!(listing.contains("entry a1, 32"), "{listing}");
+    assert!(listing.contains("rems a"), "{listing}");
+    assert!(listing.contains("; gcd.bs:3: let t = a % b"), "{listing}");
+    assert!(!listing.contains("<main>"), "{listing}");
+    let all = bs(&dir, &["disasm", "gcd.bs", "--board", "esp32"]);
+    assert!(text(&all.stdout).contains("<main>@gcd.bs"));
+    let host = bs(&dir, &["disasm", "gcd.bs"]);
+    assert!(!host.status.success());
+    assert!(
+        text(&host.stderr).contains("not supported yet"),
+        "{}",
+        text(&host.stderr)
+    );
+    let missing = bs(&dir, &["disasm", "gcd.bs", "lcm", "--board", "esp32-sim"]);
+    assert!(!missing.status.success());
+    assert!(text(&missing.stderr).contains("has no function `lcm`"));
+}
+
+#[test]
+fn programs_run_on_the_esp32_sim_board() {
     let dir = temp_dir("esp32-sim");
     std::fs::write(dir.join("a.bs"), "print(1 + 2)\n").unwrap();
     let out = bs(&dir, &["run", "--board", "esp32-sim", "a.bs"]);
-    assert!(!out.status.success());
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("not supported yet: Xtensa code generation") && err.contains("--board host"),
-        "{err}"
-    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "3\n");
     let out = bs(
         &dir,
         &[
@@ -422,25 +448,37 @@ fn the_esp32_sim_board_starts_and_says_xtensa_code_generation_is_not_supported_y
         err.contains("does not fit in the esp32-sim board's PSRAM arena"),
         "{err}"
     );
-    // The manifest may name the board too.
+    // The manifest may name the board too; a run-time error names its source line.
     std::fs::write(
         dir.join("bluescript.toml"),
         "[package]\nname = \"sim\"\n\n[board]\nname = \"esp32-sim\"\n",
     )
     .unwrap();
     std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(dir.join("src/main.bs"), "print(1)\n").unwrap();
+    std::fs::write(
+        dir.join("src/main.bs"),
+        "let xs = [1, 2]\nprint(xs[0])\nprint(xs[5])\n",
+    )
+    .unwrap();
     let out = bs(&dir, &["run"]);
-    assert!(text(&out.stderr).contains("not supported yet: Xtensa code generation"));
-    // So does `bs test`, which builds the same way.
-    std::fs::write(dir.join("src/main.test.bs"), "test('one', () => {})\n").unwrap();
-    let out = bs(&dir, &["test"]);
     assert!(!out.status.success());
+    assert_eq!(text(&out.stdout), "1\n");
     let err = text(&out.stderr);
+    assert!(err.contains("main.bs:3"), "{err}");
+    // `bs test` builds the same way.
+    std::fs::write(
+        dir.join("src/main.test.bs"),
+        "test('one', () => { assertEqual(1 + 1, 2) })\n",
+    )
+    .unwrap();
+    let out = bs(&dir, &["test"]);
     assert!(
-        err.contains("not supported yet: Xtensa code generation"),
-        "{err}"
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
     );
+    assert!(text(&out.stdout).contains("one"), "{}", text(&out.stdout));
 }
 
 #[test]

@@ -526,6 +526,8 @@ natives! {
     AssertEqual = 78 (Any, Any) -> None,
     /// Sends a test's name (a string) on [`STREAM_TEST`] (`bs test` listing a program's tests).
     ListTest = 79 (Ref) -> None,
+    /// Float `a / b` (the ESP32's FPU has no division instruction).
+    FloatDiv = 80 (F32, F32) -> F32,
 }
 
 /// A built-in method that an `any` receiver can call by name: the receiver's kind, the name

@@ -1,9 +1,9 @@
-//! The `Math` natives on f32 (through `libm`, so that every board computes the same results).
+//! The `Math` natives and the float division on f32 (through `libm` where it matters, so that every board computes the same results).
 
 use crate::abi::Native;
 
 /// The result of `Math` native `native` on its arguments `x` and `y` (only `atan2` has two:
-/// the ordinate first, as in `Math.atan2(y, x)`); `None` if `native` is not a `Math` native.
+/// the ordinate first, as in `Math.atan2(y, x)`, and `FloatDiv`); `None` for the other natives.
 pub fn call(native: Native, x: f32, y: f32) -> Option<f32> {
     Some(match native {
         Native::MathSqrt => libm::sqrtf(x),
@@ -16,6 +16,7 @@ pub fn call(native: Native, x: f32, y: f32) -> Option<f32> {
         Native::MathFloor => libm::floorf(x),
         Native::MathCeil => libm::ceilf(x),
         Native::MathRound => round(x),
+        Native::FloatDiv => x / y,
         _ => return None,
     })
 }
@@ -71,6 +72,7 @@ mod tests {
         let c = |n, x, y| call(n, x, y).unwrap();
         assert_eq!(c(Native::MathSqrt, 16.0, 0.0), 4.0);
         assert!(c(Native::MathSqrt, -1.0, 0.0).is_nan());
+        assert_eq!(c(Native::FloatDiv, 1.0, 4.0), 0.25);
         assert_eq!(c(Native::MathSin, 0.0, 0.0), 0.0);
         assert_eq!(c(Native::MathCos, 0.0, 0.0), 1.0);
         assert!((c(Native::MathTan, core::f32::consts::FRAC_PI_4, 0.0) - 1.0).abs() < 1e-6);

@@ -162,7 +162,8 @@ fn run(
         | Native::MathLog
         | Native::MathFloor
         | Native::MathCeil
-        | Native::MathRound => {
+        | Native::MathRound
+        | Native::FloatDiv => {
             let r = math::call(native, f32::from_bits(a), f32::from_bits(b));
             Ok(r.unwrap_or(f32::NAN).to_bits())
         }

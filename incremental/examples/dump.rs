@@ -40,7 +40,7 @@ fn main() -> ExitCode {
             .as_ref()
             .map(|c| c.as_ref())
         {
-            Some(Ok(code)) => disassemble(&code.code),
+            Some(Ok(code)) => disassemble(code.bytes()),
             Some(Err(e)) => format!("code generation failed: {e}"),
             None => String::new(),
         };

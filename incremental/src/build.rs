@@ -11,6 +11,7 @@ use crate::lower;
 use crate::modules::init_order;
 use crate::session;
 use crate::shadow::Shadow;
+use crate::target::Target;
 use crate::types::Type;
 use device::abi;
 use rayon::prelude::*;
@@ -177,13 +178,14 @@ pub(crate) fn link_inputs(
     modules: &[SourceFile],
     artifacts: &[ModuleArtifact],
 ) -> Result<(Vec<LinkInput>, BTreeMap<String, ClassLayout>), BuildError> {
-    let mut inputs = builtin_adapters()?.to_vec();
+    let target = db::code_target(db);
+    let mut inputs = builtin_adapters(target)?.to_vec();
     let mut classes = BTreeMap::new();
     for artifact in artifacts {
         inputs.extend(artifact.functions.iter().cloned());
         classes.extend(artifact.classes.clone());
     }
-    inputs.push(start_function(db, modules)?);
+    inputs.push(start_function(db, modules, target)?);
     Ok((inputs, classes))
 }
 
@@ -212,7 +214,11 @@ fn module_functions(db: &Compiler, file: SourceFile) -> Result<Vec<LinkInput>, B
 }
 
 /// The entry function: calls the `<main>` of every module in initialization order.
-fn start_function(db: &Compiler, modules: &[SourceFile]) -> Result<LinkInput, BuildError> {
+fn start_function(
+    db: &Compiler,
+    modules: &[SourceFile],
+    target: Target,
+) -> Result<LinkInput, BuildError> {
     let span = syntax::Span::default();
     let stmts = modules
         .iter()
@@ -233,30 +239,35 @@ fn start_function(db: &Compiler, modules: &[SourceFile]) -> Result<LinkInput, Bu
         cells: Vec::new(),
     };
     let ir = lower::lower(&body, 0);
-    let code =
-        backend_x64::compile(&ir).map_err(|e| BuildError::Codegen(format!("{START}: {e}")))?;
+    let code = target.compile(&ir).map_err(BuildError::Codegen)?;
     Ok(LinkInput {
         name: START.to_string(),
         ir: Arc::new(ir),
-        code: Arc::new(code),
+        code,
     })
 }
 
 /// The adapters of the built-in methods callable on `any` receivers, in slot order (compiled
-/// once per process: they depend on nothing but the compiler).
-fn builtin_adapters() -> Result<&'static [LinkInput], BuildError> {
-    static ADAPTERS: OnceLock<Result<Vec<LinkInput>, String>> = OnceLock::new();
-    let compiled = ADAPTERS.get_or_init(|| {
+/// once per process and target: they depend on nothing but the compiler).
+fn builtin_adapters(target: Target) -> Result<&'static [LinkInput], BuildError> {
+    type Adapters = OnceLock<Result<Vec<LinkInput>, String>>;
+    static X64: Adapters = OnceLock::new();
+    static XTENSA: Adapters = OnceLock::new();
+    let adapters = match target {
+        Target::X64 => &X64,
+        Target::Xtensa => &XTENSA,
+    };
+    let compiled = adapters.get_or_init(|| {
         abi::BUILTIN_METHODS
             .iter()
             .map(|m| {
                 let body = check::builtin_adapter_body(m);
                 let ir = lower::lower(&body, 0);
-                let code = backend_x64::compile(&ir).map_err(|e| format!("{}: {e}", ir.name))?;
+                let code = target.compile(&ir)?;
                 Ok(LinkInput {
                     name: body.name,
                     ir: Arc::new(ir),
-                    code: Arc::new(code),
+                    code,
                 })
             })
             .collect()

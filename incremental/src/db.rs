@@ -11,6 +11,7 @@ use crate::check::items::{self, Owner};
 use crate::check::{self, Checked, ImportError, Interface, Signatures};
 use crate::diagnostic::Diagnostic;
 use crate::lower;
+use crate::target::{Code, Target};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use syntax::ast;
@@ -259,19 +260,30 @@ pub fn codegen_ir<'db>(
     Some(Arc::new(f))
 }
 
-/// Generates host machine code for one function; `None` when it has errors.
+/// The instruction set to generate code for, chosen by the board (one per database, created
+/// with it for the `host` board's x86-64; [`Compiler::set_target`] changes it).
+#[salsa::input(singleton, debug)]
+pub struct CodeTarget {
+    /// The target.
+    #[returns(copy)]
+    pub target: Target,
+}
+
+/// The target code is generated for.
+pub fn code_target(db: &dyn salsa::Database) -> Target {
+    CodeTarget::get(db).target(db)
+}
+
+/// Generates machine code for one function, for the database's target; `None` when it has
+/// errors.
 #[salsa::tracked(returns(ref))]
 pub fn compile_function<'db>(
     db: &'db dyn salsa::Database,
     file: SourceFile,
     name: FunctionName<'db>,
-) -> Option<Result<Arc<backend_x64::MachineCode>, String>> {
+) -> Option<Result<Code, String>> {
     let f = codegen_ir(db, file, name).as_ref()?;
-    Some(
-        backend_x64::compile(f)
-            .map(Arc::new)
-            .map_err(|e| format!("{}: {e}", f.name)),
-    )
+    Some(code_target(db).compile(f))
 }
 
 /// Every diagnostic of a file: syntax errors, declaration errors, then each function's errors.
@@ -320,7 +332,9 @@ impl Default for Compiler {
                 log.push(format!("{database_key:?}"));
             }
         })));
-        Compiler { storage, log }
+        let db = Compiler { storage, log };
+        CodeTarget::new(&db, Target::default());
+        db
     }
 }
 
@@ -328,6 +342,16 @@ impl Default for Compiler {
 impl salsa::Database for Compiler {}
 
 impl Compiler {
+    /// Generates code for `target` from now on (functions compiled for another target are
+    /// compiled again when asked for).
+    pub fn set_target(&mut self, target: Target) {
+        use salsa::Setter;
+        let input = CodeTarget::get(self);
+        if input.target(self) != target {
+            input.set_target(self).to(target);
+        }
+    }
+
     /// Starts recording which queries execute (for incrementality tests).
     pub fn start_logging(&self) {
         *self.log.lock().expect("the log lock is never poisoned") = Some(Vec::new());

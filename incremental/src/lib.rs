@@ -13,4 +13,5 @@ pub mod modules;
 pub mod release;
 pub mod session;
 pub mod shadow;
+pub mod target;
 pub mod types;

@@ -2,7 +2,7 @@
 //! function-table slots, patches relocations, and produces the load plan plus the source map
 //! that turns a faulting code address back into a source location.
 
-use backend_x64::{MachineCode, Reloc};
+use crate::target::{Code, RelocTarget};
 use device::abi;
 use device::memory::MemoryMap;
 use ir::{DataSymbol, RuntimeType, SourceLoc};
@@ -30,7 +30,7 @@ pub struct LinkInput {
     /// Its IR.
     pub ir: Arc<ir::Function>,
     /// Its machine code.
-    pub code: Arc<MachineCode>,
+    pub code: Code,
 }
 
 /// Everything to send to a device to run a program.
@@ -145,7 +145,7 @@ pub fn link_onto(
     // are never reused): same bytes, same symbols, same call sites; nothing to do.
     let unchanged = |f: &LinkInput| {
         next.loaded.get(&next.slots[&f.name]).is_some_and(|loaded| {
-            Arc::ptr_eq(&loaded.linked.code, &f.code) && Arc::ptr_eq(&loaded.linked.ir, &f.ir)
+            loaded.linked.code.same(&f.code) && Arc::ptr_eq(&loaded.linked.ir, &f.ir)
         })
     };
     let (same, changed): (Vec<&LinkInput>, Vec<&LinkInput>) =
@@ -170,11 +170,12 @@ pub fn link_onto(
     let mut entry_addr = same
         .iter()
         .find(|f| f.name == entry)
-        .and_then(|f| next.loaded.get(&next.slots[&f.name]))
-        .map(|loaded| loaded.addr);
+        .and_then(|f| Some((f, next.loaded.get(&next.slots[&f.name])?)))
+        .map(|(f, loaded)| loaded.addr + f.code.entry());
     for f in changed {
         let slot = next.slots[&f.name];
         let bytes = relocate(f, &next.slots, &data.addresses)?;
+        let entry_offset = f.code.entry();
         let version = version_of(&bytes);
         let base = match next.loaded.get_mut(&slot) {
             Some(loaded) if loaded.version == version => {
@@ -202,21 +203,19 @@ pub fn link_onto(
                         linked: f.clone(),
                     },
                 );
-                image.slots.push((slot, base));
+                image.slots.push((slot, base + entry_offset));
                 image.code_bytes += bytes.len() as u32;
                 image.loads.push((base, bytes));
                 base
             }
         };
-        for site in &f.code.call_sites {
-            if let Some(loc) = f.ir.locs.get(site.loc.0 as usize) {
-                next.source_map
-                    .sites
-                    .insert(base + site.return_offset, *loc);
+        for (return_offset, loc) in f.code.call_sites() {
+            if let Some(loc) = f.ir.locs.get(loc.0 as usize) {
+                next.source_map.sites.insert(base + return_offset, *loc);
             }
         }
         if f.name == entry {
-            entry_addr = Some(base);
+            entry_addr = Some(base + entry_offset);
         }
     }
     image.entry = entry_addr.ok_or_else(|| LinkError::MissingFunction {
@@ -236,10 +235,10 @@ fn relocate(
     slot_of: &BTreeMap<String, u32>,
     addresses: &BTreeMap<DataSymbol, u32>,
 ) -> Result<Vec<u8>, LinkError> {
-    let mut bytes = f.code.code.clone();
-    for reloc in &f.code.relocs {
-        let target = match *reloc {
-            Reloc::Slot { callee, .. } => {
+    let mut bytes = f.code.bytes().to_vec();
+    for (i, reloc) in f.code.reloc_targets().into_iter().enumerate() {
+        let target = match reloc {
+            RelocTarget::Slot(callee) => {
                 let name = &f.ir.callees[callee as usize];
                 *slot_of
                     .get(name.as_str())
@@ -248,11 +247,11 @@ fn relocate(
                         callee: name.clone(),
                     })?
             }
-            Reloc::Data { sym, .. } => addresses[&f.ir.symbols[sym as usize]],
+            RelocTarget::Data(sym) => addresses[&f.ir.symbols[sym as usize]],
         };
-        reloc
-            .patch(&mut bytes, target)
-            .map_err(|e| LinkError::Reloc(e.to_string()))?;
+        f.code
+            .patch(&mut bytes, i, target)
+            .map_err(LinkError::Reloc)?;
     }
     Ok(bytes)
 }

@@ -64,7 +64,13 @@ pub fn link_release(
             .iter_mut()
             .find(|(addr, _)| *addr == base)
             .ok_or_else(|| reloc_error(&f.name, "its code is not in the image"))?;
-        for reloc in &f.code.relocs {
+        let code = f.code.as_x64().ok_or_else(|| {
+            reloc_error(
+                &f.name,
+                "release images of Xtensa code (the ESP32 boards) are not supported yet",
+            )
+        })?;
+        for reloc in &code.relocs {
             if let Reloc::Slot { offset, callee } = *reloc {
                 let name = &f.ir.callees[callee as usize];
                 let target = address.get(name.as_str()).copied().ok_or_else(|| {
@@ -88,7 +94,7 @@ pub fn link_release(
             (
                 f.name.clone(),
                 address[f.name.as_str()],
-                f.code.code.len() as u32,
+                f.code.bytes().len() as u32,
             )
         })
         .collect();

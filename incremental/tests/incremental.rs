@@ -40,6 +40,9 @@ fn code(db: &Compiler, file: SourceFile, name: &str) -> Arc<MachineCode> {
         .clone()
         .expect("compiled")
         .expect("no codegen error")
+        .as_x64()
+        .expect("host code")
+        .clone()
 }
 
 #[test]

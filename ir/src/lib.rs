@@ -26,8 +26,12 @@
 //! keep every such load in place.
 
 pub mod analysis;
+pub mod builder;
+pub mod interp;
+pub mod moves;
 pub mod opt;
 pub mod print;
+pub mod regalloc;
 pub mod verify;
 
 use std::fmt;

@@ -4,9 +4,8 @@
 
 #![allow(dead_code, unused_imports)]
 
-pub mod builder;
 pub mod machine;
 pub mod parse;
 
-pub use builder::Builder;
+pub use ir::builder::Builder;
 pub use machine::{Arg, Machine, Outcome};

@@ -4,6 +4,7 @@ pub mod add;
 pub mod bench;
 pub mod build;
 pub mod check;
+pub mod disasm;
 pub mod gc;
 pub mod inspect;
 pub mod new;

@@ -39,7 +39,6 @@ pub fn run(
         .unwrap_or("host");
     let heap_size = heap_size.or(target.as_ref().and_then(|t| t.heap_size));
     let board = board::start(board_name, heap_size)?;
-    super::run::ensure_code_generator(&board)?;
     board.interrupt_on_ctrl_c()?;
     let link_target = match &target {
         Some(target) => target.link_target(board.link_target()),

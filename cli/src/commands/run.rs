@@ -7,6 +7,7 @@ use crate::{compile, deps, project, report};
 use device::client::RunOutcome;
 use device::heap::HeapStats;
 use incremental::build::BuildError;
+use incremental::target::Target;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -52,7 +53,6 @@ pub fn run(
             board.name()
         ));
     }
-    ensure_code_generator(&board)?;
     board.interrupt_on_ctrl_c()?;
     let link_target = targets[0].link_target(board.link_target());
     let mut session = Session::start(board, link_target);
@@ -75,6 +75,11 @@ fn run_one(
     reports: Reports,
     verbose: bool,
 ) -> miette::Result<bool> {
+    // Compiled for the board that runs it (which `--board` may have chosen over the manifest's).
+    let target = &project::Target {
+        board: session.board().name().to_string(),
+        ..target.clone()
+    };
     let mut program = compile::Program::load(target)?;
     let compiled = if session.state().is_fresh() && target.manifest.is_some() {
         let Some((artifacts, _)) = super::build::compile_modules(&program, target, "dev", verbose)?
@@ -110,6 +115,10 @@ fn run_release(
     reports: Reports,
     verbose: bool,
 ) -> miette::Result<bool> {
+    let target = &project::Target {
+        board: board.name().to_string(),
+        ..target.clone()
+    };
     let program = compile::Program::load(target)?;
     let link_target = target.link_target(board.link_target());
     let Some(built) = super::build::release_image(&program, target, &link_target, verbose)? else {
@@ -159,16 +168,23 @@ fn report_after(
     Ok(())
 }
 
-/// Compiles `program` and links it for a fresh `board`; compile errors are printed (and give
-/// `None`).
+/// Compiles `program` for `board`'s instruction set and links it for the board; compile errors
+/// are printed (and give `None`).
 pub fn build_image(
-    program: &compile::Program,
+    program: &mut compile::Program,
     board: &Board,
 ) -> miette::Result<Option<incremental::link::Image>> {
-    ensure_code_generator(board)?;
-    match incremental::build::build(&program.db, program.entry, &board.link_target()) {
-        Ok(image) => Ok(Some(image)),
-        Err(e) => report_build_error(program, e).map(|()| None),
+    program.db.set_target(code_target(board));
+    let built = incremental::build::build(&program.db, program.entry, &board.link_target());
+    super::build::reported(program, built)
+}
+
+/// The instruction set of `board`.
+pub fn code_target(board: &Board) -> Target {
+    if board.runs_xtensa() {
+        Target::Xtensa
+    } else {
+        Target::X64
     }
 }
 
@@ -176,18 +192,6 @@ pub fn build_image(
 /// program's fault into an error.
 pub fn report_build_error(program: &compile::Program, e: BuildError) -> miette::Result<()> {
     super::build::reported::<()>(program, Err(e)).map(|_| ())
-}
-
-/// Fails with "not supported yet" on boards whose code generator has not landed.
-pub fn ensure_code_generator(board: &Board) -> miette::Result<()> {
-    if board.runs_xtensa() {
-        return Err(miette::miette!(
-            help = "run on `--board host` until the Xtensa code generator lands",
-            "not supported yet: Xtensa code generation (the {} board runs Xtensa code)",
-            board.name()
-        ));
-    }
-    Ok(())
 }
 
 /// The `--heap-stats` line: `after` is the statistics right after a collection with only the

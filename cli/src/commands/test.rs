@@ -61,8 +61,8 @@ pub fn run(
             display: display.clone(),
             ..project.clone()
         };
-        let program = compile::Program::load(&target)?;
-        let Some(image) = build_image(&program, &board)? else {
+        let mut program = compile::Program::load(&target)?;
+        let Some(image) = build_image(&mut program, &board)? else {
             compiled = false;
             continue;
         };

@@ -60,7 +60,6 @@ pub fn run(
         board_name.unwrap_or(&target.board),
         heap_size.or(target.heap_size),
     )?;
-    super::run::ensure_code_generator(&board)?;
     board.interrupt_on_ctrl_c()?;
     let link_target = target.link_target(board.link_target());
     let mut session = Session::start(board, link_target);

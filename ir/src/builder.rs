@@ -1,6 +1,6 @@
-//! A tiny builder for hand-written IR functions.
+//! A tiny builder for hand-written IR functions (tests of every backend use it).
 
-use ir::*;
+use crate::*;
 
 /// Builds one [`Function`]; instructions go to the current block.
 pub struct Builder {
