@@ -22,6 +22,19 @@ pub struct Board {
 
 /// Starts board `name` (each board is this executable in a `device-…` role).
 pub fn start(name: &str, heap_size: Option<u32>) -> miette::Result<Board> {
+    if name == "esp32" {
+        return match serial_ports().first() {
+            None => {
+                eprintln!("no esp32 is connected: running on the esp32-sim board");
+                start("esp32-sim", heap_size)
+            }
+            Some(port) => Err(miette::miette!(
+                help = "run on the simulator with `--board esp32-sim`",
+                "not supported yet: running on an esp32 over serial (found {})",
+                port.display()
+            )),
+        };
+    }
     if crate::manifest::KNOWN_BOARDS.contains(&name) && !is_board(name) {
         return Err(miette::miette!(
             help = "run on the `esp32-sim` or `host` board for now: `--board esp32-sim`",
@@ -59,6 +72,13 @@ pub fn start(name: &str, heap_size: Option<u32>) -> miette::Result<Board> {
 /// What the linker needs to know about board `name` with a heap of `heap_size` bytes (default:
 /// the board's), without starting it: the same as a started board's [`Board::link_target`].
 pub fn link_target(name: &str, heap_size: Option<u32>) -> miette::Result<LinkTarget> {
+    if name == "esp32-sim" || name == "esp32" {
+        use device::abi::esp32::{FUNCTION_SLOTS, MAX_HEAP_SIZE};
+        return Ok(LinkTarget {
+            memory: device::memory::MemoryMap::esp32(heap_size.unwrap_or(MAX_HEAP_SIZE)),
+            slots: FUNCTION_SLOTS,
+        });
+    }
     if name != "host" {
         return Err(miette::miette!(
             help = "build for the `host` board for now",
@@ -70,6 +90,24 @@ pub fn link_target(name: &str, heap_size: Option<u32>) -> miette::Result<LinkTar
         memory: device::memory::MemoryMap::host(heap_size.unwrap_or(config.heap_size)),
         slots: config.function_slots,
     })
+}
+
+/// The USB-serial devices an ESP32 board would appear as (`/dev/ttyUSB*`, `/dev/ttyACM*`).
+pub fn serial_ports() -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir("/dev") else {
+        return Vec::new();
+    };
+    let mut ports: Vec<_> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("ttyUSB") || name.starts_with("ttyACM")
+        })
+        .map(|e| e.path())
+        .collect();
+    ports.sort();
+    ports
 }
 
 /// The message for a failure to talk to the device.

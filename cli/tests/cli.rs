@@ -493,3 +493,36 @@ fn instruction_counts_need_a_board_that_counts_them() {
         "{err}"
     );
 }
+
+#[test]
+fn an_esp32_project_runs_on_the_simulator_when_no_esp32_is_connected() {
+    let dir = temp_dir("esp32-fallback");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("bluescript.toml"),
+        "[package]\nname = \"chip\"\n\n[board]\nname = \"esp32\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/main.bs"), "print(6 * 7)\n").unwrap();
+    let out = bs(&dir, &["run"]);
+    let err = text(&out.stderr);
+    let connected = ["/dev/ttyUSB0", "/dev/ttyACM0"]
+        .iter()
+        .any(|p| Path::new(p).exists());
+    if connected {
+        assert!(!out.status.success());
+        assert!(
+            err.contains("not supported yet: running on an esp32"),
+            "{err}"
+        );
+    } else {
+        assert!(out.status.success(), "{err}");
+        assert_eq!(text(&out.stdout), "42\n");
+        assert_eq!(
+            err,
+            "no esp32 is connected: running on the esp32-sim board\n"
+        );
+    }
+    let built = bs(&dir, &["build"]);
+    assert!(built.status.success(), "{}", text(&built.stderr));
+}
