@@ -526,3 +526,12 @@ fn an_esp32_project_runs_on_the_simulator_when_no_esp32_is_connected() {
     let built = bs(&dir, &["build"]);
     assert!(built.status.success(), "{}", text(&built.stderr));
 }
+
+#[test]
+fn the_sample_project_reports_the_same_on_esp32_sim() {
+    let dir = sample_project();
+    let out = bs(&dir, &["test", "--timeout", "1", "--board", "esp32-sim"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let expected = std::fs::read_to_string(dir.join("expected.out")).unwrap();
+    assert_eq!(without_time(&text(&out.stdout)), expected);
+}

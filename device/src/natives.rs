@@ -205,7 +205,7 @@ fn delay(rt: &Runtime, io: &mut dyn NativeIo, ms: u32) -> Result<u32, RuntimeErr
     let flag = rt.map().interrupt_flag();
     let mut left = ms;
     loop {
-        if rt.mem.read_u32_volatile(flag)? != 0 {
+        if rt.mem.read_u32_volatile(flag)? != 0 || io.interrupt_requested() {
             return Err(RuntimeError::interrupted());
         }
         if left == 0 {

@@ -20,6 +20,11 @@ pub trait NativeIo {
     fn now_ms(&mut self) -> f32;
     /// Waits `ms` milliseconds.
     fn delay_ms(&mut self, ms: u32);
+    /// Whether the host asked to interrupt the run, for boards that cannot set the interrupt
+    /// flag in memory while a native runs (a long `time.delay` checks both).
+    fn interrupt_requested(&mut self) -> bool {
+        false
+    }
 }
 
 impl From<MemError> for RuntimeError {

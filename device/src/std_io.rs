@@ -1,6 +1,7 @@
 //! Adapters from `std::io` streams to the `embedded_io` traits the protocol is written against,
 //! and the natives' I/O for a device that runs as a process on the host computer.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::device::OutputSink;
@@ -13,6 +14,9 @@ pub struct ProcessIo<'a> {
     pub out: &'a mut dyn OutputSink,
     /// When the board started.
     pub start: Instant,
+    /// Set when the host asks to interrupt the run, on boards whose reader thread cannot write
+    /// the interrupt flag itself (the simulator's memory belongs to the thread that runs it).
+    pub interrupt: Option<&'a AtomicBool>,
 }
 
 impl NativeIo for ProcessIo<'_> {
@@ -26,6 +30,10 @@ impl NativeIo for ProcessIo<'_> {
 
     fn delay_ms(&mut self, ms: u32) {
         std::thread::sleep(std::time::Duration::from_millis(ms as u64));
+    }
+
+    fn interrupt_requested(&mut self) -> bool {
+        self.interrupt.is_some_and(|i| i.load(Ordering::SeqCst))
     }
 }
 

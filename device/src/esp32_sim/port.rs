@@ -301,9 +301,11 @@ impl Port for Esp32SimPort {
             .call8(entry, RUN_RETURN, STACK_TOP, &[])
             .expect("the stack top is inside DRAM");
         let before = self.sim.instructions();
+        let interrupt = Arc::clone(&self.interrupt);
         let mut io = ProcessIo {
             out,
             start: self.start,
+            interrupt: Some(&interrupt),
         };
         let result = loop {
             self.forward_interrupt();

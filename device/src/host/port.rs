@@ -273,6 +273,7 @@ impl Port for HostPort {
             io: ProcessIo {
                 out,
                 start: self.start,
+                interrupt: None,
             },
             ctx: &self.ctx,
             fault: None,
