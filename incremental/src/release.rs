@@ -58,18 +58,18 @@ pub fn link_release(
         .map(|(f, &(_, addr))| (f.name.as_str(), addr))
         .collect();
     for f in &kept {
-        let base = address[f.name.as_str()];
-        let load = image
-            .loads
-            .iter_mut()
-            .find(|(addr, _)| *addr == base)
-            .ok_or_else(|| reloc_error(&f.name, "its code is not in the image"))?;
         let code = f.code.as_x64().ok_or_else(|| {
             reloc_error(
                 &f.name,
                 "release images of Xtensa code (the ESP32 boards) are not supported yet",
             )
         })?;
+        let base = address[f.name.as_str()];
+        let load = image
+            .loads
+            .iter_mut()
+            .find(|(addr, _)| *addr == base)
+            .ok_or_else(|| reloc_error(&f.name, "its code is not in the image"))?;
         for reloc in &code.relocs {
             if let Reloc::Slot { offset, callee } = *reloc {
                 let name = &f.ir.callees[callee as usize];

@@ -110,6 +110,16 @@ pub fn release_image(
             "release images are built from a project with a `bluescript.toml`"
         ));
     };
+    if incremental::target::Target::for_board(&target.board)
+        == Some(incremental::target::Target::Xtensa)
+    {
+        return Err(miette::miette!(
+            help =
+                "build the release image for the `host` board, or run with `bs run` on esp32-sim",
+            "not supported yet: release images for the {} board (Xtensa code has no direct calls yet)",
+            target.board
+        ));
+    }
     let Some((artifacts, _)) = compile_modules(program, target, "release", verbose)? else {
         return Ok(None);
     };
