@@ -12,16 +12,7 @@ impl Builder {
     /// A function with the given parameter types; returns the builder and the parameter vars.
     pub fn new(params: &[Ty], ret: Option<Ty>) -> (Builder, Vec<Var>) {
         let mut b = Builder {
-            f: Function {
-                name: "test".into(),
-                params: vec![],
-                ret,
-                vars: vec![],
-                blocks: vec![],
-                locs: vec![],
-                symbols: vec![],
-                callees: vec![],
-            },
+            f: Function::empty("test", ret),
             cur: BlockId(0),
         };
         b.block();
