@@ -8,6 +8,7 @@ use device::abi::Native;
 use device::abi::host::{CTX_SHADOW_LIMIT, CTX_SHADOW_SP};
 use harness::machine::{CHECK_ALIGN_NATIVE, SHADOW_TOP};
 use harness::{Arg, Builder, Machine, Outcome};
+use ir::builder::fib;
 use ir::{Callee, Cond, FloatOp, Inst, IntOp, Terminator, Ty, UnOp, Width};
 use std::cell::RefCell;
 
@@ -44,24 +45,6 @@ fn loop_sums_one_to_n() {
             "sum to {n}"
         );
     }
-}
-
-/// `fib(n) = n < 2 ? n : fib(n - 1) + fib(n - 2)`, calling itself through function slot 0.
-fn fib() -> ir::Function {
-    let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
-    let two = b.iconst(2);
-    let (small, big) = (b.block(), b.block());
-    b.branch(Cond::LtS, p[0], two, small, big);
-    b.switch(small);
-    b.ret(p[0]);
-    b.switch(big);
-    let n1 = b.int_imm(IntOp::Sub, p[0], 1);
-    let f1 = b.call(Callee::Slot(0), &[n1], Some(Ty::I32)).unwrap();
-    let n2 = b.int_imm(IntOp::Sub, p[0], 2);
-    let f2 = b.call(Callee::Slot(0), &[n2], Some(Ty::I32)).unwrap();
-    let r = b.int(IntOp::Add, f1, f2);
-    b.ret(r);
-    b.finish()
 }
 
 #[test]

@@ -254,20 +254,7 @@ fn loops_run() {
 /// `fib(n)` calling itself through the function table.
 #[test]
 fn recursion_through_the_function_table() {
-    let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
-    let two = b.iconst(2);
-    let (small, big) = (b.block(), b.block());
-    b.branch(Cond::LtS, p[0], two, small, big);
-    b.switch(small);
-    b.ret(p[0]);
-    b.switch(big);
-    let n1 = b.int_imm(IntOp::Sub, p[0], 1);
-    let a = b.call(Callee::Slot(0), &[n1], Some(Ty::I32)).unwrap();
-    let n2 = b.int_imm(IntOp::Sub, p[0], 2);
-    let c = b.call(Callee::Slot(0), &[n2], Some(Ty::I32)).unwrap();
-    let r = b.int(IntOp::Add, a, c);
-    b.ret(r);
-    let f = b.finish();
+    let f = ir::builder::fib();
     let mut m = Machine::compile(&[&f]);
     assert_eq!(m.call_word(0, &[20]), 6765);
     assert!(m.sim.instructions() > 6765);

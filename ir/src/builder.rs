@@ -12,16 +12,7 @@ impl Builder {
     /// A function with the given parameter types; returns the builder and the parameter vars.
     pub fn new(params: &[Ty], ret: Option<Ty>) -> (Builder, Vec<Var>) {
         let mut b = Builder {
-            f: Function {
-                name: "test".into(),
-                params: vec![],
-                ret,
-                vars: vec![],
-                blocks: vec![],
-                locs: vec![],
-                symbols: vec![],
-                callees: vec![],
-            },
+            f: Function::empty("test", ret),
             cur: BlockId(0),
         };
         b.block();
@@ -219,4 +210,23 @@ impl Builder {
     pub fn finish(self) -> Function {
         self.f
     }
+}
+
+/// `fib(n) = n < 2 ? n : fib(n - 1) + fib(n - 2)`, calling itself through function slot 0: a
+/// sample with calls and a value live across one, shared by the backends' tests.
+pub fn fib() -> Function {
+    let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
+    let two = b.iconst(2);
+    let (small, big) = (b.block(), b.block());
+    b.branch(Cond::LtS, p[0], two, small, big);
+    b.switch(small);
+    b.ret(p[0]);
+    b.switch(big);
+    let n1 = b.int_imm(IntOp::Sub, p[0], 1);
+    let f1 = b.call(Callee::Slot(0), &[n1], Some(Ty::I32)).unwrap();
+    let n2 = b.int_imm(IntOp::Sub, p[0], 2);
+    let f2 = b.call(Callee::Slot(0), &[n2], Some(Ty::I32)).unwrap();
+    let r = b.int(IntOp::Add, f1, f2);
+    b.ret(r);
+    b.finish()
 }

@@ -478,6 +478,21 @@ pub struct FunctionDescriptor {
 }
 
 impl Function {
+    /// A function named `name` returning `ret`, with no params, vars, blocks, locations,
+    /// symbols or callees yet.
+    pub fn empty(name: impl Into<String>, ret: Option<Ty>) -> Function {
+        Function {
+            name: name.into(),
+            params: vec![],
+            ret,
+            vars: vec![],
+            blocks: vec![],
+            locs: vec![],
+            symbols: vec![],
+            callees: vec![],
+        }
+    }
+
     /// The type of `v`.
     pub fn ty(&self, v: Var) -> Ty {
         self.vars[v.0 as usize]

@@ -17,16 +17,7 @@ pub fn parse(text: &str) -> Function {
         .trim()
         .strip_prefix("->")
         .map(|t| ty(t.trim()));
-    let mut f = Function {
-        name: name.to_string(),
-        params: vec![],
-        ret,
-        vars: vec![],
-        blocks: vec![],
-        locs: vec![],
-        symbols: vec![],
-        callees: vec![],
-    };
+    let mut f = Function::empty(name, ret);
     let mut types: Vec<Option<Ty>> = vec![];
     let set_ty = |v: Var, t: Ty, types: &mut Vec<Option<Ty>>| {
         if types.len() <= v.0 as usize {

@@ -199,8 +199,6 @@ fn divisions_to_calls(f: &mut Function) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ir::builder::Builder;
-    use ir::{Cond, IntOp, Ty};
 
     /// The instructions of `f`'s code from its entry, one per line without addresses and bytes.
     fn listing(f: &Function) -> Vec<String> {
@@ -216,20 +214,7 @@ mod tests {
     /// loaded from its function-table entry.
     #[test]
     fn fib_compiles_to_the_expected_code() {
-        let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
-        let two = b.iconst(2);
-        let (small, big) = (b.block(), b.block());
-        b.branch(Cond::LtS, p[0], two, small, big);
-        b.switch(small);
-        b.ret(p[0]);
-        b.switch(big);
-        let n1 = b.int_imm(IntOp::Sub, p[0], 1);
-        let a = b.call(Callee::Slot(0), &[n1], Some(Ty::I32)).unwrap();
-        let n2 = b.int_imm(IntOp::Sub, p[0], 2);
-        let c = b.call(Callee::Slot(0), &[n2], Some(Ty::I32)).unwrap();
-        let r = b.int(IntOp::Add, a, c);
-        b.ret(r);
-        let f = b.finish();
+        let f = ir::builder::fib();
         let code = compile(&f).unwrap();
         assert_eq!(code.call_sites[0].return_offset, code.entry, "the entry is a call site");
         assert_eq!(code.start, code.entry, "no shadow-stack frame, no overflow path");
