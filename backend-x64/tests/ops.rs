@@ -22,20 +22,7 @@ const INTS: [i32; 14] = [
     i32::MIN,
 ];
 
-const INT_OPS: [IntOp; 12] = [
-    IntOp::Add,
-    IntOp::Sub,
-    IntOp::Mul,
-    IntOp::DivS,
-    IntOp::RemS,
-    IntOp::And,
-    IntOp::Or,
-    IntOp::Xor,
-    IntOp::Shl,
-    IntOp::ShrS,
-    IntOp::ShrU,
-    IntOp::RotR,
-];
+const INT_OPS: [IntOp; 12] = IntOp::ALL;
 
 /// `(a, b) -> a op b`, `(a, b) -> b op a` (the result lands in `b`'s register) and `a op a`.
 #[test]

@@ -109,20 +109,7 @@ const MEM_SIZE: usize = 0x800;
 /// The native that returns its first argument and records the shadow stack (see [`snapshot`]).
 const ID: u32 = 104;
 
-const INT_OPS: [IntOp; 12] = [
-    IntOp::Add,
-    IntOp::Sub,
-    IntOp::Mul,
-    IntOp::DivS,
-    IntOp::RemS,
-    IntOp::And,
-    IntOp::Or,
-    IntOp::Xor,
-    IntOp::Shl,
-    IntOp::ShrS,
-    IntOp::ShrU,
-    IntOp::RotR,
-];
+const INT_OPS: [IntOp; 12] = IntOp::ALL;
 const CONDS: [Cond; 8] = [
     Cond::Eq,
     Cond::Ne,

@@ -66,20 +66,7 @@ const DATA_SIZE: usize = 1024;
 /// The data block's last word: the function table (slot 0, the helper).
 const TABLE: u32 = DATA_SIZE as u32 - 4;
 
-const INT_OPS: [IntOp; 12] = [
-    IntOp::Add,
-    IntOp::Sub,
-    IntOp::Mul,
-    IntOp::DivS,
-    IntOp::RemS,
-    IntOp::And,
-    IntOp::Or,
-    IntOp::Xor,
-    IntOp::Shl,
-    IntOp::ShrS,
-    IntOp::ShrU,
-    IntOp::RotR,
-];
+const INT_OPS: [IntOp; 12] = IntOp::ALL;
 const CONDS: [Cond; 14] = [
     Cond::Eq,
     Cond::Ne,

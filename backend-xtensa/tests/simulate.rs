@@ -12,20 +12,7 @@ use machine::{Machine, Outcome, SHADOW_TOP};
 
 const INTS: [i32; 12] = [0, 1, -1, 2, -7, 31, 32, 33, 1000, -100_000, i32::MAX, i32::MIN];
 
-const INT_OPS: [IntOp; 12] = [
-    IntOp::Add,
-    IntOp::Sub,
-    IntOp::Mul,
-    IntOp::DivS,
-    IntOp::RemS,
-    IntOp::And,
-    IntOp::Or,
-    IntOp::Xor,
-    IntOp::Shl,
-    IntOp::ShrS,
-    IntOp::ShrU,
-    IntOp::RotR,
-];
+const INT_OPS: [IntOp; 12] = IntOp::ALL;
 
 #[test]
 fn int_ops_match_the_reference() {

@@ -118,6 +118,24 @@ pub enum IntOp {
 }
 
 impl IntOp {
+    /// Every integer operation (for tests that try them all).
+    pub const ALL: [IntOp; 12] = [
+        IntOp::Add,
+        IntOp::Sub,
+        IntOp::Mul,
+        IntOp::DivS,
+        IntOp::RemS,
+        IntOp::And,
+        IntOp::Or,
+        IntOp::Xor,
+        IntOp::Shl,
+        IntOp::ShrS,
+        IntOp::ShrU,
+        IntOp::RotR,
+    ];
+}
+
+impl IntOp {
     /// The operation's result, as the IR defines it (for interpreters and tests).
     pub fn apply(self, a: i32, b: i32) -> i32 {
         match self {
