@@ -79,32 +79,7 @@ pub fn link_release(
                 })
             })
         };
-        match &f.code {
-            Code::X64(code) => {
-                for reloc in &code.relocs {
-                    if let Reloc::Slot { offset, callee: n } = *reloc {
-                        make_direct(&mut load.1, offset as usize, base, callee(n)?)
-                            .map_err(|e| reloc_error(&f.name, e))?;
-                    }
-                }
-            }
-            Code::Xtensa(code) => {
-                for reloc in &code.relocs {
-                    match *reloc {
-                        XtensaReloc::Call { callee: n, .. } => reloc
-                            .patch_call(&mut load.1, base, callee(n)?)
-                            .map_err(|e| reloc_error(&f.name, &e.to_string()))?,
-                        XtensaReloc::Slot { .. } => {
-                            return Err(reloc_error(
-                                &f.name,
-                                "it was compiled with calls through the function table",
-                            ));
-                        }
-                        XtensaReloc::Data { .. } => {}
-                    }
-                }
-            }
-        }
+        make_calls_direct(f, &mut load.1, base, callee)?;
         functions.push((f.name.clone(), base, f.code.bytes().len() as u32));
     }
     image.slots.retain(|&(slot, _)| {
@@ -117,6 +92,43 @@ pub fn link_release(
         functions,
         dropped,
     })
+}
+
+/// Makes every call of `f`'s code `bytes` (loaded at `base`) to another BlueScript function
+/// direct: `callee(n)` is the entry address of `f.ir.callees[n]`.
+fn make_calls_direct(
+    f: &LinkInput,
+    bytes: &mut [u8],
+    base: u32,
+    callee: impl Fn(u32) -> Result<u32, BuildError>,
+) -> Result<(), BuildError> {
+    match &f.code {
+        Code::X64(code) => {
+            for reloc in &code.relocs {
+                if let Reloc::Slot { offset, callee: n } = *reloc {
+                    make_direct(bytes, offset as usize, base, callee(n)?)
+                        .map_err(|e| reloc_error(&f.name, e))?;
+                }
+            }
+        }
+        Code::Xtensa(code) => {
+            for reloc in &code.relocs {
+                match *reloc {
+                    XtensaReloc::Call { callee: n, .. } => reloc
+                        .patch_call(bytes, base, callee(n)?)
+                        .map_err(|e| reloc_error(&f.name, &e.to_string()))?,
+                    XtensaReloc::Slot { .. } => {
+                        return Err(reloc_error(
+                            &f.name,
+                            "it was compiled with calls through the function table",
+                        ));
+                    }
+                    XtensaReloc::Data { .. } => {}
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn reloc_error(function: &str, why: &str) -> BuildError {
@@ -241,5 +253,34 @@ mod tests {
         assert!(make_direct(&mut code, 1, 0, 0).is_err());
         let mut short = vec![0x41, 0xFF, 0x96, 0];
         assert!(make_direct(&mut short, 3, 0, 0).is_err());
+    }
+
+    /// Xtensa code compiled for release has its `call8`s filled in; code compiled with table
+    /// calls (whose slots a release image may not keep) is refused.
+    #[test]
+    fn xtensa_calls_are_filled_in_and_table_calls_refused() {
+        use crate::target::{Calls, Target};
+        let ir = std::sync::Arc::new(ir::builder::fib());
+        let input = |calls| LinkInput {
+            name: "fib".into(),
+            ir: ir.clone(),
+            code: Target::Xtensa.compile(&ir, calls).unwrap(),
+        };
+        let base = abi::esp32::CODE_BASE;
+        let direct = input(Calls::Direct);
+        let entry = base + direct.code.entry();
+        let mut bytes = direct.code.bytes().to_vec();
+        make_calls_direct(&direct, &mut bytes, base, |_| Ok(entry)).unwrap();
+        let listing = backend_xtensa::disasm(&bytes[direct.code.entry() as usize..], entry);
+        let calls = format!(" call8 {entry:#x}");
+        assert_eq!(listing.matches(&calls).count(), 2, "{listing}");
+
+        let table = input(Calls::Table);
+        let mut bytes = table.code.bytes().to_vec();
+        let err = make_calls_direct(&table, &mut bytes, base, |_| Ok(entry)).unwrap_err();
+        assert!(
+            matches!(&err, BuildError::Link(LinkError::Reloc(why)) if why.contains("through the function table")),
+            "{err:?}"
+        );
     }
 }
