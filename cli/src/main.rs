@@ -6,6 +6,7 @@ mod bsimg;
 mod commands;
 mod compile;
 mod deps;
+mod flash_image;
 mod git;
 mod interrupt;
 mod lock;
