@@ -126,7 +126,10 @@ mod tests {
             .iter()
             .flat_map(|i| encode(i).unwrap().as_bytes().to_vec())
             .collect();
-        xtensa_sim::elf::executable(0x4008_0400, &[(0x4008_0400, &code), (0x3FFB_0000, &[1, 2, 3, 4])])
+        xtensa_sim::elf::executable(
+            0x4008_0400,
+            &[(0x4008_0400, &code), (0x3FFB_0000, &[1, 2, 3, 4])],
+        )
     }
 
     fn partitions() -> std::path::PathBuf {
@@ -142,12 +145,21 @@ mod tests {
         let addrs: Vec<u32> = image.segments.iter().map(|(a, _)| *a).collect();
         assert_eq!(
             addrs,
-            [0x1000, layout::PARTITION_TABLE, layout::APP_OFFSET, layout::IMAGE_OFFSET]
+            [
+                0x1000,
+                layout::PARTITION_TABLE,
+                layout::APP_OFFSET,
+                layout::IMAGE_OFFSET
+            ]
         );
         let merged = image.merged();
         let at = layout::IMAGE_OFFSET as usize;
         assert_eq!(&merged[at..], &bsimg[..]);
-        assert_eq!(merged[layout::APP_OFFSET as usize], 0xE9, "an ESP app image");
+        assert_eq!(
+            merged[layout::APP_OFFSET as usize],
+            0xE9,
+            "an ESP app image"
+        );
         assert!(merged[..0x1000].iter().all(|&b| b == 0xFF));
         let s3 = FlashImage::new(Chip::Esp32s3, &firmware(), &partitions(), &bsimg).unwrap();
         assert_eq!(s3.segments[0].0, 0, "the ESP32-S3 boots from address 0");

@@ -153,11 +153,19 @@ In the REPL: :help, :mem, :reset, :quit. A cell with an open `{` continues on th
         /// A `.bsimg` file.
         image: PathBuf,
     },
-    /// Write a project's firmware and release image to a board over serial.
-    #[command(after_help = "Example:\n  bs flash")]
+    /// Build a project's release image and write it with the runtime firmware (`board.firmware`)
+    /// to an `esp32`/`esp32s3` board over serial, with espflash.
+    #[command(
+        after_help = "Examples:\n  bs flash                         # the project here, on the only USB-serial device\n  bs flash demo/ --port /dev/ttyUSB1"
+    )]
     Flash {
         /// A project directory or its `bluescript.toml` (default: `.`).
         path: Option<PathBuf>,
+        /// The board's serial port (default: the only /dev/ttyUSB* or /dev/ttyACM* device).
+        #[arg(long)]
+        port: Option<PathBuf>,
+        #[command(flatten)]
+        deps: deps::Options,
     },
     /// Delete from the store what no registered project's lock or last build still needs.
     #[command(after_help = "Example:\n  bs gc")]
@@ -291,7 +299,9 @@ fn main() -> ExitCode {
             deps,
         } => commands::build::run(path.as_deref(), release, deps),
         Command::Inspect { image } => commands::inspect::run(&image).map(|()| true),
-        Command::Flash { path } => commands::inspect::flash(path.as_deref()).map(|()| true),
+        Command::Flash { path, port, deps } => {
+            commands::flash::run(path.as_deref(), port.as_deref(), deps)
+        }
         Command::Gc => commands::gc::run().map(|()| true),
         Command::Repl { board, heap_size } => {
             commands::repl::run(None, board.as_deref(), heap_size)

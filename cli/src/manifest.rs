@@ -810,7 +810,11 @@ heap-size = 16384
             .map(|l| {
                 l.strip_prefix("# ")
                     .filter(|l| l.starts_with("heap-size") || l.starts_with("firmware"))
-                    .unwrap_or(if l == "name = \"host\"" { "name = \"esp32\"" } else { l })
+                    .unwrap_or(if l == "name = \"host\"" {
+                        "name = \"esp32\""
+                    } else {
+                        l
+                    })
             })
             .collect::<Vec<_>>()
             .join("\n");
@@ -824,7 +828,8 @@ heap-size = 16384
         let dir = std::env::temp_dir().join(format!("bs-manifest-fw-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("fw")).unwrap();
         std::fs::write(dir.join("fw/runtime.elf"), b"\x7fELF").unwrap();
-        let text = "[package]\nname = \"x\"\n[board]\nname = \"esp32s3\"\nfirmware = \"fw/runtime.elf\"\n";
+        let text =
+            "[package]\nname = \"x\"\n[board]\nname = \"esp32s3\"\nfirmware = \"fw/runtime.elf\"\n";
         let m = Manifest::parse(&dir.join(MANIFEST), text.into()).unwrap();
         assert_eq!(m.firmware().unwrap(), Some(dir.join("fw/runtime.elf")));
         let missing = text.replace("runtime.elf", "missing.elf");
@@ -832,7 +837,10 @@ heap-size = 16384
         let report = m.firmware().unwrap_err();
         assert!(report.to_string().contains("is not a file"), "{report}");
         let label = report.labels().and_then(|mut l| l.next()).unwrap();
-        assert_eq!(&missing[label.offset()..label.offset() + label.len()], "\"fw/missing.elf\"");
+        assert_eq!(
+            &missing[label.offset()..label.offset() + label.len()],
+            "\"fw/missing.elf\""
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

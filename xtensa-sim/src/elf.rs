@@ -73,14 +73,36 @@ pub fn executable(entry: u32, segments: &[(u32, &[u8])]) -> Vec<u8> {
     let mut offset = data_at as u32;
     for ((addr, bytes), name) in segments.iter().zip(name_at) {
         let size = bytes.len() as u32;
-        let header = [name, PROGBITS, ALLOC_WRITE_EXEC, *addr, offset, size, 0, 0, 4, 0];
+        let header = [
+            name,
+            PROGBITS,
+            ALLOC_WRITE_EXEC,
+            *addr,
+            offset,
+            size,
+            0,
+            0,
+            4,
+            0,
+        ];
         section(&mut out, header);
         offset += size;
     }
     let names_len = names.len() as u32;
     section(
         &mut out,
-        [shstrtab_name, STRTAB, 0, 0, names_at as u32, names_len, 0, 0, 1, 0],
+        [
+            shstrtab_name,
+            STRTAB,
+            0,
+            0,
+            names_at as u32,
+            names_len,
+            0,
+            0,
+            1,
+            0,
+        ],
     );
     out
 }
@@ -110,13 +132,22 @@ mod tests {
         let name = |i: usize| {
             let at = word(&elf, sections + i * 40) as usize;
             let end = names[at..].iter().position(|&b| b == 0).unwrap();
-            std::str::from_utf8(&names[at..at + end]).unwrap().to_string()
+            std::str::from_utf8(&names[at..at + end])
+                .unwrap()
+                .to_string()
         };
-        assert_eq!([name(1), name(2), name(3)], [".segment0", ".segment1", ".shstrtab"]);
+        assert_eq!(
+            [name(1), name(2), name(3)],
+            [".segment0", ".segment1", ".shstrtab"]
+        );
         // The second segment's section: address, file offset and size.
         let second = sections + 2 * 40;
         assert_eq!(
-            [word(&elf, second + 12), word(&elf, second + 16), word(&elf, second + 20)],
+            [
+                word(&elf, second + 12),
+                word(&elf, second + 16),
+                word(&elf, second + 20)
+            ],
             [0x2000, 52 + 64 + 3, 1]
         );
         assert_eq!(elf[52 + 64 + 3], 4);
