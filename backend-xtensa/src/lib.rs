@@ -29,7 +29,10 @@ mod format;
 pub mod isa;
 mod print;
 
-pub use codegen::{CallSite, CodegenError, MachineCode, Reloc, abi, compile, compile_with_chunk};
+pub use codegen::{
+    CallSite, Calls, CodegenError, MachineCode, Reloc, abi, compile, compile_with_calls,
+    compile_with_chunk,
+};
 pub use decode::{decode, length};
 pub use encode::{EncodeError, Encoded, encode};
 pub use isa::*;

@@ -72,7 +72,7 @@ pub fn start(name: &str, heap_size: Option<u32>) -> miette::Result<Board> {
 /// What the linker needs to know about board `name` with a heap of `heap_size` bytes (default:
 /// the board's), without starting it: the same as a started board's [`Board::link_target`].
 pub fn link_target(name: &str, heap_size: Option<u32>) -> miette::Result<LinkTarget> {
-    if name == "esp32-sim" || name == "esp32" {
+    if matches!(name, "esp32-sim" | "esp32" | "esp32s3") {
         use device::abi::esp32::{FUNCTION_SLOTS, MAX_HEAP_SIZE};
         return Ok(LinkTarget {
             memory: device::memory::MemoryMap::esp32(heap_size.unwrap_or(MAX_HEAP_SIZE)),

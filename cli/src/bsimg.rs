@@ -2,9 +2,10 @@
 //! reading one back for `bs inspect`.
 
 use device::image::write::{Writer, record};
-use device::image::{self, Header};
+use device::image::{self, Architecture, Header};
 use incremental::link::LinkTarget;
 use incremental::release::Release;
+use incremental::target::Target;
 use sha2::{Digest, Sha256};
 
 /// One input of a build and its SHA-256: `compiler`, `board`, `profile`, and each module by
@@ -27,25 +28,44 @@ pub fn inputs<'a>(
     inputs
 }
 
-/// The image file of `release`, linked for `target`, built from `inputs`.
-pub fn encode(release: &Release, target: &LinkTarget, inputs: &[Input]) -> Vec<u8> {
+/// The architecture of the images of code for `target`.
+pub fn architecture(target: Target) -> Architecture {
+    match target {
+        Target::X64 => Architecture::X86_64,
+        Target::Xtensa => Architecture::Xtensa,
+    }
+}
+
+/// The image file of `release`, code of `architecture` linked for `target`, built from
+/// `inputs`.
+pub fn encode(
+    release: &Release,
+    architecture: Architecture,
+    target: &LinkTarget,
+    inputs: &[Input],
+) -> Vec<u8> {
     let map = &target.memory;
     let img = &release.image;
     let mut writer = Writer::new(Header {
+        architecture,
         runtime_version: u32::from(device::protocol::VERSION),
         code_base: map.code_base,
         data_base: map.data_base,
         entry: img.entry,
     });
     // Data loads as they are; the functions as one block of code, the gaps between them
-    // (alignment) filled with `int3`.
+    // (alignment) filled with `int3` (x86-64) or `ill` (Xtensa's all-zero instruction).
+    let gap = match architecture {
+        Architecture::X86_64 => 0xCC,
+        Architecture::Xtensa => 0,
+    };
     let mut code: Vec<u8> = Vec::new();
     let mut loads = img.loads.clone();
     loads.sort_by_key(|(addr, _)| *addr);
     for (addr, bytes) in loads {
         if addr >= map.code_base {
             let at = (addr - map.code_base) as usize;
-            code.resize(at.max(code.len()), 0xCC);
+            code.resize(at.max(code.len()), gap);
             code.splice(at..(at + bytes.len()).min(code.len()), bytes);
         } else {
             writer.section(image::SECTION_DATA, addr, bytes);
@@ -85,6 +105,13 @@ pub fn describe(bytes: &[u8]) -> Result<String, image::ImageError> {
         image::FORMAT_VERSION,
         h.runtime_version,
         h.entry
+    );
+    let _ = writeln!(
+        out,
+        "architecture: {} (code at {:#010x}, data at {:#010x})",
+        h.architecture.name(),
+        h.code_base,
+        h.data_base
     );
     let _ = writeln!(out, "checksum: {:#010x} (valid)", crc(bytes));
     let _ = writeln!(out, "sections:");

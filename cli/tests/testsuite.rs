@@ -1,5 +1,5 @@
 //! Runs every conformance program in `testsuite/programs` through the real `bs` binary on the
-//! host board and compares the whole output.
+//! host board and on esp32-sim (also from release images there) and compares the whole output.
 
 #[test]
 fn conformance_programs_on_host() {
@@ -35,6 +35,33 @@ fn conformance_programs_on_esp32_sim() {
     assert!(
         failures.is_empty(),
         "{} of {} conformance programs failed on esp32-sim",
+        failures.len(),
+        cases.len()
+    );
+}
+
+/// The conformance programs give the same output from release images (direct calls, only the
+/// reachable functions) on esp32-sim as in development; sessions of several programs, which a
+/// release image cannot hold, are left out.
+#[test]
+fn conformance_programs_from_release_images_on_esp32_sim() {
+    let bs = std::path::Path::new(env!("CARGO_BIN_EXE_bs"));
+    let cases: Vec<_> = testsuite::discover(&testsuite::programs_dir())
+        .expect("the programs directory is readable")
+        .into_iter()
+        .filter(testsuite::runs_in_release)
+        .collect();
+    assert!(cases.len() >= 80, "only {} programs", cases.len());
+    let scratch = std::env::temp_dir().join(format!("bs-release-suite-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let failures = testsuite::run_all_release(bs, &cases, "esp32-sim", &scratch);
+    for (program, problem) in &failures {
+        eprintln!("FAILED {}\n{problem}\n", program.display());
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(
+        failures.is_empty(),
+        "{} of {} conformance programs failed from release images on esp32-sim",
         failures.len(),
         cases.len()
     );

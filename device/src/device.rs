@@ -39,6 +39,13 @@ pub enum LoadError {
     Image(crate::image::ImageError),
     /// A release image cannot be booted, and why.
     Boot(&'static str),
+    /// A release image holds code of another architecture than the board runs.
+    WrongArchitecture {
+        /// The image's.
+        image: crate::image::Architecture,
+        /// The board's.
+        board: crate::image::Architecture,
+    },
     /// What this board does not support yet.
     Unsupported(&'static str),
 }
@@ -58,6 +65,12 @@ impl fmt::Display for LoadError {
             LoadError::Patch(e) => write!(f, "{e}"),
             LoadError::Image(e) => write!(f, "{e}"),
             LoadError::Boot(why) => write!(f, "cannot boot the image: {why}"),
+            LoadError::WrongArchitecture { image, board } => write!(
+                f,
+                "cannot boot the image: it holds {} code, but this board runs {} code (build the image for this board)",
+                image.name(),
+                board.name()
+            ),
             LoadError::Unsupported(what) => write!(f, "not supported yet: {what}"),
         }
     }
@@ -90,6 +103,8 @@ pub trait Port {
     fn board_name(&self) -> &[u8];
     /// Number of function slots.
     fn function_slots(&self) -> u32;
+    /// The instruction set the board runs (release images of another are refused).
+    fn architecture(&self) -> crate::image::Architecture;
     /// Copies machine code to `addr` (inside the code region, which the caller checked) and
     /// makes it executable.
     fn load_code(&mut self, addr: u32, bytes: &[u8]) -> Result<(), LoadError>;
@@ -424,6 +439,13 @@ impl<P: Port> Device<P> {
         {
             let img =
                 Image::parse(self.rt.mem.bytes(map.heap_base, len)?).map_err(LoadError::Image)?;
+            let board = self.port.architecture();
+            if img.header.architecture != board {
+                return Err(LoadError::WrongArchitecture {
+                    image: img.header.architecture,
+                    board,
+                });
+            }
             if img.header.runtime_version != u32::from(VERSION) {
                 return Err(LoadError::Boot("it was built for another runtime version"));
             }
@@ -630,6 +652,9 @@ mod tests {
         }
         fn function_slots(&self) -> u32 {
             self.slots.len() as u32
+        }
+        fn architecture(&self) -> crate::image::Architecture {
+            crate::image::Architecture::X86_64
         }
         fn load_code(&mut self, addr: u32, bytes: &[u8]) -> Result<(), LoadError> {
             self.loaded.push((addr, bytes.to_vec()));

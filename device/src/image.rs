@@ -10,6 +10,7 @@
 //! | 20 | 4 | data base the image was laid out for |
 //! | 24 | 4 | entry point (code address) |
 //! | 28 | 4 | number of sections |
+//! | 32 | 4 | architecture of the code ([`Architecture`]: 1 x86-64, 2 Xtensa) |
 //!
 //! Then each section: kind (u32, `SECTION_*`), address (u32; 0 where it has none), payload
 //! length (u32), the payload, and zero bytes up to a multiple of 4. Last, a CRC-32 (the
@@ -23,15 +24,19 @@
 //! (address, size, name length, UTF-8 name, padded to 4) for tools; [`SECTION_INPUTS`] one
 //! record per build input (32-byte SHA-256, name length, UTF-8 name, padded to 4). The device
 //! skips the last two.
+//!
+//! A device boots only an image of its own architecture and memory map: x86-64 images are
+//! laid out for the `host` board's map, Xtensa images for `abi::esp32`'s (the `esp32-sim`,
+//! `esp32` and `esp32s3` boards).
 
 use crate::protocol::crc::crc32;
 
 /// The magic bytes an image starts with.
 pub const MAGIC: [u8; 8] = *b"BSIMAGE\0";
-/// The version of this format.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version of this format (2: the architecture in the header).
+pub const FORMAT_VERSION: u32 = 2;
 /// Header length in bytes.
-pub const HEADER_LEN: usize = 32;
+pub const HEADER_LEN: usize = 36;
 /// Bytes to load into the code region.
 pub const SECTION_CODE: u32 = 1;
 /// Bytes to load into the data region.
@@ -45,9 +50,47 @@ pub const SECTION_SYMBOLS: u32 = 5;
 /// The hashes of the build's inputs.
 pub const SECTION_INPUTS: u32 = 6;
 
+/// The instruction set of an image's code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Architecture {
+    /// x86-64 (the `host` board).
+    X86_64,
+    /// Xtensa LX6/LX7, windowed ABI (the ESP32 boards and `esp32-sim`).
+    Xtensa,
+}
+
+impl Architecture {
+    /// The number in the header.
+    pub const fn code(self) -> u32 {
+        match self {
+            Architecture::X86_64 => 1,
+            Architecture::Xtensa => 2,
+        }
+    }
+
+    /// The architecture numbered `code` in a header.
+    pub const fn from_code(code: u32) -> Option<Architecture> {
+        match code {
+            1 => Some(Architecture::X86_64),
+            2 => Some(Architecture::Xtensa),
+            _ => None,
+        }
+    }
+
+    /// Its name in messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86-64",
+            Architecture::Xtensa => "Xtensa",
+        }
+    }
+}
+
 /// The header of an image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
+    /// The instruction set of its code.
+    pub architecture: Architecture,
     /// The runtime version the image needs.
     pub runtime_version: u32,
     /// The code base it was laid out for.
@@ -80,6 +123,8 @@ pub enum ImageError {
     Format(u32),
     /// The bytes end before a header, section or checksum does.
     Truncated,
+    /// The header names an architecture this format does not know.
+    Architecture(u32),
     /// The checksum does not match: the image is corrupt.
     Checksum {
         /// The checksum stored in the image.
@@ -95,6 +140,7 @@ impl core::fmt::Display for ImageError {
             ImageError::BadMagic => f.write_str("not a BlueScript image (bad magic)"),
             ImageError::Format(v) => write!(f, "image format version {v} is not supported"),
             ImageError::Truncated => f.write_str("the image is truncated"),
+            ImageError::Architecture(a) => write!(f, "the image's architecture {a} is unknown"),
             ImageError::Checksum { stored, actual } => write!(
                 f,
                 "the image is corrupt: its checksum is {stored:#010x} but its bytes give {actual:#010x}"
@@ -142,8 +188,11 @@ impl<'a> Image<'a> {
         if stored != actual {
             return Err(ImageError::Checksum { stored, actual });
         }
+        let architecture = word(bytes, 32)?;
         let image = Image {
             header: Header {
+                architecture: Architecture::from_code(architecture)
+                    .ok_or(ImageError::Architecture(architecture))?,
                 runtime_version: word(bytes, 12)?,
                 code_base: word(bytes, 16)?,
                 data_base: word(bytes, 20)?,
@@ -246,6 +295,7 @@ pub mod write {
                 h.data_base,
                 h.entry,
                 self.sections.len() as u32,
+                h.architecture.code(),
             ] {
                 out.extend_from_slice(&w.to_le_bytes());
             }
@@ -295,6 +345,7 @@ mod tests {
         let mut symbols = std::vec::Vec::new();
         record(&mut symbols, &[1, 0, 0, 0x40, 16, 0, 0, 0], "main");
         Writer::new(Header {
+            architecture: Architecture::Xtensa,
             runtime_version: 2,
             code_base: 0x4000_0000,
             data_base: 0x2000_0000,
@@ -311,6 +362,7 @@ mod tests {
         let bytes = sample();
         let image = Image::parse(&bytes).unwrap();
         assert_eq!(image.header.entry, 0x4000_0000);
+        assert_eq!(image.header.architecture, Architecture::Xtensa);
         let sections: std::vec::Vec<_> = image.sections().map(Result::unwrap).collect();
         assert_eq!(sections.len(), 3);
         assert_eq!(sections[0].bytes, [0xC3, 0x90, 0x90]);
@@ -342,5 +394,14 @@ mod tests {
         assert!(Image::parse(&bytes[..bytes.len() - 3]).is_err());
         assert_eq!(Image::parse(b"BSIM").unwrap_err(), ImageError::Truncated);
         assert_eq!(Image::parse(&[0u8; 64]).unwrap_err(), ImageError::BadMagic);
+        // An architecture this format does not know, with a valid checksum.
+        let mut unknown = bytes[..bytes.len() - 4].to_vec();
+        unknown[32] = 9;
+        let crc = crc32(&unknown);
+        unknown.extend_from_slice(&crc.to_le_bytes());
+        assert_eq!(
+            Image::parse(&unknown).unwrap_err(),
+            ImageError::Architecture(9)
+        );
     }
 }

@@ -241,6 +241,9 @@ mod tests {
         fn function_slots(&self) -> u32 {
             1
         }
+        fn architecture(&self) -> crate::image::Architecture {
+            crate::image::Architecture::X86_64
+        }
         fn load_code(&mut self, _addr: u32, _bytes: &[u8]) -> Result<(), LoadError> {
             Ok(())
         }

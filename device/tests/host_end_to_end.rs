@@ -346,6 +346,7 @@ fn boots_a_checked_release_image_and_refuses_a_corrupt_one() {
     code.resize(64, 0xCC);
     code.extend_from_slice(&f.0);
     let header = Header {
+        architecture: image::Architecture::X86_64,
         runtime_version: u32::from(device::protocol::VERSION),
         code_base,
         data_base: map.data_base,

@@ -11,7 +11,7 @@ use crate::lower;
 use crate::modules::init_order;
 use crate::session;
 use crate::shadow::Shadow;
-use crate::target::Target;
+use crate::target::{Calls, Target};
 use crate::types::Type;
 use device::abi;
 use rayon::prelude::*;
@@ -179,13 +179,14 @@ pub(crate) fn link_inputs(
     artifacts: &[ModuleArtifact],
 ) -> Result<(Vec<LinkInput>, BTreeMap<String, ClassLayout>), BuildError> {
     let target = db::code_target(db);
-    let mut inputs = builtin_adapters(target)?.to_vec();
+    let calls = db::code_calls(db);
+    let mut inputs = builtin_adapters(target, calls)?.to_vec();
     let mut classes = BTreeMap::new();
     for artifact in artifacts {
         inputs.extend(artifact.functions.iter().cloned());
         classes.extend(artifact.classes.clone());
     }
-    inputs.push(start_function(db, modules, target)?);
+    inputs.push(start_function(db, modules, target, calls)?);
     Ok((inputs, classes))
 }
 
@@ -218,6 +219,7 @@ fn start_function(
     db: &Compiler,
     modules: &[SourceFile],
     target: Target,
+    calls: Calls,
 ) -> Result<LinkInput, BuildError> {
     let span = syntax::Span::default();
     let stmts = modules
@@ -239,7 +241,7 @@ fn start_function(
         cells: Vec::new(),
     };
     let ir = lower::lower(&body, 0);
-    let code = target.compile(&ir).map_err(BuildError::Codegen)?;
+    let code = target.compile(&ir, calls).map_err(BuildError::Codegen)?;
     Ok(LinkInput {
         name: START.to_string(),
         ir: Arc::new(ir),
@@ -248,14 +250,16 @@ fn start_function(
 }
 
 /// The adapters of the built-in methods callable on `any` receivers, in slot order (compiled
-/// once per process and target: they depend on nothing but the compiler).
-fn builtin_adapters(target: Target) -> Result<&'static [LinkInput], BuildError> {
+/// once per process, target and kind of calls: they depend on nothing but the compiler).
+fn builtin_adapters(target: Target, calls: Calls) -> Result<&'static [LinkInput], BuildError> {
     type Adapters = OnceLock<Result<Vec<LinkInput>, String>>;
     static X64: Adapters = OnceLock::new();
     static XTENSA: Adapters = OnceLock::new();
-    let adapters = match target {
-        Target::X64 => &X64,
-        Target::Xtensa => &XTENSA,
+    static XTENSA_DIRECT: Adapters = OnceLock::new();
+    let adapters = match (target, calls) {
+        (Target::X64, _) => &X64,
+        (Target::Xtensa, Calls::Table) => &XTENSA,
+        (Target::Xtensa, Calls::Direct) => &XTENSA_DIRECT,
     };
     let compiled = adapters.get_or_init(|| {
         abi::BUILTIN_METHODS
@@ -263,7 +267,7 @@ fn builtin_adapters(target: Target) -> Result<&'static [LinkInput], BuildError> 
             .map(|m| {
                 let body = check::builtin_adapter_body(m);
                 let ir = lower::lower(&body, 0);
-                let code = target.compile(&ir)?;
+                let code = target.compile(&ir, calls)?;
                 Ok(LinkInput {
                     name: body.name,
                     ir: Arc::new(ir),

@@ -11,7 +11,7 @@ use crate::check::items::{self, Owner};
 use crate::check::{self, Checked, ImportError, Interface, Signatures};
 use crate::diagnostic::Diagnostic;
 use crate::lower;
-use crate::target::{Code, Target};
+use crate::target::{Calls, Code, Target};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use syntax::ast;
@@ -267,11 +267,19 @@ pub struct CodeTarget {
     /// The target.
     #[returns(copy)]
     pub target: Target,
+    /// How calls between BlueScript functions are compiled ([`Compiler::set_calls`]).
+    #[returns(copy)]
+    pub calls: Calls,
 }
 
 /// The target code is generated for.
 pub fn code_target(db: &dyn salsa::Database) -> Target {
     CodeTarget::get(db).target(db)
+}
+
+/// How code is generated to call other BlueScript functions.
+pub fn code_calls(db: &dyn salsa::Database) -> Calls {
+    CodeTarget::get(db).calls(db)
 }
 
 /// Generates machine code for one function, for the database's target; `None` when it has
@@ -283,7 +291,7 @@ pub fn compile_function<'db>(
     name: FunctionName<'db>,
 ) -> Option<Result<Code, String>> {
     let f = codegen_ir(db, file, name).as_ref()?;
-    Some(code_target(db).compile(f))
+    Some(code_target(db).compile(f, code_calls(db)))
 }
 
 /// Every diagnostic of a file: syntax errors, declaration errors, then each function's errors.
@@ -333,7 +341,7 @@ impl Default for Compiler {
             }
         })));
         let db = Compiler { storage, log };
-        CodeTarget::new(&db, Target::default());
+        CodeTarget::new(&db, Target::default(), Calls::default());
         db
     }
 }
@@ -349,6 +357,16 @@ impl Compiler {
         let input = CodeTarget::get(self);
         if input.target(self) != target {
             input.set_target(self).to(target);
+        }
+    }
+
+    /// Compiles calls between BlueScript functions as `calls` says from now on (release builds
+    /// call directly; a database that runs sessions keeps the default, table calls).
+    pub fn set_calls(&mut self, calls: Calls) {
+        use salsa::Setter;
+        let input = CodeTarget::get(self);
+        if input.calls(self) != calls {
+            input.set_calls(self).to(calls);
         }
     }
 

@@ -1,14 +1,18 @@
 //! The release linker: the whole program at fixed addresses, without the functions `<start>`
-//! cannot reach, with every static call direct. The development linker's code calls through
-//! the function table (`call qword [r14 + disp32]`, 7 bytes); here each such call becomes
-//! a two-byte no-op and `call rel32` (7 bytes too, so return addresses stay where they were).
-//! The function table keeps only the entries that calls by slot still need: the functions that
-//! descriptors name (closures, methods, their `any` adapters) and the built-in adapters.
+//! cannot reach, with every static call direct. x86-64 code calls through the function table
+//! (`call qword [r14 + disp32]`, 7 bytes); here each such call becomes a two-byte no-op and
+//! `call rel32` (7 bytes too, so return addresses stay where they were). Xtensa code compiled
+//! for release ([`Calls::Direct`](crate::target::Calls)) has a `call8` for each call, whose
+//! offset is filled in here. The function table keeps only the entries that calls by slot
+//! still need: the functions that descriptors name (closures, methods, their `any` adapters)
+//! and the built-in adapters.
 
 use crate::build::{BuildError, ModuleArtifact, START, link_inputs};
 use crate::db::{Compiler, SourceFile};
 use crate::link::{self, ClassLayout, Image, LinkError, LinkInput, LinkTarget};
+use crate::target::Code;
 use backend_x64::Reloc;
+use backend_xtensa::Reloc as XtensaReloc;
 use device::abi;
 use ir::DataSymbol;
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,7 +27,8 @@ const DIRECT_CALL: [u8; 3] = [0x66, 0x90, 0xE8];
 pub struct Release {
     /// What to load (only the slots that calls by slot need).
     pub image: Image,
-    /// Every function kept: name, code address and size in bytes, in address order.
+    /// Every function kept: name, the address of its code (for Xtensa, of its literal pool
+    /// before its entry) and size in bytes, in address order.
     pub functions: Vec<(String, u32, u32)>,
     /// The functions dropped as unreachable.
     pub dropped: Vec<String>,
@@ -57,47 +62,55 @@ pub fn link_release(
         .zip(&image.slots)
         .map(|(f, &(_, addr))| (f.name.as_str(), addr))
         .collect();
+    let mut functions = Vec::new();
     for f in &kept {
-        let code = f.code.as_x64().ok_or_else(|| {
-            reloc_error(
-                &f.name,
-                "release images of Xtensa code (the ESP32 boards) are not supported yet",
-            )
-        })?;
-        let base = address[f.name.as_str()];
+        let base = address[f.name.as_str()] - f.code.entry();
         let load = image
             .loads
             .iter_mut()
             .find(|(addr, _)| *addr == base)
             .ok_or_else(|| reloc_error(&f.name, "its code is not in the image"))?;
-        for reloc in &code.relocs {
-            if let Reloc::Slot { offset, callee } = *reloc {
-                let name = &f.ir.callees[callee as usize];
-                let target = address.get(name.as_str()).copied().ok_or_else(|| {
-                    BuildError::Link(LinkError::MissingFunction {
-                        caller: f.name.clone(),
-                        callee: name.clone(),
-                    })
-                })?;
-                make_direct(&mut load.1, offset as usize, base, target)
-                    .map_err(|e| reloc_error(&f.name, e))?;
+        let callee = |n: u32| {
+            let name = &f.ir.callees[n as usize];
+            address.get(name.as_str()).copied().ok_or_else(|| {
+                BuildError::Link(LinkError::MissingFunction {
+                    caller: f.name.clone(),
+                    callee: name.clone(),
+                })
+            })
+        };
+        match &f.code {
+            Code::X64(code) => {
+                for reloc in &code.relocs {
+                    if let Reloc::Slot { offset, callee: n } = *reloc {
+                        make_direct(&mut load.1, offset as usize, base, callee(n)?)
+                            .map_err(|e| reloc_error(&f.name, e))?;
+                    }
+                }
+            }
+            Code::Xtensa(code) => {
+                for reloc in &code.relocs {
+                    match *reloc {
+                        XtensaReloc::Call { callee: n, .. } => reloc
+                            .patch_call(&mut load.1, base, callee(n)?)
+                            .map_err(|e| reloc_error(&f.name, &e.to_string()))?,
+                        XtensaReloc::Slot { .. } => {
+                            return Err(reloc_error(
+                                &f.name,
+                                "it was compiled with calls through the function table",
+                            ));
+                        }
+                        XtensaReloc::Data { .. } => {}
+                    }
+                }
             }
         }
+        functions.push((f.name.clone(), base, f.code.bytes().len() as u32));
     }
     image.slots.retain(|&(slot, _)| {
         kept.get(slot as usize)
             .is_some_and(|f| by_slot.contains(&f.name))
     });
-    let mut functions: Vec<(String, u32, u32)> = kept
-        .iter()
-        .map(|f| {
-            (
-                f.name.clone(),
-                address[f.name.as_str()],
-                f.code.bytes().len() as u32,
-            )
-        })
-        .collect();
     functions.sort_by_key(|&(_, addr, _)| addr);
     Ok(Release {
         image,

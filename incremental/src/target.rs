@@ -7,6 +7,13 @@
 use ir::LocId;
 use std::sync::Arc;
 
+/// How compiled code calls other BlueScript functions: through the function table
+/// (development, so that patches can swap a function) or directly (release images). Only the
+/// Xtensa code generator emits direct calls itself (`call8` relocations the release linker
+/// resolves); x86-64 code always calls through the table, and the release linker rewrites
+/// those calls in place.
+pub use backend_xtensa::Calls;
+
 /// An instruction set the compiler generates code for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Target {
@@ -27,14 +34,14 @@ impl Target {
         }
     }
 
-    /// Compiles `f` for this target; the error names the function.
-    pub fn compile(self, f: &ir::Function) -> Result<Code, String> {
+    /// Compiles `f` for this target with `calls`; the error names the function.
+    pub fn compile(self, f: &ir::Function, calls: Calls) -> Result<Code, String> {
         let name = |e: &dyn std::fmt::Display| format!("{}: {e}", f.name);
         match self {
             Target::X64 => backend_x64::compile(f)
                 .map(|c| Code::X64(Arc::new(c)))
                 .map_err(|e| name(&e)),
-            Target::Xtensa => backend_xtensa::compile(f)
+            Target::Xtensa => backend_xtensa::compile_with_calls(f, calls)
                 .map(|c| Code::Xtensa(Arc::new(c)))
                 .map_err(|e| name(&e)),
         }
@@ -48,6 +55,9 @@ pub enum RelocTarget {
     Slot(u32),
     /// The address of [`ir::Function::symbols`]`[n]`.
     Data(u32),
+    /// A direct call of [`ir::Function::callees`]`[n]` (code compiled with [`Calls::Direct`]):
+    /// only the release linker resolves it, once every function has its address.
+    Call(u32),
 }
 
 /// One function's machine code.
@@ -120,6 +130,7 @@ impl Code {
                 .map(|r| match *r {
                     backend_xtensa::Reloc::Slot { callee, .. } => RelocTarget::Slot(callee),
                     backend_xtensa::Reloc::Data { sym, .. } => RelocTarget::Data(sym),
+                    backend_xtensa::Reloc::Call { callee, .. } => RelocTarget::Call(callee),
                 })
                 .collect(),
         }

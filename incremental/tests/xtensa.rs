@@ -6,7 +6,7 @@ use device::memory::MemoryMap;
 use incremental::build;
 use incremental::db::{self, Compiler, FunctionName, SourceFile};
 use incremental::link::LinkTarget;
-use incremental::target::{Code, Target};
+use incremental::target::{Calls, Code, Target};
 
 const PROGRAM: &str = "function fib(n: integer): integer { if (n < 2) return n; return fib(n - 1) + fib(n - 2) }\n\
 let x = 2.5\n\
@@ -72,6 +72,84 @@ fn xtensa_programs_link_for_the_esp32_map() {
         );
     }
     assert!(image.slots.iter().any(|&(_, a)| a == image.entry));
+}
+
+/// A release link of Xtensa code compiled with direct calls: every `call8` goes to the `entry`
+/// of a kept function (`fib`'s to `fib`'s own), and no function keeps a table call.
+#[test]
+fn xtensa_release_programs_call_directly() {
+    let mut db = Compiler::default();
+    db.set_target(Target::Xtensa);
+    db.set_calls(Calls::Direct);
+    let file = SourceFile::new(&db, "main.bs".into(), PROGRAM.into(), 0);
+    let modules = incremental::modules::init_order(&db, file);
+    let artifacts: Vec<_> = modules
+        .iter()
+        .map(|&m| build::compile_module(&db, m).expect("compiles"))
+        .collect();
+    let target = LinkTarget {
+        memory: MemoryMap::esp32(1 << 20),
+        slots: FUNCTION_SLOTS,
+    };
+    let release =
+        incremental::release::link_release(&db, &modules, &artifacts, &target).expect("links");
+    let (fib_at, _) = fib_code(&release);
+    let mut calls = 0;
+    for (base, bytes) in release.image.loads.iter().filter(|(b, _)| *b >= CODE_BASE) {
+        let mut at = 0;
+        while at + 3 <= bytes.len() {
+            let pc = base + at as u32;
+            match backend_xtensa::decode(&bytes[at..]) {
+                Some((inst @ backend_xtensa::Inst::Call { .. }, len)) => {
+                    let to = inst.target(pc).unwrap();
+                    let (callee, code) = release
+                        .image
+                        .loads
+                        .iter()
+                        .find(|(b, c)| (*b..*b + c.len() as u32).contains(&to))
+                        .expect("a call into loaded code");
+                    let (entry, _) =
+                        backend_xtensa::decode(&code[(to - callee) as usize..]).unwrap();
+                    assert!(
+                        matches!(entry, backend_xtensa::Inst::Entry { .. }),
+                        "{entry:?}"
+                    );
+                    calls += 1;
+                    at += len;
+                }
+                Some((_, len)) => at += len,
+                None => at += 1,
+            }
+        }
+    }
+    assert!(calls >= 3, "fib twice, main once: {calls}");
+    // fib's two calls of itself are `call8`s; its one `callx8` raises `Interrupted`.
+    let listing = backend_xtensa::disasm(&fib_bytes(&release), fib_at);
+    assert_eq!(listing.matches(" call8 ").count(), 2, "{listing}");
+    assert_eq!(listing.matches(" callx8 ").count(), 1, "{listing}");
+}
+
+/// Where `fib`'s code is in `release`, and its size.
+fn fib_code(release: &incremental::release::Release) -> (u32, u32) {
+    let (_, at, size) = release
+        .functions
+        .iter()
+        .find(|(name, _, _)| name.starts_with("fib"))
+        .expect("fib is kept");
+    (*at, *size)
+}
+
+/// `fib`'s linked code in `release`.
+fn fib_bytes(release: &incremental::release::Release) -> Vec<u8> {
+    let (at, _) = fib_code(release);
+    release
+        .image
+        .loads
+        .iter()
+        .find(|(b, _)| *b == at)
+        .expect("loaded")
+        .1
+        .clone()
 }
 
 /// The numbers of the ESP32 contract that `backend-xtensa` repeats (it cannot depend on the

@@ -12,6 +12,10 @@
 //! A program of several modules is a directory holding `main.bs`: `main.bs` (with `main.out`,
 //! `main.err`, `main.args`) is its one entry point, and every other `.bs` file in the directory
 //! and below is a module it imports, never a program of its own.
+//!
+//! [`run_all_release`] runs the same cases from release images (`bs run --release`): each
+//! program's directory is copied into a scratch project whose manifest names the program as
+//! its entry, so that messages still show `NAME.bs`.
 
 pub mod generate;
 
@@ -95,6 +99,57 @@ pub fn run_case(bs: &Path, case: &Case, board: &str) -> Result<(), String> {
         .env("NO_COLOR", "1")
         .output()
         .map_err(|e| format!("cannot start {}: {e}", bs.display()))?;
+    compare(case, &output)
+}
+
+/// Whether `case` can run from a release image: one program (not a session of several files,
+/// whose arguments name more programs).
+pub fn runs_in_release(case: &Case) -> bool {
+    !case.args.iter().any(|a| a.ends_with(".bs"))
+}
+
+/// Runs one case from its release image with `bs run --release --board BOARD`, as a project
+/// in `scratch` (a fresh directory, also the store's home); returns a description of every
+/// mismatch.
+pub fn run_case_release(bs: &Path, case: &Case, board: &str, scratch: &Path) -> Result<(), String> {
+    let dir = case.program.parent().unwrap_or(Path::new("."));
+    let name = case.program.file_name().expect("programs are files");
+    let project = scratch.join("project");
+    copy_dir(dir, &project).map_err(|e| format!("cannot copy {}: {e}", dir.display()))?;
+    let manifest = format!(
+        "[package]\nname = \"conformance\"\nentry = \"{}\"\n",
+        name.to_string_lossy()
+    );
+    std::fs::write(project.join("bluescript.toml"), manifest).map_err(|e| e.to_string())?;
+    let output = Command::new(bs)
+        .args(["run", "--release", "--board", board])
+        .args(&case.args)
+        .current_dir(&project)
+        .env("NO_COLOR", "1")
+        .env("BS_HOME", scratch.join("home"))
+        .output()
+        .map_err(|e| format!("cannot start {}: {e}", bs.display()))?;
+    compare(case, &output)
+}
+
+/// Copies the directory `from` (files and subdirectories) to `to`.
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        let target = to.join(path.file_name().expect("entries have names"));
+        if path.is_dir() {
+            copy_dir(&path, &target)?;
+        } else {
+            std::fs::copy(&path, &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Compares the output of a run of `case` with its expectations; returns a description of
+/// every mismatch.
+fn compare(case: &Case, output: &std::process::Output) -> Result<(), String> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let mut problems = Vec::new();
@@ -160,6 +215,27 @@ fn missing_line<'a>(expected: &'a str, actual: &str) -> Option<&'a str> {
 /// Runs every case on `board` using two worker threads; returns the failures as
 /// `(program, description)`.
 pub fn run_all(bs: &Path, cases: &[Case], board: &str) -> Vec<(PathBuf, String)> {
+    run_each(cases, |_, case| run_case(bs, case, board))
+}
+
+/// Runs every case from its release image on `board` ([`run_case_release`], case `i` in
+/// `scratch/i`) using two worker threads; returns the failures as `(program, description)`.
+pub fn run_all_release(
+    bs: &Path,
+    cases: &[Case],
+    board: &str,
+    scratch: &Path,
+) -> Vec<(PathBuf, String)> {
+    run_each(cases, |i, case| {
+        run_case_release(bs, case, board, &scratch.join(i.to_string()))
+    })
+}
+
+/// Runs `run` on every case (with its index) on two worker threads; returns the failures.
+fn run_each(
+    cases: &[Case],
+    run: impl Fn(usize, &Case) -> Result<(), String> + Sync,
+) -> Vec<(PathBuf, String)> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failures = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -168,7 +244,7 @@ pub fn run_all(bs: &Path, cases: &[Case], board: &str) -> Vec<(PathBuf, String)>
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     let Some(case) = cases.get(i) else { break };
-                    if let Err(e) = run_case(bs, case, board) {
+                    if let Err(e) = run(i, case) {
                         failures
                             .lock()
                             .expect("no worker panics while holding the lock")

@@ -10,6 +10,9 @@
 //! - **branch relaxation**: a conditional branch whose target is out of its range becomes the
 //!   inverted branch over a `j` to the target;
 //! - **addresses** of labels and call sites.
+//!
+//! With [`Assembler::align_entry`], the entry point is padded with no-ops to a word boundary,
+//! as `call8` (which reaches only aligned targets) needs of the functions it calls directly.
 
 use super::CodegenError;
 use crate::isa::*;
@@ -115,6 +118,8 @@ enum Item {
     Inst(Inst),
     /// A call instruction whose return address is a call site with this location.
     Call(Inst, LocId),
+    /// `call8` to callee `n`, resolved by the linker, a call site at this location.
+    DirectCall(u32, LocId),
     /// A conditional branch to a label; `long` once relaxed.
     Branch { cond: Cond, to: Label, long: bool },
     /// `j` to a label.
@@ -138,7 +143,7 @@ impl Item {
                     3
                 }
             }
-            Item::Jump(_) | Item::L32r(..) => 3,
+            Item::Jump(_) | Item::L32r(..) | Item::DirectCall(..) => 3,
             Item::Bind(_) | Item::Entry => 0,
         }
     }
@@ -166,6 +171,8 @@ pub struct Assembled {
     pub calls: Vec<(u32, LocId)>,
     /// The relocated literal words, in code order.
     pub relocs: Vec<LiteralReloc>,
+    /// The direct calls: offset of each `call8` and its callee, in code order.
+    pub direct_calls: Vec<(u32, u32)>,
 }
 
 /// Collects the code of one function.
@@ -175,6 +182,8 @@ pub struct Assembler {
     labels: u32,
     /// The most code bytes between two literal pools.
     chunk: u32,
+    /// Whether the entry point goes on a word boundary.
+    align_entry: bool,
 }
 
 /// Code bytes per literal pool: small enough that a chunk and its pool (at most one 4-byte
@@ -193,6 +202,8 @@ struct Layout {
     chunk_of: Vec<usize>,
     /// One past the last byte.
     end: u32,
+    /// Where the no-ops that align the entry point go, and how many bytes they take.
+    entry_padding: Option<(u32, u32)>,
 }
 
 struct Pool {
@@ -207,7 +218,12 @@ struct Pool {
 impl Assembler {
     /// An empty assembler putting at most `chunk` code bytes between literal pools.
     pub fn new(chunk: u32) -> Assembler {
-        Assembler { items: Vec::new(), labels: 0, chunk }
+        Assembler { items: Vec::new(), labels: 0, chunk, align_entry: false }
+    }
+
+    /// Puts the entry point on a word boundary (no-ops before it), so that `call8` can reach it.
+    pub fn align_entry(&mut self) {
+        self.align_entry = true;
     }
 
     /// A fresh label.
@@ -234,6 +250,12 @@ impl Assembler {
     /// Appends a call instruction (`callx8`) whose return address is a call site at `loc`.
     pub fn call(&mut self, i: Inst, loc: LocId) {
         self.items.push(Item::Call(i, loc));
+    }
+
+    /// Appends `call8` to callee `n`, whose offset the linker fills in
+    /// ([`Assembled::direct_calls`]); its return address is a call site at `loc`.
+    pub fn call_direct(&mut self, callee: u32, loc: LocId) {
+        self.items.push(Item::DirectCall(callee, loc));
     }
 
     /// Appends a conditional branch to `to`.
@@ -305,6 +327,7 @@ impl Assembler {
         let mut labels = vec![0; self.labels as usize];
         let mut pc = 0u32;
         let mut next_pool = 0;
+        let mut entry_padding = None;
         for (i, item) in self.items.iter().enumerate() {
             if next_pool < pools.len() && pools[next_pool].first_item == i {
                 let pool = &mut pools[next_pool];
@@ -316,6 +339,12 @@ impl Assembler {
                 pool.start = pc;
                 pc += 4 * pool.literals.len() as u32;
                 next_pool += 1;
+            }
+            if matches!(item, Item::Entry) && self.align_entry && !pc.is_multiple_of(4) {
+                // 1 byte is no instruction: 5 (`nop.n`, `nop`) instead.
+                let len = [0, 3, 2, 5][pc as usize % 4];
+                entry_padding = Some((pc, len));
+                pc += len;
             }
             addr[i] = pc;
             if let Item::Bind(l) = item {
@@ -332,7 +361,7 @@ impl Assembler {
                 index: HashMap::new(),
             });
         }
-        Layout { addr, labels, pools, chunk_of, end: pc }
+        Layout { addr, labels, pools, chunk_of, end: pc, entry_padding }
     }
 
     fn emit(&self, layout: &Layout) -> Result<Assembled, CodegenError> {
@@ -359,7 +388,16 @@ impl Assembler {
                 }
             }
         }
+        if let Some((at, len)) = layout.entry_padding {
+            if len != 3 {
+                put(at, enc(Inst::NopN)?);
+            }
+            if len != 2 {
+                put(at + len - 3, enc(Inst::Nop)?);
+            }
+        }
         let mut calls = Vec::new();
+        let mut direct_calls = Vec::new();
         for (i, item) in self.items.iter().enumerate() {
             let pc = layout.addr[i];
             let target = |l: &Label| layout.labels[l.0 as usize];
@@ -368,6 +406,12 @@ impl Assembler {
                 Item::Call(inst, loc) => {
                     put(pc, enc(*inst)?);
                     calls.push((pc + inst.size(), *loc));
+                }
+                Item::DirectCall(callee, loc) => {
+                    // A placeholder that calls the next word; the linker patches the offset.
+                    put(pc, enc(Inst::Call { op: CallOp::Call8, offset: 4 })?);
+                    calls.push((pc + 3, *loc));
+                    direct_calls.push((pc, *callee));
                 }
                 Item::Branch { cond, to, long } => {
                     if *long {
@@ -400,7 +444,7 @@ impl Assembler {
             .iter()
             .position(|i| matches!(i, Item::Entry))
             .map_or(start, |i| layout.addr[i]);
-        Ok(Assembled { code, start, entry, calls, relocs })
+        Ok(Assembled { code, start, entry, calls, relocs, direct_calls })
     }
 }
 
@@ -483,5 +527,42 @@ mod tests {
         // Several pools, each holding one copy of a literal.
         let pools = out.relocs.iter().filter(|r| r.literal == Literal::Slot(0)).count();
         assert!(pools > 5, "{pools} pools");
+    }
+
+    #[test]
+    fn an_aligned_entry_is_padded_with_no_ops() {
+        // Code of 2, 3, 5 and 4 bytes before the entry: 2, 5 (1 byte is no instruction),
+        // 3 and no bytes of padding.
+        let before: [&[Inst]; 4] =
+            [&[Inst::NopN], &[Inst::Nop], &[Inst::NopN, Inst::Nop], &[Inst::NopN, Inst::NopN]];
+        for (k, insts) in before.iter().enumerate() {
+            let mut a = Assembler::new(CHUNK);
+            a.align_entry();
+            for &i in *insts {
+                a.inst(i);
+            }
+            a.mark_entry();
+            a.inst(Inst::RetwN);
+            let out = a.finish().unwrap();
+            assert_eq!(out.entry % 4, 0, "case {k}");
+            assert_eq!(out.entry, [4, 8, 8, 4][k], "case {k}");
+            // Everything up to the entry decodes as no-ops.
+            let l = listing(&out, false);
+            let (pre, post): (Vec<_>, Vec<_>) = l.into_iter().partition(|(pc, _)| *pc < out.entry);
+            assert!(pre.iter().all(|(_, i)| matches!(i, Inst::Nop | Inst::NopN)), "{pre:?}");
+            assert_eq!(post, [(out.entry, Inst::RetwN)]);
+        }
+    }
+
+    #[test]
+    fn a_direct_call_is_a_call8_placeholder_and_a_call_site() {
+        let mut a = Assembler::new(CHUNK);
+        a.inst(Inst::NopN);
+        a.call_direct(7, LocId(3));
+        a.inst(Inst::RetwN);
+        let out = a.finish().unwrap();
+        assert_eq!(out.direct_calls, [(2, 7)]);
+        assert_eq!(out.calls, [(5, LocId(3))]);
+        assert_eq!(decode(&out.code[2..]), Some((Inst::Call { op: CallOp::Call8, offset: 4 }, 3)));
     }
 }

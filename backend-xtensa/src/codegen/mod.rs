@@ -14,14 +14,29 @@ mod select;
 
 pub use asm::CHUNK;
 
+use crate::encode;
+use crate::isa::{CallOp, Inst as XInst, call_offset};
 use abi::{FLOAT_DIV, FUNCTION_SLOTS, FUNCTION_TABLE};
 use ir::{Callee, FloatOp, Function, Inst, LocId, Terminator};
+
+/// How generated code calls other BlueScript functions ([`ir::Callee::Slot`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Calls {
+    /// Through the function table: `l32r` of the slot's address, `l32i`, `callx8` (8 bytes).
+    /// Development code, which patches replace a function at a time.
+    #[default]
+    Table,
+    /// `call8` straight to the callee (3 bytes), a [`Reloc::Call`] the release linker resolves
+    /// once every function has its address; the entry point is word-aligned, as `call8`
+    /// needs of its targets.
+    Direct,
+}
 
 /// A call instruction in the generated code.
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CallSite {
-    /// Byte offset, from the start of the code, right after the `callx8`: the return address
+    /// Byte offset, from the start of the code, right after the `callx8` or `call8`: the return address
     /// the callee sees. The function's `entry` instruction is a call site too: a machine-stack
     /// overflow faults there.
     pub return_offset: u32,
@@ -67,18 +82,29 @@ pub enum Reloc {
         /// Index into [`ir::Function::symbols`].
         sym: u32,
     },
+    /// A `call8` of [`ir::Function::callees`]`[callee]` (code compiled with [`Calls::Direct`]),
+    /// resolved with [`Reloc::patch_call`].
+    Call {
+        /// Byte offset of the `call8`.
+        offset: u32,
+        /// Index into [`ir::Function::callees`].
+        callee: u32,
+    },
 }
 
 impl Reloc {
-    /// Byte offset of the patched literal.
+    /// Byte offset of the patched literal or call.
     pub fn offset(&self) -> u32 {
         match *self {
-            Reloc::Slot { offset, .. } | Reloc::Data { offset, .. } => offset,
+            Reloc::Slot { offset, .. }
+            | Reloc::Data { offset, .. }
+            | Reloc::Call { offset, .. } => offset,
         }
     }
 
-    /// Resolves this relocation in `code` (the [`MachineCode::code`] it came with): `target` is
-    /// the function-table slot for [`Reloc::Slot`] and the device address for [`Reloc::Data`].
+    /// Resolves this literal relocation in `code` (the [`MachineCode::code`] it came with):
+    /// `target` is the function-table slot for [`Reloc::Slot`] and the device address for
+    /// [`Reloc::Data`]. A [`Reloc::Call`] needs [`Reloc::patch_call`] instead.
     pub fn patch(&self, code: &mut [u8], target: u32) -> Result<(), CodegenError> {
         let value = match self {
             Reloc::Slot { .. } if target >= FUNCTION_SLOTS => {
@@ -86,9 +112,25 @@ impl Reloc {
             }
             Reloc::Slot { .. } => FUNCTION_TABLE + 4 * target,
             Reloc::Data { .. } => target,
+            Reloc::Call { .. } => return Err(CodegenError::NotALiteral),
         };
         let at = self.offset() as usize;
         code[at..at + 4].copy_from_slice(&value.to_le_bytes());
+        Ok(())
+    }
+
+    /// Resolves this [`Reloc::Call`] in `code` (the [`MachineCode::code`] it came with, to be
+    /// loaded at address `base`): its `call8` calls the code address `target`, which must be
+    /// word-aligned and within ±512 KiB.
+    pub fn patch_call(&self, code: &mut [u8], base: u32, target: u32) -> Result<(), CodegenError> {
+        let Reloc::Call { offset, .. } = *self else {
+            return Err(CodegenError::NotACall);
+        };
+        let pc = base.wrapping_add(offset);
+        let call = XInst::Call { op: CallOp::Call8, offset: call_offset(pc, target) };
+        let bytes = encode(&call).map_err(|_| CodegenError::CallOutOfRange { pc, target })?;
+        let at = offset as usize;
+        code[at..at + 3].copy_from_slice(bytes.as_bytes());
         Ok(())
     }
 }
@@ -108,6 +150,20 @@ pub enum CodegenError {
     /// The function is too large for its jumps, literals or frame.
     #[error("the function is too large for Xtensa code (jumps, literals or stack frame)")]
     TooLarge,
+    /// A call relocation patched as a literal word.
+    #[error("a call relocation patched as a literal word")]
+    NotALiteral,
+    /// A literal relocation patched as a call.
+    #[error("a literal relocation patched as a call")]
+    NotACall,
+    /// A direct call whose target `call8` cannot reach (unaligned, or beyond ±512 KiB).
+    #[error("a call at {pc:#010x} cannot reach {target:#010x} with call8")]
+    CallOutOfRange {
+        /// The address of the call.
+        pc: u32,
+        /// The callee's address.
+        target: u32,
+    },
     /// The encoder rejected an instruction (a bug in this backend).
     #[error("encoder error: {0}")]
     Encode(String),
@@ -116,13 +172,23 @@ pub enum CodegenError {
 /// The most interference edges a function may have (about 16 MiB of adjacency lists).
 const EDGE_BUDGET: usize = 2_000_000;
 
-/// Compiles `f` to Xtensa machine code for the ESP32 boards.
+/// Compiles `f` to Xtensa machine code for the ESP32 boards, calling through the function
+/// table.
 pub fn compile(f: &Function) -> Result<MachineCode, CodegenError> {
     compile_with_chunk(f, CHUNK)
 }
 
+/// [`compile`] with the calls `calls` says.
+pub fn compile_with_calls(f: &Function, calls: Calls) -> Result<MachineCode, CodegenError> {
+    compile_all(f, CHUNK, calls)
+}
+
 /// [`compile`] with at most `chunk` code bytes between literal pools (tests use small chunks).
 pub fn compile_with_chunk(f: &Function, chunk: u32) -> Result<MachineCode, CodegenError> {
+    compile_all(f, chunk, Calls::Table)
+}
+
+fn compile_all(f: &Function, chunk: u32, calls: Calls) -> Result<MachineCode, CodegenError> {
     ir::verify::verify(f).map_err(CodegenError::InvalidIr)?;
     let mut f = f.clone();
     ir::opt::optimize(&mut f);
@@ -139,7 +205,7 @@ pub fn compile_with_chunk(f: &Function, chunk: u32) -> Result<MachineCode, Codeg
     };
     let alloc = ir::regalloc::allocate(&f, &live, &regs::registers(), &constraints)
         .ok_or(CodegenError::TooLarge)?;
-    let assembled = select::select(&f, &alloc, chunk)?;
+    let assembled = select::select(&f, &alloc, chunk, calls)?;
     let mut call_sites: Vec<CallSite> = std::iter::once((assembled.entry, LocId(0)))
         .chain(assembled.calls)
         .map(|(return_offset, loc)| CallSite { return_offset, loc })
@@ -152,16 +218,24 @@ pub fn compile_with_chunk(f: &Function, chunk: u32) -> Result<MachineCode, Codeg
         // The `entry` instruction is where a machine-stack overflow faults: it reports the
         // function's location, as the shadow-stack overflow call does.
         call_sites,
-        relocs: assembled
-            .relocs
-            .into_iter()
-            .map(|r| match r.literal {
-                asm::Literal::Slot(callee) => Reloc::Slot { offset: r.offset, callee },
-                asm::Literal::Data(sym) => Reloc::Data { offset: r.offset, sym },
-                asm::Literal::Word(_) => unreachable!("constant literals are not relocated"),
-            })
-            .collect(),
+        relocs: relocations(&assembled.relocs, &assembled.direct_calls),
     })
+}
+
+/// The relocations of the literal words `literals` and the direct calls `calls` (offset,
+/// callee), in code order.
+fn relocations(literals: &[asm::LiteralReloc], calls: &[(u32, u32)]) -> Vec<Reloc> {
+    let mut relocs: Vec<Reloc> = literals
+        .iter()
+        .map(|r| match r.literal {
+            asm::Literal::Slot(callee) => Reloc::Slot { offset: r.offset, callee },
+            asm::Literal::Data(sym) => Reloc::Data { offset: r.offset, sym },
+            asm::Literal::Word(_) => unreachable!("constant literals are not relocated"),
+        })
+        .chain(calls.iter().map(|&(offset, callee)| Reloc::Call { offset, callee }))
+        .collect();
+    relocs.sort_by_key(Reloc::offset);
+    relocs
 }
 
 /// Replaces every jump to a block that only branches (a loop's test) by a copy of that branch,
@@ -237,5 +311,61 @@ mod tests {
             "retw.n",
         ];
         assert_eq!(l, want);
+    }
+
+    /// With direct calls, `fib` calls itself with `call8` (3 bytes instead of the table's 8),
+    /// each a [`Reloc::Call`] whose patched bytes call the callee's entry.
+    #[test]
+    fn direct_calls_are_call8_relocations() {
+        let f = ir::builder::fib();
+        let table = compile(&f).unwrap();
+        let direct = compile_with_calls(&f, Calls::Direct).unwrap();
+        assert_eq!(table.code.len() - direct.code.len(), 2 * 5 + 4, "two calls and a literal");
+        let calls: Vec<Reloc> =
+            direct.relocs.iter().copied().filter(|r| matches!(r, Reloc::Call { .. })).collect();
+        assert_eq!(calls.len(), 2);
+        assert!(direct.relocs.iter().all(|r| !matches!(r, Reloc::Slot { .. })));
+        // Each call is a call site, its return address right after the `call8`.
+        for r in &calls {
+            let ret = r.offset() + 3;
+            assert!(direct.call_sites.iter().any(|s| s.return_offset == ret), "{r:?}");
+        }
+        // Loaded at the start of the ESP32 code region and calling a function 0x100 further
+        // on (`fib` itself here): call8's offset field is (0x100 - 4 - (pc & 3 rounding)) / 4.
+        let base = 0x4008_0200;
+        let mut bytes = direct.code.clone();
+        for r in &calls {
+            r.patch_call(&mut bytes, base, base + 0x100).unwrap();
+            let pc = base + r.offset();
+            let (inst, len) = crate::decode(&bytes[r.offset() as usize..]).unwrap();
+            assert_eq!(len, 3);
+            assert!(matches!(inst, XInst::Call { op: CallOp::Call8, .. }), "{inst:?}");
+            assert_eq!(inst.target(pc), Some(base + 0x100));
+        }
+        // Known bytes: call8 with offset 0x100 from an aligned pc is imm18 = 0x3f:
+        // 0x25 | 0x3f << 6 = 0x000fe5.
+        let mut one = vec![0; 8];
+        let r = Reloc::Call { offset: 4, callee: 0 };
+        r.patch_call(&mut one, base, base + 4 + 0x100).unwrap();
+        assert_eq!(one[4..7], [0xe5, 0x0f, 0x00]);
+        assert_eq!(
+            crate::disasm(&one[4..7], base + 4).trim_end().rsplit("  ").next(),
+            Some("call8 0x40080304")
+        );
+    }
+
+    #[test]
+    fn direct_calls_out_of_reach_or_to_unaligned_targets_are_errors() {
+        let r = Reloc::Call { offset: 0, callee: 0 };
+        let mut code = vec![0; 3];
+        let base = 0x4008_0000;
+        assert_eq!(
+            r.patch_call(&mut code, base, base + (1 << 20)),
+            Err(CodegenError::CallOutOfRange { pc: base, target: base + (1 << 20) })
+        );
+        assert!(r.patch_call(&mut code, base, base + 6).is_err(), "unaligned");
+        assert_eq!(r.patch(&mut code, 0), Err(CodegenError::NotALiteral));
+        let data = Reloc::Data { offset: 0, sym: 0 };
+        assert_eq!(data.patch_call(&mut code, base, base), Err(CodegenError::NotACall));
     }
 }

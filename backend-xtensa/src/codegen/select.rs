@@ -11,12 +11,12 @@
 //! pointer back before returning. Every definition of a rooted var in a register is also
 //! written to its slot.
 
-use super::CodegenError;
 use super::abi::{
     CTX_SHADOW_SP, FUNCTION_TABLE, NATIVE_SLOTS, NATIVE_VECTOR, RAISE_STACK_OVERFLOW,
 };
 use super::asm::{Assembled, Assembler, Cond as Br, Label, Literal};
 use super::regs::*;
+use super::{Calls, CodegenError};
 use crate::isa::*;
 use ir::moves::Move;
 use ir::regalloc::{Allocation, Home};
@@ -36,8 +36,13 @@ enum Place {
 }
 
 /// Selects the instructions of `f` with allocation `alloc`, at most `chunk` code bytes between
-/// literal pools.
-pub fn select(f: &Function, alloc: &Allocation, chunk: u32) -> Result<Assembled, CodegenError> {
+/// literal pools, calling other BlueScript functions as `calls` says.
+pub fn select(
+    f: &Function,
+    alloc: &Allocation,
+    chunk: u32,
+    calls: Calls,
+) -> Result<Assembled, CodegenError> {
     let mut out_words = 0;
     for b in &alloc.order {
         let block = f.block(*b);
@@ -69,8 +74,11 @@ pub fn select(f: &Function, alloc: &Allocation, chunk: u32) -> Result<Assembled,
         block.term.for_each_use(|v| uses[v.0 as usize] += 1);
     }
     let mut a = Assembler::new(chunk);
+    if calls == Calls::Direct {
+        a.align_entry();
+    }
     let blocks = (0..f.blocks.len()).map(|_| a.label()).collect();
-    let mut s = Sel { f, alloc, a, frame, out_args, blocks, overflow: None };
+    let mut s = Sel { f, alloc, a, frame, out_args, blocks, overflow: None, calls };
     if alloc.shadow_slots > 0 {
         // The shadow-stack overflow path goes before the entry point, within a short
         // backward branch of the prologue's check.
@@ -107,6 +115,7 @@ struct Sel<'a> {
     out_args: u32,
     blocks: Vec<Label>,
     overflow: Option<Label>,
+    calls: Calls,
 }
 
 impl Sel<'_> {
@@ -455,6 +464,7 @@ impl Sel<'_> {
         self.pass_args(args);
         match callee {
             Callee::Native(id) => self.call_native(id, loc)?,
+            Callee::Slot(n) if self.calls == Calls::Direct => self.a.call_direct(n, loc),
             Callee::Slot(n) => {
                 self.a.l32r(SCRATCH, Literal::Slot(n));
                 self.load_word(SCRATCH, SCRATCH, 0);

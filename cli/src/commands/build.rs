@@ -10,6 +10,7 @@ use crate::{bsimg, compile, deps, project, report};
 use incremental::build::{BuildError, ModuleArtifact};
 use incremental::link::{Image, LinkTarget};
 use incremental::release::{self, Release};
+use incremental::target::{Calls, Target};
 use std::path::{Path, PathBuf};
 
 /// The file in the project in `dir` that lists the store entries its last build in `profile`
@@ -23,11 +24,12 @@ pub fn last_build(dir: &Path, profile: &str) -> PathBuf {
 pub fn run(path: Option<&Path>, release: bool, options: deps::Options) -> miette::Result<bool> {
     let mut resolver = deps::Resolver::new(options);
     let target = project::resolve(path, release, &mut resolver)?;
-    let program = compile::Program::load(&target)?;
+    let mut program = compile::Program::load(&target)?;
     let link_target =
         target.link_target(crate::board::link_target(&target.board, target.heap_size)?);
     if release {
-        let Some(built) = release_image(&program, &target, &link_target, options.verbose)? else {
+        let Some(built) = release_image(&mut program, &target, &link_target, options.verbose)?
+        else {
             return Ok(false);
         };
         let (code, data) = image_sizes(&built.release.image, &link_target);
@@ -115,10 +117,11 @@ pub struct Flash {
     pub path: PathBuf,
 }
 
-/// Compiles and links `program` (of `target`, a project) for release on `link_target` and
-/// writes its image. Prints the compile errors and returns `None` when there are some.
+/// Compiles (with direct calls) and links `program` (of `target`, a project) for release on
+/// `link_target` and writes its image. Prints the compile errors and returns `None` when there
+/// are some.
 pub fn release_image(
-    program: &compile::Program,
+    program: &mut compile::Program,
     target: &project::Target,
     link_target: &LinkTarget,
     verbose: bool,
@@ -129,16 +132,10 @@ pub fn release_image(
             "release images are built from a project with a `bluescript.toml`"
         ));
     };
-    if incremental::target::Target::for_board(&target.board)
-        == Some(incremental::target::Target::Xtensa)
-    {
-        return Err(miette::miette!(
-            help =
-                "build the release image for the `host` board, or run with `bs run` on esp32-sim",
-            "not supported yet: release images for the {} board (Xtensa code has no direct calls yet)",
-            target.board
-        ));
-    }
+    let Some(code) = Target::for_board(&target.board) else {
+        return Err(miette::miette!("unknown board `{}`", target.board));
+    };
+    program.db.set_calls(Calls::Direct);
     let Some((artifacts, _)) = compile_modules(program, target, "release", verbose)? else {
         return Ok(None);
     };
@@ -155,7 +152,7 @@ pub fn release_image(
             .iter()
             .map(|m| (m.path(db).as_str(), m.text(db).as_str())),
     );
-    let bytes = bsimg::encode(&release, link_target, &inputs);
+    let bytes = bsimg::encode(&release, bsimg::architecture(code), link_target, &inputs);
     let name = manifest.package.name.clone();
     let dir = manifest.dir().join("target/release");
     let path = dir.join(format!("{name}.bsimg"));

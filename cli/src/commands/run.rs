@@ -119,9 +119,10 @@ fn run_release(
         board: board.name().to_string(),
         ..target.clone()
     };
-    let program = compile::Program::load(target)?;
+    let mut program = compile::Program::load(target)?;
     let link_target = target.link_target(board.link_target());
-    let Some(built) = super::build::release_image(&program, target, &link_target, verbose)? else {
+    let Some(built) = super::build::release_image(&mut program, target, &link_target, verbose)?
+    else {
         return Ok(false);
     };
     board.boot(&built.bytes)?;

@@ -256,6 +256,10 @@ impl Port for Esp32SimPort {
         self.slots
     }
 
+    fn architecture(&self) -> crate::image::Architecture {
+        crate::image::Architecture::Xtensa
+    }
+
     fn load_code(&mut self, addr: u32, bytes: &[u8]) -> Result<(), LoadError> {
         let len = bytes.len() as u32;
         if !self.map.in_code(addr, len) {

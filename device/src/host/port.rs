@@ -224,6 +224,10 @@ impl Port for HostPort {
         self.ctx.slots()
     }
 
+    fn architecture(&self) -> crate::image::Architecture {
+        crate::image::Architecture::X86_64
+    }
+
     fn load_code(&mut self, addr: u32, bytes: &[u8]) -> Result<(), LoadError> {
         if !self.map.in_code(addr, bytes.len() as u32) {
             return Err(MemError::OutOfRange {
