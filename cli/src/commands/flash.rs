@@ -48,9 +48,9 @@ pub fn run(
             "the manifest names no runtime firmware to flash"
         ));
     }
-    let program = compile::Program::load(&target)?;
+    let mut program = compile::Program::load(&target)?;
     let link_target = target.link_target(board::link_target(&target.board, target.heap_size)?);
-    let Some(built) = build::release_image(&program, &target, &link_target, options.verbose)?
+    let Some(built) = build::release_image(&mut program, &target, &link_target, options.verbose)?
     else {
         return Ok(false);
     };
