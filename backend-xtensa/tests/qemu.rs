@@ -6,13 +6,13 @@
 //! `BS_XTENSA_SEED=S` changes the seed.
 //!
 //! A program is `main(i0, i1, i2, base, x)` and a helper it calls through a function-table
-//! slot; the slot's table is the last word of the case's data block (QEMU's `sim` machine has
-//! no ESP32 memory map). Programs call no natives (float division is one, so it is left out)
+//! slot (every other case: directly, with `call8`, as release code does); the slot's table is
+//! the last word of the case's data block (QEMU's `sim` machine has no ESP32 memory map). Programs call no natives (float division is one, so it is left out)
 //! and keep no traced vars (no shadow stack). Float results enter integers only through
 //! compares, conversions and `FloatBits` masked to 0 for NaNs, since NaN payloads differ
 //! between QEMU's core, the ESP32 and the host.
 
-use backend_xtensa::{MachineCode, Reloc, compile};
+use backend_xtensa::{Calls, MachineCode, Reloc, compile_with_calls};
 use ir::interp::{End, Host};
 use ir::*;
 use xtensa_sim::qemu::{Case, MAX_BATCH, code_base, data_base, run_qemu, run_sim};
@@ -366,17 +366,18 @@ fn case(
     code.resize(code.len().next_multiple_of(4), 0);
     let helper_at = code.len() as u32;
     code.extend_from_slice(&helper.code);
+    let entry = code_base(index) + helper_at + helper.entry;
     for r in &main.relocs {
         match *r {
             Reloc::Slot { offset, .. } => {
                 let at = offset as usize;
                 code[at..at + 4].copy_from_slice(&(data_base(index) + TABLE).to_le_bytes());
             }
+            Reloc::Call { .. } => r.patch_call(&mut code, code_base(index), entry).unwrap(),
             Reloc::Data { .. } => unreachable!("no data symbols"),
         }
     }
     let mut data = data.to_vec();
-    let entry = code_base(index) + helper_at + helper.entry;
     data[TABLE as usize..].copy_from_slice(&entry.to_le_bytes());
     Case { code, entry: main.entry, args, data }
 }
@@ -404,7 +405,9 @@ fn random_programs_agree_in_qemu_the_simulator_and_the_interpreter() {
                 0,
                 0,
             ];
-            let compiled = (compile(&main), compile(&helper));
+            // Every other case calls the helper directly (`call8`), as release code does.
+            let calls = if index % 2 == 0 { Calls::Table } else { Calls::Direct };
+            let compiled = (compile_with_calls(&main, calls), compile_with_calls(&helper, calls));
             let (Ok(m), Ok(h)) = compiled else {
                 panic!("compile failed: {compiled:?}\n{main}\n{helper}");
             };

@@ -371,16 +371,16 @@ fn compiled_modules_are_reused_from_the_store_and_gc_keeps_what_projects_need() 
     assert!(store_entries(&home)[0].ends_with("-main.bsmod"));
 }
 
-/// Writes a project `app` with a path dependency `geometry` and a git dependency `mathlib`
-/// under `dir`.
-fn two_dependency_project(dir: &Path, url: &str) {
+/// Writes a project `app` for `board` with a path dependency `geometry` and a git dependency
+/// `mathlib` under `dir`.
+fn two_dependency_project(dir: &Path, url: &str, board: &str) {
     write_files(
         dir,
         &[
             (
                 "app/bluescript.toml",
                 &format!(
-                    "[package]\nname = \"app\"\n\n[dependencies]\ngeometry = {{ path = \"../geometry\" }}\nmathlib = {{ git = \"{url}\", tag = \"v1\" }}\n"
+                    "[package]\nname = \"app\"\n\n[board]\nname = \"{board}\"\n\n[dependencies]\ngeometry = {{ path = \"../geometry\" }}\nmathlib = {{ git = \"{url}\", tag = \"v1\" }}\n"
                 ),
             ),
             (
@@ -416,11 +416,22 @@ fn sha256_of(path: &Path) -> String {
 
 #[test]
 fn release_images_are_byte_identical_boot_and_can_be_inspected() {
-    let dir = temp_dir("release");
+    release_images_on("host");
+}
+
+#[test]
+fn xtensa_release_images_are_byte_identical_boot_and_can_be_inspected() {
+    release_images_on("esp32-sim");
+}
+
+/// Release images for `board` are byte-identical across directories, stores, times and
+/// environments, call directly, boot and run, and `bs inspect` shows what they hold.
+fn release_images_on(board: &str) {
+    let dir = temp_dir(&format!("release-{board}"));
     let url = mathlib(&dir);
     let (a, b) = (dir.join("a"), dir.join("elsewhere/b"));
-    two_dependency_project(&a, &url);
-    two_dependency_project(&b, &url);
+    two_dependency_project(&a, &url, board);
+    two_dependency_project(&b, &url, board);
     let built = bs(
         &a.join("app"),
         &dir.join("home-a"),
@@ -454,9 +465,23 @@ fn release_images_are_byte_identical_boot_and_can_be_inspected() {
     bs_ok(&a.join("app"), &dir.join("home-a"), &["build", "--release"]);
     assert_eq!(sha256_of(&image_a), hash);
 
-    // Calls between BlueScript functions are direct: a 2-byte no-op and `call rel32`.
+    // Calls between BlueScript functions are direct: on x86-64 a 2-byte no-op and
+    // `call rel32`, on Xtensa `call8`.
     let bytes = std::fs::read(&image_a).unwrap();
-    assert!(bytes.windows(3).any(|w| w == [0x66, 0x90, 0xE8]));
+    let architecture = if board == "host" {
+        assert!(bytes.windows(3).any(|w| w == [0x66, 0x90, 0xE8]));
+        "x86-64"
+    } else {
+        let image = device::image::Image::parse(&bytes).unwrap();
+        let code = image
+            .sections()
+            .map(Result::unwrap)
+            .find(|s| s.kind == device::image::SECTION_CODE)
+            .expect("a code section");
+        let listing = backend_xtensa::disasm(code.bytes, code.addr);
+        assert!(listing.contains(" call8 "), "{listing}");
+        "Xtensa"
+    };
 
     assert_eq!(
         bs_ok(&a.join("app"), &dir.join("home-a"), &["run", "--release"]),
@@ -467,7 +492,9 @@ fn release_images_are_byte_identical_boot_and_can_be_inspected() {
         &dir.join("home-a"),
         &["inspect", "target/release/app.bsimg"],
     );
+    let architecture = format!("architecture: {architecture}");
     for part in [
+        architecture.as_str(),
         "checksum:",
         "  code ",
         "<start>",

@@ -399,3 +399,60 @@ fn an_endless_loop_is_interrupted() {
         );
     }
 }
+
+/// A release image of Xtensa code boots (its entry calls a function with `call8`, as release
+/// code does); an image of x86-64 code is refused with a clear message, and the device stays
+/// up for the next image.
+#[test]
+fn boots_a_release_image_of_xtensa_code_and_refuses_one_of_x86_64() {
+    use backend_xtensa::{CallOp, call_offset};
+    use device::image::{self, Architecture, Header, write::Writer};
+    let mut client = start(&[]);
+    let map = client.info().map;
+    let base = map.code_base;
+    let mut print = Func::new();
+    print
+        .movi(Reg::A10, 42)
+        .native(Native::PrintInt)
+        .movi(Reg::A10, 1)
+        .native(Native::PrintEnd)
+        .inst(Inst::Retw);
+    let (print_code, print_entry) = print.assemble(base + 64);
+    let mut entry = Func::new();
+    // `entry` is 3 bytes: the `call8` is at base + 3.
+    let call = Inst::Call {
+        op: CallOp::Call8,
+        offset: call_offset(base + 3, print_entry),
+    };
+    let (mut code, entry_addr) = entry.inst(call).inst(Inst::Retw).assemble(base);
+    code.resize(64, 0);
+    code.extend_from_slice(&print_code);
+    code.resize(code.len().next_multiple_of(4), 0);
+    let header = Header {
+        architecture: Architecture::Xtensa,
+        runtime_version: u32::from(device::protocol::VERSION),
+        code_base: base,
+        data_base: map.data_base,
+        entry: entry_addr,
+    };
+    let xtensa = Writer::new(header)
+        .section(image::SECTION_CODE, base, code)
+        .finish();
+    let x86 = Writer::new(Header {
+        architecture: Architecture::X86_64,
+        ..header
+    })
+    .section(image::SECTION_CODE, base, vec![0xC3; 4])
+    .finish();
+
+    let err = client.boot(&x86).unwrap_err().to_string();
+    assert!(
+        err.contains("it holds x86-64 code, but this board runs Xtensa code"),
+        "{err}"
+    );
+    client.boot(&xtensa).expect("an Xtensa image boots");
+    assert_eq!(
+        run(&mut client, entry_addr),
+        (RunOutcome::Completed, vec![(1, "42\n".into())])
+    );
+}

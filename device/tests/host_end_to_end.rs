@@ -369,6 +369,16 @@ fn boots_a_checked_release_image_and_refuses_a_corrupt_one() {
     .finish();
     let err = client.boot(&moved).unwrap_err().to_string();
     assert!(err.contains("another memory map"), "{err}");
+    let xtensa = Writer::new(Header {
+        architecture: image::Architecture::Xtensa,
+        ..header
+    })
+    .finish();
+    let err = client.boot(&xtensa).unwrap_err().to_string();
+    assert!(
+        err.contains("it holds Xtensa code, but this board runs x86-64 code"),
+        "{err}"
+    );
 
     client.boot(&good).expect("a good image boots");
     let (outcome, output) = run(&mut client, code_base);

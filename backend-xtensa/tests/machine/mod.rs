@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use backend_xtensa::{MachineCode, Reloc, compile};
+use backend_xtensa::{Calls, MachineCode, Reloc, compile_with_calls};
 use device::abi::Native;
 use device::abi::esp32::*;
 use xtensa_sim::{Access, Config, NanRule, RegionSpec, Sim, Stop};
@@ -55,36 +55,47 @@ pub fn config() -> Config {
 }
 
 impl Machine {
-    /// Compiles `funcs` and loads them.
+    /// Compiles `funcs` (calling through the function table) and loads them.
     pub fn compile(funcs: &[&ir::Function]) -> Machine {
+        Machine::compile_with(funcs, Calls::Table)
+    }
+
+    /// Compiles `funcs` with `calls` and loads them.
+    pub fn compile_with(funcs: &[&ir::Function], calls: Calls) -> Machine {
         let code: Vec<MachineCode> = funcs
             .iter()
-            .map(|f| compile(f).unwrap_or_else(|e| panic!("{}: {e}", f.name)))
+            .map(|f| compile_with_calls(f, calls).unwrap_or_else(|e| panic!("{}: {e}", f.name)))
             .collect();
         Machine::load(funcs, code)
     }
 
-    /// Loads already compiled functions.
+    /// Loads already compiled functions, one after another from the start of the code region.
     pub fn load(funcs: &[&ir::Function], code: Vec<MachineCode>) -> Machine {
         let mut sim = Sim::new(&config()).expect("a simulator");
+        let mut bases = Vec::new();
         let mut at = CODE_BASE;
-        let mut entries = Vec::new();
-        for (f, c) in funcs.iter().zip(&code) {
+        for c in &code {
+            bases.push(at);
+            at += (c.code.len() as u32).next_multiple_of(4);
+        }
+        let entries: Vec<u32> = bases.iter().zip(&code).map(|(b, c)| b + c.entry).collect();
+        for ((f, c), &base) in funcs.iter().zip(&code).zip(&bases) {
             let mut bytes = c.code.clone();
             for r in &c.relocs {
+                let slot = |callee: u32| -> usize {
+                    let name = &f.callees[callee as usize];
+                    name[1..].parse().expect("callees named f0, f1, …")
+                };
                 match *r {
-                    Reloc::Slot { callee, .. } => {
-                        let name = &f.callees[callee as usize];
-                        let slot: u32 = name[1..].parse().expect("callees named f0, f1, …");
-                        r.patch(&mut bytes, slot).unwrap();
+                    Reloc::Slot { callee, .. } => r.patch(&mut bytes, slot(callee) as u32).unwrap(),
+                    Reloc::Call { callee, .. } => {
+                        r.patch_call(&mut bytes, base, entries[slot(callee)]).unwrap()
                     }
                     Reloc::Data { .. } => panic!("data symbols are not supported here"),
                 }
             }
             bytes.resize(bytes.len().next_multiple_of(4), 0);
-            sim.memory.write(at, &bytes).expect("code fits");
-            entries.push(at + c.entry);
-            at += bytes.len() as u32;
+            sim.memory.write(base, &bytes).expect("code fits");
         }
         for (slot, &e) in entries.iter().enumerate() {
             sim.memory.write_u32(FUNCTION_TABLE + 4 * slot as u32, e).unwrap();
