@@ -40,7 +40,7 @@ pub fn run(
     };
     if manifest.board.firmware.is_none() {
         let help = format!(
-            "set `firmware = \"path/to/runtime.elf\"` in `[board]` of `{}` (see bluescript.toml.example)",
+            "set `board.firmware` to the runtime firmware's ELF: `firmware = \"path/to/runtime.elf\"` in `[board]` of `{}`",
             manifest.path.display()
         );
         return Err(miette::miette!(
