@@ -167,6 +167,21 @@ fn release_builds_write_a_flashable_image_with_the_firmware_and_the_program() {
     assert_eq!(&bsimg[..8], b"BSIMAGE\0");
     assert_eq!(&flash[layout::IMAGE_OFFSET as usize..], &bsimg[..]);
 
+    // The ESP32-S3 boots its bootloader from address 0, and its app image names the chip.
+    let manifest = std::fs::read_to_string(b.join("bluescript.toml")).unwrap();
+    std::fs::write(
+        b.join("bluescript.toml"),
+        manifest.replace("\"esp32\"", "\"esp32s3\""),
+    )
+    .unwrap();
+    bs_ok(&b, &dir.join("home-b"), &["build", "--release"]);
+    let s3 = std::fs::read(b.join("target/release/blink.flash.bin")).unwrap();
+    assert_eq!(s3[0], 0xE9);
+    let chip_id = |image: &[u8]| u16::from_le_bytes([image[12], image[13]]);
+    let app = layout::APP_OFFSET as usize;
+    assert_eq!((chip_id(&flash[app..]), chip_id(&s3[app..])), (0, 9));
+    app_image(&s3[app..]);
+
     // A broken firmware is an error that names it.
     std::fs::write(a.join("fw/runtime.elf"), b"not an ELF").unwrap();
     let err = bs_err(&a, &dir.join("home-a"), &["build", "--release"]);
