@@ -9,6 +9,9 @@ use espflash::image_format::idf::IdfBootloaderFormat;
 use espflash::target::{Chip, XtalFrequency};
 use std::path::Path;
 
+/// The ELF `e_machine` of Xtensa code.
+const EM_XTENSA: u16 = 94;
+
 /// Why a flashable image could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum FlashImageError {
@@ -16,6 +19,12 @@ pub enum FlashImageError {
     /// partition, …).
     #[error("{0}")]
     Firmware(#[from] espflash::Error),
+    /// The firmware is an ELF for another processor.
+    #[error("it is an ELF for another processor (machine {machine}), not an Xtensa one")]
+    NotXtensa {
+        /// The ELF header's `e_machine`.
+        machine: u16,
+    },
     /// The release image does not fit in its partition.
     #[error(
         "the release image is {size} bytes, more than the {} bytes of the `{}` partition",
@@ -71,6 +80,17 @@ impl FlashImage {
         partitions: &Path,
         bsimg: &[u8],
     ) -> Result<FlashImage, FlashImageError> {
+        // espflash takes any 32-bit ELF; the chips run Xtensa code only.
+        if let Some(&[m0, m1]) = firmware
+            .starts_with(b"\x7fELF")
+            .then(|| firmware.get(18..20))
+            .flatten()
+        {
+            let machine = u16::from_le_bytes([m0, m1]);
+            if machine != EM_XTENSA {
+                return Err(FlashImageError::NotXtensa { machine });
+            }
+        }
         if bsimg.len() > layout::IMAGE_SIZE as usize {
             return Err(FlashImageError::ImageTooLarge { size: bsimg.len() });
         }
@@ -169,6 +189,10 @@ mod tests {
     fn bad_inputs_are_errors() {
         let err = FlashImage::new(Chip::Esp32, b"not an elf", &partitions(), &[]).unwrap_err();
         assert!(matches!(err, FlashImageError::Firmware(_)), "{err}");
+        let mut arm = firmware();
+        arm[18] = 40; // EM_ARM
+        let err = FlashImage::new(Chip::Esp32, &arm, &partitions(), &[]).unwrap_err();
+        assert!(err.to_string().contains("machine 40"), "{err}");
         let huge = vec![0; layout::IMAGE_SIZE as usize + 4];
         let err = FlashImage::new(Chip::Esp32, &firmware(), &partitions(), &huge).unwrap_err();
         assert!(err.to_string().contains("`bsimg` partition"), "{err}");
