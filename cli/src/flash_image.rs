@@ -135,6 +135,109 @@ impl FlashImage {
     }
 }
 
+/// One entry of a binary partition table.
+struct Partition {
+    name: String,
+    kind: u8,
+    subtype: u8,
+    offset: u32,
+    size: u32,
+}
+
+/// The entries of the binary partition table `bytes` (32 bytes each, magic 0xAA 0x50), up to
+/// its end marker.
+fn partitions(bytes: &[u8]) -> Vec<Partition> {
+    let word = |e: &[u8], at: usize| u32::from_le_bytes([e[at], e[at + 1], e[at + 2], e[at + 3]]);
+    bytes
+        .chunks_exact(32)
+        .take_while(|e| e[..2] == [0xAA, 0x50])
+        .map(|e| Partition {
+            name: e[12..28]
+                .iter()
+                .take_while(|&&b| b != 0)
+                .map(|&b| char::from(b))
+                .collect(),
+            kind: e[2],
+            subtype: e[3],
+            offset: word(e, 4),
+            size: word(e, 8),
+        })
+        .collect()
+}
+
+/// What `bs inspect` prints about the flash image `bytes` (a `.flash.bin`): its partitions,
+/// the segments of the app image in the app partition, and the release image in its
+/// partition. An error when there is no partition table where [`layout::PARTITION_TABLE`] says.
+pub fn describe(bytes: &[u8]) -> Result<String, String> {
+    use std::fmt::Write;
+    let at = layout::PARTITION_TABLE as usize;
+    let table = partitions(bytes.get(at..).unwrap_or_default());
+    if table.is_empty() {
+        return Err(format!(
+            "neither a release image (no `BSIMAGE` magic) nor a flashable image (no partition table at {at:#x})"
+        ));
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "flash image: {} bytes", bytes.len());
+    let _ = writeln!(out, "partitions (table at {at:#x}):");
+    for p in &table {
+        let kind = match p.kind {
+            0 => "app",
+            1 => "data",
+            _ => "custom",
+        };
+        let _ = writeln!(
+            out,
+            "  {:<10} {kind:<6} subtype {:#04x} at {:#010x}, {} bytes",
+            p.name, p.subtype, p.offset, p.size
+        );
+    }
+    for p in &table {
+        let Some(part) = bytes.get(p.offset as usize..) else {
+            continue;
+        };
+        if p.kind == 0 && part.first() == Some(&0xE9) {
+            let _ = writeln!(out, "app image in `{}`:", p.name);
+            out.push_str(&describe_app(part));
+        } else if p.name == layout::IMAGE_PARTITION {
+            let _ = writeln!(out, "release image in `{}`:", p.name);
+            let text = device::image::length(part)
+                .map_err(|e| e.to_string())
+                .and_then(|len| crate::bsimg::describe(&part[..len]).map_err(|e| e.to_string()))
+                .unwrap_or_else(|e| format!("{e}\n"));
+            for line in text.lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The entry point and segments of the ESP app image `bytes` starts with.
+fn describe_app(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let word = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let mut out = String::new();
+    let (Some(entry), Some(&count)) = (word(4), bytes.get(1)) else {
+        return "  truncated\n".into();
+    };
+    let _ = writeln!(out, "  entry {entry:#010x}, {count} segments");
+    let mut at = 24usize;
+    for _ in 0..count {
+        let (Some(addr), Some(len)) = (word(at), word(at + 4)) else {
+            out.push_str("  truncated\n");
+            break;
+        };
+        let _ = writeln!(out, "  {addr:#010x} {len:>8} bytes");
+        at = at.saturating_add(8).saturating_add(len as usize);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,7 +255,7 @@ mod tests {
         )
     }
 
-    fn partitions() -> std::path::PathBuf {
+    fn partition_file() -> std::path::PathBuf {
         let path = std::env::temp_dir().join(format!("bs-partitions-{}.csv", std::process::id()));
         std::fs::write(&path, partition_table()).unwrap();
         path
@@ -161,7 +264,7 @@ mod tests {
     #[test]
     fn the_image_holds_each_part_at_its_address() {
         let bsimg = b"BSIMAGE\0 pretend image bytes...".to_vec();
-        let image = FlashImage::new(Chip::Esp32, &firmware(), &partitions(), &bsimg).unwrap();
+        let image = FlashImage::new(Chip::Esp32, &firmware(), &partition_file(), &bsimg).unwrap();
         let addrs: Vec<u32> = image.segments.iter().map(|(a, _)| *a).collect();
         assert_eq!(
             addrs,
@@ -181,20 +284,50 @@ mod tests {
             "an ESP app image"
         );
         assert!(merged[..0x1000].iter().all(|&b| b == 0xFF));
-        let s3 = FlashImage::new(Chip::Esp32s3, &firmware(), &partitions(), &bsimg).unwrap();
+        let s3 = FlashImage::new(Chip::Esp32s3, &firmware(), &partition_file(), &bsimg).unwrap();
         assert_eq!(s3.segments[0].0, 0, "the ESP32-S3 boots from address 0");
     }
 
     #[test]
+    fn a_flash_image_describes_its_parts() {
+        let bsimg = device::image::write::Writer::new(device::image::Header {
+            architecture: device::image::Architecture::Xtensa,
+            runtime_version: 1,
+            code_base: 0x4008_0200,
+            data_base: 0x3F80_0000,
+            entry: 0x4008_0200,
+        })
+        .section(device::image::SECTION_CODE, 0x4008_0200, vec![0; 8])
+        .finish();
+        let image = FlashImage::new(Chip::Esp32, &firmware(), &partition_file(), &bsimg).unwrap();
+        let text = describe(&image.merged()).unwrap();
+        for part in [
+            "partitions (table at 0x8000):",
+            "  factory    app    subtype 0x00 at 0x00010000, 2031616 bytes",
+            "  bsimg      data   subtype 0x06 at 0x00200000, 1048576 bytes",
+            "app image in `factory`:\n  entry 0x40080400,",
+            "  0x40080400       12 bytes",
+            "release image in `bsimg`:\n  image: ",
+            "    code     0x40080200        8 bytes",
+        ] {
+            assert!(text.contains(part), "`{part}` missing in:\n{text}");
+        }
+        assert!(describe(&bsimg).unwrap_err().contains("no partition table"));
+        // A release image cut short is described as such, not a panic.
+        let cut = image.merged()[..layout::IMAGE_OFFSET as usize + 20].to_vec();
+        assert!(describe(&cut).unwrap().contains("  the image is truncated"));
+    }
+
+    #[test]
     fn bad_inputs_are_errors() {
-        let err = FlashImage::new(Chip::Esp32, b"not an elf", &partitions(), &[]).unwrap_err();
+        let err = FlashImage::new(Chip::Esp32, b"not an elf", &partition_file(), &[]).unwrap_err();
         assert!(matches!(err, FlashImageError::Firmware(_)), "{err}");
         let mut arm = firmware();
         arm[18] = 40; // EM_ARM
-        let err = FlashImage::new(Chip::Esp32, &arm, &partitions(), &[]).unwrap_err();
+        let err = FlashImage::new(Chip::Esp32, &arm, &partition_file(), &[]).unwrap_err();
         assert!(err.to_string().contains("machine 40"), "{err}");
         let huge = vec![0; layout::IMAGE_SIZE as usize + 4];
-        let err = FlashImage::new(Chip::Esp32, &firmware(), &partitions(), &huge).unwrap_err();
+        let err = FlashImage::new(Chip::Esp32, &firmware(), &partition_file(), &huge).unwrap_err();
         assert!(err.to_string().contains("`bsimg` partition"), "{err}");
     }
 }

@@ -147,10 +147,13 @@ In the REPL: :help, :mem, :reset, :quit. A cell with an open `{` continues on th
         #[command(flatten)]
         deps: deps::Options,
     },
-    /// Show what is inside a release image: sections, functions and their sizes, input hashes.
-    #[command(after_help = "Example:\n  bs inspect target/release/blink.bsimg")]
+    /// Show what is inside a release image: sections, functions and their sizes, input hashes;
+    /// or inside a flashable image: partitions, firmware segments and the release image.
+    #[command(
+        after_help = "Examples:\n  bs inspect target/release/blink.bsimg\n  bs inspect target/release/blink.flash.bin"
+    )]
     Inspect {
-        /// A `.bsimg` file.
+        /// A `.bsimg` or `.flash.bin` file.
         image: PathBuf,
     },
     /// Build a project's release image and write it with the runtime firmware (`board.firmware`)

@@ -167,6 +167,21 @@ fn release_builds_write_a_flashable_image_with_the_firmware_and_the_program() {
     assert_eq!(&bsimg[..8], b"BSIMAGE\0");
     assert_eq!(&flash[layout::IMAGE_OFFSET as usize..], &bsimg[..]);
 
+    // `bs inspect` shows the parts, down to the program's functions.
+    let shown = bs_ok(
+        &a,
+        &dir.join("home-a"),
+        &["inspect", "target/release/blink.flash.bin"],
+    );
+    for part in [
+        "app image in `factory`:\n  entry 0x40080400, ",
+        "release image in `bsimg`:",
+        "architecture: Xtensa",
+        "twice@src/main.bs",
+    ] {
+        assert!(shown.contains(part), "`{part}` missing in:\n{shown}");
+    }
+
     // The ESP32-S3 boots its bootloader from address 0, and its app image names the chip.
     let manifest = std::fs::read_to_string(b.join("bluescript.toml")).unwrap();
     std::fs::write(
