@@ -118,16 +118,19 @@ impl FlashImage {
         Ok(FlashImage { segments })
     }
 
-    /// The whole image as one file from flash address 0, the gaps erased flash (0xFF): what
-    /// `espflash write-bin 0 FILE` or `esptool.py write_flash 0 FILE` would write.
-    pub fn merged(&self) -> Vec<u8> {
-        let end = self
-            .segments
+    /// The bytes from flash address 0 to the end of the last segment.
+    pub fn size(&self) -> usize {
+        self.segments
             .iter()
             .map(|(addr, bytes)| *addr as usize + bytes.len())
             .max()
-            .unwrap_or(0);
-        let mut out = vec![0xFF; end];
+            .unwrap_or(0)
+    }
+
+    /// The whole image as one file from flash address 0, the gaps erased flash (0xFF): what
+    /// `espflash write-bin 0 FILE` or `esptool.py write_flash 0 FILE` would write.
+    pub fn merged(&self) -> Vec<u8> {
+        let mut out = vec![0xFF; self.size()];
         for (addr, bytes) in &self.segments {
             out[*addr as usize..*addr as usize + bytes.len()].copy_from_slice(bytes);
         }
@@ -255,10 +258,17 @@ mod tests {
         )
     }
 
+    /// The partition table in a file, written once: tests run in parallel, and one must not
+    /// read the file while another rewrites it.
     fn partition_file() -> std::path::PathBuf {
-        let path = std::env::temp_dir().join(format!("bs-partitions-{}.csv", std::process::id()));
-        std::fs::write(&path, partition_table()).unwrap();
-        path
+        static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+        FILE.get_or_init(|| {
+            let path =
+                std::env::temp_dir().join(format!("bs-partitions-{}.csv", std::process::id()));
+            std::fs::write(&path, partition_table()).unwrap();
+            path
+        })
+        .clone()
     }
 
     #[test]

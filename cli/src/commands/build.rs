@@ -50,7 +50,7 @@ pub fn run(path: Option<&Path>, release: bool, options: deps::Options) -> miette
             println!(
                 "Flash image: {}, {} bytes (firmware and release image; `bs flash` writes it)",
                 flash.path.display(),
-                flash.image.merged().len()
+                flash.image.size()
             );
         }
         return Ok(true);

@@ -60,7 +60,7 @@ pub fn run(
             target.board
         ));
     };
-    let size = flash.image.merged().len();
+    let size = flash.image.size();
     println!(
         "Built {} (release): {}, {size} bytes",
         built.name,
