@@ -266,14 +266,7 @@ fn recursion_through_direct_calls() {
 /// it.
 #[test]
 fn direct_calls_reach_entries_after_an_overflow_path() {
-    // f0(x): keeps a reference across a native call (a root slot), returns it plus x.
-    let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
-    let r = b.var(Ty::Ref);
-    b.push(ir::Inst::IConst { dst: r, value: 0x100 });
-    b.call(Callee::Native(100), &[p[0]], None);
-    let s = b.int(IntOp::Add, r, p[0]);
-    b.ret(s);
-    let callee = b.finish();
+    let callee = rooted_across_a_native_call();
     // f1(x) = f0(x) + 1.
     let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
     let v = b.call(Callee::Slot(0), &[p[0]], Some(Ty::I32)).unwrap();
@@ -285,7 +278,20 @@ fn direct_calls_reach_entries_after_an_overflow_path() {
     assert!(code.entry > code.start, "an overflow path before the entry");
     assert_eq!(code.entry % 4, 0);
     m.native = Box::new(|_, id| (id == 100).then_some(0));
-    assert_eq!(m.call_word(1, &[5]), 0x100 + 5 + 1);
+    assert_eq!(m.call_word(1, &[5]), 0x1000 + 5 + 1);
+}
+
+/// `f(x)`: keeps the reference 0x1000 across a call of native 100 (so in a GC root slot, with
+/// a shadow-stack overflow path before the entry), returns it plus `x`.
+fn rooted_across_a_native_call() -> ir::Function {
+    let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
+    let r = b.var(Ty::Ref);
+    b.push(ir::Inst::IConst { dst: r, value: 0x1000 });
+    b.call(Callee::Native(100), &[p[0]], None);
+    let s = b.var(Ty::I32);
+    b.push(ir::Inst::Int { op: IntOp::Add, dst: s, a: r, b: p[0] });
+    b.ret(s);
+    b.finish()
 }
 
 /// Eight arguments (two on the stack), mixed floats, passed through a dynamic call and back.
@@ -485,14 +491,7 @@ fn long_bodies_relax_branches_and_split_literal_pools() {
 /// before the entry point (no relaxed branch in the prologue).
 #[test]
 fn a_full_shadow_stack_raises_a_stack_overflow() {
-    let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
-    let r = b.var(Ty::Ref);
-    b.push(ir::Inst::IConst { dst: r, value: 0x1000 });
-    b.call(Callee::Native(100), &[p[0]], None);
-    let s = b.var(Ty::I32);
-    b.push(ir::Inst::Int { op: IntOp::Add, dst: s, a: r, b: p[0] });
-    b.ret(s);
-    let f = b.finish();
+    let f = rooted_across_a_native_call();
     let mut m = Machine::compile(&[&f]);
     m.native = Box::new(|_, id| (id == 100).then_some(0));
     assert_eq!(m.call_word(0, &[1]), 0x1001);

@@ -487,6 +487,20 @@ fn release_images_on(board: &str) {
         bs_ok(&a.join("app"), &dir.join("home-a"), &["run", "--release"]),
         "37\n"
     );
+    if board != "host" {
+        // Direct calls execute fewer instructions than table calls (no loads of the entry).
+        let count = |args: &[&str]| -> u64 {
+            let out = bs(&a.join("app"), &dir.join("home-a"), args);
+            let err = text(&out.stderr);
+            err.lines()
+                .find_map(|l| l.strip_prefix("instructions: "))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no instruction count in {err}"))
+        };
+        let release = count(&["run", "--release", "--instructions"]);
+        let dev = count(&["run", "--instructions"]);
+        assert!(release < dev, "release {release}, development {dev}");
+    }
     let shown = bs_ok(
         &a.join("app"),
         &dir.join("home-a"),

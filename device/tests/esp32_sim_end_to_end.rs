@@ -406,10 +406,9 @@ fn an_endless_loop_is_interrupted() {
 #[test]
 fn boots_a_release_image_of_xtensa_code_and_refuses_one_of_x86_64() {
     use backend_xtensa::{CallOp, call_offset};
-    use device::image::{self, Architecture, Header, write::Writer};
+    use device::image::{self, Architecture, write::Writer};
     let mut client = start(&[]);
-    let map = client.info().map;
-    let base = map.code_base;
+    let base = client.info().map.code_base;
     let mut print = Func::new();
     print
         .movi(Reg::A10, 42)
@@ -428,24 +427,11 @@ fn boots_a_release_image_of_xtensa_code_and_refuses_one_of_x86_64() {
     code.resize(64, 0);
     code.extend_from_slice(&print_code);
     code.resize(code.len().next_multiple_of(4), 0);
-    let header = Header {
-        architecture: Architecture::Xtensa,
-        runtime_version: u32::from(device::protocol::VERSION),
-        code_base: base,
-        data_base: map.data_base,
-        entry: entry_addr,
-    };
+    let header = common::image_header(&client, Architecture::Xtensa, entry_addr);
     let xtensa = Writer::new(header)
         .section(image::SECTION_CODE, base, code)
         .finish();
-    let x86 = Writer::new(Header {
-        architecture: Architecture::X86_64,
-        ..header
-    })
-    .section(image::SECTION_CODE, base, vec![0xC3; 4])
-    .finish();
-
-    let err = client.boot(&x86).unwrap_err().to_string();
+    let err = common::refusal_of(&mut client, header, Architecture::X86_64);
     assert!(
         err.contains("it holds x86-64 code, but this board runs Xtensa code"),
         "{err}"

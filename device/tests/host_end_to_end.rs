@@ -345,13 +345,7 @@ fn boots_a_checked_release_image_and_refuses_a_corrupt_one() {
     let mut code = entry.0.clone();
     code.resize(64, 0xCC);
     code.extend_from_slice(&f.0);
-    let header = Header {
-        architecture: image::Architecture::X86_64,
-        runtime_version: u32::from(device::protocol::VERSION),
-        code_base,
-        data_base: map.data_base,
-        entry: code_base,
-    };
+    let header = common::image_header(&client, image::Architecture::X86_64, code_base);
     let good = Writer::new(header)
         .section(image::SECTION_CODE, code_base, code)
         .pairs(image::SECTION_SLOTS, &[(3, f_addr)])
@@ -369,12 +363,7 @@ fn boots_a_checked_release_image_and_refuses_a_corrupt_one() {
     .finish();
     let err = client.boot(&moved).unwrap_err().to_string();
     assert!(err.contains("another memory map"), "{err}");
-    let xtensa = Writer::new(Header {
-        architecture: image::Architecture::Xtensa,
-        ..header
-    })
-    .finish();
-    let err = client.boot(&xtensa).unwrap_err().to_string();
+    let err = common::refusal_of(&mut client, header, image::Architecture::Xtensa);
     assert!(
         err.contains("it holds Xtensa code, but this board runs x86-64 code"),
         "{err}"

@@ -14,6 +14,42 @@ pub fn start(exe: &str, args: &[&str]) -> Client {
     DeviceClient::spawn(cmd).expect("device starts")
 }
 
+/// The header of a release image of `architecture` code for the device of `client`, entered
+/// at `entry`.
+pub fn image_header(
+    client: &Client,
+    architecture: device::image::Architecture,
+    entry: u32,
+) -> device::image::Header {
+    let map = client.info().map;
+    device::image::Header {
+        architecture,
+        runtime_version: u32::from(device::protocol::VERSION),
+        code_base: map.code_base,
+        data_base: map.data_base,
+        entry,
+    }
+}
+
+/// The device's error when it is asked to boot an image with `header` but code of
+/// `architecture` (and a few bytes of it).
+pub fn refusal_of(
+    client: &mut Client,
+    header: device::image::Header,
+    architecture: device::image::Architecture,
+) -> String {
+    let image = device::image::write::Writer::new(device::image::Header {
+        architecture,
+        ..header
+    })
+    .section(device::image::SECTION_CODE, header.code_base, vec![0; 4])
+    .finish();
+    client
+        .boot(&image)
+        .expect_err("an image of another architecture is refused")
+        .to_string()
+}
+
 /// Runs `entry`, collecting output as (stream, text).
 pub fn run(client: &mut Client, entry: u32) -> (RunOutcome, Vec<(u8, String)>) {
     let mut out = Vec::new();
