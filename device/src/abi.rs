@@ -691,8 +691,10 @@ pub mod esp32 {
     /// the ESP32-S3), the partition table at [`PARTITION_TABLE`](flash::PARTITION_TABLE), the
     /// runtime firmware in the `factory` app partition, and the program's `.bsimg` (see
     /// [`crate::image`]) at the first byte of the data partition `bsimg`, where the runtime
-    /// firmware reads it at boot. The image is self-delimiting (header, sections, CRC-32); the
-    /// rest of the partition is erased flash (0xFF).
+    /// firmware reads it at boot. The image is self-delimiting (header, sections, CRC-32; see
+    /// [`crate::image::length`]); the rest of the partition is erased flash (0xFF). The layout
+    /// ends at 3 MiB: a board needs 4 MiB of flash, the size espflash's bootloader header
+    /// states.
     ///
     /// | name | type | subtype | offset | size |
     /// |---|---|---|---|---|
