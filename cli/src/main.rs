@@ -6,6 +6,7 @@ mod bsimg;
 mod commands;
 mod compile;
 mod deps;
+mod flash_image;
 mod git;
 mod interrupt;
 mod lock;
@@ -146,17 +147,28 @@ In the REPL: :help, :mem, :reset, :quit. A cell with an open `{` continues on th
         #[command(flatten)]
         deps: deps::Options,
     },
-    /// Show what is inside a release image: sections, functions and their sizes, input hashes.
-    #[command(after_help = "Example:\n  bs inspect target/release/blink.bsimg")]
+    /// Show what is inside a release image: sections, functions and their sizes, input hashes;
+    /// or inside a flashable image: partitions, firmware segments and the release image.
+    #[command(
+        after_help = "Examples:\n  bs inspect target/release/blink.bsimg\n  bs inspect target/release/blink.flash.bin"
+    )]
     Inspect {
-        /// A `.bsimg` file.
+        /// A `.bsimg` or `.flash.bin` file.
         image: PathBuf,
     },
-    /// Write a project's firmware and release image to a board over serial.
-    #[command(after_help = "Example:\n  bs flash")]
+    /// Build a project's release image and write it with the runtime firmware (`board.firmware`)
+    /// to an `esp32`/`esp32s3` board over serial, with espflash.
+    #[command(
+        after_help = "Examples:\n  bs flash                         # the project here, on the only USB-serial device\n  bs flash demo/ --port /dev/ttyUSB1"
+    )]
     Flash {
         /// A project directory or its `bluescript.toml` (default: `.`).
         path: Option<PathBuf>,
+        /// The board's serial port (default: the only /dev/ttyUSB* or /dev/ttyACM* device).
+        #[arg(long)]
+        port: Option<PathBuf>,
+        #[command(flatten)]
+        deps: deps::Options,
     },
     /// Delete from the store what no registered project's lock or last build still needs.
     #[command(after_help = "Example:\n  bs gc")]
@@ -290,7 +302,9 @@ fn main() -> ExitCode {
             deps,
         } => commands::build::run(path.as_deref(), release, deps),
         Command::Inspect { image } => commands::inspect::run(&image).map(|()| true),
-        Command::Flash { path } => commands::inspect::flash(path.as_deref()).map(|()| true),
+        Command::Flash { path, port, deps } => {
+            commands::flash::run(path.as_deref(), port.as_deref(), deps)
+        }
         Command::Gc => commands::gc::run().map(|()| true),
         Command::Repl { board, heap_size } => {
             commands::repl::run(None, board.as_deref(), heap_size)

@@ -12,6 +12,9 @@ pub const MANIFEST: &str = "bluescript.toml";
 /// The boards a manifest may name.
 pub const KNOWN_BOARDS: &[&str] = &["host", "esp32-sim", "esp32", "esp32s3"];
 
+/// The boards that are flashed with a runtime firmware (`board.firmware`).
+pub const FLASHED_BOARDS: &[&str] = &["esp32", "esp32s3"];
+
 /// The smallest heap, code or data size a manifest may ask for, in bytes.
 const MIN_SIZE: i64 = 4096;
 /// The largest heap, code or data size a manifest may ask for, in bytes.
@@ -61,8 +64,17 @@ pub struct BoardConfig {
     pub code_size: Option<u32>,
     /// The most data space (globals and static data) the program may use, in bytes.
     pub data_size: Option<u32>,
-    /// The runtime firmware ELF for `esp32`/`esp32s3`, relative to the manifest's directory.
-    pub firmware: Option<String>,
+    /// The runtime firmware ELF for `esp32`/`esp32s3`.
+    pub firmware: Option<Firmware>,
+}
+
+/// `board.firmware`: the device runtime's firmware ELF for a board in [`FLASHED_BOARDS`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Firmware {
+    /// The path as written, relative to the manifest's directory.
+    pub path: String,
+    /// The span of the value in the manifest, for errors.
+    pub span: Range<usize>,
 }
 
 /// `[profile.dev]` or `[profile.release]`.
@@ -184,6 +196,25 @@ impl Manifest {
     /// The profile named `release` or `dev`.
     pub fn profile(&self, release: bool) -> &Profile {
         if release { &self.release } else { &self.dev }
+    }
+
+    /// The runtime firmware ELF `board.firmware` names, if it does; a path that is not a file
+    /// is an error pointing at it in the manifest.
+    pub fn firmware(&self) -> miette::Result<Option<PathBuf>> {
+        let Some(firmware) = &self.board.firmware else {
+            return Ok(None);
+        };
+        let path = self.dir().join(&firmware.path);
+        if !path.is_file() {
+            return Err(error(
+                &self.source.0,
+                &self.source.1,
+                firmware.span.clone(),
+                format!("the runtime firmware `{}` is not a file", path.display()),
+                Some("`board.firmware` is the runtime firmware's ELF, relative to this manifest"),
+            ));
+        }
+        Ok(Some(path))
     }
 
     /// An error about the bytes `span` of the manifest.
@@ -373,8 +404,32 @@ impl Reader<'_> {
         board.heap_size = self.size(table, "heap-size", "board")?;
         board.code_size = self.size(table, "code-size", "board")?;
         board.data_size = self.size(table, "data-size", "board")?;
-        board.firmware = self.optional_string(table, "firmware", "board")?;
+        if let Some(item) = table.get("firmware") {
+            board.firmware = Some(self.firmware(item, &board.name)?);
+        }
         Ok(board)
+    }
+
+    /// `board.firmware` of a board named `board`: a relative path, for a flashed board only.
+    fn firmware(&self, item: &Item, board: &str) -> miette::Result<Firmware> {
+        let path = self.string(item, "board.firmware")?;
+        let span = item.span().unwrap_or(0..0);
+        if !FLASHED_BOARDS.contains(&board) {
+            return Err(error(
+                self.file,
+                self.text,
+                span,
+                format!("`board.firmware` is for the boards that are flashed, not for `{board}`"),
+                Some("set `name = \"esp32\"` (or \"esp32s3\") in `[board]`, or remove `firmware`"),
+            ));
+        }
+        if path.is_empty() || Path::new(&path).is_absolute() {
+            return Err(self.error(
+                Some(span),
+                "`board.firmware` must be a path relative to the manifest".into(),
+            ));
+        }
+        Ok(Firmware { path, span })
     }
 
     fn dependencies(&self, item: &Item) -> miette::Result<Vec<Dependency>> {
@@ -589,7 +644,8 @@ heap-size = 16384
             (m.board.heap_size, m.board.code_size, m.board.data_size),
             (Some(65536), Some(131072), Some(8192))
         );
-        assert_eq!(m.board.firmware.as_deref(), Some("fw/runtime.elf"));
+        let firmware = m.board.firmware.as_ref().map(|f| f.path.as_str());
+        assert_eq!(firmware, Some("fw/runtime.elf"));
         let sources: Vec<_> = m.dependencies.iter().map(|d| d.source.clone()).collect();
         assert_eq!(
             sources,
@@ -694,6 +750,16 @@ heap-size = 16384
                 "3",
             ),
             (
+                "[package]\nname = \"x\"\n[board]\nfirmware = \"fw.elf\"\n",
+                "`board.firmware` is for the boards that are flashed, not for `host`",
+                "\"fw.elf\"",
+            ),
+            (
+                "[package]\nname = \"x\"\n[board]\nname = \"esp32\"\nfirmware = \"/fw.elf\"\n",
+                "`board.firmware` must be a path relative",
+                "\"/fw.elf\"",
+            ),
+            (
                 "[package]\nname = \"x\"\n[dependencies]\na = { git = \"u\", rev = \"--upload-pack=x\" }\n",
                 "must name a git rev",
                 "\"--upload-pack=x\"",
@@ -744,13 +810,38 @@ heap-size = 16384
             .map(|l| {
                 l.strip_prefix("# ")
                     .filter(|l| l.starts_with("heap-size") || l.starts_with("firmware"))
-                    .unwrap_or(l)
+                    .unwrap_or(if l == "name = \"host\"" {
+                        "name = \"esp32\""
+                    } else {
+                        l
+                    })
             })
             .collect::<Vec<_>>()
             .join("\n");
         let m = parse(&uncommented).unwrap();
         assert_eq!(m.release.heap_size, Some(65536));
         assert!(m.board.firmware.is_some());
+    }
+
+    #[test]
+    fn the_firmware_must_be_a_file_next_to_the_manifest() {
+        let dir = std::env::temp_dir().join(format!("bs-manifest-fw-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("fw")).unwrap();
+        std::fs::write(dir.join("fw/runtime.elf"), b"\x7fELF").unwrap();
+        let text =
+            "[package]\nname = \"x\"\n[board]\nname = \"esp32s3\"\nfirmware = \"fw/runtime.elf\"\n";
+        let m = Manifest::parse(&dir.join(MANIFEST), text.into()).unwrap();
+        assert_eq!(m.firmware().unwrap(), Some(dir.join("fw/runtime.elf")));
+        let missing = text.replace("runtime.elf", "missing.elf");
+        let m = Manifest::parse(&dir.join(MANIFEST), missing.clone()).unwrap();
+        let report = m.firmware().unwrap_err();
+        assert!(report.to_string().contains("is not a file"), "{report}");
+        let label = report.labels().and_then(|mut l| l.next()).unwrap();
+        assert_eq!(
+            &missing[label.offset()..label.offset() + label.len()],
+            "\"fw/missing.elf\""
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

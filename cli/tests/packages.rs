@@ -3,39 +3,9 @@
 
 mod common;
 
-use common::{temp_dir, text, write_files};
+use common::{bs, bs_err, bs_ok, temp_dir, text, write_files};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-/// Runs `bs` in `dir` with its home (store and project registry) in `home`.
-fn bs(dir: &Path, home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bs"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("BS_HOME", home)
-        .output()
-        .expect("bs starts")
-}
-
-/// Runs `bs` and insists that it succeeds; returns its standard output.
-fn bs_ok(dir: &Path, home: &Path, args: &[&str]) -> String {
-    let out = bs(dir, home, args);
-    assert!(
-        out.status.success(),
-        "bs {args:?} failed:\n{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
-/// Runs `bs` and insists that it fails; returns its standard error.
-fn bs_err(dir: &Path, home: &Path, args: &[&str]) -> String {
-    let out = bs(dir, home, args);
-    assert!(!out.status.success(), "bs {args:?} should fail");
-    text(&out.stderr)
-}
+use std::process::Command;
 
 const APP_MANIFEST: &str = r#"# My application.
 [package]

@@ -684,4 +684,39 @@ pub mod esp32 {
     pub const SHADOW_SIZE: u32 = 64 << 10;
     /// The largest heap: the rest of the arena.
     pub const MAX_HEAP_SIZE: u32 = ARENA_SIZE - DATA_SIZE - SHADOW_SIZE;
+
+    /// The flash layout of an ESP32 board that `bs build --release` writes
+    /// (`target/release/NAME.flash.bin`, from flash address 0) and `bs flash` flashes: the
+    /// ESP-IDF second-stage bootloader at the chip's boot address (0x1000 on the ESP32, 0 on
+    /// the ESP32-S3), the partition table at [`PARTITION_TABLE`](flash::PARTITION_TABLE), the
+    /// runtime firmware in the `factory` app partition, and the program's `.bsimg` (see
+    /// [`crate::image`]) at the first byte of the data partition `bsimg`, where the runtime
+    /// firmware reads it at boot. The image is self-delimiting (header, sections, CRC-32; see
+    /// [`crate::image::length`]); the rest of the partition is erased flash (0xFF). The layout
+    /// ends at 3 MiB: a board needs 4 MiB of flash, the size espflash's bootloader header
+    /// states.
+    ///
+    /// | name | type | subtype | offset | size |
+    /// |---|---|---|---|---|
+    /// | `nvs` | data | nvs (0x02) | 0x9000 | 0x6000 |
+    /// | `phy_init` | data | phy (0x01) | 0xF000 | 0x1000 |
+    /// | `factory` | app | factory (0x00) | 0x10000 | 0x1F0000 |
+    /// | `bsimg` | data | undefined (0x06) | 0x200000 | 0x100000 |
+    pub mod flash {
+        /// Flash address of the partition table.
+        pub const PARTITION_TABLE: u32 = 0x8000;
+        /// Flash address of the `factory` app partition, which holds the runtime firmware.
+        pub const APP_OFFSET: u32 = 0x1_0000;
+        /// Size of the `factory` app partition.
+        pub const APP_SIZE: u32 = 0x1F_0000;
+        /// Name of the data partition that holds the release image.
+        pub const IMAGE_PARTITION: &str = "bsimg";
+        /// Subtype of that data partition: `undefined`, the one ESP-IDF leaves to an
+        /// application's own data.
+        pub const IMAGE_SUBTYPE: u8 = 0x06;
+        /// Flash address of that partition: the release image's first byte.
+        pub const IMAGE_OFFSET: u32 = 0x20_0000;
+        /// Size of that partition: the largest release image a board can hold.
+        pub const IMAGE_SIZE: u32 = 0x10_0000;
+    }
 }

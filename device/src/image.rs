@@ -336,6 +336,33 @@ pub fn records(bytes: &[u8], head_len: usize) -> impl Iterator<Item = (&[u8], &s
     })
 }
 
+/// The length of the image that `bytes` starts with, from its header and section lengths:
+/// `bytes` may go on past it, as the flash partition that holds an image does
+/// ([`crate::abi::esp32::flash`]). Only the magic, the format and the lengths are checked
+/// here; [`Image::parse`] checks the image.
+pub fn length(bytes: &[u8]) -> Result<usize, ImageError> {
+    if !bytes.starts_with(&MAGIC) {
+        return Err(ImageError::BadMagic);
+    }
+    let format = word(bytes, 8)?;
+    if format != FORMAT_VERSION {
+        return Err(ImageError::Format(format));
+    }
+    let mut end = HEADER_LEN;
+    for _ in 0..word(bytes, 28)? {
+        let len = word(bytes, end + 8)? as usize;
+        end = len
+            .checked_next_multiple_of(4)
+            .and_then(|len| end.checked_add(12 + len))
+            .ok_or(ImageError::Truncated)?;
+    }
+    end += 4;
+    if end > bytes.len() {
+        return Err(ImageError::Truncated);
+    }
+    Ok(end)
+}
+
 #[cfg(test)]
 mod tests {
     use super::write::{Writer, record};
@@ -355,6 +382,22 @@ mod tests {
         .pairs(SECTION_SLOTS, &[(0, 0x4000_0000)])
         .section(SECTION_SYMBOLS, 0, symbols)
         .finish()
+    }
+
+    #[test]
+    fn an_image_followed_by_erased_flash_has_its_own_length() {
+        let image = sample();
+        let mut flash = image.clone();
+        flash.resize(image.len() + 64, 0xFF);
+        assert_eq!(length(&flash), Ok(image.len()));
+        assert_eq!(
+            length(&image[..image.len() - 1]),
+            Err(ImageError::Truncated)
+        );
+        assert_eq!(length(&[0xFF; 64]), Err(ImageError::BadMagic));
+        let mut huge = image.clone();
+        huge[HEADER_LEN + 8..HEADER_LEN + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(length(&huge), Err(ImageError::Truncated));
     }
 
     #[test]

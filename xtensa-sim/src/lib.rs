@@ -62,6 +62,7 @@
 #![warn(missing_docs)]
 
 mod cpu;
+pub mod elf;
 mod exec;
 mod fault;
 pub mod fpu;

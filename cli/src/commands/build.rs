@@ -3,6 +3,8 @@
 //! compile-and-link steps `bs run` shares.
 
 use crate::artifacts::{self, KeyBase, Usage};
+use crate::flash_image::{self, FlashImage};
+use crate::manifest::Manifest;
 use crate::store::Store;
 use crate::{bsimg, compile, deps, project, report};
 use incremental::build::{BuildError, ModuleArtifact};
@@ -44,6 +46,13 @@ pub fn run(path: Option<&Path>, release: bool, options: deps::Options) -> miette
             built.release.functions.len(),
             built.release.dropped.len(),
         );
+        if let Some(flash) = &built.flash {
+            println!(
+                "Flash image: {}, {} bytes (firmware and release image; `bs flash` writes it)",
+                flash.path.display(),
+                flash.image.size()
+            );
+        }
         return Ok(true);
     }
     let Some((image, usage)) = link(&program, &target, &link_target, options.verbose)? else {
@@ -96,6 +105,16 @@ pub struct Built {
     pub bytes: Vec<u8>,
     /// Where they were written: `target/release/<name>.bsimg` in the project.
     pub path: PathBuf,
+    /// The flashable image, for a flashed board whose manifest names its runtime firmware.
+    pub flash: Option<Flash>,
+}
+
+/// A flashable image written to disk.
+pub struct Flash {
+    /// What goes where in the board's flash.
+    pub image: FlashImage,
+    /// Where it was written as one file: `target/release/<name>.flash.bin` in the project.
+    pub path: PathBuf,
 }
 
 /// Compiles (with direct calls) and links `program` (of `target`, a project) for release on
@@ -137,17 +156,52 @@ pub fn release_image(
     let name = manifest.package.name.clone();
     let dir = manifest.dir().join("target/release");
     let path = dir.join(format!("{name}.bsimg"));
-    let temp = dir.join(format!(".{name}.bsimg.tmp"));
-    std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&temp, &bytes))
-        .and_then(|()| std::fs::rename(&temp, &path))
-        .map_err(|e| miette::miette!("cannot write `{}`: {e}", path.display()))?;
+    write_file(&path, &bytes)?;
+    let flash = flash_image(manifest, &target.board, &bytes)?;
     Ok(Some(Built {
         name,
         release,
         bytes,
         path,
+        flash,
     }))
+}
+
+/// For a flashed board whose manifest names the runtime firmware: makes the flashable image of
+/// the firmware and the release image `bsimg`, and writes it with its partition table to
+/// `target/release`.
+fn flash_image(manifest: &Manifest, board: &str, bsimg: &[u8]) -> miette::Result<Option<Flash>> {
+    let (Some(chip), Some(firmware)) = (flash_image::chip(board), manifest.firmware()?) else {
+        return Ok(None);
+    };
+    let elf = std::fs::read(&firmware)
+        .map_err(|e| miette::miette!("cannot read `{}`: {e}", firmware.display()))?;
+    let dir = manifest.dir().join("target/release");
+    let partitions = dir.join("partitions.csv");
+    write_file(&partitions, flash_image::partition_table().as_bytes())?;
+    let image = FlashImage::new(chip, &elf, &partitions, bsimg).map_err(|e| {
+        miette::miette!(
+            help = "`board.firmware` must be the runtime firmware's ELF for this chip",
+            "cannot make a flashable image of `{}`: {e}",
+            firmware.display()
+        )
+    })?;
+    let path = dir.join(format!("{}.flash.bin", manifest.package.name));
+    write_file(&path, &image.merged())?;
+    Ok(Some(Flash { image, path }))
+}
+
+/// Writes `bytes` to `path` (creating its directory) through a temporary file, so that a
+/// reader never sees half a file.
+fn write_file(path: &Path, bytes: &[u8]) -> miette::Result<()> {
+    let temp = path.with_file_name(format!(
+        ".{}.tmp",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))
+        .and_then(|()| std::fs::write(&temp, bytes))
+        .and_then(|()| std::fs::rename(&temp, path))
+        .map_err(|e| miette::miette!("cannot write `{}`: {e}", path.display()))
 }
 
 /// The compiled modules of `program` in `profile`: through the store for a project (then

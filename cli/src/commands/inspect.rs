@@ -1,14 +1,19 @@
-//! `bs inspect IMAGE`: what a release image holds; and `bs flash`, which needs tooling this
-//! version does not have.
+//! `bs inspect IMAGE`: what a release image (`.bsimg`) or a flashable image (`.flash.bin`)
+//! holds.
 
-use crate::{deps, project};
 use std::path::Path;
 
-/// Prints the sections, functions and input hashes of the image at `path`.
+/// Prints the sections, functions and input hashes of the release image at `path`, or the
+/// partitions, firmware segments and release image of the flashable image there.
 pub fn run(path: &Path) -> miette::Result<()> {
     let bytes = std::fs::read(path)
         .map_err(|e| miette::miette!("cannot read `{}`: {e}", path.display()))?;
-    let text = crate::bsimg::describe(&bytes).map_err(|e| {
+    let text = if bytes.starts_with(&device::image::MAGIC) {
+        crate::bsimg::describe(&bytes).map_err(|e| e.to_string())
+    } else {
+        crate::flash_image::describe(&bytes)
+    };
+    let text = text.map_err(|e| {
         miette::miette!(
             help = "build it again with `bs build --release`",
             "`{}`: {e}",
@@ -17,31 +22,4 @@ pub fn run(path: &Path) -> miette::Result<()> {
     })?;
     print!("{text}");
     Ok(())
-}
-
-/// `bs flash`: checks the project, then says what is missing.
-pub fn flash(path: Option<&Path>) -> miette::Result<()> {
-    let target = project::resolve(
-        path,
-        true,
-        &mut deps::Resolver::new(deps::Options::default()),
-    )?;
-    let firmware = target
-        .manifest
-        .as_ref()
-        .and_then(|m| m.board.firmware.clone());
-    let why = match (target.board.as_str(), firmware) {
-        ("esp32" | "esp32s3", None) => {
-            "the manifest names no runtime firmware: set `board.firmware` to the runtime's ELF"
-        }
-        ("esp32" | "esp32s3", Some(_)) => {
-            "writing flashable images and flashing with espflash are not supported yet"
-        }
-        _ => "only `esp32` and `esp32s3` boards are flashed; run `bs run --release` on this board",
-    };
-    Err(miette::miette!(
-        help = "use `bs build --release` and `bs run --release` on the host board for now",
-        "cannot flash the `{}` board: {why}",
-        target.board
-    ))
 }

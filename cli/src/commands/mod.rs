@@ -5,6 +5,7 @@ pub mod bench;
 pub mod build;
 pub mod check;
 pub mod disasm;
+pub mod flash;
 pub mod gc;
 pub mod inspect;
 pub mod new;

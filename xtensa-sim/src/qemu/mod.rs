@@ -24,7 +24,6 @@
 //! word-only instruction RAM is not modelled here.
 
 mod asm;
-mod elf;
 pub mod layout;
 mod stub;
 
@@ -429,7 +428,7 @@ fn image(cases: &[Program], stub_at: u32) -> Vec<u8> {
         table.extend(entry.iter().flat_map(|w| w.to_le_bytes()));
     }
     table.extend_from_slice(&[0; layout::ENTRY_SIZE as usize]);
-    elf::executable(
+    crate::elf::executable(
         layout::RESET,
         &[
             (layout::RESET, &stub.reset),
