@@ -63,12 +63,7 @@ fn cold_build(lines: usize, runs: usize) {
 fn one_function_edit(lines: usize, edits: usize) {
     let (mut db, entry, total) = load(lines);
     let order = modules::init_order(&db, entry);
-    for &m in &order {
-        let text = m.text(&db).clone();
-        m.set_text(&mut db)
-            .with_durability(Durability::MEDIUM)
-            .to(text);
-    }
+    modules::settle(&mut db, &order);
     let (_, mut shadow) =
         build::build_onto(&db, entry, &Shadow::new(TARGET)).expect("the project compiles");
     let m0 = *order

@@ -39,7 +39,7 @@ pub enum BuildError {
 /// modules, in initialization order (empty when it compiles).
 pub fn check(db: &Compiler, entry: SourceFile) -> Vec<Diagnostic> {
     per_module(db, &init_order(db, entry), |db, file| {
-        db::diagnostics(db, file)
+        db::diagnostics(db, file).clone()
     })
     .into_iter()
     .flatten()
@@ -81,16 +81,16 @@ pub fn build_onto(
         return Err(BuildError::Diagnostics(diagnostics));
     }
     let modules = init_order(db, entry);
-    let compiled = per_module(db, &modules, compile_module)
+    let compiled = per_module(db, &modules, |db, file| module_artifact(db, file).clone())
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
-    link_modules_onto(db, entry, &modules, &compiled, shadow)
+    plan_onto(db, entry, &modules, &compiled, shadow)
 }
 
 /// Everything a link needs from one module: its compiled functions and the layouts of the
 /// classes it defines or imports. It depends only on the module's source, path and number and
 /// on the modules it imports, so it can be kept between builds.
-#[derive(Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ModuleArtifact {
     /// Its functions, named program-wide.
@@ -101,14 +101,27 @@ pub struct ModuleArtifact {
 
 /// Compiles one module of a program (its diagnostics are an error).
 pub fn compile_module(db: &Compiler, file: SourceFile) -> Result<ModuleArtifact, BuildError> {
+    module_artifact(db, file)
+        .as_deref()
+        .cloned()
+        .map_err(Clone::clone)
+}
+
+/// One module compiled (its diagnostics are an error), as a query: while the module and what
+/// it imports are unchanged it is the very same artifact, which the planner skips at once.
+#[salsa::tracked(returns(ref))]
+fn module_artifact(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+) -> Result<Arc<ModuleArtifact>, BuildError> {
     let diagnostics = db::diagnostics(db, file);
     if !diagnostics.is_empty() {
-        return Err(BuildError::Diagnostics(diagnostics));
+        return Err(BuildError::Diagnostics(diagnostics.clone()));
     }
-    Ok(ModuleArtifact {
+    Ok(Arc::new(ModuleArtifact {
         functions: module_functions(db, file)?,
         classes: class_layouts(db::signatures(db, file)),
-    })
+    }))
 }
 
 /// Links a program from its modules in initialization order (`modules`, as
@@ -135,9 +148,30 @@ pub fn link_modules_onto(
     artifacts: &[ModuleArtifact],
     shadow: &Shadow,
 ) -> Result<(Image, Shadow), BuildError> {
-    let (inputs, classes) = link_inputs(db, modules, artifacts)?;
+    let artifacts: Vec<Arc<ModuleArtifact>> = artifacts.iter().cloned().map(Arc::new).collect();
+    plan_onto(db, entry, modules, &artifacts, shadow)
+}
+
+/// [`link_modules_onto`] with the artifacts as the queries keep them: the modules whose
+/// artifact is the very one the shadow machine linked last are not visited, so that a patch
+/// costs what changed, not the size of the program.
+fn plan_onto(
+    db: &Compiler,
+    entry: SourceFile,
+    modules: &[SourceFile],
+    artifacts: &[Arc<ModuleArtifact>],
+    shadow: &Shadow,
+) -> Result<(Image, Shadow), BuildError> {
+    let changed: Vec<(SourceFile, &Arc<ModuleArtifact>)> = modules
+        .iter()
+        .zip(artifacts)
+        .filter(|(file, artifact)| !shadow.has_linked(file.path(db), artifact))
+        .map(|(file, artifact)| (*file, artifact))
+        .collect();
+    let changed_artifacts: Vec<&ModuleArtifact> = changed.iter().map(|(_, a)| &***a).collect();
+    let (inputs, classes) = link_inputs(db, modules, &changed_artifacts)?;
     let mut globals = BTreeMap::new();
-    for &file in modules {
+    for &(file, _) in &changed {
         let sigs = db::signatures(db, file);
         globals.extend(sigs.globals.iter().map(|(n, g)| (n.clone(), g.ty.clone())));
     }
@@ -163,6 +197,10 @@ pub fn link_modules_onto(
         })?;
     next.globals.extend(globals);
     next.names = session::names_after(entry.prelude(db), entry_sigs);
+    for (file, artifact) in changed {
+        next.modules
+            .insert(file.path(db).clone(), Arc::clone(artifact));
+    }
     Ok((image, next))
 }
 
@@ -171,12 +209,12 @@ fn local_name(name: &str) -> &str {
     unqualify(name).map_or(name, |(local, _)| local)
 }
 
-/// The functions of a whole program (built-in adapters first, `<start>` last) and its class
-/// layouts.
+/// The functions of the program whose modules are `modules`, from the artifacts of some or
+/// all of them (built-in adapters first, `<start>` last), and their class layouts.
 pub(crate) fn link_inputs(
     db: &Compiler,
     modules: &[SourceFile],
-    artifacts: &[ModuleArtifact],
+    artifacts: &[&ModuleArtifact],
 ) -> Result<(Vec<LinkInput>, BTreeMap<String, ClassLayout>), BuildError> {
     let target = db::code_target(db);
     let mut inputs = builtin_adapters(target)?.to_vec();
@@ -185,18 +223,24 @@ pub(crate) fn link_inputs(
         inputs.extend(artifact.functions.iter().cloned());
         classes.extend(artifact.classes.clone());
     }
-    inputs.push(start_function(db, modules, target)?);
+    let Some(&entry) = modules.last() else {
+        return Err(BuildError::Codegen("a program without modules".to_string()));
+    };
+    inputs.push(start_function(db, entry).clone()?);
     Ok((inputs, classes))
 }
 
 /// The compiled functions of one module, named program-wide.
-fn module_functions(db: &Compiler, file: SourceFile) -> Result<Vec<LinkInput>, BuildError> {
+fn module_functions(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+) -> Result<Vec<LinkInput>, BuildError> {
     db::function_names(db, file)
         .iter()
         .map(|name| {
             let interned = FunctionName::new(db, name.clone());
             let (Some(ir), Some(code)) = (
-                db::lower_function(db, file, interned),
+                db::located_ir(db, file, interned),
                 db::compile_function(db, file, interned),
             ) else {
                 return Err(BuildError::Codegen(format!(
@@ -213,17 +257,17 @@ fn module_functions(db: &Compiler, file: SourceFile) -> Result<Vec<LinkInput>, B
         .collect()
 }
 
-/// The entry function: calls the `<main>` of every module in initialization order.
-fn start_function(
-    db: &Compiler,
-    modules: &[SourceFile],
-    target: Target,
-) -> Result<LinkInput, BuildError> {
+/// The entry function of the program whose entry file is `entry`: calls the `<main>` of every
+/// module in initialization order (a query, so that it is the very same code until the
+/// modules change).
+#[salsa::tracked(returns(ref))]
+fn start_function(db: &dyn salsa::Database, entry: SourceFile) -> Result<LinkInput, BuildError> {
+    let target = db::code_target(db);
     let span = syntax::Span::default();
-    let stmts = modules
+    let stmts = module_mains(db, entry)
         .iter()
-        .map(|file| {
-            let main = qualify(MAIN, file.path(db));
+        .map(|main| {
+            let main = main.clone();
             let call = hir::ExprKind::Call(main, Vec::new());
             hir::Stmt::Expr(hir::Expr::new(call, Type::Void, span))
         })
@@ -245,6 +289,16 @@ fn start_function(
         ir: Arc::new(ir),
         code,
     })
+}
+
+/// The `<main>` of every module of the program whose entry file is `entry`, in
+/// initialization order (what `<start>` depends on: equal after an edit of a body).
+#[salsa::tracked(returns(ref))]
+fn module_mains(db: &dyn salsa::Database, entry: SourceFile) -> Vec<String> {
+    init_order(db, entry)
+        .iter()
+        .map(|file| qualify(MAIN, file.path(db)))
+        .collect()
 }
 
 /// The adapters of the built-in methods callable on `any` receivers, in slot order (compiled
