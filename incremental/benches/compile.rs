@@ -15,6 +15,10 @@ use incremental::shadow::Shadow;
 use salsa::{Durability, Setter};
 use std::time::Instant;
 
+/// The allocator `bs` uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TARGET: LinkTarget = LinkTarget {
     memory: MemoryMap::host(4 << 20),
     slots: 4096,

@@ -83,6 +83,7 @@ pub fn signatures(db: &dyn salsa::Database, file: SourceFile) -> Signatures {
     check::signatures(
         file.path(db),
         &parse(db, file).file,
+        callables(db, file),
         &imports,
         file.prelude(db),
     )

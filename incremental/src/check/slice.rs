@@ -90,7 +90,8 @@ mod tests {
     fn sigs_of(src: &str) -> (ast::SourceFile, Signatures) {
         let file = syntax::parse(src).file;
         let none = |_: &str| Err(crate::check::ImportError::NotFound("none".into()));
-        let sigs = crate::check::signatures("m.bs", &file, &none, &Default::default());
+        let all = callables(&file);
+        let sigs = crate::check::signatures("m.bs", &file, &all, &none, &Default::default());
         (file, sigs)
     }
 
