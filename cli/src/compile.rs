@@ -6,6 +6,7 @@ use crate::project::{Package, Target, join_display};
 use incremental::check::Interface;
 use incremental::db::{Compiler, SourceFile};
 use incremental::modules::{self, Loader, Module};
+use incremental::shadow::Shadow;
 use salsa::{Durability, Setter};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,8 @@ pub struct Program {
     pub modules: Vec<SourceFile>,
     /// The number of its first file in its session, once it joined one.
     first_file: Option<u32>,
+    /// Which of its session's device states its database's device input holds.
+    device: Option<u64>,
     /// Where each module's file is on disk (none for a REPL cell): as found, and canonical.
     disk: Vec<(SourceFile, PathBuf, PathBuf)>,
 }
@@ -64,6 +67,7 @@ impl Program {
             entry,
             modules,
             first_file: None,
+            device: None,
             disk,
         })
     }
@@ -144,6 +148,7 @@ impl Program {
             entry,
             modules,
             first_file: None,
+            device: None,
             disk: Vec::new(),
         }
     }
@@ -169,6 +174,15 @@ impl Program {
             first_index
         });
         first + self.modules.len() as u32
+    }
+
+    /// Makes `shadow`, the device state numbered `generation` in the program's session, the
+    /// device input of its database, unless it holds that one already.
+    pub fn sync_device(&mut self, shadow: &Shadow, generation: u64) {
+        if self.device != Some(generation) {
+            self.db.set_device(shadow.clone());
+            self.device = Some(generation);
+        }
     }
 
     /// The program's name in messages: its entry file's path.

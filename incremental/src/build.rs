@@ -3,7 +3,7 @@
 
 use crate::check::items::{adapter_name, qualify, unqualify};
 use crate::check::{self, Signatures};
-use crate::db::{self, Compiler, FunctionName, MAIN, SourceFile};
+use crate::db::{self, Compiler, Device, FunctionName, MAIN, SourceFile};
 use crate::diagnostic::Diagnostic;
 use crate::hir;
 use crate::link::{self, ClassLayout, Image, LinkError, LinkInput, LinkTarget, MethodEntry};
@@ -64,6 +64,53 @@ fn per_module<T: Send>(
 /// Compiles and links the program whose entry file is `entry` for a fresh `target` device.
 pub fn build(db: &Compiler, entry: SourceFile, target: &LinkTarget) -> Result<Image, BuildError> {
     build_onto(db, entry, &Shadow::new(*target)).map(|(image, _)| image)
+}
+
+/// A planned patch: what to send to the device, and its shadow machine once it applied it.
+#[derive(Debug, Clone)]
+pub struct Patch {
+    /// The loads, slot swaps, roots and entry to send.
+    pub image: Image,
+    /// What the device holds once it acknowledged all of the patch.
+    pub after: Shadow,
+}
+
+/// The patch that makes the database's device (its [`Device`] input, see
+/// [`Compiler::set_device`]) run the program whose entry file is `entry`: modules are
+/// compiled in parallel first, then [`patch`], the query over the program and the device,
+/// plans it. The device input changes only when the device acknowledged a patch, so until
+/// then the same patch is planned again.
+pub fn plan(db: &Compiler, entry: SourceFile) -> Result<&Patch, BuildError> {
+    let modules = init_order(db, entry);
+    per_module(db, &modules, |db, file| {
+        module_artifact(db, file);
+    });
+    patch(db, entry).as_ref().map_err(Clone::clone)
+}
+
+/// The patch from the device input to the program whose entry file is `entry` (see [`plan`]).
+/// Never compared with the previous plan: nothing depends on it.
+#[salsa::tracked(returns(ref), no_eq)]
+fn patch(db: &dyn salsa::Database, entry: SourceFile) -> Result<Patch, BuildError> {
+    let Some(device) = Device::try_get(db) else {
+        return Err(BuildError::Codegen(
+            "no device to patch: Compiler::set_device was not called".to_string(),
+        ));
+    };
+    let modules = init_order(db, entry);
+    let diagnostics: Vec<Diagnostic> = modules
+        .iter()
+        .flat_map(|&file| db::diagnostics(db, file).iter().cloned())
+        .collect();
+    if !diagnostics.is_empty() {
+        return Err(BuildError::Diagnostics(diagnostics));
+    }
+    let artifacts = modules
+        .iter()
+        .map(|&file| module_artifact(db, file).clone())
+        .collect::<Result<Vec<_>, _>>()?;
+    let (image, after) = plan_onto(db, entry, &modules, &artifacts, device.shadow(db))?;
+    Ok(Patch { image, after })
 }
 
 /// Compiles the program whose entry file is `entry` and plans the smallest patch that makes
@@ -156,7 +203,7 @@ pub fn link_modules_onto(
 /// artifact is the very one the shadow machine linked last are not visited, so that a patch
 /// costs what changed, not the size of the program.
 fn plan_onto(
-    db: &Compiler,
+    db: &dyn salsa::Database,
     entry: SourceFile,
     modules: &[SourceFile],
     artifacts: &[Arc<ModuleArtifact>],
@@ -212,7 +259,7 @@ fn local_name(name: &str) -> &str {
 /// The functions of the program whose modules are `modules`, from the artifacts of some or
 /// all of them (built-in adapters first, `<start>` last), and their class layouts.
 pub(crate) fn link_inputs(
-    db: &Compiler,
+    db: &dyn salsa::Database,
     modules: &[SourceFile],
     artifacts: &[&ModuleArtifact],
 ) -> Result<(Vec<LinkInput>, BTreeMap<String, ClassLayout>), BuildError> {

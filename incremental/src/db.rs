@@ -11,6 +11,7 @@ use crate::check::items::{self, Owner};
 use crate::check::{self, Checked, ImportError, Interface, Signatures};
 use crate::diagnostic::Diagnostic;
 use crate::lower;
+use crate::shadow::Shadow;
 use crate::target::{Code, Target};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -349,6 +350,16 @@ pub fn compile_function<'db>(
     Some(code_target(db).compile(f))
 }
 
+/// The device the database's programs are patched into, as the host knows it: its shadow
+/// machine. An input that changes only when the device acknowledged a patch (or a session
+/// starts), through [`Compiler::set_device`]; [`crate::build::plan`] is a query over it.
+#[salsa::input(singleton)]
+pub struct Device {
+    /// What the device holds.
+    #[returns(ref)]
+    pub shadow: Shadow,
+}
+
 /// Every diagnostic of a file: syntax errors, declaration errors, then each function's errors
 /// (a query, so that a build re-validates an unchanged file at once).
 #[salsa::tracked(returns(ref))]
@@ -420,6 +431,25 @@ impl Compiler {
         if input.target(self) != target {
             input.set_target(self).to(target);
         }
+    }
+
+    /// Makes `shadow` what the database's device holds: once the device acknowledged a
+    /// patch, or when a program joins a session.
+    pub fn set_device(&mut self, shadow: Shadow) {
+        use salsa::Setter;
+        match Device::try_get(self) {
+            Some(device) => {
+                device.set_shadow(self).to(shadow);
+            }
+            None => {
+                Device::new(self, shadow);
+            }
+        }
+    }
+
+    /// What the database's device holds, once [`Compiler::set_device`] said it.
+    pub fn device(&self) -> Option<&Shadow> {
+        Device::try_get(self).map(|device| device.shadow(self))
     }
 
     /// Starts recording which queries execute (for incrementality tests).
