@@ -63,13 +63,15 @@ fn cold_build(lines: usize, runs: usize) {
 }
 
 /// Edits one function of module `m0.bs` again and again (each edit changes its length the
-/// first time, then keeps it), as `bs watch` would: the edited file volatile, the rest settled.
+/// first time, then keeps it), as `bs watch` would: the edited file volatile, the rest settled,
+/// the patch planned by the query over the device input, which each patch then updates.
 fn one_function_edit(lines: usize, edits: usize) {
     let (mut db, entry, total) = load(lines);
     let order = modules::init_order(&db, entry);
     modules::settle(&mut db, &order);
-    let (_, mut shadow) =
-        build::build_onto(&db, entry, &Shadow::new(TARGET)).expect("the project compiles");
+    db.set_device(Shadow::new(TARGET));
+    let loaded = build::plan(&db, entry).expect("the project compiles").after.clone();
+    db.set_device(loaded);
     let m0 = *order
         .iter()
         .find(|m| m.path(&db) == "m0.bs")
@@ -85,10 +87,11 @@ fn one_function_edit(lines: usize, edits: usize) {
         m0.set_text(&mut db)
             .with_durability(Durability::LOW)
             .to(edited);
-        let (image, next) = build::build_onto(&db, entry, &shadow).expect("the edit compiles");
+        let patch = build::plan(&db, entry).expect("the edit compiles");
         times.push(start.elapsed().as_secs_f64() * 1e3);
-        assert_eq!(image.slots.len(), 1);
-        shadow = next;
+        assert_eq!(patch.image.slots.len(), 1);
+        let acknowledged = patch.after.clone();
+        db.set_device(acknowledged);
     }
     println!(
         "one-function edit in a generated {total}-line project, to the planned patch: median {:.2} ms",
