@@ -377,7 +377,7 @@ impl<'a> Resolver<'a> {
                     params: params.clone(),
                     ret: Type::Error,
                 };
-                let ret = BodyChecker::infer_return(self, &mut scratch, &callable, &sig);
+                let ret = BodyChecker::infer_return(self, &mut scratch, callable, &sig);
                 self.report_cycle(name, &ret);
                 ret
             }
