@@ -70,7 +70,10 @@ fn one_function_edit(lines: usize, edits: usize) {
     let order = modules::init_order(&db, entry);
     modules::settle(&mut db, &order);
     db.set_device(Shadow::new(TARGET));
-    let loaded = build::plan(&db, entry).expect("the project compiles").after.clone();
+    let loaded = build::plan(&db, entry)
+        .expect("the project compiles")
+        .after
+        .clone();
     db.set_device(loaded);
     let m0 = *order
         .iter()

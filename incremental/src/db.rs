@@ -227,12 +227,19 @@ pub fn body_signatures<'db>(
     file: SourceFile,
     name: FunctionName<'db>,
 ) -> Signatures {
-    let used = match function_syntax(db, file, name) {
+    let syntax = function_syntax(db, file, name);
+    let used = match syntax {
         FunctionSyntax::Function(callable) => check::slice::function_names_used(callable),
         FunctionSyntax::Main(items) => check::slice::main_names_used(items),
         FunctionSyntax::Missing => Default::default(),
     };
-    check::slice::slice(signatures(db, file), &used)
+    let slice = check::slice::slice(signatures(db, file), &used);
+    // Only a constructor's check reports at class positions (the fields it leaves unassigned):
+    // the other slices leave them out, so that a class that moved re-checks none of those.
+    match syntax {
+        FunctionSyntax::Function(c) if matches!(c.owner, Owner::Constructor(_)) => slice,
+        _ => check::slice::without_class_positions(slice),
+    }
 }
 
 /// Checks one function against its file's signatures.

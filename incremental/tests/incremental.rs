@@ -205,6 +205,31 @@ fn a_longer_body_rechecks_and_relowers_no_later_function() {
     );
 }
 
+const CLASS_BELOW: &str = "function a(x: integer): integer { return x + 1 }\n\
+class C { n: integer; constructor() { this.n = 1 } get(): integer { return this.n } }\n\
+function b(c: C): integer { return c.get() + a(1) }\n\
+print(b(new C()))\n";
+
+#[test]
+fn a_class_that_moved_rechecks_its_own_members_only() {
+    let mut db = Compiler::default();
+    let file = SourceFile::new(&db, "main.bs".into(), CLASS_BELOW.into(), 0);
+    let owner = compile_each(&db, file);
+    db.start_logging();
+    file.set_text(&mut db)
+        .to(CLASS_BELOW.replace("x + 1", "x + 1000 + 1"));
+    compile_all(&db, file);
+    let log = db.take_log();
+    // The members of `C` and the top-level statements keep file positions, so they are
+    // checked again (not compiled again); `b`, below the class, is not even checked.
+    assert_eq!(
+        ran_for(&owner, &log, "check_function"),
+        ["<main>", "C.constructor", "C.get", "a"],
+        "{log:#?}"
+    );
+    assert_eq!(ran_for(&owner, &log, "compile_function"), ["a"], "{log:#?}");
+}
+
 const CALLERS: &str = "function a(x: integer): integer { return x + 1 }\n\
 function b(x: integer): integer { return a(x) * 2 }\n\
 function c(x: integer): integer { return x * 3 }\n\
