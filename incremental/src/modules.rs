@@ -98,6 +98,12 @@ pub fn settle(db: &mut Compiler, modules: &[SourceFile]) {
 /// The modules of the program whose entry file is `entry`, in initialization order: each
 /// module after the modules it imports, depth-first in import order, the entry file last.
 pub fn init_order(db: &dyn salsa::Database, entry: SourceFile) -> Vec<SourceFile> {
+    module_order(db, entry).clone()
+}
+
+/// [`init_order`], as a query: an edit that changes no file's imports leaves it as it was.
+#[salsa::tracked(returns(ref))]
+fn module_order(db: &dyn salsa::Database, entry: SourceFile) -> Vec<SourceFile> {
     fn visit(
         db: &dyn salsa::Database,
         file: SourceFile,
@@ -108,7 +114,7 @@ pub fn init_order(db: &dyn salsa::Database, entry: SourceFile) -> Vec<SourceFile
             return;
         }
         for specifier in specifiers(db, file) {
-            if let Some(Resolution::Module(m)) = file.imports(db).get(&specifier) {
+            if let Some(Resolution::Module(m)) = file.imports(db).get(specifier) {
                 visit(db, *m, seen, out);
             }
         }
@@ -120,7 +126,8 @@ pub fn init_order(db: &dyn salsa::Database, entry: SourceFile) -> Vec<SourceFile
 }
 
 /// The specifiers `file` imports values from, in source order, each once (`import type` loads
-/// nothing).
+/// nothing); a query, so that an edit of anything else stops here.
+#[salsa::tracked(returns(ref))]
 fn specifiers(db: &dyn salsa::Database, file: SourceFile) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for item in &parse(db, file).file.items {
@@ -153,7 +160,7 @@ impl Walk<'_> {
         self.visited.insert(file);
         self.stack.push(file);
         let mut imports = BTreeMap::new();
-        for specifier in specifiers(self.db, file) {
+        for specifier in specifiers(self.db, file).clone() {
             let resolution = match self.loader.load(file.path(self.db), &specifier) {
                 Err(reason) => Resolution::Error(ImportError::NotFound(reason)),
                 Ok(module) => self.enter(module),
