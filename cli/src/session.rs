@@ -150,7 +150,7 @@ impl Session {
             .board
             .run(image, print_output)
             .map_err(|e| board::device_error(&e))?;
-        Ok(self.state.report(image, outcome))
+        Ok(self.state.report(outcome))
     }
 
     /// Like [`Session::execute`], but runs the program on another thread while `meanwhile`
@@ -184,7 +184,7 @@ impl Session {
             (outcome, result)
         });
         let outcome = outcome.map_err(|e| board::device_error(&e))?;
-        Ok((state.report(image, outcome), result))
+        Ok((state.report(outcome), result))
     }
 }
 
@@ -253,20 +253,22 @@ impl State {
         self.programs.push(program);
     }
 
-    /// Prints a run-time error with its source location; returns whether the run completed.
-    fn report(&self, image: &Image, outcome: RunOutcome) -> bool {
+    /// Prints a run-time error with its source location (from everything loaded so far, so
+    /// that code patched in during the run is found too); returns whether the run completed.
+    fn report(&self, outcome: RunOutcome) -> bool {
         match outcome {
             RunOutcome::Completed => true,
             RunOutcome::RuntimeError {
                 code_addr, message, ..
             } => {
-                let owner = image
-                    .source_map
+                let source_map = self.shadow.source_map();
+                let owner = source_map
                     .lookup(code_addr)
                     .and_then(|loc| self.programs.iter().find(|p| p.module(loc.file).is_some()));
                 match owner {
                     Some(p) => {
-                        eprint!("{}", run::runtime_error_text(p, image, &message, code_addr))
+                        let text = run::runtime_error_text(p, source_map, &message, code_addr);
+                        eprint!("{text}")
                     }
                     None => eprint!("{}", report::runtime_error(&message, None)),
                 }

@@ -114,6 +114,11 @@ impl Shadow {
         &self.names
     }
 
+    /// The source locations of the call sites of all code loaded (replaced versions included).
+    pub fn source_map(&self) -> &SourceMap {
+        &self.source_map
+    }
+
     /// The code and data the device holds.
     pub fn memory_use(&self) -> MemoryUse {
         let map = &self.target.memory;
