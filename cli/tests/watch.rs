@@ -82,13 +82,19 @@ impl Drop for Watch {
     }
 }
 
-#[test]
-fn saves_patch_the_running_program_and_keep_its_state() {
-    let dir = std::env::temp_dir().join(format!("bs-watch-test-{}", std::process::id()));
+/// A fresh temporary project `bs-watch-NAME-PID` whose `main.bs` is `text`; returns that file.
+fn project(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bs-watch-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("main.bs");
-    std::fs::write(&file, PROGRAM).unwrap();
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn saves_patch_the_running_program_and_keep_its_state() {
+    let file = project("test", PROGRAM);
     let mut watch = Watch::start(&file);
     watch.next_count("tick");
     let last_tick = watch.next_count("tick");
@@ -131,11 +137,7 @@ while (true) { show(step()); time.delay(20) }\n";
 
 #[test]
 fn a_function_below_a_longer_body_reports_its_run_time_errors_at_its_new_line() {
-    let dir = std::env::temp_dir().join(format!("bs-watch-moved-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("main.bs");
-    std::fs::write(&file, TWO).unwrap();
+    let file = project("moved", TWO);
     let mut watch = Watch::start(&file);
     watch.next_count("tick");
     // `step` grows by a line: `show` moves down without being compiled again.
