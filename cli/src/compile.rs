@@ -6,6 +6,7 @@ use crate::project::{Package, Target, join_display};
 use incremental::check::Interface;
 use incremental::db::{Compiler, SourceFile};
 use incremental::modules::{self, Loader, Module};
+use incremental::shadow::Shadow;
 use salsa::{Durability, Setter};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,8 +21,10 @@ pub struct Program {
     pub modules: Vec<SourceFile>,
     /// The number of its first file in its session, once it joined one.
     first_file: Option<u32>,
-    /// Where each module's file is on disk (none for a REPL cell).
-    disk: Vec<(SourceFile, PathBuf)>,
+    /// Which of its session's device states its database's device input holds.
+    device: Option<u64>,
+    /// Where each module's file is on disk (none for a REPL cell): as found, and canonical.
+    disk: Vec<(SourceFile, PathBuf, PathBuf)>,
 }
 
 impl Program {
@@ -50,25 +53,40 @@ impl Program {
         }
         let entry = modules::load(&mut db, entry, &mut loader);
         let modules = modules::init_order(&db, entry);
-        settle(&mut db, &modules);
+        modules::settle(&mut db, &modules);
         let disk = modules
             .iter()
-            .filter_map(|m| Some((*m, loader.files.get(m.path(&db))?.0.clone())))
+            .filter_map(|m| {
+                let file = loader.files.get(m.path(&db))?.0.clone();
+                let canonical = file.canonicalize().unwrap_or_else(|_| file.clone());
+                Some((*m, file, canonical))
+            })
             .collect();
         Ok(Program {
             db,
             entry,
             modules,
             first_file: None,
+            device: None,
             disk,
         })
     }
 
-    /// Reads every module's file again and gives the database the texts that changed; returns
-    /// whether any did (a file that cannot be read keeps its old text).
-    pub fn refresh(&mut self) -> bool {
+    /// Reads the module files among `saved` (every module's file with `None`) again and gives
+    /// the database the texts that changed; returns whether any did (a file that cannot be
+    /// read keeps its old text).
+    pub fn refresh(&mut self, saved: Option<&[PathBuf]>) -> bool {
+        let saved: Option<Vec<PathBuf>> = saved.map(|paths| {
+            paths
+                .iter()
+                .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
+                .collect()
+        });
         let mut changed = false;
-        for (file, path) in &self.disk {
+        for (file, path, canonical) in &self.disk {
+            if saved.as_ref().is_some_and(|s| !s.contains(canonical)) {
+                continue;
+            }
             let Ok(text) = read_text(path) else { continue };
             if *file.text(&self.db) != text {
                 // An edited file is volatile from now on; the others stay settled.
@@ -86,7 +104,7 @@ impl Program {
         let mut dirs: Vec<PathBuf> = self
             .disk
             .iter()
-            .map(|(_, p)| {
+            .map(|(_, p, _)| {
                 p.parent()
                     .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
             })
@@ -130,6 +148,7 @@ impl Program {
             entry,
             modules,
             first_file: None,
+            device: None,
             disk: Vec::new(),
         }
     }
@@ -157,6 +176,15 @@ impl Program {
         first + self.modules.len() as u32
     }
 
+    /// Makes `shadow`, the device state numbered `generation` in the program's session, the
+    /// device input of its database, unless it holds that one already.
+    pub fn sync_device(&mut self, shadow: &Shadow, generation: u64) {
+        if self.device != Some(generation) {
+            self.db.set_device(shadow.clone());
+            self.device = Some(generation);
+        }
+    }
+
     /// The program's name in messages: its entry file's path.
     pub fn name(&self) -> &str {
         self.entry.path(&self.db)
@@ -176,30 +204,6 @@ impl Program {
             .iter()
             .copied()
             .find(|m| m.index(&self.db) == index)
-    }
-}
-
-/// Marks every input of `modules` as rarely changing (medium durability), so that after an
-/// edit salsa re-validates the queries of the files that were not edited at once, without
-/// walking their dependencies: a one-function edit costs the same in a large project.
-fn settle(db: &mut Compiler, modules: &[SourceFile]) {
-    for &m in modules {
-        let text = m.text(db).clone();
-        m.set_text(db).with_durability(Durability::MEDIUM).to(text);
-        let path = m.path(db).clone();
-        m.set_path(db).with_durability(Durability::MEDIUM).to(path);
-        let index = m.index(db);
-        m.set_index(db)
-            .with_durability(Durability::MEDIUM)
-            .to(index);
-        let imports = m.imports(db).clone();
-        m.set_imports(db)
-            .with_durability(Durability::MEDIUM)
-            .to(imports);
-        let prelude = m.prelude(db).clone();
-        m.set_prelude(db)
-            .with_durability(Durability::MEDIUM)
-            .to(prelude);
     }
 }
 

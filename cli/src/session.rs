@@ -2,7 +2,8 @@
 //! `bs watch`) are compiled against the shadow machine, the host's mirror of the device, so
 //! that each loads only what is new and links against what the device already holds. The
 //! shadow machine is replaced by the one the patch leads to only after the device has
-//! acknowledged every message of the patch.
+//! acknowledged every message of the patch; so is the device input of the program's database,
+//! over which the patch is a query (`incremental::build::plan`).
 
 use crate::board::{self, Board};
 use crate::commands::run;
@@ -28,6 +29,9 @@ pub struct Session {
 /// What the host knows about a session's device, apart from the connection.
 pub struct State {
     shadow: Shadow,
+    /// The number of `shadow` among the device states of the session (each acknowledged
+    /// patch and each reset gives a new one), to tell whether a program's database holds it.
+    generation: u64,
     /// Every program loaded since the last reset (their files explain run-time errors).
     programs: Vec<Program>,
     /// The number the next program's first file gets.
@@ -56,6 +60,7 @@ impl Session {
             link_target,
             state: State {
                 shadow,
+                generation: 0,
                 programs: Vec::new(),
                 next_file: 0,
                 code,
@@ -78,6 +83,7 @@ impl Session {
         self.board.reset().map_err(|e| board::device_error(&e))?;
         self.state = State {
             shadow: Shadow::new(self.link_target),
+            generation: self.state.generation + 1,
             programs: Vec::new(),
             next_file: 0,
             code: self.state.code,
@@ -144,7 +150,7 @@ impl Session {
             .board
             .run(image, print_output)
             .map_err(|e| board::device_error(&e))?;
-        Ok(self.state.report(image, outcome))
+        Ok(self.state.report(outcome))
     }
 
     /// Like [`Session::execute`], but runs the program on another thread while `meanwhile`
@@ -178,7 +184,7 @@ impl Session {
             (outcome, result)
         });
         let outcome = outcome.map_err(|e| board::device_error(&e))?;
-        Ok((state.report(image, outcome), result))
+        Ok((state.report(outcome), result))
     }
 }
 
@@ -187,7 +193,8 @@ impl State {
     /// plans its patch; compile errors are printed.
     pub fn compile(&mut self, program: &mut Program) -> miette::Result<Compiled> {
         self.join(program);
-        let planned = build::build_onto(&program.db, program.entry, &self.shadow);
+        let planned = build::plan(&program.db, program.entry)
+            .map(|patch| (patch.image.clone(), patch.after.clone()));
         Self::planned(program, planned)
     }
 
@@ -211,11 +218,13 @@ impl State {
         Self::planned(program, planned)
     }
 
-    /// Makes `program` a program of the session: it sees the names earlier ones defined.
+    /// Makes `program` a program of the session: it sees the names earlier ones defined, and
+    /// its database's device input is what the device holds.
     fn join(&mut self, program: &mut Program) {
         program.db.set_target(self.code);
         let end = program.join_session(self.shadow.names(), self.next_file);
         self.next_file = self.next_file.max(end);
+        program.sync_device(&self.shadow, self.generation);
     }
 
     /// What a planned patch of `program` gives; compile errors are printed.
@@ -235,26 +244,31 @@ impl State {
         &self.shadow
     }
 
-    /// The device acknowledged the patch of `program`: `next` is what it holds now.
-    fn commit(&mut self, program: Program, next: Shadow) {
+    /// The device acknowledged the patch of `program`: `next` is what it holds now (for the
+    /// session and as the device input of the program's database).
+    fn commit(&mut self, mut program: Program, next: Shadow) {
+        self.generation += 1;
+        program.sync_device(&next, self.generation);
         self.shadow = next;
         self.programs.push(program);
     }
 
-    /// Prints a run-time error with its source location; returns whether the run completed.
-    fn report(&self, image: &Image, outcome: RunOutcome) -> bool {
+    /// Prints a run-time error with its source location (from everything loaded so far, so
+    /// that code patched in during the run is found too); returns whether the run completed.
+    fn report(&self, outcome: RunOutcome) -> bool {
         match outcome {
             RunOutcome::Completed => true,
             RunOutcome::RuntimeError {
                 code_addr, message, ..
             } => {
-                let owner = image
-                    .source_map
+                let source_map = self.shadow.source_map();
+                let owner = source_map
                     .lookup(code_addr)
                     .and_then(|loc| self.programs.iter().find(|p| p.module(loc.file).is_some()));
                 match owner {
                     Some(p) => {
-                        eprint!("{}", run::runtime_error_text(p, image, &message, code_addr))
+                        let text = run::runtime_error_text(p, source_map, &message, code_addr);
+                        eprint!("{text}")
                     }
                     None => eprint!("{}", report::runtime_error(&message, None)),
                 }

@@ -82,13 +82,19 @@ impl Drop for Watch {
     }
 }
 
-#[test]
-fn saves_patch_the_running_program_and_keep_its_state() {
-    let dir = std::env::temp_dir().join(format!("bs-watch-test-{}", std::process::id()));
+/// A fresh temporary project `bs-watch-NAME-PID` whose `main.bs` is `text`; returns that file.
+fn project(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bs-watch-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("main.bs");
-    std::fs::write(&file, PROGRAM).unwrap();
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn saves_patch_the_running_program_and_keep_its_state() {
+    let file = project("test", PROGRAM);
     let mut watch = Watch::start(&file);
     watch.next_count("tick");
     let last_tick = watch.next_count("tick");
@@ -122,4 +128,27 @@ fn saves_patch_the_running_program_and_keep_its_state() {
     let (_, why) = watch.until("restart", |(out, l)| !out && l.starts_with("restarting: "));
     assert_eq!(why, "restarting: the top-level statements changed");
     assert_eq!(watch.next_count("tock"), 101);
+}
+
+const TWO: &str = "let count = 0\n\
+function step(): integer { count += 1; return count }\n\
+function show(n: integer) { const xs = [1, 2]; print(\"tick \" + (n + xs[0])) }\n\
+while (true) { show(step()); time.delay(20) }\n";
+
+#[test]
+fn a_function_below_a_longer_body_reports_its_run_time_errors_at_its_new_line() {
+    let file = project("moved", TWO);
+    let mut watch = Watch::start(&file);
+    watch.next_count("tick");
+    // `step` grows by a line: `show` moves down without being compiled again.
+    let longer = TWO.replace("count += 1;", "count += 1\n    count += 0;");
+    std::fs::write(&file, &longer).unwrap();
+    let (_, patched) = watch.until("patch line", |(out, l)| !out && l.starts_with("patched "));
+    assert!(patched.starts_with("patched 1 function ("), "{patched}");
+    // Then `show` fails: the error names its line, one lower than before.
+    std::fs::write(&file, longer.replace("xs[0]", "xs[n + 5]")).unwrap();
+    let (_, error) = watch.until("run-time error", |(out, l)| {
+        !out && l.contains("array index out of range")
+    });
+    assert!(error.contains("main.bs:4:"), "{error}");
 }

@@ -3,7 +3,7 @@
 
 use crate::check::items::{adapter_name, qualify, unqualify};
 use crate::check::{self, Signatures};
-use crate::db::{self, Compiler, FunctionName, MAIN, SourceFile};
+use crate::db::{self, Compiler, Device, FunctionName, MAIN, SourceFile};
 use crate::diagnostic::Diagnostic;
 use crate::hir;
 use crate::link::{self, ClassLayout, Image, LinkError, LinkInput, LinkTarget, MethodEntry};
@@ -39,7 +39,7 @@ pub enum BuildError {
 /// modules, in initialization order (empty when it compiles).
 pub fn check(db: &Compiler, entry: SourceFile) -> Vec<Diagnostic> {
     per_module(db, &init_order(db, entry), |db, file| {
-        db::diagnostics(db, file)
+        db::diagnostics(db, file).clone()
     })
     .into_iter()
     .flatten()
@@ -66,6 +66,53 @@ pub fn build(db: &Compiler, entry: SourceFile, target: &LinkTarget) -> Result<Im
     build_onto(db, entry, &Shadow::new(*target)).map(|(image, _)| image)
 }
 
+/// A planned patch: what to send to the device, and its shadow machine once it applied it.
+#[derive(Debug, Clone)]
+pub struct Patch {
+    /// The loads, slot swaps, roots and entry to send.
+    pub image: Image,
+    /// What the device holds once it acknowledged all of the patch.
+    pub after: Shadow,
+}
+
+/// The patch that makes the database's device (its [`Device`] input, see
+/// [`Compiler::set_device`]) run the program whose entry file is `entry`: modules are
+/// compiled in parallel first, then [`patch`], the query over the program and the device,
+/// plans it. The device input changes only when the device acknowledged a patch, so until
+/// then the same patch is planned again.
+pub fn plan(db: &Compiler, entry: SourceFile) -> Result<&Patch, BuildError> {
+    let modules = init_order(db, entry);
+    per_module(db, &modules, |db, file| {
+        module_artifact(db, file);
+    });
+    patch(db, entry).as_ref().map_err(Clone::clone)
+}
+
+/// The patch from the device input to the program whose entry file is `entry` (see [`plan`]).
+/// Never compared with the previous plan: nothing depends on it.
+#[salsa::tracked(returns(ref), no_eq)]
+fn patch(db: &dyn salsa::Database, entry: SourceFile) -> Result<Patch, BuildError> {
+    let Some(device) = Device::try_get(db) else {
+        return Err(BuildError::Codegen(
+            "no device to patch: Compiler::set_device was not called".to_string(),
+        ));
+    };
+    let modules = init_order(db, entry);
+    let diagnostics: Vec<Diagnostic> = modules
+        .iter()
+        .flat_map(|&file| db::diagnostics(db, file).iter().cloned())
+        .collect();
+    if !diagnostics.is_empty() {
+        return Err(BuildError::Diagnostics(diagnostics));
+    }
+    let artifacts = modules
+        .iter()
+        .map(|&file| module_artifact(db, file).clone())
+        .collect::<Result<Vec<_>, _>>()?;
+    let (image, after) = plan_onto(db, entry, &modules, &artifacts, device.shadow(db))?;
+    Ok(Patch { image, after })
+}
+
 /// Compiles the program whose entry file is `entry` and plans the smallest patch that makes
 /// the device `shadow` mirrors run it: only new or changed code and new data are loaded. A
 /// definition of the entry file that replaces one of an earlier program of the session (see
@@ -81,16 +128,16 @@ pub fn build_onto(
         return Err(BuildError::Diagnostics(diagnostics));
     }
     let modules = init_order(db, entry);
-    let compiled = per_module(db, &modules, compile_module)
+    let compiled = per_module(db, &modules, |db, file| module_artifact(db, file).clone())
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
-    link_modules_onto(db, entry, &modules, &compiled, shadow)
+    plan_onto(db, entry, &modules, &compiled, shadow)
 }
 
 /// Everything a link needs from one module: its compiled functions and the layouts of the
 /// classes it defines or imports. It depends only on the module's source, path and number and
 /// on the modules it imports, so it can be kept between builds.
-#[derive(Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ModuleArtifact {
     /// Its functions, named program-wide.
@@ -101,14 +148,27 @@ pub struct ModuleArtifact {
 
 /// Compiles one module of a program (its diagnostics are an error).
 pub fn compile_module(db: &Compiler, file: SourceFile) -> Result<ModuleArtifact, BuildError> {
+    module_artifact(db, file)
+        .as_deref()
+        .cloned()
+        .map_err(Clone::clone)
+}
+
+/// One module compiled (its diagnostics are an error), as a query: while the module and what
+/// it imports are unchanged it is the very same artifact, which the planner skips at once.
+#[salsa::tracked(returns(ref))]
+fn module_artifact(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+) -> Result<Arc<ModuleArtifact>, BuildError> {
     let diagnostics = db::diagnostics(db, file);
     if !diagnostics.is_empty() {
-        return Err(BuildError::Diagnostics(diagnostics));
+        return Err(BuildError::Diagnostics(diagnostics.clone()));
     }
-    Ok(ModuleArtifact {
+    Ok(Arc::new(ModuleArtifact {
         functions: module_functions(db, file)?,
         classes: class_layouts(db::signatures(db, file)),
-    })
+    }))
 }
 
 /// Links a program from its modules in initialization order (`modules`, as
@@ -135,9 +195,30 @@ pub fn link_modules_onto(
     artifacts: &[ModuleArtifact],
     shadow: &Shadow,
 ) -> Result<(Image, Shadow), BuildError> {
-    let (inputs, classes) = link_inputs(db, modules, artifacts)?;
+    let artifacts: Vec<Arc<ModuleArtifact>> = artifacts.iter().cloned().map(Arc::new).collect();
+    plan_onto(db, entry, modules, &artifacts, shadow)
+}
+
+/// [`link_modules_onto`] with the artifacts as the queries keep them: the modules whose
+/// artifact is the very one the shadow machine linked last are not visited, so that a patch
+/// costs what changed, not the size of the program.
+fn plan_onto(
+    db: &dyn salsa::Database,
+    entry: SourceFile,
+    modules: &[SourceFile],
+    artifacts: &[Arc<ModuleArtifact>],
+    shadow: &Shadow,
+) -> Result<(Image, Shadow), BuildError> {
+    let changed: Vec<(SourceFile, &Arc<ModuleArtifact>)> = modules
+        .iter()
+        .zip(artifacts)
+        .filter(|(file, artifact)| !shadow.has_linked(file.path(db), artifact))
+        .map(|(file, artifact)| (*file, artifact))
+        .collect();
+    let changed_artifacts: Vec<&ModuleArtifact> = changed.iter().map(|(_, a)| &***a).collect();
+    let (inputs, classes) = link_inputs(db, modules, &changed_artifacts)?;
     let mut globals = BTreeMap::new();
-    for &file in modules {
+    for &(file, _) in &changed {
         let sigs = db::signatures(db, file);
         globals.extend(sigs.globals.iter().map(|(n, g)| (n.clone(), g.ty.clone())));
     }
@@ -163,6 +244,10 @@ pub fn link_modules_onto(
         })?;
     next.globals.extend(globals);
     next.names = session::names_after(entry.prelude(db), entry_sigs);
+    for (file, artifact) in changed {
+        next.modules
+            .insert(file.path(db).clone(), Arc::clone(artifact));
+    }
     Ok((image, next))
 }
 
@@ -171,12 +256,12 @@ fn local_name(name: &str) -> &str {
     unqualify(name).map_or(name, |(local, _)| local)
 }
 
-/// The functions of a whole program (built-in adapters first, `<start>` last) and its class
-/// layouts.
+/// The functions of the program whose modules are `modules`, from the artifacts of some or
+/// all of them (built-in adapters first, `<start>` last), and their class layouts.
 pub(crate) fn link_inputs(
-    db: &Compiler,
+    db: &dyn salsa::Database,
     modules: &[SourceFile],
-    artifacts: &[ModuleArtifact],
+    artifacts: &[&ModuleArtifact],
 ) -> Result<(Vec<LinkInput>, BTreeMap<String, ClassLayout>), BuildError> {
     let target = db::code_target(db);
     let calls = db::code_calls(db);
@@ -186,18 +271,24 @@ pub(crate) fn link_inputs(
         inputs.extend(artifact.functions.iter().cloned());
         classes.extend(artifact.classes.clone());
     }
-    inputs.push(start_function(db, modules, target, calls)?);
+    let Some(&entry) = modules.last() else {
+        return Err(BuildError::Codegen("a program without modules".to_string()));
+    };
+    inputs.push(start_function(db, entry).clone()?);
     Ok((inputs, classes))
 }
 
 /// The compiled functions of one module, named program-wide.
-fn module_functions(db: &Compiler, file: SourceFile) -> Result<Vec<LinkInput>, BuildError> {
+fn module_functions(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+) -> Result<Vec<LinkInput>, BuildError> {
     db::function_names(db, file)
         .iter()
         .map(|name| {
             let interned = FunctionName::new(db, name.clone());
             let (Some(ir), Some(code)) = (
-                db::lower_function(db, file, interned),
+                db::located_ir(db, file, interned),
                 db::compile_function(db, file, interned),
             ) else {
                 return Err(BuildError::Codegen(format!(
@@ -214,18 +305,18 @@ fn module_functions(db: &Compiler, file: SourceFile) -> Result<Vec<LinkInput>, B
         .collect()
 }
 
-/// The entry function: calls the `<main>` of every module in initialization order.
-fn start_function(
-    db: &Compiler,
-    modules: &[SourceFile],
-    target: Target,
-    calls: Calls,
-) -> Result<LinkInput, BuildError> {
+/// The entry function of the program whose entry file is `entry`: calls the `<main>` of every
+/// module in initialization order (a query, so that it is the very same code until the
+/// modules change).
+#[salsa::tracked(returns(ref))]
+fn start_function(db: &dyn salsa::Database, entry: SourceFile) -> Result<LinkInput, BuildError> {
+    let target = db::code_target(db);
+    let calls = db::code_calls(db);
     let span = syntax::Span::default();
-    let stmts = modules
+    let stmts = module_mains(db, entry)
         .iter()
-        .map(|file| {
-            let main = qualify(MAIN, file.path(db));
+        .map(|main| {
+            let main = main.clone();
             let call = hir::ExprKind::Call(main, Vec::new());
             hir::Stmt::Expr(hir::Expr::new(call, Type::Void, span))
         })
@@ -247,6 +338,16 @@ fn start_function(
         ir: Arc::new(ir),
         code,
     })
+}
+
+/// The `<main>` of every module of the program whose entry file is `entry`, in
+/// initialization order (what `<start>` depends on: equal after an edit of a body).
+#[salsa::tracked(returns(ref))]
+fn module_mains(db: &dyn salsa::Database, entry: SourceFile) -> Vec<String> {
+    init_order(db, entry)
+        .iter()
+        .map(|file| qualify(MAIN, file.path(db)))
+        .collect()
 }
 
 /// The adapters of the built-in methods callable on `any` receivers, in slot order (compiled

@@ -11,6 +11,7 @@ use crate::check::items::{self, Owner};
 use crate::check::{self, Checked, ImportError, Interface, Signatures};
 use crate::diagnostic::Diagnostic;
 use crate::lower;
+use crate::shadow::Shadow;
 use crate::target::{Calls, Code, Target};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -83,6 +84,7 @@ pub fn signatures(db: &dyn salsa::Database, file: SourceFile) -> Signatures {
     check::signatures(
         file.path(db),
         &parse(db, file).file,
+        callables(db, file),
         &imports,
         file.prelude(db),
     )
@@ -102,7 +104,7 @@ pub fn interface(db: &dyn salsa::Database, file: SourceFile) -> Interface {
 #[salsa::tracked(returns(ref))]
 pub fn function_names(db: &dyn salsa::Database, file: SourceFile) -> Vec<String> {
     let source = &parse(db, file).file;
-    let callables = items::callables(source);
+    let callables = callables(db, file);
     let mut names: Vec<String> = callables.iter().map(|c| c.name.clone()).collect();
     names.extend(
         callables
@@ -128,15 +130,50 @@ pub fn function_names(db: &dyn salsa::Database, file: SourceFile) -> Vec<String>
     names
 }
 
+/// Every function, constructor and method of a file, in source order (once per file: each
+/// function's query picks its own from it).
+#[salsa::tracked(returns(ref))]
+fn callables(db: &dyn salsa::Database, file: SourceFile) -> Vec<items::Callable> {
+    items::callables(&parse(db, file).file)
+}
+
 /// The syntax of one function, constructor or method (the first of that name), or of the
 /// top-level statements for [`MAIN`] (static field initializers first). A separate query so
-/// that an edit elsewhere in the file stops here.
+/// that an edit elsewhere in the file stops here: the positions of a top-level function are
+/// relative to its start ([`function_origin`]), so that a function that only moved (a longer
+/// function above it) is not checked or lowered again.
 #[salsa::tracked(returns(ref))]
 pub fn function_syntax<'db>(
     db: &'db dyn salsa::Database,
     file: SourceFile,
     name: FunctionName<'db>,
 ) -> FunctionSyntax {
+    located_syntax(db, file, name).0.clone()
+}
+
+/// Where the positions of [`function_syntax`] (and so of that function's diagnostics, typed
+/// tree and IR) start in its file: a top-level function's start, 0 for the others. The
+/// closures of a function and the adapters of both share their owner's origin.
+#[salsa::tracked(returns(copy))]
+pub fn function_origin<'db>(
+    db: &'db dyn salsa::Database,
+    file: SourceFile,
+    name: FunctionName<'db>,
+) -> u32 {
+    let owner = items::unit_owner(name.text(db));
+    if owner == name.text(db) {
+        return located_syntax(db, file, name).1;
+    }
+    function_origin(db, file, FunctionName::new(db, owner.to_string()))
+}
+
+/// A function's syntax and where its positions start.
+#[salsa::tracked(returns(ref))]
+fn located_syntax<'db>(
+    db: &'db dyn salsa::Database,
+    file: SourceFile,
+    name: FunctionName<'db>,
+) -> (FunctionSyntax, u32) {
     let source = &parse(db, file).file;
     if name.text(db) == MAIN {
         let statics = items::static_fields(source).into_iter().map(|d| {
@@ -157,12 +194,18 @@ pub fn function_syntax<'db>(
                     .cloned(),
             )
             .collect();
-        return FunctionSyntax::Main(ast::SourceFile { items: stmts });
+        return (FunctionSyntax::Main(ast::SourceFile { items: stmts }), 0);
     }
-    items::callables(source)
-        .into_iter()
+    let Some(callable) = callables(db, file)
+        .iter()
         .find(|c| &c.name == name.text(db))
-        .map_or(FunctionSyntax::Missing, FunctionSyntax::Function)
+    else {
+        return (FunctionSyntax::Missing, 0);
+    };
+    match items::relative(callable, file.text(db)) {
+        Some((relative, origin)) => (FunctionSyntax::Function(relative), origin),
+        None => (FunctionSyntax::Function(callable.clone()), 0),
+    }
 }
 
 /// What [`function_syntax`] finds.
@@ -184,12 +227,19 @@ pub fn body_signatures<'db>(
     file: SourceFile,
     name: FunctionName<'db>,
 ) -> Signatures {
-    let used = match function_syntax(db, file, name) {
+    let syntax = function_syntax(db, file, name);
+    let used = match syntax {
         FunctionSyntax::Function(callable) => check::slice::function_names_used(callable),
         FunctionSyntax::Main(items) => check::slice::main_names_used(items),
         FunctionSyntax::Missing => Default::default(),
     };
-    check::slice::slice(signatures(db, file), &used)
+    let slice = check::slice::slice(signatures(db, file), &used);
+    // Only a constructor's check reports at class positions (the fields it leaves unassigned):
+    // the other slices leave them out, so that a class that moved re-checks none of those.
+    match syntax {
+        FunctionSyntax::Function(c) if matches!(c.owner, Owner::Constructor(_)) => slice,
+        _ => check::slice::without_class_positions(slice),
+    }
 }
 
 /// Checks one function against its file's signatures.
@@ -260,6 +310,27 @@ pub fn codegen_ir<'db>(
     Some(Arc::new(f))
 }
 
+/// The IR of one function with its source locations as offsets in its file (its
+/// [`function_origin`] added): what the linker's source map and listings read.
+#[salsa::tracked(returns(ref))]
+pub fn located_ir<'db>(
+    db: &'db dyn salsa::Database,
+    file: SourceFile,
+    name: FunctionName<'db>,
+) -> Option<Arc<ir::Function>> {
+    let f = lower_function(db, file, name).as_ref()?;
+    let origin = function_origin(db, file, name);
+    if origin == 0 {
+        return Some(f.clone());
+    }
+    let mut f = ir::Function::clone(f);
+    for loc in &mut f.locs {
+        loc.start += origin;
+        loc.end += origin;
+    }
+    Some(Arc::new(f))
+}
+
 /// The instruction set to generate code for, chosen by the board (one per database, created
 /// with it for the `host` board's x86-64; [`Compiler::set_target`] changes it).
 #[salsa::input(singleton, debug)]
@@ -294,7 +365,19 @@ pub fn compile_function<'db>(
     Some(code_target(db).compile(f, code_calls(db)))
 }
 
-/// Every diagnostic of a file: syntax errors, declaration errors, then each function's errors.
+/// The device the database's programs are patched into, as the host knows it: its shadow
+/// machine. An input that changes only when the device acknowledged a patch (or a session
+/// starts), through [`Compiler::set_device`]; [`crate::build::plan`] is a query over it.
+#[salsa::input(singleton)]
+pub struct Device {
+    /// What the device holds.
+    #[returns(ref)]
+    pub shadow: Shadow,
+}
+
+/// Every diagnostic of a file: syntax errors, declaration errors, then each function's errors
+/// (a query, so that a build re-validates an unchanged file at once).
+#[salsa::tracked(returns(ref))]
 pub fn diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
     let path = file.path(db);
     let mut out: Vec<Diagnostic> = parse(db, file)
@@ -311,7 +394,12 @@ pub fn diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic
     out.extend(signatures(db, file).diagnostics.iter().cloned());
     for name in function_names(db, file) {
         let name = FunctionName::new(db, name.clone());
-        out.extend(check_function(db, file, name).diagnostics.iter().cloned());
+        let origin = function_origin(db, file, name);
+        out.extend(check_function(db, file, name).diagnostics.iter().map(|d| {
+            let mut d = d.clone();
+            d.span = syntax::Span::new(d.span.start + origin, d.span.end + origin);
+            d
+        }));
     }
     out.sort_by_key(|d| (d.span.start, d.span.end));
     out.dedup_by(|a, b| a.span == b.span && a.message == b.message);
@@ -368,6 +456,25 @@ impl Compiler {
         if input.calls(self) != calls {
             input.set_calls(self).to(calls);
         }
+    }
+
+    /// Makes `shadow` what the database's device holds: once the device acknowledged a
+    /// patch, or when a program joins a session.
+    pub fn set_device(&mut self, shadow: Shadow) {
+        use salsa::Setter;
+        match Device::try_get(self) {
+            Some(device) => {
+                device.set_shadow(self).to(shadow);
+            }
+            None => {
+                Device::new(self, shadow);
+            }
+        }
+    }
+
+    /// What the database's device holds, once [`Compiler::set_device`] said it.
+    pub fn device(&self) -> Option<&Shadow> {
+        Device::try_get(self).map(|device| device.shadow(self))
     }
 
     /// Starts recording which queries execute (for incrementality tests).

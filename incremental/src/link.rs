@@ -5,6 +5,7 @@
 use crate::target::{Code, RelocTarget};
 use device::abi;
 use device::memory::MemoryMap;
+use imbl::OrdMap;
 use ir::{DataSymbol, RuntimeType, SourceLoc};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -50,13 +51,13 @@ pub struct Image {
     pub code_bytes: u32,
     /// The address of every global's cell, by qualified name (the host writes some before a
     /// run, such as the test selection of `bs test`).
-    pub globals: BTreeMap<String, u32>,
+    pub globals: OrdMap<String, u32>,
 }
 
 /// Code addresses of call sites and the source locations they came from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SourceMap {
-    pub(crate) sites: BTreeMap<u32, SourceLoc>,
+    pub(crate) sites: OrdMap<u32, SourceLoc>,
 }
 
 impl SourceMap {
@@ -112,7 +113,8 @@ pub fn link(
 /// Links `functions` against what `shadow` says the device holds: functions keep their slots,
 /// data symbols their addresses, and a function whose code is already loaded is not loaded
 /// again. Returns the patch (only what is new) and the shadow machine as it will be once the
-/// device has applied it.
+/// device has applied it. The entry function may be left out of `functions` when it is
+/// loaded already.
 pub fn link_onto(
     shadow: &Shadow,
     functions: &[LinkInput],
@@ -158,14 +160,7 @@ pub fn link_onto(
         entry: 0,
         source_map: SourceMap::default(),
         code_bytes: 0,
-        globals: data
-            .addresses
-            .iter()
-            .filter_map(|(sym, &addr)| match sym {
-                DataSymbol::Global { name, .. } => Some((name.clone(), addr)),
-                _ => None,
-            })
-            .collect(),
+        globals: OrdMap::new(),
     };
     let mut entry_addr = same
         .iter()
@@ -218,13 +213,21 @@ pub fn link_onto(
             entry_addr = Some(base + entry_offset);
         }
     }
-    image.entry = entry_addr.ok_or_else(|| LinkError::MissingFunction {
-        caller: "the program".into(),
-        callee: entry.to_string(),
-    })?;
+    let loaded_entry = || {
+        let loaded = next.loaded(entry)?;
+        Some(loaded.addr + loaded.linked.code.entry())
+    };
+    image.entry = entry_addr
+        .or_else(loaded_entry)
+        .ok_or_else(|| LinkError::MissingFunction {
+            caller: "the program".into(),
+            callee: entry.to_string(),
+        })?;
     next.data = data.addresses;
     next.next_data = data.end;
     next.roots.extend(data.roots);
+    next.global_cells.extend(data.globals);
+    image.globals = next.global_cells.clone();
     image.source_map = next.source_map.clone();
     Ok((image, next))
 }
@@ -232,8 +235,8 @@ pub fn link_onto(
 /// The machine code of `f` with its relocations resolved.
 fn relocate(
     f: &LinkInput,
-    slot_of: &BTreeMap<String, u32>,
-    addresses: &BTreeMap<DataSymbol, u32>,
+    slot_of: &OrdMap<String, u32>,
+    addresses: &OrdMap<DataSymbol, u32>,
 ) -> Result<Vec<u8>, LinkError> {
     let mut bytes = f.code.bytes().to_vec();
     for (i, reloc) in f.code.reloc_targets().into_iter().enumerate() {
@@ -297,17 +300,19 @@ pub struct MethodEntry {
 /// Where every data symbol goes, and the bytes to load there.
 struct DataLayout {
     /// Every symbol's address, those placed before included.
-    addresses: BTreeMap<DataSymbol, u32>,
+    addresses: OrdMap<DataSymbol, u32>,
     loads: Vec<(u32, Vec<u8>)>,
     roots: Vec<(u32, u32)>,
+    /// The globals placed now and their cells' addresses.
+    globals: Vec<(String, u32)>,
     /// The first free data address after the new symbols.
     end: u32,
 }
 
 /// What the data layout needs to resolve references from symbols to the rest of the program.
 struct DataContext<'a> {
-    classes: &'a BTreeMap<String, ClassLayout>,
-    slot_of: &'a BTreeMap<String, u32>,
+    classes: &'a OrdMap<String, ClassLayout>,
+    slot_of: &'a OrdMap<String, u32>,
 }
 
 impl DataContext<'_> {
@@ -385,7 +390,7 @@ impl DataContext<'_> {
         &self,
         sym: &DataSymbol,
         at: u32,
-        addresses: &BTreeMap<DataSymbol, u32>,
+        addresses: &OrdMap<DataSymbol, u32>,
         out: &mut Vec<u8>,
     ) -> Result<(), LinkError> {
         let addr = |s: DataSymbol| addresses[&s];
@@ -459,7 +464,7 @@ impl DataContext<'_> {
 
 /// A run-time type as the runtime reads it: the kind word (with the nullable flag) and the aux
 /// word.
-fn runtime_type_words(ty: &RuntimeType, addresses: &BTreeMap<DataSymbol, u32>) -> (u32, u32) {
+fn runtime_type_words(ty: &RuntimeType, addresses: &OrdMap<DataSymbol, u32>) -> (u32, u32) {
     let aux = ty.aux_symbol().map_or(0, |s| addresses[&s]);
     (runtime_type_kind(ty), aux)
 }
@@ -486,7 +491,7 @@ impl DataLayout {
     fn place(
         functions: &[&LinkInput],
         cx: &DataContext,
-        placed: &BTreeMap<DataSymbol, u32>,
+        placed: &OrdMap<DataSymbol, u32>,
         start: u32,
         map: &MemoryMap,
     ) -> Result<DataLayout, LinkError> {
@@ -541,10 +546,18 @@ impl DataLayout {
         } else {
             vec![(start, bytes)]
         };
+        let globals = ordered
+            .iter()
+            .filter_map(|sym| match sym {
+                DataSymbol::Global { name, .. } => Some((name.clone(), addresses[sym])),
+                _ => None,
+            })
+            .collect();
         Ok(DataLayout {
             addresses,
             loads,
             roots,
+            globals,
             end: start + size,
         })
     }

@@ -42,7 +42,8 @@ pub fn link_release(
     artifacts: &[ModuleArtifact],
     target: &LinkTarget,
 ) -> Result<Release, BuildError> {
-    let (inputs, classes) = link_inputs(db, modules, artifacts)?;
+    let artifacts: Vec<&ModuleArtifact> = artifacts.iter().collect();
+    let (inputs, classes) = link_inputs(db, modules, &artifacts)?;
     let builtins = abi::BUILTIN_METHODS.len();
     let (reachable, by_slot) = reachable(&inputs, &classes, builtins);
     let kept: Vec<LinkInput> = inputs

@@ -6,13 +6,17 @@
 //! will be once the device has applied the patch; the caller keeps that one only after the
 //! device acknowledges.
 
+use crate::build::ModuleArtifact;
 use crate::check::Interface;
 use crate::link::{ClassLayout, LinkError, LinkInput, LinkTarget, SourceMap};
 use crate::types::Type;
+use imbl::OrdMap;
 use ir::DataSymbol;
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
-/// What a device holds, as the host knows it.
+/// What a device holds, as the host knows it. Its maps are persistent (`imbl`), so that the
+/// shadow machine after a patch shares everything the patch did not change with the one before:
+/// planning a patch costs what the patch changes, not the size of the program.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shadow {
     pub(crate) target: LinkTarget,
@@ -24,21 +28,26 @@ pub struct Shadow {
     pub(crate) next_slot: u32,
     /// Function (program-wide name) → its slot. A redefinition in a later program of a
     /// session shares the slot of the definition it replaces.
-    pub(crate) slots: BTreeMap<String, u32>,
+    pub(crate) slots: OrdMap<String, u32>,
     /// Slot → the code it runs.
-    pub(crate) loaded: BTreeMap<u32, Loaded>,
+    pub(crate) loaded: OrdMap<u32, Loaded>,
     /// Every data symbol on the device and its address.
-    pub(crate) data: BTreeMap<DataSymbol, u32>,
+    pub(crate) data: OrdMap<DataSymbol, u32>,
     /// The layout of every class whose descriptor may be on the device.
-    pub(crate) classes: BTreeMap<String, ClassLayout>,
+    pub(crate) classes: OrdMap<String, ClassLayout>,
     /// Global root ranges registered with the device.
     pub(crate) roots: Vec<(u32, u32)>,
     /// Return addresses of every call site loaded → source locations.
     pub(crate) source_map: SourceMap,
     /// The globals of the programs loaded, by program-wide name, and their types.
-    pub(crate) globals: BTreeMap<String, Type>,
+    pub(crate) globals: OrdMap<String, Type>,
     /// The names the programs of a session defined, as later programs see them.
     pub(crate) names: Interface,
+    /// The address of every global's cell, by program-wide name.
+    pub(crate) global_cells: OrdMap<String, u32>,
+    /// Module path → the very artifact whose functions were linked last (a module whose
+    /// artifact is still that one has nothing to patch).
+    pub(crate) modules: OrdMap<String, Arc<ModuleArtifact>>,
 }
 
 /// The code one slot runs.
@@ -81,14 +90,16 @@ impl Shadow {
             next_code: target.memory.code_base,
             next_data: target.memory.data_base,
             next_slot: 0,
-            slots: BTreeMap::new(),
-            loaded: BTreeMap::new(),
-            data: BTreeMap::new(),
-            classes: BTreeMap::new(),
+            slots: OrdMap::new(),
+            loaded: OrdMap::new(),
+            data: OrdMap::new(),
+            classes: OrdMap::new(),
             roots: Vec::new(),
             source_map: SourceMap::default(),
-            globals: BTreeMap::new(),
+            globals: OrdMap::new(),
             names: Interface::default(),
+            global_cells: OrdMap::new(),
+            modules: OrdMap::new(),
         }
     }
 
@@ -101,6 +112,11 @@ impl Shadow {
     /// importing it).
     pub fn names(&self) -> &Interface {
         &self.names
+    }
+
+    /// The source locations of the call sites of all code loaded (replaced versions included).
+    pub fn source_map(&self) -> &SourceMap {
+        &self.source_map
     }
 
     /// The code and data the device holds.
@@ -119,6 +135,13 @@ impl Shadow {
     /// The version of the code slot of `function` runs, if it is loaded.
     pub fn loaded(&self, function: &str) -> Option<&Loaded> {
         self.loaded.get(self.slots.get(function)?)
+    }
+
+    /// Whether `artifact` is the very artifact of module `path` linked last.
+    pub(crate) fn has_linked(&self, path: &str, artifact: &Arc<ModuleArtifact>) -> bool {
+        self.modules
+            .get(path)
+            .is_some_and(|linked| Arc::ptr_eq(linked, artifact))
     }
 
     /// The slot of `function`, given out now if it has none.
@@ -149,6 +172,9 @@ impl Shadow {
     /// Makes global `name` share the storage of `replaced`.
     pub(crate) fn alias_global(&mut self, name: DataSymbol, replaced: &DataSymbol) {
         if let Some(addr) = self.data.get(replaced).copied() {
+            if let DataSymbol::Global { name, .. } = &name {
+                self.global_cells.insert(name.clone(), addr);
+            }
             self.data.insert(name, addr);
         }
     }

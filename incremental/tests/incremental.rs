@@ -161,6 +161,75 @@ fn a_comment_or_whitespace_edit_regenerates_no_code_and_moves_error_locations() 
     assert_eq!(loc_after, loc_before + moved as u32);
 }
 
+const LATER: &str = "let g = 2\n\
+function a(x: integer): integer { return x + 1 }\n\
+function b(x: integer): integer { return a(x) * g }\n\
+function c(x: integer): integer { return b(x) - 1 }\n";
+
+#[test]
+fn a_longer_body_rechecks_and_relowers_no_later_function() {
+    let mut db = Compiler::default();
+    let file = SourceFile::new(&db, "main.bs".into(), LATER.into(), 0);
+    let owner = compile_each(&db, file);
+    let located = |db: &Compiler, name: &str| {
+        let n = FunctionName::new(db, name.to_string());
+        let f = db::located_ir(db, file, n).clone().expect("lowered");
+        f.locs
+            .iter()
+            .map(|l| l.start)
+            .max()
+            .expect("b has locations")
+    };
+    let b_before = located(&db, "b");
+    db.start_logging();
+    let longer = LATER.replace("x + 1", "x + 1000 + 1");
+    file.set_text(&mut db).to(longer.clone());
+    compile_all(&db, file);
+    let log = db.take_log();
+    // `b` and `c` moved: positions inside a function are relative to its start, so only `a`
+    // is checked, lowered and compiled again.
+    for query in ["check_function", "lower_function", "compile_function"] {
+        assert_eq!(ran_for(&owner, &log, query), ["a"], "{query}: {log:#?}");
+    }
+    // The call sites of `b` (what run-time errors report) moved with the text.
+    assert_eq!(located(&db, "b"), b_before + "1000 + ".len() as u32);
+    // So do diagnostics in a function that moved.
+    file.set_text(&mut db)
+        .to(longer.replace("b(x) - 1", "b(x) - true"));
+    let errors = db::diagnostics(&db, file).clone();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let at = longer.find("b(x) - 1").expect("c's body") as u32;
+    assert!(
+        errors[0].span.start >= at && errors[0].span.end <= at + "b(x) - true".len() as u32,
+        "{errors:#?}"
+    );
+}
+
+const CLASS_BELOW: &str = "function a(x: integer): integer { return x + 1 }\n\
+class C { n: integer; constructor() { this.n = 1 } get(): integer { return this.n } }\n\
+function b(c: C): integer { return c.get() + a(1) }\n\
+print(b(new C()))\n";
+
+#[test]
+fn a_class_that_moved_rechecks_its_own_members_only() {
+    let mut db = Compiler::default();
+    let file = SourceFile::new(&db, "main.bs".into(), CLASS_BELOW.into(), 0);
+    let owner = compile_each(&db, file);
+    db.start_logging();
+    file.set_text(&mut db)
+        .to(CLASS_BELOW.replace("x + 1", "x + 1000 + 1"));
+    compile_all(&db, file);
+    let log = db.take_log();
+    // The members of `C` and the top-level statements keep file positions, so they are
+    // checked again (not compiled again); `b`, below the class, is not even checked.
+    assert_eq!(
+        ran_for(&owner, &log, "check_function"),
+        ["<main>", "C.constructor", "C.get", "a"],
+        "{log:#?}"
+    );
+    assert_eq!(ran_for(&owner, &log, "compile_function"), ["a"], "{log:#?}");
+}
+
 const CALLERS: &str = "function a(x: integer): integer { return x + 1 }\n\
 function b(x: integer): integer { return a(x) * 2 }\n\
 function c(x: integer): integer { return x * 3 }\n\
@@ -181,8 +250,8 @@ fn a_changed_signature_rechecks_exactly_its_callers() {
     compile_all(&db, file);
     let log = db.take_log();
     // `a` itself and its one caller `b`; not `c`, and not `<main>`, which calls `b` only. (The
-    // edit keeps the line's length: spans are file offsets, so a longer line would re-check the
-    // functions below it, though not regenerate their code.)
+    // edit keeps the line's length: the top-level statements have file positions, so a longer
+    // line would re-check `<main>`, though not regenerate its code.)
     assert_eq!(
         ran_for(&owner, &log, "check_function"),
         ["a", "b"],

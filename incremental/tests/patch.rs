@@ -107,3 +107,48 @@ fn a_later_program_of_a_session_links_against_the_earlier_one() {
         shadow.memory_use().slots_used + 1
     );
 }
+
+#[test]
+fn the_patch_is_a_query_over_the_device_input_which_changes_on_acknowledgement() {
+    let mut db = Compiler::default();
+    let file = SourceFile::new(&db, "main.bs".into(), PROGRAM.into(), 0);
+    db.set_device(Shadow::new(target()));
+    let first = build::plan(&db, file).expect("builds").clone();
+    assert!(!first.image.slots.is_empty());
+    db.start_logging();
+    // Nothing changed: the planned patch is the query's memo.
+    let again = build::plan(&db, file).expect("builds");
+    assert_eq!(again.image, first.image);
+    let log = db.take_log();
+    assert!(!log.iter().any(|q| q.starts_with("patch(")), "{log:#?}");
+    // An edit before the device acknowledged: still planned against the empty device.
+    file.set_text(&mut db)
+        .to(PROGRAM.replace("\"n=\" + n", "\"count \" + n"));
+    let unacknowledged = build::plan(&db, file).expect("builds").clone();
+    assert_eq!(unacknowledged.image.slots.len(), first.image.slots.len());
+    // The device acknowledged it: the input changes, and the next edit is one function.
+    db.set_device(unacknowledged.after.clone());
+    assert_eq!(db.device(), Some(&unacknowledged.after));
+    let nothing = build::plan(&db, file).expect("builds");
+    assert!(nothing.image.loads.is_empty() && nothing.image.slots.is_empty());
+    file.set_text(&mut db)
+        .to(PROGRAM.replace("\"n=\" + n", "\"number \" + n"));
+    let edit = build::plan(&db, file).expect("builds");
+    assert_eq!(edit.image.slots.len(), 1, "{:?}", edit.image.slots);
+    let log = db.take_log();
+    assert_eq!(
+        log.iter().filter(|q| q.starts_with("patch(")).count(),
+        3,
+        "{log:#?}"
+    );
+}
+
+#[test]
+fn planning_without_a_device_is_an_error_not_a_panic() {
+    let db = Compiler::default();
+    let file = SourceFile::new(&db, "main.bs".into(), PROGRAM.into(), 0);
+    assert!(matches!(
+        build::plan(&db, file),
+        Err(BuildError::Codegen(message)) if message.contains("set_device")
+    ));
+}

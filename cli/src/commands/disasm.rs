@@ -57,7 +57,7 @@ pub fn run(
             }
             let interned = FunctionName::new(&program.db, name.clone());
             let (Some(ir), Some(code)) = (
-                db::lower_function(&program.db, file, interned),
+                db::located_ir(&program.db, file, interned),
                 db::compile_function(&program.db, file, interned),
             ) else {
                 continue;

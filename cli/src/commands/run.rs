@@ -222,7 +222,7 @@ fn report_outcome(
         } => {
             eprint!(
                 "{}",
-                runtime_error_text(program, image, &message, code_addr)
+                runtime_error_text(program, &image.source_map, &message, code_addr)
             );
             false
         }
@@ -232,12 +232,12 @@ fn report_outcome(
 /// The report of a run-time error: its message and the source line of `code_addr`.
 pub fn runtime_error_text(
     program: &compile::Program,
-    image: &incremental::link::Image,
+    source_map: &incremental::link::SourceMap,
     message: &str,
     code_addr: u32,
 ) -> String {
     let db = &program.db;
-    let location = image.source_map.lookup(code_addr).and_then(|loc| {
+    let location = source_map.lookup(code_addr).and_then(|loc| {
         let file = program.module(loc.file)?;
         Some((
             file.path(db).as_str(),

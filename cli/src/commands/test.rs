@@ -181,7 +181,7 @@ fn list_tests(
         return Err(miette::miette!(
             help = "the top level of a test file runs before its tests are known",
             "cannot list the tests of `{display}`:\n{}",
-            runtime_error_text(program, image, &message, code_addr)
+            runtime_error_text(program, &image.source_map, &message, code_addr)
         ));
     }
     Ok(names)
@@ -223,7 +223,12 @@ fn run_test(
             code_addr,
             message,
         } => {
-            output.push_str(&runtime_error_text(program, image, &message, code_addr));
+            output.push_str(&runtime_error_text(
+                program,
+                &image.source_map,
+                &message,
+                code_addr,
+            ));
             if kind == ErrorKind::Interrupted && fired.load(Ordering::SeqCst) {
                 Verdict::TimedOut(output)
             } else {

@@ -16,14 +16,18 @@ use incremental::db::MAIN;
 use incremental::link::Image;
 use incremental::shadow::Shadow;
 use notify::{RecursiveMode, Watcher};
-use std::path::Path;
-use std::sync::mpsc::{self, Receiver};
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// How long the files must stay quiet after a change before it is read: editors save in
+/// several steps (truncate, write, rename), whose events come within microseconds.
+const QUIET: Duration = Duration::from_millis(2);
 
 /// What the watch loop waits for.
 enum Event {
-    /// A file in a watched directory changed.
-    Changed,
+    /// Files in a watched directory changed.
+    Changed(Vec<PathBuf>),
     /// The program stopped running.
     RunEnded,
 }
@@ -66,8 +70,10 @@ pub fn run(
     let (events, rx) = mpsc::channel::<Event>();
     let changes = events.clone();
     let mut watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
-        if e.is_ok_and(|e| e.kind.is_modify() || e.kind.is_create()) {
-            let _ = changes.send(Event::Changed);
+        if let Ok(e) = e
+            && (e.kind.is_modify() || e.kind.is_create())
+        {
+            let _ = changes.send(Event::Changed(e.paths));
         }
     })
     .map_err(|e| miette::miette!("cannot watch files: {e}"))?;
@@ -101,12 +107,14 @@ pub fn run(
         };
         // The program ended: the next change that compiles is patched in, and it runs again.
         image = loop {
-            if !pending {
-                wait_for_change(&rx);
-            }
+            let saved = if pending {
+                None
+            } else {
+                Some(wait_for_change(&rx))
+            };
             pending = false;
             program = session.take_last().expect("the program was loaded");
-            match change(session.state(), &mut program) {
+            match change(session.state(), &mut program, saved.as_deref()) {
                 Change::Nothing => session.put_back(program),
                 Change::Restart(reason) => {
                     eprintln!("restarting: {reason}");
@@ -150,14 +158,17 @@ fn load_fresh(
 /// a restart.
 fn watch_running(live: &mut Live<'_>, rx: &Receiver<Event>) -> Ended {
     loop {
-        match rx.recv() {
+        let mut saved = match rx.recv() {
             Ok(Event::RunEnded) | Err(_) => return Ended::ByItself { pending: false },
-            Ok(Event::Changed) => {}
+            Ok(Event::Changed(paths)) => paths,
+        };
+        if let Quiet::RunEnded = wait_for_quiet(rx, &mut saved) {
+            return Ended::ByItself { pending: true };
         }
         let Some(mut program) = live.take_last() else {
             return Ended::ByItself { pending: true };
         };
-        match change(live.state(), &mut program) {
+        match change(live.state(), &mut program, Some(&saved)) {
             Change::Nothing => live.put_back(program),
             Change::Restart(reason) => {
                 live.put_back(program);
@@ -180,11 +191,10 @@ fn watch_running(live: &mut Live<'_>, rx: &Receiver<Event>) -> Ended {
     }
 }
 
-/// Reads the program's files again and compiles what changed against `state`.
-fn change(state: &mut State, program: &mut Program) -> Change {
-    // Editors save in several steps: the events of one save come together.
-    std::thread::sleep(std::time::Duration::from_millis(10));
-    if !program.refresh() {
+/// Reads the program's files among `saved` (all of them with `None`) again and compiles what
+/// changed against `state`.
+fn change(state: &mut State, program: &mut Program, saved: Option<&[PathBuf]>) -> Change {
+    if !program.refresh(saved) {
         return Change::Nothing;
     }
     let started = Instant::now();
@@ -233,11 +243,36 @@ fn report_patch(image: &Image, started: Instant) {
     );
 }
 
-/// Blocks until a file changes (an end of a run that is over already is no change).
-fn wait_for_change(rx: &Receiver<Event>) {
+/// Blocks until files change and are quiet again, and returns which (while nothing runs: an
+/// end of a run that is over already is no change).
+fn wait_for_change(rx: &Receiver<Event>) -> Vec<PathBuf> {
     while let Ok(event) = rx.recv() {
-        if matches!(event, Event::Changed) {
-            return;
+        if let Event::Changed(mut saved) = event {
+            wait_for_quiet(rx, &mut saved);
+            return saved;
+        }
+    }
+    Vec::new()
+}
+
+/// How waiting for the files to settle ended.
+enum Quiet {
+    /// No event for [`QUIET`].
+    Settled,
+    /// The program stopped meanwhile (a change of files meanwhile may have come too).
+    RunEnded,
+}
+
+/// Blocks until no file changed for [`QUIET`], or the program stopped; adds the files that
+/// changed meanwhile to `saved`.
+fn wait_for_quiet(rx: &Receiver<Event>, saved: &mut Vec<PathBuf>) -> Quiet {
+    loop {
+        match rx.recv_timeout(QUIET) {
+            Ok(Event::Changed(paths)) => saved.extend(paths),
+            Ok(Event::RunEnded) => return Quiet::RunEnded,
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                return Quiet::Settled;
+            }
         }
     }
 }

@@ -84,6 +84,38 @@ pub fn callables(file: &ast::SourceFile) -> Vec<Callable> {
     out
 }
 
+/// `callable` (a top-level function) parsed again from its own text in `text`, so that its
+/// positions are relative to its start, and that start; `None` for methods and constructors
+/// (their class's layout holds file positions anyway) and when the text alone does not parse
+/// into the same function cleanly.
+pub fn relative(callable: &Callable, text: &str) -> Option<(Callable, u32)> {
+    if !matches!(callable.owner, Owner::TopLevel) {
+        return None;
+    }
+    let span = callable.decl.span;
+    let own = text.get(span.start as usize..span.end as usize)?;
+    let parse = syntax::parse(own);
+    let [Item::Function(decl)] = parse.file.items.as_slice() else {
+        return None;
+    };
+    if !parse.errors.is_empty() || decl.name.name != callable.decl.name.name {
+        return None;
+    }
+    let relative = Callable {
+        name: callable.name.clone(),
+        decl: decl.clone(),
+        owner: Owner::TopLevel,
+    };
+    Some((relative, span.start))
+}
+
+/// The compiled unit whose positions the unit `name` shares: an adapter's function, a
+/// closure's owner (`f` for `f/0` and `f/0<any>`), otherwise `name` itself.
+pub fn unit_owner(name: &str) -> &str {
+    let name = name.strip_suffix(ADAPTER_SUFFIX).unwrap_or(name);
+    super::closures::parse_arrow_name(name).map_or(name, |(owner, _)| owner)
+}
+
 fn class_callables(c: &ast::ClassDecl) -> impl Iterator<Item = Callable> + '_ {
     let class = &c.name.name;
     c.members.iter().filter_map(move |m| match m {
@@ -199,4 +231,34 @@ pub fn functions_used_as_values(file: &ast::SourceFile) -> Vec<String> {
         })
         .map(|c| c.name)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_top_level_function_has_positions_relative_to_its_start() {
+        let text = "let g = 1\nexport function f(x: integer): integer { return x }\n\
+                    class C { m(): integer { return 1 } }\n";
+        let all = callables(&syntax::parse(text).file);
+        let (f, origin) = relative(&all[0], text).expect("a top-level function");
+        assert_eq!(origin, text.find("export").unwrap() as u32);
+        assert_eq!(f.decl.span.start, 0);
+        assert!(f.decl.exported);
+        assert_eq!(f.decl.name.span.start, "export function ".len() as u32);
+        assert!(
+            relative(&all[1], text).is_none(),
+            "a method keeps file positions"
+        );
+    }
+
+    #[test]
+    fn units_share_the_positions_of_their_owner() {
+        assert_eq!(unit_owner("f"), "f");
+        assert_eq!(unit_owner("f<any>"), "f");
+        assert_eq!(unit_owner("f/2"), "f");
+        assert_eq!(unit_owner("f/2<any>"), "f");
+        assert_eq!(unit_owner("C.m/0"), "C.m");
+    }
 }

@@ -10,7 +10,7 @@ use super::ItemEnv;
 use super::body::BodyChecker;
 use super::classes::ClassBuilder;
 use super::interface::{ImportError, Interface};
-use super::items::{Callable, Owner, callables, qualify, static_fields, unqualify};
+use super::items::{Callable, Owner, qualify, static_fields, unqualify};
 use super::type_expr::{TypeNames, resolve};
 use crate::diagnostic::{Diagnostic, Sink};
 use crate::types::{ClassType, Type};
@@ -142,7 +142,7 @@ struct Resolver<'a> {
     /// The file's path, which qualifies its names.
     module: &'a str,
     /// The file's callables and globals, by local name.
-    callables: HashMap<String, Callable>,
+    callables: HashMap<String, &'a Callable>,
     globals: HashMap<String, (ast::VarDeclarator, DeclKind)>,
     fn_state: HashMap<String, State<FnSig>>,
     /// Calls to functions whose result type was being inferred, by callee.
@@ -155,13 +155,15 @@ struct Resolver<'a> {
     source: &'a ast::SourceFile,
 }
 
-/// Computes the signatures of every top-level item of `source`, the file at `module`;
-/// `imports` gives the interface of the module an import specifier names; `prelude` holds
+/// Computes the signatures of every top-level item of `source`, the file at `module`, whose
+/// functions, constructors and methods are `callables` (as [`super::items::callables`] gives
+/// them); `imports` gives the interface of the module an import specifier names; `prelude` holds
 /// what earlier programs of a session defined (the file sees those names unless it declares
 /// them again, and then with the same signature).
-pub fn signatures<'i>(
-    module: &str,
-    source: &ast::SourceFile,
+pub fn signatures<'a, 'i>(
+    module: &'a str,
+    source: &'a ast::SourceFile,
+    callables: &'a [Callable],
     imports: &dyn Fn(&str) -> Result<&'i Interface, ImportError>,
     prelude: &Interface,
 ) -> Signatures {
@@ -176,7 +178,7 @@ pub fn signatures<'i>(
         sink: Sink::new(module),
         source,
     };
-    r.collect(imports);
+    r.collect(callables, imports);
     let mut fn_names: Vec<String> = r.callables.keys().cloned().collect();
     fn_names.sort_unstable();
     let mut global_names: Vec<String> = r.globals.keys().cloned().collect();
@@ -206,7 +208,7 @@ pub fn signatures<'i>(
     out
 }
 
-impl Resolver<'_> {
+impl<'a> Resolver<'a> {
     /// Reports the functions and globals of this file that replace a definition of an earlier
     /// program of the session (`prelude`) with a different signature or type.
     fn check_redefinitions(&mut self, prelude: &Interface, own: &Signatures) {
@@ -235,7 +237,11 @@ impl Resolver<'_> {
         }
     }
 
-    fn collect<'i>(&mut self, imports: &dyn Fn(&str) -> Result<&'i Interface, ImportError>) {
+    fn collect<'i>(
+        &mut self,
+        callables: &'a [Callable],
+        imports: &dyn Fn(&str) -> Result<&'i Interface, ImportError>,
+    ) {
         let source = self.source;
         let module = self.module;
         let mut seen: HashSet<String> = HashSet::new();
@@ -315,7 +321,7 @@ impl Resolver<'_> {
         }
         let built = ClassBuilder::build(&classes, module, &self.types, &mut self.sink);
         self.types.classes.extend(built);
-        for c in callables(source) {
+        for c in callables {
             let first_of_name = !self.callables.contains_key(&c.name);
             if first_of_name {
                 own(&mut self.types, &c.name);
@@ -359,7 +365,7 @@ impl Resolver<'_> {
             }
             None => {}
         }
-        let callable = self.callables.get(name)?.clone();
+        let callable = *self.callables.get(name)?;
         let params = self.params_of(name);
         let ret = match (&callable.decl.ret, &callable.owner) {
             (_, Owner::Constructor(_)) => Type::Void,
@@ -371,7 +377,7 @@ impl Resolver<'_> {
                     params: params.clone(),
                     ret: Type::Error,
                 };
-                let ret = BodyChecker::infer_return(self, &mut scratch, &callable, &sig);
+                let ret = BodyChecker::infer_return(self, &mut scratch, callable, &sig);
                 self.report_cycle(name, &ret);
                 ret
             }
