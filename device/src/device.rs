@@ -111,10 +111,11 @@ pub trait Port {
 /// while generated code runs, so every method must be safe to call concurrently with the running
 /// program and with the device's own thread.
 pub trait RunControl {
-    /// Asks the running program to stop at its next poll: sets the interrupt flag
-    /// ([`MemoryMap::interrupt_flag`](crate::memory::MemoryMap::interrupt_flag)) to 1.
+    /// Asks the running program to stop at its next poll or call: sets the interrupt flag
+    /// ([`MemoryMap::interrupt_flag`](crate::memory::MemoryMap::interrupt_flag)) to 1 and
+    /// diverts the function table ([`crate::divert`]).
     fn interrupt(&self);
-    /// Clears the interrupt flag (between runs).
+    /// Clears the interrupt flag and puts the function table back (between runs).
     fn clear_interrupt(&self);
     /// Copies `bytes` to `addr` in the code or data region while a program runs. The host
     /// sends only addresses that nothing on the device refers to yet (the code and data of a

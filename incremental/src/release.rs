@@ -4,6 +4,12 @@
 //! a two-byte no-op and `call rel32` (7 bytes too, so return addresses stay where they were).
 //! The function table keeps only the entries that calls by slot still need: the functions that
 //! descriptors name (closures, methods, their `any` adapters) and the built-in adapters.
+//!
+//! Calls that can recurse stay table calls: a call from `f` to `g` where `g` can call `f`
+//! again (the two are in one cycle of the static call graph). An interrupted run diverts the
+//! table (`device::divert`), and generated code polls only at loop back-edges, so every endless
+//! recursion must pass through the table; calls through descriptors (closures, methods) always
+//! do.
 
 use crate::build::{BuildError, ModuleArtifact, START, link_inputs};
 use crate::db::{Compiler, SourceFile};
@@ -50,6 +56,12 @@ pub fn link_release(
         .filter(|f| !reachable.contains(&f.name))
         .map(|f| f.name.clone())
         .collect();
+    let graph: Vec<(&str, &[String])> = kept
+        .iter()
+        .map(|f| (f.name.as_str(), &f.ir.callees[..]))
+        .collect();
+    let cycle = call_cycles(&graph);
+    let mut by_slot = by_slot;
     let mut image = link::link(&kept, &classes, START, target).map_err(BuildError::Link)?;
     // `link` gives slot i to function i and loads each function at its own address.
     let address: BTreeMap<&str, u32> = kept
@@ -57,7 +69,7 @@ pub fn link_release(
         .zip(&image.slots)
         .map(|(f, &(_, addr))| (f.name.as_str(), addr))
         .collect();
-    for f in &kept {
+    for (i, f) in kept.iter().enumerate() {
         let code = f.code.as_x64().ok_or_else(|| {
             reloc_error(
                 &f.name,
@@ -73,6 +85,10 @@ pub fn link_release(
         for reloc in &code.relocs {
             if let Reloc::Slot { offset, callee } = *reloc {
                 let name = &f.ir.callees[callee as usize];
+                if cycle[i].contains(name.as_str()) {
+                    by_slot.insert(name.clone());
+                    continue;
+                }
                 let target = address.get(name.as_str()).copied().ok_or_else(|| {
                     BuildError::Link(LinkError::MissingFunction {
                         caller: f.name.clone(),
@@ -104,6 +120,76 @@ pub fn link_release(
         functions,
         dropped,
     })
+}
+
+/// For each function of the call graph `graph` (names and the names they call), the callees
+/// that can call it again, directly or through others: the callees in its strongly connected
+/// component (Tarjan's algorithm, iteratively, so that long call chains need no deep Rust
+/// stack).
+fn call_cycles<'a>(graph: &[(&'a str, &'a [String])]) -> Vec<BTreeSet<&'a str>> {
+    let index: BTreeMap<&str, usize> = graph
+        .iter()
+        .enumerate()
+        .map(|(i, &(name, _))| (name, i))
+        .collect();
+    let edges: Vec<Vec<usize>> = graph
+        .iter()
+        .map(|(_, callees)| {
+            let known = callees.iter().filter_map(|c| index.get(c.as_str()));
+            known.copied().collect()
+        })
+        .collect();
+    let n = graph.len();
+    let (mut order, mut low, mut component) = (vec![usize::MAX; n], vec![0; n], vec![0; n]);
+    let (mut on_stack, mut stack, mut next, mut components) = (vec![false; n], vec![], 0, 0);
+    for root in 0..n {
+        if order[root] != usize::MAX {
+            continue;
+        }
+        // (function, next edge to follow)
+        let mut path = vec![(root, 0)];
+        order[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut e)) = path.last_mut() {
+            if let Some(&w) = edges[v].get(*e) {
+                *e += 1;
+                if order[w] == usize::MAX {
+                    order[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    path.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(order[w]);
+                }
+                continue;
+            }
+            path.pop();
+            if let Some(&(parent, _)) = path.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == order[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component[w] = components;
+                    if w == v {
+                        break;
+                    }
+                }
+                components += 1;
+            }
+        }
+    }
+    (0..n)
+        .map(|v| {
+            let same = edges[v].iter().filter(|&&w| component[w] == component[v]);
+            same.map(|&w| graph[w].0).collect()
+        })
+        .collect()
 }
 
 fn reloc_error(function: &str, why: &str) -> BuildError {
@@ -207,6 +293,32 @@ fn symbol_refs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_calls_that_can_recurse_are_in_a_cycle() {
+        let names = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let (main, fib, even, odd, leaf) = (
+            names(&["fib", "even", "leaf"]),
+            names(&["fib", "fib", "leaf"]),
+            names(&["odd", "leaf"]),
+            names(&["even"]),
+            names(&[]),
+        );
+        let graph = [
+            ("main", &main[..]),
+            ("fib", &fib[..]),
+            ("even", &even[..]),
+            ("odd", &odd[..]),
+            ("leaf", &leaf[..]),
+        ];
+        let cycles = call_cycles(&graph);
+        let set = |xs: &[&'static str]| xs.iter().copied().collect::<BTreeSet<_>>();
+        assert_eq!(cycles[0], set(&[]), "main calls into cycles but is in none");
+        assert_eq!(cycles[1], set(&["fib"]));
+        assert_eq!(cycles[2], set(&["odd"]));
+        assert_eq!(cycles[3], set(&["even"]));
+        assert_eq!(cycles[4], set(&[]));
+    }
 
     #[test]
     fn a_table_call_becomes_a_no_op_and_a_direct_call_of_the_same_length() {

@@ -7,8 +7,10 @@ use std::time::Instant;
 
 use xtensa_sim::{Access, Config, NanRule, RegionSpec, Sim, Stop};
 
+use crate::abi::Native;
 use crate::abi::esp32::*;
 use crate::device::{Fault, LoadError, OutputSink, Port, RunControl};
+use crate::divert::{Diversion, SlotTable};
 use crate::error::RuntimeError;
 use crate::memory::{MemError, Memory, MemoryMap};
 use crate::natives::{self, Entry};
@@ -31,6 +33,8 @@ pub struct Esp32SimPort {
     last_run: Option<u64>,
     /// Set by [`Esp32SimControl::interrupt`] from the thread that reads requests.
     interrupt: Arc<AtomicBool>,
+    /// The real function table while the run is interrupted.
+    diversion: Diversion,
 }
 
 /// Interrupts an `esp32-sim` board's running program from any thread (see
@@ -149,6 +153,7 @@ impl Esp32SimPort {
             start: Instant::now(),
             last_run: None,
             interrupt: Arc::new(AtomicBool::new(false)),
+            diversion: Diversion::default(),
         };
         port.clear_slots();
         Ok(port)
@@ -161,16 +166,27 @@ impl Esp32SimPort {
         }
     }
 
-    /// Copies a pending interrupt request into the simulated interrupt flag.
+    /// Copies a pending interrupt request into the simulated interrupt flag and diverts the
+    /// function table.
     fn forward_interrupt(&mut self) {
-        if self.interrupt.load(Ordering::SeqCst) {
+        if self.interrupt.load(Ordering::SeqCst) && !self.diversion.is_diverted() {
             let flag = self.map.interrupt_flag();
             // The flag is the last word of the data region, inside the PSRAM region.
             self.sim
                 .memory
                 .write_u32(flag, 1)
                 .expect("flag inside PSRAM");
+            let raise = NATIVE_VECTOR + 4 * Native::RaiseInterrupted as u32;
+            let mut diversion = core::mem::take(&mut self.diversion);
+            diversion.divert(&mut SimTable(self), raise.into());
+            self.diversion = diversion;
         }
+    }
+
+    /// Puts the function table back after an interrupted run.
+    fn end_diversion(&mut self) {
+        let mut diversion = core::mem::take(&mut self.diversion);
+        diversion.restore(&mut SimTable(self));
     }
 
     /// A runtime whose arena is the simulator's PSRAM region.
@@ -228,6 +244,23 @@ impl Esp32SimPort {
                 code_addr: self.sim.call_return_address(),
             }),
         }
+    }
+}
+
+/// The simulated function table.
+struct SimTable<'p>(&'p mut Esp32SimPort);
+
+impl SlotTable for SimTable<'_> {
+    fn slots(&self) -> u32 {
+        self.0.slots
+    }
+
+    fn read(&mut self, slot: u32) -> u64 {
+        self.0.read_word(FUNCTION_TABLE + 4 * slot).into()
+    }
+
+    fn write(&mut self, slot: u32, entry: u64) {
+        self.0.write_word(FUNCTION_TABLE + 4 * slot, entry as u32);
     }
 }
 
@@ -320,6 +353,7 @@ impl Port for Esp32SimPort {
                 Err(fault) => break Err(machine_fault(fault)),
             }
         };
+        self.end_diversion();
         self.last_run = Some(self.sim.instructions() - before);
         result
     }
