@@ -347,18 +347,24 @@ fn a_bad_timeout_is_an_error() {
     );
 }
 
-#[test]
-fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
-    let dir = std::env::temp_dir().join(format!("bs-ctrl-c-{}", std::process::id()));
+/// Runs `program` (which prints `started` first), then `after.bs`, under `bs run` with `args`,
+/// sends SIGINT once `started` is out, and returns the exit code, the rest of standard output
+/// and standard error.
+fn interrupt_with_sigint(
+    name: &str,
+    program: &str,
+    args: &[&str],
+) -> (Option<i32>, String, String) {
+    let dir = std::env::temp_dir().join(format!("bs-ctrl-c-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("endless.bs"),
-        "print(\"started\")\nlet n = 0\nwhile (true) {\n  n = n + 1\n}\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("after.bs"), "print(\"still ready\")\n").unwrap();
+    std::fs::write(dir.join("endless.bs"), program).unwrap();
+    // A call through the function table, which must be whole again after an interrupt.
+    let after = "function ready(): string { return \"still ready\" }\nprint(ready())\n";
+    std::fs::write(dir.join("after.bs"), after).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_bs"))
-        .args(["run", "endless.bs", "after.bs"])
+        .arg("run")
+        .args(args)
+        .args(["endless.bs", "after.bs"])
         .current_dir(&dir)
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
@@ -369,7 +375,7 @@ fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
     assert_eq!(first, "started\n");
-    // The program is now in its endless loop.
+    // The program now runs without end.
     // SAFETY: sends a signal to our own child process.
     assert_eq!(
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
@@ -386,12 +392,39 @@ fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
         .unwrap();
     let status = child.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(status.code(), Some(1), "{stderr}");
-    assert_eq!(rest, "still ready\n", "{stderr}");
-    assert!(
-        stderr.starts_with("** runtime error: interrupted at endless.bs:3:8\n"),
-        "{stderr}"
-    );
+    (status.code(), rest, stderr)
+}
+
+#[test]
+fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
+    let endless = "print(\"started\")\nlet n = 0\nwhile (true) {\n  n = n + 1\n}\n";
+    for board in ["host", "esp32-sim"] {
+        let (code, rest, stderr) = interrupt_with_sigint(board, endless, &["--board", board]);
+        assert_eq!(code, Some(1), "{board}: {stderr}");
+        assert_eq!(rest, "still ready\n", "{board}: {stderr}");
+        assert!(
+            stderr.starts_with("** runtime error: interrupted at endless.bs:3:8\n"),
+            "{board}: {stderr}"
+        );
+    }
+}
+
+/// A recursion that calls and never loops, with no poll anywhere in it, stops at its next
+/// call once the device diverts the function table; the table comes back for the next
+/// program, which calls functions too.
+#[test]
+fn ctrl_c_interrupts_an_endless_recursion_at_a_call() {
+    let fib = "function fib(n: integer): integer {\n  if (n < 2) return n\n  return fib(n - 1) + fib(n - 2)\n}\nprint(\"started\")\nprint(fib(80))\n";
+    for board in ["host", "esp32-sim"] {
+        let name = format!("fib-{board}");
+        let (code, rest, stderr) = interrupt_with_sigint(&name, fib, &["--board", board]);
+        assert_eq!(code, Some(1), "{board}: {stderr}");
+        assert_eq!(rest, "still ready\n", "{board}: {stderr}");
+        assert!(
+            stderr.starts_with("** runtime error: interrupted at endless.bs:3:"),
+            "{board}: {stderr}"
+        );
+    }
 }
 
 #[test]

@@ -104,6 +104,10 @@ pub trait Port {
     fn instructions(&self) -> Option<u64> {
         None
     }
+    /// Called when a run is over and its [`RunControl`] takes no more requests: a board that
+    /// applies patches accepted during a run at its own pace applies what is left of them
+    /// here, before the device serves anything else.
+    fn run_ended(&mut self) {}
 }
 
 /// What a board offers the requests that arrive while a program runs. The device reads them
@@ -538,6 +542,7 @@ impl<P: Port> Device<P> {
     ) -> Result<(), ServeError<RE, W::Error>> {
         if !self.rt.map().in_code(entry, 1) {
             ended();
+            self.port.run_ended();
             let e = LoadError::Memory(MemError::OutOfRange {
                 addr: entry,
                 len: 1,
@@ -569,6 +574,7 @@ impl<P: Port> Device<P> {
             }
         };
         ended();
+        self.port.run_ended();
         if let Some(e) = sink.failed {
             return Err(ServeError::Write(e));
         }

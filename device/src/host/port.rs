@@ -15,7 +15,7 @@ use crate::device::{Fault, LoadError, OutputSink, Port, RunControl};
 use crate::divert::{Diversion, SlotTable};
 use crate::error::RuntimeError;
 use crate::memory::{MemError, Memory, MemoryMap};
-use crate::patch::Staged;
+use crate::patch::{Staged, check_load, check_swap};
 use crate::runtime::Runtime;
 use crate::std_io::ProcessIo;
 
@@ -187,14 +187,13 @@ impl RunControl for HostRunControl {
 
     fn load(&self, addr: u32, bytes: &[u8]) -> Result<(), LoadError> {
         let len = bytes.len() as u32;
+        check_load(&self.map, addr, len)?;
         let target = if self.map.in_code(addr, len) {
             // SAFETY: the range is inside the code mapping.
             unsafe { self.code.add((addr - self.map.code_base) as usize) }
-        } else if self.map.in_data(addr, len) {
+        } else {
             // SAFETY: the range is inside the data region, at the start of the arena mapping.
             unsafe { self.arena.add((addr - self.map.data_base) as usize) }
-        } else {
-            return Err(MemError::OutOfRange { addr, len }.into());
         };
         // SAFETY: inside a mapping (checked above); nothing reads these bytes until a slot
         // swap points at them.
@@ -203,15 +202,7 @@ impl RunControl for HostRunControl {
     }
 
     fn stage_slot(&self, slot: u32, addr: u32) -> Result<(), LoadError> {
-        if slot >= self.slots {
-            return Err(LoadError::BadSlot {
-                slot,
-                slots: self.slots,
-            });
-        }
-        if addr != 0 && !self.map.in_code(addr, 1) {
-            return Err(MemError::OutOfRange { addr, len: 1 }.into());
-        }
+        check_swap(&self.map, self.slots, slot, addr)?;
         lock(&self.staged)
             .stage(slot, addr)
             .map_err(LoadError::Patch)
