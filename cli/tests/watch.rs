@@ -24,10 +24,11 @@ struct Watch {
 }
 
 impl Watch {
-    fn start(file: &PathBuf) -> Watch {
+    fn start(file: &PathBuf, board: &str) -> Watch {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bs"))
             .arg("watch")
             .arg(file)
+            .args(["--board", board])
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -84,12 +85,21 @@ impl Drop for Watch {
 
 #[test]
 fn saves_patch_the_running_program_and_keep_its_state() {
-    let dir = std::env::temp_dir().join(format!("bs-watch-test-{}", std::process::id()));
+    saves_patch_the_running_program_on("host");
+}
+
+#[test]
+fn saves_patch_the_program_running_on_esp32_sim_and_keep_its_state() {
+    saves_patch_the_running_program_on("esp32-sim");
+}
+
+fn saves_patch_the_running_program_on(board: &str) {
+    let dir = std::env::temp_dir().join(format!("bs-watch-test-{board}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("main.bs");
     std::fs::write(&file, PROGRAM).unwrap();
-    let mut watch = Watch::start(&file);
+    let mut watch = Watch::start(&file, board);
     watch.next_count("tick");
     let last_tick = watch.next_count("tick");
 
