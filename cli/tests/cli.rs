@@ -347,26 +347,26 @@ fn a_bad_timeout_is_an_error() {
     );
 }
 
-/// Runs `program` (which prints `started` first), then `after.bs`, under `bs run` with `args`,
-/// sends SIGINT once `started` is out, and returns the exit code, the rest of standard output
-/// and standard error.
+/// Writes `files` into a fresh directory, runs `bs` there with `args` (a program that prints
+/// `started` first), sends SIGINT once `started` is out, and returns the exit code, the rest
+/// of standard output and standard error.
 fn interrupt_with_sigint(
     name: &str,
-    program: &str,
+    files: &[(&str, &str)],
     args: &[&str],
 ) -> (Option<i32>, String, String) {
     let dir = std::env::temp_dir().join(format!("bs-ctrl-c-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("endless.bs"), program).unwrap();
-    // A call through the function table, which must be whole again after an interrupt.
-    let after = "function ready(): string { return \"still ready\" }\nprint(ready())\n";
-    std::fs::write(dir.join("after.bs"), after).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_bs"))
-        .arg("run")
         .args(args)
-        .args(["endless.bs", "after.bs"])
         .current_dir(&dir)
         .env("NO_COLOR", "1")
+        .env("BS_HOME", dir.join("home"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -395,11 +395,20 @@ fn interrupt_with_sigint(
     (status.code(), rest, stderr)
 }
 
+/// A program after the interrupted one, calling a function through the function table, which
+/// must be whole again after an interrupt.
+const AFTER: &str = "function ready(): string { return \"still ready\" }\nprint(ready())\n";
+
+/// A recursion that calls and never loops: no poll anywhere in it.
+const FIB: &str = "function fib(n: integer): integer {\n  if (n < 2) return n\n  return fib(n - 1) + fib(n - 2)\n}\nprint(\"started\")\nprint(fib(80))\n";
+
 #[test]
 fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
     let endless = "print(\"started\")\nlet n = 0\nwhile (true) {\n  n = n + 1\n}\n";
     for board in ["host", "esp32-sim"] {
-        let (code, rest, stderr) = interrupt_with_sigint(board, endless, &["--board", board]);
+        let files = [("endless.bs", endless), ("after.bs", AFTER)];
+        let args = ["run", "--board", board, "endless.bs", "after.bs"];
+        let (code, rest, stderr) = interrupt_with_sigint(board, &files, &args);
         assert_eq!(code, Some(1), "{board}: {stderr}");
         assert_eq!(rest, "still ready\n", "{board}: {stderr}");
         assert!(
@@ -409,15 +418,14 @@ fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
     }
 }
 
-/// A recursion that calls and never loops, with no poll anywhere in it, stops at its next
-/// call once the device diverts the function table; the table comes back for the next
-/// program, which calls functions too.
+/// The recursion stops at its next call once the device diverts the function table, and the
+/// table comes back for the next program.
 #[test]
 fn ctrl_c_interrupts_an_endless_recursion_at_a_call() {
-    let fib = "function fib(n: integer): integer {\n  if (n < 2) return n\n  return fib(n - 1) + fib(n - 2)\n}\nprint(\"started\")\nprint(fib(80))\n";
     for board in ["host", "esp32-sim"] {
-        let name = format!("fib-{board}");
-        let (code, rest, stderr) = interrupt_with_sigint(&name, fib, &["--board", board]);
+        let files = [("endless.bs", FIB), ("after.bs", AFTER)];
+        let args = ["run", "--board", board, "endless.bs", "after.bs"];
+        let (code, rest, stderr) = interrupt_with_sigint(&format!("fib-{board}"), &files, &args);
         assert_eq!(code, Some(1), "{board}: {stderr}");
         assert_eq!(rest, "still ready\n", "{board}: {stderr}");
         assert!(
@@ -425,6 +433,22 @@ fn ctrl_c_interrupts_an_endless_recursion_at_a_call() {
             "{board}: {stderr}"
         );
     }
+}
+
+/// In a release image calls are direct, except those that can recurse: they still go through
+/// the table, so the recursion stops too.
+#[test]
+fn ctrl_c_interrupts_an_endless_recursion_in_a_release_image() {
+    let files = [
+        ("bluescript.toml", "[package]\nname = \"rel\"\n"),
+        ("src/main.bs", FIB),
+    ];
+    let (code, _, stderr) = interrupt_with_sigint("release", &files, &["run", "--release"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("** runtime error: interrupted at src/main.bs:3:"),
+        "{stderr}"
+    );
 }
 
 #[test]
