@@ -1190,27 +1190,33 @@ impl Emitter<'_> {
         let Inst::Cmp { cond, dst, a, b } = *inst else {
             return None;
         };
+        let (then, other) = self.branch_on_nonzero(term, dst)?;
+        let test = self.compare(cond, a, b);
+        Some(self.branch_on(test, then, other, next))
+    }
+
+    /// Where `term` goes when `x` is non-zero and when it is zero, if `term` only tests `x`
+    /// against zero (`x != 0` or `x == 0`) and nothing else reads `x`.
+    fn branch_on_nonzero(&self, term: &Terminator, x: Var) -> Option<(BlockId, BlockId)> {
         let Terminator::Branch {
-            cond: bc,
-            a: x,
-            b: y,
+            cond,
+            a,
+            b,
             then,
             other,
         } = *term
         else {
             return None;
         };
-        let zero = |v: Var| v != dst && self.constant(v) == Some(0);
-        if self.uses[dst.0 as usize] != 1 || !((x == dst && zero(y)) || (y == dst && zero(x))) {
+        let zero = |v: Var| v != x && self.constant(v) == Some(0);
+        if self.uses[x.0 as usize] != 1 || !((a == x && zero(b)) || (b == x && zero(a))) {
             return None;
         }
-        let (then, other) = match bc {
-            Cond::Ne => (then, other),
-            Cond::Eq => (other, then),
-            _ => return None,
-        };
-        let test = self.compare(cond, a, b);
-        Some(self.branch_on(test, then, other, next))
+        match cond {
+            Cond::Ne => Some((then, other)),
+            Cond::Eq => Some((other, then)),
+            _ => None,
+        }
     }
 
     /// A word loaded by the block's last instruction that emits code and read only by `term`,
@@ -1248,25 +1254,7 @@ impl Emitter<'_> {
         else {
             return None;
         };
-        let Terminator::Branch {
-            cond,
-            a,
-            b,
-            then,
-            other,
-        } = *term
-        else {
-            return None;
-        };
-        let zero = |v: Var| v != x && self.constant(v) == Some(0);
-        if self.uses[x.0 as usize] != 1 || !((a == x && zero(b)) || (b == x && zero(a))) {
-            return None;
-        }
-        let (then, other) = match cond {
-            Cond::Ne => (then, other),
-            Cond::Eq => (other, then),
-            _ => return None,
-        };
+        let (then, other) = self.branch_on_nonzero(term, x)?;
         match sym {
             Some(sym) => {
                 // cmp dword [r15 + disp32], 0 (imm8 form), the displacement a placeholder

@@ -399,39 +399,36 @@ fn interrupt_with_sigint(
 /// must be whole again after an interrupt.
 const AFTER: &str = "function ready(): string { return \"still ready\" }\nprint(ready())\n";
 
-/// A recursion that calls and never loops: no poll anywhere in it.
-const FIB: &str = "function fib(n: integer): integer {\n  if (n < 2) return n\n  return fib(n - 1) + fib(n - 2)\n}\nprint(\"started\")\nprint(fib(80))\n";
+/// A recursion that calls and never loops: no poll anywhere in it. It prints `started` deep in
+/// the recursion, so that the interrupt finds it there.
+const FIB: &str = "function fib(n: integer): integer {\n  if (n == 70) print(\"started\")\n  if (n < 2) return n\n  return fib(n - 1) + fib(n - 2)\n}\nprint(fib(80))\n";
+
+/// Runs `program` then [`AFTER`] on `board`, interrupts `program` with SIGINT, and checks
+/// that it stopped at `endless.bs:` + `at` and that the next program ran.
+fn interrupted_then_ready(board: &str, name: &str, program: &str, at: &str) {
+    let files = [("endless.bs", program), ("after.bs", AFTER)];
+    let args = ["run", "--board", board, "endless.bs", "after.bs"];
+    let (code, rest, stderr) = interrupt_with_sigint(&format!("{name}-{board}"), &files, &args);
+    assert_eq!(code, Some(1), "{board}: {stderr}");
+    assert_eq!(rest, "still ready\n", "{board}: {stderr}");
+    let at = format!("** runtime error: interrupted at endless.bs:{at}");
+    assert!(stderr.starts_with(&at), "{board}: {stderr}");
+}
 
 #[test]
 fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
     let endless = "print(\"started\")\nlet n = 0\nwhile (true) {\n  n = n + 1\n}\n";
     for board in ["host", "esp32-sim"] {
-        let files = [("endless.bs", endless), ("after.bs", AFTER)];
-        let args = ["run", "--board", board, "endless.bs", "after.bs"];
-        let (code, rest, stderr) = interrupt_with_sigint(board, &files, &args);
-        assert_eq!(code, Some(1), "{board}: {stderr}");
-        assert_eq!(rest, "still ready\n", "{board}: {stderr}");
-        assert!(
-            stderr.starts_with("** runtime error: interrupted at endless.bs:3:8\n"),
-            "{board}: {stderr}"
-        );
+        interrupted_then_ready(board, "loop", endless, "3:8\n");
     }
 }
 
-/// The recursion stops at its next call once the device diverts the function table, and the
-/// table comes back for the next program.
+/// The recursion stops at its next call (either of the two) once the device diverts the
+/// function table, and the table comes back for the next program.
 #[test]
 fn ctrl_c_interrupts_an_endless_recursion_at_a_call() {
     for board in ["host", "esp32-sim"] {
-        let files = [("endless.bs", FIB), ("after.bs", AFTER)];
-        let args = ["run", "--board", board, "endless.bs", "after.bs"];
-        let (code, rest, stderr) = interrupt_with_sigint(&format!("fib-{board}"), &files, &args);
-        assert_eq!(code, Some(1), "{board}: {stderr}");
-        assert_eq!(rest, "still ready\n", "{board}: {stderr}");
-        assert!(
-            stderr.starts_with("** runtime error: interrupted at endless.bs:3:"),
-            "{board}: {stderr}"
-        );
+        interrupted_then_ready(board, "fib", FIB, "4:");
     }
 }
 
@@ -446,7 +443,7 @@ fn ctrl_c_interrupts_an_endless_recursion_in_a_release_image() {
     let (code, _, stderr) = interrupt_with_sigint("release", &files, &["run", "--release"]);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
-        stderr.starts_with("** runtime error: interrupted at src/main.bs:3:"),
+        stderr.starts_with("** runtime error: interrupted at src/main.bs:4:"),
         "{stderr}"
     );
 }

@@ -358,6 +358,20 @@ fn the_host_board_does_not_count_instructions() {
     );
 }
 
+/// Starts a run of `entry`, interrupts it, and returns how it ended.
+fn run_interrupted(client: &mut Client, entry: u32) -> RunOutcome {
+    send_run(client, entry);
+    client.interrupter().interrupt().unwrap();
+    client.finish_run(|_, _| {}).unwrap()
+}
+
+/// Sends the request to run `entry` (the run's replies are read with `finish_run`).
+fn send_run(client: &mut Client, entry: u32) {
+    let mut frame = Vec::new();
+    HostMessage::Run { entry }.write(&mut frame).unwrap();
+    client.send_raw(&frame).unwrap();
+}
+
 #[test]
 fn an_endless_loop_is_interrupted() {
     let mut client = start(&[]);
@@ -382,14 +396,8 @@ fn an_endless_loop_is_interrupted() {
     let raise_return = f.here(at);
     let endless = f.load(&mut client, at);
     for _ in 0..2 {
-        let mut frame = Vec::new();
-        HostMessage::Run { entry: endless }
-            .write(&mut frame)
-            .unwrap();
-        client.send_raw(&frame).unwrap();
-        client.interrupter().interrupt().unwrap();
         assert_eq!(
-            client.finish_run(|_, _| {}).unwrap(),
+            run_interrupted(&mut client, endless),
             RunOutcome::RuntimeError {
                 kind: ErrorKind::Interrupted,
                 code_addr: raise_return,
@@ -442,14 +450,8 @@ fn an_endless_run_of_calls_is_interrupted_at_a_call_and_the_table_comes_back() {
     client.load(code, &one).unwrap();
     client.set_slot(2, one_entry).unwrap();
     let (endless, call_return) = call_for_ever(&mut client, 2, code + 0x100);
-    let mut frame = Vec::new();
-    HostMessage::Run { entry: endless }
-        .write(&mut frame)
-        .unwrap();
-    client.send_raw(&frame).unwrap();
-    client.interrupter().interrupt().unwrap();
     assert_eq!(
-        client.finish_run(|_, _| {}).unwrap(),
+        run_interrupted(&mut client, endless),
         RunOutcome::RuntimeError {
             kind: ErrorKind::Interrupted,
             code_addr: call_return,
@@ -487,11 +489,7 @@ fn a_patch_sent_during_a_run_takes_effect_at_the_next_call() {
         }
         applied
     });
-    let mut frame = Vec::new();
-    HostMessage::Run { entry: endless }
-        .write(&mut frame)
-        .unwrap();
-    client.send_raw(&frame).unwrap();
+    send_run(&mut client, endless);
     let mut lines = Vec::new();
     let outcome = client
         .finish_run(|_, bytes| {
