@@ -270,6 +270,10 @@ impl Emitter<'_> {
                     self.result_in = Some((r, result));
                 }
             }
+            if let Some(done) = self.fused_load_branch(&insts[i..], &block.term, next) {
+                self.result_in = None;
+                return done;
+            }
             if i + 1 == insts.len()
                 && let Some(done) = self.fused_branch(&insts[i], &block.term, next)
             {
@@ -1186,27 +1190,93 @@ impl Emitter<'_> {
         let Inst::Cmp { cond, dst, a, b } = *inst else {
             return None;
         };
+        let (then, other) = self.branch_on_nonzero(term, dst)?;
+        let test = self.compare(cond, a, b);
+        Some(self.branch_on(test, then, other, next))
+    }
+
+    /// Where `term` goes when `x` is non-zero and when it is zero, if `term` only tests `x`
+    /// against zero (`x != 0` or `x == 0`) and nothing else reads `x`.
+    fn branch_on_nonzero(&self, term: &Terminator, x: Var) -> Option<(BlockId, BlockId)> {
         let Terminator::Branch {
-            cond: bc,
-            a: x,
-            b: y,
+            cond,
+            a,
+            b,
             then,
             other,
         } = *term
         else {
             return None;
         };
-        let zero = |v: Var| v != dst && self.constant(v) == Some(0);
-        if self.uses[dst.0 as usize] != 1 || !((x == dst && zero(y)) || (y == dst && zero(x))) {
+        let zero = |v: Var| v != x && self.constant(v) == Some(0);
+        if self.uses[x.0 as usize] != 1 || !((a == x && zero(b)) || (b == x && zero(a))) {
             return None;
         }
-        let (then, other) = match bc {
-            Cond::Ne => (then, other),
-            Cond::Eq => (other, then),
+        match cond {
+            Cond::Ne => Some((then, other)),
+            Cond::Eq => Some((other, then)),
+            _ => None,
+        }
+    }
+
+    /// A word loaded by the block's last instruction that emits code and read only by `term`,
+    /// which tests it against zero: one `cmp dword [mem], 0` and a conditional jump. `rest`
+    /// is what is left of the block; when it starts with the load's address, a data symbol's
+    /// (an interrupt poll), the address is the compare's displacement and needs no register.
+    fn fused_load_branch(
+        &mut self,
+        rest: &[Inst],
+        term: &Terminator,
+        next: Option<BlockId>,
+    ) -> Option<Result<(), CodegenError>> {
+        let end = rest.len()
+            - rest
+                .iter()
+                .rev()
+                .take_while(|i| self.emits_nothing(i))
+                .count();
+        let (sym, load) = match &rest[..end] {
+            [
+                Inst::SymAddr { dst, sym },
+                load @ Inst::Load {
+                    addr, offset: 0, ..
+                },
+            ] if addr == dst && self.uses[dst.0 as usize] == 1 => (Some(*sym), load),
+            [load @ Inst::Load { .. }] => (None, load),
             _ => return None,
         };
-        let test = self.compare(cond, a, b);
-        Some(self.branch_on(test, then, other, next))
+        let Inst::Load {
+            width: Width::W32,
+            dst: x,
+            addr,
+            offset,
+        } = *load
+        else {
+            return None;
+        };
+        let (then, other) = self.branch_on_nonzero(term, x)?;
+        match sym {
+            Some(sym) => {
+                // cmp dword [r15 + disp32], 0 (imm8 form), the displacement a placeholder
+                // that the linker patches with the symbol's address (data addresses are below
+                // 2^31 on the host board, so the sign-extended displacement is the address).
+                self.a.extend([0x41, 0x83, 0xBF]);
+                self.relocs.push(Reloc::Data {
+                    offset: self.a.offset().0 as u32,
+                    sym,
+                });
+                self.a.extend([0, 0, 0, 0, 0]);
+            }
+            None => {
+                let ra = self.use_gpr(addr, Rq::RAX);
+                if offset == 0 {
+                    dynasm!(self.a ; .arch x64 ; cmp DWORD [r15 + Rq(ra)], BYTE 0);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; cmp DWORD [r15 + Rq(ra) + offset], BYTE 0);
+                }
+            }
+        }
+        Some(self.branch_on(FlagTest::Simple(Cc::Ne), then, other, next))
     }
 
     /// `t = x << k; y = b + t` (or `t + b`) with `t` read nowhere else: one `lea`.

@@ -420,6 +420,68 @@ fn loads_and_stores() {
     assert_eq!(m.arena_word(0x2004), (-1.5f32).to_bits());
 }
 
+/// A word loaded and tested against zero by the branch that ends the block (one `cmp` with
+/// memory), at offsets 0 and 8, for `!= 0` and `== 0`.
+#[test]
+fn a_loaded_word_tested_against_zero() {
+    let mut fs = Vec::new();
+    for (cond, offset) in [(Cond::Ne, 0), (Cond::Eq, 0), (Cond::Ne, 8), (Cond::Eq, 8)] {
+        // (addr) -> word at addr + offset cond 0 ? 1 : 2
+        let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
+        let w = b.load(Width::W32, Ty::I32, p[0], offset);
+        let zero = b.iconst(0);
+        let (yes, no) = (b.block(), b.block());
+        b.branch(cond, w, zero, yes, no);
+        b.switch(yes);
+        let one = b.iconst(1);
+        b.ret(one);
+        b.switch(no);
+        let two = b.iconst(2);
+        b.ret(two);
+        fs.push(b.finish());
+    }
+    let mut m = Machine::compile(&fs.iter().collect::<Vec<_>>());
+    for word in [0u32, 1, 0x8000_0000, 0x100] {
+        m.set_arena_word(0x3000, word);
+        m.set_arena_word(0x3008, word);
+        let (ne, eq) = if word != 0 { (1, 2) } else { (2, 1) };
+        for (slot, want) in [(0, ne), (1, eq), (2, ne), (3, eq)] {
+            assert_eq!(
+                m.call_i32(slot, &[Arg::I(0x3000)]),
+                want,
+                "{word:#x} {slot}"
+            );
+        }
+    }
+}
+
+/// An interrupt poll (`symaddr`, a load through it and a branch on zero) is one compare of the
+/// word at the symbol's address, `cmp dword [r15 + disp32], 0`, whose displacement the linker
+/// patches: no register holds the address.
+#[test]
+fn a_poll_compares_the_flag_in_memory() {
+    let (mut b, _) = Builder::new(&[], None);
+    let zero = b.iconst(0);
+    let sym = b.symbol(ir::DataSymbol::InterruptFlag);
+    let flag = b.var(Ty::I32);
+    b.push(ir::Inst::SymAddr { dst: flag, sym });
+    let set = b.load(Width::W32, Ty::I32, flag, 0);
+    let (stop, go) = (b.block(), b.block());
+    b.branch(Cond::Ne, set, zero, stop, go);
+    b.switch(stop);
+    b.raise(device::abi::Native::RaiseInterrupted as u32, &[]);
+    b.switch(go);
+    b.term(ir::Terminator::Return(None));
+    let code = backend_x64::compile(&b.finish()).unwrap();
+    let [backend_x64::Reloc::Data { offset, sym: 0 }] = code.relocs[..] else {
+        panic!("{:?}", code.relocs);
+    };
+    let at = offset as usize;
+    assert_eq!(code.code[at - 3..at], [0x41, 0x83, 0xBF]);
+    assert_eq!(code.code[at + 4], 0, "the immediate");
+    assert_eq!(code.code[at + 5..at + 7], [0x0F, 0x85], "jne");
+}
+
 /// Byte stores from every allocatable register (`sil`/`dil` need a REX prefix).
 #[test]
 fn byte_stores_from_many_registers() {

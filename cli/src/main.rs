@@ -105,7 +105,7 @@ In the REPL: :help, :mem, :reset, :quit. A cell with an open `{` continues on th
     Watch {
         /// A project directory, its `bluescript.toml`, or a `.bs` file (default: `.`).
         path: Option<PathBuf>,
-        /// The board to run on (overrides the manifest): `host`.
+        /// The board to run on (overrides the manifest): `host` or `esp32-sim`.
         #[arg(long)]
         board: Option<String>,
         /// Heap size in bytes (overrides the manifest).

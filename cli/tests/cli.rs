@@ -347,20 +347,26 @@ fn a_bad_timeout_is_an_error() {
     );
 }
 
-#[test]
-fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
-    let dir = std::env::temp_dir().join(format!("bs-ctrl-c-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("endless.bs"),
-        "print(\"started\")\nlet n = 0\nwhile (true) {\n  n = n + 1\n}\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("after.bs"), "print(\"still ready\")\n").unwrap();
+/// Writes `files` into a fresh directory, runs `bs` there with `args` (a program that prints
+/// `started` first), sends SIGINT once `started` is out, and returns the exit code, the rest
+/// of standard output and standard error.
+fn interrupt_with_sigint(
+    name: &str,
+    files: &[(&str, &str)],
+    args: &[&str],
+) -> (Option<i32>, String, String) {
+    let dir = std::env::temp_dir().join(format!("bs-ctrl-c-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_bs"))
-        .args(["run", "endless.bs", "after.bs"])
+        .args(args)
         .current_dir(&dir)
         .env("NO_COLOR", "1")
+        .env("BS_HOME", dir.join("home"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -369,7 +375,7 @@ fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
     assert_eq!(first, "started\n");
-    // The program is now in its endless loop.
+    // The program now runs without end.
     // SAFETY: sends a signal to our own child process.
     assert_eq!(
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
@@ -386,10 +392,58 @@ fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
         .unwrap();
     let status = child.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(status.code(), Some(1), "{stderr}");
-    assert_eq!(rest, "still ready\n", "{stderr}");
+    (status.code(), rest, stderr)
+}
+
+/// A program after the interrupted one, calling a function through the function table, which
+/// must be whole again after an interrupt.
+const AFTER: &str = "function ready(): string { return \"still ready\" }\nprint(ready())\n";
+
+/// A recursion that calls and never loops: no poll anywhere in it. It prints `started` deep in
+/// the recursion, so that the interrupt finds it there.
+const FIB: &str = "function fib(n: integer): integer {\n  if (n == 70) print(\"started\")\n  if (n < 2) return n\n  return fib(n - 1) + fib(n - 2)\n}\nprint(fib(80))\n";
+
+/// Runs `program` then [`AFTER`] on `board`, interrupts `program` with SIGINT, and checks
+/// that it stopped at `endless.bs:` + `at` and that the next program ran.
+fn interrupted_then_ready(board: &str, name: &str, program: &str, at: &str) {
+    let files = [("endless.bs", program), ("after.bs", AFTER)];
+    let args = ["run", "--board", board, "endless.bs", "after.bs"];
+    let (code, rest, stderr) = interrupt_with_sigint(&format!("{name}-{board}"), &files, &args);
+    assert_eq!(code, Some(1), "{board}: {stderr}");
+    assert_eq!(rest, "still ready\n", "{board}: {stderr}");
+    let at = format!("** runtime error: interrupted at endless.bs:{at}");
+    assert!(stderr.starts_with(&at), "{board}: {stderr}");
+}
+
+#[test]
+fn ctrl_c_interrupts_an_endless_program_and_the_device_runs_the_next() {
+    let endless = "print(\"started\")\nlet n = 0\nwhile (true) {\n  n = n + 1\n}\n";
+    for board in ["host", "esp32-sim"] {
+        interrupted_then_ready(board, "loop", endless, "3:8\n");
+    }
+}
+
+/// The recursion stops at its next call (either of the two) once the device diverts the
+/// function table, and the table comes back for the next program.
+#[test]
+fn ctrl_c_interrupts_an_endless_recursion_at_a_call() {
+    for board in ["host", "esp32-sim"] {
+        interrupted_then_ready(board, "fib", FIB, "4:");
+    }
+}
+
+/// In a release image calls are direct, except those that can recurse: they still go through
+/// the table, so the recursion stops too.
+#[test]
+fn ctrl_c_interrupts_an_endless_recursion_in_a_release_image() {
+    let files = [
+        ("bluescript.toml", "[package]\nname = \"rel\"\n"),
+        ("src/main.bs", FIB),
+    ];
+    let (code, _, stderr) = interrupt_with_sigint("release", &files, &["run", "--release"]);
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(
-        stderr.starts_with("** runtime error: interrupted at endless.bs:3:8\n"),
+        stderr.starts_with("** runtime error: interrupted at src/main.bs:4:"),
         "{stderr}"
     );
 }

@@ -24,10 +24,11 @@ struct Watch {
 }
 
 impl Watch {
-    fn start(file: &PathBuf) -> Watch {
+    fn start(file: &PathBuf, board: &str) -> Watch {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bs"))
             .arg("watch")
             .arg(file)
+            .args(["--board", board])
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -94,8 +95,17 @@ fn project(name: &str, text: &str) -> PathBuf {
 
 #[test]
 fn saves_patch_the_running_program_and_keep_its_state() {
-    let file = project("test", PROGRAM);
-    let mut watch = Watch::start(&file);
+    saves_patch_the_running_program_on("host");
+}
+
+#[test]
+fn saves_patch_the_program_running_on_esp32_sim_and_keep_its_state() {
+    saves_patch_the_running_program_on("esp32-sim");
+}
+
+fn saves_patch_the_running_program_on(board: &str) {
+    let file = project(&format!("test-{board}"), PROGRAM);
+    let mut watch = Watch::start(&file, board);
     watch.next_count("tick");
     let last_tick = watch.next_count("tick");
 
@@ -138,7 +148,7 @@ while (true) { show(step()); time.delay(20) }\n";
 #[test]
 fn a_function_below_a_longer_body_reports_its_run_time_errors_at_its_new_line() {
     let file = project("moved", TWO);
-    let mut watch = Watch::start(&file);
+    let mut watch = Watch::start(&file, "host");
     watch.next_count("tick");
     // `step` grows by a line: `show` moves down without being compiled again.
     let longer = TWO.replace("count += 1;", "count += 1\n    count += 0;");

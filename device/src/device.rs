@@ -119,6 +119,10 @@ pub trait Port {
     fn instructions(&self) -> Option<u64> {
         None
     }
+    /// Called when a run is over and its [`RunControl`] takes no more requests: a board that
+    /// applies patches accepted during a run at its own pace applies what is left of them
+    /// here, before the device serves anything else.
+    fn run_ended(&mut self) {}
 }
 
 /// What a board offers the requests that arrive while a program runs. The device reads them
@@ -126,10 +130,11 @@ pub trait Port {
 /// while generated code runs, so every method must be safe to call concurrently with the running
 /// program and with the device's own thread.
 pub trait RunControl {
-    /// Asks the running program to stop at its next poll: sets the interrupt flag
-    /// ([`MemoryMap::interrupt_flag`](crate::memory::MemoryMap::interrupt_flag)) to 1.
+    /// Asks the running program to stop at its next poll or call: sets the interrupt flag
+    /// ([`MemoryMap::interrupt_flag`](crate::memory::MemoryMap::interrupt_flag)) to 1 and
+    /// diverts the function table ([`crate::divert`]).
     fn interrupt(&self);
-    /// Clears the interrupt flag (between runs).
+    /// Clears the interrupt flag and puts the function table back (between runs).
     fn clear_interrupt(&self);
     /// Copies `bytes` to `addr` in the code or data region while a program runs. The host
     /// sends only addresses that nothing on the device refers to yet (the code and data of a
@@ -559,6 +564,7 @@ impl<P: Port> Device<P> {
     ) -> Result<(), ServeError<RE, W::Error>> {
         if !self.rt.map().in_code(entry, 1) {
             ended();
+            self.port.run_ended();
             let e = LoadError::Memory(MemError::OutOfRange {
                 addr: entry,
                 len: 1,
@@ -590,6 +596,7 @@ impl<P: Port> Device<P> {
             }
         };
         ended();
+        self.port.run_ended();
         if let Some(e) = sink.failed {
             return Err(ServeError::Write(e));
         }

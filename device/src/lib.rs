@@ -12,6 +12,8 @@ pub mod assertions;
 #[cfg(feature = "std")]
 pub mod client;
 pub mod device;
+#[cfg(feature = "std")]
+pub mod divert;
 pub mod error;
 #[cfg(feature = "esp32-sim")]
 pub mod esp32_sim;

@@ -12,6 +12,31 @@
 
 use core::fmt;
 
+use crate::device::LoadError;
+use crate::memory::{MemError, MemoryMap};
+
+/// Checks a load sent while a program runs: `len` bytes at `addr` must lie inside the code
+/// region or inside the data region of `map`.
+pub fn check_load(map: &MemoryMap, addr: u32, len: u32) -> Result<(), LoadError> {
+    if map.in_code(addr, len) || map.in_data(addr, len) {
+        Ok(())
+    } else {
+        Err(MemError::OutOfRange { addr, len }.into())
+    }
+}
+
+/// Checks a slot swap: `slot` must be one of the board's `slots`, and `addr` a code address
+/// (or 0, back to "not loaded").
+pub fn check_swap(map: &MemoryMap, slots: u32, slot: u32, addr: u32) -> Result<(), LoadError> {
+    if slot >= slots {
+        return Err(LoadError::BadSlot { slot, slots });
+    }
+    if addr != 0 && !map.in_code(addr, 1) {
+        return Err(MemError::OutOfRange { addr, len: 1 }.into());
+    }
+    Ok(())
+}
+
 /// The most slot swaps one patch may stage.
 pub const MAX_STAGED_SWAPS: usize = 1024;
 

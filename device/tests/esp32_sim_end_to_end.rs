@@ -96,13 +96,17 @@ impl Func {
         }
         (bytes, entry)
     }
+    /// Appends `retw`; the bytes to load at `base` (whole words, as instruction RAM takes
+    /// them) and the entry point.
+    fn finish(&mut self, base: u32) -> (Vec<u8>, u32) {
+        self.inst(Inst::Retw);
+        let (mut bytes, entry) = self.assemble(base);
+        bytes.resize(bytes.len().next_multiple_of(4), 0);
+        (bytes, entry)
+    }
     /// Appends `retw`, loads the function at `base` and returns its entry point.
     fn load(&mut self, client: &mut Client, base: u32) -> u32 {
-        self.inst(Inst::Retw);
-        let (bytes, entry) = self.assemble(base);
-        // Instruction RAM takes whole words.
-        let mut bytes = bytes;
-        bytes.resize(bytes.len().next_multiple_of(4), 0);
+        let (bytes, entry) = self.finish(base);
         client.load(base, &bytes).unwrap();
         entry
     }
@@ -354,6 +358,20 @@ fn the_host_board_does_not_count_instructions() {
     );
 }
 
+/// Starts a run of `entry`, interrupts it, and returns how it ended.
+fn run_interrupted(client: &mut Client, entry: u32) -> RunOutcome {
+    send_run(client, entry);
+    client.interrupter().interrupt().unwrap();
+    client.finish_run(|_, _| {}).unwrap()
+}
+
+/// Sends the request to run `entry` (the run's replies are read with `finish_run`).
+fn send_run(client: &mut Client, entry: u32) {
+    let mut frame = Vec::new();
+    HostMessage::Run { entry }.write(&mut frame).unwrap();
+    client.send_raw(&frame).unwrap();
+}
+
 #[test]
 fn an_endless_loop_is_interrupted() {
     let mut client = start(&[]);
@@ -378,14 +396,8 @@ fn an_endless_loop_is_interrupted() {
     let raise_return = f.here(at);
     let endless = f.load(&mut client, at);
     for _ in 0..2 {
-        let mut frame = Vec::new();
-        HostMessage::Run { entry: endless }
-            .write(&mut frame)
-            .unwrap();
-        client.send_raw(&frame).unwrap();
-        client.interrupter().interrupt().unwrap();
         assert_eq!(
-            client.finish_run(|_, _| {}).unwrap(),
+            run_interrupted(&mut client, endless),
             RunOutcome::RuntimeError {
                 kind: ErrorKind::Interrupted,
                 code_addr: raise_return,
@@ -440,5 +452,130 @@ fn boots_a_release_image_of_xtensa_code_and_refuses_one_of_x86_64() {
     assert_eq!(
         run(&mut client, entry_addr),
         (RunOutcome::Completed, vec![(1, "42\n".into())])
+    );
+}
+
+/// `print(n); time.delay(1)`, at `base`: its bytes and entry point.
+fn print_and_wait(n: i32, base: u32) -> (Vec<u8>, u32) {
+    Func::new()
+        .movi(Reg::A10, n)
+        .native(Native::PrintInt)
+        .movi(Reg::A10, 1)
+        .native(Native::PrintEnd)
+        .movi(Reg::A10, 1)
+        .native(Native::TimeDelay)
+        .finish(base)
+}
+
+/// Loads at `base` a function that calls slot `slot` for ever: no poll anywhere, so only the
+/// diverted function table can stop it. Returns its entry and the call's return address.
+fn call_for_ever(client: &mut Client, slot: u32, base: u32) -> (u32, u32) {
+    let mut f = Func::new();
+    f.movi(Reg::A2, 0);
+    let before = f.here(base);
+    f.slot(slot);
+    let call_return = f.here(base);
+    // The call's literal moved the code after the pool by a word.
+    let top = before + 4;
+    f.inst(Inst::BranchZ {
+        op: BranchZOp::Beqz,
+        s: Reg::A2,
+        offset: top as i32 - call_return as i32,
+    });
+    (f.load(client, base), call_return)
+}
+
+#[test]
+fn an_endless_run_of_calls_is_interrupted_at_a_call_and_the_table_comes_back() {
+    let mut client = start(&[]);
+    let code = client.info().map.code_base;
+    let (one, one_entry) = Func::new().finish(code);
+    client.load(code, &one).unwrap();
+    client.set_slot(2, one_entry).unwrap();
+    let (endless, call_return) = call_for_ever(&mut client, 2, code + 0x100);
+    assert_eq!(
+        run_interrupted(&mut client, endless),
+        RunOutcome::RuntimeError {
+            kind: ErrorKind::Interrupted,
+            code_addr: call_return,
+            message: "interrupted".into(),
+        }
+    );
+    // Slot 2 is the function again: a run that calls it once completes.
+    let once = Func::new().slot(2).load(&mut client, code + 0x200);
+    assert_eq!(run(&mut client, once), (RunOutcome::Completed, vec![]));
+}
+
+#[test]
+fn a_patch_sent_during_a_run_takes_effect_at_the_next_call() {
+    let mut client = start(&[]);
+    let code = client.info().map.code_base;
+    let (one, one_entry) = print_and_wait(1, code);
+    client.load(code, &one).unwrap();
+    client.set_slot(2, one_entry).unwrap();
+    let (endless, call_return) = call_for_ever(&mut client, 2, code + 0x100);
+    // The new version goes where nothing refers to yet, during the run.
+    let two_at = code + 0x200;
+    let (two, two_entry) = print_and_wait(2, two_at);
+
+    let patcher = client.patcher();
+    let interrupter = client.interrupter();
+    let (seen_one, wait_one) = std::sync::mpsc::channel();
+    // A patch that fails stops the run too, so that the test fails instead of hanging.
+    let stop = client.interrupter();
+    let patching = std::thread::spawn(move || {
+        wait_one.recv().unwrap();
+        let max = device::protocol::MAX_PAYLOAD;
+        let applied = patcher.apply(&[(two_at, &two[..])], &[(2, two_entry)], max);
+        if !matches!(applied, Ok(device::patcher::PatchOutcome::Applied)) {
+            stop.interrupt().unwrap();
+        }
+        applied
+    });
+    send_run(&mut client, endless);
+    let mut lines = Vec::new();
+    let outcome = client
+        .finish_run(|_, bytes| {
+            let line = String::from_utf8_lossy(bytes).into_owned();
+            if line == "1\n" && lines.is_empty() {
+                seen_one.send(()).unwrap();
+            }
+            if line == "2\n" && !lines.contains(&line) {
+                interrupter.interrupt().unwrap();
+            }
+            lines.push(line);
+        })
+        .unwrap();
+    let applied = patching.join().unwrap().unwrap();
+    assert!(
+        matches!(applied, device::patcher::PatchOutcome::Applied),
+        "{applied:?}"
+    );
+    // The old version printed until the patch, the new one from then on.
+    let first_two = lines
+        .iter()
+        .position(|l| l == "2\n")
+        .expect("the new version ran");
+    assert!(first_two > 0);
+    assert!(lines[..first_two].iter().all(|l| l == "1\n"), "{lines:?}");
+    assert!(lines[first_two..].iter().all(|l| l == "2\n"), "{lines:?}");
+    // Interrupted in the delay of the new version or at the next call of slot 2.
+    let RunOutcome::RuntimeError {
+        kind: ErrorKind::Interrupted,
+        code_addr,
+        ..
+    } = outcome
+    else {
+        panic!("{outcome:?}");
+    };
+    assert!(
+        code_addr == call_return || (two_at..two_at + 0x100).contains(&code_addr),
+        "{code_addr:#x}"
+    );
+    // The patch stays: slot 2 runs the new version.
+    let once = Func::new().slot(2).load(&mut client, code + 0x300);
+    assert_eq!(
+        run(&mut client, once),
+        (RunOutcome::Completed, vec![(1, "2\n".into())])
     );
 }

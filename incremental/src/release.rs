@@ -6,6 +6,13 @@
 //! offset is filled in here. The function table keeps only the entries that calls by slot
 //! still need: the functions that descriptors name (closures, methods, their `any` adapters)
 //! and the built-in adapters.
+//!
+//! On x86-64, calls that can recurse stay table calls: a call from `f` to `g` where `g` can call
+//! `f` again (the two are in one cycle of the static call graph). An interrupted run diverts the
+//! table (`device::divert`), and generated code polls only at loop back-edges, so every endless
+//! recursion must pass through the table; calls through descriptors (closures, methods) always
+//! do. Xtensa code compiled for release has no table calls to keep: there, a recursion without
+//! loops is not interruptible (an endless one still stops at the stack limit).
 
 use crate::build::{BuildError, ModuleArtifact, START, link_inputs};
 use crate::db::{Compiler, SourceFile};
@@ -56,6 +63,12 @@ pub fn link_release(
         .filter(|f| !reachable.contains(&f.name))
         .map(|f| f.name.clone())
         .collect();
+    let graph: Vec<(&str, &[String])> = kept
+        .iter()
+        .map(|f| (f.name.as_str(), &f.ir.callees[..]))
+        .collect();
+    let cycle = call_cycles(&graph);
+    let mut by_slot = by_slot;
     let mut image = link::link(&kept, &classes, START, target).map_err(BuildError::Link)?;
     // `link` gives slot i to function i and loads each function at its own address.
     let address: BTreeMap<&str, u32> = kept
@@ -64,7 +77,7 @@ pub fn link_release(
         .map(|(f, &(_, addr))| (f.name.as_str(), addr))
         .collect();
     let mut functions = Vec::new();
-    for f in &kept {
+    for (i, f) in kept.iter().enumerate() {
         let base = address[f.name.as_str()] - f.code.entry();
         let load = image
             .loads
@@ -80,7 +93,7 @@ pub fn link_release(
                 })
             })
         };
-        make_calls_direct(f, &mut load.1, base, callee)?;
+        make_calls_direct(f, &mut load.1, base, callee, &cycle[i], &mut by_slot)?;
         functions.push((f.name.clone(), base, f.code.bytes().len() as u32));
     }
     image.slots.retain(|&(slot, _)| {
@@ -96,17 +109,26 @@ pub fn link_release(
 }
 
 /// Makes every call of `f`'s code `bytes` (loaded at `base`) to another BlueScript function
-/// direct: `callee(n)` is the entry address of `f.ir.callees[n]`.
+/// direct: `callee(n)` is the entry address of `f.ir.callees[n]`. On x86-64, calls of the
+/// functions in `recursive` (those that can call `f` again) stay table calls, and their names
+/// join `by_slot`.
 fn make_calls_direct(
     f: &LinkInput,
     bytes: &mut [u8],
     base: u32,
     callee: impl Fn(u32) -> Result<u32, BuildError>,
+    recursive: &BTreeSet<&str>,
+    by_slot: &mut BTreeSet<String>,
 ) -> Result<(), BuildError> {
     match &f.code {
         Code::X64(code) => {
             for reloc in &code.relocs {
                 if let Reloc::Slot { offset, callee: n } = *reloc {
+                    let name = &f.ir.callees[n as usize];
+                    if recursive.contains(name.as_str()) {
+                        by_slot.insert(name.clone());
+                        continue;
+                    }
                     make_direct(bytes, offset as usize, base, callee(n)?)
                         .map_err(|e| reloc_error(&f.name, e))?;
                 }
@@ -130,6 +152,76 @@ fn make_calls_direct(
         }
     }
     Ok(())
+}
+
+/// For each function of the call graph `graph` (names and the names they call), the callees
+/// that can call it again, directly or through others: the callees in its strongly connected
+/// component (Tarjan's algorithm, iteratively, so that long call chains need no deep Rust
+/// stack).
+fn call_cycles<'a>(graph: &[(&'a str, &'a [String])]) -> Vec<BTreeSet<&'a str>> {
+    let index: BTreeMap<&str, usize> = graph
+        .iter()
+        .enumerate()
+        .map(|(i, &(name, _))| (name, i))
+        .collect();
+    let edges: Vec<Vec<usize>> = graph
+        .iter()
+        .map(|(_, callees)| {
+            let known = callees.iter().filter_map(|c| index.get(c.as_str()));
+            known.copied().collect()
+        })
+        .collect();
+    let n = graph.len();
+    let (mut order, mut low, mut component) = (vec![usize::MAX; n], vec![0; n], vec![0; n]);
+    let (mut on_stack, mut stack, mut next, mut components) = (vec![false; n], vec![], 0, 0);
+    for root in 0..n {
+        if order[root] != usize::MAX {
+            continue;
+        }
+        // (function, next edge to follow)
+        let mut path = vec![(root, 0)];
+        order[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut e)) = path.last_mut() {
+            if let Some(&w) = edges[v].get(*e) {
+                *e += 1;
+                if order[w] == usize::MAX {
+                    order[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    path.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(order[w]);
+                }
+                continue;
+            }
+            path.pop();
+            if let Some(&(parent, _)) = path.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == order[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component[w] = components;
+                    if w == v {
+                        break;
+                    }
+                }
+                components += 1;
+            }
+        }
+    }
+    (0..n)
+        .map(|v| {
+            let same = edges[v].iter().filter(|&&w| component[w] == component[v]);
+            same.map(|&w| graph[w].0).collect()
+        })
+        .collect()
 }
 
 fn reloc_error(function: &str, why: &str) -> BuildError {
@@ -235,6 +327,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_calls_that_can_recurse_are_in_a_cycle() {
+        let names = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let (main, fib, even, odd, leaf) = (
+            names(&["fib", "even", "leaf"]),
+            names(&["fib", "fib", "leaf"]),
+            names(&["odd", "leaf"]),
+            names(&["even"]),
+            names(&[]),
+        );
+        let graph = [
+            ("main", &main[..]),
+            ("fib", &fib[..]),
+            ("even", &even[..]),
+            ("odd", &odd[..]),
+            ("leaf", &leaf[..]),
+        ];
+        let cycles = call_cycles(&graph);
+        let set = |xs: &[&'static str]| xs.iter().copied().collect::<BTreeSet<_>>();
+        assert_eq!(cycles[0], set(&[]), "main calls into cycles but is in none");
+        assert_eq!(cycles[1], set(&["fib"]));
+        assert_eq!(cycles[2], set(&["odd"]));
+        assert_eq!(cycles[3], set(&["even"]));
+        assert_eq!(cycles[4], set(&[]));
+    }
+
+    #[test]
     fn a_table_call_becomes_a_no_op_and_a_direct_call_of_the_same_length() {
         // nop; call qword [r14 + 0x1234]; ret
         let mut code = vec![0x90, 0x41, 0xFF, 0x96, 0x34, 0x12, 0, 0, 0xC3];
@@ -271,14 +389,30 @@ mod tests {
         let direct = input(Calls::Direct);
         let entry = base + direct.code.entry();
         let mut bytes = direct.code.bytes().to_vec();
-        make_calls_direct(&direct, &mut bytes, base, |_| Ok(entry)).unwrap();
+        make_calls_direct(
+            &direct,
+            &mut bytes,
+            base,
+            |_| Ok(entry),
+            &BTreeSet::new(),
+            &mut BTreeSet::new(),
+        )
+        .unwrap();
         let listing = backend_xtensa::disasm(&bytes[direct.code.entry() as usize..], entry);
         let calls = format!(" call8 {entry:#x}");
         assert_eq!(listing.matches(&calls).count(), 2, "{listing}");
 
         let table = input(Calls::Table);
         let mut bytes = table.code.bytes().to_vec();
-        let err = make_calls_direct(&table, &mut bytes, base, |_| Ok(entry)).unwrap_err();
+        let err = make_calls_direct(
+            &table,
+            &mut bytes,
+            base,
+            |_| Ok(entry),
+            &BTreeSet::new(),
+            &mut BTreeSet::new(),
+        )
+        .unwrap_err();
         assert!(
             matches!(&err, BuildError::Link(LinkError::Reloc(why)) if why.contains("through the function table")),
             "{err:?}"

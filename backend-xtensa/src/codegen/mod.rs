@@ -194,6 +194,7 @@ fn compile_all(f: &Function, chunk: u32, calls: Calls) -> Result<MachineCode, Co
     ir::opt::optimize(&mut f);
     divisions_to_calls(&mut f);
     test_at_the_bottom(&mut f);
+    flag_address_once(&mut f);
     debug_assert_eq!(ir::verify::verify(&f), Ok(()));
     let live = ir::analysis::Liveness::compute(&f);
     let no_clobbers = |_: &Inst| 0;
@@ -251,6 +252,43 @@ fn test_at_the_bottom(f: &mut Function) {
                 f.blocks[i].term = target.term.clone();
             }
         }
+    }
+}
+
+/// In a function that calls nothing, loads the address of each volatile symbol (the interrupt
+/// flag) once, at the entry: a loop's poll then reads the flag through a register (`l32i`,
+/// `bnez`) instead of first loading the address from the literal pool. With no call, the
+/// address may live in any register; under pressure it is spilled and reloaded like any value
+/// (as many instructions as the `l32r` it replaces).
+fn flag_address_once(f: &mut Function) {
+    let insts = || f.blocks.iter().flat_map(|b| &b.insts);
+    if insts().any(|i| matches!(i, Inst::Call { .. })) {
+        return;
+    }
+    let mut hoisted: Vec<(u32, ir::Var)> = Vec::new();
+    for b in 0..f.blocks.len() {
+        for i in 0..f.blocks[b].insts.len() {
+            let Inst::SymAddr { dst, sym } = f.blocks[b].insts[i] else {
+                continue;
+            };
+            if !f.symbols[sym as usize].is_volatile() {
+                continue;
+            }
+            let src = match hoisted.iter().find(|(s, _)| *s == sym) {
+                Some(&(_, v)) => v,
+                None => {
+                    f.vars.push(f.vars[dst.0 as usize]);
+                    let v = ir::Var(f.vars.len() as u32 - 1);
+                    hoisted.push((sym, v));
+                    v
+                }
+            };
+            f.blocks[b].insts[i] = Inst::Copy { dst, src };
+        }
+    }
+    let entry = &mut f.blocks[0].insts;
+    for (i, &(sym, dst)) in hoisted.iter().enumerate() {
+        entry.insert(i, Inst::SymAddr { dst, sym });
     }
 }
 
@@ -367,5 +405,48 @@ mod tests {
         assert_eq!(r.patch(&mut code, 0), Err(CodegenError::NotALiteral));
         let data = Reloc::Data { offset: 0, sym: 0 };
         assert_eq!(data.patch_call(&mut code, base, base), Err(CodegenError::NotACall));
+    }
+
+    /// `while (n != 0) n -= 1`, polling the interrupt flag at the back-edge, and after the
+    /// loop a call of slot 0 if `call`.
+    fn polling_loop(call: bool) -> Function {
+        use ir::{Cond, DataSymbol, IntOp, Ty};
+        let (mut b, p) = ir::builder::Builder::new(&[Ty::I32], None);
+        let sym = b.symbol(DataSymbol::InterruptFlag);
+        let zero = b.iconst(0);
+        let (head, body, stop, done) = (b.block(), b.block(), b.block(), b.block());
+        b.term(Terminator::Jump(head));
+        b.switch(head);
+        b.branch(Cond::Ne, p[0], zero, body, done);
+        b.switch(body);
+        let n = b.int_imm(IntOp::Sub, p[0], 1);
+        b.copy(p[0], n);
+        let flag = b.var(Ty::I32);
+        b.push(Inst::SymAddr { dst: flag, sym });
+        let set = b.load(ir::Width::W32, Ty::I32, flag, 0);
+        b.branch(Cond::Ne, set, zero, stop, head);
+        b.switch(stop);
+        b.raise(device::abi::Native::RaiseInterrupted as u32, &[]);
+        b.switch(done);
+        if call {
+            b.call(Callee::Slot(0), &[], None);
+        }
+        b.term(Terminator::Return(None));
+        b.finish()
+    }
+
+    /// In a function that calls nothing, the flag's address is loaded once at the entry and
+    /// the loop's poll is `l32i` and `bnez`; with a call, the address comes from the literal
+    /// pool at the poll (a register across the call would have to be one of `a2`–`a7`).
+    #[test]
+    fn a_leaf_loop_polls_through_a_register() {
+        let leaf = listing(&polling_loop(false));
+        let poll = leaf.iter().position(|l| l.starts_with("bnez")).unwrap();
+        assert!(leaf[poll - 1].starts_with("l32i"), "{leaf:#?}");
+        assert_eq!(leaf.iter().filter(|l| l.starts_with("l32r")).count(), 2, "{leaf:#?}");
+        assert!(leaf[1].starts_with("l32r"), "the address at the entry: {leaf:#?}");
+        let calling = listing(&polling_loop(true));
+        let poll = calling.iter().position(|l| l.starts_with("bnez")).unwrap();
+        assert!(calling[poll - 2].starts_with("l32r"), "{calling:#?}");
     }
 }

@@ -16,8 +16,11 @@
 //! on the host board. The instructions of the latest run are counted
 //! ([`Port::instructions`](crate::device::Port::instructions)). Requests that arrive during a
 //! run are read on another thread ([`crate::threaded`]); `Interrupt` sets the program's
-//! interrupt flag between slices of simulated instructions.
+//! interrupt flag and diverts the function table between slices of simulated instructions,
+//! and the simulator's thread applies the patches received meanwhile there too
+//! ([`patches`]).
 
+pub mod patches;
 pub mod port;
 
 use std::fmt;

@@ -7,15 +7,20 @@ use std::time::Instant;
 
 use xtensa_sim::{Access, Config, NanRule, RegionSpec, Sim, Stop};
 
+use super::patches::{Op, Patches};
+use crate::abi::Native;
 use crate::abi::esp32::*;
 use crate::device::{Fault, LoadError, OutputSink, Port, RunControl};
+use crate::divert::{Diversion, SlotTable};
 use crate::error::RuntimeError;
 use crate::memory::{MemError, Memory, MemoryMap};
 use crate::natives::{self, Entry};
+use crate::patch::check_swap;
 use crate::runtime::Runtime;
 use crate::std_io::ProcessIo;
 
-/// Instructions simulated between looks at the interrupt request (about a few milliseconds).
+/// Instructions simulated between looks at the interrupt request and the patches received
+/// (about a few milliseconds).
 const FUEL: u64 = 1 << 20;
 
 /// Internal data RAM: the context block, the function table and the machine stack.
@@ -31,14 +36,20 @@ pub struct Esp32SimPort {
     last_run: Option<u64>,
     /// Set by [`Esp32SimControl::interrupt`] from the thread that reads requests.
     interrupt: Arc<AtomicBool>,
+    /// The real function table while the run is interrupted.
+    diversion: Diversion,
+    /// Patches received during the run, applied between slices.
+    patches: Arc<Patches>,
 }
 
-/// Interrupts an `esp32-sim` board's running program from any thread (see
-/// [`Esp32SimPort::run_control`]): the request is a flag the board copies into the simulated
-/// interrupt flag ([`MemoryMap::interrupt_flag`]) between slices of simulated instructions, so
-/// the simulator's memory is only ever touched by the thread that runs it.
+/// Interrupts and patches an `esp32-sim` board's running program from any thread (see
+/// [`Esp32SimPort::run_control`]): an interrupt is a flag the board copies into the simulated
+/// interrupt flag ([`MemoryMap::interrupt_flag`]) between slices of simulated instructions,
+/// and patches wait in a queue ([`super::patches`]), so the simulator's memory is only ever
+/// touched by the thread that runs it.
 pub struct Esp32SimControl {
     interrupt: Arc<AtomicBool>,
+    patches: Arc<Patches>,
 }
 
 impl RunControl for Esp32SimControl {
@@ -50,23 +61,18 @@ impl RunControl for Esp32SimControl {
         self.interrupt.store(false, Ordering::SeqCst);
     }
 
-    fn load(&self, _addr: u32, _bytes: &[u8]) -> Result<(), LoadError> {
-        Err(PATCH_DURING_RUN)
+    fn load(&self, addr: u32, bytes: &[u8]) -> Result<(), LoadError> {
+        self.patches.load(addr, bytes)
     }
 
-    fn stage_slot(&self, _slot: u32, _addr: u32) -> Result<(), LoadError> {
-        Err(PATCH_DURING_RUN)
+    fn stage_slot(&self, slot: u32, addr: u32) -> Result<(), LoadError> {
+        self.patches.stage_slot(slot, addr)
     }
 
-    fn commit(&self, _count: u32) -> Result<(), LoadError> {
-        Err(PATCH_DURING_RUN)
+    fn commit(&self, count: u32) -> Result<(), LoadError> {
+        self.patches.commit(count)
     }
 }
-
-/// The answer to a patch sent while a program runs: only the simulator's thread touches its
-/// memory, and it does not take patches between slices yet.
-const PATCH_DURING_RUN: LoadError =
-    LoadError::Unsupported("patching a running program on the esp32-sim board");
 
 /// Why the board could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +155,8 @@ impl Esp32SimPort {
             start: Instant::now(),
             last_run: None,
             interrupt: Arc::new(AtomicBool::new(false)),
+            diversion: Diversion::default(),
+            patches: Arc::new(Patches::new(map, slots)),
         };
         port.clear_slots();
         Ok(port)
@@ -158,19 +166,52 @@ impl Esp32SimPort {
     pub fn run_control(&self) -> Esp32SimControl {
         Esp32SimControl {
             interrupt: Arc::clone(&self.interrupt),
+            patches: Arc::clone(&self.patches),
         }
     }
 
-    /// Copies a pending interrupt request into the simulated interrupt flag.
+    /// Copies a pending interrupt request into the simulated interrupt flag and diverts the
+    /// function table.
     fn forward_interrupt(&mut self) {
-        if self.interrupt.load(Ordering::SeqCst) {
+        if self.interrupt.load(Ordering::SeqCst) && !self.diversion.is_diverted() {
             let flag = self.map.interrupt_flag();
             // The flag is the last word of the data region, inside the PSRAM region.
             self.sim
                 .memory
                 .write_u32(flag, 1)
                 .expect("flag inside PSRAM");
+            let raise = NATIVE_VECTOR + 4 * Native::RaiseInterrupted as u32;
+            let mut diversion = core::mem::take(&mut self.diversion);
+            diversion.divert(&mut SimTable(self), raise.into());
+            self.diversion = diversion;
         }
+    }
+
+    /// Applies the patches received so far, all at once (between two instructions).
+    fn apply_patches(&mut self) {
+        for op in self.patches.take() {
+            match op {
+                Op::Load { addr, bytes } => {
+                    // Checked when queued: inside the code or the data region.
+                    let written = self.sim.memory.write(addr, &bytes);
+                    written.expect("a checked load fits its region");
+                }
+                Op::Swaps(swaps) => {
+                    let mut diversion = core::mem::take(&mut self.diversion);
+                    for (slot, addr) in swaps {
+                        let entry = slot_entry(addr);
+                        diversion.set(&mut SimTable(self), slot, entry.into());
+                    }
+                    self.diversion = diversion;
+                }
+            }
+        }
+    }
+
+    /// Puts the function table back after an interrupted run.
+    fn end_diversion(&mut self) {
+        let mut diversion = core::mem::take(&mut self.diversion);
+        diversion.restore(&mut SimTable(self));
     }
 
     /// A runtime whose arena is the simulator's PSRAM region.
@@ -231,6 +272,31 @@ impl Esp32SimPort {
     }
 }
 
+/// The function-table entry of code address `addr` (0: not loaded).
+fn slot_entry(addr: u32) -> u32 {
+    match addr {
+        0 => UNSET_SLOT_ENTRY,
+        a => a,
+    }
+}
+
+/// The simulated function table.
+struct SimTable<'p>(&'p mut Esp32SimPort);
+
+impl SlotTable for SimTable<'_> {
+    fn slots(&self) -> u32 {
+        self.0.slots
+    }
+
+    fn read(&mut self, slot: u32) -> u64 {
+        self.0.read_word(FUNCTION_TABLE + 4 * slot).into()
+    }
+
+    fn write(&mut self, slot: u32, entry: u64) {
+        self.0.write_word(FUNCTION_TABLE + 4 * slot, entry as u32);
+    }
+}
+
 /// The run-time error of a fault of the simulated processor.
 fn machine_fault(fault: xtensa_sim::Fault) -> Fault {
     let error = match fault {
@@ -272,16 +338,8 @@ impl Port for Esp32SimPort {
     }
 
     fn set_slot(&mut self, slot: u32, addr: u32) -> Result<(), LoadError> {
-        let slots = self.slots;
-        if slot >= slots {
-            return Err(LoadError::BadSlot { slot, slots });
-        }
-        let target = match addr {
-            0 => UNSET_SLOT_ENTRY,
-            a if self.map.in_code(a, 1) => a,
-            a => return Err(MemError::OutOfRange { addr: a, len: 1 }.into()),
-        };
-        self.write_word(FUNCTION_TABLE + 4 * slot, target);
+        check_swap(&self.map, self.slots, slot, addr)?;
+        self.write_word(FUNCTION_TABLE + 4 * slot, slot_entry(addr));
         Ok(())
     }
 
@@ -313,6 +371,7 @@ impl Port for Esp32SimPort {
         };
         let result = loop {
             self.forward_interrupt();
+            self.apply_patches();
             match self.sim.run(FUEL) {
                 Ok(Stop::Intercepted(RUN_RETURN)) => break Ok(()),
                 Ok(Stop::Intercepted(pc)) => {
@@ -324,11 +383,16 @@ impl Port for Esp32SimPort {
                 Err(fault) => break Err(machine_fault(fault)),
             }
         };
+        self.end_diversion();
         self.last_run = Some(self.sim.instructions() - before);
         result
     }
 
     fn instructions(&self) -> Option<u64> {
         self.last_run
+    }
+
+    fn run_ended(&mut self) {
+        self.apply_patches();
     }
 }

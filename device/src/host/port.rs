@@ -9,11 +9,13 @@ use super::ctx::Ctx;
 use super::mmap::{Mapping, READ_WRITE, READ_WRITE_EXEC};
 use super::natives::{RunEnv, RunScope, Thunks};
 use super::trampoline::bs_device_enter;
+use crate::abi::Native;
 use crate::abi::host::{self as abi, NATIVE_SLOTS};
 use crate::device::{Fault, LoadError, OutputSink, Port, RunControl};
+use crate::divert::{Diversion, SlotTable};
 use crate::error::RuntimeError;
 use crate::memory::{MemError, Memory, MemoryMap};
-use crate::patch::Staged;
+use crate::patch::{Staged, check_load, check_swap};
 use crate::runtime::Runtime;
 use crate::std_io::ProcessIo;
 
@@ -82,7 +84,9 @@ impl HostPort {
             functions,
             slots: self.ctx.slots(),
             unset: self.thunks.unset_slot(),
+            raise: self.thunks.native(Native::RaiseInterrupted as u32),
             staged: Mutex::new(Box::default()),
+            diversion: Mutex::new(Diversion::default()),
         }
     }
 
@@ -103,9 +107,10 @@ impl HostPort {
     }
 }
 
-/// Sets and clears a host port's interrupt flag from any thread (see [`HostPort::run_control`]).
-/// Generated code reads the flag with plain loads, which see the store (x86-64 keeps stores in
-/// order and makes them visible to other cores).
+/// Sets and clears a host port's interrupt flag from any thread (see [`HostPort::run_control`]),
+/// and diverts its function table while a run is interrupted ([`crate::divert`]). Generated
+/// code reads the flag and the table with plain loads, which see the stores (x86-64 keeps
+/// stores in order and makes them visible to other cores).
 pub struct HostRunControl {
     flag: *const AtomicU32,
     map: MemoryMap,
@@ -118,8 +123,12 @@ pub struct HostRunControl {
     slots: u32,
     /// What an empty slot points at.
     unset: u64,
+    /// The thunk of `RaiseInterrupted`, which every slot points at while a run is interrupted.
+    raise: u64,
     /// The swaps of a patch sent during a run.
     staged: Mutex<Box<Staged>>,
+    /// The real function table while a run is interrupted.
+    diversion: Mutex<Diversion>,
 }
 
 // SAFETY: the flag and the function table are only accessed atomically; loads during a run
@@ -134,27 +143,57 @@ impl HostRunControl {
         // SAFETY: see `HostPort::run_control`.
         unsafe { &*self.flag }
     }
+
+    /// The function table, as a diversion changes it.
+    fn table(&self) -> Table<'_> {
+        Table(self)
+    }
+}
+
+/// A host port's function table through its atomic words.
+struct Table<'c>(&'c HostRunControl);
+
+impl Table<'_> {
+    fn word(&self, slot: u32) -> &AtomicU64 {
+        // SAFETY: callers pass slot < slots, which keeps the word inside the table.
+        unsafe { &*self.0.functions.add(slot as usize) }
+    }
+}
+
+impl SlotTable for Table<'_> {
+    fn slots(&self) -> u32 {
+        self.0.slots
+    }
+
+    fn read(&mut self, slot: u32) -> u64 {
+        self.word(slot).load(Ordering::SeqCst)
+    }
+
+    fn write(&mut self, slot: u32, entry: u64) {
+        self.word(slot).store(entry, Ordering::SeqCst);
+    }
 }
 
 impl RunControl for HostRunControl {
     fn interrupt(&self) {
+        lock(&self.diversion).divert(&mut self.table(), self.raise);
         self.flag().store(1, Ordering::SeqCst);
     }
 
     fn clear_interrupt(&self) {
+        lock(&self.diversion).restore(&mut self.table());
         self.flag().store(0, Ordering::SeqCst);
     }
 
     fn load(&self, addr: u32, bytes: &[u8]) -> Result<(), LoadError> {
         let len = bytes.len() as u32;
+        check_load(&self.map, addr, len)?;
         let target = if self.map.in_code(addr, len) {
             // SAFETY: the range is inside the code mapping.
             unsafe { self.code.add((addr - self.map.code_base) as usize) }
-        } else if self.map.in_data(addr, len) {
+        } else {
             // SAFETY: the range is inside the data region, at the start of the arena mapping.
             unsafe { self.arena.add((addr - self.map.data_base) as usize) }
-        } else {
-            return Err(MemError::OutOfRange { addr, len }.into());
         };
         // SAFETY: inside a mapping (checked above); nothing reads these bytes until a slot
         // swap points at them.
@@ -163,15 +202,7 @@ impl RunControl for HostRunControl {
     }
 
     fn stage_slot(&self, slot: u32, addr: u32) -> Result<(), LoadError> {
-        if slot >= self.slots {
-            return Err(LoadError::BadSlot {
-                slot,
-                slots: self.slots,
-            });
-        }
-        if addr != 0 && !self.map.in_code(addr, 1) {
-            return Err(MemError::OutOfRange { addr, len: 1 }.into());
-        }
+        check_swap(&self.map, self.slots, slot, addr)?;
         lock(&self.staged)
             .stage(slot, addr)
             .map_err(LoadError::Patch)
@@ -180,14 +211,15 @@ impl RunControl for HostRunControl {
     fn commit(&self, count: u32) -> Result<(), LoadError> {
         let mut staged = lock(&self.staged);
         let swaps = staged.take(count).map_err(LoadError::Patch)?;
+        let mut diversion = lock(&self.diversion);
         critical_section::with(|_| {
             for &(slot, addr) in swaps {
                 let target = match addr {
                     0 => self.unset,
                     a => self.code as u64 + (a - self.map.code_base) as u64,
                 };
-                // SAFETY: slot < slots (checked when staged) keeps the word inside the table.
-                unsafe { &*self.functions.add(slot as usize) }.store(target, Ordering::SeqCst);
+                // slot < slots was checked when it was staged.
+                diversion.set(&mut self.table(), slot, target);
             }
         });
         Ok(())

@@ -40,9 +40,7 @@ pub fn lower(body: &Body, file: u32) -> ir::Function {
     }
     let params = l.prologue(body);
     l.stmts(&body.stmts);
-    let mut f = l.b.finish(params, body.ret.ir_ty());
-    interrupt::poll_before_calls(&mut f);
-    f
+    l.b.finish(params, body.ret.ir_ty())
 }
 
 /// The IR type of values of a (non-void) type.
