@@ -5,10 +5,12 @@
 //! `FloatDiv` native (the ESP32's FPU has no `div.s`), and loops test at their bottom →
 //! liveness → the shared graph-colouring allocator ([`ir::regalloc`]) over this target's
 //! registers (`regs`) → instruction selection with the frame, shadow-stack root slots and
-//! parallel moves (`select`) → layout with literal pools and branch relaxation (`asm`).
+//! parallel moves (`select`), in the block order of `layout` → assembly with literal pools
+//! and branch relaxation (`asm`).
 
 pub mod abi;
 mod asm;
+mod layout;
 mod regs;
 mod select;
 

@@ -16,6 +16,7 @@ use super::abi::{
     CTX_SHADOW_SP, FUNCTION_TABLE, NATIVE_SLOTS, NATIVE_VECTOR, RAISE_STACK_OVERFLOW,
 };
 use super::asm::{Assembled, Assembler, Cond as Br, Label, Literal};
+use super::layout;
 use super::regs::*;
 use crate::isa::*;
 use ir::moves::Move;
@@ -81,8 +82,9 @@ pub fn select(f: &Function, alloc: &Allocation, chunk: u32) -> Result<Assembled,
     }
     s.a.mark_entry();
     s.prologue()?;
-    for (i, &b) in alloc.order.iter().enumerate() {
-        let next = alloc.order.get(i + 1).copied();
+    let order = layout::headers_at_the_bottom(f, &alloc.order);
+    for (i, &b) in order.iter().enumerate() {
+        let next = order.get(i + 1).copied();
         s.a.bind(s.blocks[b.0 as usize]);
         let insts = &f.block(b).insts;
         let mut i = 0;
