@@ -13,15 +13,10 @@ use ir::{BlockId, Function, Terminator};
 /// `order` with every loop header that has exactly one back edge moved to just after the
 /// block that branches back to it. The entry block stays first.
 pub fn headers_at_the_bottom(f: &Function, order: &[BlockId]) -> Vec<BlockId> {
-    let back_edge_into = |at: usize| {
-        order[at..]
-            .iter()
-            .any(|b| f.block(*b).term.successors().contains(&order[at]))
-    };
-    let headers: Vec<BlockId> = (1..order.len())
-        .filter(|&at| back_edge_into(at))
-        .map(|at| order[at])
-        .collect();
+    let back_edge_into =
+        |at: usize| order[at..].iter().any(|b| f.block(*b).term.successors().contains(&order[at]));
+    let headers: Vec<BlockId> =
+        (1..order.len()).filter(|&at| back_edge_into(at)).map(|at| order[at]).collect();
     let mut order = order.to_vec();
     for h in headers {
         let Some(at) = order.iter().position(|&b| b == h) else { continue };
