@@ -10,6 +10,7 @@
 
 pub mod abi;
 mod asm;
+mod frame;
 mod layout;
 mod regs;
 mod select;
@@ -141,7 +142,7 @@ pub fn compile_with_chunk(f: &Function, chunk: u32) -> Result<MachineCode, Codeg
     };
     let alloc = ir::regalloc::allocate(&f, &live, &regs::registers(), &constraints)
         .ok_or(CodegenError::TooLarge)?;
-    let assembled = select::select(&f, &alloc, chunk)?;
+    let assembled = select::select(&f, &alloc, &live, chunk)?;
     let mut call_sites: Vec<CallSite> = std::iter::once((assembled.entry, LocId(0)))
         .chain(assembled.calls)
         .map(|(return_offset, loc)| CallSite { return_offset, loc })
