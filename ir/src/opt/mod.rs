@@ -10,13 +10,17 @@ mod copyprop;
 mod dce;
 mod licm;
 mod loops;
+mod redundant;
 mod rotate;
 
 use crate::{Function, Inst, Var};
 
-/// Runs every pass on `f`, in order: copy propagation, rotate recognition, loop-invariant
-/// loads, then dead-code removal.
+/// Runs every pass on `f`, in order: copy propagation, redundant loads and checks (and copy
+/// propagation again over the copies that leaves), rotate recognition, loop-invariant loads,
+/// then dead-code removal.
 pub fn optimize(f: &mut Function) {
+    copyprop::run(f);
+    redundant::run(f);
     copyprop::run(f);
     rotate::run(f);
     licm::run(f);
