@@ -2,7 +2,8 @@
 //! (a body split by bounds checks, a method's straight-line code), a load of an object word
 //! that an earlier load already read becomes a copy of that load's result, and a branch that an
 //! earlier branch on the same values already decided becomes a jump. `a[i] = a[j]; a[j] = t`
-//! then reads `a`'s length and storage once and checks `i` and `j` once each.
+//! then reads `a`'s length and storage once and checks `i` and `j` once each. A word stored
+//! through a reference is reused the same way by the loads from there that follow.
 //!
 //! Memory, as for loop-invariant loads: only loads through `Ref` addresses are reused (never
 //! volatile ones), a store through a `Ref` or `Any` address forgets the loads whose bytes it may
@@ -135,9 +136,9 @@ fn step(inst: &mut Inst, known: &mut Known, vars: &[Ty], volatile: &[bool]) {
         }
         Inst::Store {
             width,
+            src,
             addr,
             offset,
-            ..
         } => {
             if vars[addr.0 as usize] != Ty::I32 {
                 let (lo, hi) = range(width, offset);
@@ -145,6 +146,11 @@ fn step(inst: &mut Inst, known: &mut Known, vars: &[Ty], volatile: &[bool]) {
                     let (a, b) = range(w, o);
                     b <= lo || hi <= a
                 });
+            }
+            // A word stored through a reference is what a load from there reads next.
+            if vars[addr.0 as usize] == Ty::Ref && width == Width::W32 && !volatile[addr.0 as usize]
+            {
+                known.loads.push((known.resolve(addr), width, offset, src));
             }
         }
         Inst::Call { dst, .. } => {
@@ -178,6 +184,7 @@ mod tests {
     const LEN1: Var = Var(2);
     const LEN2: Var = Var(3);
     const X: Var = Var(4);
+    const OTHER: Var = Var(5);
 
     fn load(dst: Var, offset: i32) -> Inst {
         Inst::Load {
@@ -201,8 +208,8 @@ mod tests {
     /// `a[i]` twice: length load and bounds check, then again, then return.
     fn twice(between: Vec<Inst>) -> Function {
         let mut f = Function::empty("twice", None);
-        f.params = vec![A, I];
-        f.vars = vec![Ty::Ref, Ty::I32, Ty::I32, Ty::I32, Ty::I32];
+        f.params = vec![A, I, X, OTHER];
+        f.vars = vec![Ty::Ref, Ty::I32, Ty::I32, Ty::I32, Ty::I32, Ty::Ref];
         f.locs = vec![Default::default()];
         let block = |insts, term| Block { insts, term };
         let mut second = between;
@@ -253,11 +260,11 @@ mod tests {
     }
 
     #[test]
-    fn a_field_store_or_a_call_forgets_the_length() {
+    fn a_store_through_another_reference_or_a_call_forgets_the_length() {
         let store = Inst::Store {
             width: Width::W32,
             src: I,
-            addr: A,
+            addr: OTHER,
             offset: 8,
         };
         let call = Inst::Call {
@@ -272,6 +279,23 @@ mod tests {
             assert_eq!(f.blocks[1].insts.last(), Some(&load(LEN2, 8)), "{f}");
             assert_eq!(f.blocks[1].term, check(LEN2, 2), "{f}");
         }
+    }
+
+    #[test]
+    fn a_load_after_a_store_reads_the_stored_var() {
+        let store = Inst::Store {
+            width: Width::W32,
+            src: I,
+            addr: A,
+            offset: 8,
+        };
+        let mut f = twice(vec![store]);
+        run(&mut f);
+        assert_eq!(
+            f.blocks[1].insts.last(),
+            Some(&Inst::Copy { dst: LEN2, src: I }),
+            "{f}"
+        );
     }
 
     #[test]
