@@ -3,7 +3,8 @@
 //! that an earlier load already read becomes a copy of that load's result, and a branch that an
 //! earlier branch on the same values already decided becomes a jump. `a[i] = a[j]; a[j] = t`
 //! then reads `a`'s length and storage once and checks `i` and `j` once each. A word stored
-//! through a reference is reused the same way by the loads from there that follow.
+//! through a reference is reused the same way by the loads from there that follow, and so is
+//! the result of an integer operation (not a division) on the same operands.
 //!
 //! Memory, as for loop-invariant loads: only loads through `Ref` addresses are reused (never
 //! volatile ones), a store through a `Ref` or `Any` address forgets the loads whose bytes it may
@@ -14,7 +15,25 @@
 //! known about it. Copies are followed, so that a check on a reused load's copy matches the
 //! check on the original.
 
-use crate::{Cond, Function, Inst, Terminator, Ty, Var, Width};
+use crate::{Cond, Function, Inst, IntOp, Terminator, Ty, Var, Width};
+
+/// A pure integer operation on resolved operands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expr {
+    /// `a op b`.
+    Vars(IntOp, Var, Var),
+    /// `a op imm`.
+    Imm(IntOp, Var, i32),
+}
+
+impl Expr {
+    fn mentions(self, v: Var) -> bool {
+        match self {
+            Expr::Vars(_, a, b) => a == v || b == v,
+            Expr::Imm(_, a, _) => a == v,
+        }
+    }
+}
 
 /// What is known at a point of a block chain.
 #[derive(Clone, Default)]
@@ -25,6 +44,8 @@ struct Known {
     facts: Vec<(Cond, Var, Var, bool)>,
     /// `(dst, src)`: `dst` holds the value of `src`.
     copies: Vec<(Var, Var)>,
+    /// `(expr, value)`: `value` holds the result of `expr`.
+    exprs: Vec<(Expr, Var)>,
 }
 
 impl Known {
@@ -33,6 +54,22 @@ impl Known {
         self.loads.retain(|&(a, _, _, x)| a != v && x != v);
         self.facts.retain(|&(_, a, b, _)| a != v && b != v);
         self.copies.retain(|&(d, s)| d != v && s != v);
+        self.exprs.retain(|&(e, x)| x != v && !e.mentions(v));
+    }
+
+    /// Updates what is known over `inst`, which computes `e` into `dst`: a copy of an earlier
+    /// var that holds `e`, if there is one.
+    fn compute(&mut self, inst: &mut Inst, e: Expr, dst: Var, vars: &[Ty]) {
+        let earlier = self.exprs.iter().find(|&&(x, _)| x == e).map(|&(_, v)| v);
+        self.assign(dst);
+        match earlier {
+            Some(v) if v != dst && vars[v.0 as usize] == vars[dst.0 as usize] => {
+                *inst = Inst::Copy { dst, src: v };
+                self.copies.push((dst, v));
+            }
+            _ if !e.mentions(dst) => self.exprs.push((e, dst)),
+            _ => {}
+        }
     }
 
     /// The var whose value `v` holds, through copies.
@@ -158,6 +195,15 @@ fn step(inst: &mut Inst, known: &mut Known, vars: &[Ty], volatile: &[bool]) {
             if let Some(d) = dst {
                 known.assign(d);
             }
+        }
+        // Divisions trap on a zero divisor: they stay where they are.
+        Inst::Int { op, dst, a, b } if !matches!(op, IntOp::DivS | IntOp::RemS) => {
+            let e = Expr::Vars(op, known.resolve(a), known.resolve(b));
+            known.compute(inst, e, dst, vars);
+        }
+        Inst::IntImm { op, dst, a, imm } if !matches!(op, IntOp::DivS | IntOp::RemS) => {
+            let e = Expr::Imm(op, known.resolve(a), imm);
+            known.compute(inst, e, dst, vars);
         }
         Inst::Copy { dst, src } => {
             let src = known.resolve(src);
@@ -294,6 +340,24 @@ mod tests {
         assert_eq!(
             f.blocks[1].insts.last(),
             Some(&Inst::Copy { dst: LEN2, src: I }),
+            "{f}"
+        );
+    }
+
+    #[test]
+    fn an_address_computed_twice_is_computed_once() {
+        let shl = |dst| Inst::IntImm {
+            op: IntOp::Shl,
+            dst,
+            a: I,
+            imm: 2,
+        };
+        let mut f = twice(vec![shl(X)]);
+        f.blocks[0].insts.push(shl(LEN1));
+        run(&mut f);
+        assert_eq!(
+            f.blocks[1].insts[0],
+            Inst::Copy { dst: X, src: LEN1 },
             "{f}"
         );
     }
