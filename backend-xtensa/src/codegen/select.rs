@@ -9,7 +9,8 @@
 //! [`CTX_SHADOW_SP`]) down by 4 bytes per slot in the prologue, raising a stack overflow
 //! below the limit, zero the slots, keep the frame base in [`SHADOW_BASE`] and move the
 //! pointer back before returning. Every definition of a rooted var in a register is also
-//! written to its slot.
+//! written to its slot. Functions whose calls are on some paths only push the frame before
+//! their first call on each path instead ([`super::frame`]).
 
 use super::CodegenError;
 use super::abi::{
