@@ -8,6 +8,7 @@
 
 mod copyprop;
 mod dce;
+mod jumps;
 mod licm;
 mod loops;
 mod redundant;
@@ -17,13 +18,14 @@ use crate::{Function, Inst, Var};
 
 /// Runs every pass on `f`, in order: copy propagation, redundant loads and checks (and copy
 /// propagation again over the copies that leaves), rotate recognition, loop-invariant loads,
-/// then dead-code removal.
+/// jump threading, then dead-code removal.
 pub fn optimize(f: &mut Function) {
     copyprop::run(f);
     redundant::run(f);
     copyprop::run(f);
     rotate::run(f);
     licm::run(f);
+    jumps::run(f);
     dce::run(f);
 }
 
