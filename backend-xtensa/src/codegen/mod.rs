@@ -212,6 +212,37 @@ mod tests {
             .collect()
     }
 
+    /// `y = x < 0 ? 1 : 2; return y`: both arms return where they are instead of jumping to
+    /// a shared `retw.n`.
+    #[test]
+    fn a_jump_to_a_return_is_a_return() {
+        use ir::{Block, BlockId, Cond, Ty, Var};
+        let (x, y, zero) = (Var(0), Var(1), Var(2));
+        let mut f = Function::empty("sign", Some(Ty::I32));
+        f.params = vec![x];
+        f.vars = vec![Ty::I32; 3];
+        let block = |insts, term| Block { insts, term };
+        let set = |value| vec![Inst::IConst { dst: y, value }];
+        f.blocks = vec![
+            block(
+                vec![Inst::IConst { dst: zero, value: 0 }],
+                Terminator::Branch {
+                    cond: Cond::LtS,
+                    a: x,
+                    b: zero,
+                    then: BlockId(1),
+                    other: BlockId(2),
+                },
+            ),
+            block(set(1), Terminator::Jump(BlockId(3))),
+            block(set(2), Terminator::Jump(BlockId(3))),
+            block(vec![], Terminator::Return(Some(y))),
+        ];
+        let l = listing(&f);
+        assert!(!l.iter().any(|i| i.starts_with("j ")), "{l:?}");
+        assert_eq!(l.iter().filter(|i| *i == "retw.n").count(), 2, "{l:?}");
+    }
+
     /// `fib(n)`: parameters and results stay in their ABI registers, the value live across the
     /// second call survives in a preserved register, constants compare by `bgei`, the callee is
     /// loaded from its function-table entry.

@@ -921,6 +921,16 @@ impl Sel<'_> {
         match t {
             Terminator::Jump(b) => {
                 let to = self.blocks[b.0 as usize];
+                let target = self.f.block(*b);
+                let frameless = self.alloc.shadow_slots == 0 || self.state == Framed::No;
+                if Some(to) != next
+                    && frameless
+                    && target.insts.is_empty()
+                    && matches!(target.term, Terminator::Return(_))
+                {
+                    // A `retw.n` (after the result's move) is no longer than a `j` to one.
+                    return self.terminator(&target.term, next);
+                }
                 if Some(to) != next {
                     self.a.jump(to);
                 }
