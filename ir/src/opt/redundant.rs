@@ -4,8 +4,7 @@
 //! earlier branch on the same values already decided becomes a jump. `a[i] = a[j]; a[j] = t`
 //! then reads `a`'s length and storage once and checks `i` and `j` once each. A word stored
 //! through a reference is reused the same way by the loads from there that follow, and so is
-//! the result of an integer operation (not a division) on the same operands. A branch on two
-//! constants is decided too.
+//! the result of an integer operation (not a division) on the same operands.
 //!
 //! Memory, as for loop-invariant loads: only loads through `Ref` addresses are reused (never
 //! volatile ones), a store through a `Ref` or `Any` address forgets the loads whose bytes it may
@@ -101,7 +100,6 @@ pub(crate) fn run(f: &mut Function) {
         }
     }
     let volatile = f.volatile_addresses();
-    let defs = super::Defs::compute(f);
     // What is known on entry to each block, from its predecessor (used when it is the only one).
     let mut entry: Vec<Option<Known>> = vec![None; f.blocks.len()];
     for &b in &order {
@@ -109,14 +107,6 @@ pub(crate) fn run(f: &mut Function) {
             entry[b.0 as usize].take().unwrap_or_default()
         } else {
             Known::default()
-        };
-        // A branch on two constants (a zero-divisor check of a constant divisor) is decided.
-        let constant = |v| defs.constant(f, v).map(|c| c as u32);
-        let constants = match f.block(b).term {
-            Terminator::Branch { cond, a, b, .. } => constant(a)
-                .zip(constant(b))
-                .map(|(x, y)| crate::interp::test(cond, x, y)),
-            _ => None,
         };
         let block = &mut f.blocks[b.0 as usize];
         for inst in &mut block.insts {
@@ -135,8 +125,7 @@ pub(crate) fn run(f: &mut Function) {
                 .facts
                 .iter()
                 .find(|&&(c, x, y, _)| c == cond && x == ra && y == rb)
-                .map(|&(_, _, _, holds)| holds)
-                .or(constants);
+                .map(|&(_, _, _, holds)| holds);
             match decided {
                 Some(true) => block.term = Terminator::Jump(then),
                 Some(false) => block.term = Terminator::Jump(other),
@@ -371,28 +360,6 @@ mod tests {
             Inst::Copy { dst: X, src: LEN1 },
             "{f}"
         );
-    }
-
-    #[test]
-    fn a_check_of_a_constant_is_decided() {
-        let mut f = twice(vec![]);
-        f.blocks[0].insts = vec![
-            Inst::IConst {
-                dst: LEN1,
-                value: 3,
-            },
-            Inst::IConst { dst: X, value: 0 },
-        ];
-        f.blocks[0].term = Terminator::Branch {
-            cond: Cond::Eq,
-            a: LEN1,
-            b: X,
-            then: BlockId(3),
-            other: BlockId(1),
-        };
-        f.params = vec![A, I, OTHER];
-        run(&mut f);
-        assert_eq!(f.blocks[0].term, Terminator::Jump(BlockId(1)), "{f}");
     }
 
     #[test]
