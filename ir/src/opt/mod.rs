@@ -14,7 +14,7 @@ mod loops;
 mod redundant;
 mod rotate;
 
-use crate::{Function, Inst, Var};
+use crate::{Function, Inst, Var, Width};
 
 /// Runs every pass on `f`, in order: copy propagation, redundant loads and checks (and copy
 /// propagation again over the copies that leaves), rotate recognition, loop-invariant loads,
@@ -89,4 +89,13 @@ impl Defs {
             _ => None,
         }
     }
+}
+
+/// The bytes `[offset, offset + size)` an access of `width` at `offset` touches.
+pub(crate) fn range(width: Width, offset: i32) -> (i64, i64) {
+    let size = match width {
+        Width::U8 => 1,
+        Width::W32 => 4,
+    };
+    (offset as i64, offset as i64 + size)
 }

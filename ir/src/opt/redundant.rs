@@ -15,6 +15,7 @@
 //! known about it. Copies are followed, so that a check on a reused load's copy matches the
 //! check on the original.
 
+use super::range;
 use crate::{Cond, Function, Inst, IntOp, Terminator, Ty, Var, Width};
 
 /// A pure integer operation on resolved operands.
@@ -79,15 +80,6 @@ impl Known {
         }
         v
     }
-}
-
-/// The bytes `[offset, offset + size)` an access touches.
-fn range(width: Width, offset: i32) -> (i64, i64) {
-    let size = match width {
-        Width::U8 => 1,
-        Width::W32 => 4,
-    };
-    (offset as i64, offset as i64 + size)
 }
 
 /// Removes the redundant loads and branches of `f`.
@@ -232,6 +224,16 @@ mod tests {
     const X: Var = Var(4);
     const OTHER: Var = Var(5);
 
+    /// `i` stored at `addr + 8` (where `a`'s length is).
+    fn store(addr: Var) -> Inst {
+        Inst::Store {
+            width: Width::W32,
+            src: I,
+            addr,
+            offset: 8,
+        }
+    }
+
     fn load(dst: Var, offset: i32) -> Inst {
         Inst::Load {
             width: Width::W32,
@@ -294,12 +296,7 @@ mod tests {
 
     #[test]
     fn an_element_store_keeps_the_length() {
-        let store = Inst::Store {
-            width: Width::W32,
-            src: I,
-            addr: X,
-            offset: 8,
-        };
+        let store = store(X);
         let mut f = twice(vec![store]);
         run(&mut f);
         assert_eq!(f.blocks[1].term, Terminator::Jump(BlockId(2)), "{f}");
@@ -307,12 +304,7 @@ mod tests {
 
     #[test]
     fn a_store_through_another_reference_or_a_call_forgets_the_length() {
-        let store = Inst::Store {
-            width: Width::W32,
-            src: I,
-            addr: OTHER,
-            offset: 8,
-        };
+        let store = store(OTHER);
         let call = Inst::Call {
             dst: None,
             callee: Callee::Slot(0),
@@ -329,12 +321,7 @@ mod tests {
 
     #[test]
     fn a_load_after_a_store_reads_the_stored_var() {
-        let store = Inst::Store {
-            width: Width::W32,
-            src: I,
-            addr: A,
-            offset: 8,
-        };
+        let store = store(A);
         let mut f = twice(vec![store]);
         run(&mut f);
         assert_eq!(
