@@ -5,10 +5,13 @@
 //! `FloatDiv` native (the ESP32's FPU has no `div.s`), and loops test at their bottom →
 //! liveness → the shared graph-colouring allocator ([`ir::regalloc`]) over this target's
 //! registers (`regs`) → instruction selection with the frame, shadow-stack root slots and
-//! parallel moves (`select`) → layout with literal pools and branch relaxation (`asm`).
+//! parallel moves (`select`), in the block order of `layout` → assembly with literal pools
+//! and branch relaxation (`asm`).
 
 pub mod abi;
 mod asm;
+mod frame;
+mod layout;
 mod regs;
 mod select;
 
@@ -206,7 +209,7 @@ fn compile_all(f: &Function, chunk: u32, calls: Calls) -> Result<MachineCode, Co
     };
     let alloc = ir::regalloc::allocate(&f, &live, &regs::registers(), &constraints)
         .ok_or(CodegenError::TooLarge)?;
-    let assembled = select::select(&f, &alloc, chunk, calls)?;
+    let assembled = select::select(&f, &alloc, &live, chunk, calls)?;
     let mut call_sites: Vec<CallSite> = std::iter::once((assembled.entry, LocId(0)))
         .chain(assembled.calls)
         .map(|(return_offset, loc)| CallSite { return_offset, loc })
@@ -319,6 +322,37 @@ mod tests {
             .lines()
             .map(|l| l.split("  ").last().unwrap().trim().to_string())
             .collect()
+    }
+
+    /// `y = x < 0 ? 1 : 2; return y`: both arms return where they are instead of jumping to
+    /// a shared `retw.n`.
+    #[test]
+    fn a_jump_to_a_return_is_a_return() {
+        use ir::{Block, BlockId, Cond, Ty, Var};
+        let (x, y, zero) = (Var(0), Var(1), Var(2));
+        let mut f = Function::empty("sign", Some(Ty::I32));
+        f.params = vec![x];
+        f.vars = vec![Ty::I32; 3];
+        let block = |insts, term| Block { insts, term };
+        let set = |value| vec![Inst::IConst { dst: y, value }];
+        f.blocks = vec![
+            block(
+                vec![Inst::IConst { dst: zero, value: 0 }],
+                Terminator::Branch {
+                    cond: Cond::LtS,
+                    a: x,
+                    b: zero,
+                    then: BlockId(1),
+                    other: BlockId(2),
+                },
+            ),
+            block(set(1), Terminator::Jump(BlockId(3))),
+            block(set(2), Terminator::Jump(BlockId(3))),
+            block(vec![], Terminator::Return(Some(y))),
+        ];
+        let l = listing(&f);
+        assert!(!l.iter().any(|i| i.starts_with("j ")), "{l:?}");
+        assert_eq!(l.iter().filter(|i| *i == "retw.n").count(), 2, "{l:?}");
     }
 
     /// `fib(n)`: parameters and results stay in their ABI registers, the value live across the

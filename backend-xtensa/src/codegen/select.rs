@@ -9,15 +9,19 @@
 //! [`CTX_SHADOW_SP`]) down by 4 bytes per slot in the prologue, raising a stack overflow
 //! below the limit, zero the slots, keep the frame base in [`SHADOW_BASE`] and move the
 //! pointer back before returning. Every definition of a rooted var in a register is also
-//! written to its slot.
+//! written to its slot. Functions whose calls are on some paths only push the frame before
+//! their first call on each path instead ([`super::frame`]).
 
 use super::abi::{
     CTX_SHADOW_SP, FUNCTION_TABLE, NATIVE_SLOTS, NATIVE_VECTOR, RAISE_STACK_OVERFLOW,
 };
 use super::asm::{Assembled, Assembler, Cond as Br, Label, Literal};
+use super::frame::{self, Framed, LazyFrame};
+use super::layout;
 use super::regs::*;
 use super::{Calls, CodegenError};
 use crate::isa::*;
+use ir::analysis::{BitSet, Liveness};
 use ir::moves::Move;
 use ir::regalloc::{Allocation, Home};
 use ir::{Callee, Cond, FloatOp, Function, Inst as I, IntOp, LocId, Terminator, UnOp, Var, Width};
@@ -35,11 +39,12 @@ enum Place {
     Imm(i32),
 }
 
-/// Selects the instructions of `f` with allocation `alloc`, at most `chunk` code bytes between
-/// literal pools, calling other BlueScript functions as `calls` says.
+/// Selects the instructions of `f` with allocation `alloc` and liveness `live`, at most `chunk`
+/// code bytes between literal pools, calling other BlueScript functions as `calls` says.
 pub fn select(
     f: &Function,
     alloc: &Allocation,
+    live: &Liveness,
     chunk: u32,
     calls: Calls,
 ) -> Result<Assembled, CodegenError> {
@@ -78,7 +83,25 @@ pub fn select(
         a.align_entry();
     }
     let blocks = (0..f.blocks.len()).map(|_| a.label()).collect();
-    let mut s = Sel { f, alloc, a, frame, out_args, blocks, overflow: None, calls };
+    let param_in_base = f.params.len() > (SHADOW_BASE.index() - FIRST_PARAM) as usize;
+    let shadow_homes = alloc.homes.iter().any(|h| matches!(h, Some(Home::Shadow(_))));
+    let lazy = if alloc.shadow_slots > 0 && !param_in_base && !shadow_homes {
+        frame::lazy_frame(f, &alloc.order)
+    } else {
+        None
+    };
+    let mut s = Sel {
+        f,
+        alloc,
+        a,
+        frame,
+        out_args,
+        blocks,
+        overflow: None,
+        lazy,
+        state: Framed::Yes,
+        calls,
+    };
     if alloc.shadow_slots > 0 {
         // The shadow-stack overflow path goes before the entry point, within a short
         // backward branch of the prologue's check.
@@ -89,12 +112,23 @@ pub fn select(
     }
     s.a.mark_entry();
     s.prologue()?;
-    for (i, &b) in alloc.order.iter().enumerate() {
-        let next = alloc.order.get(i + 1).copied();
+    let order = layout::headers_at_the_bottom(f, &alloc.order);
+    for (i, &b) in order.iter().enumerate() {
+        let next = order.get(i + 1).copied();
         s.a.bind(s.blocks[b.0 as usize]);
+        if let Some(lazy) = &s.lazy {
+            s.state = lazy.entry[b.0 as usize].unwrap_or(Framed::No);
+        }
         let insts = &f.block(b).insts;
         let mut i = 0;
         while i < insts.len() {
+            if matches!(insts[i], I::Call { .. }) && s.state != Framed::Yes {
+                let before = match i {
+                    0 => live.live_in[b.0 as usize].clone(),
+                    _ => live.live_after_each(f, b).swap_remove(i - 1),
+                };
+                s.push_frame_lazily(&before)?;
+            }
             if s.scaled_add(&insts[i], insts.get(i + 1), &uses) {
                 i += 2;
             } else {
@@ -114,8 +148,13 @@ struct Sel<'a> {
     frame: u32,
     out_args: u32,
     blocks: Vec<Label>,
+    /// The shadow-stack overflow path, in functions with GC root slots.
     overflow: Option<Label>,
     calls: Calls,
+    /// The frame states when the function pushes its shadow-stack frame lazily.
+    lazy: Option<LazyFrame>,
+    /// Whether the shadow-stack frame is pushed where code is being selected.
+    state: Framed,
 }
 
 impl Sel<'_> {
@@ -315,10 +354,26 @@ impl Sel<'_> {
         self.root(v, r);
     }
 
-    /// Writes a rooted var's new value (in `r`) through to its GC root slot.
+    /// Writes a rooted var's new value (in `r`) through to its GC root slot, if the frame is
+    /// pushed (pushing it lazily writes the live vars' slots).
     fn root(&mut self, v: Var, r: Reg) {
         if let Some(slot) = self.alloc.roots[v.0 as usize] {
-            self.store_word(r, SHADOW_BASE, 4 * slot as i32);
+            self.when_framed(|s| s.store_word(r, SHADOW_BASE, 4 * slot as i32));
+        }
+    }
+
+    /// Emits `code` if the shadow-stack frame is pushed: always, never, or behind a test of
+    /// [`SHADOW_BASE`] where it may or may not be.
+    fn when_framed(&mut self, code: impl FnOnce(&mut Self)) {
+        match self.state {
+            Framed::No => {}
+            Framed::Yes => code(self),
+            Framed::Maybe => {
+                let skip = self.a.label();
+                self.a.branch(Br::Z(BranchZOp::Beqz, SHADOW_BASE), skip);
+                code(self);
+                self.a.bind(skip);
+            }
         }
     }
 
@@ -342,29 +397,30 @@ impl Sel<'_> {
     fn prologue(&mut self) -> Result<(), CodegenError> {
         self.a.inst(Inst::Entry { s: SP, frame: self.frame });
         let shadow = self.alloc.shadow_slots;
+        if 4 * shadow > 32000 {
+            return Err(CodegenError::TooLarge);
+        }
         let param_in_base = self.f.params.len() > (SHADOW_BASE.index() - FIRST_PARAM) as usize;
-        if let Some(overflow) = self.overflow {
-            let bytes = 4 * shadow as i32;
-            if bytes > 32000 {
-                return Err(CodegenError::TooLarge);
+        if let Some(lazy) = &self.lazy {
+            if lazy.maybe {
+                self.movi(SHADOW_BASE, 0);
             }
-            self.a.l32r(SCRATCH, Literal::Word(CTX_SHADOW_SP));
+            self.state = Framed::No;
+        } else if let Some(overflow) = self.overflow {
             if param_in_base {
                 // a9 keeps the parameter arriving in a7: the limit takes a8's context address,
                 // which is loaded again to store the new pointer.
+                self.a.l32r(SCRATCH, Literal::Word(CTX_SHADOW_SP));
                 self.mov(SCRATCH2, SHADOW_BASE);
                 self.load_word(SHADOW_BASE, SCRATCH, 0);
-                self.add_imm(SHADOW_BASE, SHADOW_BASE, -bytes);
+                self.add_imm(SHADOW_BASE, SHADOW_BASE, -4 * shadow as i32);
                 self.load_word(SCRATCH, SCRATCH, 4);
                 self.a.branch(Br::Rr(BranchOp::Bltu, SHADOW_BASE, SCRATCH), overflow);
                 self.a.l32r(SCRATCH, Literal::Word(CTX_SHADOW_SP));
+                self.store_word(SHADOW_BASE, SCRATCH, 0);
             } else {
-                self.load_word(SCRATCH2, SCRATCH, 4);
-                self.load_word(SHADOW_BASE, SCRATCH, 0);
-                self.add_imm(SHADOW_BASE, SHADOW_BASE, -bytes);
-                self.a.branch(Br::Rr(BranchOp::Bltu, SHADOW_BASE, SCRATCH2), overflow);
+                self.push_frame(overflow);
             }
-            self.store_word(SHADOW_BASE, SCRATCH, 0);
             // Zero the slots, except those written before any call can see them: the
             // parameters' and those of the vars the entry block defines before its first call.
             let early_defs = self.f.blocks[0]
@@ -378,13 +434,7 @@ impl Sel<'_> {
             };
             let written: Vec<u32> =
                 self.f.params.iter().copied().chain(early_defs).filter_map(slot).collect();
-            let zero: Vec<u32> = (0..shadow).filter(|k| !written.contains(k)).collect();
-            if !zero.is_empty() {
-                self.movi(SCRATCH, 0);
-                for k in zero {
-                    self.store_word(SCRATCH, SHADOW_BASE, 4 * k as i32);
-                }
-            }
+            self.zero_slots_except(&written);
         }
         let mut moves = Vec::new();
         for (i, &p) in self.f.params.iter().enumerate() {
@@ -409,12 +459,62 @@ impl Sel<'_> {
         Ok(())
     }
 
+    /// Moves the shadow-stack pointer down by the frame's slots, keeping the new pointer (the
+    /// frame's base) in [`SHADOW_BASE`]; below the limit, raises a stack overflow.
+    fn push_frame(&mut self, overflow: Label) {
+        self.a.l32r(SCRATCH, Literal::Word(CTX_SHADOW_SP));
+        self.load_word(SCRATCH2, SCRATCH, 4);
+        self.load_word(SHADOW_BASE, SCRATCH, 0);
+        self.add_imm(SHADOW_BASE, SHADOW_BASE, -4 * self.alloc.shadow_slots as i32);
+        self.a.branch(Br::Rr(BranchOp::Bltu, SHADOW_BASE, SCRATCH2), overflow);
+        self.store_word(SHADOW_BASE, SCRATCH, 0);
+    }
+
+    /// Zeroes the frame's root slots but `written`.
+    fn zero_slots_except(&mut self, written: &[u32]) {
+        let zero: Vec<u32> =
+            (0..self.alloc.shadow_slots).filter(|k| !written.contains(k)).collect();
+        if !zero.is_empty() {
+            self.movi(SCRATCH, 0);
+            for k in zero {
+                self.store_word(SCRATCH, SHADOW_BASE, 4 * k as i32);
+            }
+        }
+    }
+
+    /// Pushes the frame of a function that pushes it lazily, before a call where it may not be
+    /// pushed yet: the root slots of the rooted vars in `live` get their values, the others 0.
+    fn push_frame_lazily(&mut self, live: &BitSet) -> Result<(), CodegenError> {
+        let overflow = self.overflow.ok_or(CodegenError::Encode(
+            "a lazy shadow-stack frame without an overflow path".into(),
+        ))?;
+        let pushed = self.a.label();
+        if self.state == Framed::Maybe {
+            self.a.branch(Br::Z(BranchZOp::Bnez, SHADOW_BASE), pushed);
+        }
+        self.push_frame(overflow);
+        let mut written = Vec::new();
+        for v in live.iter().map(|v| Var(v as u32)) {
+            if let Some(slot) = self.alloc.roots[v.0 as usize] {
+                let r = self.read(v, SCRATCH);
+                self.store_word(r, SHADOW_BASE, 4 * slot as i32);
+                written.push(slot);
+            }
+        }
+        self.zero_slots_except(&written);
+        self.a.bind(pushed);
+        self.state = Framed::Yes;
+        Ok(())
+    }
+
     fn epilogue(&mut self) {
         let shadow = self.alloc.shadow_slots;
         if shadow > 0 {
-            self.a.l32r(SCRATCH, Literal::Word(CTX_SHADOW_SP));
-            self.add_imm(SCRATCH2, SHADOW_BASE, 4 * shadow as i32);
-            self.store_word(SCRATCH2, SCRATCH, 0);
+            self.when_framed(|s| {
+                s.a.l32r(SCRATCH, Literal::Word(CTX_SHADOW_SP));
+                s.add_imm(SCRATCH2, SHADOW_BASE, 4 * shadow as i32);
+                s.store_word(SCRATCH2, SCRATCH, 0);
+            });
         }
         self.a.inst(Inst::RetwN);
     }
@@ -837,6 +937,16 @@ impl Sel<'_> {
         match t {
             Terminator::Jump(b) => {
                 let to = self.blocks[b.0 as usize];
+                let target = self.f.block(*b);
+                let frameless = self.alloc.shadow_slots == 0 || self.state == Framed::No;
+                if Some(to) != next
+                    && frameless
+                    && target.insts.is_empty()
+                    && matches!(target.term, Terminator::Return(_))
+                {
+                    // A `retw.n` (after the result's move) is no longer than a `j` to one.
+                    return self.terminator(&target.term, next);
+                }
                 if Some(to) != next {
                     self.a.jump(to);
                 }

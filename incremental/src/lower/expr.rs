@@ -81,6 +81,11 @@ impl Lowerer {
                 self.b.switch_to(join);
                 result
             }
+            ExprKind::Convert(Conversion::Downcast(to), x) => {
+                let v = self.value(x);
+                let instance = matches!(x.ty.non_null(), Type::Class(_));
+                self.checked_reference(v, instance, to, span)
+            }
             ExprKind::Convert(c, x) => {
                 let v = self.value(x);
                 self.convert(c, v, span)

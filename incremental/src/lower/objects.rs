@@ -163,8 +163,16 @@ impl Lowerer {
     /// A reference or `any` word checked against reference type `to` at run time (raising a
     /// type error when it does not fit), as a reference. A check against a class first tries
     /// inline whether the word is an instance of exactly that class (or null, when `to` is
-    /// nullable), and calls the native only for subclasses and failures.
-    pub(super) fn checked_reference(&mut self, v: Var, to: &Type, span: Span) -> Var {
+    /// nullable), and calls the native only for subclasses and failures. `instance` says that
+    /// the word is statically null or an instance of some class (a reference of a class
+    /// type): then only null needs testing before its descriptor is compared.
+    pub(super) fn checked_reference(
+        &mut self,
+        v: Var,
+        instance: bool,
+        to: &Type,
+        span: Span,
+    ) -> Var {
         let rt = to.runtime_type();
         let RuntimeType::Instance { class, nullable } = &rt else {
             return self.unbox_ref(v, &rt, span);
@@ -173,10 +181,16 @@ impl Lowerer {
         let result = self.b.var(Ty::Ref);
         let (ok, slow, join) = (self.b.block(), self.b.block(), self.b.block());
         let small = self.b.block();
-        let kind = self.object_kind(word, slow, small);
-        let instance = self.b.iconst(Ty::I32, abi::KIND_INSTANCE as i32);
-        let is_instance = self.continue_if(Cond::Eq, kind, instance, slow);
-        self.b.switch_to(is_instance);
+        if instance {
+            let null = self.b.iconst(Ty::I32, abi::UNDEFINED as i32);
+            let object = self.continue_if(Cond::Ne, word, null, small);
+            self.b.switch_to(object);
+        } else {
+            let kind = self.object_kind(word, slow, small);
+            let instance = self.b.iconst(Ty::I32, abi::KIND_INSTANCE as i32);
+            let is_instance = self.continue_if(Cond::Eq, kind, instance, slow);
+            self.b.switch_to(is_instance);
+        }
         let desc = self.b.load(Ty::I32, word, abi::INSTANCE_CLASS);
         let wanted = self.b.sym_addr(DataSymbol::ClassDescriptor(class.clone()));
         let exact = self.continue_if(Cond::Eq, desc, wanted, slow);
@@ -409,12 +423,28 @@ mod tests {
     #[test]
     fn a_cast_to_a_class_compares_the_descriptor_before_calling_the_runtime() {
         let ir = lowered(
-            &format!("{CLASS}function f(a: A | null): integer {{ return (a as A).x }}"),
+            &format!("{CLASS}function f(a: object): integer {{ return (a as A).x }}"),
             "f",
         );
         let inline = ir.find("load.u8").expect("the kind is read inline");
         assert!(
             ir[inline..].contains("symaddr ClassDescriptor(\"A@main.bs\")"),
+            "{ir}"
+        );
+        assert_eq!(ir.matches("call native#").count(), 1, "one slow path: {ir}");
+    }
+
+    #[test]
+    fn a_cast_between_classes_tests_only_null_before_the_descriptor() {
+        let ir = lowered(
+            &format!(
+                "{CLASS}class B extends A {{}}\nfunction f(a: A | null): integer {{ return (a as B).x }}"
+            ),
+            "f",
+        );
+        assert!(!ir.contains("load.u8"), "an instance's kind is known: {ir}");
+        assert!(
+            ir.contains("symaddr ClassDescriptor(\"B@main.bs\")"),
             "{ir}"
         );
         assert_eq!(ir.matches("call native#").count(), 1, "one slow path: {ir}");

@@ -17,7 +17,7 @@ impl Lowerer {
             Conversion::FloatToInt => self.un(UnOp::FloatToInt, v, Ty::I32),
             Conversion::Box(from) => self.box_value(from, v, span),
             Conversion::Unbox(to) => self.unbox(to, v, span),
-            Conversion::Downcast(to) => self.checked_reference(v, to, span),
+            Conversion::Downcast(to) => self.checked_reference(v, false, to, span),
             Conversion::ToString(from) => {
                 let n = match from {
                     t if t.is_integral() => Native::IntToString,
@@ -226,7 +226,7 @@ impl Lowerer {
                 let desc = self.descriptor(to);
                 self.b.native_value(Native::UnboxArray, vec![v, desc], span)
             }
-            t if ir_ty(t) == Ty::Ref => self.checked_reference(v, to, span),
+            t if ir_ty(t) == Ty::Ref => self.checked_reference(v, false, to, span),
             _ => self.b.retype(v, ir_ty(to)),
         }
     }

@@ -22,8 +22,9 @@
 //! dead on entry to the header, so that every read in or after the loop sees the hoisted value.
 
 use super::loops::{Loop, natural_loops};
+use super::range;
 use crate::analysis::Liveness;
-use crate::{Block, BlockId, Function, Inst, Terminator, Ty, Var, Width};
+use crate::{Block, BlockId, Function, Inst, Terminator, Ty, Var};
 
 /// Hoists the invariant loads of every loop of `f`, innermost loops first.
 pub(crate) fn run(f: &mut Function) {
@@ -35,15 +36,6 @@ pub(crate) fn run(f: &mut Function) {
         done.push(l.header);
         hoist(f, &l);
     }
-}
-
-/// The bytes `[offset, offset + size)` an access touches.
-fn range(width: Width, offset: i32) -> (i64, i64) {
-    let size = match width {
-        Width::U8 => 1,
-        Width::W32 => 4,
-    };
-    (offset as i64, offset as i64 + size)
 }
 
 /// Hoists the invariant loads of loop `l` into a new preheader behind a copy of its header.
@@ -195,6 +187,7 @@ fn retarget(t: &mut Terminator, from: BlockId, to: BlockId) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Width;
     use crate::{Cond, IntOp};
 
     const A: Var = Var(0);

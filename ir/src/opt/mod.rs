@@ -8,18 +8,24 @@
 
 mod copyprop;
 mod dce;
+mod jumps;
 mod licm;
 mod loops;
+mod redundant;
 mod rotate;
 
-use crate::{Function, Inst, Var};
+use crate::{Function, Inst, Var, Width};
 
-/// Runs every pass on `f`, in order: copy propagation, rotate recognition, loop-invariant
-/// loads, then dead-code removal.
+/// Runs every pass on `f`, in order: copy propagation, redundant loads and checks (and copy
+/// propagation again over the copies that leaves), rotate recognition, loop-invariant loads,
+/// jump threading, then dead-code removal.
 pub fn optimize(f: &mut Function) {
+    copyprop::run(f);
+    redundant::run(f);
     copyprop::run(f);
     rotate::run(f);
     licm::run(f);
+    jumps::run(f);
     dce::run(f);
 }
 
@@ -83,4 +89,13 @@ impl Defs {
             _ => None,
         }
     }
+}
+
+/// The bytes `[offset, offset + size)` an access of `width` at `offset` touches.
+pub(crate) fn range(width: Width, offset: i32) -> (i64, i64) {
+    let size = match width {
+        Width::U8 => 1,
+        Width::W32 => 4,
+    };
+    (offset as i64, offset as i64 + size)
 }
