@@ -475,12 +475,13 @@ mod tests {
     #[test]
     fn a_leaf_loop_polls_through_a_register() {
         let leaf = listing(&polling_loop(false));
-        let poll = leaf.iter().position(|l| l.starts_with("bnez")).unwrap();
-        assert!(leaf[poll - 1].starts_with("l32i"), "{leaf:#?}");
+        let poll = leaf.iter().position(|l| l.starts_with("l32i")).unwrap();
+        assert!(leaf[poll + 1].starts_with("bnez"), "{leaf:#?}");
         assert_eq!(leaf.iter().filter(|l| l.starts_with("l32r")).count(), 2, "{leaf:#?}");
         assert!(leaf[1].starts_with("l32r"), "the address at the entry: {leaf:#?}");
         let calling = listing(&polling_loop(true));
-        let poll = calling.iter().position(|l| l.starts_with("bnez")).unwrap();
-        assert!(calling[poll - 2].starts_with("l32r"), "{calling:#?}");
+        let poll = calling.iter().position(|l| l.starts_with("l32i")).unwrap();
+        assert!(calling[poll - 1].starts_with("l32r"), "{calling:#?}");
+        assert!(calling[poll + 1].starts_with("bnez"), "{calling:#?}");
     }
 }
