@@ -139,9 +139,9 @@ fn callables(db: &dyn salsa::Database, file: SourceFile) -> Vec<items::Callable>
 
 /// The syntax of one function, constructor or method (the first of that name), or of the
 /// top-level statements for [`MAIN`] (static field initializers first). A separate query so
-/// that an edit elsewhere in the file stops here: the positions of a top-level function are
-/// relative to its start ([`function_origin`]), so that a function that only moved (a longer
-/// function above it) is not checked or lowered again.
+/// that an edit elsewhere in the file stops here: the positions of a top-level function or a
+/// method are relative to its start ([`function_origin`]), so that a function that only moved
+/// (a longer function above it) is not checked or lowered again.
 #[salsa::tracked(returns(ref))]
 pub fn function_syntax<'db>(
     db: &'db dyn salsa::Database,
@@ -152,7 +152,8 @@ pub fn function_syntax<'db>(
 }
 
 /// Where the positions of [`function_syntax`] (and so of that function's diagnostics, typed
-/// tree and IR) start in its file: a top-level function's start, 0 for the others. The
+/// tree and IR) start in its file: a top-level function's or method's (see
+/// [`items::relative`]), 0 for constructors and `<main>`. The
 /// closures of a function and the adapters of both share their owner's origin.
 #[salsa::tracked(returns(copy))]
 pub fn function_origin<'db>(

@@ -84,29 +84,56 @@ pub fn callables(file: &ast::SourceFile) -> Vec<Callable> {
     out
 }
 
-/// `callable` (a top-level function) parsed again from its own text in `text`, so that its
-/// positions are relative to its start, and that start; `None` for methods and constructors
-/// (their class's layout holds file positions anyway) and when the text alone does not parse
-/// into the same function cleanly.
+/// What a method is parsed inside when it is parsed again from its own text: a class of its
+/// own. Every method starts at least this far into its file (`class X{` is the shortest
+/// class head), so its origin is never negative.
+const METHOD_WRAPPER: &str = "class C{";
+
+/// `callable` parsed again from its own text in `text`, so that its positions are relative to
+/// its start (for a method, to [`METHOD_WRAPPER`]'s length before it), and that origin; `None`
+/// for constructors (their checks point at their class's properties, which keep file
+/// positions) and when the text alone does not parse into the same callable cleanly.
 pub fn relative(callable: &Callable, text: &str) -> Option<(Callable, u32)> {
-    if !matches!(callable.owner, Owner::TopLevel) {
-        return None;
-    }
     let span = callable.decl.span;
     let own = text.get(span.start as usize..span.end as usize)?;
-    let parse = syntax::parse(own);
-    let [Item::Function(decl)] = parse.file.items.as_slice() else {
-        return None;
+    let (decl, origin) = match &callable.owner {
+        Owner::TopLevel => {
+            let parse = syntax::parse(own);
+            let [Item::Function(decl)] = parse.file.items.as_slice() else {
+                return None;
+            };
+            if !parse.errors.is_empty() {
+                return None;
+            }
+            (decl.clone(), span.start)
+        }
+        Owner::Method(_) | Owner::Static(_) => {
+            let origin = span.start.checked_sub(METHOD_WRAPPER.len() as u32)?;
+            let parse = syntax::parse(&format!("{METHOD_WRAPPER}{own}}}"));
+            let [Item::Class(class)] = parse.file.items.as_slice() else {
+                return None;
+            };
+            let [member] = class_callables(class).collect::<Vec<_>>().try_into().ok()?;
+            let same_kind = matches!(
+                (&member.owner, &callable.owner),
+                (Owner::Method(_), Owner::Method(_)) | (Owner::Static(_), Owner::Static(_))
+            );
+            if !parse.errors.is_empty() || class.members.len() != 1 || !same_kind {
+                return None;
+            }
+            (member.decl, origin)
+        }
+        Owner::Constructor(_) => return None,
     };
-    if !parse.errors.is_empty() || decl.name.name != callable.decl.name.name {
+    if decl.name.name != callable.decl.name.name {
         return None;
     }
     let relative = Callable {
         name: callable.name.clone(),
-        decl: decl.clone(),
-        owner: Owner::TopLevel,
+        decl,
+        owner: callable.owner.clone(),
     };
-    Some((relative, span.start))
+    Some((relative, origin))
 }
 
 /// The compiled unit whose positions the unit `name` shares: an adapter's function, a
@@ -247,10 +274,33 @@ mod tests {
         assert_eq!(f.decl.span.start, 0);
         assert!(f.decl.exported);
         assert_eq!(f.decl.name.span.start, "export function ".len() as u32);
-        assert!(
-            relative(&all[1], text).is_none(),
-            "a method keeps file positions"
+    }
+
+    #[test]
+    fn methods_have_positions_relative_to_their_start_and_constructors_do_not() {
+        let text = "class Counter {\n  n: integer\n  constructor() { this.n = 0 }\n\
+                    static make(): Counter { return new Counter() }\n  bump(by: integer) { this.n += by }\n}\n";
+        let all = callables(&syntax::parse(text).file);
+        let names: Vec<&str> = all.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Counter.constructor", "Counter::make", "Counter.bump"]
         );
+        assert!(
+            relative(&all[0], text).is_none(),
+            "a constructor keeps file positions"
+        );
+        for (callable, at) in [(&all[1], "static make"), (&all[2], "bump(")] {
+            let (m, origin) = relative(callable, text).expect("a method");
+            let start = text.find(at).unwrap() as u32;
+            assert_eq!(m.decl.span.start + origin, start, "{}", m.name);
+            assert_eq!(m.decl.span.end + origin, callable.decl.span.end);
+            assert_eq!(
+                m.decl.body.span.start + origin,
+                callable.decl.body.span.start
+            );
+            assert_eq!((&m.name, &m.owner), (&callable.name, &callable.owner));
+        }
     }
 
     #[test]
