@@ -273,7 +273,10 @@ pub fn lower_function<'db>(
     if let Some(target) = text.strip_suffix(items::ADAPTER_SUFFIX) {
         let body = match arrow_body(db, file, target) {
             Some(arrow) => check::closure_adapter_body(arrow),
-            None => check::adapter_body(target, file.path(db), signatures(db, file))?,
+            None => {
+                let at = name_span(db, file, FunctionName::new(db, target.to_string()))?;
+                check::adapter_body(target, file.path(db), signatures(db, file), at)?
+            }
         };
         return Some(Arc::new(lower::lower(&body, file.index(db))));
     }
@@ -282,6 +285,20 @@ pub fn lower_function<'db>(
         None => check_function(db, file, name).body.as_ref()?,
     };
     Some(Arc::new(lower::lower(body, file.index(db))))
+}
+
+/// Where function `name` is named in its own syntax (see [`function_origin`]): a separate query,
+/// so that an edit of the function's body does not lower its adapter again.
+#[salsa::tracked(returns(copy))]
+fn name_span<'db>(
+    db: &'db dyn salsa::Database,
+    file: SourceFile,
+    name: FunctionName<'db>,
+) -> Option<syntax::Span> {
+    match function_syntax(db, file, name) {
+        FunctionSyntax::Function(callable) => Some(callable.decl.name.span),
+        _ => None,
+    }
 }
 
 /// The checked body of arrow function `name` (`owner/N`), from its owner's check.

@@ -22,34 +22,19 @@ enum Receiver {
 
 /// The typed tree of the adapter of `target` (local to module `module`): a method (`C.m`,
 /// called by name on `any` receivers) or a top-level function used as a value (called through
-/// `any`).
-pub fn adapter_body(target: &str, module: &str, sigs: &Signatures) -> Option<Body> {
+/// `any`). `at` is where its conversion errors point: the target's name, in the positions of the
+/// target's own syntax (which the adapter shares, see `function_origin`).
+pub fn adapter_body(target: &str, module: &str, sigs: &Signatures, at: Span) -> Option<Body> {
     let qualified = qualify(target, module);
     let sig = sigs.functions.get(&qualified)?;
-    let Some((class, method)) = target.split_once('.') else {
-        let nothing = Receiver::Nothing;
-        return Some(adapter(
-            &qualified,
-            &sig.params,
-            &sig.ret,
-            nothing,
-            Span::default(),
-        ));
+    let receiver = match target.split_once('.') {
+        Some((class, _)) => {
+            let info = sigs.classes.get(&qualify(class, module))?;
+            Receiver::This(Type::Class(Box::new(info.ty.clone())))
+        }
+        None => Receiver::Nothing,
     };
-    let info = sigs.classes.get(&qualify(class, module))?;
-    let span = info
-        .methods
-        .iter()
-        .find(|m| m.name == method)
-        .map_or(Span::default(), |m| m.span);
-    let this_ty = Type::Class(Box::new(info.ty.clone()));
-    Some(adapter(
-        &qualified,
-        &sig.params,
-        &sig.ret,
-        Receiver::This(this_ty),
-        span,
-    ))
+    Some(adapter(&qualified, &sig.params, &sig.ret, receiver, at))
 }
 
 /// The typed tree of the adapter of an arrow function's body `closure`.
