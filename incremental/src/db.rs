@@ -11,6 +11,7 @@ use crate::check::items::{self, Owner};
 use crate::check::{self, Checked, ImportError, Interface, Signatures};
 use crate::diagnostic::Diagnostic;
 use crate::lower;
+use crate::origin::{self, Origin};
 use crate::shadow::Shadow;
 use crate::target::{Calls, Code, Target};
 use std::collections::BTreeMap;
@@ -139,9 +140,9 @@ fn callables(db: &dyn salsa::Database, file: SourceFile) -> Vec<items::Callable>
 
 /// The syntax of one function, constructor or method (the first of that name), or of the
 /// top-level statements for [`MAIN`] (static field initializers first). A separate query so
-/// that an edit elsewhere in the file stops here: the positions of a top-level function or a
-/// method are relative to its start ([`function_origin`]), so that a function that only moved
-/// (a longer function above it) is not checked or lowered again.
+/// that an edit elsewhere in the file stops here: its positions are its own
+/// ([`function_origin`]), so that code that only moved (a longer function above it) is not
+/// checked or lowered again.
 #[salsa::tracked(returns(ref))]
 pub fn function_syntax<'db>(
     db: &'db dyn salsa::Database,
@@ -152,61 +153,63 @@ pub fn function_syntax<'db>(
 }
 
 /// Where the positions of [`function_syntax`] (and so of that function's diagnostics, typed
-/// tree and IR) start in its file: a top-level function's or method's (see
-/// [`items::relative`]), 0 for constructors and `<main>`. The
-/// closures of a function and the adapters of both share their owner's origin.
-#[salsa::tracked(returns(copy))]
+/// tree and IR) lie in its file (see [`crate::origin`]). The closures of a function and the
+/// adapters of both share their owner's origin.
+#[salsa::tracked(returns(ref))]
 pub fn function_origin<'db>(
     db: &'db dyn salsa::Database,
     file: SourceFile,
     name: FunctionName<'db>,
-) -> u32 {
+) -> Origin {
     let owner = items::unit_owner(name.text(db));
     if owner == name.text(db) {
-        return located_syntax(db, file, name).1;
+        return located_syntax(db, file, name).1.clone();
     }
-    function_origin(db, file, FunctionName::new(db, owner.to_string()))
+    function_origin(db, file, FunctionName::new(db, owner.to_string())).clone()
 }
 
-/// A function's syntax and where its positions start.
+/// A function's syntax and where its positions lie in its file.
 #[salsa::tracked(returns(ref))]
 fn located_syntax<'db>(
     db: &'db dyn salsa::Database,
     file: SourceFile,
     name: FunctionName<'db>,
-) -> (FunctionSyntax, u32) {
+) -> (FunctionSyntax, Origin) {
     let source = &parse(db, file).file;
     if name.text(db) == MAIN {
-        let statics = items::static_fields(source).into_iter().map(|d| {
-            let span = d.span;
-            ast::Item::Stmt(ast::Stmt::VarDecl {
-                exported: false,
-                kind: ast::DeclKind::Let,
-                decls: vec![d],
-                span,
-            })
-        });
-        let stmts = statics
-            .chain(
-                source
-                    .items
-                    .iter()
-                    .filter(|i| matches!(i, ast::Item::Stmt(_)))
-                    .cloned(),
-            )
-            .collect();
-        return (FunctionSyntax::Main(ast::SourceFile { items: stmts }), 0);
+        let (items, origin) = origin::main_statements(source, file.text(db))
+            .unwrap_or_else(|| (main_with_file_positions(source), Origin::at(0)));
+        return (FunctionSyntax::Main(ast::SourceFile { items }), origin);
     }
     let Some(callable) = callables(db, file)
         .iter()
         .find(|c| &c.name == name.text(db))
     else {
-        return (FunctionSyntax::Missing, 0);
+        return (FunctionSyntax::Missing, Origin::at(0));
     };
     match items::relative(callable, file.text(db)) {
-        Some((relative, origin)) => (FunctionSyntax::Function(relative), origin),
-        None => (FunctionSyntax::Function(callable.clone()), 0),
+        Some((relative, origin)) => (FunctionSyntax::Function(relative), Origin::at(origin)),
+        None => (FunctionSyntax::Function(callable.clone()), Origin::at(0)),
     }
+}
+
+/// The top-level code of `source` as it stands in its file: the declarations of its static
+/// fields, then its top-level statements.
+fn main_with_file_positions(source: &ast::SourceFile) -> Vec<ast::Item> {
+    let statics = items::static_fields(source).into_iter().map(|d| {
+        let span = d.span;
+        ast::Item::Stmt(ast::Stmt::VarDecl {
+            exported: false,
+            kind: ast::DeclKind::Let,
+            decls: vec![d],
+            span,
+        })
+    });
+    let stmts = source
+        .items
+        .iter()
+        .filter(|i| matches!(i, ast::Item::Stmt(_)));
+    statics.chain(stmts.cloned()).collect()
 }
 
 /// What [`function_syntax`] finds.
@@ -234,13 +237,9 @@ pub fn body_signatures<'db>(
         FunctionSyntax::Main(items) => check::slice::main_names_used(items),
         FunctionSyntax::Missing => Default::default(),
     };
-    let slice = check::slice::slice(signatures(db, file), &used);
-    // Only a constructor's check reports at class positions (the fields it leaves unassigned):
-    // the other slices leave them out, so that a class that moved re-checks none of those.
-    match syntax {
-        FunctionSyntax::Function(c) if matches!(c.owner, Owner::Constructor(_)) => slice,
-        _ => check::slice::without_class_positions(slice),
-    }
+    // No check reports at class positions, so the slices leave them out: a class that moved
+    // re-checks nothing.
+    check::slice::without_class_positions(check::slice::slice(signatures(db, file), &used))
 }
 
 /// Checks one function against its file's signatures.
@@ -258,6 +257,7 @@ pub fn check_function<'db>(
             body: None,
             closures: Vec::new(),
             diagnostics: Vec::new(),
+            unassigned: Vec::new(),
         },
     }
 }
@@ -274,8 +274,10 @@ pub fn lower_function<'db>(
         let body = match arrow_body(db, file, target) {
             Some(arrow) => check::closure_adapter_body(arrow),
             None => {
-                let at = name_span(db, file, FunctionName::new(db, target.to_string()))?;
-                check::adapter_body(target, file.path(db), signatures(db, file), at)?
+                let target = FunctionName::new(db, target.to_string());
+                let at = name_span(db, file, target)?;
+                let sigs = body_signatures(db, file, target);
+                check::adapter_body(target.text(db), file.path(db), sigs, at)?
             }
         };
         return Some(Arc::new(lower::lower(&body, file.index(db))));
@@ -338,13 +340,13 @@ pub fn located_ir<'db>(
 ) -> Option<Arc<ir::Function>> {
     let f = lower_function(db, file, name).as_ref()?;
     let origin = function_origin(db, file, name);
-    if origin == 0 {
+    if origin.is_identity() {
         return Some(f.clone());
     }
     let mut f = ir::Function::clone(f);
     for loc in &mut f.locs {
-        loc.start += origin;
-        loc.end += origin;
+        let span = origin.span(syntax::Span::new(loc.start, loc.end));
+        (loc.start, loc.end) = (span.start, span.end);
     }
     Some(Arc::new(f))
 }
@@ -413,11 +415,19 @@ pub fn diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic
     for name in function_names(db, file) {
         let name = FunctionName::new(db, name.clone());
         let origin = function_origin(db, file, name);
-        out.extend(check_function(db, file, name).diagnostics.iter().map(|d| {
+        let checked = check_function(db, file, name);
+        out.extend(checked.diagnostics.iter().map(|d| {
             let mut d = d.clone();
-            d.span = syntax::Span::new(d.span.start + origin, d.span.end + origin);
+            d.span = origin.span(d.span);
             d
         }));
+        if let Some(class) = name.text(db).strip_suffix(".constructor") {
+            let sigs = signatures(db, file);
+            let unassigned = &checked.unassigned;
+            out.extend(check::unassigned_property_errors(
+                path, class, unassigned, sigs,
+            ));
+        }
     }
     out.sort_by_key(|d| (d.span.start, d.span.end));
     out.dedup_by(|a, b| a.span == b.span && a.message == b.message);

@@ -10,6 +10,7 @@ pub mod hir;
 pub mod link;
 pub mod lower;
 pub mod modules;
+pub mod origin;
 pub mod release;
 pub mod session;
 pub mod shadow;

@@ -125,8 +125,8 @@ fn a_longer_body_regenerates_the_code_of_that_function_only() {
     let owner = compile_each(&db, file);
     let before_main = code(&db, file, "<main>");
     db.start_logging();
-    // Longer text in `a` moves `b` and `<main>`: they are checked again (their spans moved)
-    // but their machine code is the same, so code generation runs for `a` alone.
+    // Longer text in `a` moves `b` and `<main>`, whose positions are their own: code
+    // generation runs for `a` alone.
     file.set_text(&mut db)
         .to(PROGRAM.replace("x + 1", "x + 1000 + 1"));
     compile_all(&db, file);
@@ -142,7 +142,7 @@ fn a_comment_or_whitespace_edit_regenerates_no_code_and_moves_error_locations() 
     compile_all(&db, file);
     let main_loc = |db: &Compiler| {
         let main = FunctionName::new(db, "<main>".to_string());
-        let f = db::lower_function(db, file, main).clone().unwrap();
+        let f = db::located_ir(db, file, main).clone().unwrap();
         f.locs.iter().map(|l| l.start).max().unwrap()
     };
     let loc_before = main_loc(&db);
@@ -211,24 +211,42 @@ function b(c: C): integer { return c.get() + a(1) }\n\
 print(b(new C()))\n";
 
 #[test]
-fn a_class_that_moved_rechecks_only_its_constructor() {
+fn a_class_that_moved_and_the_top_level_code_below_are_not_checked_again() {
     let mut db = Compiler::default();
     let file = SourceFile::new(&db, "main.bs".into(), CLASS_BELOW.into(), 0);
     let owner = compile_each(&db, file);
+    let main_calls = |db: &Compiler| {
+        let main = FunctionName::new(db, "<main>".to_string());
+        let f = db::located_ir(db, file, main).clone().expect("lowered");
+        f.locs
+            .iter()
+            .map(|l| l.start)
+            .max()
+            .expect("<main> has locations")
+    };
+    let main_before = main_calls(&db);
     db.start_logging();
-    file.set_text(&mut db)
-        .to(CLASS_BELOW.replace("x + 1", "x + 1000 + 1"));
+    let longer = CLASS_BELOW.replace("x + 1", "x + 1000 + 1");
+    file.set_text(&mut db).to(longer.clone());
     compile_all(&db, file);
     let log = db.take_log();
-    // `C`'s constructor (whose checks point at the class's properties) and the top-level
-    // statements keep file positions, so they are checked again (not compiled again); the
-    // method `C.get` and `b`, below the class, are not even checked.
-    assert_eq!(
-        ran_for(&owner, &log, "check_function"),
-        ["<main>", "C.constructor", "a"],
-        "{log:#?}"
+    // The constructor, the methods and the top-level statements have positions of their own:
+    // only `a`, whose body changed, is checked, lowered and compiled again.
+    for query in ["check_function", "lower_function", "compile_function"] {
+        assert_eq!(ran_for(&owner, &log, query), ["a"], "{query}: {log:#?}");
+    }
+    // The top-level code's locations (what its run-time errors report) moved with the text.
+    assert_eq!(main_calls(&db), main_before + "1000 + ".len() as u32);
+    // So do the constructor's diagnostics.
+    file.set_text(&mut db)
+        .to(longer.replace("this.n = 1", "this.n = true"));
+    let errors = db::diagnostics(&db, file).clone();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let at = longer.find("this.n = 1").expect("the constructor") as u32;
+    assert!(
+        errors[0].span.start >= at && errors[0].span.end <= at + "this.n = true".len() as u32,
+        "{errors:#?}"
     );
-    assert_eq!(ran_for(&owner, &log, "compile_function"), ["a"], "{log:#?}");
 }
 
 const CALLERS: &str = "function a(x: integer): integer { return x + 1 }\n\
@@ -245,14 +263,12 @@ fn a_changed_signature_rechecks_exactly_its_callers() {
     db.start_logging();
     let edited = CALLERS.replace(
         "(x: integer): integer { return x + 1 }",
-        "(x: float): integer { return 1       }",
+        "(x: float): integer { return 1 }",
     );
     file.set_text(&mut db).to(edited.clone());
     compile_all(&db, file);
     let log = db.take_log();
-    // `a` itself and its one caller `b`; not `c`, and not `<main>`, which calls `b` only. (The
-    // edit keeps the line's length: the top-level statements have file positions, so a longer
-    // line would re-check `<main>`, though not regenerate its code.)
+    // `a` itself and its one caller `b`; not `c`, and not `<main>`, which calls `b` only.
     assert_eq!(
         ran_for(&owner, &log, "check_function"),
         ["a", "b"],

@@ -50,8 +50,23 @@ mod tests;
 /// Parses one source file. Never fails: the result always has a tree, and the errors are in
 /// source order.
 pub fn parse(text: &str) -> Parse {
-    let (tokens, lex_errors) = lexer::lex(text);
-    parser::parse_tokens(text, tokens, lex_errors)
+    parse_at(text, 0)
+}
+
+/// Parses `text` as the part of a larger text that starts at byte `base`: every span (in the tree
+/// and in the errors) is `base` further on than its offset in `text`. This is how one function or
+/// statement is parsed again on its own with positions that do not depend on what precedes it in
+/// its file. Line and column numbers inside error messages count from the start of `text`.
+pub fn parse_at(text: &str, base: u32) -> Parse {
+    let (mut tokens, mut lex_errors) = lexer::lex(text);
+    let shift = |span: Span| Span::new(span.start + base, span.end + base);
+    for token in &mut tokens {
+        token.span = shift(token.span);
+    }
+    for error in &mut lex_errors {
+        error.span = shift(error.span);
+    }
+    parser::parse_tokens(text, base, tokens, lex_errors)
 }
 
 /// The 1-based line and column of byte `offset` in `text`; the column counts characters, not bytes.

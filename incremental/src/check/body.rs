@@ -114,20 +114,22 @@ impl<'a> BodyChecker<'a> {
         (c, params)
     }
 
-    /// Checks a function, method or constructor against its signature.
+    /// Checks a function, method or constructor against its signature; also returns the
+    /// properties a constructor leaves unassigned.
     pub fn check_function(
         env: &'a mut dyn ItemEnv,
         sink: &'a mut Sink,
         callable: &Callable,
         sig: &FnSig,
-    ) -> (hir::Body, Vec<hir::Body>) {
+    ) -> ((hir::Body, Vec<hir::Body>), Vec<String>) {
         let decl = &callable.decl;
         let (mut c, params) =
             BodyChecker::for_callable(env, sink, callable, sig, Ret::Declared(sig.ret.clone()));
         let stmts = c.constructor_prologue_and_body(&decl.body.stmts, decl.name.span);
-        if let Owner::Constructor(class) = &callable.owner {
-            c.check_all_assigned(class);
-        }
+        let unassigned = match &callable.owner {
+            Owner::Constructor(class) => c.unassigned_properties(class),
+            _ => Vec::new(),
+        };
         let what = format!("`{}`", decl.name.name);
         c.check_returns_everywhere(&stmts, &sig.ret, decl.name.span, &what);
         let (cells, closures) = c.finish_closures();
@@ -142,7 +144,7 @@ impl<'a> BodyChecker<'a> {
             captures: None,
             cells,
         };
-        (body, closures)
+        ((body, closures), unassigned)
     }
 
     /// Reports a body with a result type `ret` whose end can be reached without a `return`;
@@ -319,31 +321,19 @@ impl<'a> BodyChecker<'a> {
         out
     }
 
-    /// Reports the class's own properties that the constructor never assigns.
-    fn check_all_assigned(&mut self, class: &str) {
+    /// The class's own properties that the constructor never assigns. They are reported at
+    /// their declarations by the caller of the check, which knows where the class is: the
+    /// check itself reads no position outside the constructor's own text.
+    fn unassigned_properties(&self, class: &str) -> Vec<String> {
         let Some(info) = self.env.types().classes.get(&self.item_name(class)) else {
-            return;
+            return Vec::new();
         };
-        let assigned = self
-            .constructor
-            .as_ref()
-            .map(|c| &c.assigned)
-            .cloned()
-            .unwrap_or_default();
-        let missing: Vec<(String, Span)> = info.fields[info.own_fields..]
+        let assigned = self.constructor.as_ref().map(|c| &c.assigned);
+        info.fields[info.own_fields..]
             .iter()
-            .zip(&info.field_spans[info.own_fields..])
-            .map(|((n, _), span)| (n.clone(), *span))
-            .filter(|(n, _)| !assigned.contains(n))
-            .collect();
-        for (name, at) in missing {
-            self.sink.error_hint(
-                "E0223",
-                at,
-                format!("the constructor of `{class}` does not assign property `{name}`"),
-                format!("add `this.{name} = …` to the constructor"),
-            );
-        }
+            .map(|(n, _)| n.clone())
+            .filter(|n| !assigned.is_some_and(|a| a.contains(n)))
+            .collect()
     }
 
     /// Declares a local in the innermost scope.

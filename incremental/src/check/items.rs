@@ -90,9 +90,8 @@ pub fn callables(file: &ast::SourceFile) -> Vec<Callable> {
 const METHOD_WRAPPER: &str = "class C{";
 
 /// `callable` parsed again from its own text in `text`, so that its positions are relative to
-/// its start (for a method, to [`METHOD_WRAPPER`]'s length before it), and that origin; `None`
-/// for constructors (their checks point at their class's properties, which keep file
-/// positions) and when the text alone does not parse into the same callable cleanly.
+/// its start (for a method or constructor, to [`METHOD_WRAPPER`]'s length before it), and that
+/// origin; `None` when the text alone does not parse into the same callable cleanly.
 pub fn relative(callable: &Callable, text: &str) -> Option<(Callable, u32)> {
     let span = callable.decl.span;
     let own = text.get(span.start as usize..span.end as usize)?;
@@ -107,7 +106,7 @@ pub fn relative(callable: &Callable, text: &str) -> Option<(Callable, u32)> {
             }
             (decl.clone(), span.start)
         }
-        Owner::Method(_) | Owner::Static(_) => {
+        Owner::Method(_) | Owner::Static(_) | Owner::Constructor(_) => {
             let origin = span.start.checked_sub(METHOD_WRAPPER.len() as u32)?;
             let parse = syntax::parse(&format!("{METHOD_WRAPPER}{own}}}"));
             let [Item::Class(class)] = parse.file.items.as_slice() else {
@@ -116,14 +115,15 @@ pub fn relative(callable: &Callable, text: &str) -> Option<(Callable, u32)> {
             let [member] = class_callables(class).collect::<Vec<_>>().try_into().ok()?;
             let same_kind = matches!(
                 (&member.owner, &callable.owner),
-                (Owner::Method(_), Owner::Method(_)) | (Owner::Static(_), Owner::Static(_))
+                (Owner::Method(_), Owner::Method(_))
+                    | (Owner::Static(_), Owner::Static(_))
+                    | (Owner::Constructor(_), Owner::Constructor(_))
             );
             if !parse.errors.is_empty() || class.members.len() != 1 || !same_kind {
                 return None;
             }
             (member.decl, origin)
         }
-        Owner::Constructor(_) => return None,
     };
     if decl.name.name != callable.decl.name.name {
         return None;
@@ -277,7 +277,7 @@ mod tests {
     }
 
     #[test]
-    fn methods_have_positions_relative_to_their_start_and_constructors_do_not() {
+    fn methods_and_constructors_have_positions_relative_to_their_start() {
         let text = "class Counter {\n  n: integer\n  constructor() { this.n = 0 }\n\
                     static make(): Counter { return new Counter() }\n  bump(by: integer) { this.n += by }\n}\n";
         let all = callables(&syntax::parse(text).file);
@@ -286,11 +286,8 @@ mod tests {
             names,
             ["Counter.constructor", "Counter::make", "Counter.bump"]
         );
-        assert!(
-            relative(&all[0], text).is_none(),
-            "a constructor keeps file positions"
-        );
-        for (callable, at) in [(&all[1], "static make"), (&all[2], "bump(")] {
+        let starts = ["constructor(", "static make", "bump("];
+        for (callable, at) in all.iter().zip(starts) {
             let (m, origin) = relative(callable, text).expect("a method");
             let start = text.find(at).unwrap() as u32;
             assert_eq!(m.decl.span.start + origin, start, "{}", m.name);

@@ -50,6 +50,10 @@ pub struct Checked {
     pub closures: Vec<hir::Body>,
     /// The errors found.
     pub diagnostics: Vec<Diagnostic>,
+    /// The properties of its class that a constructor leaves unassigned, also errors: reported
+    /// at their declarations by [`unassigned_property_errors`], since a body's check reads no
+    /// position outside its own text.
+    pub unassigned: Vec<String>,
 }
 
 /// Checks the body of function, method or constructor `callable` of module `file` against the
@@ -66,10 +70,11 @@ pub fn check_function(file: &str, callable: &items::Callable, sigs: &Signatures)
             body: None,
             closures: Vec::new(),
             diagnostics: sink.diagnostics,
+            unassigned: Vec::new(),
         };
     };
-    let body = body::BodyChecker::check_function(&mut env, &mut sink, callable, &sig);
-    finish(file, body, sink)
+    let (body, unassigned) = body::BodyChecker::check_function(&mut env, &mut sink, callable, &sig);
+    finish(file, body, sink, unassigned)
 }
 
 /// Checks the top-level statements of module `file` as the body of its `<main>` function.
@@ -77,19 +82,55 @@ pub fn check_main(file: &str, source: &ast::SourceFile, sigs: &Signatures) -> Ch
     let mut sink = Sink::new(file);
     let mut env = Known(sigs);
     let body = body::BodyChecker::check_main(&mut env, &mut sink, source);
-    finish(file, body, sink)
+    finish(file, body, sink, Vec::new())
 }
 
 /// The result of a check of a body of module `file`, the body named program-wide (its arrow
 /// functions are named after it already).
-fn finish(file: &str, (mut body, closures): (hir::Body, Vec<hir::Body>), sink: Sink) -> Checked {
-    let ok = sink.diagnostics.is_empty();
+fn finish(
+    file: &str,
+    (mut body, closures): (hir::Body, Vec<hir::Body>),
+    sink: Sink,
+    unassigned: Vec<String>,
+) -> Checked {
+    let ok = sink.diagnostics.is_empty() && unassigned.is_empty();
     body.name = items::qualify(&body.name, file);
     Checked {
         body: ok.then_some(body),
         closures: if ok { closures } else { Vec::new() },
         diagnostics: sink.diagnostics,
+        unassigned,
     }
+}
+
+/// The errors for the properties `unassigned` that the constructor of class `class` (local to
+/// module `file`, whose signatures are `sigs`) leaves unassigned, at their declarations.
+pub fn unassigned_property_errors(
+    file: &str,
+    class: &str,
+    unassigned: &[String],
+    sigs: &Signatures,
+) -> Vec<Diagnostic> {
+    let Some(info) = sigs.classes.get(&items::qualify(class, file)) else {
+        return Vec::new();
+    };
+    let mut sink = Sink::new(file);
+    for name in unassigned {
+        let at = info
+            .fields
+            .iter()
+            .position(|(n, _)| n == name)
+            .and_then(|i| info.field_spans.get(i))
+            .copied()
+            .unwrap_or(info.span);
+        sink.error_hint(
+            "E0223",
+            at,
+            format!("the constructor of `{class}` does not assign property `{name}`"),
+            format!("add `this.{name} = …` to the constructor"),
+        );
+    }
+    sink.diagnostics
 }
 
 /// The environment of a body check: the file's signatures, already complete.

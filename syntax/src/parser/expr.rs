@@ -286,7 +286,8 @@ impl Parser<'_> {
 
     /// `-x ** y` is a syntax error in TypeScript: the unary operator needs parentheses.
     fn check_unary_pow(&mut self, left: &Expr, start: u32) {
-        let parenthesized = self.text.as_bytes().get(start as usize) == Some(&b'(');
+        let at = (start - self.base) as usize;
+        let parenthesized = self.text.as_bytes().get(at) == Some(&b'(');
         if matches!(left, Expr::Unary(..)) && !parenthesized {
             let span = self.tok().span;
             self.error_at(

@@ -93,14 +93,17 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "interface",
 ];
 
-/// Parses a whole file from its tokens; `lex_errors` are merged into the result.
+/// Parses a whole file from its tokens, whose spans are `base` further on than their offsets
+/// in `text`; `lex_errors` are merged into the result.
 pub(crate) fn parse_tokens(
     text: &str,
+    base: u32,
     tokens: Vec<Token>,
     lex_errors: Vec<SyntaxError>,
 ) -> crate::Parse {
     let mut p = Parser {
         text,
+        base,
         tokens,
         pos: 0,
         errors: Errors::default(),
@@ -124,6 +127,8 @@ struct Checkpoint {
 
 struct Parser<'a> {
     text: &'a str,
+    /// Where `text` starts in the positions of the spans (see [`crate::parse_at`]).
+    base: u32,
     tokens: Vec<Token>,
     pos: usize,
     errors: Errors,
@@ -160,8 +165,13 @@ impl<'a> Parser<'a> {
 
     /// The text of `token`.
     fn text_of(&self, token: &Token) -> &'a str {
+        self.source(token.span)
+    }
+
+    /// The source text of `span`.
+    fn source(&self, span: Span) -> &'a str {
         let text: &'a str = self.text;
-        &text[token.span.start as usize..token.span.end as usize]
+        &text[(span.start - self.base) as usize..(span.end - self.base) as usize]
     }
 
     /// Whether the current token is the word `w`.
@@ -246,7 +256,7 @@ impl<'a> Parser<'a> {
 
     /// A description of the current token for messages: "`;`", "`foo`", "end of file".
     fn describe(&self) -> String {
-        describe(self.text, self.tok())
+        describe(self.text_of(self.tok()), &self.tok().kind)
     }
 
     /// Reports that `what` was expected at the current token.
@@ -277,8 +287,8 @@ impl<'a> Parser<'a> {
         if !self.errors.accepts(self.start()) {
             return false;
         }
-        let open_text = &self.text[open.start as usize..open.end as usize];
-        let (line, col) = line_col(self.text, open.start);
+        let open_text = self.source(open);
+        let (line, col) = line_col(self.text, open.start - self.base);
         let span = self.tok().span;
         if self.at_eof() {
             let message = format!(
@@ -520,10 +530,10 @@ fn is_reserved(word: &str) -> bool {
     RESERVED.contains(&word)
 }
 
-/// A description of `token` for messages: "`;`", "`foo`", "a string literal", "end of file".
-fn describe(text: &str, token: &Token) -> String {
-    let source = &text[token.span.start as usize..token.span.end as usize];
-    match token.kind {
+/// A description for messages of a token of kind `kind` and text `source`: "`;`", "`foo`", "a
+/// string literal", "end of file".
+fn describe(source: &str, kind: &TokenKind) -> String {
+    match kind {
         TokenKind::Eof => "end of file".into(),
         TokenKind::Str(_) if source.len() > 24 => "a string literal".into(),
         TokenKind::Template if source.len() > 24 => "a template literal".into(),

@@ -78,3 +78,25 @@ fn no_span_has_surrounding_whitespace() {
         }
     }
 }
+
+#[test]
+fn parsing_at_an_offset_shifts_every_span_and_nothing_else() {
+    let cases: &[&str] = &[
+        "function f(a: integer): integer { return (a + 1) * 2 }",
+        "let s = \"é\" + 'x'; print(s)",
+        "class C { x: integer; constructor() { this.x = -(1) ** 2 } }",
+        "let a = [1, 2",
+        "let b = -2 ** 2",
+        "print(`t ${x}`)",
+        "let c = 0x",
+    ];
+    for src in cases {
+        for base in [0u32, 1, 37] {
+            let padded = format!("{}{src}", " ".repeat(base as usize));
+            let (at, whole) = (crate::parse_at(src, base), crate::parse(&padded));
+            assert_eq!(at.file, whole.file, "{src} at {base}");
+            let spans = |p: &crate::Parse| p.errors.iter().map(|e| e.span).collect::<Vec<_>>();
+            assert_eq!(spans(&at), spans(&whole), "{src} at {base}");
+        }
+    }
+}
