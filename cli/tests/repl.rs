@@ -50,6 +50,25 @@ fn definitions_persist_and_a_redefinition_reaches_existing_callers() {
 }
 
 #[test]
+fn later_cells_infer_types_from_and_extend_classes_of_earlier_cells() {
+    // Unannotated results and globals computed from an earlier cell's global, and a class that
+    // extends an earlier cell's class.
+    let input = "let x = 1
+function f(a: integer) { return a + x }
+print(f(2))
+                 let y = x + 1
+print(y)
+                 class P { v: integer; constructor() { this.v = 5 } }
+                 class Q extends P { w: integer; constructor() { super(); this.w = 2 } }
+                 function g(p: P) { return p.v }
+print(g(new Q()))
+";
+    let out = bs_with_input(Path::new("."), &["repl"], input);
+    assert_eq!(text(&out.stdout), "3\n2\n5\n", "{}", text(&out.stderr));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
 fn errors_leave_the_session_and_its_state_intact() {
     let input = "let kept = [1, 2]\nlet y: integer = \"s\"\nprint(kept[5])\n\
                  function kept2(): string { return 1 }\nprint(kept[1])\n\

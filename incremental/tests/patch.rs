@@ -152,3 +152,23 @@ fn planning_without_a_device_is_an_error_not_a_panic() {
         Err(BuildError::Codegen(message)) if message.contains("set_device")
     ));
 }
+
+#[test]
+fn a_later_program_infers_results_from_the_earlier_ones_globals() {
+    let db = Compiler::default();
+    let first = SourceFile::new(&db, "a.bs".into(), "let x = 1\n".into(), 0);
+    let (_, shadow) = plan(&db, first, &Shadow::new(target()));
+    let second = SourceFile::builder(
+        "b.bs".into(),
+        "function f(a: integer) { return a + x }\nprint(f(2))\n".into(),
+        1,
+    )
+    .prelude(shadow.names().clone())
+    .new(&db);
+    let sigs = incremental::db::signatures(&db, second);
+    assert_eq!(
+        format!("{:?}", sigs.functions.get("f@b.bs").map(|s| &s.ret)),
+        "Some(Integer)"
+    );
+    plan(&db, second, &shadow);
+}

@@ -178,6 +178,11 @@ pub fn signatures<'a, 'i>(
         sink: Sink::new(module),
         source,
     };
+    // What earlier programs of the session defined is in scope from the start, also while
+    // this file's types are inferred; the file's own declarations and imports take over
+    // their names (`collect` overwrites those entries).
+    r.types.merge(&prelude.items);
+    r.types.scope.extend(prelude.exports.clone());
     r.collect(callables, imports);
     let mut fn_names: Vec<String> = r.callables.keys().cloned().collect();
     fn_names.sort_unstable();
@@ -195,12 +200,6 @@ pub fn signatures<'a, 'i>(
         }
     }
     r.check_redefinitions(prelude, &out);
-    for (local, qualified) in &prelude.exports {
-        if !r.types.scope.contains_key(local) {
-            r.types.scope.insert(local.clone(), qualified.clone());
-        }
-    }
-    out.merge(&prelude.items);
     out.merge(&r.types);
     super::classes::check_overrides(module, &out.classes, &out.functions, &mut r.sink);
     out.scope = std::mem::take(&mut r.types.scope);
