@@ -4,8 +4,8 @@
 //! `call rel32` (7 bytes too, so return addresses stay where they were). Xtensa code compiled
 //! for release ([`Calls::Direct`](crate::target::Calls)) has a `call8` for each call, whose
 //! offset is filled in here. The function table keeps only the entries that calls by slot
-//! still need: the functions that descriptors name (closures, methods, their `any` adapters)
-//! and the built-in adapters.
+//! still need: the functions that descriptors name (closures, methods, and those of their `any`
+//! adapters that a call through `any` in the program can reach) and the built-in adapters.
 //!
 //! On x86-64, calls that can recurse stay table calls: a call from `f` to `g` where `g` can call
 //! `f` again (the two are in one cycle of the static call graph). An interrupted run diverts the
@@ -17,6 +17,7 @@
 use crate::build::{BuildError, ModuleArtifact, START, link_inputs};
 use crate::db::{Compiler, SourceFile};
 use crate::link::{self, ClassLayout, Image, LinkError, LinkInput, LinkTarget};
+use crate::shadow::Shadow;
 use crate::target::Code;
 use backend_x64::Reloc;
 use backend_xtensa::Reloc as XtensaReloc;
@@ -52,15 +53,15 @@ pub fn link_release(
     let artifacts: Vec<&ModuleArtifact> = artifacts.iter().collect();
     let (inputs, classes) = link_inputs(db, modules, &artifacts)?;
     let builtins = abi::BUILTIN_METHODS.len();
-    let (reachable, by_slot) = reachable(&inputs, &classes, builtins);
+    let reach = reachable(&inputs, &classes, builtins);
     let kept: Vec<LinkInput> = inputs
         .iter()
-        .filter(|f| reachable.contains(&f.name))
+        .filter(|f| reach.functions.contains(&f.name))
         .cloned()
         .collect();
     let dropped = inputs
         .iter()
-        .filter(|f| !reachable.contains(&f.name))
+        .filter(|f| !reach.functions.contains(&f.name))
         .map(|f| f.name.clone())
         .collect();
     let graph: Vec<(&str, &[String])> = kept
@@ -68,9 +69,19 @@ pub fn link_release(
         .map(|f| (f.name.as_str(), &f.ir.callees[..]))
         .collect();
     let cycle = call_cycles(&graph);
-    let mut by_slot = by_slot;
-    let mut image = link::link(&kept, &classes, START, target).map_err(BuildError::Link)?;
-    // `link` gives slot i to function i and loads each function at its own address.
+    let mut by_slot = reach.by_slot;
+    // Slot i for function i, then the dropped adapters' slots, which stay unloaded.
+    let mut slots = Shadow::new(*target);
+    for name in kept
+        .iter()
+        .map(|f| &f.name)
+        .chain(&reach.unreachable_adapters)
+    {
+        slots.slot_for(name).map_err(BuildError::Link)?;
+    }
+    let (mut image, _) =
+        link::link_onto(&slots, &kept, &classes, START).map_err(BuildError::Link)?;
+    // Each function is loaded at its own address.
     let address: BTreeMap<&str, u32> = kept
         .iter()
         .zip(&image.slots)
@@ -244,14 +255,31 @@ fn make_direct(code: &mut [u8], offset: usize, base: u32, target: u32) -> Result
     Ok(())
 }
 
+/// What `<start>` reaches: the functions it can run and, among them, those called by slot; and
+/// the `any` adapters that descriptors name but no call through `any` in the program can reach.
+struct Reach {
+    functions: BTreeSet<String>,
+    by_slot: BTreeSet<String>,
+    unreachable_adapters: Vec<String>,
+}
+
 /// The functions `<start>` reaches (through calls and through the descriptors their data
 /// names), and among them those called by slot. The first `builtins` inputs (the built-in
 /// adapters, which the runtime calls by their fixed slots) are always kept.
+///
+/// A descriptor's `any` adapter runs only when the runtime's dispatch hands out its slot: a
+/// method's for `x.name(…)` on an `any` value (`Native::AnyMethod`), a function value's for a
+/// call of an `any` value (`Native::AnyFunction`). So a method adapter is kept only when some
+/// reachable function calls `AnyMethod` and names a string equal to the method's name (the
+/// name `AnyMethod` receives is always such a constant of the caller), and a function value's
+/// adapter only when some reachable function calls `AnyFunction`. The others keep a slot of
+/// their own that is never loaded: if one were called after all, the runtime would raise
+/// "call of a function that is not loaded", never run stray code.
 fn reachable(
     inputs: &[LinkInput],
     classes: &BTreeMap<String, ClassLayout>,
     builtins: usize,
-) -> (BTreeSet<String>, BTreeSet<String>) {
+) -> Reach {
     let by_name: BTreeMap<&str, &LinkInput> = inputs.iter().map(|f| (f.name.as_str(), f)).collect();
     let mut by_slot: BTreeSet<String> = inputs[..builtins.min(inputs.len())]
         .iter()
@@ -260,66 +288,160 @@ fn reachable(
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut work: Vec<String> = by_slot.iter().cloned().chain([START.to_string()]).collect();
     let mut symbols_seen: BTreeSet<DataSymbol> = BTreeSet::new();
-    while let Some(name) = work.pop() {
-        let Some(f) = by_name.get(name.as_str()) else {
-            continue;
-        };
-        if !seen.insert(name) {
-            continue;
-        }
-        work.extend(f.ir.callees.iter().cloned());
-        let mut symbols = f.ir.symbols.clone();
-        while let Some(sym) = symbols.pop() {
-            if symbols_seen.contains(&sym) {
+    let mut dynamic = DynamicCalls::default();
+    let mut pending: BTreeMap<String, Dispatch> = BTreeMap::new();
+    loop {
+        while let Some(name) = work.pop() {
+            let Some(f) = by_name.get(name.as_str()) else {
+                continue;
+            };
+            if !seen.insert(name) {
                 continue;
             }
-            let (names, refs) = symbol_refs(&sym, classes);
-            symbols.extend(refs);
-            symbols_seen.insert(sym);
-            for n in names {
-                by_slot.insert(n.clone());
-                work.push(n);
+            dynamic.note(&f.ir);
+            work.extend(f.ir.callees.iter().cloned());
+            let mut symbols = f.ir.symbols.clone();
+            while let Some(sym) = symbols.pop() {
+                if symbols_seen.contains(&sym) {
+                    continue;
+                }
+                let refs = symbol_refs(&sym, classes);
+                symbols.extend(refs.symbols);
+                symbols_seen.insert(sym);
+                for n in refs.entries {
+                    by_slot.insert(n.clone());
+                    work.push(n);
+                }
+                pending.extend(refs.adapters);
+            }
+        }
+        let needed: Vec<String> = pending
+            .iter()
+            .filter(|(_, how)| dynamic.reaches(how))
+            .map(|(n, _)| n.clone())
+            .collect();
+        if needed.is_empty() {
+            break;
+        }
+        for n in needed {
+            pending.remove(&n);
+            by_slot.insert(n.clone());
+            work.push(n);
+        }
+    }
+    let unreachable_adapters = pending
+        .into_keys()
+        .filter(|n| !seen.contains(n) && by_name.contains_key(n.as_str()))
+        .collect();
+    Reach {
+        functions: seen,
+        by_slot,
+        unreachable_adapters,
+    }
+}
+
+/// How the runtime's dispatch reaches an `any` adapter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Dispatch {
+    /// `x.name(…)` on an `any` value, for a method of this name.
+    Method(Vec<u8>),
+    /// A call of an `any` value holding a function.
+    Function,
+}
+
+/// The calls through `any` that the reachable functions make.
+#[derive(Debug, Default)]
+struct DynamicCalls {
+    /// The strings named by functions that call methods of `any` values.
+    method_names: BTreeSet<Vec<u8>>,
+    /// Whether some function calls an `any` value.
+    functions: bool,
+}
+
+impl DynamicCalls {
+    /// Adds the calls through `any` of function `f`.
+    fn note(&mut self, f: &ir::Function) {
+        let natives = f
+            .blocks
+            .iter()
+            .flat_map(|b| &b.insts)
+            .filter_map(|i| match i {
+                ir::Inst::Call {
+                    callee: ir::Callee::Native(n),
+                    ..
+                } => Some(*n),
+                _ => None,
+            });
+        for n in natives {
+            if n == abi::Native::AnyMethod as u32 {
+                let strings = f.symbols.iter().filter_map(|s| match s {
+                    DataSymbol::Str(bytes) => Some(bytes.clone()),
+                    _ => None,
+                });
+                self.method_names.extend(strings);
+            } else if n == abi::Native::AnyFunction as u32 {
+                self.functions = true;
             }
         }
     }
-    (seen, by_slot)
+
+    /// Whether these calls can reach an adapter dispatched `how`.
+    fn reaches(&self, how: &Dispatch) -> bool {
+        match how {
+            Dispatch::Method(name) => self.method_names.contains(name),
+            Dispatch::Function => self.functions,
+        }
+    }
 }
 
-/// The functions data symbol `sym` names by slot, and the symbols its data refers to (as the
-/// linker lays them out).
-fn symbol_refs(
-    sym: &DataSymbol,
-    classes: &BTreeMap<String, ClassLayout>,
-) -> (Vec<String>, Vec<DataSymbol>) {
+/// What a data symbol's bytes refer to.
+struct SymbolRefs {
+    /// Functions named by slot that typed code calls (method and closure entries).
+    entries: Vec<String>,
+    /// `any` adapters named by slot, and how the runtime dispatches to them.
+    adapters: Vec<(String, Dispatch)>,
+    /// Other data symbols.
+    symbols: Vec<DataSymbol>,
+}
+
+/// What data symbol `sym` refers to (as the linker lays it out).
+fn symbol_refs(sym: &DataSymbol, classes: &BTreeMap<String, ClassLayout>) -> SymbolRefs {
+    let mut refs = SymbolRefs {
+        entries: Vec::new(),
+        adapters: Vec::new(),
+        symbols: Vec::new(),
+    };
     match sym {
-        DataSymbol::Global { .. } | DataSymbol::Str(_) | DataSymbol::InterruptFlag => {
-            (Vec::new(), Vec::new())
-        }
+        DataSymbol::Global { .. } | DataSymbol::Str(_) | DataSymbol::InterruptFlag => {}
         DataSymbol::ArrayDescriptor { elem_type, .. } => {
-            (Vec::new(), elem_type.aux_symbol().into_iter().collect())
+            refs.symbols.extend(elem_type.aux_symbol());
         }
-        DataSymbol::FunctionDescriptor(f) => (vec![f.entry.clone(), f.adapter.clone()], Vec::new()),
+        DataSymbol::FunctionDescriptor(f) => {
+            refs.entries.push(f.entry.clone());
+            refs.adapters.push((f.adapter.clone(), Dispatch::Function));
+        }
         DataSymbol::StaticClosure(f) => {
-            (Vec::new(), vec![DataSymbol::FunctionDescriptor(f.clone())])
+            refs.symbols.push(DataSymbol::FunctionDescriptor(f.clone()));
         }
         DataSymbol::ClassDescriptor(key) => {
             let Some(class) = classes.get(key) else {
-                return (Vec::new(), Vec::new());
+                return refs;
             };
-            let names = class
-                .methods
-                .iter()
-                .flat_map(|m| [m.entry.clone(), m.adapter.clone()])
-                .collect();
-            let refs = class
-                .superclass
-                .iter()
-                .map(|s| DataSymbol::ClassDescriptor(s.clone()))
-                .chain(class.fields.iter().filter_map(|(_, t)| t.aux_symbol()))
-                .collect();
-            (names, refs)
+            for m in &class.methods {
+                refs.entries.push(m.entry.clone());
+                let how = Dispatch::Method(m.name.as_bytes().to_vec());
+                refs.adapters.push((m.adapter.clone(), how));
+            }
+            refs.symbols.extend(
+                class
+                    .superclass
+                    .iter()
+                    .map(|s| DataSymbol::ClassDescriptor(s.clone()))
+                    .chain(class.fields.iter().filter_map(|(_, t)| t.aux_symbol())),
+            );
         }
     }
+    refs
 }
 
 #[cfg(test)]

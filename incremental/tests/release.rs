@@ -1,0 +1,91 @@
+//! Release links keep only what the program can reach: an `any` adapter stays only when a
+//! call through `any` in the program can reach it.
+
+use device::memory::MemoryMap;
+use incremental::build;
+use incremental::db::{Compiler, SourceFile};
+use incremental::link::LinkTarget;
+use incremental::release::{Release, link_release};
+
+/// The release link of `program` for the host board.
+fn release(program: &str) -> Release {
+    let db = Compiler::default();
+    let file = SourceFile::new(&db, "main.bs".into(), program.into(), 0);
+    let modules = incremental::modules::init_order(&db, file);
+    let artifacts: Vec<_> = modules
+        .iter()
+        .map(|&m| build::compile_module(&db, m).expect("compiles"))
+        .collect();
+    let target = LinkTarget {
+        memory: MemoryMap::host(1 << 20),
+        slots: 4096,
+    };
+    link_release(&db, &modules, &artifacts, &target).expect("links")
+}
+
+/// The program's own functions (not the built-in adapters) kept in `r`, sorted.
+fn kept(r: &Release) -> Vec<String> {
+    let mut names: Vec<String> = r
+        .functions
+        .iter()
+        .map(|(n, _, _)| n.clone())
+        .filter(|n| n.contains("@main.bs"))
+        .collect();
+    names.sort();
+    names
+}
+
+const CLASS: &str = "class P {\n  x: integer\n  constructor() { this.x = 1 }\n  \
+    get(): integer { return this.x }\n  add(n: integer): integer { return this.x + n }\n}\n";
+
+#[test]
+fn typed_code_alone_keeps_no_adapter() {
+    let r = release(&format!(
+        "{CLASS}const p = new P()\nconst f = (n: integer) => n + p.get()\nprint(f(p.add(2)))\n"
+    ));
+    assert_eq!(
+        kept(&r),
+        [
+            "<main>@main.bs",
+            "<main>@main.bs/0",
+            "P.add@main.bs",
+            "P.constructor@main.bs",
+            "P.get@main.bs"
+        ]
+    );
+    for adapter in [
+        "P.get@main.bs<any>",
+        "P.add@main.bs<any>",
+        "<main>@main.bs/0<any>",
+    ] {
+        assert!(
+            r.dropped.iter().any(|d| d == adapter),
+            "{adapter}: {:?}",
+            r.dropped
+        );
+    }
+}
+
+#[test]
+fn a_method_called_through_any_keeps_the_adapters_of_its_name_only() {
+    let r = release(&format!("{CLASS}const p: any = new P()\nprint(p.add(2))\n"));
+    let names = kept(&r);
+    assert!(
+        names.contains(&"P.add@main.bs<any>".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"P.get@main.bs<any>".to_string()),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_function_value_called_through_any_keeps_function_adapters() {
+    let r = release("const f = (n: integer) => n + 1\nconst g: any = f\nprint(g(2))\n");
+    assert!(
+        kept(&r).contains(&"<main>@main.bs/0<any>".to_string()),
+        "{:?}",
+        kept(&r)
+    );
+}
