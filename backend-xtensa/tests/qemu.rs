@@ -12,7 +12,7 @@
 //! compares, conversions and `FloatBits` masked to 0 for NaNs, since NaN payloads differ
 //! between QEMU's core, the ESP32 and the host.
 
-use backend_xtensa::{Calls, MachineCode, Reloc, compile_with_calls};
+use backend_xtensa::{Calls, MachineCode, PoolLiteral, Reloc, compile_with_calls};
 use ir::interp::{End, Host};
 use ir::*;
 use xtensa_sim::qemu::{Case, MAX_BATCH, code_base, data_base, run_qemu, run_sim};
@@ -354,7 +354,9 @@ impl Host for Reference<'_> {
 }
 
 /// Case `index` of a batch: `main` then `helper`, the slot's literal pointing at the table word
-/// of the data block, which holds the helper's entry.
+/// of the data block, which holds the helper's entry. Code compiled for release
+/// ([`Calls::Direct`]) has its literals in a pool the linker makes: here, one before `main`
+/// holding both functions' words.
 fn case(
     index: usize,
     main: &MachineCode,
@@ -362,24 +364,50 @@ fn case(
     data: &[u8],
     args: [u32; 6],
 ) -> Case {
-    let mut code = main.code.clone();
+    let base = code_base(index);
+    let table = data_base(index) + TABLE;
+    let word = |literal: PoolLiteral| match literal {
+        PoolLiteral::Word(w) => w,
+        PoolLiteral::Slot(_) => table,
+        PoolLiteral::Data(_) => unreachable!("no data symbols"),
+    };
+    let mut pool: Vec<u32> = [main, helper]
+        .iter()
+        .flat_map(|f| &f.relocs)
+        .filter_map(|r| match *r {
+            Reloc::Pooled { literal, .. } => Some(word(literal)),
+            _ => None,
+        })
+        .collect();
+    pool.sort_unstable();
+    pool.dedup();
+    let mut code: Vec<u8> = pool.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let main_at = code.len() as u32;
+    code.extend_from_slice(&main.code);
     code.resize(code.len().next_multiple_of(4), 0);
     let helper_at = code.len() as u32;
     code.extend_from_slice(&helper.code);
-    let entry = code_base(index) + helper_at + helper.entry;
-    for r in &main.relocs {
-        match *r {
-            Reloc::Slot { offset, .. } => {
-                let at = offset as usize;
-                code[at..at + 4].copy_from_slice(&(data_base(index) + TABLE).to_le_bytes());
+    let entry = base + helper_at + helper.entry;
+    for (f, at) in [(main, main_at), (helper, helper_at)] {
+        let bytes = &mut code[at as usize..at as usize + f.code.len()];
+        for r in &f.relocs {
+            match *r {
+                Reloc::Slot { offset, .. } => {
+                    let at = offset as usize;
+                    bytes[at..at + 4].copy_from_slice(&table.to_le_bytes());
+                }
+                Reloc::Call { .. } => r.patch_call(bytes, base + at, entry).unwrap(),
+                Reloc::Pooled { literal, .. } => {
+                    let k = pool.binary_search(&word(literal)).unwrap() as u32;
+                    r.patch_l32r(bytes, base + at, base + 4 * k).unwrap();
+                }
+                Reloc::Data { .. } => unreachable!("no data symbols"),
             }
-            Reloc::Call { .. } => r.patch_call(&mut code, code_base(index), entry).unwrap(),
-            Reloc::Data { .. } => unreachable!("no data symbols"),
         }
     }
     let mut data = data.to_vec();
     data[TABLE as usize..].copy_from_slice(&entry.to_le_bytes());
-    Case { code, entry: main.entry, args, data }
+    Case { code, entry: main_at + main.entry, args, data }
 }
 
 #[test]

@@ -89,3 +89,18 @@ fn a_function_value_called_through_any_keeps_function_adapters() {
         kept(&r)
     );
 }
+
+#[test]
+fn built_in_method_adapters_stay_only_for_the_names_called_through_any() {
+    let names = |r: &Release| -> Vec<String> {
+        r.functions
+            .iter()
+            .map(|(n, _, _)| n.clone())
+            .filter(|n| n.starts_with("<array.") || n.starts_with("<string."))
+            .collect()
+    };
+    let typed = release("const xs: string[] = []\nxs.push(\"a\")\nprint(xs.length)\n");
+    assert!(names(&typed).is_empty(), "{:?}", names(&typed));
+    let dynamic = release("const xs: any = [\"a\"]\nxs.push(\"b\")\nprint(xs.length)\n");
+    assert_eq!(names(&dynamic), ["<array.push>"]);
+}

@@ -13,6 +13,9 @@
 //!
 //! With [`Assembler::align_entry`], the entry point is padded with no-ops to a word boundary,
 //! as `call8` (which reaches only aligned targets) needs of the functions it calls directly.
+//! With [`Assembler::share_literals`], the function has no pools at all: each `l32r` is left
+//! for the release linker to point into the one pool of the whole image
+//! ([`Assembled::pooled`]).
 
 use super::CodegenError;
 use crate::isa::*;
@@ -173,6 +176,9 @@ pub struct Assembled {
     pub relocs: Vec<LiteralReloc>,
     /// The direct calls: offset of each `call8` and its callee, in code order.
     pub direct_calls: Vec<(u32, u32)>,
+    /// With [`Assembler::share_literals`]: the offset of each `l32r` and the literal it loads,
+    /// in code order.
+    pub pooled: Vec<(u32, Literal)>,
 }
 
 /// Collects the code of one function.
@@ -184,6 +190,8 @@ pub struct Assembler {
     chunk: u32,
     /// Whether the entry point goes on a word boundary.
     align_entry: bool,
+    /// Whether the literals go in a pool the linker makes (none in the function).
+    share_literals: bool,
 }
 
 /// Code bytes per literal pool: small enough that a chunk and its pool (at most one 4-byte
@@ -218,7 +226,13 @@ struct Pool {
 impl Assembler {
     /// An empty assembler putting at most `chunk` code bytes between literal pools.
     pub fn new(chunk: u32) -> Assembler {
-        Assembler { items: Vec::new(), labels: 0, chunk, align_entry: false }
+        Assembler { items: Vec::new(), labels: 0, chunk, align_entry: false, share_literals: false }
+    }
+
+    /// Leaves the literals to a pool the linker makes for the whole image: the function gets
+    /// none, and each `l32r` is listed in [`Assembled::pooled`].
+    pub fn share_literals(&mut self) {
+        self.share_literals = true;
     }
 
     /// Puts the entry point on a word boundary (no-ops before it), so that `call8` can reach it.
@@ -316,6 +330,7 @@ impl Assembler {
             size += item.size();
             let pool = pools.last_mut().expect("a pool");
             if let Item::L32r(_, lit) = item
+                && !self.share_literals
                 && !pool.index.contains_key(lit)
             {
                 pool.index.insert(*lit, pool.literals.len() as u32);
@@ -398,6 +413,7 @@ impl Assembler {
         }
         let mut calls = Vec::new();
         let mut direct_calls = Vec::new();
+        let mut pooled = Vec::new();
         for (i, item) in self.items.iter().enumerate() {
             let pc = layout.addr[i];
             let target = |l: &Label| layout.labels[l.0 as usize];
@@ -426,6 +442,11 @@ impl Assembler {
                     let j = Inst::J { offset: branch_offset(pc, target(to)) };
                     put(pc, encode(&j).map_err(|_| CodegenError::TooLarge)?);
                 }
+                Item::L32r(t, lit) if self.share_literals => {
+                    // A placeholder loading the word before it; the linker retargets it.
+                    put(pc, enc(Inst::L32r { t: *t, offset: -4 })?);
+                    pooled.push((pc, *lit));
+                }
                 Item::L32r(t, lit) => {
                     let pool = &layout.pools[layout.chunk_of[i]];
                     let at = pool.start + 4 * pool.index[lit];
@@ -444,7 +465,7 @@ impl Assembler {
             .iter()
             .position(|i| matches!(i, Item::Entry))
             .map_or(start, |i| layout.addr[i]);
-        Ok(Assembled { code, start, entry, calls, relocs, direct_calls })
+        Ok(Assembled { code, start, entry, calls, relocs, direct_calls, pooled })
     }
 }
 

@@ -18,7 +18,7 @@ mod select;
 pub use asm::CHUNK;
 
 use crate::encode;
-use crate::isa::{CallOp, Inst as XInst, call_offset};
+use crate::isa::{CallOp, Inst as XInst, call_offset, l32r_offset};
 use abi::{FLOAT_DIV, FUNCTION_SLOTS, FUNCTION_TABLE};
 use ir::{Callee, FloatOp, Function, Inst, LocId, Terminator};
 
@@ -31,7 +31,8 @@ pub enum Calls {
     Table,
     /// `call8` straight to the callee (3 bytes), a [`Reloc::Call`] the release linker resolves
     /// once every function has its address; the entry point is word-aligned, as `call8`
-    /// needs of its targets.
+    /// needs of its targets. Release code: its literals also go in the image's one pool
+    /// ([`Reloc::Pooled`]), not in pools of its own.
     Direct,
 }
 
@@ -93,6 +94,35 @@ pub enum Reloc {
         /// Index into [`ir::Function::callees`].
         callee: u32,
     },
+    /// An `l32r` of `literal` (code compiled with [`Calls::Direct`]), which the release linker
+    /// points at that value in the image's literal pool with [`Reloc::patch_l32r`].
+    Pooled {
+        /// Byte offset of the `l32r`.
+        offset: u32,
+        /// The word it loads.
+        literal: PoolLiteral,
+    },
+}
+
+/// A word in the literal pool of a release image.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PoolLiteral {
+    /// A constant.
+    Word(u32),
+    /// The address of the function-table entry of [`ir::Function::callees`]`[n]`
+    /// ([`slot_address`]).
+    Slot(u32),
+    /// The device address of [`ir::Function::symbols`]`[n]`.
+    Data(u32),
+}
+
+/// The address of function-table slot `slot`.
+pub fn slot_address(slot: u32) -> Result<u32, CodegenError> {
+    if slot >= FUNCTION_SLOTS {
+        return Err(CodegenError::SlotOutOfRange(slot));
+    }
+    Ok(FUNCTION_TABLE + 4 * slot)
 }
 
 impl Reloc {
@@ -101,24 +131,41 @@ impl Reloc {
         match *self {
             Reloc::Slot { offset, .. }
             | Reloc::Data { offset, .. }
-            | Reloc::Call { offset, .. } => offset,
+            | Reloc::Call { offset, .. }
+            | Reloc::Pooled { offset, .. } => offset,
         }
     }
 
     /// Resolves this literal relocation in `code` (the [`MachineCode::code`] it came with):
     /// `target` is the function-table slot for [`Reloc::Slot`] and the device address for
-    /// [`Reloc::Data`]. A [`Reloc::Call`] needs [`Reloc::patch_call`] instead.
+    /// [`Reloc::Data`]. A [`Reloc::Call`] needs [`Reloc::patch_call`] instead, a
+    /// [`Reloc::Pooled`] [`Reloc::patch_l32r`].
     pub fn patch(&self, code: &mut [u8], target: u32) -> Result<(), CodegenError> {
         let value = match self {
-            Reloc::Slot { .. } if target >= FUNCTION_SLOTS => {
-                return Err(CodegenError::SlotOutOfRange(target));
-            }
-            Reloc::Slot { .. } => FUNCTION_TABLE + 4 * target,
+            Reloc::Slot { .. } => slot_address(target)?,
             Reloc::Data { .. } => target,
-            Reloc::Call { .. } => return Err(CodegenError::NotALiteral),
+            Reloc::Call { .. } | Reloc::Pooled { .. } => return Err(CodegenError::NotALiteral),
         };
         let at = self.offset() as usize;
         code[at..at + 4].copy_from_slice(&value.to_le_bytes());
+        Ok(())
+    }
+
+    /// Resolves this [`Reloc::Pooled`] in `code` (the [`MachineCode::code`] it came with, to be
+    /// loaded at address `base`): its `l32r` loads the word at address `literal`, which must be
+    /// word-aligned, below it and within 256 KiB.
+    pub fn patch_l32r(&self, code: &mut [u8], base: u32, literal: u32) -> Result<(), CodegenError> {
+        let Reloc::Pooled { offset, .. } = *self else {
+            return Err(CodegenError::NotALiteral);
+        };
+        let at = offset as usize;
+        let Some((XInst::L32r { t, .. }, 3)) = crate::decode(&code[at..]) else {
+            return Err(CodegenError::NotALiteral);
+        };
+        let pc = base.wrapping_add(offset);
+        let load = XInst::L32r { t, offset: l32r_offset(pc, literal) };
+        let bytes = encode(&load).map_err(|_| CodegenError::LiteralOutOfRange { pc, literal })?;
+        code[at..at + 3].copy_from_slice(bytes.as_bytes());
         Ok(())
     }
 
@@ -167,6 +214,15 @@ pub enum CodegenError {
         /// The callee's address.
         target: u32,
     },
+    /// A pooled literal that its `l32r` cannot reach (unaligned, not below it, or more than
+    /// 256 KiB away).
+    #[error("an l32r at {pc:#010x} cannot load the literal at {literal:#010x}")]
+    LiteralOutOfRange {
+        /// The address of the `l32r`.
+        pc: u32,
+        /// The literal's address.
+        literal: u32,
+    },
     /// The encoder rejected an instruction (a bug in this backend).
     #[error("encoder error: {0}")]
     Encode(String),
@@ -210,6 +266,7 @@ fn compile_all(f: &Function, chunk: u32, calls: Calls) -> Result<MachineCode, Co
     let alloc = ir::regalloc::allocate(&f, &live, &regs::registers(), &constraints)
         .ok_or(CodegenError::TooLarge)?;
     let assembled = select::select(&f, &alloc, &live, chunk, calls)?;
+    let relocs = relocations(&assembled);
     let mut call_sites: Vec<CallSite> = std::iter::once((assembled.entry, LocId(0)))
         .chain(assembled.calls)
         .map(|(return_offset, loc)| CallSite { return_offset, loc })
@@ -222,22 +279,29 @@ fn compile_all(f: &Function, chunk: u32, calls: Calls) -> Result<MachineCode, Co
         // The `entry` instruction is where a machine-stack overflow faults: it reports the
         // function's location, as the shadow-stack overflow call does.
         call_sites,
-        relocs: relocations(&assembled.relocs, &assembled.direct_calls),
+        relocs,
     })
 }
 
-/// The relocations of the literal words `literals` and the direct calls `calls` (offset,
-/// callee), in code order.
-fn relocations(literals: &[asm::LiteralReloc], calls: &[(u32, u32)]) -> Vec<Reloc> {
-    let mut relocs: Vec<Reloc> = literals
-        .iter()
-        .map(|r| match r.literal {
-            asm::Literal::Slot(callee) => Reloc::Slot { offset: r.offset, callee },
-            asm::Literal::Data(sym) => Reloc::Data { offset: r.offset, sym },
-            asm::Literal::Word(_) => unreachable!("constant literals are not relocated"),
-        })
-        .chain(calls.iter().map(|&(offset, callee)| Reloc::Call { offset, callee }))
-        .collect();
+/// The relocations of `assembled`'s literal words, direct calls and pooled `l32r`s, in code
+/// order.
+fn relocations(assembled: &asm::Assembled) -> Vec<Reloc> {
+    let literals = assembled.relocs.iter().map(|r| match r.literal {
+        asm::Literal::Slot(callee) => Reloc::Slot { offset: r.offset, callee },
+        asm::Literal::Data(sym) => Reloc::Data { offset: r.offset, sym },
+        asm::Literal::Word(_) => unreachable!("constant literals are not relocated"),
+    });
+    let calls =
+        assembled.direct_calls.iter().map(|&(offset, callee)| Reloc::Call { offset, callee });
+    let pooled = assembled.pooled.iter().map(|&(offset, literal)| Reloc::Pooled {
+        offset,
+        literal: match literal {
+            asm::Literal::Word(w) => PoolLiteral::Word(w),
+            asm::Literal::Slot(n) => PoolLiteral::Slot(n),
+            asm::Literal::Data(n) => PoolLiteral::Data(n),
+        },
+    });
+    let mut relocs: Vec<Reloc> = literals.chain(calls).chain(pooled).collect();
     relocs.sort_by_key(Reloc::offset);
     relocs
 }
@@ -439,6 +503,51 @@ mod tests {
         assert_eq!(r.patch(&mut code, 0), Err(CodegenError::NotALiteral));
         let data = Reloc::Data { offset: 0, sym: 0 };
         assert_eq!(data.patch_call(&mut code, base, base), Err(CodegenError::NotACall));
+    }
+
+    /// Release code has no literal pool: each `l32r` is a [`Reloc::Pooled`] of its word, which
+    /// the linker points at that word in the image's pool.
+    #[test]
+    fn release_code_leaves_its_literals_to_the_image_pool() {
+        use ir::Ty;
+        let (mut b, p) = ir::builder::Builder::new(&[Ty::I32], Some(Ty::I32));
+        let big = b.iconst(0x1234_5678);
+        let sum = b.int(ir::IntOp::Add, p[0], big);
+        b.term(Terminator::Return(Some(sum)));
+        let f = b.finish();
+        let table = compile(&f).unwrap();
+        assert!(table.relocs.iter().all(|r| !matches!(r, Reloc::Pooled { .. })));
+        let direct = compile_with_calls(&f, Calls::Direct).unwrap();
+        let pooled: Vec<Reloc> =
+            direct.relocs.iter().copied().filter(|r| matches!(r, Reloc::Pooled { .. })).collect();
+        assert_eq!(
+            pooled
+                .iter()
+                .map(|r| match r {
+                    Reloc::Pooled { literal, .. } => *literal,
+                    _ => unreachable!(),
+                })
+                .collect::<Vec<_>>(),
+            [PoolLiteral::Word(0x1234_5678)]
+        );
+        assert_eq!(direct.start, 0, "no pool before the code");
+        assert_eq!(table.code.len() - direct.code.len(), 4, "the literal word");
+        // Loaded 0x40 bytes after a pool whose word is at its start.
+        let (pool, base) = (0x4008_0200, 0x4008_0240);
+        let mut bytes = direct.code.clone();
+        let r = pooled[0];
+        r.patch_l32r(&mut bytes, base, pool).unwrap();
+        let (inst, _) = crate::decode(&bytes[r.offset() as usize..]).unwrap();
+        assert!(matches!(inst, XInst::L32r { .. }), "{inst:?}");
+        assert_eq!(inst.target(base + r.offset()), Some(pool));
+        // Not below it, or more than 256 KiB back: errors.
+        let after = base + 0x100;
+        assert!(matches!(
+            r.patch_l32r(&mut bytes, base, after),
+            Err(CodegenError::LiteralOutOfRange { .. })
+        ));
+        assert!(r.patch_l32r(&mut bytes, base, base - (1 << 19)).is_err());
+        assert_eq!(r.patch(&mut bytes, 0), Err(CodegenError::NotALiteral));
     }
 
     /// `while (n != 0) n -= 1`, polling the interrupt flag at the back-edge, and after the

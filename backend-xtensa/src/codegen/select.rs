@@ -81,6 +81,7 @@ pub fn select(
     let mut a = Assembler::new(chunk);
     if calls == Calls::Direct {
         a.align_entry();
+        a.share_literals();
     }
     let blocks = (0..f.blocks.len()).map(|_| a.label()).collect();
     let param_in_base = f.params.len() > (SHADOW_BASE.index() - FIRST_PARAM) as usize;

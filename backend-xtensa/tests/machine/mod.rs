@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use backend_xtensa::{Calls, MachineCode, Reloc, compile_with_calls};
+use backend_xtensa::{Calls, MachineCode, PoolLiteral, Reloc, compile_with_calls};
 use device::abi::Native;
 use device::abi::esp32::*;
 use xtensa_sim::{Access, Config, NanRule, RegionSpec, Sim, Stop};
@@ -69,11 +69,34 @@ impl Machine {
         Machine::load(funcs, code)
     }
 
-    /// Loads already compiled functions, one after another from the start of the code region.
+    /// Loads already compiled functions, one after another from the start of the code region
+    /// (after the literal pool that code compiled for release loads its words from).
     pub fn load(funcs: &[&ir::Function], code: Vec<MachineCode>) -> Machine {
         let mut sim = Sim::new(&config()).expect("a simulator");
+        let slot = |f: &ir::Function, callee: u32| -> usize {
+            let name = &f.callees[callee as usize];
+            name[1..].parse().expect("callees named f0, f1, …")
+        };
+        let word = |f: &ir::Function, literal: PoolLiteral| match literal {
+            PoolLiteral::Word(w) => w,
+            PoolLiteral::Slot(n) => FUNCTION_TABLE + 4 * slot(f, n) as u32,
+            PoolLiteral::Data(_) => panic!("data symbols are not supported here"),
+        };
+        let mut pool: Vec<u32> = funcs
+            .iter()
+            .zip(&code)
+            .flat_map(|(f, c)| c.relocs.iter().map(move |r| (f, r)))
+            .filter_map(|(f, r)| match *r {
+                Reloc::Pooled { literal, .. } => Some(word(f, literal)),
+                _ => None,
+            })
+            .collect();
+        pool.sort_unstable();
+        pool.dedup();
+        let pool_bytes: Vec<u8> = pool.iter().flat_map(|w| w.to_le_bytes()).collect();
+        sim.memory.write(CODE_BASE, &pool_bytes).expect("the pool fits");
         let mut bases = Vec::new();
-        let mut at = CODE_BASE;
+        let mut at = CODE_BASE + pool_bytes.len() as u32;
         for c in &code {
             bases.push(at);
             at += (c.code.len() as u32).next_multiple_of(4);
@@ -82,14 +105,16 @@ impl Machine {
         for ((f, c), &base) in funcs.iter().zip(&code).zip(&bases) {
             let mut bytes = c.code.clone();
             for r in &c.relocs {
-                let slot = |callee: u32| -> usize {
-                    let name = &f.callees[callee as usize];
-                    name[1..].parse().expect("callees named f0, f1, …")
-                };
                 match *r {
-                    Reloc::Slot { callee, .. } => r.patch(&mut bytes, slot(callee) as u32).unwrap(),
+                    Reloc::Slot { callee, .. } => {
+                        r.patch(&mut bytes, slot(f, callee) as u32).unwrap()
+                    }
                     Reloc::Call { callee, .. } => {
-                        r.patch_call(&mut bytes, base, entries[slot(callee)]).unwrap()
+                        r.patch_call(&mut bytes, base, entries[slot(f, callee)]).unwrap()
+                    }
+                    Reloc::Pooled { literal, .. } => {
+                        let k = pool.binary_search(&word(f, literal)).unwrap() as u32;
+                        r.patch_l32r(&mut bytes, base, CODE_BASE + 4 * k).unwrap()
                     }
                     Reloc::Data { .. } => panic!("data symbols are not supported here"),
                 }

@@ -14,6 +14,8 @@
 //! do. Xtensa code compiled for release has no table calls to keep: there, a recursion without
 //! loops is not interruptible (an endless one still stops at the stack limit).
 
+mod pool;
+
 use crate::build::{BuildError, ModuleArtifact, START, link_inputs};
 use crate::db::{Compiler, SourceFile};
 use crate::link::{self, ClassLayout, Image, LinkError, LinkInput, LinkTarget};
@@ -23,6 +25,7 @@ use backend_x64::Reloc;
 use backend_xtensa::Reloc as XtensaReloc;
 use device::abi;
 use ir::DataSymbol;
+use pool::{POOL_NAME, Pool};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The bytes of `call qword [r14 + disp32]` before the displacement.
@@ -35,8 +38,8 @@ const DIRECT_CALL: [u8; 3] = [0x66, 0x90, 0xE8];
 pub struct Release {
     /// What to load (only the slots that calls by slot need).
     pub image: Image,
-    /// Every function kept: name, the address of its code (for Xtensa, of its literal pool
-    /// before its entry) and size in bytes, in address order.
+    /// Every function kept: name, the address of its code and size in bytes, in address
+    /// order; for Xtensa, the image's literal pool too (named [`pool::POOL_NAME`]).
     pub functions: Vec<(String, u32, u32)>,
     /// The functions dropped as unreachable.
     pub dropped: Vec<String>,
@@ -70,16 +73,22 @@ pub fn link_release(
         .collect();
     let cycle = call_cycles(&graph);
     let mut by_slot = reach.by_slot;
-    // Slot i for function i, then the dropped adapters' slots, which stay unloaded.
+    // The built-in adapters keep the fixed slots the runtime knows (0, 1, …, kept or not);
+    // then the kept functions, then the dropped adapters, whose slots stay unloaded.
     let mut slots = Shadow::new(*target);
-    for name in kept
-        .iter()
-        .map(|f| &f.name)
+    let builtin_names = inputs[..builtins.min(inputs.len())].iter().map(|f| &f.name);
+    let kept_names = kept.iter().map(|f| &f.name);
+    for name in builtin_names
+        .chain(kept_names)
         .chain(&reach.unreachable_adapters)
     {
         slots.slot_for(name).map_err(BuildError::Link)?;
     }
-    let (mut image, _) =
+    // Xtensa release code's literals go in one pool, before all code.
+    let pool = Pool::of(&kept);
+    let pool_at = slots.next_code;
+    slots.next_code += pool.size();
+    let (mut image, linked) =
         link::link_onto(&slots, &kept, &classes, START).map_err(BuildError::Link)?;
     // Each function is loaded at its own address.
     let address: BTreeMap<&str, u32> = kept
@@ -105,12 +114,28 @@ pub fn link_release(
             })
         };
         make_calls_direct(f, &mut load.1, base, callee, &cycle[i], &mut by_slot)?;
+        pool.retarget(f, &mut load.1, base, pool_at)?;
         functions.push((f.name.clone(), base, f.code.bytes().len() as u32));
     }
-    image.slots.retain(|&(slot, _)| {
-        kept.get(slot as usize)
-            .is_some_and(|f| by_slot.contains(&f.name))
-    });
+    if pool.size() > 0 {
+        let first_code = image
+            .loads
+            .iter()
+            .position(|&(addr, _)| addr >= target.memory.code_base)
+            .unwrap_or(image.loads.len());
+        image
+            .loads
+            .insert(first_code, (pool_at, pool.bytes(&linked)?));
+        image.code_bytes += pool.size();
+        functions.push((POOL_NAME.to_string(), pool_at, pool.size()));
+    }
+    // `link_onto` set one slot per kept function, in their order.
+    image.slots = kept
+        .iter()
+        .zip(&image.slots)
+        .filter(|(f, _)| by_slot.contains(&f.name))
+        .map(|(_, &slot)| slot)
+        .collect();
     functions.sort_by_key(|&(_, addr, _)| addr);
     Ok(Release {
         image,
@@ -157,7 +182,7 @@ fn make_calls_direct(
                             "it was compiled with calls through the function table",
                         ));
                     }
-                    XtensaReloc::Data { .. } => {}
+                    XtensaReloc::Data { .. } | XtensaReloc::Pooled { .. } => {}
                 }
             }
         }
@@ -264,8 +289,9 @@ struct Reach {
 }
 
 /// The functions `<start>` reaches (through calls and through the descriptors their data
-/// names), and among them those called by slot. The first `builtins` inputs (the built-in
-/// adapters, which the runtime calls by their fixed slots) are always kept.
+/// names), and among them those called by slot. The first `builtins` inputs are the built-in
+/// adapters, which the runtime hands out by their fixed slots for the methods of arrays and
+/// strings called on `any` values ([`abi::BUILTIN_METHODS`]): adapters like the others.
 ///
 /// A descriptor's `any` adapter runs only when the runtime's dispatch hands out its slot: a
 /// method's for `x.name(…)` on an `any` value (`Native::AnyMethod`), a function value's for a
@@ -281,15 +307,16 @@ fn reachable(
     builtins: usize,
 ) -> Reach {
     let by_name: BTreeMap<&str, &LinkInput> = inputs.iter().map(|f| (f.name.as_str(), f)).collect();
-    let mut by_slot: BTreeSet<String> = inputs[..builtins.min(inputs.len())]
-        .iter()
-        .map(|f| f.name.clone())
-        .collect();
+    let mut by_slot: BTreeSet<String> = BTreeSet::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    let mut work: Vec<String> = by_slot.iter().cloned().chain([START.to_string()]).collect();
+    let mut work: Vec<String> = vec![START.to_string()];
     let mut symbols_seen: BTreeSet<DataSymbol> = BTreeSet::new();
     let mut dynamic = DynamicCalls::default();
-    let mut pending: BTreeMap<String, Dispatch> = BTreeMap::new();
+    let mut pending: BTreeMap<String, Dispatch> = inputs[..builtins.min(inputs.len())]
+        .iter()
+        .zip(abi::BUILTIN_METHODS)
+        .map(|(f, m)| (f.name.clone(), Dispatch::Method(m.name.as_bytes().to_vec())))
+        .collect();
     loop {
         while let Some(name) = work.pop() {
             let Some(f) = by_name.get(name.as_str()) else {
