@@ -7,7 +7,7 @@
 //! `<main>`, are parsed again one by one and laid end to end ([`main_statements`]): one piece per
 //! statement, so that they keep their positions when a function between them grows.
 
-use crate::check::items::static_name;
+use crate::check::items::static_field;
 use syntax::Span;
 use syntax::ast::{self, ClassMember, Item};
 
@@ -151,27 +151,10 @@ impl Layout {
         let [Item::Class(wrapper)] = file.items.as_slice() else {
             return None;
         };
-        let [
-            ClassMember::Field {
-                is_static: true,
-                name,
-                ty,
-                init,
-                span,
-            },
-        ] = wrapper.members.as_slice()
-        else {
+        let [member] = wrapper.members.as_slice() else {
             return None;
         };
-        Some(ast::VarDeclarator {
-            name: ast::Ident {
-                name: static_name(class, &name.name),
-                span: name.span,
-            },
-            ty: ty.clone(),
-            init: init.clone(),
-            span: *span,
-        })
+        static_field(class, member)
     }
 }
 

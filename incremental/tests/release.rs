@@ -1,26 +1,22 @@
 //! Release links keep only what the program can reach: an `any` adapter stays only when a
 //! call through `any` in the program can reach it.
 
+mod common;
+
 use device::memory::MemoryMap;
-use incremental::build;
 use incremental::db::{Compiler, SourceFile};
 use incremental::link::LinkTarget;
-use incremental::release::{Release, link_release};
+use incremental::release::Release;
 
 /// The release link of `program` for the host board.
 fn release(program: &str) -> Release {
     let db = Compiler::default();
     let file = SourceFile::new(&db, "main.bs".into(), program.into(), 0);
-    let modules = incremental::modules::init_order(&db, file);
-    let artifacts: Vec<_> = modules
-        .iter()
-        .map(|&m| build::compile_module(&db, m).expect("compiles"))
-        .collect();
     let target = LinkTarget {
         memory: MemoryMap::host(1 << 20),
         slots: 4096,
     };
-    link_release(&db, &modules, &artifacts, &target).expect("links")
+    common::release_of(&db, file, &target)
 }
 
 /// The program's own functions (not the built-in adapters) kept in `r`, sorted.

@@ -1,6 +1,8 @@
 //! The ESP32 boards' target: the database generates Xtensa code once told to, recompiling what
 //! was compiled for the other target, and the linker places it for the ESP32 memory map.
 
+mod common;
+
 use device::abi::esp32::{CODE_BASE, FUNCTION_SLOTS};
 use device::memory::MemoryMap;
 use incremental::build;
@@ -82,17 +84,11 @@ fn xtensa_release_programs_call_directly() {
     db.set_target(Target::Xtensa);
     db.set_calls(Calls::Direct);
     let file = SourceFile::new(&db, "main.bs".into(), PROGRAM.into(), 0);
-    let modules = incremental::modules::init_order(&db, file);
-    let artifacts: Vec<_> = modules
-        .iter()
-        .map(|&m| build::compile_module(&db, m).expect("compiles"))
-        .collect();
     let target = LinkTarget {
         memory: MemoryMap::esp32(1 << 20),
         slots: FUNCTION_SLOTS,
     };
-    let release =
-        incremental::release::link_release(&db, &modules, &artifacts, &target).expect("links");
+    let release = common::release_of(&db, file, &target);
     let (fib_at, _) = fib_code(&release);
     let mut calls = 0;
     for (base, bytes) in release.image.loads.iter().filter(|(b, _)| *b >= CODE_BASE) {

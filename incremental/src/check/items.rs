@@ -197,28 +197,37 @@ pub fn static_fields(file: &ast::SourceFile) -> Vec<ast::VarDeclarator> {
     let mut out = Vec::new();
     for item in &file.items {
         let Item::Class(c) = item else { continue };
-        for m in &c.members {
-            if let ClassMember::Field {
-                is_static: true,
-                name,
-                ty,
-                init,
-                span,
-            } = m
-            {
-                out.push(ast::VarDeclarator {
-                    name: ast::Ident {
-                        name: static_name(&c.name.name, &name.name),
-                        span: name.span,
-                    },
-                    ty: ty.clone(),
-                    init: init.clone(),
-                    span: *span,
-                });
-            }
-        }
+        out.extend(
+            c.members
+                .iter()
+                .filter_map(|m| static_field(&c.name.name, m)),
+        );
     }
     out
+}
+
+/// Member `m` of class `class`, when it is a static field, as the declaration of global
+/// `class::x`.
+pub fn static_field(class: &str, m: &ClassMember) -> Option<ast::VarDeclarator> {
+    let ClassMember::Field {
+        is_static: true,
+        name,
+        ty,
+        init,
+        span,
+    } = m
+    else {
+        return None;
+    };
+    Some(ast::VarDeclarator {
+        name: ast::Ident {
+            name: static_name(class, &name.name),
+            span: name.span,
+        },
+        ty: ty.clone(),
+        init: init.clone(),
+        span: *span,
+    })
 }
 
 /// The top-level functions of `file` that may be used as values (named other than as the callee
