@@ -45,9 +45,9 @@ fn typed_code_alone_keeps_no_adapter() {
             "<main>@main.bs",
             "<main>@main.bs/0",
             "P.add@main.bs",
-            "P.constructor@main.bs",
             "P.get@main.bs"
-        ]
+        ],
+        "the constructor is inlined into `<main>`"
     );
     for adapter in [
         "P.get@main.bs<any>",
@@ -99,4 +99,20 @@ fn built_in_method_adapters_stay_only_for_the_names_called_through_any() {
     assert!(names(&typed).is_empty(), "{:?}", names(&typed));
     let dynamic = release("const xs: any = [\"a\"]\nxs.push(\"b\")\nprint(xs.length)\n");
     assert_eq!(names(&dynamic), ["<array.push>"]);
+}
+
+#[test]
+fn small_functions_are_inlined_into_their_callers_and_dropped() {
+    let r = release(
+        "function twice(x: integer): integer { return x * 2 }\n\
+         function down(n: integer): integer { if (n <= 0) return 0\n return down(n - 1) }\n\
+         let s = 0\nfor (let i = 0; i < 3; i++) { s += twice(i) }\nprint(s + down(3))\n",
+    );
+    // `twice` lives on in `<main>` only; `down` calls itself, so it stays a function.
+    assert_eq!(kept(&r), ["<main>@main.bs", "down@main.bs"]);
+    assert!(
+        r.dropped.iter().any(|d| d == "twice@main.bs"),
+        "{:?}",
+        r.dropped
+    );
 }

@@ -27,6 +27,7 @@
 
 pub mod analysis;
 pub mod builder;
+pub mod inline;
 pub mod interp;
 pub mod moves;
 pub mod opt;
@@ -607,7 +608,64 @@ impl Inst {
     }
 }
 
+impl Inst {
+    /// Calls `f` on every var `self` reads, allowing it to be replaced.
+    pub fn for_each_use_mut(&mut self, mut f: impl FnMut(&mut Var)) {
+        match self {
+            Inst::IConst { .. } | Inst::SymAddr { .. } | Inst::FConst { .. } => {}
+            Inst::Copy { src, .. } | Inst::Unary { src, .. } => f(src),
+            Inst::Int { a, b, .. } | Inst::Float { a, b, .. } | Inst::Cmp { a, b, .. } => {
+                f(a);
+                f(b)
+            }
+            Inst::IntImm { a, .. } => f(a),
+            Inst::Load { addr, .. } => f(addr),
+            Inst::Store { src, addr, .. } => {
+                f(src);
+                f(addr)
+            }
+            Inst::Call { args, callee, .. } => {
+                if let Callee::Dynamic(v) = callee {
+                    f(v)
+                }
+                args.iter_mut().for_each(f)
+            }
+        }
+    }
+
+    /// The var `self` writes, if any, to be replaced.
+    pub fn def_mut(&mut self) -> Option<&mut Var> {
+        match self {
+            Inst::IConst { dst, .. }
+            | Inst::SymAddr { dst, .. }
+            | Inst::FConst { dst, .. }
+            | Inst::Copy { dst, .. }
+            | Inst::Unary { dst, .. }
+            | Inst::Int { dst, .. }
+            | Inst::IntImm { dst, .. }
+            | Inst::Float { dst, .. }
+            | Inst::Cmp { dst, .. }
+            | Inst::Load { dst, .. } => Some(dst),
+            Inst::Call { dst, .. } => dst.as_mut(),
+            Inst::Store { .. } => None,
+        }
+    }
+}
+
 impl Terminator {
+    /// Calls `f` on every var `self` reads, allowing it to be replaced.
+    pub fn for_each_use_mut(&mut self, mut f: impl FnMut(&mut Var)) {
+        match self {
+            Terminator::Jump(_) => {}
+            Terminator::Branch { a, b, .. } => {
+                f(a);
+                f(b)
+            }
+            Terminator::Return(v) => v.iter_mut().for_each(f),
+            Terminator::Raise { args, .. } => args.iter_mut().for_each(f),
+        }
+    }
+
     /// The blocks control may continue at.
     pub fn successors(&self) -> Vec<BlockId> {
         match *self {

@@ -14,6 +14,7 @@
 //! do. Xtensa code compiled for release has no table calls to keep: there, a recursion without
 //! loops is not interruptible (an endless one still stops at the stack limit).
 
+mod inline;
 mod pool;
 
 use crate::build::{BuildError, ModuleArtifact, START, link_inputs};
@@ -56,6 +57,8 @@ pub fn link_release(
     let artifacts: Vec<&ModuleArtifact> = artifacts.iter().collect();
     let (inputs, classes) = link_inputs(db, modules, &artifacts)?;
     let builtins = abi::BUILTIN_METHODS.len();
+    let first = reachable(&inputs, &classes, builtins);
+    let inputs = inline::inline_small_calls(db, inputs, &first.functions)?;
     let reach = reachable(&inputs, &classes, builtins);
     let kept: Vec<LinkInput> = inputs
         .iter()

@@ -5,7 +5,7 @@
 //! The copies left unread go in [`super::dce`].
 
 use super::Defs;
-use crate::{Function, Inst, Terminator, Var};
+use crate::{Function, Var};
 
 /// Replaces every read of a propagatable copy by the copy's root.
 pub(crate) fn run(f: &mut Function) {
@@ -16,48 +16,16 @@ pub(crate) fn run(f: &mut Function) {
     let map = |v: &mut Var| *v = roots[v.0 as usize];
     for block in &mut f.blocks {
         for inst in &mut block.insts {
-            for_each_use_mut(inst, map);
+            inst.for_each_use_mut(map);
         }
-        match &mut block.term {
-            Terminator::Jump(_) => {}
-            Terminator::Branch { a, b, .. } => {
-                map(a);
-                map(b)
-            }
-            Terminator::Return(v) => v.iter_mut().for_each(map),
-            Terminator::Raise { args, .. } => args.iter_mut().for_each(map),
-        }
-    }
-}
-
-/// Calls `f` on every var `inst` reads, allowing it to be replaced.
-fn for_each_use_mut(inst: &mut Inst, mut f: impl FnMut(&mut Var)) {
-    match inst {
-        Inst::IConst { .. } | Inst::SymAddr { .. } | Inst::FConst { .. } => {}
-        Inst::Copy { src, .. } | Inst::Unary { src, .. } => f(src),
-        Inst::Int { a, b, .. } | Inst::Float { a, b, .. } | Inst::Cmp { a, b, .. } => {
-            f(a);
-            f(b)
-        }
-        Inst::IntImm { a, .. } => f(a),
-        Inst::Load { addr, .. } => f(addr),
-        Inst::Store { src, addr, .. } => {
-            f(src);
-            f(addr)
-        }
-        Inst::Call { args, callee, .. } => {
-            if let crate::Callee::Dynamic(v) = callee {
-                f(v)
-            }
-            args.iter_mut().for_each(f)
-        }
+        block.term.for_each_use_mut(map);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Block, Cond, IntOp, Ty};
+    use crate::{Block, Cond, Inst, IntOp, Terminator, Ty};
 
     #[test]
     fn reads_of_copies_of_stable_vars_read_the_source() {
