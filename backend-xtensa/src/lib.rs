@@ -30,8 +30,8 @@ pub mod isa;
 mod print;
 
 pub use codegen::{
-    CallSite, Calls, CodegenError, MachineCode, PoolLiteral, Reloc, abi, compile,
-    compile_with_calls, compile_with_chunk, slot_address,
+    CallSite, Calls, CodegenError, MachineCode, PoolLiteral, Reloc, TABLE_CALL_THUNK_SIZE, abi,
+    compile, compile_with_calls, compile_with_chunk, slot_address, table_call_thunk,
 };
 pub use decode::{decode, length};
 pub use encode::{EncodeError, Encoded, encode};

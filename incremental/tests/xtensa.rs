@@ -77,7 +77,8 @@ fn xtensa_programs_link_for_the_esp32_map() {
 }
 
 /// A release link of Xtensa code compiled with direct calls: every `call8` goes to the `entry`
-/// of a kept function (`fib`'s to `fib`'s own), and no function keeps a table call.
+/// of a kept function, except `fib`'s calls of itself, which go to its table-call thunk (so
+/// that an interrupt stops the recursion), and no function keeps a table call.
 #[test]
 fn xtensa_release_programs_call_directly() {
     let mut db = Compiler::default();
@@ -89,7 +90,19 @@ fn xtensa_release_programs_call_directly() {
         slots: FUNCTION_SLOTS,
     };
     let release = common::release_of(&db, file, &target);
-    let (fib_at, _) = fib_code(&release);
+    let (fib_at, fib_size) = fib_code(&release);
+    // The one thunk: `l32r a9` of fib's table entry, `l32i.n a9, a9, 0`, `jx a9`; fib keeps its
+    // slot.
+    let fib_thunk = release
+        .functions
+        .iter()
+        .find(|(name, _, _)| name == "<table calls>")
+        .map(|&(_, at, size)| {
+            assert_eq!(size, backend_xtensa::TABLE_CALL_THUNK_SIZE);
+            at
+        });
+    let fib_entry = fib_at + fib_code_entry(&release);
+    assert!(release.image.slots.iter().any(|&(_, a)| a == fib_entry));
     let mut calls = 0;
     for (base, bytes) in release.image.loads.iter().filter(|(b, _)| *b >= CODE_BASE) {
         let mut at = 0;
@@ -106,10 +119,15 @@ fn xtensa_release_programs_call_directly() {
                         .expect("a call into loaded code");
                     let (entry, _) =
                         backend_xtensa::decode(&code[(to - callee) as usize..]).unwrap();
-                    assert!(
-                        matches!(entry, backend_xtensa::Inst::Entry { .. }),
-                        "{entry:?}"
-                    );
+                    let from_fib = (fib_at..fib_at + fib_size).contains(&pc);
+                    if from_fib {
+                        assert_eq!(Some(to), fib_thunk, "fib calls itself through its thunk");
+                    } else {
+                        assert!(
+                            matches!(entry, backend_xtensa::Inst::Entry { .. }),
+                            "{entry:?}"
+                        );
+                    }
                     calls += 1;
                     at += len;
                 }
@@ -134,6 +152,19 @@ fn fib_code(release: &incremental::release::Release) -> (u32, u32) {
         .find(|(name, _, _)| name.starts_with("fib"))
         .expect("fib is kept");
     (*at, *size)
+}
+
+/// The offset of `fib`'s `entry` in its code in `release`.
+fn fib_code_entry(release: &incremental::release::Release) -> u32 {
+    let bytes = fib_bytes(release);
+    let mut at = 0;
+    loop {
+        let (inst, len) = backend_xtensa::decode(&bytes[at..]).expect("decodes");
+        if matches!(inst, backend_xtensa::Inst::Entry { .. }) {
+            return at as u32;
+        }
+        at += len;
+    }
 }
 
 /// `fib`'s linked code in `release`.

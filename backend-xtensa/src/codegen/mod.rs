@@ -18,7 +18,7 @@ mod select;
 pub use asm::CHUNK;
 
 use crate::encode;
-use crate::isa::{CallOp, Inst as XInst, call_offset, l32r_offset};
+use crate::isa::{CallOp, Inst as XInst, Reg, call_offset, l32r_offset};
 use abi::{FLOAT_DIV, FUNCTION_SLOTS, FUNCTION_TABLE};
 use ir::{Callee, FloatOp, Function, Inst, LocId, Terminator};
 
@@ -183,6 +183,31 @@ impl Reloc {
         code[at..at + 3].copy_from_slice(bytes.as_bytes());
         Ok(())
     }
+}
+
+/// The size in bytes of a [`table_call_thunk`].
+pub const TABLE_CALL_THUNK_SIZE: u32 = 8;
+
+/// A thunk at address `at` that continues a `call8` through a function-table entry: `l32r a9,
+/// <literal>; l32i.n a9, a9, 0; jx a9`, where the word at address `literal` (below `at`, within
+/// 256 KiB) is the entry's address. It runs in the caller's window before the callee's `entry`
+/// (which takes `a9`, the callee's future stack pointer, so `a9` is free), with the return
+/// address in `a8` as `call8` left it: whatever the entry holds is called as by `callx8`.
+/// Release images call through one where a call can recurse, so that an interrupt, which
+/// diverts the table, stops every recursion.
+pub fn table_call_thunk(at: u32, literal: u32) -> Result<Vec<u8>, CodegenError> {
+    let insts = [
+        XInst::L32r { t: Reg::A9, offset: l32r_offset(at, literal) },
+        XInst::L32iN { t: Reg::A9, s: Reg::A9, offset: 0 },
+        XInst::Jx { s: Reg::A9 },
+    ];
+    let mut out = Vec::new();
+    for i in insts {
+        let e = encode(&i).map_err(|_| CodegenError::LiteralOutOfRange { pc: at, literal })?;
+        out.extend_from_slice(e.as_bytes());
+    }
+    debug_assert_eq!(out.len() as u32, TABLE_CALL_THUNK_SIZE);
+    Ok(out)
 }
 
 /// Why a function could not be compiled or patched.
@@ -548,6 +573,18 @@ mod tests {
         ));
         assert!(r.patch_l32r(&mut bytes, base, base - (1 << 19)).is_err());
         assert_eq!(r.patch(&mut bytes, 0), Err(CodegenError::NotALiteral));
+    }
+
+    #[test]
+    fn a_table_call_thunk_loads_the_entry_and_jumps_to_it() {
+        let (literal, at) = (0x4008_0200, 0x4008_0210);
+        let bytes = table_call_thunk(at, literal).unwrap();
+        assert_eq!(bytes.len() as u32, TABLE_CALL_THUNK_SIZE);
+        let listing = crate::disasm(&bytes, at);
+        let insts: Vec<&str> =
+            listing.lines().map(|l| l.rsplit("  ").next().unwrap().trim()).collect();
+        assert_eq!(insts, ["l32r a9, 0x40080200", "l32i.n a9, a9, 0", "jx a9"], "{listing}");
+        assert!(table_call_thunk(literal, at).is_err(), "a literal after the thunk");
     }
 
     /// `while (n != 0) n -= 1`, polling the interrupt flag at the back-edge, and after the

@@ -7,15 +7,16 @@
 //! still need: the functions that descriptors name (closures, methods, and those of their `any`
 //! adapters that a call through `any` in the program can reach) and the built-in adapters.
 //!
-//! On x86-64, calls that can recurse stay table calls: a call from `f` to `g` where `g` can call
+//! Calls that can recurse still go through the table: a call from `f` to `g` where `g` can call
 //! `f` again (the two are in one cycle of the static call graph). An interrupted run diverts the
 //! table (`device::divert`), and generated code polls only at loop back-edges, so every endless
 //! recursion must pass through the table; calls through descriptors (closures, methods) always
-//! do. Xtensa code compiled for release has no table calls to keep: there, a recursion without
-//! loops is not interruptible (an endless one still stops at the stack limit).
+//! do. On x86-64 those calls stay table calls; on Xtensa each is a `call8` to a thunk that
+//! continues through the callee's table entry (`thunks.rs`).
 
 mod inline;
 mod pool;
+mod thunks;
 
 use crate::build::{BuildError, ModuleArtifact, START, link_inputs};
 use crate::db::{Compiler, SourceFile};
@@ -28,6 +29,7 @@ use device::abi;
 use ir::DataSymbol;
 use pool::{POOL_NAME, Pool};
 use std::collections::{BTreeMap, BTreeSet};
+use thunks::{THUNKS_NAME, Thunks};
 
 /// The bytes of `call qword [r14 + disp32]` before the displacement.
 const TABLE_CALL: [u8; 3] = [0x41, 0xFF, 0x96];
@@ -87,10 +89,14 @@ pub fn link_release(
     {
         slots.slot_for(name).map_err(BuildError::Link)?;
     }
-    // Xtensa release code's literals go in one pool, before all code.
-    let pool = Pool::of(&kept);
+    // Xtensa release code's literals go in one pool, before all code, then the thunks of the
+    // calls that can recurse.
+    let thunks = Thunks::of(&kept, &cycle);
+    let pool = Pool::of(&kept, thunks.callees());
     let pool_at = slots.next_code;
     slots.next_code += pool.size();
+    let thunks_at = slots.next_code;
+    slots.next_code += thunks.size();
     let (mut image, linked) =
         link::link_onto(&slots, &kept, &classes, START).map_err(BuildError::Link)?;
     // Each function is loaded at its own address.
@@ -107,25 +113,38 @@ pub fn link_release(
             .iter_mut()
             .find(|(addr, _)| *addr == base)
             .ok_or_else(|| reloc_error(&f.name, "its code is not in the image"))?;
+        // A call of a function in `f`'s cycle goes through its thunk on Xtensa.
         let callee = |n: u32| {
             let name = &f.ir.callees[n as usize];
-            address.get(name.as_str()).copied().ok_or_else(|| {
-                BuildError::Link(LinkError::MissingFunction {
-                    caller: f.name.clone(),
-                    callee: name.clone(),
+            let thunk = cycle[i]
+                .contains(name.as_str())
+                .then(|| thunks.address(name, thunks_at))
+                .flatten();
+            thunk
+                .or_else(|| address.get(name.as_str()).copied())
+                .ok_or_else(|| {
+                    BuildError::Link(LinkError::MissingFunction {
+                        caller: f.name.clone(),
+                        callee: name.clone(),
+                    })
                 })
-            })
         };
         make_calls_direct(f, &mut load.1, base, callee, &cycle[i], &mut by_slot)?;
         pool.retarget(f, &mut load.1, base, pool_at)?;
         functions.push((f.name.clone(), base, f.code.bytes().len() as u32));
     }
+    let first_code = image
+        .loads
+        .iter()
+        .position(|&(addr, _)| addr >= target.memory.code_base)
+        .unwrap_or(image.loads.len());
+    if thunks.size() > 0 {
+        let bytes = thunks.bytes(thunks_at, &pool, pool_at)?;
+        image.loads.insert(first_code, (thunks_at, bytes));
+        image.code_bytes += thunks.size();
+        functions.push((THUNKS_NAME.to_string(), thunks_at, thunks.size()));
+    }
     if pool.size() > 0 {
-        let first_code = image
-            .loads
-            .iter()
-            .position(|&(addr, _)| addr >= target.memory.code_base)
-            .unwrap_or(image.loads.len());
         image
             .loads
             .insert(first_code, (pool_at, pool.bytes(&linked)?));
@@ -148,9 +167,10 @@ pub fn link_release(
 }
 
 /// Makes every call of `f`'s code `bytes` (loaded at `base`) to another BlueScript function
-/// direct: `callee(n)` is the entry address of `f.ir.callees[n]`. On x86-64, calls of the
-/// functions in `recursive` (those that can call `f` again) stay table calls, and their names
-/// join `by_slot`.
+/// direct: `callee(n)` is the address to call for `f.ir.callees[n]`. The functions in
+/// `recursive` (those that can call `f` again) are still called through the table, and their
+/// names join `by_slot`: on x86-64 those calls stay table calls; on Xtensa `callee(n)` is their
+/// table-call thunk.
 fn make_calls_direct(
     f: &LinkInput,
     bytes: &mut [u8],
@@ -176,9 +196,15 @@ fn make_calls_direct(
         Code::Xtensa(code) => {
             for reloc in &code.relocs {
                 match *reloc {
-                    XtensaReloc::Call { callee: n, .. } => reloc
-                        .patch_call(bytes, base, callee(n)?)
-                        .map_err(|e| reloc_error(&f.name, &e.to_string()))?,
+                    XtensaReloc::Call { callee: n, .. } => {
+                        let name = &f.ir.callees[n as usize];
+                        if recursive.contains(name.as_str()) {
+                            by_slot.insert(name.clone());
+                        }
+                        reloc
+                            .patch_call(bytes, base, callee(n)?)
+                            .map_err(|e| reloc_error(&f.name, &e.to_string()))?
+                    }
                     XtensaReloc::Slot { .. } => {
                         return Err(reloc_error(
                             &f.name,

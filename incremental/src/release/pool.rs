@@ -49,16 +49,25 @@ fn pooled(f: &LinkInput) -> impl Iterator<Item = (Reloc, Word)> + '_ {
 }
 
 impl Pool {
-    /// The pool of the words `functions` load (empty for x86-64 code).
-    pub fn of(functions: &[LinkInput]) -> Pool {
+    /// The pool of the words `functions` load (empty for x86-64 code) and of the addresses of
+    /// the function-table entries of `entries`.
+    pub fn of<'a>(functions: &[LinkInput], entries: impl Iterator<Item = &'a String>) -> Pool {
         let mut words: Vec<Word> = functions
             .iter()
             .flat_map(|f| pooled(f).map(|(_, w)| w))
+            .chain(entries.map(|name| Word::Slot(name.clone())))
             .collect();
         words.sort();
         words.dedup();
         let index = words.into_iter().zip(0..).collect();
         Pool { index }
+    }
+
+    /// The address of the word holding the address of `function`'s function-table entry, when
+    /// the pool is at `at`.
+    pub fn slot_literal(&self, function: &str, at: u32) -> Option<u32> {
+        let i = self.index.get(&Word::Slot(function.to_string()))?;
+        Some(at + 4 * i)
     }
 
     /// Its size in bytes.
