@@ -65,6 +65,17 @@ impl BitSet {
     }
 }
 
+/// For every block of `f`, whether it is in a loop (the body of a natural loop).
+pub fn in_loops(f: &Function) -> Vec<bool> {
+    let mut out = vec![false; f.blocks.len()];
+    for l in crate::opt::natural_loops(f) {
+        for (b, inside) in out.iter_mut().enumerate() {
+            *inside |= l.contains(BlockId(b as u32));
+        }
+    }
+    out
+}
+
 /// The blocks in reverse post-order from the entry (unreachable blocks are left out).
 pub fn reverse_postorder(f: &Function) -> Vec<BlockId> {
     let n = f.blocks.len();

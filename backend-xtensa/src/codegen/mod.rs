@@ -279,6 +279,7 @@ fn compile_all(f: &Function, chunk: u32, calls: Calls) -> Result<MachineCode, Co
     divisions_to_calls(&mut f);
     test_at_the_bottom(&mut f);
     flag_address_once(&mut f);
+    stored_constants_once(&mut f);
     debug_assert_eq!(ir::verify::verify(&f), Ok(()));
     let live = ir::analysis::Liveness::compute(&f);
     let no_clobbers = |_: &Inst| 0;
@@ -384,6 +385,61 @@ fn flag_address_once(f: &mut Function) {
     }
 }
 
+/// Keeps in a register each constant that a store in a loop writes (`flags[k] = false`): a
+/// var defined only by a constant has no storage and is made again at each use (a `movi` into
+/// a scratch register before the `s32i`), so such a store now writes a var that the entry
+/// copies the constant into once. Under register pressure that var is spilled and reloaded
+/// like any value (one instruction, as the `movi` it replaces).
+fn stored_constants_once(f: &mut Function) {
+    let mut defs = vec![0u32; f.vars.len()];
+    let mut value = vec![None; f.vars.len()];
+    for p in &f.params {
+        defs[p.0 as usize] += 1;
+    }
+    for inst in f.blocks.iter().flat_map(|b| &b.insts) {
+        if let Some(d) = inst.def() {
+            defs[d.0 as usize] += 1;
+            if let Inst::IConst { value: c, .. } = *inst {
+                value[d.0 as usize] = Some(c);
+            }
+        }
+    }
+    let constant = |v: ir::Var| value[v.0 as usize].filter(|_| defs[v.0 as usize] == 1);
+    let in_loop = ir::analysis::in_loops(f);
+    let mut made: Vec<(i32, ir::Ty, ir::Var)> = Vec::new();
+    for (b, block) in f.blocks.iter_mut().enumerate() {
+        if !in_loop[b] {
+            continue;
+        }
+        for inst in &mut block.insts {
+            let Inst::Store { src, .. } = inst else {
+                continue;
+            };
+            let Some(c) = constant(*src) else {
+                continue;
+            };
+            let ty = f.vars[src.0 as usize];
+            *src = match made.iter().find(|&&(v, t, _)| v == c && t == ty) {
+                Some(&(_, _, v)) => v,
+                None => {
+                    f.vars.push(ty);
+                    let v = ir::Var(f.vars.len() as u32 - 1);
+                    made.push((c, ty, v));
+                    v
+                }
+            };
+        }
+    }
+    let mut entry = Vec::new();
+    for (c, ty, v) in made {
+        f.vars.push(ty);
+        let k = ir::Var(f.vars.len() as u32 - 1);
+        entry.push(Inst::IConst { dst: k, value: c });
+        entry.push(Inst::Copy { dst: v, src: k });
+    }
+    f.blocks[0].insts.splice(0..0, entry);
+}
+
 /// Replaces every float division by a call of the `FloatDiv` native: the ESP32's FPU has no
 /// division instruction, only the steps of a Newton–Raphson sequence, and a native gives the
 /// exactly rounded quotient every board computes.
@@ -411,6 +467,32 @@ mod tests {
             .lines()
             .map(|l| l.split("  ").last().unwrap().trim().to_string())
             .collect()
+    }
+
+    /// `for (i = 0; i < n; i++) mem[4 * i] = 7`: the 7 is made once, before the loop, not
+    /// before each store.
+    #[test]
+    fn a_constant_stored_in_a_loop_is_made_once() {
+        use ir::{Cond, IntOp, Ty, Width};
+        let (mut b, p) = ir::builder::Builder::new(&[Ty::I32], None);
+        let i = b.var(Ty::I32);
+        b.push(Inst::IConst { dst: i, value: 0 });
+        let (head, body, done) = (b.block(), b.block(), b.block());
+        b.term(Terminator::Jump(head));
+        b.switch(head);
+        b.branch(Cond::LtS, i, p[0], body, done);
+        b.switch(body);
+        let seven = b.iconst(7);
+        let at = b.int_imm(IntOp::Shl, i, 2);
+        b.store(Width::W32, seven, at, 0);
+        b.push(Inst::IntImm { op: IntOp::Add, dst: i, a: i, imm: 1 });
+        b.term(Terminator::Jump(head));
+        b.switch(done);
+        b.term(Terminator::Return(None));
+        let l = listing(&b.finish());
+        let store = l.iter().position(|x| x.starts_with("s32i")).expect("a store");
+        assert!(!l[store - 1].starts_with("movi"), "{l:#?}");
+        assert_eq!(l.iter().filter(|x| x.starts_with("movi") && x.ends_with(", 7")).count(), 1);
     }
 
     /// `y = x < 0 ? 1 : 2; return y`: both arms return where they are instead of jumping to

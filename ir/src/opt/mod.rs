@@ -15,6 +15,7 @@ mod redundant;
 mod rotate;
 
 use crate::{Function, Inst, Var, Width};
+pub(crate) use loops::natural_loops;
 
 /// Runs every pass on `f`, in order: copy propagation, redundant loads and checks (and copy
 /// propagation again over the copies that leaves), rotate recognition, loop-invariant loads,
