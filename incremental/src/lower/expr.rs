@@ -83,8 +83,12 @@ impl Lowerer {
             }
             ExprKind::Convert(Conversion::Downcast(to), x) => {
                 let v = self.value(x);
-                let instance = matches!(x.ty.non_null(), Type::Class(_));
-                self.checked_reference(v, instance, to, span)
+                if matches!(x.ty, Type::Nullable(_)) && x.ty.non_null() == *to {
+                    self.non_null_reference(v, to, span)
+                } else {
+                    let instance = matches!(x.ty.non_null(), Type::Class(_));
+                    self.checked_reference(v, instance, to, span)
+                }
             }
             ExprKind::Convert(c, x) => {
                 let v = self.value(x);
