@@ -65,6 +65,29 @@ impl BitSet {
     }
 }
 
+/// For every var of `f`, the value of the `IConst` that is its only definition (parameters
+/// count as definitions), if it has one.
+pub fn constant_values(f: &Function) -> Vec<Option<i32>> {
+    let mut defs = vec![0u32; f.vars.len()];
+    let mut value = vec![None; f.vars.len()];
+    for p in &f.params {
+        defs[p.0 as usize] += 1;
+    }
+    for inst in f.blocks.iter().flat_map(|b| &b.insts) {
+        if let Some(d) = inst.def() {
+            defs[d.0 as usize] += 1;
+            if let Inst::IConst { value: c, .. } = *inst {
+                value[d.0 as usize] = Some(c);
+            }
+        }
+    }
+    value
+        .into_iter()
+        .zip(defs)
+        .map(|(v, n)| v.filter(|_| n == 1))
+        .collect()
+}
+
 /// For every block of `f`, whether it is in a loop (the body of a natural loop).
 pub fn in_loops(f: &Function) -> Vec<bool> {
     let mut out = vec![false; f.blocks.len()];

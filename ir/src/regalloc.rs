@@ -978,26 +978,14 @@ pub fn layout_order(f: &Function) -> Vec<BlockId> {
 /// traced ones live across a call (they stay GC roots). The IR requires every read to be
 /// preceded by a definition, so every read sees that value.
 pub fn constants(f: &Function, live: &Liveness) -> Vec<(usize, i32)> {
-    let mut defs = vec![0u32; f.vars.len()];
-    let mut value = vec![None; f.vars.len()];
-    for p in &f.params {
-        defs[p.0 as usize] += 1;
-    }
-    for inst in f.blocks.iter().flat_map(|b| &b.insts) {
-        if let Some(d) = inst.def() {
-            defs[d.0 as usize] += 1;
-            if let Inst::IConst { value: c, .. } = *inst {
-                value[d.0 as usize] = Some(c);
-            }
-        }
-    }
+    let value = crate::analysis::constant_values(f);
     // A traced constant live across a call is still a GC root (in case it is an object).
     let mut roots = vec![false; f.vars.len()];
     for v in live.live_across_calls(f) {
         roots[v.0 as usize] = true;
     }
     (0..f.vars.len())
-        .filter(|&v| defs[v] == 1 && f.vars[v] != Ty::F32 && !roots[v])
+        .filter(|&v| f.vars[v] != Ty::F32 && !roots[v])
         .filter_map(|v| value[v].map(|c| (v, c)))
         .collect()
 }

@@ -387,20 +387,8 @@ fn flag_address_once(f: &mut Function) {
 /// copies the constant into once. Under register pressure that var is spilled and reloaded
 /// like any value (one instruction, as the `movi` it replaces).
 fn stored_constants_once(f: &mut Function) {
-    let mut defs = vec![0u32; f.vars.len()];
-    let mut value = vec![None; f.vars.len()];
-    for p in &f.params {
-        defs[p.0 as usize] += 1;
-    }
-    for inst in f.blocks.iter().flat_map(|b| &b.insts) {
-        if let Some(d) = inst.def() {
-            defs[d.0 as usize] += 1;
-            if let Inst::IConst { value: c, .. } = *inst {
-                value[d.0 as usize] = Some(c);
-            }
-        }
-    }
-    let constant = |v: ir::Var| value[v.0 as usize].filter(|_| defs[v.0 as usize] == 1);
+    let value = ir::analysis::constant_values(f);
+    let constant = |v: ir::Var| value[v.0 as usize];
     let in_loop = ir::analysis::in_loops(f);
     let mut made: Vec<(i32, ir::Ty, ir::Var)> = Vec::new();
     for (b, block) in f.blocks.iter_mut().enumerate() {
