@@ -33,12 +33,6 @@ impl Origin {
         self.pieces == [(0, 0)]
     }
 
-    /// The file position of own position `pos`.
-    pub fn position(&self, pos: u32) -> u32 {
-        self.piece_of(pos)
-            .map_or(pos, |(own, file)| pos - own + file)
-    }
-
     /// `span` (own positions) in file positions: both ends move with the piece of its start,
     /// since a construct never spans two pieces.
     pub fn span(&self, span: Span) -> Span {
@@ -204,6 +198,6 @@ mod tests {
         let (items, origin) = main_statements(&syntax::parse(text).file, text).unwrap();
         assert!(items.is_empty());
         assert!(origin.is_identity());
-        assert_eq!(origin.position(5), 5);
+        assert_eq!(origin.span(Span::new(5, 7)), Span::new(5, 7));
     }
 }

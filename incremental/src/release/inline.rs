@@ -4,7 +4,6 @@
 //! board. Development builds never inline: there, a patched callee must reach every caller.
 
 use super::call_cycles;
-use crate::build::BuildError;
 use crate::db::{self, Compiler};
 use crate::link::LinkInput;
 use ir::{Callee, Function, Inst};
@@ -24,7 +23,7 @@ pub fn inline_small_calls(
     db: &Compiler,
     mut inputs: Vec<LinkInput>,
     reachable: &BTreeSet<String>,
-) -> Result<Vec<LinkInput>, BuildError> {
+) -> Vec<LinkInput> {
     let original: BTreeMap<String, Arc<Function>> = inputs
         .iter()
         .map(|f| (f.name.clone(), f.ir.clone()))
@@ -62,7 +61,7 @@ pub fn inline_small_calls(
             f.code = code;
         }
     }
-    Ok(inputs)
+    inputs
 }
 
 /// `f` with the calls of the callees `inlinable` gives inlined (not those in code that was

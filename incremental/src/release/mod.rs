@@ -60,7 +60,7 @@ pub fn link_release(
     let (inputs, classes) = link_inputs(db, modules, &artifacts)?;
     let builtins = abi::BUILTIN_METHODS.len();
     let first = reachable(&inputs, &classes, builtins);
-    let inputs = inline::inline_small_calls(db, inputs, &first.functions)?;
+    let inputs = inline::inline_small_calls(db, inputs, &first.functions);
     let reach = reachable(&inputs, &classes, builtins);
     let kept: Vec<LinkInput> = inputs
         .iter()
