@@ -107,8 +107,9 @@ struct Layout {
 }
 
 impl Layout {
-    /// Parses the text at `span` of `text` again at own position `base + prefix.len()`, as
-    /// `prefix`, that text and `suffix`; records the piece.
+    /// Parses `prefix`, the text at `span` of `text` and `suffix` again, starting at the next
+    /// free own position (so that the piece's text is `prefix.len()` further on), and records
+    /// the piece.
     fn parse(
         &mut self,
         span: Span,
