@@ -26,11 +26,11 @@ pub fn allocate(f: &Function, live: &Liveness) -> Allocation {
 
     // GC roots first: exactly the traced vars that are live across a call.
     let mut shadow_slots = 0;
-    for v in live.live_across_calls(f) {
+    for v in live.roots(f) {
         homes[v.0 as usize] = Some(Home::Shadow(shadow_slots));
         shadow_slots += 1;
     }
-    for (v, value) in constants(f, live) {
+    for (v, value) in constants(f) {
         homes[v] = homes[v].or(Some(Home::Const(value)));
     }
 

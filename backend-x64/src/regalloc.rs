@@ -296,6 +296,7 @@ mod tests {
             locs: vec![Default::default()],
             symbols: vec![],
             callees: vec![],
+            callees_without_gc: vec![],
         }
     }
 
@@ -317,7 +318,7 @@ mod tests {
     /// the vars whose current value it holds (a copy into the same location adds its
     /// destination, a call clobbers the caller-saved registers), and every read of a var must
     /// find it in its home. Also checks that nothing live across a call is in a caller-saved
-    /// register and that traced vars live across calls are GC roots.
+    /// register and that the vars `Liveness::roots` names are in their GC root slots at calls.
     fn check(f: &Function, alloc: &Allocation) {
         let live = Liveness::compute(f);
         let home_loc = |v: usize| loc(alloc.homes[v].expect("a home"));
@@ -331,6 +332,7 @@ mod tests {
             }
         };
         let root_loc = |v: usize| alloc.roots[v].map(|s| loc(Home::Shadow(s)).unwrap());
+        let roots: BTreeSet<usize> = live.roots(f).iter().map(|v| v.0 as usize).collect();
         let mut entry = State::new();
         for v in live.live_in[0].iter() {
             if let Some(l) = home_loc(v) {
@@ -371,25 +373,35 @@ mod tests {
                         });
                         state.remove(&(Rq::RDX.code() as u32));
                     }
-                    if let Inst::Call { .. } = inst {
+                    if let Inst::Call { callee, args, .. } = inst {
                         let mut across = lives[i].clone();
                         if let Some(d) = inst.def() {
                             across.remove(d.0 as usize);
                         }
+                        let rooted = |v: usize| {
+                            let in_root = root_loc(v)
+                                .is_some_and(|l| state.get(&l).is_some_and(|s| s.contains(&v)));
+                            let h = alloc.homes[v].unwrap();
+                            assert!(
+                                matches!(h, Home::Shadow(_)) || in_root,
+                                "v{v} is not in its GC root slot at a call"
+                            );
+                        };
                         for v in across.iter() {
                             let h = alloc.homes[v].unwrap();
                             assert!(!matches!(h, Home::Xmm(_)), "v{v} in xmm across a call");
                             if let Home::Gpr(r) = h {
                                 assert!(!CALLER_SAVED.contains(&r), "v{v} in {r:?} across a call");
                             }
-                            if f.vars[v].is_traced() {
-                                let in_root = root_loc(v)
-                                    .is_some_and(|l| state.get(&l).is_some_and(|s| s.contains(&v)));
-                                assert!(
-                                    matches!(h, Home::Shadow(_)) || in_root,
-                                    "v{v} is not in its GC root slot at a call"
-                                );
+                            if roots.contains(&v) {
+                                rooted(v);
                             }
+                        }
+                        if !matches!(callee, ir::Callee::Native(_)) {
+                            args.iter()
+                                .map(|a| a.0 as usize)
+                                .filter(|a| roots.contains(a))
+                                .for_each(rooted);
                         }
                         state.retain(|&l, _| {
                             l >= 100 || CALLEE_SAVED.iter().any(|r| r.code() as u32 == l)
@@ -559,6 +571,7 @@ mod tests {
             locs: vec![Default::default()],
             symbols: vec![],
             callees: vec![],
+            callees_without_gc: vec![],
         }
     }
 
@@ -588,7 +601,10 @@ mod tests {
                 let alloc = allocate(&f, &Liveness::compute(&f));
                 check(&f, &alloc);
                 if call {
-                    assert_eq!(alloc.shadow_slots, 1, "r is a root");
+                    assert_eq!(
+                        alloc.shadow_slots, 0,
+                        "r, a parameter, is the caller's root"
+                    );
                     assert!(alloc.spill_slots >= n, "floats live across the call spill");
                 } else if n <= 8 {
                     assert_eq!(
@@ -652,6 +668,7 @@ mod tests {
             locs: vec![Default::default()],
             symbols: vec![],
             callees: vec![],
+            callees_without_gc: vec![],
         };
         let alloc = allocate(&f, &Liveness::compute(&f));
         check(&f, &alloc);
@@ -661,9 +678,10 @@ mod tests {
             Some(Home::Const(0)),
             "a traced constant needs no storage"
         );
-        assert!(
-            alloc.roots[4].is_some() || matches!(alloc.homes[4], Some(Home::Shadow(_))),
-            "a traced constant live across a call is a GC root"
+        assert_eq!(
+            (alloc.homes[4], alloc.roots[4], alloc.shadow_slots),
+            (Some(Home::Const(0x5000)), None, 0),
+            "a traced constant live across a call needs no root: it is never a heap address"
         );
         assert_eq!(
             alloc.homes[0],

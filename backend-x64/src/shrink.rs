@@ -99,7 +99,7 @@ pub fn split(f: &Function) -> Option<Wrapped> {
 
     // Vars that are constants need no storage anywhere: they keep their names.
     let mut constant = vec![false; f.vars.len()];
-    for (v, _) in crate::regalloc::constants(f, live) {
+    for (v, _) in crate::regalloc::constants(f) {
         constant[v] = true;
     }
     let keep = |v: Var| constant[v.0 as usize];

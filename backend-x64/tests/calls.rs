@@ -11,6 +11,7 @@ use harness::{Arg, Builder, Machine, Outcome};
 use ir::builder::fib;
 use ir::{Callee, Cond, FloatOp, Inst, IntOp, Terminator, Ty, UnOp, Width};
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 
 /// `sum(n) = 1 + 2 + … + n` with a counting loop.
 #[test]
@@ -373,29 +374,44 @@ extern "C" fn inspect_shadow() -> i32 {
     0
 }
 
-/// Traced vars live across calls (constants too) sit in shadow-stack slots that a native can
-/// read; a traced var defined later reads as 0 before its definition; the shadow stack pointer is
-/// restored.
+/// Traced vars live across calls sit in shadow-stack slots that a native can read, but not
+/// parameters (the caller roots those) or constants (never heap addresses); a traced var
+/// defined later reads as 0 before its definition; the shadow stack pointer is restored.
 #[test]
 fn traced_vars_live_across_calls_are_gc_roots() {
-    // f(r1: Ref, a: Any, k: I32) {
-    //   z: Ref = 0x5000; inspect(); r3 = r1 + 16; inspect(); return r1 + a + r3 + k + z
+    // f(x, y, k: I32, p: Ref) {
+    //   r1: Ref = x + 0; a: Any = y + 0; w: Ref = k + 0; z: Ref = 0x5000
+    //   inspect(); r3 = r1 + 16; inspect(); return r1 + a + r3 + w + z + p
     // }
-    let (mut b, p) = Builder::new(&[Ty::Ref, Ty::Any, Ty::I32], Some(Ty::I32));
+    let (mut b, p) = Builder::new(&[Ty::I32, Ty::I32, Ty::I32, Ty::Ref], Some(Ty::I32));
+    let zero = b.iconst(0);
+    let computed = |b: &mut Builder, ty: Ty, v: ir::Var| {
+        let dst = b.var(ty);
+        b.push(Inst::Int {
+            op: IntOp::Add,
+            dst,
+            a: v,
+            b: zero,
+        });
+        dst
+    };
+    let r1 = computed(&mut b, Ty::Ref, p[0]);
+    let a = computed(&mut b, Ty::Any, p[1]);
+    let w = computed(&mut b, Ty::Ref, p[2]);
     let z = b.iconst_ty(Ty::Ref, 0x5000);
     b.call(Callee::Native(103), &[], Some(Ty::I32));
     let r3 = b.var(Ty::Ref);
     b.push(Inst::IntImm {
         op: IntOp::Add,
         dst: r3,
-        a: p[0],
+        a: r1,
         imm: 16,
     });
     b.call(Callee::Native(103), &[], Some(Ty::I32));
-    let s = b.int(IntOp::Add, p[0], p[1]);
-    let s = b.int(IntOp::Add, s, r3);
-    let s = b.int(IntOp::Add, s, p[2]);
-    let s = b.int(IntOp::Add, s, z);
+    let mut s = b.int(IntOp::Add, r1, a);
+    for v in [r3, w, z, p[3]] {
+        s = b.int(IntOp::Add, s, v);
+    }
     b.ret(s);
     let f = b.finish();
     let mut m = Machine::compile(&[&f]);
@@ -405,12 +421,19 @@ fn traced_vars_live_across_calls_are_gc_roots() {
     }
     CURRENT.with(|c| *c.borrow_mut() = (m.ctx.as_ptr() as usize, m.arena.as_ptr() as usize));
     SNAPSHOTS.with(|s| s.borrow_mut().clear());
-    let got = m.call_i32(0, &[Arg::I(0x2000), Arg::I(0x3001), Arg::I(5)]);
-    assert_eq!(got, 0x2000 + 0x3001 + 0x2010 + 5 + 0x5000);
-    let snaps = SNAPSHOTS.with(|s| s.borrow().clone());
+    let args = [Arg::I(0x2000), Arg::I(0x3001), Arg::I(5), Arg::I(0x7000)];
+    let got = m.call_i32(0, &args);
+    assert_eq!(got, 0x2000 + 0x3001 + 0x2010 + 5 + 0x5000 + 0x7000);
+    let snaps: Vec<(u32, Vec<u32>)> = SNAPSHOTS.with(|s| {
+        s.borrow()
+            .iter()
+            .map(|(sp, words)| (*sp, words.iter().copied().collect::<BTreeSet<u32>>()))
+            .map(|(sp, words)| (sp, words.into_iter().collect()))
+            .collect()
+    });
     let sp = SHADOW_TOP - 16;
-    let first = [0x2000, 0x3001, 0x5000, 0];
-    let second = [0x2000, 0x3001, 0x5000, 0x2010];
+    let first = vec![0, 5, 0x2000, 0x3001];
+    let second = vec![5, 0x2000, 0x2010, 0x3001];
     assert_eq!(snaps, vec![(sp, first), (sp, second)]);
     assert_eq!(m.word(CTX_SHADOW_SP), SHADOW_TOP);
 }
@@ -499,10 +522,17 @@ fn small_leaves_skip_the_machine_stack_check() {
 
 #[test]
 fn prologue_checks_the_shadow_stack() {
-    // f(r: Ref) = f(r) + r: r is a root across the recursive call.
+    // f(r: Ref) = (q = r + 4; f(q) + q): q is a root across the recursive call.
     let (mut b, p) = Builder::new(&[Ty::Ref], Some(Ty::I32));
-    let r = b.call(Callee::Slot(0), &[p[0]], Some(Ty::I32)).unwrap();
-    let s = b.int(IntOp::Add, r, p[0]);
+    let q = b.var(Ty::Ref);
+    b.push(Inst::IntImm {
+        op: IntOp::Add,
+        dst: q,
+        a: p[0],
+        imm: 4,
+    });
+    let r = b.call(Callee::Slot(0), &[q], Some(Ty::I32)).unwrap();
+    let s = b.int(IntOp::Add, r, q);
     b.ret(s);
     let mut m = Machine::compile(&[&b.finish()]);
     m.set_word(CTX_SHADOW_LIMIT, SHADOW_TOP - 400);
@@ -511,7 +541,7 @@ fn prologue_checks_the_shadow_stack() {
         Native::RaiseStackOverflow as u32
     );
     // Exactly 100 frames of one slot fit.
-    assert!(m.arena_word(SHADOW_TOP - 400) == 0x2000);
+    assert_eq!(m.arena_word(SHADOW_TOP - 400), 0x2000 + 4 * 100);
 }
 
 /// Call sites point right after `call qword [r14 + disp32]`, in order, with their locations; a

@@ -362,6 +362,7 @@ fn random_function(seed: u64) -> Function {
         locs: (0..=calls).map(|_| SourceLoc::default()).collect(),
         symbols: vec![],
         callees: vec![],
+        callees_without_gc: vec![],
     }
 }
 
@@ -656,8 +657,9 @@ fn mix(insts: &mut Vec<Inst>, h: Var, v: Var, k: i32) {
 }
 
 /// The interpreter's memory (the arena) and calls (every call is the `ID` native, which returns
-/// its first argument); records, for every call, the values of the traced vars live across it
-/// (which must be in GC root slots).
+/// its first argument); records, for every call, the values of the vars live across it that
+/// need GC roots (`Liveness::roots`: traced, and not parameters or constants), which must be
+/// in GC root slots.
 struct Reference<'a> {
     f: &'a Function,
     live: Liveness,
@@ -686,9 +688,10 @@ impl ir::interp::Host for Reference<'_> {
         let (b, i) = at;
         let lives = self.live.live_after_each(self.f, b);
         let dst = self.f.block(b).insts[i].def();
+        let roots = self.live.roots(self.f);
         let across = lives[i]
             .iter()
-            .filter(|&x| Some(Var(x as u32)) != dst && self.f.vars[x].is_traced())
+            .filter(|&x| Some(Var(x as u32)) != dst && roots.contains(&Var(x as u32)))
             .map(|x| vars[x])
             .collect();
         self.roots.push(across);
@@ -846,6 +849,7 @@ fn huge_functions_run() {
         locs: vec![SourceLoc::default()],
         symbols: vec![],
         callees: vec![],
+        callees_without_gc: vec![],
     };
     let mut m = Machine::compile(&[&f]);
     m.set_native(ID, snapshot as *const u8);
@@ -1035,6 +1039,7 @@ fn random_loop_function(seed: u64) -> Function {
         locs: vec![SourceLoc::default(); 3],
         symbols: vec![],
         callees: vec![],
+        callees_without_gc: vec![],
     }
 }
 

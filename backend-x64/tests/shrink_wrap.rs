@@ -26,8 +26,9 @@ fn raised(o: Outcome) -> u32 {
     }
 }
 
-/// `f(r: Ref, n) = n <= 0 ? 7 : f(r, n - 1) + load(r)`: `r` is a GC root across the call, so
-/// the frame block also sets up the shadow-stack frame.
+/// `f(a: Ref, n) = n <= 0 ? 7 : (r = load(a); f(a, n - 1) + load(r))`: `r` is a GC root
+/// across the call (`a`, a parameter, is the caller's), so the frame block also sets up the
+/// shadow-stack frame.
 fn sum_with_root() -> ir::Function {
     let (mut b, p) = Builder::new(&[Ty::Ref, Ty::I32], Some(Ty::I32));
     let zero = b.iconst(0);
@@ -37,9 +38,10 @@ fn sum_with_root() -> ir::Function {
     let seven = b.iconst(7);
     b.ret(seven);
     b.switch(rec);
+    let root = b.load(Width::W32, Ty::Ref, p[0], 0);
     let n1 = b.int_imm(IntOp::Sub, p[1], 1);
     let r = b.call(Callee::Slot(0), &[p[0], n1], Some(Ty::I32)).unwrap();
-    let x = b.load(Width::W32, Ty::I32, p[0], 0);
+    let x = b.load(Width::W32, Ty::I32, root, 0);
     let s = b.int(IntOp::Add, r, x);
     b.ret(s);
     b.finish()
@@ -50,7 +52,8 @@ fn roots_are_set_up_by_the_frame_block() {
     let f = sum_with_root();
     assert!(wrapped(&f));
     let mut m = Machine::compile(&[&f]);
-    m.set_arena_word(0x2000, 3);
+    m.set_arena_word(0x2000, 0x3000);
+    m.set_arena_word(0x3000, 3);
     for n in [0, 1, 5, 50] {
         assert_eq!(m.call_i32(0, &[Arg::I(0x2000), Arg::I(n)]), 7 + 3 * n);
         assert_eq!(m.word(CTX_SHADOW_SP), SHADOW_TOP, "shadow stack restored");
@@ -67,7 +70,8 @@ fn roots_are_set_up_by_the_frame_block() {
 fn the_machine_stack_check_covers_the_frame_it_defers() {
     let f = sum_with_root();
     let mut m = Machine::compile(&[&f]);
-    m.set_arena_word(0x2000, 1);
+    m.set_arena_word(0x2000, 0x3000);
+    m.set_arena_word(0x3000, 1);
     // Fails on entry, even on the path that needs no frame.
     m.set_stack_limit(u64::MAX);
     let o = m.call(0, &[Arg::I(0x2000), Arg::I(0)]);
@@ -169,12 +173,13 @@ extern "C" fn record_root(x: i32) -> i32 {
     x
 }
 
-/// `f(r: Ref, x) { if (x < 0) x = report(x) * 2; return load(r) + x }`: the call is a cold
-/// island; the frame is set up before it and torn down after it, and the hot path never
-/// touches the frame.
+/// `f(a: Ref, x) { r = load(a); if (x < 0) x = report(x) * 2; return load(r) + x }`: the call
+/// is a cold island; the frame is set up before it and torn down after it, and the hot path
+/// never touches the frame.
 #[test]
 fn a_cold_call_gets_the_frame_only_around_it() {
     let (mut b, p) = Builder::new(&[Ty::Ref, Ty::I32], Some(Ty::I32));
+    let root = b.load(Width::W32, Ty::Ref, p[0], 0);
     let x = b.var(Ty::I32);
     b.copy(x, p[1]);
     let zero = b.iconst(0);
@@ -190,7 +195,7 @@ fn a_cold_call_gets_the_frame_only_around_it() {
     });
     b.term(ir::Terminator::Jump(join));
     b.switch(join);
-    let v = b.load(Width::W32, Ty::I32, p[0], 0);
+    let v = b.load(Width::W32, Ty::I32, root, 0);
     let s = b.int(IntOp::Add, v, x);
     b.ret(s);
     let f = b.finish();
@@ -198,12 +203,13 @@ fn a_cold_call_gets_the_frame_only_around_it() {
     let mut m = Machine::compile(&[&f]);
     m.set_native(105, record_root as *const u8);
     CTX.with(|c| *c.borrow_mut() = (m.ctx.as_ptr() as usize, m.arena.as_ptr() as usize));
-    m.set_arena_word(0x2000, 100);
+    m.set_arena_word(0x2000, 0x3000);
+    m.set_arena_word(0x3000, 100);
     assert_eq!(m.call_i32(0, &[Arg::I(0x2000), Arg::I(5)]), 105);
     assert_eq!(m.call_i32(0, &[Arg::I(0x2000), Arg::I(-5)]), 90);
     assert_eq!(m.word(CTX_SHADOW_SP), SHADOW_TOP, "shadow frame popped");
     assert!(
-        SEEN.with(|s| s.borrow().contains(&0x2000)),
+        SEEN.with(|s| s.borrow().contains(&0x3000)),
         "the reference is a root at the call"
     );
 }

@@ -317,6 +317,7 @@ fn random_function(r: &mut Rng, name: &str, calls: bool) -> Function {
         locs: vec![SourceLoc::default()],
         symbols: vec![],
         callees: if calls { vec!["helper".into()] } else { vec![] },
+        callees_without_gc: vec![],
     }
 }
 

@@ -281,15 +281,15 @@ fn direct_calls_reach_entries_after_an_overflow_path() {
     assert_eq!(m.call_word(1, &[5]), 0x1000 + 5 + 1);
 }
 
-/// `f(x)`: keeps the reference 0x1000 across a call of native 100 (so in a GC root slot, with
-/// a shadow-stack overflow path before the entry), returns it plus `x`.
+/// `f(x)`: keeps the reference `x + 0x1000` across a call of native 100 (so in a GC root slot,
+/// with a shadow-stack overflow path before the entry), returns it.
 fn rooted_across_a_native_call() -> ir::Function {
     let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
     let r = b.var(Ty::Ref);
-    b.push(ir::Inst::IConst { dst: r, value: 0x1000 });
+    b.push(ir::Inst::IntImm { op: IntOp::Add, dst: r, a: p[0], imm: 0x1000 });
     b.call(Callee::Native(100), &[p[0]], None);
     let s = b.var(Ty::I32);
-    b.push(ir::Inst::Int { op: IntOp::Add, dst: s, a: r, b: p[0] });
+    b.push(ir::Inst::IntImm { op: IntOp::Add, dst: s, a: r, imm: 0 });
     b.ret(s);
     b.finish()
 }

@@ -129,6 +129,11 @@ impl Board {
         self.name().starts_with("esp32")
     }
 
+    /// Makes the device collect garbage before every allocation and overwrite what it frees.
+    pub fn set_gc_stress(&mut self) -> Result<(), ClientError> {
+        self.client.set_gc_stress(true)
+    }
+
     /// How many instructions the latest run executed (boards that count them).
     pub fn instructions(&mut self) -> Result<u64, ClientError> {
         self.client.instructions()

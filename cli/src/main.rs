@@ -80,6 +80,10 @@ enum Command {
         /// Build the release image (`target/release/NAME.bsimg`) and boot it.
         #[arg(long)]
         release: bool,
+        /// Collect garbage before every allocation and overwrite what is freed: slow, but a
+        /// value the compiler forgot to keep alive shows at once (for testing `bs` itself).
+        #[arg(long)]
+        gc_stress: bool,
         #[command(flatten)]
         deps: deps::Options,
     },
@@ -293,13 +297,23 @@ fn main() -> ExitCode {
             repl: false,
             instructions,
             release,
+            gc_stress,
             deps,
         } => {
             let reports = commands::run::Reports {
                 heap_stats,
                 instructions,
             };
-            commands::run::run(&paths, board.as_deref(), heap_size, reports, release, deps)
+            let heap = heap_size;
+            commands::run::run(
+                &paths,
+                board.as_deref(),
+                heap,
+                reports,
+                release,
+                gc_stress,
+                deps,
+            )
         }
         Command::Check { path, deps } => commands::check::run(path.as_deref(), deps),
         Command::Build {

@@ -41,7 +41,7 @@ fn cases(keep: impl Fn(&str) -> bool) -> Vec<Case> {
 
 fn run(cases: &[Case]) {
     let bs = Path::new(env!("CARGO_BIN_EXE_bs"));
-    let failures = testsuite::run_all(bs, cases, "host");
+    let failures = testsuite::run_all(bs, cases, "host", &[]);
     for (program, problem) in &failures {
         eprintln!("FAILED {}\n{problem}\n", program.display());
     }

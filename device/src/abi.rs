@@ -530,6 +530,33 @@ natives! {
     FloatDiv = 80 (F32, F32) -> F32,
 }
 
+impl Native {
+    /// Whether the native never allocates, and so never collects garbage: a call of it is no
+    /// safepoint. (Those that raise stop the program.) Every native is listed, so that a new
+    /// one must be classified.
+    pub fn never_collects(self) -> bool {
+        use Native::*;
+        match self {
+            RaiseIndexOutOfRange | RaiseDivisionByZero | RaiseStackOverflow | RaiseTypeError
+            | RaiseInterrupted | UnboxInt | UnboxFloat | UnboxBool | UnboxString | UnboxRef
+            | AnyCompare | AnyEqual | AnyTruthy | StringEqual | StringCompare
+            | StringStartsWith | StringEndsWith | StringCharCodeAt | StringIndexOf | PrintInt
+            | PrintFloat | PrintBool | PrintRef | PrintAny | PrintSpace | PrintEnd | PrintBegin
+            | TimeNow | TimeDelay | PowInt | PowFloat | InstanceOf | AnyMethod | AnyFunction
+            | MathSqrt | MathSin | MathCos | MathTan | MathAtan2 | MathExp | MathLog
+            | MathFloor | MathCeil | MathRound | FloatDiv | AssertTrue | AssertEqual | ListTest => {
+                true
+            }
+            BoxInt | BoxFloat | UnboxArray | AnyAdd | AnySub | AnyMul | AnyDiv | AnyRem
+            | AnyNeg | StringConcat | IntToString | FloatToString | BoolToString | AnyToString
+            | StringSubstring | ArrayNew | ArrayPush | ArrayPop | ArrayShift | ArrayUnshift
+            | AnyIndexGet | AnyIndexSet | AnyLength | NewInstance | NewClosure | NewCell
+            | AnyGetProperty | AnySetProperty | AnyPow | AnyArrayPush | AnyArrayPop
+            | AnyArrayShift | AnyArrayUnshift => false,
+        }
+    }
+}
+
 /// A built-in method that an `any` receiver can call by name: the receiver's kind, the name
 /// and the arity. The host compiler generates an `any` adapter for each and places it at the
 /// function-table slot equal to its index here, so these slots are reserved in every program.

@@ -117,12 +117,14 @@ impl Marker {
         }
     }
 
-    /// Collects garbage: marks everything reachable from `roots`, then sweeps.
+    /// Collects garbage: marks everything reachable from `roots`, then sweeps (overwriting
+    /// what it frees when `poison`, see [`Heap::sweep`]).
     pub fn collect(
         &mut self,
         heap: &mut Heap,
         mem: &mut Memory,
         roots: &Roots<'_>,
+        poison: bool,
     ) -> Result<(), MemError> {
         heap.begin_collection(mem)?;
         self.len = 0;
@@ -148,7 +150,7 @@ impl Marker {
             self.retrace_marked(heap, mem);
             self.drain(heap, mem);
         }
-        heap.sweep(mem)
+        heap.sweep(mem, poison)
     }
 
     /// Marks the object `w` points at, if it is one, and queues it when it has children.

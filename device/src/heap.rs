@@ -25,6 +25,9 @@ pub const MARK_BIT: u32 = 1 << 8;
 const SIZE_SHIFT: u32 = 9;
 /// The largest block, in bytes.
 pub const MAX_BLOCK_SIZE: u32 = (u32::MAX >> SIZE_SHIFT) * 4;
+/// What [`Heap::sweep`] writes over freed objects when asked to: a word that is neither a
+/// heap address nor a plausible length.
+pub const POISON: u32 = 0xA5A5_A5A5;
 /// The smallest block, in bytes (a header and one more word, which links free blocks).
 pub const MIN_BLOCK_SIZE: u32 = 8;
 /// Free blocks smaller than this are not listed; the next sweep merges them with neighbours.
@@ -236,7 +239,10 @@ impl Heap {
     ///
     /// A block whose header has a size of zero or running past the heap end means the heap was
     /// overwritten; the walk stops there and the rest of the heap stays unavailable.
-    pub(crate) fn sweep(&mut self, mem: &mut Memory) -> Result<(), MemError> {
+    /// With `poison`, the bytes of every object freed now are overwritten with
+    /// [`POISON`], so that code reading an object the collector freed (a missing GC root) reads
+    /// garbage at once instead of stale values that look right.
+    pub(crate) fn sweep(&mut self, mem: &mut Memory, poison: bool) -> Result<(), MemError> {
         self.free_head = 0;
         self.in_use = 0;
         self.live_objects = 0;
@@ -259,6 +265,11 @@ impl Heap {
                 self.emit_free(mem, run_start, run_len, &mut tail)?;
                 run_len = 0;
             } else {
+                if poison && header_kind(h) != KIND_FREE {
+                    for word in (addr + 4..addr + size).step_by(4) {
+                        mem.write_u32(word, POISON)?;
+                    }
+                }
                 if run_len == 0 {
                     run_start = addr;
                 }
@@ -319,7 +330,7 @@ mod tests {
             mem.write_u32(o, h | MARK_BIT).unwrap();
         }
         heap.begin_collection(&mut mem).unwrap();
-        heap.sweep(&mut mem).unwrap();
+        heap.sweep(&mut mem, false).unwrap();
         let s = heap.stats();
         assert_eq!((s.in_use, s.live_objects, s.collections), (64, 2, 1));
         assert_eq!(mem.read_u32(objs[0]).unwrap() & MARK_BIT, 0);

@@ -264,6 +264,40 @@ mod tests {
         );
     }
 
+    /// The natives that say they never collect do not, whatever their arguments, even when
+    /// every allocation collects; one that allocates does.
+    #[test]
+    fn natives_that_never_collect_do_not() {
+        let mut rt = rt();
+        rt.gc_stress = true;
+        let mut io = Capture::default();
+        let s = crate::objects::string::create(&mut rt, b"abc").unwrap();
+        let arg_sets = [
+            [0, 0, 0],
+            [int(5), int(7), 1],
+            [s, s, 2],
+            [s, int(1), 3],
+            [7, 2, 0],
+        ];
+        for &native in Native::ALL.iter().filter(|n| n.never_collects()) {
+            for args in arg_sets {
+                let args = if native == Native::TimeDelay {
+                    [5, 0, 0]
+                } else {
+                    args
+                };
+                let before = rt.heap_stats().collections;
+                let _ = dispatch(&mut rt, &mut io, Entry::Native(native as u32), &args);
+                rt.release_temps();
+                assert_eq!(rt.heap_stats().collections, before, "{native:?} {args:x?}");
+            }
+        }
+        let before = rt.heap_stats().collections;
+        let id = Native::IntToString as u32;
+        dispatch(&mut rt, &mut io, Entry::Native(id), &[42, 0, 0]).unwrap();
+        assert!(rt.heap_stats().collections > before);
+    }
+
     #[test]
     fn print_natives_build_lines_per_stream() {
         let mut rt = rt();

@@ -47,7 +47,8 @@ pub struct Runtime {
     temp_count: usize,
     /// The lowest live shadow-stack slot, as set by the board before a native runs.
     pub shadow_sp: u32,
-    /// Collect before every allocation (for testing the collector).
+    /// Collect before every allocation, overwriting what is freed (for testing the collector
+    /// and the GC roots of generated code).
     pub gc_stress: bool,
     line: TextBuf<LINE_CAPACITY>,
     /// The stream the current output line goes to (pieces of an overlong line are sent early).
@@ -132,7 +133,8 @@ impl Runtime {
             shadow_top: map.shadow_top(),
             temps: &self.temps[..self.temp_count],
         };
-        self.marker.collect(&mut self.heap, &mut self.mem, &roots)
+        self.marker
+            .collect(&mut self.heap, &mut self.mem, &roots, self.gc_stress)
     }
 
     /// Collects garbage between runs, with only the permanent roots (the registered global

@@ -1,7 +1,7 @@
 //! Analyses every backend needs: block order, predecessors and liveness, and from liveness the
 //! set of traced vars that must live in GC root slots.
 
-use crate::{BlockId, Function, Inst, Var};
+use crate::{BlockId, Callee, Function, Inst, IntOp, Var};
 
 /// Live-variable sets per block, computed by the classic backward dataflow.
 #[derive(Debug, Clone)]
@@ -202,11 +202,21 @@ impl Liveness {
         Liveness { live_in, live_out }
     }
 
-    /// The traced (Ref/Any) vars that are live across at least one call: a backend must keep these
-    /// in GC root slots (or at least store them there around every call).
-    pub fn live_across_calls(&self, f: &Function) -> Vec<Var> {
+    /// The traced (Ref/Any) vars `f` must keep in GC root slots (or at least store there
+    /// before every call that needs them), by the calling convention of generated code: a
+    /// caller keeps every traced argument of a BlueScript function rooted for the whole call,
+    /// and a callee roots none of the parameters it never assigns. So a root is needed for a
+    /// traced var that is live across a call or is an argument of a call of a BlueScript
+    /// function, unless its value is [rooted elsewhere](rooted_elsewhere).
+    pub fn roots(&self, f: &Function) -> Vec<Var> {
         let nv = f.vars.len();
+        let elsewhere = rooted_elsewhere(f);
         let mut result = BitSet::new(nv);
+        let need = |v: usize, result: &mut BitSet| {
+            if f.vars[v].is_traced() && !elsewhere[v] {
+                result.insert(v);
+            }
+        };
         for (bi, block) in f.blocks.iter().enumerate() {
             let mut live = self.live_out[bi].clone();
             block.term.for_each_use(|v| {
@@ -216,10 +226,15 @@ impl Liveness {
                 if let Some(d) = inst.def() {
                     live.remove(d.0 as usize);
                 }
-                if let Inst::Call { .. } = inst {
+                if let Inst::Call { callee, args, .. } = inst
+                    && !never_collects(f, callee)
+                {
                     for v in live.iter() {
-                        if f.vars[v].is_traced() {
-                            result.insert(v);
+                        need(v, &mut result);
+                    }
+                    if !matches!(callee, Callee::Native(_)) {
+                        for a in args {
+                            need(a.0 as usize, &mut result);
                         }
                     }
                 }
@@ -232,27 +247,108 @@ impl Liveness {
     }
 }
 
+/// Whether a call of `callee` from `f` is known never to collect garbage (see
+/// [`Function::callees_without_gc`]).
+fn never_collects(f: &Function, callee: &Callee) -> bool {
+    matches!(callee, Callee::Slot(n) if f.callees_without_gc.contains(n))
+}
+
+/// For every var of `f`, whether every value it can hold is kept alive without a GC root of
+/// `f`'s: a parameter's value (the caller roots it for the whole call; see
+/// [`Liveness::roots`]), the address of static data (the collector neither frees nor moves
+/// what lies outside the heap), a constant (never a heap address), or a copy of such a value.
+/// A var assigned anything else (a load, a call's result, arithmetic) is not.
+pub fn rooted_elsewhere(f: &Function) -> Vec<bool> {
+    let mut held = vec![true; f.vars.len()];
+    let insts = || f.blocks.iter().flat_map(|b| &b.insts);
+    // Optimistic: a var loses the property for good with its first definition that is not
+    // one of the kinds above; copies follow their sources until nothing changes.
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for inst in insts() {
+            let Some(d) = inst.def() else { continue };
+            let keeps = match *inst {
+                Inst::IConst { .. } | Inst::SymAddr { .. } => true,
+                Inst::Copy { src, .. } => held[src.0 as usize],
+                Inst::IntImm {
+                    op: IntOp::Add,
+                    a,
+                    imm: 0,
+                    ..
+                } => held[a.0 as usize],
+                _ => false,
+            };
+            if !keeps && held[d.0 as usize] {
+                held[d.0 as usize] = false;
+                changed = true;
+            }
+        }
+    }
+    held
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{Block, Callee, Cond, IntOp, LocId, Terminator, Ty};
 
-    /// `v0: Ref` is live across the call, `v1: I32` too but is not traced, `v2: Ref` dies before.
+    /// A function of `vars` with params `params` and one block of `insts` returning nothing.
+    fn one_block(params: Vec<Var>, vars: Vec<Ty>, insts: Vec<Inst>) -> Function {
+        Function {
+            name: "f".into(),
+            params,
+            ret: None,
+            vars,
+            blocks: vec![Block {
+                insts,
+                term: Terminator::Return(None),
+            }],
+            locs: vec![Default::default()],
+            symbols: vec![crate::DataSymbol::Str(b"s".to_vec())],
+            callees: vec!["g".into()],
+            callees_without_gc: vec![],
+        }
+    }
+
+    fn call(callee: Callee, args: Vec<Var>) -> Inst {
+        Inst::Call {
+            dst: None,
+            callee,
+            args,
+            loc: LocId(0),
+        }
+    }
+
+    fn load(dst: Var, addr: Var) -> Inst {
+        Inst::Load {
+            width: crate::Width::W32,
+            dst,
+            addr,
+            offset: 8,
+        }
+    }
+
+    /// `v0: Ref` (loaded) is live across the call, `v1: I32` too but is not traced, `v2: Ref`
+    /// dies before.
     #[test]
     fn traced_vars_live_across_calls_need_roots() {
         let f = Function {
             name: "f".into(),
-            params: vec![Var(0), Var(1), Var(2)],
+            params: vec![Var(4), Var(1), Var(2)],
             ret: Some(Ty::I32),
-            vars: vec![Ty::Ref, Ty::I32, Ty::Ref, Ty::I32],
+            vars: vec![Ty::Ref, Ty::I32, Ty::Ref, Ty::I32, Ty::Ref],
             blocks: vec![
                 Block {
-                    insts: vec![Inst::Call {
-                        dst: Some(Var(3)),
-                        callee: Callee::Native(0),
-                        args: vec![Var(2)],
-                        loc: LocId(0),
-                    }],
+                    insts: vec![
+                        load(Var(0), Var(4)),
+                        Inst::Call {
+                            dst: Some(Var(3)),
+                            callee: Callee::Native(0),
+                            args: vec![Var(2)],
+                            loc: LocId(0),
+                        },
+                    ],
                     term: Terminator::Branch {
                         cond: Cond::Eq,
                         a: Var(3),
@@ -274,11 +370,82 @@ mod tests {
             locs: vec![Default::default()],
             symbols: vec![],
             callees: vec![],
+            callees_without_gc: vec![],
         };
         let live = Liveness::compute(&f);
-        assert_eq!(live.live_across_calls(&f), vec![Var(0)]);
+        assert_eq!(live.roots(&f), vec![Var(0)]);
         assert!(live.live_in[1].contains(0) && live.live_in[1].contains(1));
         assert!(!live.live_in[1].contains(2));
+    }
+
+    /// Parameters, copies of them, static data and constants live across a call need no root
+    /// of the function's own; a loaded value does.
+    #[test]
+    fn values_rooted_elsewhere_need_no_root_across_calls() {
+        let insts = vec![
+            Inst::Copy {
+                dst: Var(1),
+                src: Var(0),
+            },
+            Inst::SymAddr {
+                dst: Var(2),
+                sym: 0,
+            },
+            Inst::IntImm {
+                op: IntOp::Add,
+                dst: Var(3),
+                a: Var(2),
+                imm: 0,
+            },
+            Inst::IConst {
+                dst: Var(4),
+                value: 0,
+            },
+            load(Var(5), Var(0)),
+            call(Callee::Native(0), vec![]),
+            call(
+                Callee::Native(0),
+                vec![Var(0), Var(1), Var(3), Var(4), Var(5)],
+            ),
+        ];
+        let f = one_block(vec![Var(0)], vec![Ty::Ref; 6], insts);
+        assert_eq!(rooted_elsewhere(&f), [true, true, true, true, true, false]);
+        assert_eq!(Liveness::compute(&f).roots(&f), vec![Var(5)]);
+    }
+
+    /// A parameter assigned a loaded value needs a root like any other var.
+    #[test]
+    fn an_assigned_parameter_is_rooted_by_the_function() {
+        let insts = vec![
+            load(Var(0), Var(0)),
+            call(Callee::Native(0), vec![]),
+            call(Callee::Native(0), vec![Var(0)]),
+        ];
+        let f = one_block(vec![Var(0)], vec![Ty::Ref], insts);
+        assert_eq!(Liveness::compute(&f).roots(&f), vec![Var(0)]);
+    }
+
+    /// The traced arguments of a call of a BlueScript function are rooted for the call even
+    /// when they die there (the callee does not root its parameters); a native's are not.
+    #[test]
+    fn arguments_of_bluescript_calls_are_rooted_by_the_caller() {
+        for (callee, roots) in [
+            (Callee::Slot(0), vec![Var(1)]),
+            (Callee::Dynamic(Var(2)), vec![Var(1)]),
+            (Callee::Native(0), vec![]),
+        ] {
+            let insts = vec![
+                load(Var(1), Var(0)),
+                Inst::IConst {
+                    dst: Var(2),
+                    value: 3,
+                },
+                call(callee, vec![Var(0), Var(1)]),
+            ];
+            let vars = vec![Ty::Ref, Ty::Ref, Ty::I32];
+            let f = one_block(vec![Var(0)], vars, insts);
+            assert_eq!(Liveness::compute(&f).roots(&f), roots);
+        }
     }
 
     #[test]
@@ -324,6 +491,7 @@ mod tests {
             locs: vec![],
             symbols: vec![],
             callees: vec![],
+            callees_without_gc: vec![],
         };
         let live = Liveness::compute(&f);
         assert!(live.live_out[2].contains(0) && live.live_out[2].contains(1));

@@ -13,8 +13,10 @@
 //! - every var has exactly one [`Ty`]; instructions only combine vars of the types they expect;
 //! - every block ends with exactly one [`Terminator`]; block 0 is the entry;
 //! - a var is assigned before every use on every path (lowering zero-initializes source vars);
-//! - vars of type [`Ty::Ref`] or [`Ty::Any`] hold GC-traced words; a backend must keep any such var
-//!   that is live across a [`Inst::Call`] in a GC root slot ([`analysis::Liveness::live_across_calls`]).
+//! - vars of type [`Ty::Ref`] or [`Ty::Any`] hold GC-traced words; a backend must keep the vars
+//!   [`analysis::Liveness::roots`] names in GC root slots: those live across a [`Inst::Call`]
+//!   and the arguments of calls of BlueScript functions (a caller keeps those rooted for the
+//!   whole call, so a function never roots the parameters it does not assign).
 //!
 //! Memory (not checked by the verifier; lowering guarantees it and [`opt`] relies on it): a
 //! [`Inst::Load`] or [`Inst::Store`] whose address is a `Ref` var reaches a word or byte of the
@@ -32,6 +34,7 @@ pub mod interp;
 pub mod moves;
 pub mod opt;
 pub mod print;
+pub mod promote;
 pub mod regalloc;
 pub mod verify;
 
@@ -399,6 +402,12 @@ pub struct Function {
     pub symbols: Vec<DataSymbol>,
     /// The names of the functions [`Callee::Slot`] refers to.
     pub callees: Vec<String>,
+    /// Indices into [`Function::callees`] of functions that never collect garbage, themselves
+    /// or through what they call. Only the release linker, which sees the whole program, sets
+    /// them: a call of one is no safepoint, so what is live across it or passed to it needs
+    /// no GC root for it ([`analysis::Liveness::roots`]).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub callees_without_gc: Vec<u32>,
 }
 
 /// Static data a function refers to by address; the linker places each distinct symbol once.
@@ -509,6 +518,7 @@ impl Function {
             locs: vec![],
             symbols: vec![],
             callees: vec![],
+            callees_without_gc: vec![],
         }
     }
 

@@ -315,7 +315,7 @@ impl Graph {
 const CROSSES: u8 = 1;
 /// A constraint: the var lives where no frame is set up (only clobbered registers).
 const FRAMELESS: u8 = 2;
-/// A traced var live across a call: it needs a GC root slot, and a register is only a copy.
+/// A var that needs a GC root slot ([`Liveness::roots`]): a register is only a copy.
 const ROOTED: u8 = 4;
 
 /// Allocates homes for every var of `f` on a target with registers `regs`; `None` when a
@@ -362,7 +362,7 @@ pub fn allocate(
     for v in live.live_in[0].iter() {
         kind[v] = Kind::Word;
     }
-    for (v, _) in constants(f, live) {
+    for (v, _) in constants(f) {
         if kind[v] != Kind::Absent {
             kind[v] = Kind::Const;
         }
@@ -391,16 +391,17 @@ pub fn allocate(
     if !build_interference(f, live, &order, &kind, &mut g, c) {
         return None;
     }
+    for v in live.roots(f) {
+        if kind[v.0 as usize] == Kind::Word {
+            g.limits[v.0 as usize] |= ROOTED;
+        }
+    }
     for (v, k) in kind.iter_mut().enumerate() {
-        if *k == Kind::Word {
-            *k = match (float(v), g.limits[v] & CROSSES != 0, f.vars[v].is_traced()) {
-                (false, true, true) => {
-                    g.limits[v] |= ROOTED;
-                    Kind::Word
-                }
-                (false, _, _) => Kind::Word,
-                (true, false, _) => Kind::Float,
-                (true, true, _) => Kind::Stack,
+        if *k == Kind::Word && float(v) {
+            *k = if g.limits[v] & CROSSES != 0 {
+                Kind::Stack
+            } else {
+                Kind::Float
             };
         }
     }
@@ -491,7 +492,7 @@ pub fn allocate(
         })
         .collect();
 
-    let consts: Vec<(usize, i32)> = constants(f, live);
+    let consts: Vec<(usize, i32)> = constants(f);
     let mut result: Vec<Option<Home>> = vec![None; nv];
     for v in 0..nv {
         match g.kind[v] {
@@ -974,18 +975,13 @@ pub fn layout_order(f: &Function) -> Vec<BlockId> {
     hot.into_iter().chain(cold).collect()
 }
 
-/// The word vars (not parameters) whose only definition is an `IConst`, with its value, except
-/// traced ones live across a call (they stay GC roots). The IR requires every read to be
-/// preceded by a definition, so every read sees that value.
-pub fn constants(f: &Function, live: &Liveness) -> Vec<(usize, i32)> {
+/// The word vars (not parameters) whose only definition is an `IConst`, with its value. The IR
+/// requires every read to be preceded by a definition, so every read sees that value; and a
+/// constant is never a heap address, so no constant needs a GC root ([`Liveness::roots`]).
+pub fn constants(f: &Function) -> Vec<(usize, i32)> {
     let value = crate::analysis::constant_values(f);
-    // A traced constant live across a call is still a GC root (in case it is an object).
-    let mut roots = vec![false; f.vars.len()];
-    for v in live.live_across_calls(f) {
-        roots[v.0 as usize] = true;
-    }
     (0..f.vars.len())
-        .filter(|&v| f.vars[v] != Ty::F32 && !roots[v])
+        .filter(|&v| f.vars[v] != Ty::F32)
         .filter_map(|v| value[v].map(|c| (v, c)))
         .collect()
 }

@@ -85,8 +85,9 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs one case with `bs run --board BOARD`; returns a description of every mismatch.
-pub fn run_case(bs: &Path, case: &Case, board: &str) -> Result<(), String> {
+/// Runs one case with `bs run --board BOARD` and the options `extra`; returns a description of
+/// every mismatch.
+pub fn run_case(bs: &Path, case: &Case, board: &str, extra: &[&str]) -> Result<(), String> {
     let dir = case.program.parent().unwrap_or(Path::new("."));
     let name = case.program.file_name().expect("programs are files");
     let output = Command::new(bs)
@@ -94,6 +95,7 @@ pub fn run_case(bs: &Path, case: &Case, board: &str) -> Result<(), String> {
         .arg(name)
         .arg("--board")
         .arg(board)
+        .args(extra)
         .args(&case.args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
@@ -108,10 +110,16 @@ pub fn runs_in_release(case: &Case) -> bool {
     !case.args.iter().any(|a| a.ends_with(".bs"))
 }
 
-/// Runs one case from its release image with `bs run --release --board BOARD`, as a project
-/// in `scratch` (a fresh directory, also the store's home); returns a description of every
-/// mismatch.
-pub fn run_case_release(bs: &Path, case: &Case, board: &str, scratch: &Path) -> Result<(), String> {
+/// Runs one case from its release image with `bs run --release --board BOARD` and the options
+/// `extra`, as a project in `scratch` (a fresh directory, also the store's home); returns a
+/// description of every mismatch.
+pub fn run_case_release(
+    bs: &Path,
+    case: &Case,
+    board: &str,
+    extra: &[&str],
+    scratch: &Path,
+) -> Result<(), String> {
     let dir = case.program.parent().unwrap_or(Path::new("."));
     let name = case.program.file_name().expect("programs are files");
     let project = scratch.join("project");
@@ -123,6 +131,7 @@ pub fn run_case_release(bs: &Path, case: &Case, board: &str, scratch: &Path) -> 
     std::fs::write(project.join("bluescript.toml"), manifest).map_err(|e| e.to_string())?;
     let output = Command::new(bs)
         .args(["run", "--release", "--board", board])
+        .args(extra)
         .args(&case.args)
         .current_dir(&project)
         .env("NO_COLOR", "1")
@@ -212,22 +221,24 @@ fn missing_line<'a>(expected: &'a str, actual: &str) -> Option<&'a str> {
     None
 }
 
-/// Runs every case on `board` using two worker threads; returns the failures as
-/// `(program, description)`.
-pub fn run_all(bs: &Path, cases: &[Case], board: &str) -> Vec<(PathBuf, String)> {
-    run_each(cases, |_, case| run_case(bs, case, board))
+/// Runs every case on `board` with the options `extra` using two worker threads; returns the
+/// failures as `(program, description)`.
+pub fn run_all(bs: &Path, cases: &[Case], board: &str, extra: &[&str]) -> Vec<(PathBuf, String)> {
+    run_each(cases, |_, case| run_case(bs, case, board, extra))
 }
 
-/// Runs every case from its release image on `board` ([`run_case_release`], case `i` in
-/// `scratch/i`) using two worker threads; returns the failures as `(program, description)`.
+/// Runs every case from its release image on `board` with the options `extra`
+/// ([`run_case_release`], case `i` in `scratch/i`) using two worker threads; returns the
+/// failures as `(program, description)`.
 pub fn run_all_release(
     bs: &Path,
     cases: &[Case],
     board: &str,
+    extra: &[&str],
     scratch: &Path,
 ) -> Vec<(PathBuf, String)> {
     run_each(cases, |i, case| {
-        run_case_release(bs, case, board, &scratch.join(i.to_string()))
+        run_case_release(bs, case, board, extra, &scratch.join(i.to_string()))
     })
 }
 

@@ -26,13 +26,16 @@ pub struct Reports {
 /// function defined again (with the same signature) replaces the earlier one for every caller.
 /// Returns whether every program compiled and ran without error, reporting after each program
 /// what `reports` asks for. With `release`, each program's release image is built and booted
-/// instead (a release image replaces everything on the device, so there is no session).
+/// instead (a release image replaces everything on the device, so there is no session). With
+/// `gc_stress`, the device collects garbage before every allocation and overwrites what it
+/// frees, so that a missing GC root shows at once.
 pub fn run(
     paths: &[PathBuf],
     board_name: Option<&str>,
     heap_size: Option<u32>,
     reports: Reports,
     release: bool,
+    gc_stress: bool,
     options: deps::Options,
 ) -> miette::Result<bool> {
     let mut resolver = deps::Resolver::new(options);
@@ -45,7 +48,10 @@ pub fn run(
             .collect::<miette::Result<Vec<_>>>()?
     };
     let board_name = board_name.unwrap_or(&targets[0].board);
-    let board = board::start(board_name, heap_size.or(targets[0].heap_size))?;
+    let mut board = board::start(board_name, heap_size.or(targets[0].heap_size))?;
+    if gc_stress {
+        board.set_gc_stress().map_err(|e| board::device_error(&e))?;
+    }
     if reports.instructions && !board.runs_xtensa() {
         return Err(miette::miette!(
             help = "instructions are counted by the simulated boards: --board esp32-sim",

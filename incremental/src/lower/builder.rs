@@ -248,6 +248,7 @@ impl Builder {
             locs: self.locs,
             symbols: self.symbols,
             callees: self.callees,
+            callees_without_gc: Vec::new(),
         }
     }
 }

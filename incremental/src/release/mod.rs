@@ -14,6 +14,8 @@
 //! do. On x86-64 those calls stay table calls; on Xtensa each is a `call8` to a thunk that
 //! continues through the callee's table entry (`thunks.rs`).
 
+mod gc_free;
+mod globals;
 mod inline;
 mod pool;
 mod thunks;
@@ -67,6 +69,8 @@ pub fn link_release(
         .filter(|f| reach.functions.contains(&f.name))
         .cloned()
         .collect();
+    let kept = globals::promote_run_once_globals(db, kept);
+    let kept = gc_free::mark_calls_without_gc(db, kept);
     let dropped = inputs
         .iter()
         .filter(|f| !reach.functions.contains(&f.name))

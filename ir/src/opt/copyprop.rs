@@ -79,6 +79,7 @@ mod tests {
             locs: vec![],
             symbols: vec![],
             callees: vec![],
+            callees_without_gc: vec![],
         };
         run(&mut f);
         assert_eq!(

@@ -107,6 +107,7 @@ mod tests {
             locs: vec![],
             symbols: vec![],
             callees: vec![],
+            callees_without_gc: vec![],
         };
         run(&mut f);
         let kept: Vec<_> = f.blocks[0].insts.iter().map(|i| i.def()).collect();

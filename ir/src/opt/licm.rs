@@ -294,6 +294,7 @@ mod tests {
             locs: vec![Default::default()],
             symbols: vec![],
             callees: vec![],
+            callees_without_gc: vec![],
         }
     }
 

@@ -169,6 +169,7 @@ mod tests {
             locs: vec![],
             symbols: vec![],
             callees: vec![],
+            callees_without_gc: vec![],
         };
         let loops = natural_loops(&f);
         let bodies: Vec<(u32, Vec<bool>)> =

@@ -145,6 +145,7 @@ mod tests {
             locs: vec![],
             symbols: vec![],
             callees: vec![],
+            callees_without_gc: vec![],
         }
     }
 
