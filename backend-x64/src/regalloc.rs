@@ -297,6 +297,7 @@ mod tests {
             symbols: vec![],
             callees: vec![],
             callees_without_gc: vec![],
+            natives_without_gc: vec![],
         }
     }
 
@@ -572,6 +573,7 @@ mod tests {
             symbols: vec![],
             callees: vec![],
             callees_without_gc: vec![],
+            natives_without_gc: vec![],
         }
     }
 
@@ -669,6 +671,7 @@ mod tests {
             symbols: vec![],
             callees: vec![],
             callees_without_gc: vec![],
+            natives_without_gc: vec![],
         };
         let alloc = allocate(&f, &Liveness::compute(&f));
         check(&f, &alloc);

@@ -363,6 +363,7 @@ fn random_function(seed: u64) -> Function {
         symbols: vec![],
         callees: vec![],
         callees_without_gc: vec![],
+        natives_without_gc: vec![],
     }
 }
 
@@ -850,6 +851,7 @@ fn huge_functions_run() {
         symbols: vec![],
         callees: vec![],
         callees_without_gc: vec![],
+        natives_without_gc: vec![],
     };
     let mut m = Machine::compile(&[&f]);
     m.set_native(ID, snapshot as *const u8);
@@ -1040,6 +1042,7 @@ fn random_loop_function(seed: u64) -> Function {
         symbols: vec![],
         callees: vec![],
         callees_without_gc: vec![],
+        natives_without_gc: vec![],
     }
 }
 

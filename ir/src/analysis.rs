@@ -248,9 +248,13 @@ impl Liveness {
 }
 
 /// Whether a call of `callee` from `f` is known never to collect garbage (see
-/// [`Function::callees_without_gc`]).
+/// [`Function::callees_without_gc`] and [`Function::natives_without_gc`]).
 fn never_collects(f: &Function, callee: &Callee) -> bool {
-    matches!(callee, Callee::Slot(n) if f.callees_without_gc.contains(n))
+    match callee {
+        Callee::Slot(n) => f.callees_without_gc.contains(n),
+        Callee::Native(n) => f.natives_without_gc.contains(n),
+        Callee::Dynamic(_) => false,
+    }
 }
 
 /// For every var of `f`, whether every value it can hold is kept alive without a GC root of
@@ -308,6 +312,7 @@ mod tests {
             symbols: vec![crate::DataSymbol::Str(b"s".to_vec())],
             callees: vec!["g".into()],
             callees_without_gc: vec![],
+            natives_without_gc: vec![],
         }
     }
 
@@ -371,6 +376,7 @@ mod tests {
             symbols: vec![],
             callees: vec![],
             callees_without_gc: vec![],
+            natives_without_gc: vec![],
         };
         let live = Liveness::compute(&f);
         assert_eq!(live.roots(&f), vec![Var(0)]);
@@ -492,6 +498,7 @@ mod tests {
             symbols: vec![],
             callees: vec![],
             callees_without_gc: vec![],
+            natives_without_gc: vec![],
         };
         let live = Liveness::compute(&f);
         assert!(live.live_out[2].contains(0) && live.live_out[2].contains(1));

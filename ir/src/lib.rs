@@ -408,6 +408,11 @@ pub struct Function {
     /// no GC root for it ([`analysis::Liveness::roots`]).
     #[cfg_attr(feature = "serde", serde(default))]
     pub callees_without_gc: Vec<u32>,
+    /// The numbers of natives ([`Callee::Native`]) this function calls that never collect
+    /// garbage (the runtime's contract, which this crate does not know; set by the release
+    /// linker): like [`Function::callees_without_gc`], a call of one is no safepoint.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub natives_without_gc: Vec<u32>,
 }
 
 /// Static data a function refers to by address; the linker places each distinct symbol once.
@@ -519,6 +524,7 @@ impl Function {
             symbols: vec![],
             callees: vec![],
             callees_without_gc: vec![],
+            natives_without_gc: vec![],
         }
     }
 

@@ -249,6 +249,7 @@ impl Builder {
             symbols: self.symbols,
             callees: self.callees,
             callees_without_gc: Vec::new(),
+            natives_without_gc: Vec::new(),
         }
     }
 }

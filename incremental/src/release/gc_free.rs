@@ -2,8 +2,9 @@
 //! is never patched, so the linker can tell which functions never collect garbage (they call
 //! no native that allocates, call nothing through the table by number, and call only such
 //! functions). A call of one needs no GC roots for what is live across it or passed to it
-//! ([`ir::Function::callees_without_gc`]); each caller of one is compiled again with that
-//! knowledge. Development builds cannot know it: a patched callee may start allocating.
+//! ([`ir::Function::callees_without_gc`]), nor does a call of a native that never collects
+//! ([`ir::Function::natives_without_gc`]); each function that makes such calls is compiled
+//! again with that knowledge. Development builds cannot know it: a patched callee may start allocating.
 
 use crate::db::{self, Compiler};
 use crate::link::LinkInput;
@@ -12,8 +13,8 @@ use ir::{Callee, Function, Inst};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// `inputs` with each function that calls functions that never collect garbage compiled
-/// again knowing so. A function whose new form does not compile keeps its code (which roots
+/// `inputs` with each function that calls functions or natives that never collect garbage
+/// compiled again knowing so. A function whose new form does not compile keeps its code (which roots
 /// more than it needs to, and is correct).
 pub fn mark_calls_without_gc(db: &Compiler, mut inputs: Vec<LinkInput>) -> Vec<LinkInput> {
     let functions: Vec<(&str, &Function)> =
@@ -27,11 +28,25 @@ pub fn mark_calls_without_gc(db: &Compiler, mut inputs: Vec<LinkInput>) -> Vec<L
         let without_gc: Vec<u32> = (0..f.ir.callees.len() as u32)
             .filter(|&n| quiet.contains(f.ir.callees[n as usize].as_str()))
             .collect();
-        if without_gc.is_empty() {
+        let natives: BTreeSet<u32> =
+            f.ir.blocks
+                .iter()
+                .flat_map(|b| &b.insts)
+                .filter_map(|inst| match inst {
+                    Inst::Call {
+                        callee: Callee::Native(n),
+                        ..
+                    } => Some(*n),
+                    _ => None,
+                })
+                .filter(|&n| Native::from_id(n).is_some_and(Native::never_collects))
+                .collect();
+        if without_gc.is_empty() && natives.is_empty() {
             continue;
         }
         let mut ir = Function::clone(&f.ir);
         ir.callees_without_gc = without_gc;
+        ir.natives_without_gc = natives.into_iter().collect();
         if let Ok(code) = target.compile(&ir, calls) {
             f.ir = Arc::new(ir);
             f.code = code;

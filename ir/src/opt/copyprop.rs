@@ -80,6 +80,7 @@ mod tests {
             symbols: vec![],
             callees: vec![],
             callees_without_gc: vec![],
+            natives_without_gc: vec![],
         };
         run(&mut f);
         assert_eq!(

@@ -108,6 +108,7 @@ mod tests {
             symbols: vec![],
             callees: vec![],
             callees_without_gc: vec![],
+            natives_without_gc: vec![],
         };
         run(&mut f);
         let kept: Vec<_> = f.blocks[0].insts.iter().map(|i| i.def()).collect();

@@ -295,6 +295,7 @@ mod tests {
             symbols: vec![],
             callees: vec![],
             callees_without_gc: vec![],
+            natives_without_gc: vec![],
         }
     }
 

@@ -170,6 +170,7 @@ mod tests {
             symbols: vec![],
             callees: vec![],
             callees_without_gc: vec![],
+            natives_without_gc: vec![],
         };
         let loops = natural_loops(&f);
         let bodies: Vec<(u32, Vec<bool>)> =
