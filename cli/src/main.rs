@@ -202,7 +202,7 @@ In the REPL: :help, :mem, :reset, :quit. A cell with an open `{` continues on th
     },
     /// Print the machine code of a program's functions with their source lines.
     #[command(
-        after_help = "Examples:\n  bs disasm fib.bs --board esp32-sim       # every function, as Xtensa code\n  bs disasm fib.bs fib '<main>' --board esp32-sim"
+        after_help = "Examples:\n  bs disasm fib.bs --board esp32-sim       # every function, as Xtensa code\n  bs disasm fib.bs fib '<main>' --board esp32-sim\n  bs disasm my-project --release --board esp32-sim   # the release image's code"
     )]
     Disasm {
         /// A `.bs` file, a project directory or its `bluescript.toml`.
@@ -213,6 +213,10 @@ In the REPL: :help, :mem, :reset, :quit. A cell with an open `{` continues on th
         /// `esp32s3` (Xtensa); x86-64 for `host` is not supported yet.
         #[arg(long)]
         board: Option<String>,
+        /// List the code of the release image (a project's; also written, as by `bs build
+        /// --release`): inlined, with direct calls, at the addresses it loads at.
+        #[arg(long)]
+        release: bool,
         #[command(flatten)]
         deps: deps::Options,
     },
@@ -361,8 +365,9 @@ fn main() -> ExitCode {
             file,
             functions,
             board,
+            release,
             deps,
-        } => commands::disasm::run(&file, &functions, board.as_deref(), deps),
+        } => commands::disasm::run(&file, &functions, board.as_deref(), release, deps),
         Command::Add {
             name,
             path,

@@ -479,6 +479,46 @@ fn disasm_lists_xtensa_code_with_source_lines() {
     assert!(text(&missing.stderr).contains("has no function `lcm`"));
 }
 
+/// `bs disasm --release` lists the release image's code at its addresses: direct `call8`s, the
+/// image's literal pool, source lines from the image's source map, and no function that was
+/// inlined away.
+#[test]
+fn disasm_lists_the_code_of_a_release_image() {
+    let dir = temp_dir("disasm-release");
+    std::fs::write(
+        dir.join("bluescript.toml"),
+        "[package]\nname = \"gcd\"\nentry = \"gcd.bs\"\n\n[board]\nname = \"esp32-sim\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("gcd.bs"),
+        "function gcd(a: integer, b: integer): integer {\n  while (b != 0) {\n    let t = a % b\n    a = b\n    b = t\n  }\n  return a\n}\nfunction twice(x: integer): integer {\n  return x + x\n}\nfor (let i = 0; i < 3; i++) {\n  print(gcd(twice(12), 18 + i))\n}\nprint(gcd(4, 6))\n",
+    )
+    .unwrap();
+    let out = bs(&dir, &["disasm", ".", "--release"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listing = text(&out.stdout);
+    assert!(listing.starts_with("<literals>: "), "{listing}");
+    assert!(listing.contains("\ngcd@gcd.bs: "), "{listing}");
+    assert!(listing.contains(" bytes at 0x4008"), "{listing}");
+    assert!(listing.contains("call8 0x4008"), "{listing}");
+    assert!(
+        listing.contains("; gcd.bs:13: print(gcd(twice(12), 18 + i))"),
+        "{listing}"
+    );
+    assert!(!listing.contains("twice@"), "twice is inlined: {listing}");
+    assert!(dir.join("target/release/gcd.bsimg").exists());
+    let one = bs(&dir, &["disasm", ".", "gcd", "--release"]);
+    assert!(
+        text(&one.stdout).starts_with("gcd@gcd.bs: "),
+        "{}",
+        text(&one.stdout)
+    );
+    let missing = bs(&dir, &["disasm", ".", "twice", "--release"]);
+    assert!(!missing.status.success());
+    assert!(text(&missing.stderr).contains("has no function `twice`"));
+}
+
 #[test]
 fn programs_run_on_the_esp32_sim_board() {
     let dir = temp_dir("esp32-sim");

@@ -65,6 +65,11 @@ impl SourceMap {
     pub fn lookup(&self, addr: u32) -> Option<SourceLoc> {
         self.sites.get(&addr).copied()
     }
+
+    /// Every call's return address and source location, in address order.
+    pub fn sites(&self) -> impl Iterator<Item = (u32, SourceLoc)> + '_ {
+        self.sites.iter().map(|(&addr, &loc)| (addr, loc))
+    }
 }
 
 /// Why linking failed.

@@ -41,13 +41,9 @@ fn typed_code_alone_keeps_no_adapter() {
     ));
     assert_eq!(
         kept(&r),
-        [
-            "<main>@main.bs",
-            "<main>@main.bs/0",
-            "P.add@main.bs",
-            "P.get@main.bs"
-        ],
-        "the constructor is inlined into `<main>`"
+        ["<main>@main.bs/0"],
+        "the constructor and the methods (no virtual call reaches them) are inlined into \
+         `<main>`, and `<main>` into `<start>`; the closure's descriptor names its body"
     );
     for adapter in [
         "P.get@main.bs<any>",
@@ -108,11 +104,28 @@ fn small_functions_are_inlined_into_their_callers_and_dropped() {
          function down(n: integer): integer { if (n <= 0) return 0\n return down(n - 1) }\n\
          let s = 0\nfor (let i = 0; i < 3; i++) { s += twice(i) }\nprint(s + down(3))\n",
     );
-    // `twice` lives on in `<main>` only; `down` calls itself, so it stays a function.
-    assert_eq!(kept(&r), ["<main>@main.bs", "down@main.bs"]);
+    // `twice` lives on in `<main>` only, and `<main>` in `<start>`; `down` calls itself, so it
+    // stays a function.
+    assert_eq!(kept(&r), ["down@main.bs"]);
     assert!(
         r.dropped.iter().any(|d| d == "twice@main.bs"),
         "{:?}",
         r.dropped
     );
+}
+
+/// A method that a virtual call can reach stays, with every override at its index in the
+/// method table; a method that only direct calls reach is inlined and dropped.
+#[test]
+fn virtually_called_methods_stay_and_directly_called_ones_go() {
+    let r = release(
+        "class A {\n  constructor() {}\n  m(): integer { return 1 }\n  k(): integer { return 3 }\n}\n\
+         class B extends A {\n  constructor() { super() }\n  m(): integer { return 2 }\n}\n\
+         let xs: A[] = [new A(), new B()]\nlet s = 0\n\
+         for (let i = 0; i < 2; i++) { s += xs[i].m() }\nprint(s + new B().k())\n",
+    );
+    let names = kept(&r);
+    assert!(names.contains(&"A.m@main.bs".to_string()), "{names:?}");
+    assert!(names.contains(&"B.m@main.bs".to_string()), "{names:?}");
+    assert!(!names.contains(&"A.k@main.bs".to_string()), "{names:?}");
 }

@@ -279,7 +279,7 @@ fn compile_all(f: &Function, chunk: u32, calls: Calls) -> Result<MachineCode, Co
     divisions_to_calls(&mut f);
     test_at_the_bottom(&mut f);
     flag_address_once(&mut f);
-    stored_constants_once(&mut f);
+    loop_constants_once(&mut f);
     debug_assert_eq!(ir::verify::verify(&f), Ok(()));
     let live = ir::analysis::Liveness::compute(&f);
     let no_clobbers = |_: &Inst| 0;
@@ -381,38 +381,47 @@ fn flag_address_once(f: &mut Function) {
     }
 }
 
-/// Keeps in a register each constant that a store in a loop writes (`flags[k] = false`): a
-/// var defined only by a constant has no storage and is made again at each use (a `movi` into
-/// a scratch register before the `s32i`), so such a store now writes a var that the entry
-/// copies the constant into once. Under register pressure that var is spilled and reloaded
-/// like any value (one instruction, as the `movi` it replaces).
-fn stored_constants_once(f: &mut Function) {
+/// Keeps in a register each constant that a store in a loop writes (`flags[k] = false`), and
+/// each constant a loop uses that a `movi` cannot make (`k <= 5000`): a var defined only by a
+/// constant has no storage and is made again at each use (a `movi` into a scratch register
+/// before the `s32i`, or an `l32r` from the literal pool), so such a use now reads a var that
+/// the entry copies the constant into once. Under register pressure that var is spilled and
+/// reloaded like any value (one instruction, as the `movi` or `l32r` it replaces).
+fn loop_constants_once(f: &mut Function) {
     let value = ir::analysis::constant_values(f);
-    let constant = |v: ir::Var| value[v.0 as usize];
     let in_loop = ir::analysis::in_loops(f);
     let mut made: Vec<(i32, ir::Ty, ir::Var)> = Vec::new();
+    let vars = &mut f.vars;
+    let mut once = |v: &mut ir::Var, any_value: bool| {
+        // Vars made here (past `value`) already hold their constant.
+        let Some(c) = value.get(v.0 as usize).copied().flatten() else {
+            return;
+        };
+        if !any_value && (-2048..2048).contains(&c) {
+            return;
+        }
+        let ty = vars[v.0 as usize];
+        *v = match made.iter().find(|&&(k, t, _)| k == c && t == ty) {
+            Some(&(_, _, held)) => held,
+            None => {
+                vars.push(ty);
+                let held = ir::Var(vars.len() as u32 - 1);
+                made.push((c, ty, held));
+                held
+            }
+        };
+    };
     for (b, block) in f.blocks.iter_mut().enumerate() {
         if !in_loop[b] {
             continue;
         }
         for inst in &mut block.insts {
-            let Inst::Store { src, .. } = inst else {
-                continue;
-            };
-            let Some(c) = constant(*src) else {
-                continue;
-            };
-            let ty = f.vars[src.0 as usize];
-            *src = match made.iter().find(|&&(v, t, _)| v == c && t == ty) {
-                Some(&(_, _, v)) => v,
-                None => {
-                    f.vars.push(ty);
-                    let v = ir::Var(f.vars.len() as u32 - 1);
-                    made.push((c, ty, v));
-                    v
-                }
-            };
+            if let Inst::Store { src, .. } = inst {
+                once(src, true);
+            }
+            inst.for_each_use_mut(|v| once(v, false));
         }
+        block.term.for_each_use_mut(|v| once(v, false));
     }
     let mut entry = Vec::new();
     for (c, ty, v) in made {

@@ -1,5 +1,6 @@
-//! `bs disasm FILE [FUNCTION…] [--board B]`: the machine code the board would get for each
-//! function (or the named ones), with the source line of each stretch of code before it.
+//! `bs disasm FILE [FUNCTION…] [--board B] [--release]`: the machine code the board would get
+//! for each function (or the named ones), with the source line of each stretch of code before
+//! it; with `--release`, the code of the project's release image, at its addresses.
 //!
 //! Xtensa code (the ESP32 boards) is listed with `backend-xtensa`'s disassembler, from the
 //! function's first instruction (its literal pool comes first). Code generators only keep source
@@ -8,7 +9,7 @@
 
 use crate::{compile, deps, project};
 use incremental::db::{self, FunctionName};
-use incremental::target::{Code, Target};
+use incremental::target::Target;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -18,9 +19,10 @@ pub fn run(
     path: &Path,
     names: &[String],
     board: Option<&str>,
+    release: bool,
     options: deps::Options,
 ) -> miette::Result<bool> {
-    let target = project::resolve(Some(path), false, &mut deps::Resolver::new(options))?;
+    let target = project::resolve(Some(path), release, &mut deps::Resolver::new(options))?;
     let board = board.unwrap_or(&target.board);
     let code_target = Target::for_board(board).ok_or_else(|| {
         miette::miette!(
@@ -38,8 +40,15 @@ pub fn run(
             "disassembling x86-64 code (the `{board}` board) is not supported yet"
         ));
     }
+    let target = project::Target {
+        board: board.to_string(),
+        ..target
+    };
     let mut program = compile::Program::load(&target)?;
     program.db.set_target(code_target);
+    if release {
+        return release_listing(&mut program, &target, names, options.verbose);
+    }
     let diags = incremental::build::check(&program.db, program.entry);
     if !diags.is_empty() {
         crate::report::print_diagnostics(program.name(), &diags, |f| program.text(f));
@@ -68,37 +77,98 @@ pub fn run(
                     "code generation failed: {e}"
                 )
             })?;
-            listing(&mut out, &program, ir, code);
+            let Some(xtensa) = code.as_xtensa() else {
+                continue;
+            };
+            let sites = xtensa
+                .call_sites
+                .iter()
+                .filter_map(|site| Some((site.return_offset, *ir.locs.get(site.loc.0 as usize)?)));
+            let header = format!(
+                "{}: {} bytes of code, {} of literals",
+                ir.name,
+                xtensa.code.len() as u32 - xtensa.start,
+                xtensa.start
+            );
+            let code = &xtensa.code[xtensa.start as usize..];
+            listing(&mut out, &program, &header, code, xtensa.start, sites);
         }
     }
-    if let Some(i) = found.iter().position(|f| !f) {
-        return Err(miette::miette!(
-            help = "name a top-level function, a method as `Class.method`, or `<main>`",
-            "`{}` has no function `{}`",
-            target.display,
-            names[i]
-        ));
-    }
+    unknown_names(&target, names, &found)?;
     print!("{out}");
     Ok(true)
 }
 
-/// Appends the listing of one function: a header, then its instructions, each stretch headed
-/// by the source line of the call that ends it.
-fn listing(out: &mut String, program: &compile::Program, ir: &ir::Function, code: &Code) {
-    let Some(xtensa) = code.as_xtensa() else {
-        return;
+/// The error for the first of `names` not `found`, if any.
+fn unknown_names(target: &project::Target, names: &[String], found: &[bool]) -> miette::Result<()> {
+    match found.iter().position(|f| !f) {
+        Some(i) => Err(miette::miette!(
+            help = "name a top-level function, a method as `Class.method`, or `<main>`",
+            "`{}` has no function `{}`",
+            target.display,
+            names[i]
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Builds the release image of `program` (writing it, as `bs build --release` does) and
+/// prints the code of its functions named in `names` (all when empty; a name matches with or
+/// without its `@module`); returns whether it compiled. Functions the image dropped or inlined
+/// everywhere are not there to list.
+fn release_listing(
+    program: &mut compile::Program,
+    target: &project::Target,
+    names: &[String],
+    verbose: bool,
+) -> miette::Result<bool> {
+    let link_target =
+        target.link_target(crate::board::link_target(&target.board, target.heap_size)?);
+    let Some(built) = super::build::release_image(program, target, &link_target, verbose)? else {
+        return Ok(false);
     };
-    let _ = writeln!(
-        out,
-        "{}: {} bytes of code, {} of literals",
-        ir.name,
-        xtensa.code.len() as u32 - xtensa.start,
-        xtensa.start
-    );
-    let text = backend_xtensa::disasm(&xtensa.code[xtensa.start as usize..], xtensa.start);
+    let image = &built.release.image;
+    let mut found = vec![false; names.len()];
+    let mut out = String::new();
+    for (name, addr, size) in &built.release.functions {
+        let short = name.split('@').next().unwrap_or(name);
+        let wanted = names.iter().position(|n| n == name || n == short);
+        if !names.is_empty() && wanted.is_none() {
+            continue;
+        }
+        if let Some(i) = wanted {
+            found[i] = true;
+        }
+        let Some(code) = image.loads.iter().find_map(|(start, bytes)| {
+            let from = addr.checked_sub(*start)? as usize;
+            bytes.get(from..from + *size as usize)
+        }) else {
+            continue;
+        };
+        let header = format!("{name}: {size} bytes at {addr:#010x}");
+        let sites = image.source_map.sites();
+        listing(&mut out, program, &header, code, *addr, sites);
+    }
+    unknown_names(target, names, &found)?;
+    print!("{out}");
+    Ok(true)
+}
+
+/// Appends the listing of one function: `header`, then the instructions of `code` (whose first
+/// byte is at `base`), each stretch headed by the source line of the call that ends it (`sites`:
+/// return addresses and locations, in address order).
+fn listing(
+    out: &mut String,
+    program: &compile::Program,
+    header: &str,
+    code: &[u8],
+    base: u32,
+    sites: impl Iterator<Item = (u32, ir::SourceLoc)>,
+) {
+    let _ = writeln!(out, "{header}");
+    let text = backend_xtensa::disasm(code, base);
     // Each call site's line heads the code from the previous call site to it.
-    let mut sites = xtensa.call_sites.iter().peekable();
+    let mut sites = sites.peekable();
     let mut last_line = None;
     let mut at_start = true;
     for line in text.lines() {
@@ -107,14 +177,14 @@ fn listing(out: &mut String, program: &compile::Program, ir: &ir::Function, code
             .next()
             .and_then(|a| u32::from_str_radix(a.trim(), 16).ok())
             .unwrap_or(0);
-        while sites.peek().is_some_and(|s| s.return_offset <= addr) {
+        while sites.peek().is_some_and(|&(ret, _)| ret <= addr) {
             sites.next();
             at_start = true;
         }
         if at_start {
             at_start = false;
-            if let Some(site) = sites.peek()
-                && let Some(source) = source_line(program, ir, site.loc)
+            if let Some(&(_, loc)) = sites.peek()
+                && let Some(source) = source_line(program, loc)
                 && last_line.as_ref() != Some(&source)
             {
                 let _ = writeln!(out, "  ; {source}");
@@ -126,9 +196,8 @@ fn listing(out: &mut String, program: &compile::Program, ir: &ir::Function, code
     out.push('\n');
 }
 
-/// `file:line: text` of the source location `loc` of `ir`.
-fn source_line(program: &compile::Program, ir: &ir::Function, loc: ir::LocId) -> Option<String> {
-    let loc = ir.locs.get(loc.0 as usize)?;
+/// `file:line: text` of the source location `loc`.
+fn source_line(program: &compile::Program, loc: ir::SourceLoc) -> Option<String> {
     let module = program.module(loc.file)?;
     let text = module.text(&program.db);
     let (line, _) = syntax::line_col(text, loc.start);

@@ -4,8 +4,9 @@
 //! `call rel32` (7 bytes too, so return addresses stay where they were). Xtensa code compiled
 //! for release ([`Calls::Direct`](crate::target::Calls)) has a `call8` for each call, whose
 //! offset is filled in here. The function table keeps only the entries that calls by slot
-//! still need: the functions that descriptors name (closures, methods, and those of their `any`
-//! adapters that a call through `any` in the program can reach) and the built-in adapters.
+//! still need: the functions that descriptors name (closures, the methods a virtual call in
+//! the program can dispatch to, and the `any` adapters a call through `any` can reach) and the
+//! built-in adapters.
 //!
 //! Calls that can recurse still go through the table: a call from `f` to `g` where `g` can call
 //! `f` again (the two are in one cycle of the static call graph). An interrupted run diverts the
@@ -62,7 +63,7 @@ pub fn link_release(
     let (inputs, classes) = link_inputs(db, modules, &artifacts)?;
     let builtins = abi::BUILTIN_METHODS.len();
     let first = reachable(&inputs, &classes, builtins);
-    let inputs = inline::inline_small_calls(db, inputs, &first.functions);
+    let inputs = inline::inline_small_calls(db, inputs, &first.functions, &first.by_slot);
     let reach = reachable(&inputs, &classes, builtins);
     let kept: Vec<LinkInput> = inputs
         .iter()
@@ -87,10 +88,7 @@ pub fn link_release(
     let mut slots = Shadow::new(*target);
     let builtin_names = inputs[..builtins.min(inputs.len())].iter().map(|f| &f.name);
     let kept_names = kept.iter().map(|f| &f.name);
-    for name in builtin_names
-        .chain(kept_names)
-        .chain(&reach.unreachable_adapters)
-    {
+    for name in builtin_names.chain(kept_names).chain(&reach.unloaded) {
         slots.slot_for(name).map_err(BuildError::Link)?;
     }
     // Xtensa release code's literals go in one pool, before all code, then the thunks of the
@@ -314,11 +312,13 @@ fn make_direct(code: &mut [u8], offset: usize, base: u32, target: u32) -> Result
 }
 
 /// What `<start>` reaches: the functions it can run and, among them, those called by slot; and
-/// the `any` adapters that descriptors name but no call through `any` in the program can reach.
+/// the functions that descriptors name but no call in the program can reach by slot (`any`
+/// adapters, and method entries that no virtual call dispatches to), whose slots stay
+/// unloaded.
 struct Reach {
     functions: BTreeSet<String>,
     by_slot: BTreeSet<String>,
-    unreachable_adapters: Vec<String>,
+    unloaded: Vec<String>,
 }
 
 /// The functions `<start>` reaches (through calls and through the descriptors their data
@@ -331,7 +331,9 @@ struct Reach {
 /// call of an `any` value (`Native::AnyFunction`). So a method adapter is kept only when some
 /// reachable function calls `AnyMethod` and names a string equal to the method's name (the
 /// name `AnyMethod` receives is always such a constant of the caller), and a function value's
-/// adapter only when some reachable function calls `AnyFunction`. The others keep a slot of
+/// adapter only when some reachable function calls `AnyFunction`. Likewise a method's entry
+/// is reached through its class descriptor only by a virtual call of its index in the method
+/// table (calls of methods that no subclass overrides are direct). The others keep a slot of
 /// their own that is never loaded: if one were called after all, the runtime would raise
 /// "call of a function that is not loaded", never run stray code.
 fn reachable(
@@ -359,6 +361,7 @@ fn reachable(
                 continue;
             }
             dynamic.note(&f.ir);
+            dynamic.note_virtual_calls(&f.ir);
             work.extend(f.ir.callees.iter().cloned());
             let mut symbols = f.ir.symbols.clone();
             while let Some(sym) = symbols.pop() {
@@ -389,33 +392,41 @@ fn reachable(
             work.push(n);
         }
     }
-    let unreachable_adapters = pending
+    let unloaded = pending
         .into_keys()
         .filter(|n| !seen.contains(n) && by_name.contains_key(n.as_str()))
         .collect();
     Reach {
         functions: seen,
         by_slot,
-        unreachable_adapters,
+        unloaded,
     }
 }
 
-/// How the runtime's dispatch reaches an `any` adapter.
+/// How a function that a descriptor names by slot is reached: by the runtime's dispatch (an
+/// `any` adapter) or by a virtual call (a method's entry).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Dispatch {
     /// `x.name(…)` on an `any` value, for a method of this name.
     Method(Vec<u8>),
     /// A call of an `any` value holding a function.
     Function,
+    /// A virtual call of the method at this index of a class's method table.
+    Virtual(i32),
 }
 
-/// The calls through `any` that the reachable functions make.
+/// The calls through `any` and the virtual calls that the reachable functions make.
 #[derive(Debug, Default)]
 struct DynamicCalls {
     /// The strings named by functions that call methods of `any` values.
     method_names: BTreeSet<Vec<u8>>,
     /// Whether some function calls an `any` value.
     functions: bool,
+    /// The method-table indices of the virtual calls.
+    virtual_indices: BTreeSet<i32>,
+    /// Whether some call by slot number takes its slot from where this cannot tell (then
+    /// every method entry may be called).
+    unknown: bool,
 }
 
 impl DynamicCalls {
@@ -445,20 +456,61 @@ impl DynamicCalls {
         }
     }
 
-    /// Whether these calls can reach an adapter dispatched `how`.
+    /// Adds the method-table indices of `f`'s virtual calls: each call by slot number whose
+    /// slot is loaded from a class descriptor's method table (as lowering does for a method
+    /// call that dispatches). Closures' slots (from their descriptors' [`abi::FUNC_SLOT`]) and
+    /// the adapters' (the results of `AnyMethod` and `AnyFunction`) name no method entry;
+    /// anything else makes every entry reachable.
+    fn note_virtual_calls(&mut self, f: &ir::Function) {
+        let insts = || f.blocks.iter().flat_map(|b| &b.insts);
+        let slots: BTreeSet<ir::Var> = insts()
+            .filter_map(|i| match i {
+                ir::Inst::Call {
+                    callee: ir::Callee::Dynamic(v),
+                    ..
+                } => Some(*v),
+                _ => None,
+            })
+            .collect();
+        let adapter_slot =
+            |n: u32| n == abi::Native::AnyMethod as u32 || n == abi::Native::AnyFunction as u32;
+        for inst in insts().filter(|i| i.def().is_some_and(|d| slots.contains(&d))) {
+            match *inst {
+                ir::Inst::Load { offset, .. } if offset == abi::FUNC_SLOT => {}
+                ir::Inst::Load { offset, .. } if offset >= abi::CLASS_METHODS => {
+                    let at = offset - abi::CLASS_METHODS - abi::METHOD_SLOT;
+                    let size = abi::METHOD_ENTRY_SIZE as i32;
+                    if at >= 0 && at % size == 0 {
+                        self.virtual_indices.insert(at / size);
+                    } else {
+                        self.unknown = true;
+                    }
+                }
+                ir::Inst::Call {
+                    callee: ir::Callee::Native(n),
+                    ..
+                } if adapter_slot(n) => {}
+                _ => self.unknown = true,
+            }
+        }
+    }
+
+    /// Whether these calls can reach a function dispatched `how`.
     fn reaches(&self, how: &Dispatch) -> bool {
         match how {
             Dispatch::Method(name) => self.method_names.contains(name),
             Dispatch::Function => self.functions,
+            Dispatch::Virtual(index) => self.unknown || self.virtual_indices.contains(index),
         }
     }
 }
 
 /// What a data symbol's bytes refer to.
 struct SymbolRefs {
-    /// Functions named by slot that typed code calls (method and closure entries).
+    /// Functions named by slot that typed code calls (closure entries).
     entries: Vec<String>,
-    /// `any` adapters named by slot, and how the runtime dispatches to them.
+    /// Functions named by slot that only some calls reach (`any` adapters, method entries),
+    /// and how.
     adapters: Vec<(String, Dispatch)>,
     /// Other data symbols.
     symbols: Vec<DataSymbol>,
@@ -487,8 +539,9 @@ fn symbol_refs(sym: &DataSymbol, classes: &BTreeMap<String, ClassLayout>) -> Sym
             let Some(class) = classes.get(key) else {
                 return refs;
             };
-            for m in &class.methods {
-                refs.entries.push(m.entry.clone());
+            for (index, m) in class.methods.iter().enumerate() {
+                refs.adapters
+                    .push((m.entry.clone(), Dispatch::Virtual(index as i32)));
                 let how = Dispatch::Method(m.name.as_bytes().to_vec());
                 refs.adapters.push((m.adapter.clone(), how));
             }
