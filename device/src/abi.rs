@@ -672,6 +672,11 @@ pub mod host {
 ///   that would move `a1` below [`esp32::STACK_LIMIT`](self::esp32::STACK_LIMIT) raises a stack
 ///   overflow (the simulator checks it; on the chip, the firmware's stack-end watchpoint).
 pub mod esp32 {
+    /// A machine-stack overflow faults at a function's `entry` instruction; the board reports
+    /// the address this far after it (the end of the 3-byte `entry`), where the code generator
+    /// records the function's location. (The `entry` itself may be the return address of a
+    /// raise that ends the function placed before.)
+    pub const ENTRY_FAULT_OFFSET: u32 = 3;
     /// The native vector in instruction RAM: native `id` is entered at `NATIVE_VECTOR + 4 * id`.
     pub const NATIVE_VECTOR: u32 = 0x4008_0000;
     /// Number of native vector entries; the last one is where unset function slots point, and

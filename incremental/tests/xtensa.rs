@@ -195,4 +195,5 @@ fn the_code_generator_agrees_with_the_device_abi() {
     assert_eq!(abi::CTX_SHADOW_SP + 4, esp32::CTX_SHADOW_LIMIT);
     assert_eq!(abi::RAISE_STACK_OVERFLOW, Native::RaiseStackOverflow as u32);
     assert_eq!(abi::FLOAT_DIV, Native::FloatDiv as u32);
+    assert_eq!(abi::ENTRY_FAULT_OFFSET, esp32::ENTRY_FAULT_OFFSET);
 }

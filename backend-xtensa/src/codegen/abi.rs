@@ -15,5 +15,7 @@ pub const FUNCTION_SLOTS: u32 = 4096;
 pub const CTX_SHADOW_SP: u32 = 0x3FFB_0000;
 /// `device::abi::Native::RaiseStackOverflow`.
 pub const RAISE_STACK_OVERFLOW: u32 = 2;
+/// `device::abi::esp32::ENTRY_FAULT_OFFSET`: a fault at `entry` is reported this far after it.
+pub const ENTRY_FAULT_OFFSET: u32 = 3;
 /// `device::abi::Native::FloatDiv`.
 pub const FLOAT_DIV: u32 = 80;

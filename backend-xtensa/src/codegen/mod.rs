@@ -293,7 +293,17 @@ fn compile_all(f: &Function, chunk: u32, calls: Calls) -> Result<MachineCode, Co
         .ok_or(CodegenError::TooLarge)?;
     let assembled = select::select(&f, &alloc, &live, chunk, calls)?;
     let relocs = relocations(&assembled);
-    let mut call_sites: Vec<CallSite> = std::iter::once((assembled.entry, LocId(0)))
+    // A machine-stack overflow faults at the `entry` instruction, and the board reports the
+    // address after it (`abi::ENTRY_FAULT_OFFSET`): it names the function's location, as the
+    // shadow-stack overflow call before the entry does (which returns to the entry). The
+    // address after `entry` is never another call's return address; the entry itself may be
+    // the return address of a raise that ends the code placed before this function.
+    let entry_fault = assembled.entry + abi::ENTRY_FAULT_OFFSET;
+    let overflow_path = (assembled.entry > assembled.start).then_some(assembled.entry);
+    let mut call_sites: Vec<CallSite> = overflow_path
+        .into_iter()
+        .chain([entry_fault])
+        .map(|at| (at, LocId(0)))
         .chain(assembled.calls)
         .map(|(return_offset, loc)| CallSite { return_offset, loc })
         .collect();
@@ -302,8 +312,6 @@ fn compile_all(f: &Function, chunk: u32, calls: Calls) -> Result<MachineCode, Co
         code: assembled.code,
         start: assembled.start,
         entry: assembled.entry,
-        // The `entry` instruction is where a machine-stack overflow faults: it reports the
-        // function's location, as the shadow-stack overflow call does.
         call_sites,
         relocs,
     })
@@ -526,8 +534,12 @@ mod tests {
     fn fib_compiles_to_the_expected_code() {
         let f = ir::builder::fib();
         let code = compile(&f).unwrap();
-        assert_eq!(code.call_sites[0].return_offset, code.entry, "the entry is a call site");
         assert_eq!(code.start, code.entry, "no shadow-stack frame, no overflow path");
+        // The machine-stack overflow site is after `entry`, not at it: the entry may be the
+        // return address of a raise ending the code placed before.
+        let sites: Vec<u32> = code.call_sites.iter().map(|s| s.return_offset).collect();
+        assert_eq!(sites[0], code.entry + abi::ENTRY_FAULT_OFFSET, "{sites:?}");
+        assert!(!sites.contains(&code.entry), "{sites:?}");
         assert_eq!(code.call_sites.len(), 3);
         let l = listing(&f);
         let want = [

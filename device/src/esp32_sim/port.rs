@@ -297,8 +297,14 @@ impl SlotTable for SimTable<'_> {
     }
 }
 
-/// The run-time error of a fault of the simulated processor.
+/// The run-time error of a fault of the simulated processor, at the address whose source
+/// location names it: a machine-stack overflow (at an `entry`) is reported after the `entry`
+/// ([`ENTRY_FAULT_OFFSET`](crate::abi::esp32::ENTRY_FAULT_OFFSET)).
 fn machine_fault(fault: xtensa_sim::Fault) -> Fault {
+    let code_addr = match fault {
+        xtensa_sim::Fault::StackOverflow { pc, .. } => pc + crate::abi::esp32::ENTRY_FAULT_OFFSET,
+        _ => fault.pc(),
+    };
     let error = match fault {
         xtensa_sim::Fault::StackOverflow { .. } => RuntimeError::stack_overflow(),
         xtensa_sim::Fault::DivideByZero { .. } => RuntimeError::division_by_zero(),
@@ -307,10 +313,7 @@ fn machine_fault(fault: xtensa_sim::Fault) -> Fault {
             format_args!("the Xtensa code faulted: {other}"),
         ),
     };
-    Fault {
-        error,
-        code_addr: fault.pc(),
-    }
+    Fault { error, code_addr }
 }
 
 impl Port for Esp32SimPort {
