@@ -285,8 +285,8 @@ fn runs_code_reports_errors_and_stays_up() {
         outcome,
         RunOutcome::RuntimeError {
             kind: ErrorKind::StackOverflow,
-            // The `entry` that would have gone below the stack limit.
-            code_addr: p.recurse,
+            // Just after the `entry` that would have gone below the stack limit.
+            code_addr: p.recurse + device::abi::esp32::ENTRY_FAULT_OFFSET,
             message: "stack overflow".into(),
         }
     );
