@@ -122,7 +122,7 @@ fn decided_branch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Block, Cond, Ty};
+    use crate::{Block, Cond, Ty, Var};
 
     #[test]
     fn a_branch_to_an_empty_jump_goes_to_its_target() {
@@ -167,23 +167,11 @@ mod tests {
         use crate::builder::Builder;
         let (mut b, p) = Builder::new(&[Ty::I32, Ty::I32], Some(Ty::I32));
         let (zero, flag, r) = (b.iconst(0), b.var(Ty::I32), b.var(Ty::I32));
-        let (second, yes, no, test, then, other, join) = (
-            b.block(),
-            b.block(),
-            b.block(),
-            b.block(),
-            b.block(),
-            b.block(),
-            b.block(),
-        );
+        let [second, yes, no, test, then, other, join] = std::array::from_fn(|_| b.block());
         b.branch(Cond::LtS, p[0], zero, second, no);
         b.switch(second);
         b.branch(Cond::LtS, p[1], zero, yes, no);
-        for (block, value) in [(yes, 1), (no, 0)] {
-            b.switch(block);
-            b.push(Inst::IConst { dst: flag, value });
-            b.term(Terminator::Jump(test));
-        }
+        set_flag(&mut b, flag, [yes, no], test);
         b.switch(test);
         b.branch(Cond::Ne, flag, zero, then, other);
         for (block, value) in [(then, 1), (other, 2)] {
@@ -198,12 +186,7 @@ mod tests {
         run(&mut f);
         assert_eq!(f.blocks[yes.0 as usize].term, Terminator::Jump(then));
         assert_eq!(f.blocks[no.0 as usize].term, Terminator::Jump(other));
-        assert_eq!(crate::verify::verify(&f), Ok(()));
-        for args in [[-1, -1], [-1, 3], [4, -1], [4, 4]] {
-            let args = args.map(|a: i32| a as u32);
-            let run = |f: &Function| crate::interp::interpret(f, &args, &mut NoMemory);
-            assert_eq!(run(&f), run(&before), "{args:?}");
-        }
+        same_results(&before, &f, &[&[-1, -1], &[-1, 3], &[4, -1], &[4, 4]]);
     }
 
     /// The result of an inlined `a && b` reaches its test through a copy and a block of its
@@ -214,21 +197,10 @@ mod tests {
         for arm_reads_the_copy in [false, true] {
             let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
             let (flag, result) = (b.var(Ty::I32), b.var(Ty::I32));
-            let (yes, no, copy, test, then, other) = (
-                b.block(),
-                b.block(),
-                b.block(),
-                b.block(),
-                b.block(),
-                b.block(),
-            );
+            let [yes, no, copy, test, then, other] = std::array::from_fn(|_| b.block());
             let zero = b.iconst(0);
             b.branch(Cond::LtS, p[0], zero, yes, no);
-            for (block, value) in [(yes, 1), (no, 0)] {
-                b.switch(block);
-                b.push(Inst::IConst { dst: flag, value });
-                b.term(Terminator::Jump(copy));
-            }
+            set_flag(&mut b, flag, [yes, no], copy);
             b.switch(copy);
             b.copy(result, flag);
             b.term(Terminator::Jump(test));
@@ -246,12 +218,26 @@ mod tests {
             run(&mut f);
             let expected = if arm_reads_the_copy { copy } else { then };
             assert_eq!(f.blocks[yes.0 as usize].term, Terminator::Jump(expected));
-            assert_eq!(crate::verify::verify(&f), Ok(()));
-            for x in [-3, 0, 5] {
-                let args = [x as u32];
-                let run = |f: &Function| crate::interp::interpret(f, &args, &mut NoMemory);
-                assert_eq!(run(&f), run(&before), "{x}");
-            }
+            same_results(&before, &f, &[&[-3], &[0], &[5]]);
+        }
+    }
+
+    /// Ends blocks `yes` and `no` with `flag = 1` and `flag = 0` and a jump to `to`.
+    fn set_flag(b: &mut crate::builder::Builder, flag: Var, [yes, no]: [BlockId; 2], to: BlockId) {
+        for (block, value) in [(yes, 1), (no, 0)] {
+            b.switch(block);
+            b.push(Inst::IConst { dst: flag, value });
+            b.term(Terminator::Jump(to));
+        }
+    }
+
+    /// `after` is valid IR and gives the results `before` gives for each of `arg_lists`.
+    fn same_results(before: &Function, after: &Function, arg_lists: &[&[i32]]) {
+        assert_eq!(crate::verify::verify(after), Ok(()));
+        for args in arg_lists {
+            let args: Vec<u32> = args.iter().map(|&a| a as u32).collect();
+            let run = |f: &Function| crate::interp::interpret(f, &args, &mut NoMemory);
+            assert_eq!(run(after), run(before), "{args:?}");
         }
     }
 
