@@ -308,11 +308,10 @@ fn main() -> ExitCode {
                 heap_stats,
                 instructions,
             };
-            let heap = heap_size;
             commands::run::run(
                 &paths,
                 board.as_deref(),
-                heap,
+                heap_size,
                 reports,
                 release,
                 gc_stress,

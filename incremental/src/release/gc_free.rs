@@ -3,56 +3,58 @@
 //! no native that allocates, call nothing through the table by number, and call only such
 //! functions). A call of one needs no GC roots for what is live across it or passed to it
 //! ([`ir::Function::callees_without_gc`]), nor does a call of a native that never collects
-//! ([`ir::Function::natives_without_gc`]); each function that makes such calls is compiled
-//! again with that knowledge. Development builds cannot know it: a patched callee may start allocating.
+//! ([`ir::Function::natives_without_gc`]); each function that makes such calls is marked so
+//! and compiled again. Development builds cannot know it: a patched callee may start allocating.
 
-use crate::db::{self, Compiler};
 use crate::link::LinkInput;
 use device::abi::Native;
 use ir::{Callee, Function, Inst};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// `inputs` with each function that calls functions or natives that never collect garbage
-/// compiled again knowing so. A function whose new form does not compile keeps its code (which roots
-/// more than it needs to, and is correct).
-pub fn mark_calls_without_gc(db: &Compiler, mut inputs: Vec<LinkInput>) -> Vec<LinkInput> {
+/// Marks in the IR of each function of `inputs` the calls of functions and natives that never
+/// collect garbage (the caller compiles what changed).
+pub fn mark_calls_without_gc(inputs: &mut [LinkInput]) {
     let functions: Vec<(&str, &Function)> =
         inputs.iter().map(|f| (f.name.as_str(), &*f.ir)).collect();
     let quiet: BTreeSet<String> = functions_without_gc(&functions)
         .into_iter()
         .map(str::to_string)
         .collect();
-    let (target, calls) = (db::code_target(db), db::code_calls(db));
     for f in inputs.iter_mut() {
         let without_gc: Vec<u32> = (0..f.ir.callees.len() as u32)
             .filter(|&n| quiet.contains(f.ir.callees[n as usize].as_str()))
             .collect();
-        let natives: BTreeSet<u32> =
-            f.ir.blocks
-                .iter()
-                .flat_map(|b| &b.insts)
-                .filter_map(|inst| match inst {
-                    Inst::Call {
-                        callee: Callee::Native(n),
-                        ..
-                    } => Some(*n),
-                    _ => None,
-                })
-                .filter(|&n| Native::from_id(n).is_some_and(Native::never_collects))
-                .collect();
+        let natives: BTreeSet<u32> = calls(&f.ir)
+            .filter_map(|callee| match *callee {
+                Callee::Native(n) if quiet_native(n) => Some(n),
+                _ => None,
+            })
+            .collect();
         if without_gc.is_empty() && natives.is_empty() {
             continue;
         }
         let mut ir = Function::clone(&f.ir);
         ir.callees_without_gc = without_gc;
         ir.natives_without_gc = natives.into_iter().collect();
-        if let Ok(code) = target.compile(&ir, calls) {
-            f.ir = Arc::new(ir);
-            f.code = code;
-        }
+        f.ir = Arc::new(ir);
     }
-    inputs
+}
+
+/// What each call of `f` calls.
+fn calls(f: &Function) -> impl Iterator<Item = &Callee> {
+    f.blocks
+        .iter()
+        .flat_map(|b| &b.insts)
+        .filter_map(|inst| match inst {
+            Inst::Call { callee, .. } => Some(callee),
+            _ => None,
+        })
+}
+
+/// Whether native `n` never collects garbage.
+fn quiet_native(n: u32) -> bool {
+    Native::from_id(n).is_some_and(Native::never_collects)
 }
 
 /// The names of the `functions` that never collect garbage: the largest set of functions
@@ -77,24 +79,11 @@ fn functions_without_gc<'a>(functions: &[(&'a str, &'a Function)]) -> BTreeSet<&
 
 /// Whether every call `f` makes is of a native that never collects or of a function in `quiet`.
 fn only_quiet_calls(f: &Function, quiet: &BTreeSet<&str>) -> bool {
-    f.blocks
-        .iter()
-        .flat_map(|b| &b.insts)
-        .all(|inst| match inst {
-            Inst::Call {
-                callee: Callee::Native(n),
-                ..
-            } => Native::from_id(*n).is_some_and(Native::never_collects),
-            Inst::Call {
-                callee: Callee::Slot(n),
-                ..
-            } => quiet.contains(f.callees[*n as usize].as_str()),
-            Inst::Call {
-                callee: Callee::Dynamic(_),
-                ..
-            } => false,
-            _ => true,
-        })
+    calls(f).all(|callee| match *callee {
+        Callee::Native(n) => quiet_native(n),
+        Callee::Slot(n) => quiet.contains(f.callees[n as usize].as_str()),
+        Callee::Dynamic(_) => false,
+    })
 }
 
 #[cfg(test)]

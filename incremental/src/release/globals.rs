@@ -8,16 +8,15 @@
 //! cell or an edited function may name the global.
 
 use crate::build::START;
-use crate::db::{self, Compiler, MAIN};
+use crate::db::MAIN;
 use crate::link::LinkInput;
 use ir::{DataSymbol, Function};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// `inputs` with every untraced global that one function that runs once alone names made a
-/// var of that function, and that function compiled again. A function whose new form does not compile
-/// keeps its code and its cells.
-pub fn promote_run_once_globals(db: &Compiler, mut inputs: Vec<LinkInput>) -> Vec<LinkInput> {
+/// Makes every untraced global that one function of `inputs` that runs once alone names a var
+/// of that function (its IR only: the caller compiles what changed).
+pub fn promote_run_once_globals(inputs: &mut [LinkInput]) {
     let mut named_by: BTreeMap<&DataSymbol, Vec<usize>> = BTreeMap::new();
     for (i, f) in inputs.iter().enumerate() {
         for sym in &f.ir.symbols {
@@ -34,23 +33,16 @@ pub fn promote_run_once_globals(db: &Compiler, mut inputs: Vec<LinkInput>) -> Ve
             promote.entry(only).or_default().push(sym.clone());
         }
     }
-    let (target, calls) = (db::code_target(db), db::code_calls(db));
     for (i, globals) in promote {
-        let f = &mut inputs[i];
-        let mut ir = Function::clone(&f.ir);
+        let mut ir = Function::clone(&inputs[i].ir);
         let mut changed = false;
         for global in &globals {
             changed |= ir::promote::global_to_local(&mut ir, global);
         }
-        if !changed {
-            continue;
-        }
-        if let Ok(code) = target.compile(&ir, calls) {
-            f.ir = Arc::new(ir);
-            f.code = code;
+        if changed {
+            inputs[i].ir = Arc::new(ir);
         }
     }
-    inputs
 }
 
 /// Whether the function named `name` runs once per run of the image: `<start>` and each

@@ -22,7 +22,7 @@ mod pool;
 mod thunks;
 
 use crate::build::{BuildError, ModuleArtifact, START, link_inputs};
-use crate::db::{Compiler, SourceFile};
+use crate::db::{self, Compiler, SourceFile};
 use crate::link::{self, ClassLayout, Image, LinkError, LinkInput, LinkTarget};
 use crate::shadow::Shadow;
 use crate::target::Code;
@@ -32,6 +32,7 @@ use device::abi;
 use ir::DataSymbol;
 use pool::{POOL_NAME, Pool};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use thunks::{THUNKS_NAME, Thunks};
 
 /// The bytes of `call qword [r14 + disp32]` before the displacement.
@@ -70,8 +71,10 @@ pub fn link_release(
         .filter(|f| reach.functions.contains(&f.name))
         .cloned()
         .collect();
-    let kept = globals::promote_run_once_globals(db, kept);
-    let kept = gc_free::mark_calls_without_gc(db, kept);
+    let kept = transform_and_recompile(db, kept, |kept| {
+        globals::promote_run_once_globals(kept);
+        gc_free::mark_calls_without_gc(kept);
+    });
     let dropped = inputs
         .iter()
         .filter(|f| !reach.functions.contains(&f.name))
@@ -166,6 +169,29 @@ pub fn link_release(
         functions,
         dropped,
     })
+}
+
+/// `functions` after `transform` changed their IR, each changed one compiled again for the
+/// database's target (once, whatever changed it). A function whose new IR does not compile
+/// keeps its old IR and code, which are correct: they only keep more cells and roots.
+fn transform_and_recompile(
+    db: &Compiler,
+    mut functions: Vec<LinkInput>,
+    transform: impl FnOnce(&mut [LinkInput]),
+) -> Vec<LinkInput> {
+    let before: Vec<Arc<ir::Function>> = functions.iter().map(|f| f.ir.clone()).collect();
+    transform(&mut functions);
+    let (target, calls) = (db::code_target(db), db::code_calls(db));
+    for (f, old) in functions.iter_mut().zip(before) {
+        if Arc::ptr_eq(&f.ir, &old) {
+            continue;
+        }
+        match target.compile(&f.ir, calls) {
+            Ok(code) => f.code = code,
+            Err(_) => f.ir = old,
+        }
+    }
+    functions
 }
 
 /// Makes every call of `f`'s code `bytes` (loaded at `base`) to another BlueScript function
