@@ -499,6 +499,10 @@ fn disasm_lists_the_code_of_a_release_image() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let listing = text(&out.stdout);
     assert!(listing.starts_with("<literals>: "), "{listing}");
+    assert!(
+        listing.contains(":  .word 0x"),
+        "the pool is listed as words: {listing}"
+    );
     assert!(listing.contains("\ngcd@gcd.bs: "), "{listing}");
     assert!(listing.contains(" bytes at 0x4008"), "{listing}");
     assert!(listing.contains("call8 0x4008"), "{listing}");

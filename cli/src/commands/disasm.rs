@@ -84,14 +84,15 @@ pub fn run(
                 .call_sites
                 .iter()
                 .filter_map(|site| Some((site.return_offset, *ir.locs.get(site.loc.0 as usize)?)));
-            let header = format!(
+            let _ = writeln!(
+                out,
                 "{}: {} bytes of code, {} of literals",
                 ir.name,
                 xtensa.code.len() as u32 - xtensa.start,
                 xtensa.start
             );
             let code = &xtensa.code[xtensa.start as usize..];
-            listing(&mut out, &program, &header, code, xtensa.start, sites);
+            listing(&mut out, &program, code, xtensa.start, sites);
         }
     }
     unknown_names(&target, names, &found)?;
@@ -145,27 +146,37 @@ fn release_listing(
         }) else {
             continue;
         };
-        let header = format!("{name}: {size} bytes at {addr:#010x}");
-        let sites = image.source_map.sites();
-        listing(&mut out, program, &header, code, *addr, sites);
+        let _ = writeln!(out, "{name}: {size} bytes at {addr:#010x}");
+        if name == incremental::release::POOL_NAME {
+            literal_words(&mut out, code, *addr);
+        } else {
+            listing(&mut out, program, code, *addr, image.source_map.sites());
+        }
     }
     unknown_names(target, names, &found)?;
     print!("{out}");
     Ok(true)
 }
 
-/// Appends the listing of one function: `header`, then the instructions of `code` (whose first
-/// byte is at `base`), each stretch headed by the source line of the call that ends it (`sites`:
-/// return addresses and locations, in address order).
+/// Appends the words of a release image's literal pool `bytes` (whose first byte is at `base`).
+fn literal_words(out: &mut String, bytes: &[u8], base: u32) {
+    for (i, word) in bytes.chunks_exact(4).enumerate() {
+        let value = u32::from_le_bytes(word.try_into().expect("chunks of four bytes"));
+        let _ = writeln!(out, "  {:08x}:  .word {value:#010x}", base + 4 * i as u32);
+    }
+    out.push('\n');
+}
+
+/// Appends the listing of the instructions of `code` (whose first byte is at `base`), each
+/// stretch headed by the source line of the call that ends it (`sites`: return addresses and
+/// locations, in address order).
 fn listing(
     out: &mut String,
     program: &compile::Program,
-    header: &str,
     code: &[u8],
     base: u32,
     sites: impl Iterator<Item = (u32, ir::SourceLoc)>,
 ) {
-    let _ = writeln!(out, "{header}");
     let text = backend_xtensa::disasm(code, base);
     // Each call site's line heads the code from the previous call site to it.
     let mut sites = sites.peekable();
