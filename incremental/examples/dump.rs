@@ -44,8 +44,10 @@ fn main() -> ExitCode {
             Some(Err(e)) => format!("code generation failed: {e}"),
             None => String::new(),
         };
+        let mut optimized = ir::Function::clone(f);
+        ir::opt::optimize(&mut optimized);
         // A closed pipe (`dump … | head`) ends the listing quietly.
-        if writeln!(out, "==== {name}\n{f}\n{code}").is_err() {
+        if writeln!(out, "==== {name}\n{f}\n== optimized\n{optimized}\n{code}").is_err() {
             break;
         }
     }

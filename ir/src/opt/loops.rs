@@ -80,7 +80,7 @@ pub(crate) fn dominators(f: &Function, preds: &[Vec<BlockId>]) -> Vec<Option<Blo
 }
 
 /// Whether `a` dominates `b` (both reachable).
-fn dominates(idom: &[Option<BlockId>], a: BlockId, mut b: BlockId) -> bool {
+pub(crate) fn dominates(idom: &[Option<BlockId>], a: BlockId, mut b: BlockId) -> bool {
     loop {
         if a == b {
             return true;

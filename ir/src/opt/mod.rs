@@ -11,6 +11,7 @@ mod dce;
 mod jumps;
 mod licm;
 mod loops;
+mod polls;
 mod redundant;
 mod rotate;
 
@@ -18,13 +19,15 @@ use crate::{Function, Inst, Var, Width};
 pub(crate) use loops::natural_loops;
 
 /// Runs every pass on `f`, in order: copy propagation, redundant loads and checks (and copy
-/// propagation again over the copies that leaves), rotate recognition, loop-invariant loads,
+/// propagation again over the copies that leaves), rotate recognition, the polls of short
+/// loops moved to their exits, loop-invariant loads,
 /// jump threading, then dead-code removal.
 pub fn optimize(f: &mut Function) {
     copyprop::run(f);
     redundant::run(f);
     copyprop::run(f);
     rotate::run(f);
+    polls::run(f);
     licm::run(f);
     jumps::run(f);
     dce::run(f);
