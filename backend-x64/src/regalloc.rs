@@ -298,6 +298,7 @@ mod tests {
             callees: vec![],
             callees_without_gc: vec![],
             natives_without_gc: vec![],
+            callees_without_stores: vec![],
         }
     }
 
@@ -574,6 +575,7 @@ mod tests {
             callees: vec![],
             callees_without_gc: vec![],
             natives_without_gc: vec![],
+            callees_without_stores: vec![],
         }
     }
 
@@ -672,6 +674,7 @@ mod tests {
             callees: vec![],
             callees_without_gc: vec![],
             natives_without_gc: vec![],
+            callees_without_stores: vec![],
         };
         let alloc = allocate(&f, &Liveness::compute(&f));
         check(&f, &alloc);

@@ -364,6 +364,7 @@ fn random_function(seed: u64) -> Function {
         callees: vec![],
         callees_without_gc: vec![],
         natives_without_gc: vec![],
+        callees_without_stores: vec![],
     }
 }
 
@@ -852,6 +853,7 @@ fn huge_functions_run() {
         callees: vec![],
         callees_without_gc: vec![],
         natives_without_gc: vec![],
+        callees_without_stores: vec![],
     };
     let mut m = Machine::compile(&[&f]);
     m.set_native(ID, snapshot as *const u8);
@@ -1043,6 +1045,7 @@ fn random_loop_function(seed: u64) -> Function {
         callees: vec![],
         callees_without_gc: vec![],
         natives_without_gc: vec![],
+        callees_without_stores: vec![],
     }
 }
 

@@ -319,6 +319,7 @@ fn random_function(r: &mut Rng, name: &str, calls: bool) -> Function {
         callees: if calls { vec!["helper".into()] } else { vec![] },
         callees_without_gc: vec![],
         natives_without_gc: vec![],
+        callees_without_stores: vec![],
     }
 }
 

@@ -65,27 +65,29 @@ impl BitSet {
     }
 }
 
-/// For every var of `f`, the value of the `IConst` that is its only definition (parameters
-/// count as definitions), if it has one.
+/// For every var of `f`, the value it always holds when every definition of it is an `IConst`
+/// of that one value (as when a loop's guard repeats its header's constants); `None` for
+/// parameters and vars with any other definition.
 pub fn constant_values(f: &Function) -> Vec<Option<i32>> {
-    let mut defs = vec![0u32; f.vars.len()];
-    let mut value = vec![None; f.vars.len()];
+    // Per var: no definition seen yet, one value so far, or not constant.
+    let mut value: Vec<Option<Option<i32>>> = vec![None; f.vars.len()];
     for p in &f.params {
-        defs[p.0 as usize] += 1;
+        value[p.0 as usize] = Some(None);
     }
     for inst in f.blocks.iter().flat_map(|b| &b.insts) {
         if let Some(d) = inst.def() {
-            defs[d.0 as usize] += 1;
-            if let Inst::IConst { value: c, .. } = *inst {
-                value[d.0 as usize] = Some(c);
-            }
+            let c = match *inst {
+                Inst::IConst { value: c, .. } => Some(c),
+                _ => None,
+            };
+            let v = &mut value[d.0 as usize];
+            *v = match *v {
+                None => Some(c),
+                Some(old) => Some(old.filter(|_| old == c)),
+            };
         }
     }
-    value
-        .into_iter()
-        .zip(defs)
-        .map(|(v, n)| v.filter(|_| n == 1))
-        .collect()
+    value.into_iter().map(Option::flatten).collect()
 }
 
 /// For every block of `f`, whether it is in a loop (the body of a natural loop).
@@ -313,7 +315,34 @@ mod tests {
             callees: vec!["g".into()],
             callees_without_gc: vec![],
             natives_without_gc: vec![],
+            callees_without_stores: vec![],
         }
+    }
+
+    #[test]
+    fn a_var_every_definition_of_which_sets_one_constant_is_that_constant() {
+        let set = |dst: u32, value| Inst::IConst {
+            dst: Var(dst),
+            value,
+        };
+        let copy = Inst::Copy {
+            dst: Var(3),
+            src: Var(0),
+        };
+        let f = one_block(
+            vec![Var(0)],
+            vec![Ty::I32; 4],
+            vec![
+                set(1, 8),
+                set(1, 8),
+                set(2, 8),
+                set(2, 9),
+                set(0, 8),
+                copy,
+                set(3, 8),
+            ],
+        );
+        assert_eq!(constant_values(&f), vec![None, Some(8), None, None]);
     }
 
     fn call(callee: Callee, args: Vec<Var>) -> Inst {
@@ -377,6 +406,7 @@ mod tests {
             callees: vec![],
             callees_without_gc: vec![],
             natives_without_gc: vec![],
+            callees_without_stores: vec![],
         };
         let live = Liveness::compute(&f);
         assert_eq!(live.roots(&f), vec![Var(0)]);
@@ -499,6 +529,7 @@ mod tests {
             callees: vec![],
             callees_without_gc: vec![],
             natives_without_gc: vec![],
+            callees_without_stores: vec![],
         };
         let live = Liveness::compute(&f);
         assert!(live.live_out[2].contains(0) && live.live_out[2].contains(1));

@@ -413,6 +413,14 @@ pub struct Function {
     /// linker): like [`Function::callees_without_gc`], a call of one is no safepoint.
     #[cfg_attr(feature = "serde", serde(default))]
     pub natives_without_gc: Vec<u32>,
+    /// Indices into [`Function::callees`] of functions that, besides never collecting
+    /// garbage, never store into an object word (a store through a `Ref` or `Any` address),
+    /// themselves or through what they call. Set by the release linker, like
+    /// [`Function::callees_without_gc`]: a loop whose calls are all of these, or of natives
+    /// without GC (which never store into objects), may keep the object words it reads in
+    /// vars ([`opt`]'s loop-invariant loads).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub callees_without_stores: Vec<u32>,
 }
 
 /// Static data a function refers to by address; the linker places each distinct symbol once.
@@ -525,6 +533,7 @@ impl Function {
             callees: vec![],
             callees_without_gc: vec![],
             natives_without_gc: vec![],
+            callees_without_stores: vec![],
         }
     }
 

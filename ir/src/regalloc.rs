@@ -975,8 +975,9 @@ pub fn layout_order(f: &Function) -> Vec<BlockId> {
     hot.into_iter().chain(cold).collect()
 }
 
-/// The word vars (not parameters) whose only definition is an `IConst`, with its value. The IR
-/// requires every read to be preceded by a definition, so every read sees that value; and a
+/// The word vars (not parameters) whose every definition is an `IConst` of one value, with
+/// that value. The IR requires every read to be preceded by a definition, so every read sees
+/// that value; and a
 /// constant is never a heap address, so no constant needs a GC root ([`Liveness::roots`]).
 pub fn constants(f: &Function) -> Vec<(usize, i32)> {
     let value = crate::analysis::constant_values(f);

@@ -289,6 +289,7 @@ impl Assembler {
 
     /// Lays out and encodes the code.
     pub fn finish(mut self) -> Result<Assembled, CodegenError> {
+        self.drop_jumps_to_next();
         let layout = loop {
             let layout = self.layout();
             let mut changed = false;
@@ -308,6 +309,25 @@ impl Assembler {
             }
         };
         self.emit(&layout)
+    }
+
+    /// Removes each `j` to a label bound right after it (blocks that emit no code can leave
+    /// one: a jump over an empty block to the block after it).
+    fn drop_jumps_to_next(&mut self) {
+        let to_next = |i: usize, to: Label| {
+            self.items[i + 1..]
+                .iter()
+                .take_while(|item| matches!(item, Item::Bind(_)))
+                .any(|item| matches!(item, Item::Bind(l) if *l == to))
+        };
+        let dropped: Vec<bool> = (0..self.items.len())
+            .map(|i| matches!(self.items[i], Item::Jump(to) if to_next(i, to)))
+            .collect();
+        let mut i = 0;
+        self.items.retain(|_| {
+            i += 1;
+            !dropped[i - 1]
+        });
     }
 
     /// Addresses of everything for the current branch sizes.
@@ -585,5 +605,22 @@ mod tests {
         assert_eq!(out.direct_calls, [(2, 7)]);
         assert_eq!(out.calls, [(5, LocId(3))]);
         assert_eq!(decode(&out.code[2..]), Some((Inst::Call { op: CallOp::Call8, offset: 4 }, 3)));
+    }
+
+    #[test]
+    fn a_jump_to_the_label_just_after_it_goes() {
+        let mut a = Assembler::new(CHUNK);
+        let (empty, next, back) = (a.label(), a.label(), a.label());
+        a.bind(back);
+        a.inst(Inst::NopN);
+        // Over a block without code, to the next one: no `j` at all.
+        a.jump(next);
+        a.bind(empty);
+        a.bind(next);
+        a.inst(Inst::NopN);
+        a.jump(back);
+        let out = a.finish().unwrap();
+        let insts: Vec<Inst> = listing(&out, false).into_iter().map(|(_, i)| i).collect();
+        assert_eq!(insts, [Inst::NopN, Inst::NopN, Inst::J { offset: -4 }]);
     }
 }

@@ -250,6 +250,7 @@ impl Builder {
             callees: self.callees,
             callees_without_gc: Vec::new(),
             natives_without_gc: Vec::new(),
+            callees_without_stores: Vec::new(),
         }
     }
 }

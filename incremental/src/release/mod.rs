@@ -15,10 +15,10 @@
 //! do. On x86-64 those calls stay table calls; on Xtensa each is a `call8` to a thunk that
 //! continues through the callee's table entry (`thunks.rs`).
 
-mod gc_free;
 mod globals;
 mod inline;
 mod pool;
+mod quiet_calls;
 mod thunks;
 
 use crate::build::{BuildError, ModuleArtifact, START, link_inputs};
@@ -74,7 +74,7 @@ pub fn link_release(
         .collect();
     let kept = transform_and_recompile(db, kept, |kept| {
         globals::promote_run_once_globals(kept);
-        gc_free::mark_calls_without_gc(kept);
+        quiet_calls::mark_quiet_calls(kept);
     });
     let dropped = inputs
         .iter()

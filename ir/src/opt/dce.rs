@@ -110,6 +110,7 @@ mod tests {
             callees: vec![],
             callees_without_gc: vec![],
             natives_without_gc: vec![],
+            callees_without_stores: vec![],
         };
         run(&mut f);
         let kept: Vec<_> = f.blocks[0].insts.iter().map(|i| i.def()).collect();
@@ -150,6 +151,7 @@ mod tests {
             callees: vec![],
             callees_without_gc: vec![],
             natives_without_gc: vec![],
+            callees_without_stores: vec![],
         };
         run(&mut f);
         let lens: Vec<usize> = f.blocks.iter().map(|b| b.insts.len()).collect();

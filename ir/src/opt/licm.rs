@@ -7,8 +7,14 @@
 //!
 //! Memory: by the IR's invariant, stores through `I32` addresses (elements, globals) never write
 //! a word read through a `Ref` address, so only stores through `Ref` or `Any` addresses whose
-//! bytes overlap the load's offset (whatever their base) can change it; a call can change
-//! anything, so loops with calls are left alone.
+//! bytes overlap the load's offset (whatever their base) can change it. A call can change
+//! anything, so loops with calls are left alone, unless every call is known to collect no
+//! garbage and store into no object ([`Function::callees_without_stores`], set in release
+//! images): then nothing changes the words read, and no collection can free what a hoisted
+//! value points into while the var it was read through is dead.
+//!
+//! A load through the result of a hoisted load (an array's length, read through a field
+//! holding the array) is invariant too, and hoisted after it.
 //!
 //! Safety: a hoisted load must not run where the original would not have (it could fault on a
 //! null address), so only loads that every entry into the loop executes are hoisted: those of
@@ -24,7 +30,7 @@
 use super::loops::{Loop, natural_loops};
 use super::range;
 use crate::analysis::Liveness;
-use crate::{Block, BlockId, Function, Inst, Terminator, Ty, Var};
+use crate::{Block, BlockId, Callee, Function, Inst, Terminator, Ty, Var};
 
 /// Hoists the invariant loads of every loop of `f`, innermost loops first.
 pub(crate) fn run(f: &mut Function) {
@@ -49,7 +55,9 @@ fn hoist(f: &mut Function, l: &Loop) {
         .filter(|&b| l.contains(b))
         .collect();
     let body_insts = || blocks.iter().flat_map(|&b| f.block(b).insts.iter());
-    if body_insts().any(|i| matches!(i, Inst::Call { .. })) {
+    let noisy_call =
+        |i: &Inst| matches!(i, Inst::Call { callee, .. } if !leaves_objects_alone(f, callee));
+    if body_insts().any(noisy_call) {
         return;
     }
     let Terminator::Branch { then, other, .. } = f.block(h).term else {
@@ -83,7 +91,7 @@ fn hoist(f: &mut Function, l: &Loop) {
         .collect();
     let live = Liveness::compute(f);
     let volatile = f.volatile_addresses();
-    let invariant = |inst: &Inst| match *inst {
+    let invariant = |inst: &Inst, defs_in_loop: &[u32]| match *inst {
         Inst::Load {
             width,
             dst,
@@ -100,22 +108,25 @@ fn hoist(f: &mut Function, l: &Loop) {
         }
         _ => false,
     };
-    // (block, instruction index) of every load to hoist; header loads stay in the guard.
+    // (block, instruction index) of every load to hoist; header loads stay in the guard. A
+    // hoisted load's result counts as assigned outside the loop from then on.
     let mut hoisted: Vec<(BlockId, usize)> = Vec::new();
-    for (i, inst) in f.block(h).insts.iter().enumerate() {
-        if invariant(inst) {
-            hoisted.push((h, i));
+    let mut hoist_from = |b: BlockId, defs_in_loop: &mut Vec<u32>| {
+        for (i, inst) in f.block(b).insts.iter().enumerate() {
+            if invariant(inst, defs_in_loop) {
+                hoisted.push((b, i));
+                if let Some(d) = inst.def() {
+                    defs_in_loop[d.0 as usize] -= 1;
+                }
+            }
         }
-    }
+    };
+    hoist_from(h, &mut defs_in_loop);
     let mut b = into;
     let mut seen = vec![h];
     while l.contains(b) && !seen.contains(&b) {
         seen.push(b);
-        for (i, inst) in f.block(b).insts.iter().enumerate() {
-            if invariant(inst) {
-                hoisted.push((b, i));
-            }
-        }
+        hoist_from(b, &mut defs_in_loop);
         match f.block(b).term {
             Terminator::Jump(next) => b = next,
             _ => break,
@@ -153,6 +164,16 @@ fn hoist(f: &mut Function, l: &Loop) {
         insts: pre_insts,
         term: Terminator::Jump(h),
     });
+}
+
+/// Whether a call of `callee` from `f` is known to collect no garbage and store into no
+/// object.
+fn leaves_objects_alone(f: &Function, callee: &Callee) -> bool {
+    match callee {
+        Callee::Slot(n) => f.callees_without_stores.contains(n),
+        Callee::Native(n) => f.natives_without_gc.contains(n),
+        Callee::Dynamic(_) => false,
+    }
 }
 
 /// Whether running `b`'s instructions twice in a row gives the same vars as running them once:
@@ -296,6 +317,7 @@ mod tests {
             callees: vec![],
             callees_without_gc: vec![],
             natives_without_gc: vec![],
+            callees_without_stores: vec![],
         }
     }
 
@@ -406,5 +428,64 @@ mod tests {
         let before = f.clone();
         run(&mut f);
         assert_eq!(f, before);
+    }
+
+    #[test]
+    fn calls_that_neither_collect_nor_store_into_objects_do_not_stop_hoisting() {
+        let call = |callee| Inst::Call {
+            dst: None,
+            callee,
+            args: vec![],
+            loc: crate::LocId(0),
+        };
+        let quiet = |without_stores: bool| {
+            let mut f = fill(vec![call(crate::Callee::Slot(0))]);
+            f.callees = vec!["g".into()];
+            f.callees_without_gc = vec![0];
+            if without_stores {
+                f.callees_without_stores = vec![0];
+            }
+            f
+        };
+        let mut f = quiet(true);
+        run(&mut f);
+        assert!(length_hoisted(&f), "{f}");
+        let mut f = fill(vec![call(crate::Callee::Native(3))]);
+        f.natives_without_gc = vec![3];
+        run(&mut f);
+        assert!(length_hoisted(&f), "{f}");
+        // A callee without GC that may store into objects keeps the load in the loop.
+        let mut f = quiet(false);
+        let before = f.clone();
+        run(&mut f);
+        assert_eq!(f, before);
+    }
+
+    #[test]
+    fn a_load_through_a_hoisted_load_is_hoisted_after_it() {
+        // `len = this.items.length`: the field, then the length read through it.
+        const ITEMS: Var = Var(7);
+        let field = Inst::Load {
+            width: Width::W32,
+            dst: ITEMS,
+            addr: A,
+            offset: 20,
+        };
+        let mut f = fill(vec![field.clone()]);
+        f.vars.push(Ty::Ref);
+        let Some(Inst::Load { addr, .. }) = f.blocks[2].insts.last_mut() else {
+            unreachable!()
+        };
+        *addr = ITEMS;
+        run(&mut f);
+        assert!(crate::verify::verify(&f).is_ok());
+        let length = Inst::Load {
+            width: Width::W32,
+            dst: LEN,
+            addr: ITEMS,
+            offset: 8,
+        };
+        assert_eq!(f.blocks[7].insts, vec![field, length], "{f}");
+        assert!(f.blocks[2].insts.is_empty(), "{f}");
     }
 }

@@ -171,6 +171,7 @@ mod tests {
             callees: vec![],
             callees_without_gc: vec![],
             natives_without_gc: vec![],
+            callees_without_stores: vec![],
         };
         let loops = natural_loops(&f);
         let bodies: Vec<(u32, Vec<bool>)> =

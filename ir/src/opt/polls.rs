@@ -259,8 +259,21 @@ fn poll_at(f: &Function, volatile: &[bool], b: usize) -> Option<Poll> {
     })
 }
 
+/// Whether blocks `a` and `b` do the same: the same block, or both return the same constant
+/// (or nothing) and do nothing else. Exits to such blocks share one poll, which goes on to `a`.
+fn same_return(f: &Function, a: BlockId, b: BlockId) -> bool {
+    let returned = |b: BlockId| match (&f.block(b).insts[..], &f.block(b).term) {
+        ([], Terminator::Return(None)) => Some(None),
+        ([Inst::IConst { dst, value }], Terminator::Return(Some(v))) if dst == v => {
+            Some(Some((*value, f.ty(*v))))
+        }
+        _ => None,
+    };
+    a == b || returned(a).is_some_and(|r| returned(b) == Some(r))
+}
+
 /// Removes the polls inside `l` and polls instead on every edge leaving it, except edges to
-/// raises.
+/// raises; exits to blocks that return the same constant share their poll.
 fn move_polls_to_exits(f: &mut Function, l: &Loop) {
     let volatile = f.volatile_addresses();
     let in_loop = |b: BlockId| l.body.get(b.0 as usize).copied().unwrap_or(false);
@@ -287,7 +300,7 @@ fn move_polls_to_exits(f: &mut Function, l: &Loop) {
             if in_loop(*t) || raises(f, *t) {
                 return;
             }
-            let poll = match exits.iter().find(|(to, _)| to == t) {
+            let poll = match exits.iter().find(|&&(to, _)| same_return(f, to, *t)) {
                 Some(&(_, poll)) => poll,
                 None => {
                     let poll = BlockId((f.blocks.len() + exits.len()) as u32);
@@ -421,6 +434,42 @@ mod tests {
         // step block (3) any more.
         assert_eq!(polls(&f), vec![(7, BlockId(5)), (8, BlockId(4))], "{f}");
         assert_eq!(f.blocks[3].term, Terminator::Jump(BlockId(1)));
+    }
+
+    #[test]
+    fn exits_to_blocks_returning_the_same_constant_share_a_poll() {
+        let mut f = counted(Some(0), 8, 1);
+        // The body's call result is tested once more, leaving by another `return 1`.
+        let one = Var(f.vars.len() as u32);
+        f.vars.push(Ty::I32);
+        let (again, found_too) = (BlockId(7), BlockId(8));
+        let Terminator::Branch { other, .. } = &mut f.blocks[2].term else {
+            unreachable!()
+        };
+        *other = again;
+        let Inst::Call { dst: Some(got), .. } = f.blocks[2].insts[0] else {
+            unreachable!()
+        };
+        f.blocks.push(Block {
+            insts: vec![],
+            term: Terminator::Branch {
+                cond: Cond::Eq,
+                a: got,
+                b: got,
+                then: found_too,
+                other: BlockId(3),
+            },
+        });
+        f.blocks.push(Block {
+            insts: vec![Inst::IConst { dst: one, value: 1 }],
+            term: Terminator::Return(Some(one)),
+        });
+        run(&mut f);
+        assert_eq!(crate::verify::verify(&f), Ok(()));
+        // Both `return 1` exits go through the poll before block 4.
+        assert_eq!(polls(&f), vec![(9, BlockId(5)), (10, BlockId(4))], "{f}");
+        assert_eq!(f.blocks[2].term.successors(), [BlockId(10), again]);
+        assert_eq!(f.blocks[7].term.successors(), [BlockId(10), BlockId(3)]);
     }
 
     #[test]
