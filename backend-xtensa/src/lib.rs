@@ -31,7 +31,7 @@ mod print;
 
 pub use codegen::{
     CallSite, Calls, CodegenError, MachineCode, PoolLiteral, Reloc, TABLE_CALL_THUNK_SIZE, abi,
-    compile, compile_with_calls, compile_with_chunk, slot_address, table_call_thunk,
+    compile, compile_with_calls, compile_with_chunk, native_entry, slot_address, table_call_thunk,
 };
 pub use decode::{decode, length};
 pub use encode::{EncodeError, Encoded, encode};

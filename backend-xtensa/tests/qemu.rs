@@ -405,6 +405,7 @@ fn case(
                     r.patch_l32r(bytes, base + at, base + 4 * k).unwrap();
                 }
                 Reloc::Data { .. } => unreachable!("no data symbols"),
+                Reloc::NativeCall { .. } => unreachable!("no natives"),
             }
         }
     }

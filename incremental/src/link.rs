@@ -257,7 +257,7 @@ fn relocate(
             }
             RelocTarget::Data(sym) => addresses[&f.ir.symbols[sym as usize]],
             // Resolved by the release linker once every function has its address.
-            RelocTarget::Call(_) | RelocTarget::Pooled => continue,
+            RelocTarget::Call(_) | RelocTarget::NativeCall | RelocTarget::Pooled => continue,
         };
         f.code
             .patch(&mut bytes, i, target)

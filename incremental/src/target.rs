@@ -58,6 +58,9 @@ pub enum RelocTarget {
     /// A direct call of [`ir::Function::callees`]`[n]` (code compiled with [`Calls::Direct`]):
     /// only the release linker resolves it, once every function has its address.
     Call(u32),
+    /// A direct call of a native (code compiled with [`Calls::Direct`]): only the release
+    /// linker resolves it, once the function has its address.
+    NativeCall,
     /// An `l32r` of a word of the image's literal pool (code compiled with
     /// [`Calls::Direct`]): only the release linker resolves it, once the pool is laid out.
     Pooled,
@@ -134,6 +137,7 @@ impl Code {
                     backend_xtensa::Reloc::Slot { callee, .. } => RelocTarget::Slot(callee),
                     backend_xtensa::Reloc::Data { sym, .. } => RelocTarget::Data(sym),
                     backend_xtensa::Reloc::Call { callee, .. } => RelocTarget::Call(callee),
+                    backend_xtensa::Reloc::NativeCall { .. } => RelocTarget::NativeCall,
                     backend_xtensa::Reloc::Pooled { .. } => RelocTarget::Pooled,
                 })
                 .collect(),

@@ -121,8 +121,8 @@ enum Item {
     Inst(Inst),
     /// A call instruction whose return address is a call site with this location.
     Call(Inst, LocId),
-    /// `call8` to callee `n`, resolved by the linker, a call site at this location.
-    DirectCall(u32, LocId),
+    /// `call8` to a target the linker resolves, a call site at this location.
+    DirectCall(CallTarget, LocId),
     /// A conditional branch to a label; `long` once relaxed.
     Branch { cond: Cond, to: Label, long: bool },
     /// `j` to a label.
@@ -152,6 +152,15 @@ impl Item {
     }
 }
 
+/// What a direct `call8` ([`Assembler::call_direct`]) calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallTarget {
+    /// The BlueScript function [`ir::Function::callees`]`[n]`.
+    Function(u32),
+    /// The native with this number, at its entry in the native vector.
+    Native(u32),
+}
+
 /// A relocated literal word in the assembled code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LiteralReloc {
@@ -174,8 +183,8 @@ pub struct Assembled {
     pub calls: Vec<(u32, LocId)>,
     /// The relocated literal words, in code order.
     pub relocs: Vec<LiteralReloc>,
-    /// The direct calls: offset of each `call8` and its callee, in code order.
-    pub direct_calls: Vec<(u32, u32)>,
+    /// The direct calls: offset of each `call8` and what it calls, in code order.
+    pub direct_calls: Vec<(u32, CallTarget)>,
     /// With [`Assembler::share_literals`]: the offset of each `l32r` and the literal it loads,
     /// in code order.
     pub pooled: Vec<(u32, Literal)>,
@@ -266,10 +275,10 @@ impl Assembler {
         self.items.push(Item::Call(i, loc));
     }
 
-    /// Appends `call8` to callee `n`, whose offset the linker fills in
+    /// Appends `call8` to `target`, whose offset the linker fills in
     /// ([`Assembled::direct_calls`]); its return address is a call site at `loc`.
-    pub fn call_direct(&mut self, callee: u32, loc: LocId) {
-        self.items.push(Item::DirectCall(callee, loc));
+    pub fn call_direct(&mut self, target: CallTarget, loc: LocId) {
+        self.items.push(Item::DirectCall(target, loc));
     }
 
     /// Appends a conditional branch to `to`.
@@ -599,10 +608,10 @@ mod tests {
     fn a_direct_call_is_a_call8_placeholder_and_a_call_site() {
         let mut a = Assembler::new(CHUNK);
         a.inst(Inst::NopN);
-        a.call_direct(7, LocId(3));
+        a.call_direct(CallTarget::Function(7), LocId(3));
         a.inst(Inst::RetwN);
         let out = a.finish().unwrap();
-        assert_eq!(out.direct_calls, [(2, 7)]);
+        assert_eq!(out.direct_calls, [(2, CallTarget::Function(7))]);
         assert_eq!(out.calls, [(5, LocId(3))]);
         assert_eq!(decode(&out.code[2..]), Some((Inst::Call { op: CallOp::Call8, offset: 4 }, 3)));
     }

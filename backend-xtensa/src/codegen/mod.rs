@@ -94,6 +94,14 @@ pub enum Reloc {
         /// Index into [`ir::Function::callees`].
         callee: u32,
     },
+    /// A `call8` of the native numbered `native` (code compiled with [`Calls::Direct`]), which
+    /// the release linker resolves with [`Reloc::patch_call`] to [`native_entry`]`(native)`.
+    NativeCall {
+        /// Byte offset of the `call8`.
+        offset: u32,
+        /// The native's number.
+        native: u32,
+    },
     /// An `l32r` of `literal` (code compiled with [`Calls::Direct`]), which the release linker
     /// points at that value in the image's literal pool with [`Reloc::patch_l32r`].
     Pooled {
@@ -117,6 +125,11 @@ pub enum PoolLiteral {
     Data(u32),
 }
 
+/// The code address where native `id` is entered: its entry in the native vector.
+pub fn native_entry(id: u32) -> u32 {
+    abi::NATIVE_VECTOR + 4 * id
+}
+
 /// The address of function-table slot `slot`.
 pub fn slot_address(slot: u32) -> Result<u32, CodegenError> {
     if slot >= FUNCTION_SLOTS {
@@ -132,19 +145,23 @@ impl Reloc {
             Reloc::Slot { offset, .. }
             | Reloc::Data { offset, .. }
             | Reloc::Call { offset, .. }
+            | Reloc::NativeCall { offset, .. }
             | Reloc::Pooled { offset, .. } => offset,
         }
     }
 
     /// Resolves this literal relocation in `code` (the [`MachineCode::code`] it came with):
     /// `target` is the function-table slot for [`Reloc::Slot`] and the device address for
-    /// [`Reloc::Data`]. A [`Reloc::Call`] needs [`Reloc::patch_call`] instead, a
+    /// [`Reloc::Data`]. A [`Reloc::Call`] or [`Reloc::NativeCall`] needs [`Reloc::patch_call`]
+    /// instead, a
     /// [`Reloc::Pooled`] [`Reloc::patch_l32r`].
     pub fn patch(&self, code: &mut [u8], target: u32) -> Result<(), CodegenError> {
         let value = match self {
             Reloc::Slot { .. } => slot_address(target)?,
             Reloc::Data { .. } => target,
-            Reloc::Call { .. } | Reloc::Pooled { .. } => return Err(CodegenError::NotALiteral),
+            Reloc::Call { .. } | Reloc::NativeCall { .. } | Reloc::Pooled { .. } => {
+                return Err(CodegenError::NotALiteral);
+            }
         };
         let at = self.offset() as usize;
         code[at..at + 4].copy_from_slice(&value.to_le_bytes());
@@ -169,11 +186,11 @@ impl Reloc {
         Ok(())
     }
 
-    /// Resolves this [`Reloc::Call`] in `code` (the [`MachineCode::code`] it came with, to be
-    /// loaded at address `base`): its `call8` calls the code address `target`, which must be
-    /// word-aligned and within ±512 KiB.
+    /// Resolves this [`Reloc::Call`] or [`Reloc::NativeCall`] in `code` (the
+    /// [`MachineCode::code`] it came with, to be loaded at address `base`): its `call8` calls
+    /// the code address `target`, which must be word-aligned and within ±512 KiB.
     pub fn patch_call(&self, code: &mut [u8], base: u32, target: u32) -> Result<(), CodegenError> {
-        let Reloc::Call { offset, .. } = *self else {
+        let (Reloc::Call { offset, .. } | Reloc::NativeCall { offset, .. }) = *self else {
             return Err(CodegenError::NotACall);
         };
         let pc = base.wrapping_add(offset);
@@ -325,8 +342,10 @@ fn relocations(assembled: &asm::Assembled) -> Vec<Reloc> {
         asm::Literal::Data(sym) => Reloc::Data { offset: r.offset, sym },
         asm::Literal::Word(_) => unreachable!("constant literals are not relocated"),
     });
-    let calls =
-        assembled.direct_calls.iter().map(|&(offset, callee)| Reloc::Call { offset, callee });
+    let calls = assembled.direct_calls.iter().map(|&(offset, target)| match target {
+        asm::CallTarget::Function(callee) => Reloc::Call { offset, callee },
+        asm::CallTarget::Native(native) => Reloc::NativeCall { offset, native },
+    });
     let pooled = assembled.pooled.iter().map(|&(offset, literal)| Reloc::Pooled {
         offset,
         literal: match literal {
@@ -600,6 +619,33 @@ mod tests {
             crate::disasm(&one[4..7], base + 4).trim_end().rsplit("  ").next(),
             Some("call8 0x40080304")
         );
+    }
+
+    #[test]
+    fn release_code_calls_natives_with_call8_at_their_vector_entries() {
+        // A call of native 14 with the parameter.
+        let (mut b, p) = ir::builder::Builder::new(&[ir::Ty::I32], None);
+        b.call(Callee::Native(14), &[p[0]], None);
+        let f = b.finish();
+        let (table, direct) =
+            (compile(&f).unwrap(), compile_with_calls(&f, Calls::Direct).unwrap());
+        let natives: Vec<Reloc> = direct
+            .relocs
+            .iter()
+            .copied()
+            .filter(|r| matches!(r, Reloc::NativeCall { .. }))
+            .collect();
+        assert_eq!(natives, [Reloc::NativeCall { offset: natives[0].offset(), native: 14 }]);
+        assert!(direct.relocs.iter().all(|r| !matches!(r, Reloc::Pooled { .. })), "{direct:?}");
+        // `l32r` + `callx8` (6 bytes) and a literal word became one `call8`.
+        assert_eq!(table.code.len() - direct.code.len(), 3 + 4);
+        let base = 0x4008_0200;
+        let mut bytes = direct.code.clone();
+        let r = natives[0];
+        r.patch_call(&mut bytes, base, native_entry(14)).unwrap();
+        let (inst, _) = crate::decode(&bytes[r.offset() as usize..]).unwrap();
+        assert_eq!(inst.target(base + r.offset()), Some(abi::NATIVE_VECTOR + 4 * 14));
+        assert!(direct.call_sites.iter().any(|s| s.return_offset == r.offset() + 3));
     }
 
     #[test]

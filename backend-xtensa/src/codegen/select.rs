@@ -12,14 +12,12 @@
 //! written to its slot. Functions whose calls are on some paths only push the frame before
 //! their first call on each path instead ([`super::frame`]).
 
-use super::abi::{
-    CTX_SHADOW_SP, FUNCTION_TABLE, NATIVE_SLOTS, NATIVE_VECTOR, RAISE_STACK_OVERFLOW,
-};
-use super::asm::{Assembled, Assembler, Cond as Br, Label, Literal};
+use super::abi::{CTX_SHADOW_SP, FUNCTION_TABLE, NATIVE_SLOTS, RAISE_STACK_OVERFLOW};
+use super::asm::{Assembled, Assembler, CallTarget, Cond as Br, Label, Literal};
 use super::frame::{self, Framed, LazyFrame};
 use super::layout;
 use super::regs::*;
-use super::{Calls, CodegenError};
+use super::{Calls, CodegenError, native_entry};
 use crate::isa::*;
 use ir::analysis::{BitSet, Liveness};
 use ir::moves::Move;
@@ -543,8 +541,12 @@ impl Sel<'_> {
         if id >= NATIVE_SLOTS {
             return Err(CodegenError::NativeOutOfRange(id));
         }
-        self.a.l32r(SCRATCH, Literal::Word(NATIVE_VECTOR + 4 * id));
-        self.a.call(Inst::Callx { op: CallxOp::Callx8, s: SCRATCH }, loc);
+        if self.calls == Calls::Direct {
+            self.a.call_direct(CallTarget::Native(id), loc);
+        } else {
+            self.a.l32r(SCRATCH, Literal::Word(native_entry(id)));
+            self.a.call(Inst::Callx { op: CallxOp::Callx8, s: SCRATCH }, loc);
+        }
         Ok(())
     }
 
@@ -565,7 +567,9 @@ impl Sel<'_> {
         self.pass_args(args);
         match callee {
             Callee::Native(id) => self.call_native(id, loc)?,
-            Callee::Slot(n) if self.calls == Calls::Direct => self.a.call_direct(n, loc),
+            Callee::Slot(n) if self.calls == Calls::Direct => {
+                self.a.call_direct(CallTarget::Function(n), loc)
+            }
             Callee::Slot(n) => {
                 self.a.l32r(SCRATCH, Literal::Slot(n));
                 self.load_word(SCRATCH, SCRATCH, 0);

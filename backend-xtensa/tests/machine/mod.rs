@@ -112,6 +112,9 @@ impl Machine {
                     Reloc::Call { callee, .. } => {
                         r.patch_call(&mut bytes, base, entries[slot(f, callee)]).unwrap()
                     }
+                    Reloc::NativeCall { native, .. } => r
+                        .patch_call(&mut bytes, base, backend_xtensa::native_entry(native))
+                        .unwrap(),
                     Reloc::Pooled { literal, .. } => {
                         let k = pool.binary_search(&word(f, literal)).unwrap() as u32;
                         r.patch_l32r(&mut bytes, base, CODE_BASE + 4 * k).unwrap()

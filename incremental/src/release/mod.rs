@@ -234,6 +234,9 @@ fn make_calls_direct(
                             .patch_call(bytes, base, callee(n)?)
                             .map_err(|e| reloc_error(&f.name, &e.to_string()))?
                     }
+                    XtensaReloc::NativeCall { native, .. } => reloc
+                        .patch_call(bytes, base, backend_xtensa::native_entry(native))
+                        .map_err(|e| reloc_error(&f.name, &e.to_string()))?,
                     XtensaReloc::Slot { .. } => {
                         return Err(reloc_error(
                             &f.name,

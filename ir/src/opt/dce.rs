@@ -124,35 +124,26 @@ mod tests {
             value,
         };
         let block = |insts, term| Block { insts, term };
-        let mut f = Function {
-            name: "f".into(),
-            params: vec![Var(0)],
-            ret: Some(Ty::I32),
-            vars: vec![Ty::I32; 3],
-            blocks: vec![
-                block(
-                    vec![],
-                    Terminator::Branch {
-                        cond: crate::Cond::Eq,
-                        a: Var(0),
-                        b: Var(0),
-                        then: crate::BlockId(1),
-                        other: crate::BlockId(2),
-                    },
-                ),
-                block(vec![iconst(1, 1)], Terminator::Jump(crate::BlockId(3))),
-                // What jump threading leaves: `v1 = 0` was for a test it now skips.
-                block(vec![iconst(1, 0)], Terminator::Jump(crate::BlockId(4))),
-                block(vec![], Terminator::Return(Some(Var(1)))),
-                block(vec![iconst(2, 7)], Terminator::Return(Some(Var(2)))),
-            ],
-            locs: vec![],
-            symbols: vec![],
-            callees: vec![],
-            callees_without_gc: vec![],
-            natives_without_gc: vec![],
-            callees_without_stores: vec![],
-        };
+        let mut f = Function::empty("f", Some(Ty::I32));
+        f.params = vec![Var(0)];
+        f.vars = vec![Ty::I32; 3];
+        f.blocks = vec![
+            block(
+                vec![],
+                Terminator::Branch {
+                    cond: crate::Cond::Eq,
+                    a: Var(0),
+                    b: Var(0),
+                    then: crate::BlockId(1),
+                    other: crate::BlockId(2),
+                },
+            ),
+            block(vec![iconst(1, 1)], Terminator::Jump(crate::BlockId(3))),
+            // What jump threading leaves: `v1 = 0` was for a test it now skips.
+            block(vec![iconst(1, 0)], Terminator::Jump(crate::BlockId(4))),
+            block(vec![], Terminator::Return(Some(Var(1)))),
+            block(vec![iconst(2, 7)], Terminator::Return(Some(Var(2)))),
+        ];
         run(&mut f);
         let lens: Vec<usize> = f.blocks.iter().map(|b| b.insts.len()).collect();
         assert_eq!(lens, vec![0, 1, 0, 0, 1]);
