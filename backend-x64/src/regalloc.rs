@@ -299,6 +299,7 @@ mod tests {
             callees_without_gc: vec![],
             natives_without_gc: vec![],
             callees_without_stores: vec![],
+            globals_set_once: vec![],
         }
     }
 
@@ -576,6 +577,7 @@ mod tests {
             callees_without_gc: vec![],
             natives_without_gc: vec![],
             callees_without_stores: vec![],
+            globals_set_once: vec![],
         }
     }
 
@@ -675,6 +677,7 @@ mod tests {
             callees_without_gc: vec![],
             natives_without_gc: vec![],
             callees_without_stores: vec![],
+            globals_set_once: vec![],
         };
         let alloc = allocate(&f, &Liveness::compute(&f));
         check(&f, &alloc);

@@ -365,6 +365,7 @@ fn random_function(seed: u64) -> Function {
         callees_without_gc: vec![],
         natives_without_gc: vec![],
         callees_without_stores: vec![],
+        globals_set_once: vec![],
     }
 }
 
@@ -854,6 +855,7 @@ fn huge_functions_run() {
         callees_without_gc: vec![],
         natives_without_gc: vec![],
         callees_without_stores: vec![],
+        globals_set_once: vec![],
     };
     let mut m = Machine::compile(&[&f]);
     m.set_native(ID, snapshot as *const u8);
@@ -1046,6 +1048,7 @@ fn random_loop_function(seed: u64) -> Function {
         callees_without_gc: vec![],
         natives_without_gc: vec![],
         callees_without_stores: vec![],
+        globals_set_once: vec![],
     }
 }
 

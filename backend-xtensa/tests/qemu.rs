@@ -320,6 +320,7 @@ fn random_function(r: &mut Rng, name: &str, calls: bool) -> Function {
         callees_without_gc: vec![],
         natives_without_gc: vec![],
         callees_without_stores: vec![],
+        globals_set_once: vec![],
     }
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use device::abi::esp32::{CODE_BASE, FUNCTION_SLOTS};
+use device::abi::esp32::{CODE_BASE, FUNCTION_SLOTS, NATIVE_VECTOR, RUN_RETURN};
 use device::memory::MemoryMap;
 use incremental::build;
 use incremental::db::{self, Compiler, FunctionName, SourceFile};
@@ -76,9 +76,10 @@ fn xtensa_programs_link_for_the_esp32_map() {
     assert!(image.slots.iter().any(|&(_, a)| a == image.entry));
 }
 
-/// A release link of Xtensa code compiled with direct calls: every `call8` goes to the `entry`
-/// of a kept function, except `fib`'s calls of itself, which go to its table-call thunk (so
-/// that an interrupt stops the recursion), and no function keeps a table call.
+/// A release link of Xtensa code compiled with direct calls: every `call8` goes to a native's
+/// vector entry or to the `entry` of a kept function, except `fib`'s calls of itself, which
+/// go to its table-call thunk (so that an interrupt stops the recursion), and no function
+/// keeps a table call.
 #[test]
 fn xtensa_release_programs_call_directly() {
     let mut db = Compiler::default();
@@ -103,12 +104,21 @@ fn xtensa_release_programs_call_directly() {
         });
     let fib_entry = fib_at + fib_code_entry(&release);
     assert!(release.image.slots.iter().any(|&(_, a)| a == fib_entry));
-    let mut calls = 0;
+    let (mut calls, mut natives) = (0, 0);
     for (base, bytes) in release.image.loads.iter().filter(|(b, _)| *b >= CODE_BASE) {
         let mut at = 0;
         while at + 3 <= bytes.len() {
             let pc = base + at as u32;
             match backend_xtensa::decode(&bytes[at..]) {
+                Some((inst @ backend_xtensa::Inst::Call { .. }, len))
+                    if (NATIVE_VECTOR..RUN_RETURN).contains(&inst.target(pc).unwrap()) =>
+                {
+                    // A native, straight at its vector entry: the printing here.
+                    let to = inst.target(pc).unwrap();
+                    assert_eq!(to % 4, 0);
+                    natives += 1;
+                    at += len;
+                }
                 Some((inst @ backend_xtensa::Inst::Call { .. }, len)) => {
                     let to = inst.target(pc).unwrap();
                     let (callee, code) = release
@@ -137,6 +147,7 @@ fn xtensa_release_programs_call_directly() {
         }
     }
     assert!(calls >= 3, "fib twice, main once: {calls}");
+    assert!(natives >= 3, "print's natives: {natives}");
     // fib's two calls of itself are `call8`s, and it calls nothing else (calls carry no
     // interrupt poll).
     let listing = backend_xtensa::disasm(&fib_bytes(&release), fib_at);

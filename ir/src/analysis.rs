@@ -1,7 +1,7 @@
 //! Analyses every backend needs: block order, predecessors and liveness, and from liveness the
 //! set of traced vars that must live in GC root slots.
 
-use crate::{BlockId, Callee, Function, Inst, IntOp, Var};
+use crate::{BlockId, Callee, Function, Inst, IntOp, Var, Width};
 
 /// Live-variable sets per block, computed by the classic backward dataflow.
 #[derive(Debug, Clone)]
@@ -262,11 +262,13 @@ fn never_collects(f: &Function, callee: &Callee) -> bool {
 /// For every var of `f`, whether every value it can hold is kept alive without a GC root of
 /// `f`'s: a parameter's value (the caller roots it for the whole call; see
 /// [`Liveness::roots`]), the address of static data (the collector neither frees nor moves
-/// what lies outside the heap), a constant (never a heap address), or a copy of such a value.
-/// A var assigned anything else (a load, a call's result, arithmetic) is not.
+/// what lies outside the heap), a constant (never a heap address), the value of a global
+/// assigned once ([`Function::globals_set_once`]: its cell keeps it), or a copy of such a
+/// value. A var assigned anything else (another load, a call's result, arithmetic) is not.
 pub fn rooted_elsewhere(f: &Function) -> Vec<bool> {
     let mut held = vec![true; f.vars.len()];
     let insts = || f.blocks.iter().flat_map(|b| &b.insts);
+    let set_once = addresses_of(f, &f.globals_set_once);
     // Optimistic: a var loses the property for good with its first definition that is not
     // one of the kinds above; copies follow their sources until nothing changes.
     let mut changed = true;
@@ -276,6 +278,12 @@ pub fn rooted_elsewhere(f: &Function) -> Vec<bool> {
             let Some(d) = inst.def() else { continue };
             let keeps = match *inst {
                 Inst::IConst { .. } | Inst::SymAddr { .. } => true,
+                Inst::Load {
+                    width: Width::W32,
+                    addr,
+                    offset: 0,
+                    ..
+                } => set_once[addr.0 as usize],
                 Inst::Copy { src, .. } => held[src.0 as usize],
                 Inst::IntImm {
                     op: IntOp::Add,
@@ -292,6 +300,75 @@ pub fn rooted_elsewhere(f: &Function) -> Vec<bool> {
         }
     }
     held
+}
+
+/// The blocks of `f` holding a store into the cell of data symbol `sym` (a global), one entry
+/// per store; `None` when the cell's address is used otherwise than to load or store its
+/// whole word (so that what writes the cell is not known).
+pub fn cell_stores(f: &Function, sym: u32) -> Option<Vec<BlockId>> {
+    let address = addresses_of(f, &[sym]);
+    let is_address = |v: Var| address[v.0 as usize];
+    let mut stores = Vec::new();
+    for (b, block) in f.blocks.iter().enumerate() {
+        for inst in &block.insts {
+            match *inst {
+                Inst::SymAddr { .. } | Inst::Copy { .. } if inst.def().is_some_and(is_address) => {}
+                Inst::Load {
+                    width: Width::W32,
+                    dst,
+                    addr,
+                    offset: 0,
+                } if is_address(addr) && !is_address(dst) => {}
+                Inst::Store {
+                    width: Width::W32,
+                    src,
+                    addr,
+                    offset: 0,
+                } if is_address(addr) && !is_address(src) => stores.push(BlockId(b as u32)),
+                _ => {
+                    let mut uses_address = false;
+                    inst.for_each_use(|v| uses_address |= is_address(v));
+                    if uses_address {
+                        return None;
+                    }
+                }
+            }
+        }
+        let mut uses_address = false;
+        block.term.for_each_use(|v| uses_address |= is_address(v));
+        if uses_address {
+            return None;
+        }
+    }
+    Some(stores)
+}
+
+/// For every var of `f`, whether it always holds the address of one of the data symbols
+/// `syms` (indices into [`Function::symbols`]): assigned only their `SymAddr`s and copies of
+/// such vars.
+fn addresses_of(f: &Function, syms: &[u32]) -> Vec<bool> {
+    let mut address = vec![true; f.vars.len()];
+    for p in &f.params {
+        address[p.0 as usize] = false;
+    }
+    let insts = || f.blocks.iter().flat_map(|b| &b.insts);
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for inst in insts() {
+            let Some(d) = inst.def() else { continue };
+            let keeps = match *inst {
+                Inst::SymAddr { sym, .. } => syms.contains(&sym),
+                Inst::Copy { src, .. } => address[src.0 as usize],
+                _ => false,
+            };
+            if !keeps && address[d.0 as usize] {
+                address[d.0 as usize] = false;
+                changed = true;
+            }
+        }
+    }
+    address
 }
 
 #[cfg(test)]
@@ -316,6 +393,7 @@ mod tests {
             callees_without_gc: vec![],
             natives_without_gc: vec![],
             callees_without_stores: vec![],
+            globals_set_once: vec![],
         }
     }
 
@@ -407,6 +485,7 @@ mod tests {
             callees_without_gc: vec![],
             natives_without_gc: vec![],
             callees_without_stores: vec![],
+            globals_set_once: vec![],
         };
         let live = Liveness::compute(&f);
         assert_eq!(live.roots(&f), vec![Var(0)]);
@@ -447,6 +526,47 @@ mod tests {
         let f = one_block(vec![Var(0)], vec![Ty::Ref; 6], insts);
         assert_eq!(rooted_elsewhere(&f), [true, true, true, true, true, false]);
         assert_eq!(Liveness::compute(&f).roots(&f), vec![Var(5)]);
+    }
+
+    /// A value loaded from a global assigned once stays reachable through its cell; one loaded
+    /// from another global needs a root across a call.
+    #[test]
+    fn values_of_globals_set_once_need_no_root() {
+        let sym = |dst, sym| Inst::SymAddr { dst: Var(dst), sym };
+        let cell = |dst, addr| Inst::Load {
+            width: crate::Width::W32,
+            dst: Var(dst),
+            addr: Var(addr),
+            offset: 0,
+        };
+        let insts = vec![
+            sym(0, 0),
+            Inst::Copy {
+                dst: Var(1),
+                src: Var(0),
+            },
+            cell(2, 1),
+            sym(3, 1),
+            cell(4, 3),
+            call(Callee::Native(0), vec![]),
+            call(Callee::Native(0), vec![Var(2), Var(4)]),
+        ];
+        let mut f = one_block(vec![], vec![Ty::Ref; 5], insts);
+        f.symbols = vec![
+            crate::DataSymbol::Global {
+                name: "bench".into(),
+                traced: true,
+            },
+            crate::DataSymbol::Global {
+                name: "list".into(),
+                traced: true,
+            },
+        ];
+        assert_eq!(Liveness::compute(&f).roots(&f), vec![Var(2), Var(4)]);
+        f.globals_set_once = vec![0];
+        assert_eq!(rooted_elsewhere(&f), [true, true, true, true, false]);
+        assert_eq!(Liveness::compute(&f).roots(&f), vec![Var(4)]);
+        assert_eq!(cell_stores(&f, 0), Some(vec![]));
     }
 
     /// A parameter assigned a loaded value needs a root like any other var.
@@ -530,6 +650,7 @@ mod tests {
             callees_without_gc: vec![],
             natives_without_gc: vec![],
             callees_without_stores: vec![],
+            globals_set_once: vec![],
         };
         let live = Liveness::compute(&f);
         assert!(live.live_out[2].contains(0) && live.live_out[2].contains(1));

@@ -421,6 +421,12 @@ pub struct Function {
     /// vars ([`opt`]'s loop-invariant loads).
     #[cfg_attr(feature = "serde", serde(default))]
     pub callees_without_stores: Vec<u32>,
+    /// Indices into [`Function::symbols`] of traced globals that the whole program assigns at
+    /// most once, in code that runs once and outside any loop (set by the release linker). A
+    /// value loaded from one stays reachable through the global's cell, a permanent root, so
+    /// it needs no GC root of its own ([`analysis::rooted_elsewhere`]).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub globals_set_once: Vec<u32>,
 }
 
 /// Static data a function refers to by address; the linker places each distinct symbol once.
@@ -534,6 +540,7 @@ impl Function {
             callees_without_gc: vec![],
             natives_without_gc: vec![],
             callees_without_stores: vec![],
+            globals_set_once: vec![],
         }
     }
 

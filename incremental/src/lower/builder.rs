@@ -251,6 +251,7 @@ impl Builder {
             callees_without_gc: Vec::new(),
             natives_without_gc: Vec::new(),
             callees_without_stores: Vec::new(),
+            globals_set_once: Vec::new(),
         }
     }
 }

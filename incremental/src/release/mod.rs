@@ -74,6 +74,7 @@ pub fn link_release(
         .collect();
     let kept = transform_and_recompile(db, kept, |kept| {
         globals::promote_run_once_globals(kept);
+        globals::mark_globals_set_once(kept);
         quiet_calls::mark_quiet_calls(kept);
     });
     let dropped = inputs

@@ -111,6 +111,7 @@ mod tests {
             callees_without_gc: vec![],
             natives_without_gc: vec![],
             callees_without_stores: vec![],
+            globals_set_once: vec![],
         };
         run(&mut f);
         let kept: Vec<_> = f.blocks[0].insts.iter().map(|i| i.def()).collect();

@@ -318,6 +318,7 @@ mod tests {
             callees_without_gc: vec![],
             natives_without_gc: vec![],
             callees_without_stores: vec![],
+            globals_set_once: vec![],
         }
     }
 

@@ -172,6 +172,7 @@ mod tests {
             callees_without_gc: vec![],
             natives_without_gc: vec![],
             callees_without_stores: vec![],
+            globals_set_once: vec![],
         };
         let loops = natural_loops(&f);
         let bodies: Vec<(u32, Vec<bool>)> =
