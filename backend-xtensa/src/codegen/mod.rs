@@ -408,7 +408,8 @@ fn flag_address_once(f: &mut Function) {
     }
 }
 
-/// Keeps in a register each constant that a store in a loop writes (`flags[k] = false`), and
+/// Keeps in a register each constant that a store in a loop writes (`flags[k] = false`) or
+/// that a branch in a loop compares with and cannot take as an immediate (`x > 500`), and
 /// each constant a loop uses that a `movi` cannot make (`k <= 5000`): a var defined only by a
 /// constant has no storage and is made again at each use (a `movi` into a scratch register
 /// before the `s32i`, or an `l32r` from the literal pool), so such a use now reads a var that
@@ -447,6 +448,18 @@ fn loop_constants_once(f: &mut Function) {
                 once(src, true);
             }
             inst.for_each_use_mut(|v| once(v, false));
+        }
+        if let Terminator::Branch { cond, a, b, .. } = &mut block.term {
+            // A constant the branch cannot test as an immediate takes a register anyway.
+            let b_is_immediate = value
+                .get(b.0 as usize)
+                .copied()
+                .flatten()
+                .is_some_and(|c| select::branch_with_immediate(*cond, c).is_some());
+            once(a, true);
+            if !b_is_immediate {
+                once(b, true);
+            }
         }
         block.term.for_each_use_mut(|v| once(v, false));
     }
@@ -513,6 +526,49 @@ mod tests {
         let store = l.iter().position(|x| x.starts_with("s32i")).expect("a store");
         assert!(!l[store - 1].starts_with("movi"), "{l:#?}");
         assert_eq!(l.iter().filter(|x| x.starts_with("movi") && x.ends_with(", 7")).count(), 1);
+    }
+
+    /// `for (i = 0; i < n; i++) if (mem[4 * i] > 500) mem[4 * i] = i`: no branch form takes
+    /// 500 as an immediate, so it is made once, before the loop, not before each test.
+    #[test]
+    fn a_constant_a_loop_branch_compares_with_is_made_once() {
+        use ir::{Cond, IntOp, Ty, Width};
+        let (mut b, p) = ir::builder::Builder::new(&[Ty::I32], None);
+        let i = b.var(Ty::I32);
+        b.push(Inst::IConst { dst: i, value: 0 });
+        let (head, body, hit, step, done) = (b.block(), b.block(), b.block(), b.block(), b.block());
+        b.term(Terminator::Jump(head));
+        b.switch(head);
+        b.branch(Cond::LtS, i, p[0], body, done);
+        b.switch(body);
+        let at = b.int_imm(IntOp::Shl, i, 2);
+        let x = b.load(Width::W32, Ty::I32, at, 0);
+        let limit = b.iconst(500);
+        b.branch(Cond::GtS, x, limit, hit, step);
+        b.switch(hit);
+        b.store(Width::W32, i, at, 0);
+        b.term(Terminator::Jump(step));
+        b.switch(step);
+        b.push(Inst::IntImm { op: IntOp::Add, dst: i, a: i, imm: 1 });
+        b.term(Terminator::Jump(head));
+        b.switch(done);
+        b.term(Terminator::Return(None));
+        let l = listing(&b.finish());
+        let made = l.iter().position(|x| x.starts_with("movi") && x.ends_with(", 500"));
+        let load = l.iter().position(|x| x.starts_with("l32i"));
+        assert!(made.is_some() && made < load, "{l:#?}");
+        assert_eq!(l.iter().filter(|x| x.ends_with(", 500")).count(), 1, "{l:#?}");
+    }
+
+    /// `return 0 - x` is one `neg`.
+    #[test]
+    fn zero_minus_a_value_is_a_negation() {
+        use ir::{IntOp, Ty};
+        let (mut b, p) = ir::builder::Builder::new(&[Ty::I32], Some(Ty::I32));
+        let zero = b.iconst(0);
+        let r = b.int(IntOp::Sub, zero, p[0]);
+        b.ret(r);
+        assert_eq!(listing(&b.finish()), ["entry a1, 32", "neg a2, a2", "retw.n"]);
     }
 
     /// `y = x < 0 ? 1 : 2; return y`: both arms return where they are instead of jumping to

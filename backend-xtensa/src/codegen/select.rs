@@ -775,6 +775,13 @@ impl Sel<'_> {
         match (self.place(a), self.place(b)) {
             (_, Place::Imm(c)) => return self.int_imm(op, dst, a, c),
             (Place::Imm(c), _) if commutes => return self.int_imm(op, dst, b, c),
+            (Place::Imm(0), _) if op == IntOp::Sub => {
+                // `0 - b`.
+                let rb = self.read(b, SCRATCH2);
+                let d = self.def(dst);
+                self.a.inst(Inst::Neg { r: d, t: rb });
+                return self.done(dst, d);
+            }
             _ => {}
         }
         let ra = self.read(a, SCRATCH);
@@ -907,35 +914,12 @@ impl Sel<'_> {
 
     /// A compare-with-zero or compare-with-constant branch for `a cond c`, if one exists.
     fn condition_imm(&mut self, cond: Cond, a: Var, c: i32) -> Option<Br> {
-        let (cond, c) = match cond {
-            Cond::LeS if c != i32::MAX => (Cond::LtS, c + 1),
-            Cond::GtS if c != i32::MAX => (Cond::GeS, c + 1),
-            _ => (cond, c),
-        };
-        let zero = match cond {
-            Cond::Eq => Some(BranchZOp::Beqz),
-            Cond::Ne => Some(BranchZOp::Bnez),
-            Cond::LtS => Some(BranchZOp::Bltz),
-            Cond::GeS => Some(BranchZOp::Bgez),
-            _ => None,
-        };
-        if c == 0
-            && let Some(op) = zero
-        {
-            let ra = self.read(a, SCRATCH);
-            return Some(Br::Z(op, ra));
-        }
-        let op = match cond {
-            Cond::Eq if B4CONST.contains(&c) => BranchImmOp::Beqi,
-            Cond::Ne if B4CONST.contains(&c) => BranchImmOp::Bnei,
-            Cond::LtS if B4CONST.contains(&c) => BranchImmOp::Blti,
-            Cond::GeS if B4CONST.contains(&c) => BranchImmOp::Bgei,
-            Cond::LtU if B4CONSTU.contains(&c) => BranchImmOp::Bltui,
-            Cond::GeU if B4CONSTU.contains(&c) => BranchImmOp::Bgeui,
-            _ => return None,
-        };
+        let form = branch_with_immediate(cond, c)?;
         let ra = self.read(a, SCRATCH);
-        Some(Br::Imm(op, ra, c))
+        Some(match form {
+            ImmBranch::Zero(op) => Br::Z(op, ra),
+            ImmBranch::Imm(op, c) => Br::Imm(op, ra, c),
+        })
     }
 
     fn terminator(&mut self, t: &Terminator, next: Option<Label>) -> Result<(), CodegenError> {
@@ -982,4 +966,44 @@ impl Sel<'_> {
         }
         Ok(())
     }
+}
+
+/// How a branch on `a cond c` tests the constant `c` without a register for it.
+pub(super) enum ImmBranch {
+    /// Against zero (`beqz`, `bnez`, `bltz`, `bgez`).
+    Zero(BranchZOp),
+    /// Against an encodable constant (`beqi`, `blti`, `bltui`…), possibly adjusted (`a <= 4`
+    /// is `a < 5`).
+    Imm(BranchImmOp, i32),
+}
+
+/// The compare-with-zero or compare-with-constant branch for `a cond c`, if the ISA has one.
+pub(super) fn branch_with_immediate(cond: Cond, c: i32) -> Option<ImmBranch> {
+    let (cond, c) = match cond {
+        Cond::LeS if c != i32::MAX => (Cond::LtS, c + 1),
+        Cond::GtS if c != i32::MAX => (Cond::GeS, c + 1),
+        _ => (cond, c),
+    };
+    let zero = match cond {
+        Cond::Eq => Some(BranchZOp::Beqz),
+        Cond::Ne => Some(BranchZOp::Bnez),
+        Cond::LtS => Some(BranchZOp::Bltz),
+        Cond::GeS => Some(BranchZOp::Bgez),
+        _ => None,
+    };
+    if c == 0
+        && let Some(op) = zero
+    {
+        return Some(ImmBranch::Zero(op));
+    }
+    let op = match cond {
+        Cond::Eq if B4CONST.contains(&c) => BranchImmOp::Beqi,
+        Cond::Ne if B4CONST.contains(&c) => BranchImmOp::Bnei,
+        Cond::LtS if B4CONST.contains(&c) => BranchImmOp::Blti,
+        Cond::GeS if B4CONST.contains(&c) => BranchImmOp::Bgei,
+        Cond::LtU if B4CONSTU.contains(&c) => BranchImmOp::Bltui,
+        Cond::GeU if B4CONSTU.contains(&c) => BranchImmOp::Bgeui,
+        _ => return None,
+    };
+    Some(ImmBranch::Imm(op, c))
 }
