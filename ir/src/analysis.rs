@@ -251,7 +251,7 @@ impl Liveness {
 
 /// Whether a call of `callee` from `f` is known never to collect garbage (see
 /// [`Function::callees_without_gc`] and [`Function::natives_without_gc`]).
-fn never_collects(f: &Function, callee: &Callee) -> bool {
+pub(crate) fn never_collects(f: &Function, callee: &Callee) -> bool {
     match callee {
         Callee::Slot(n) => f.callees_without_gc.contains(n),
         Callee::Native(n) => f.natives_without_gc.contains(n),

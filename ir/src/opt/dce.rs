@@ -6,13 +6,17 @@
 //!
 //! Calls and stores have effects; loads are kept too (a load may fault, and the differential
 //! tests expect a faulting program to fault). Instructions that read a traced var are kept so
-//! that the GC roots live across each call stay those of the unoptimised function.
+//! that the GC roots live across each call stay those of the unoptimised function, unless the
+//! function has no call that may collect garbage (then it needs no roots at all).
 
 use crate::analysis::Liveness;
 use crate::{BlockId, Function, Inst};
 
 /// Removes the dead instructions of `f`.
 pub(crate) fn run(f: &mut Function) {
+    let collects = f.blocks.iter().flat_map(|b| &b.insts).any(|inst| {
+        matches!(inst, Inst::Call { callee, .. } if !crate::analysis::never_collects(f, callee))
+    });
     loop {
         let live = Liveness::compute(f);
         let mut removed = false;
@@ -21,7 +25,7 @@ pub(crate) fn run(f: &mut Function) {
             let vars = &f.vars;
             let mut i = 0;
             f.blocks[b].insts.retain(|inst| {
-                let dead = removable(inst, vars)
+                let dead = removable(inst, vars, collects)
                     && inst.def().is_some_and(|d| !after[i].contains(d.0 as usize));
                 i += 1;
                 removed |= dead;
@@ -34,15 +38,17 @@ pub(crate) fn run(f: &mut Function) {
     }
 }
 
-/// Whether `inst` may go when its result is unread.
-fn removable(inst: &Inst, vars: &[crate::Ty]) -> bool {
+/// Whether `inst` may go when its result is unread, in a function that has a call that may
+/// collect garbage when `collects`.
+fn removable(inst: &Inst, vars: &[crate::Ty], collects: bool) -> bool {
     let mut reads_traced = false;
     inst.for_each_use(|v| reads_traced |= vars[v.0 as usize].is_traced());
-    !reads_traced
-        && !matches!(
-            inst,
-            Inst::Call { .. } | Inst::Store { .. } | Inst::Load { .. }
-        )
+    let effects = matches!(
+        inst,
+        Inst::Call { .. } | Inst::Store { .. } | Inst::Load { .. }
+    );
+    let needed_for_roots = reads_traced && collects;
+    !effects && !needed_for_roots
 }
 
 #[cfg(test)]
@@ -82,10 +88,16 @@ mod tests {
                 addr: Var(0),
                 offset: 4,
             },
-            // Reads a traced var: kept.
+            // Reads a traced var: kept, as the function makes a call that may collect.
             Inst::Copy {
                 dst: Var(5),
                 src: Var(6),
+            },
+            Inst::Call {
+                dst: None,
+                callee: crate::Callee::Native(3),
+                args: vec![],
+                loc: crate::LocId(0),
             },
         ];
         let mut f = Function {
@@ -113,9 +125,22 @@ mod tests {
             callees_without_stores: vec![],
             globals_set_once: vec![],
         };
+        let without_gc = {
+            let mut f = f.clone();
+            f.natives_without_gc = vec![3];
+            f
+        };
         run(&mut f);
         let kept: Vec<_> = f.blocks[0].insts.iter().map(|i| i.def()).collect();
-        assert_eq!(kept, vec![Some(Var(1)), Some(Var(4)), None, Some(Var(5))]);
+        assert_eq!(
+            kept,
+            vec![Some(Var(1)), Some(Var(4)), None, Some(Var(5)), None]
+        );
+        // Without a call that may collect, the function needs no roots: the copy goes too.
+        let mut f = without_gc;
+        run(&mut f);
+        let kept: Vec<_> = f.blocks[0].insts.iter().map(|i| i.def()).collect();
+        assert_eq!(kept, vec![Some(Var(1)), Some(Var(4)), None, None]);
     }
 
     #[test]

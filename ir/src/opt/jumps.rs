@@ -11,8 +11,8 @@ use crate::interp::test;
 use crate::{BlockId, Function, Inst, Terminator, Var};
 
 /// Retargets every edge of `f` that leads to a block without instructions ending in a jump,
-/// and every jump that leads, through copies nothing reads later, to a branch decided by
-/// constants.
+/// makes every branch between constants a jump, and retargets every jump that leads, through
+/// copies nothing reads later, to a branch decided by constants.
 pub(crate) fn run(f: &mut Function) {
     let forward = |f: &Function, mut b: BlockId| {
         // A chain of empty jumps is followed as far as it goes, but not around a cycle.
@@ -40,6 +40,25 @@ pub(crate) fn run(f: &mut Function) {
         f.blocks[i].term = term;
     }
     let constants = constant_values(f);
+    for block in &mut f.blocks {
+        if let Terminator::Branch {
+            cond,
+            a,
+            b,
+            then,
+            other,
+        } = block.term
+            && let (Some(x), Some(y)) = (constants[a.0 as usize], constants[b.0 as usize])
+        {
+            // Decided wherever it runs (a division by a constant's zero test, say).
+            let side = if test(cond, x as u32, y as u32) {
+                then
+            } else {
+                other
+            };
+            block.term = Terminator::Jump(side);
+        }
+    }
     let live = Liveness::compute(f);
     for i in 0..f.blocks.len() {
         if let Terminator::Jump(t) = f.blocks[i].term

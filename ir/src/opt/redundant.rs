@@ -1,6 +1,8 @@
 //! Redundant loads and checks: along a chain of blocks where each has a single predecessor
 //! (a body split by bounds checks, a method's straight-line code), a load of an object word
-//! that an earlier load already read becomes a copy of that load's result, and a branch that an
+//! that an earlier load already read becomes a copy of that load's result (also after a join
+//! of such chains, when every way in knows the word: each way then copies what it knows into
+//! one var, `if (x > 500) x = 500; … x …` reading `x` once), and a branch that an
 //! earlier branch on the same values already decided becomes a jump. `a[i] = a[j]; a[j] = t`
 //! then reads `a`'s length and storage once and checks `i` and `j` once each. A word stored
 //! through a reference is reused the same way by the loads from there that follow, and so is
@@ -16,7 +18,7 @@
 //! check on the original.
 
 use super::range;
-use crate::{Cond, Function, Inst, IntOp, Terminator, Ty, Var, Width};
+use crate::{BlockId, Cond, Function, Inst, IntOp, Terminator, Ty, Var, Width};
 
 /// A pure integer operation on resolved operands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,25 +87,30 @@ impl Known {
 /// Removes the redundant loads and branches of `f`.
 pub(crate) fn run(f: &mut Function) {
     let order = crate::analysis::reverse_postorder(f);
-    let mut preds = vec![0u32; f.blocks.len()];
+    let mut preds: Vec<Vec<BlockId>> = vec![Vec::new(); f.blocks.len()];
     for &b in &order {
         for s in f.block(b).term.successors() {
-            preds[s.0 as usize] += 1;
+            preds[s.0 as usize].push(b);
         }
     }
     let volatile = f.volatile_addresses();
-    // What is known on entry to each block, from its predecessor (used when it is the only one).
+    // What is known on entry to each block, from its predecessor (used when it is the only one),
+    // and what is known at the end of each block done.
     let mut entry: Vec<Option<Known>> = vec![None; f.blocks.len()];
+    let mut at_exit: Vec<Option<Known>> = vec![None; f.blocks.len()];
+    // The words known at a join under another var on each way in: (var, [(pred, value)]).
+    let mut merges: Vec<(Var, Vec<(BlockId, Var)>)> = Vec::new();
     for &b in &order {
-        let mut known = if preds[b.0 as usize] == 1 && b.0 != 0 {
-            entry[b.0 as usize].take().unwrap_or_default()
-        } else {
-            Known::default()
+        let mut known = match &preds[b.0 as usize][..] {
+            [_] if b.0 != 0 => entry[b.0 as usize].take().unwrap_or_default(),
+            [_, _, ..] if b.0 != 0 => join(f, &preds[b.0 as usize], &at_exit, &mut merges),
+            _ => Known::default(),
         };
         let block = &mut f.blocks[b.0 as usize];
         for inst in &mut block.insts {
             step(inst, &mut known, &f.vars, &volatile);
         }
+        at_exit[b.0 as usize] = Some(known.clone());
         if let Terminator::Branch {
             cond,
             a,
@@ -136,6 +143,67 @@ pub(crate) fn run(f: &mut Function) {
             entry[s.0 as usize] = Some(known.clone());
         }
     }
+    // Each merge a reused load reads is set at the end of every way into its join.
+    let mut read = vec![false; f.vars.len()];
+    for block in &f.blocks {
+        for inst in &block.insts {
+            inst.for_each_use(|v| read[v.0 as usize] = true);
+        }
+    }
+    for (t, sources) in merges {
+        if read[t.0 as usize] {
+            for (p, v) in sources {
+                f.blocks[p.0 as usize]
+                    .insts
+                    .push(Inst::Copy { dst: t, src: v });
+            }
+        }
+    }
+}
+
+/// What is known on entry to a block joining the ways from `preds` (all done, else nothing):
+/// an object word every way knows, under one var if they agree, else under a new var that
+/// each way will copy its own into (recorded in `merges`).
+fn join(
+    f: &mut Function,
+    preds: &[BlockId],
+    at_exit: &[Option<Known>],
+    merges: &mut Vec<(Var, Vec<(BlockId, Var)>)>,
+) -> Known {
+    let Some(exits) = preds
+        .iter()
+        .map(|p| at_exit[p.0 as usize].as_ref())
+        .collect::<Option<Vec<&Known>>>()
+    else {
+        return Known::default();
+    };
+    let mut known = Known::default();
+    for &(base, width, offset, first) in &exits[0].loads {
+        let values: Option<Vec<Var>> = exits
+            .iter()
+            .map(|k| {
+                k.loads
+                    .iter()
+                    .find(|&&(a, w, o, _)| a == base && w == width && o == offset)
+                    .map(|&(.., v)| v)
+            })
+            .collect();
+        let Some(values) = values else { continue };
+        let ty = f.ty(first);
+        if values.iter().any(|&v| f.ty(v) != ty || v == base) {
+            continue;
+        }
+        let value = if values.iter().all(|&v| v == first) {
+            first
+        } else {
+            f.vars.push(ty);
+            let t = Var(f.vars.len() as u32 - 1);
+            merges.push((t, preds.iter().copied().zip(values).collect()));
+            t
+        };
+        known.loads.push((base, width, offset, value));
+    }
+    known
 }
 
 /// Updates `known` over `inst`, replacing a redundant load by a copy.
@@ -379,5 +447,94 @@ mod tests {
         });
         run(&mut f);
         assert_eq!(f.blocks[1].term, check(LEN2, 2), "{f}");
+    }
+
+    /// `x = a.f; if (x > i) a.f = i; return a.f`: both ways into the return know `a.f` (as
+    /// `x` and as `i`), so the last load becomes a copy of a var each way sets; with a call on
+    /// one way, the load stays.
+    #[test]
+    fn a_word_every_way_into_a_join_knows_is_not_loaded_again() {
+        let join = |on_store_path: Vec<Inst>| {
+            let mut f = Function::empty("clamp", Some(Ty::I32));
+            f.params = vec![A, I];
+            f.vars = vec![Ty::Ref, Ty::I32, Ty::I32, Ty::I32];
+            let block = |insts, term| Block { insts, term };
+            let mut store_path = vec![store(A)];
+            store_path.extend(on_store_path);
+            f.blocks = vec![
+                block(
+                    vec![load(LEN1, 8)],
+                    Terminator::Branch {
+                        cond: Cond::GtS,
+                        a: LEN1,
+                        b: I,
+                        then: BlockId(1),
+                        other: BlockId(2),
+                    },
+                ),
+                block(store_path, Terminator::Jump(BlockId(2))),
+                block(vec![load(LEN2, 8)], Terminator::Return(Some(LEN2))),
+            ];
+            f
+        };
+        let mut f = join(vec![]);
+        let before = f.clone();
+        run(&mut f);
+        assert_eq!(crate::verify::verify(&f), Ok(()));
+        let merged = Var(4);
+        assert_eq!(
+            f.blocks[2].insts,
+            [Inst::Copy {
+                dst: LEN2,
+                src: merged
+            }],
+            "{f}"
+        );
+        assert_eq!(
+            f.blocks[0].insts.last(),
+            Some(&Inst::Copy {
+                dst: merged,
+                src: LEN1
+            })
+        );
+        assert_eq!(
+            f.blocks[1].insts.last(),
+            Some(&Inst::Copy {
+                dst: merged,
+                src: I
+            })
+        );
+        for (field, i) in [(5, 9), (5, 2), (1, 1)] {
+            let run = |f: &Function| {
+                let mut memory = Cell(field);
+                crate::interp::interpret(f, &[0, i], &mut memory)
+            };
+            assert_eq!(run(&f), run(&before), "field {field}, i {i}");
+        }
+        let call = Inst::Call {
+            dst: None,
+            callee: Callee::Native(0),
+            args: vec![],
+            loc: LocId(0),
+        };
+        let mut f = join(vec![call]);
+        let before = f.clone();
+        run(&mut f);
+        assert_eq!(f, before);
+    }
+
+    /// One object word, at offset 8 of any address.
+    struct Cell(u32);
+
+    impl crate::interp::Host for Cell {
+        fn load(&mut self, _: Width, _: u32) -> u32 {
+            self.0
+        }
+        fn store(&mut self, _: Width, _: u32, value: u32) {
+            self.0 = value;
+        }
+        fn call(&mut self, _: (BlockId, usize), _: &[u32], _: Callee, _: &[u32]) -> u32 {
+            0
+        }
     }
 }
