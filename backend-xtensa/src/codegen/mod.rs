@@ -560,6 +560,27 @@ mod tests {
         assert_eq!(l.iter().filter(|x| x.ends_with(", 500")).count(), 1, "{l:#?}");
     }
 
+    /// A copy of a reference nothing reads stays in the IR (the optimiser keeps the roots of
+    /// the unoptimised function) but needs no code: `u = p; u = q; g(u, p)` compiles as
+    /// `u = q; g(u, p)` does, though `u` and `p` cannot share a register.
+    #[test]
+    fn a_copy_nothing_reads_makes_no_code() {
+        use ir::Ty;
+        let build = |dead_copy: bool| {
+            let (mut b, p) = ir::builder::Builder::new(&[Ty::Ref, Ty::Ref], None);
+            let u = b.var(Ty::Ref);
+            if dead_copy {
+                b.copy(u, p[0]);
+            }
+            b.call(Callee::Native(14), &[p[0]], None);
+            b.copy(u, p[1]);
+            b.call(Callee::Native(14), &[u, p[0]], None);
+            b.term(Terminator::Return(None));
+            b.finish()
+        };
+        assert_eq!(listing(&build(true)), listing(&build(false)));
+    }
+
     /// `return 0 - x` is one `neg`.
     #[test]
     fn zero_minus_a_value_is_a_negation() {

@@ -119,14 +119,23 @@ pub fn select(
             s.state = lazy.entry[b.0 as usize].unwrap_or(Framed::No);
         }
         let insts = &f.block(b).insts;
+        let after = live.live_after_each(f, b);
         let mut i = 0;
         while i < insts.len() {
             if matches!(insts[i], I::Call { .. }) && s.state != Framed::Yes {
                 let before = match i {
                     0 => live.live_in[b.0 as usize].clone(),
-                    _ => live.live_after_each(f, b).swap_remove(i - 1),
+                    _ => after[i - 1].clone(),
                 };
                 s.push_frame_lazily(&before)?;
+            }
+            if let I::Copy { dst, .. } = insts[i]
+                && !after[i].contains(dst.0 as usize)
+            {
+                // A copy nothing reads (kept in the IR only so that its source's roots stay
+                // those of the unoptimised function) needs no code.
+                i += 1;
+                continue;
             }
             if s.scaled_add(&insts[i], insts.get(i + 1), &uses) {
                 i += 2;

@@ -219,18 +219,15 @@ impl Lowerer {
     /// nullness needs a test; a null goes to the runtime's check of `to`, which raises the
     /// type error.
     pub(super) fn non_null_reference(&mut self, v: Var, to: &Type, span: Span) -> Var {
-        let result = self.b.var(Ty::Ref);
-        let (slow, join) = (self.b.block(), self.b.block());
+        let slow = self.b.block();
         let null = self.b.iconst(Ty::I32, abi::UNDEFINED as i32);
         let ok = self.continue_if(Cond::Ne, v, null, slow);
-        self.b.switch_to(ok);
-        let reference = self.b.retype(v, Ty::Ref);
-        self.b.copy_and_jump(result, reference, join);
+        // A null never fits `to`: the check raises, so this path is a raise, laid out cold.
         self.b.switch_to(slow);
-        let checked = self.unbox_ref(v, &to.runtime_type(), span);
-        self.b.copy_and_jump(result, checked, join);
-        self.b.switch_to(join);
-        result
+        let args = self.unbox_ref_args(v, &to.runtime_type());
+        self.b.raise(Native::UnboxRef, args.to_vec(), span);
+        self.b.switch_to(ok);
+        self.b.retype(v, Ty::Ref)
     }
 
     /// The object kind (header byte) of `any` word `word`, read in the block this leaves
@@ -328,14 +325,19 @@ impl Lowerer {
 
     /// The native check of reference or `any` word `v` against `rt`, as a reference.
     fn unbox_ref(&mut self, v: Var, rt: &RuntimeType, span: Span) -> Var {
+        let args = self.unbox_ref_args(v, rt);
+        self.b.native_value(Native::UnboxRef, args.to_vec(), span)
+    }
+
+    /// The arguments of [`Native::UnboxRef`] checking word `v` against `rt`.
+    fn unbox_ref_args(&mut self, v: Var, rt: &RuntimeType) -> [Var; 3] {
         let word = self.b.retype(v, Ty::Any);
         let kind = self.b.iconst(Ty::I32, runtime_type_kind(rt) as i32);
         let aux = match rt.aux_symbol() {
             Some(sym) => self.b.sym_addr(sym),
             None => self.b.iconst(Ty::I32, 0),
         };
-        self.b
-            .native_value(Native::UnboxRef, vec![word, kind, aux], span)
+        [word, kind, aux]
     }
 
     /// A `Math` function of already lowered arguments.
@@ -459,7 +461,13 @@ mod tests {
             "f",
         );
         assert_eq!(ir.matches("branch").count(), 1, "the null test alone: {ir}");
-        assert_eq!(ir.matches("call native#").count(), 1, "one slow path: {ir}");
+        // The runtime's check of a null raises: the slow path is a raise, not a call.
+        assert_eq!(ir.matches("call native#").count(), 0, "{ir}");
+        assert_eq!(
+            ir.matches("raise native#").count(),
+            1,
+            "one slow path: {ir}"
+        );
     }
 
     #[test]
