@@ -267,6 +267,14 @@ impl Assembler {
 
     /// Appends an instruction without a PC-relative operand.
     pub fn inst(&mut self, i: Inst) {
+        // `mov.n b, a` right after `mov.n a, b` (no label between) moves nothing.
+        if let (Inst::MovN { t, s }, Some(Item::Inst(Inst::MovN { t: t0, s: s0 }))) =
+            (i, self.items.last())
+            && t == *s0
+            && s == *t0
+        {
+            return;
+        }
         self.items.push(Item::Inst(i));
     }
 
@@ -631,5 +639,21 @@ mod tests {
         let out = a.finish().unwrap();
         let insts: Vec<Inst> = listing(&out, false).into_iter().map(|(_, i)| i).collect();
         assert_eq!(insts, [Inst::NopN, Inst::NopN, Inst::J { offset: -4 }]);
+    }
+
+    #[test]
+    fn a_move_back_right_after_a_move_goes_unless_a_label_is_between() {
+        let there = Inst::MovN { t: Reg::A7, s: Reg::A2 };
+        let back = Inst::MovN { t: Reg::A2, s: Reg::A7 };
+        let mut a = Assembler::new(CHUNK);
+        a.inst(there);
+        a.inst(back);
+        let label = a.label();
+        a.bind(label);
+        a.inst(back);
+        a.jump(label);
+        let out = a.finish().unwrap();
+        let insts: Vec<Inst> = listing(&out, false).into_iter().map(|(_, i)| i).collect();
+        assert_eq!(insts, [there, back, Inst::J { offset: -2 }]);
     }
 }

@@ -310,16 +310,28 @@ impl Lowerer {
         result
     }
 
-    /// `if a cond b` continues in the returned block, else jumps to `other`.
+    /// `if a cond b` continues in the returned block, else jumps to `other`. The branch names
+    /// the continuation last, so that block layout (a reverse post-order) puts it right after
+    /// the test, as the way that falls through.
     fn continue_if(&mut self, cond: Cond, a: Var, b: Var, other: BlockId) -> BlockId {
         let then = self.b.block();
-        self.b.terminate(Terminator::Branch {
-            cond,
-            a,
-            b,
-            then,
-            other,
-        });
+        let branch = match cond.negate() {
+            Some(not) => Terminator::Branch {
+                cond: not,
+                a,
+                b,
+                then: other,
+                other: then,
+            },
+            None => Terminator::Branch {
+                cond,
+                a,
+                b,
+                then,
+                other,
+            },
+        };
+        self.b.terminate(branch);
         then
     }
 
@@ -452,6 +464,9 @@ mod tests {
             "{ir}"
         );
         assert_eq!(ir.matches("call native#").count(), 1, "one slow path: {ir}");
+        // The exact class is the way that falls through: the branch leaves on a mismatch.
+        let compare = ir[inline..].find("branch.").expect("the descriptor's test");
+        assert!(ir[inline + compare..].starts_with("branch.Ne"), "{ir}");
     }
 
     #[test]
@@ -492,7 +507,8 @@ mod tests {
             &format!("{CLASS}function f(a: any): A | null {{ return a as A | null }}"),
             "f",
         );
-        assert!(ir.contains("branch.Eq"), "{ir}");
+        // The word compared with null: on to the result when it is, to the runtime when not.
+        assert!(ir.contains("branch.Ne v1, "), "{ir}");
         assert!(ir.contains("load.u8"), "{ir}");
     }
 
