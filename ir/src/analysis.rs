@@ -266,40 +266,24 @@ pub(crate) fn never_collects(f: &Function, callee: &Callee) -> bool {
 /// assigned once ([`Function::globals_set_once`]: its cell keeps it), or a copy of such a
 /// value. A var assigned anything else (another load, a call's result, arithmetic) is not.
 pub fn rooted_elsewhere(f: &Function) -> Vec<bool> {
-    let mut held = vec![true; f.vars.len()];
-    let insts = || f.blocks.iter().flat_map(|b| &b.insts);
     let set_once = addresses_of(f, &f.globals_set_once);
-    // Optimistic: a var loses the property for good with its first definition that is not
-    // one of the kinds above; copies follow their sources until nothing changes.
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for inst in insts() {
-            let Some(d) = inst.def() else { continue };
-            let keeps = match *inst {
-                Inst::IConst { .. } | Inst::SymAddr { .. } => true,
-                Inst::Load {
-                    width: Width::W32,
-                    addr,
-                    offset: 0,
-                    ..
-                } => set_once[addr.0 as usize],
-                Inst::Copy { src, .. } => held[src.0 as usize],
-                Inst::IntImm {
-                    op: IntOp::Add,
-                    a,
-                    imm: 0,
-                    ..
-                } => held[a.0 as usize],
-                _ => false,
-            };
-            if !keeps && held[d.0 as usize] {
-                held[d.0 as usize] = false;
-                changed = true;
-            }
-        }
-    }
-    held
+    held_by_every_definition(f, vec![true; f.vars.len()], |inst, held| match *inst {
+        Inst::IConst { .. } | Inst::SymAddr { .. } => true,
+        Inst::Load {
+            width: Width::W32,
+            addr,
+            offset: 0,
+            ..
+        } => set_once[addr.0 as usize],
+        Inst::Copy { src, .. } => held[src.0 as usize],
+        Inst::IntImm {
+            op: IntOp::Add,
+            a,
+            imm: 0,
+            ..
+        } => held[a.0 as usize],
+        _ => false,
+    })
 }
 
 /// The blocks of `f` holding a store into the cell of data symbol `sym` (a global), one entry
@@ -347,28 +331,38 @@ pub fn cell_stores(f: &Function, sym: u32) -> Option<Vec<BlockId>> {
 /// `syms` (indices into [`Function::symbols`]): assigned only their `SymAddr`s and copies of
 /// such vars.
 fn addresses_of(f: &Function, syms: &[u32]) -> Vec<bool> {
-    let mut address = vec![true; f.vars.len()];
+    let mut initial = vec![true; f.vars.len()];
     for p in &f.params {
-        address[p.0 as usize] = false;
+        initial[p.0 as usize] = false;
     }
+    held_by_every_definition(f, initial, |inst, address| match *inst {
+        Inst::SymAddr { sym, .. } => syms.contains(&sym),
+        Inst::Copy { src, .. } => address[src.0 as usize],
+        _ => false,
+    })
+}
+
+/// For every var of `f`, whether a property holds of it, optimistically: starting from
+/// `initial`, a var loses the property for good with its first definition that `keeps` does
+/// not accept (given the property of every var so far), until nothing changes.
+fn held_by_every_definition(
+    f: &Function,
+    mut held: Vec<bool>,
+    keeps: impl Fn(&Inst, &[bool]) -> bool,
+) -> Vec<bool> {
     let insts = || f.blocks.iter().flat_map(|b| &b.insts);
     let mut changed = true;
     while changed {
         changed = false;
         for inst in insts() {
             let Some(d) = inst.def() else { continue };
-            let keeps = match *inst {
-                Inst::SymAddr { sym, .. } => syms.contains(&sym),
-                Inst::Copy { src, .. } => address[src.0 as usize],
-                _ => false,
-            };
-            if !keeps && address[d.0 as usize] {
-                address[d.0 as usize] = false;
+            if held[d.0 as usize] && !keeps(inst, &held) {
+                held[d.0 as usize] = false;
                 changed = true;
             }
         }
     }
-    address
+    held
 }
 
 #[cfg(test)]
