@@ -1,6 +1,7 @@
-//! `cargo run --release -p incremental --example dump -- FILE.bs [NAME…]`: prints the IR and the
-//! x86-64 disassembly (through `objdump`) of every function of FILE.bs whose name contains one of
-//! the NAMEs (default: all), for reading what the compiler makes of a program.
+//! `cargo run --release -p incremental --example dump -- FILE.bs [NAME…]`: prints the IR (as
+//! lowered, then as every backend optimizes it) and the x86-64 disassembly (through `objdump`)
+//! of every function of FILE.bs whose name contains one of the NAMEs (default: all), for
+//! reading what the compiler makes of a program.
 
 use incremental::db::{self, Compiler, FunctionName, SourceFile};
 use std::io::Write;
