@@ -291,4 +291,21 @@ mod tests {
         assert!(matches!(f.blocks[0].term, Terminator::Jump(_)));
         assert_eq!(crate::verify::verify(&f), Ok(()));
     }
+
+    #[test]
+    fn a_branch_between_constants_is_a_jump() {
+        // `if (500 == 0) raise else return x`: a division's zero test of a constant divisor.
+        let (mut b, p) = crate::builder::Builder::new(&[Ty::I32], Some(Ty::I32));
+        let (divisor, zero) = (b.iconst(500), b.iconst(0));
+        let (fails, ok) = (b.block(), b.block());
+        b.branch(Cond::Eq, divisor, zero, fails, ok);
+        b.switch(fails);
+        b.raise(1, &[]);
+        b.switch(ok);
+        b.ret(p[0]);
+        let mut f = b.finish();
+        run(&mut f);
+        assert_eq!(f.blocks[0].term, Terminator::Jump(BlockId(2)));
+        assert_eq!(crate::verify::verify(&f), Ok(()));
+    }
 }
