@@ -506,6 +506,9 @@ fn disasm_lists_the_code_of_a_release_image() {
     assert!(listing.contains("\ngcd@gcd.bs: "), "{listing}");
     assert!(listing.contains(" bytes at 0x4008"), "{listing}");
     assert!(listing.contains("call8 0x4008"), "{listing}");
+    // Natives are called straight at their vector entries, and named.
+    assert!(listing.contains("  ; PrintInt\n"), "{listing}");
+    assert!(listing.contains("  ; RaiseDivisionByZero\n"), "{listing}");
     assert!(
         listing.contains("; gcd.bs:13: print(gcd(twice(12), 18 + i))"),
         "{listing}"

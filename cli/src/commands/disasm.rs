@@ -202,9 +202,27 @@ fn listing(
                 last_line = Some(source);
             }
         }
-        let _ = writeln!(out, "  {line}");
+        match called_native(line) {
+            Some(native) => {
+                let _ = writeln!(out, "  {line}  ; {native:?}");
+            }
+            None => {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
     }
     out.push('\n');
+}
+
+/// The native a listed `call8` calls straight at its vector entry (release code), if it does.
+fn called_native(line: &str) -> Option<device::abi::Native> {
+    use device::abi::esp32::{NATIVE_VECTOR, RUN_RETURN};
+    let target = line.split("call8 0x").nth(1)?;
+    let target = u32::from_str_radix(target.trim(), 16).ok()?;
+    let id = (NATIVE_VECTOR..RUN_RETURN)
+        .contains(&target)
+        .then(|| (target - NATIVE_VECTOR) / 4)?;
+    device::abi::Native::from_id(id)
 }
 
 /// `file:line: text` of the source location `loc`.
