@@ -290,32 +290,53 @@ pub fn rooted_elsewhere(f: &Function) -> Vec<bool> {
 /// per store; `None` when the cell's address is used otherwise than to load or store its
 /// whole word (so that what writes the cell is not known).
 pub fn cell_stores(f: &Function, sym: u32) -> Option<Vec<BlockId>> {
-    let address = addresses_of(f, &[sym]);
+    let accesses = cell_accesses(f, sym, &addresses_of(f, &[sym]))?;
+    let stores = accesses
+        .into_iter()
+        .filter(|(_, inst)| matches!(inst, Inst::Store { .. }))
+        .map(|(b, _)| b);
+    Some(stores.collect())
+}
+
+/// The loads and stores of the whole word of the cell of data symbol `sym` (a global) in `f`,
+/// with their blocks, through the vars `address` marks as holding the cell's address; `None`
+/// when such a var is assigned anything but that address (its `SymAddr`, or a copy of such a
+/// var) or used otherwise.
+pub fn cell_accesses<'f>(
+    f: &'f Function,
+    sym: u32,
+    address: &[bool],
+) -> Option<Vec<(BlockId, &'f Inst)>> {
     let is_address = |v: Var| address[v.0 as usize];
-    let mut stores = Vec::new();
+    let mut accesses = Vec::new();
     for (b, block) in f.blocks.iter().enumerate() {
         for inst in &block.insts {
-            match *inst {
-                Inst::SymAddr { .. } | Inst::Copy { .. } if inst.def().is_some_and(is_address) => {}
+            let ok = match *inst {
+                Inst::SymAddr { dst, sym: s } => s == sym || !is_address(dst),
+                Inst::Copy { dst, src } if is_address(dst) => is_address(src),
                 Inst::Load {
                     width: Width::W32,
-                    dst,
+                    dst: value,
                     addr,
                     offset: 0,
-                } if is_address(addr) && !is_address(dst) => {}
-                Inst::Store {
-                    width: Width::W32,
-                    src,
-                    addr,
-                    offset: 0,
-                } if is_address(addr) && !is_address(src) => stores.push(BlockId(b as u32)),
-                _ => {
-                    let mut uses_address = false;
-                    inst.for_each_use(|v| uses_address |= is_address(v));
-                    if uses_address {
-                        return None;
-                    }
                 }
+                | Inst::Store {
+                    width: Width::W32,
+                    src: value,
+                    addr,
+                    offset: 0,
+                } if is_address(addr) => {
+                    accesses.push((BlockId(b as u32), inst));
+                    !is_address(value)
+                }
+                _ => {
+                    let mut uses_address = inst.def().is_some_and(is_address);
+                    inst.for_each_use(|v| uses_address |= is_address(v));
+                    !uses_address
+                }
+            };
+            if !ok {
+                return None;
             }
         }
         let mut uses_address = false;
@@ -324,7 +345,7 @@ pub fn cell_stores(f: &Function, sym: u32) -> Option<Vec<BlockId>> {
             return None;
         }
     }
-    Some(stores)
+    Some(accesses)
 }
 
 /// For every var of `f`, whether it always holds the address of one of the data symbols

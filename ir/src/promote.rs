@@ -4,7 +4,7 @@
 //! which starts at the cell's initial value, zero; the register allocator then keeps it in a
 //! register and the GC roots it like any other var.
 
-use crate::{DataSymbol, Function, Inst, Ty, Var, Width};
+use crate::{DataSymbol, Function, Inst, Ty, Var};
 
 /// Rewrites `f` so that the global of data symbol `global` lives in a var: every `SymAddr` of
 /// it becomes a dead constant, every load of its cell a copy from the var and every store a
@@ -55,38 +55,12 @@ pub fn global_to_local(f: &mut Function, global: &DataSymbol) -> bool {
 /// if every use of them loads or stores that whole word (and nothing else defines them) with
 /// one type.
 fn value_type(f: &Function, sym: u32, address: &[bool]) -> Option<Ty> {
-    let is_address = |v: Var| address[v.0 as usize];
     let mut ty = None;
-    let mut agree = |t: Ty| *ty.get_or_insert(t) == t;
-    for inst in f.blocks.iter().flat_map(|b| &b.insts) {
-        let ok = match *inst {
-            Inst::SymAddr { dst, sym: s } => s == sym || !is_address(dst),
-            Inst::Load {
-                width: Width::W32,
-                dst,
-                addr,
-                offset: 0,
-            } if is_address(addr) => !is_address(dst) && agree(f.ty(dst)),
-            Inst::Store {
-                width: Width::W32,
-                src,
-                addr,
-                offset: 0,
-            } if is_address(addr) => !is_address(src) && agree(f.ty(src)),
-            _ => {
-                let mut uses_address = inst.def().is_some_and(is_address);
-                inst.for_each_use(|v| uses_address |= is_address(v));
-                !uses_address
-            }
+    for (_, inst) in crate::analysis::cell_accesses(f, sym, address)? {
+        let (Inst::Load { dst: value, .. } | Inst::Store { src: value, .. }) = *inst else {
+            continue;
         };
-        if !ok {
-            return None;
-        }
-    }
-    for b in &f.blocks {
-        let mut uses_address = false;
-        b.term.for_each_use(|v| uses_address |= is_address(v));
-        if uses_address {
+        if *ty.get_or_insert(f.ty(value)) != f.ty(value) {
             return None;
         }
     }
@@ -98,7 +72,7 @@ mod tests {
     use super::*;
     use crate::builder::Builder;
     use crate::interp::{End, Host, interpret};
-    use crate::{BlockId, Callee, Cond, IntOp, Terminator};
+    use crate::{BlockId, Callee, Cond, IntOp, Terminator, Width};
     use std::collections::HashMap;
 
     fn global() -> DataSymbol {

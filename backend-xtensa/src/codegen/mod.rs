@@ -449,19 +449,21 @@ fn loop_constants_once(f: &mut Function) {
             }
             inst.for_each_use_mut(|v| once(v, false));
         }
-        if let Terminator::Branch { cond, a, b, .. } = &mut block.term {
-            // A constant the branch cannot test as an immediate takes a register anyway.
-            let b_is_immediate = value
-                .get(b.0 as usize)
-                .copied()
-                .flatten()
-                .is_some_and(|c| select::branch_with_immediate(*cond, c).is_some());
-            once(a, true);
-            if !b_is_immediate {
-                once(b, true);
+        match &mut block.term {
+            Terminator::Branch { cond, a, b, .. } => {
+                // A constant the branch cannot test as an immediate takes a register anyway.
+                let b_is_immediate = value
+                    .get(b.0 as usize)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|c| select::branch_with_immediate(*cond, c).is_some());
+                once(a, true);
+                if !b_is_immediate {
+                    once(b, true);
+                }
             }
+            term => term.for_each_use_mut(|v| once(v, false)),
         }
-        block.term.for_each_use_mut(|v| once(v, false));
     }
     let mut entry = Vec::new();
     for (c, ty, v) in made {

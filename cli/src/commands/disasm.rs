@@ -202,14 +202,8 @@ fn listing(
                 last_line = Some(source);
             }
         }
-        match called_native(line) {
-            Some(native) => {
-                let _ = writeln!(out, "  {line}  ; {native:?}");
-            }
-            None => {
-                let _ = writeln!(out, "  {line}");
-            }
-        }
+        let native = called_native(line).map(|n| format!("  ; {n:?}"));
+        let _ = writeln!(out, "  {line}{}", native.unwrap_or_default());
     }
     out.push('\n');
 }

@@ -51,12 +51,7 @@ pub(crate) fn run(f: &mut Function) {
             && let (Some(x), Some(y)) = (constants[a.0 as usize], constants[b.0 as usize])
         {
             // Decided wherever it runs (a division by a constant's zero test, say).
-            let side = if test(cond, x as u32, y as u32) {
-                then
-            } else {
-                other
-            };
-            block.term = Terminator::Jump(side);
+            block.term = Terminator::Jump(taken(cond, x, y, then, other));
         }
     }
     let live = Liveness::compute(f);
@@ -123,11 +118,7 @@ fn decided_branch(
                 other,
             } => {
                 let (x, y) = (value(a, &set)?, value(b, &set)?);
-                let side = if test(cond, x as u32, y as u32) {
-                    then
-                } else {
-                    other
-                };
+                let side = taken(cond, x, y, then, other);
                 let reads = &live.live_in[side.0 as usize];
                 let skips_nothing_read = set.iter().all(|(v, _)| !reads.contains(v.0 as usize));
                 return skips_nothing_read.then_some(side);
@@ -136,6 +127,15 @@ fn decided_branch(
         }
     }
     None
+}
+
+/// The side a branch on `x cond y` takes.
+fn taken(cond: crate::Cond, x: i32, y: i32, then: BlockId, other: BlockId) -> BlockId {
+    if test(cond, x as u32, y as u32) {
+        then
+    } else {
+        other
+    }
 }
 
 #[cfg(test)]

@@ -169,11 +169,12 @@ fn hoist(f: &mut Function, l: &Loop) {
 /// Whether a call of `callee` from `f` is known to collect no garbage and store into no
 /// object.
 fn leaves_objects_alone(f: &Function, callee: &Callee) -> bool {
-    match callee {
-        Callee::Slot(n) => f.callees_without_stores.contains(n),
-        Callee::Native(n) => f.natives_without_gc.contains(n),
-        Callee::Dynamic(_) => false,
-    }
+    // Natives that never collect never store into objects either (the runtime's contract).
+    crate::analysis::never_collects(f, callee)
+        && match callee {
+            Callee::Slot(n) => f.callees_without_stores.contains(n),
+            Callee::Native(_) | Callee::Dynamic(_) => true,
+        }
 }
 
 /// Whether running `b`'s instructions twice in a row gives the same vars as running them once:

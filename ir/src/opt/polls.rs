@@ -23,13 +23,14 @@ pub(crate) const MAX_TRIPS: i64 = 1024;
 /// Moves the polls of every short counted innermost loop of `f` to the loop's exits.
 pub(crate) fn run(f: &mut Function) {
     let loops = natural_loops(f);
+    let cfg = Cfg::of(f);
     let short: Vec<&Loop> = loops
         .iter()
         .filter(|l| {
             let innermost = !loops
                 .iter()
                 .any(|o| o.header != l.header && l.contains(o.header));
-            innermost && trips(f, l).is_some_and(|n| n <= MAX_TRIPS)
+            innermost && trips(f, &cfg, l).is_some_and(|n| n <= MAX_TRIPS)
         })
         .collect();
     for l in short {
@@ -37,8 +38,28 @@ pub(crate) fn run(f: &mut Function) {
     }
 }
 
+/// What the counting of every loop of a function reads: its assignments, predecessors and
+/// dominators.
+struct Cfg {
+    defs: Defs,
+    preds: Vec<Vec<BlockId>>,
+    idom: Vec<Option<BlockId>>,
+}
+
+impl Cfg {
+    fn of(f: &Function) -> Cfg {
+        let preds = predecessors(f);
+        let idom = dominators(f, &preds);
+        Cfg {
+            defs: Defs::compute(f),
+            preds,
+            idom,
+        }
+    }
+}
+
 /// A bound on the iterations of `l` when it is a counted loop.
-fn trips(f: &Function, l: &Loop) -> Option<i64> {
+fn trips(f: &Function, cfg: &Cfg, l: &Loop) -> Option<i64> {
     let Terminator::Branch {
         cond,
         a,
@@ -54,8 +75,7 @@ fn trips(f: &Function, l: &Loop) -> Option<i64> {
         (false, true) => cond.negate()?,
         _ => return None,
     };
-    let defs = Defs::compute(f);
-    let constant = |v| defs.constant(f, v).map(i64::from);
+    let constant = |v| cfg.defs.constant(f, v).map(i64::from);
     let (iv, k, cond) = match (constant(a), constant(b)) {
         (None, Some(k)) => (a, k, cond),
         (Some(k), None) => (b, k, mirrored(cond)?),
@@ -70,7 +90,7 @@ fn trips(f: &Function, l: &Loop) -> Option<i64> {
         Cond::GeS => (k - 1, false),
         _ => return None,
     };
-    let step = step_once_per_iteration(f, l, &defs, iv)?;
+    let step = step_once_per_iteration(f, cfg, l, iv)?;
     if (step > 0) != up {
         return None;
     }
@@ -79,13 +99,12 @@ fn trips(f: &Function, l: &Loop) -> Option<i64> {
     if i32::try_from(last + step).is_err() {
         return None;
     }
-    let preds = predecessors(f);
     let mut most = 0;
-    for &p in preds[l.header.0 as usize]
+    for &p in cfg.preds[l.header.0 as usize]
         .iter()
         .filter(|&&p| !l.contains(p))
     {
-        let start = value_on_leaving(f, &defs, &preds, p, iv)?;
+        let start = value_on_leaving(f, cfg, p, iv)?;
         let distance = if up { limit - start } else { start - limit };
         let n = if distance <= 0 {
             0
@@ -110,7 +129,7 @@ fn mirrored(cond: Cond) -> Option<Cond> {
 
 /// The constant step of `iv` when the loop assigns it exactly once, `iv = iv + step`, in a
 /// block every back-edge passes.
-fn step_once_per_iteration(f: &Function, l: &Loop, defs: &Defs, iv: Var) -> Option<i64> {
+fn step_once_per_iteration(f: &Function, cfg: &Cfg, l: &Loop, iv: Var) -> Option<i64> {
     let mut assignments = (0..f.blocks.len()).filter(|&b| l.body[b]).flat_map(|b| {
         f.blocks[b]
             .insts
@@ -130,21 +149,19 @@ fn step_once_per_iteration(f: &Function, l: &Loop, defs: &Defs, iv: Var) -> Opti
             let at = insts[..i]
                 .iter()
                 .rposition(|inst| inst.def() == Some(*src))?;
-            if !defs.is_stable(*src) {
+            if !cfg.defs.is_stable(*src) {
                 return None;
             }
-            increment(f, defs, &insts[..=at], iv)?
+            increment(f, &cfg.defs, &insts[..=at], iv)?
         }
-        _ => increment(f, defs, &insts[..=i], iv)?,
+        _ => increment(f, &cfg.defs, &insts[..=i], iv)?,
     };
-    let preds = predecessors(f);
-    let idom = dominators(f, &preds);
-    let latches = preds[l.header.0 as usize]
+    let latches = cfg.preds[l.header.0 as usize]
         .iter()
         .filter(|&&p| l.contains(p));
     let every_iteration = latches
         .clone()
-        .all(|&p| dominates(&idom, BlockId(b as u32), p));
+        .all(|&p| dominates(&cfg.idom, BlockId(b as u32), p));
     (every_iteration && latches.count() > 0 && step != 0).then_some(step)
 }
 
@@ -203,20 +220,14 @@ fn increment(f: &Function, defs: &Defs, insts: &[Inst], iv: Var) -> Option<i64> 
 
 /// The constant `iv` holds when control leaves block `b`: its last assignment in `b`, or in
 /// the blocks before it while each has a single predecessor.
-fn value_on_leaving(
-    f: &Function,
-    defs: &Defs,
-    preds: &[Vec<BlockId>],
-    mut b: BlockId,
-    iv: Var,
-) -> Option<i64> {
+fn value_on_leaving(f: &Function, cfg: &Cfg, mut b: BlockId, iv: Var) -> Option<i64> {
     for _ in 0..f.blocks.len() {
         let last = f.block(b).insts.iter().rev().find(|i| i.def() == Some(iv));
         match last {
             Some(Inst::IConst { value, .. }) => return Some((*value).into()),
-            Some(Inst::Copy { src, .. }) => return defs.constant(f, *src).map(i64::from),
+            Some(Inst::Copy { src, .. }) => return cfg.defs.constant(f, *src).map(i64::from),
             Some(_) => return None,
-            None => match preds[b.0 as usize][..] {
+            None => match cfg.preds[b.0 as usize][..] {
                 [p] => b = p,
                 _ => return None,
             },
@@ -367,14 +378,7 @@ mod tests {
         let (mut b, p) = Builder::new(&[Ty::I32], Some(Ty::I32));
         let flag = b.symbol(DataSymbol::InterruptFlag);
         let i = b.var(Ty::I32);
-        let (head, body, step_b, found, done, stop) = (
-            b.block(),
-            b.block(),
-            b.block(),
-            b.block(),
-            b.block(),
-            b.block(),
-        );
+        let [head, body, step_b, found, done, stop] = std::array::from_fn(|_| b.block());
         match start {
             Some(s) => {
                 let s = b.iconst(s);
